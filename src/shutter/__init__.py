@@ -1,0 +1,1 @@
+"""Shutter: a self-hostable photo and video sharing network."""

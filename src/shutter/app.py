@@ -1,0 +1,126 @@
+"""create_app(settings): the one place where Shutter's parts are wired together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from starlette.responses import RedirectResponse, Response
+
+from shutter import __doc__ as description
+from shutter.auth import api as auth_api
+from shutter.auth.tokens import TokenIssuer
+from shutter.context import AppContext
+from shutter.db.database import Database
+from shutter.db.migrate import is_at_head, upgrade_to_head
+from shutter.feed import api as feed_api
+from shutter.follows import api as follows_api
+from shutter.http import ops
+from shutter.http.errors import install_error_handlers
+from shutter.ids import IdGenerator
+from shutter.media import api as media_api
+from shutter.observability import Metrics, RequestContextMiddleware, configure_logging
+from shutter.posts import api as posts_api
+from shutter.settings import Settings
+from shutter.stores.objects import LocalObjectStore, ObjectStore, S3ObjectStore
+from shutter.users import api as users_api
+
+log = structlog.get_logger("shutter.app")
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the ASGI app. Stores are opened in the lifespan, so import costs nothing."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            context = await open_context(settings, stack)
+            context.extras["metrics"] = metrics
+            app.state.context = context
+            log.info("started", profile=settings.profile)
+            yield
+
+    app = FastAPI(
+        title="Shutter",
+        description=description or "",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    install_error_handlers(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth_api, users_api, follows_api, media_api, posts_api, feed_api):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(media_api.store_router)
+    app.include_router(ops.router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> Response:
+        return RedirectResponse("/docs")
+
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app
+
+
+async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
+    """Open every store the settings name; the stack closes them again."""
+    db = Database.from_settings(settings)
+    stack.push_async_callback(db.dispose)
+    if settings.is_sqlite:
+        await upgrade_to_head(db)  # a fresh data dir gets its schema here
+    elif not await is_at_head(db):
+        log.warning("schema_not_current", hint="run `shutter migrate`")
+    context = AppContext(
+        settings=settings,
+        db=db,
+        ids=IdGenerator(settings.node_id),
+        tokens=TokenIssuer(settings.resolved_secret_key, settings.access_token_ttl_seconds),
+        objects=await _open_object_store(settings, stack),
+    )
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+        stack.push_async_callback(redis.aclose)
+        context.redis = redis
+    if settings.nats_url:
+        import nats
+
+        client = await nats.connect(settings.nats_url, connect_timeout=5)
+        stack.push_async_callback(client.drain)
+        context.nats = client
+    return context
+
+
+async def _open_object_store(settings: Settings, stack: AsyncExitStack) -> ObjectStore:
+    if not settings.s3_bucket:
+        return LocalObjectStore(
+            settings.media_dir, settings.resolved_secret_key, settings.media_base_url
+        )
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import get_session
+
+    client = await stack.enter_async_context(
+        get_session().create_client(
+            "s3",
+            endpoint_url=settings.s3_endpoint_url,
+            region_name=settings.s3_region,
+            config=AioConfig(signature_version="s3v4", s3={"addressing_style": "path"}),
+        )
+    )
+    return S3ObjectStore(
+        client,
+        settings.s3_bucket,
+        settings.s3_endpoint_url,
+        settings.s3_region,
+        settings.media_base_url,
+    )

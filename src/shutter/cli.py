@@ -1,0 +1,67 @@
+"""The `shutter` command: serve, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from shutter.settings import Settings
+
+cli = typer.Typer(
+    help="Shutter: a self-hostable photo and video sharing network.", no_args_is_help=True
+)
+console = Console(stderr=True)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes (distributed profile)")] = 1,
+) -> None:
+    """Run the API (and, in the embedded profile, everything else) in this process."""
+    settings = Settings()
+    if workers > 1 and settings.profile == "embedded":
+        console.print("[red]--workers > 1 needs the distributed profile[/red]")
+        raise typer.Exit(2)
+    console.print(
+        f"[bold]Shutter[/bold] ({settings.profile} profile) on http://{host}:{port}  "
+        f"API docs: http://{host}:{port}/docs"
+    )
+    uvicorn.run(
+        "shutter.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema to the newest migration."""
+    from shutter.db.database import Database
+    from shutter.db.migrate import upgrade_to_head
+
+    settings = Settings()
+
+    async def run() -> None:
+        db = Database.from_settings(settings)
+        try:
+            await upgrade_to_head(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    console.print(f"[green]schema is current[/green] ({settings.profile} profile)")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,24 @@
+"""The long-lived parts a process needs, built once in `app.py` and passed to services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shutter.auth.tokens import TokenIssuer
+from shutter.db.database import Database
+from shutter.ids import IdGenerator
+from shutter.settings import Settings
+from shutter.stores.objects import ObjectStore
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    ids: IdGenerator
+    tokens: TokenIssuer
+    objects: ObjectStore
+    redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
+    nats: Any | None = None  # nats.aio.client.Client when configured
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,53 @@
+"""Domain errors. Services raise these; the HTTP layer turns them into the error envelope."""
+
+from __future__ import annotations
+
+
+class ShutterError(Exception):
+    """An error the client caused and can act on: carries a status, a code and a message."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+
+class InvalidInput(ShutterError):
+    status = 422
+    code = "validation_error"
+
+
+class Unauthenticated(ShutterError):
+    status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(ShutterError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ShutterError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ShutterError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(ShutterError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(ShutterError):
+    status = 415
+    code = "unsupported_media_type"

@@ -1,0 +1,36 @@
+"""GET /feed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from shutter.feed import service
+from shutter.http.deps import Context, CurrentUser, UrlFor
+from shutter.http.responses import json_response
+from shutter.pagination import CursorParam, Limit, parse_cursor
+from shutter.posts.schemas import PostPage
+
+router = APIRouter(tags=["feed"])
+
+FeedMode = Annotated[
+    Literal["chronological"],
+    Query(description="chronological (newest first); ranked arrives with the hybrid feed"),
+]
+
+
+@router.get("/feed", response_model=PostPage)
+async def home_feed(
+    viewer: CurrentUser,
+    context: Context,
+    url_for: UrlFor,
+    cursor: CursorParam = None,
+    limit: Limit = 20,
+    mode: FeedMode = "chronological",
+) -> Response:
+    """Your posts and those of the accounts you follow, newest first."""
+    async with context.db.read() as conn:
+        page = await service.pull_feed(conn, viewer.id, parse_cursor(cursor), limit, url_for)
+    return json_response(page)

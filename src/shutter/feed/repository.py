@@ -1,0 +1,28 @@
+"""The pull feed query: the reader's own posts and those of accounts they follow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import RowMapping, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.db.tables import follows, posts
+from shutter.posts.repository import POST_COLUMNS
+
+
+async def pull_page(
+    conn: AsyncConnection, reader_id: int, before_id: int | None, limit: int
+) -> Sequence[RowMapping]:
+    """Newest first: posts by the reader and by accounts the reader follows (approved)."""
+    followees = select(follows.c.followee_id).where(
+        (follows.c.follower_id == reader_id) & (follows.c.status == "accepted")
+    )
+    query = select(*POST_COLUMNS).where(
+        ((posts.c.author_id == reader_id) | posts.c.author_id.in_(followees))
+        & posts.c.deleted_at.is_(None)
+    )
+    if before_id is not None:
+        query = query.where(posts.c.id < before_id)
+    result = await conn.execute(query.order_by(posts.c.id.desc()).limit(limit))
+    return result.mappings().all()

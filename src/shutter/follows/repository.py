@@ -1,0 +1,80 @@
+"""Queries on the follow graph."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.db.tables import follows
+
+
+async def insert_if_absent(
+    conn: AsyncConnection,
+    follower_id: int,
+    followee_id: int,
+    edge_id: int,
+    status: str,
+    now: datetime,
+) -> bool:
+    """Insert a follow edge; False if one already existed (concurrent callers included)."""
+    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    statement = (
+        dialect_insert(follows)
+        .values(
+            follower_id=follower_id,
+            followee_id=followee_id,
+            id=edge_id,
+            status=status,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["follower_id", "followee_id"])
+        .returning(follows.c.id)
+    )
+    return (await conn.execute(statement)).first() is not None
+
+
+async def get_status(conn: AsyncConnection, follower_id: int, followee_id: int) -> str | None:
+    query = select(follows.c.status).where(
+        (follows.c.follower_id == follower_id) & (follows.c.followee_id == followee_id)
+    )
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def delete_edge(conn: AsyncConnection, follower_id: int, followee_id: int) -> str | None:
+    """Remove an edge; returns the status it had, or None if there was none."""
+    statement = (
+        delete(follows)
+        .where((follows.c.follower_id == follower_id) & (follows.c.followee_id == followee_id))
+        .returning(follows.c.status)
+    )
+    return (await conn.execute(statement)).scalar_one_or_none()
+
+
+async def page_followers(
+    conn: AsyncConnection, user_id: int, before_edge: int | None, limit: int
+) -> list[tuple[int, int]]:
+    """(edge id, follower id) of approved followers, newest first."""
+    query = select(follows.c.id, follows.c.follower_id).where(
+        (follows.c.followee_id == user_id) & (follows.c.status == "accepted")
+    )
+    if before_edge is not None:
+        query = query.where(follows.c.id < before_edge)
+    rows = await conn.execute(query.order_by(follows.c.id.desc()).limit(limit))
+    return [(row[0], row[1]) for row in rows]
+
+
+async def page_following(
+    conn: AsyncConnection, user_id: int, before_edge: int | None, limit: int
+) -> list[tuple[int, int]]:
+    """(edge id, followee id) of accounts the user follows (approved), newest first."""
+    query = select(follows.c.id, follows.c.followee_id).where(
+        (follows.c.follower_id == user_id) & (follows.c.status == "accepted")
+    )
+    if before_edge is not None:
+        query = query.where(follows.c.id < before_edge)
+    rows = await conn.execute(query.order_by(follows.c.id.desc()).limit(limit))
+    return [(row[0], row[1]) for row in rows]

@@ -1,0 +1,79 @@
+"""Follow and unfollow; follower and following lists."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.context import AppContext
+from shutter.errors import Forbidden, InvalidInput, NotFound
+from shutter.follows import repository
+from shutter.pagination import make_cursor
+from shutter.privacy.visibility import can_view_account_content
+from shutter.timeutil import utcnow
+from shutter.users import repository as users_repo
+from shutter.users.service import UrlFor, present_profile
+
+FollowState = Literal["following", "requested", "none"]
+
+
+async def follow(
+    context: AppContext, conn: AsyncConnection, follower_id: int, followee_id: int
+) -> FollowState:
+    """Follow a user (idempotent). A private account gets a pending request instead."""
+    if follower_id == followee_id:
+        raise InvalidInput("You cannot follow yourself.", code="cannot_follow_self")
+    target = await users_repo.get_auth_row(conn, followee_id)
+    if target is None:
+        raise NotFound("No such user.", code="user_not_found")
+    status = "pending" if target["is_private"] else "accepted"
+    edge_id = context.ids.next_id()
+    created = await repository.insert_if_absent(
+        conn, follower_id, followee_id, edge_id, status, utcnow()
+    )
+    if not created:
+        existing = await repository.get_status(conn, follower_id, followee_id)
+        return "following" if existing == "accepted" else "requested"
+    if status == "accepted":
+        await users_repo.add_to_counter(conn, followee_id, "follower_count", 1)
+        await users_repo.add_to_counter(conn, follower_id, "following_count", 1)
+        return "following"
+    return "requested"
+
+
+async def unfollow(conn: AsyncConnection, follower_id: int, followee_id: int) -> FollowState:
+    """Stop following, or withdraw a pending request (idempotent)."""
+    if await users_repo.get_auth_row(conn, followee_id) is None:
+        raise NotFound("No such user.", code="user_not_found")
+    removed = await repository.delete_edge(conn, follower_id, followee_id)
+    if removed == "accepted":
+        await users_repo.add_to_counter(conn, followee_id, "follower_count", -1)
+        await users_repo.add_to_counter(conn, follower_id, "following_count", -1)
+    return "none"
+
+
+async def list_connections(
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    user_id: int,
+    direction: Literal["followers", "following"],
+    before_edge: int | None,
+    limit: int,
+    url_for: UrlFor,
+) -> dict[str, Any]:
+    """A page of a user's followers or followees, if the viewer may see them."""
+    owner = await users_repo.get_auth_row(conn, user_id)
+    if owner is None:
+        raise NotFound("No such user.", code="user_not_found")
+    if not await can_view_account_content(conn, viewer_id, user_id, owner["is_private"]):
+        raise Forbidden("This account is private.", code="private_account")
+    pager = repository.page_followers if direction == "followers" else repository.page_following
+    edges = await pager(conn, user_id, before_edge, limit + 1)
+    has_more = len(edges) > limit
+    edges = edges[:limit]
+    profiles = await users_repo.get_profiles(conn, [other for _, other in edges])
+    return {
+        "users": [present_profile(row, url_for) for row in profiles],
+        "next_cursor": make_cursor(edges[-1][0]) if has_more and edges else None,
+    }

@@ -1,0 +1,76 @@
+"""Request dependencies: the app context, the caller, base URLs. Aliases keep routes short."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shutter.context import AppContext
+from shutter.errors import Unauthenticated
+from shutter.users import repository as users_repo
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login")
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The authenticated caller."""
+
+    id: int
+    username: str
+    is_private: bool
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+Context = Annotated[AppContext, Depends(get_context)]
+
+
+def get_base_url(request: Request, context: Context) -> str:
+    """The public base URL: configured, or the one this request came in on."""
+    if context.settings.public_url:
+        return context.settings.public_url
+    return str(request.base_url).rstrip("/")
+
+
+BaseUrl = Annotated[str, Depends(get_base_url)]
+
+
+async def get_optional_viewer(
+    context: Context,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Viewer | None:
+    if credentials is None:
+        return None
+    claims = context.tokens.verify(credentials.credentials)
+    async with context.db.read() as conn:
+        row = await users_repo.get_auth_row(conn, claims.user_id)
+    if row is None or row["token_version"] != claims.token_version:
+        raise Unauthenticated("The access token is no longer valid; log in again.")
+    return Viewer(id=row["id"], username=row["username"], is_private=row["is_private"])
+
+
+async def get_viewer(viewer: Annotated[Viewer | None, Depends(get_optional_viewer)]) -> Viewer:
+    if viewer is None:
+        raise Unauthenticated("Log in to do this (send 'Authorization: Bearer <token>').")
+    return viewer
+
+
+CurrentUser = Annotated[Viewer, Depends(get_viewer)]
+OptionalUser = Annotated[Viewer | None, Depends(get_optional_viewer)]
+
+
+def get_url_for(context: Context, base_url: BaseUrl) -> UrlBuilder:
+    objects = context.objects
+    return lambda key: objects.public_url(key, base_url)
+
+
+UrlBuilder = Callable[[str], str]
+UrlFor = Annotated[UrlBuilder, Depends(get_url_for)]

@@ -1,0 +1,92 @@
+"""The error envelope, everywhere: {"error": {"code": "...", "message": "..."}}."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from shutter.errors import ShutterError
+
+log = structlog.get_logger("shutter.http")
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    details: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return Response(
+        orjson.dumps({"error": body}),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def _describe(error: dict[str, Any]) -> dict[str, Any]:
+    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return {"field": location, "message": str(error.get("msg", "invalid"))}
+
+
+async def _on_shutter_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ShutterError)
+    return error_response(exc.status, exc.code, exc.message)
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return error_response(400, "malformed_json", "The request body is not valid JSON.")
+    details = [_describe(error) for error in errors]
+    first = details[0] if details else {"field": "", "message": "invalid request"}
+    where = f"{first['field']}: " if first["field"] else ""
+    return error_response(422, "validation_error", f"{where}{first['message']}", details=details)
+
+
+async def _on_http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _STATUS_CODES.get(exc.status_code, "error")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    if exc.status_code == 404 and message == "Not Found":
+        message = "There is nothing at this address."
+    return error_response(exc.status_code, code, message, headers=exc.headers)
+
+
+async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ShutterError, _on_shutter_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected_error)

@@ -1,0 +1,128 @@
+"""Media: upload tickets, completion and status under /api/v1; the embedded object store's
+signed upload and download endpoints under /media."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import FileResponse, Response
+
+from shutter.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from shutter.http.deps import BaseUrl, Context, CurrentUser, UrlFor
+from shutter.http.responses import json_response
+from shutter.media import repository, service
+from shutter.media.schemas import MediaCreate, MediaOut, UploadTicket
+from shutter.stores.objects import IMMUTABLE, LocalObjectStore
+
+router = APIRouter(prefix="/media", tags=["media"])
+store_router = APIRouter(prefix="/media", tags=["object store (embedded profile)"])
+
+MediaId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a media id")]
+_UPLOAD_KEY = re.compile(r"uploads/([0-9]{1,19})")
+_CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "avif": "image/avif",
+    "mp4": "video/mp4",
+}
+
+
+@router.post("", status_code=201, response_model=UploadTicket)
+async def create_media(
+    body: MediaCreate, viewer: CurrentUser, context: Context, base_url: BaseUrl
+) -> Response:
+    """Announce an upload; send the bytes to `upload_url`, then call `/complete`."""
+    ticket = await service.create_upload(
+        context, viewer.id, body.content_type, body.size_bytes, base_url
+    )
+    return json_response(ticket, 201)
+
+
+@router.post("/{media_id}/complete", response_model=MediaOut)
+async def complete_media(
+    media_id: MediaId, viewer: CurrentUser, context: Context, url_for: UrlFor
+) -> Response:
+    """Check the uploaded bytes; answers with the media object once it is ready."""
+    await service.complete_upload(context, viewer.id, media_id)
+    return json_response(await service.get_own_media(context, viewer.id, media_id, url_for))
+
+
+@router.get("/{media_id}", response_model=MediaOut)
+async def get_media(
+    media_id: MediaId, viewer: CurrentUser, context: Context, url_for: UrlFor
+) -> Response:
+    return json_response(await service.get_own_media(context, viewer.id, media_id, url_for))
+
+
+def _local_store(context: Context) -> LocalObjectStore:
+    if not isinstance(context.objects, LocalObjectStore):
+        raise NotFound("Media is served by the object store in this deployment.")
+    return context.objects
+
+
+@store_router.put("/upload/{key:path}", status_code=204, include_in_schema=True)
+async def receive_upload(
+    key: str,
+    request: Request,
+    context: Context,
+    content_type: Annotated[str, Query(max_length=100)],
+    size: Annotated[int, Query(ge=1, le=2**40)],
+    expires: Annotated[int, Query(ge=0, le=2**40)],
+    signature: Annotated[str, Query(max_length=128)],
+) -> Response:
+    """The embedded profile's stand-in for an object store's pre-signed PUT."""
+    store = _local_store(context)
+    match = _UPLOAD_KEY.fullmatch(key)
+    if match is None:
+        raise NotFound("No such upload.")
+    refusal = store.check_upload_signature(key, content_type, size, expires, signature)
+    if refusal:
+        raise Forbidden(refusal, code="invalid_signature")
+    sent_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if sent_type != content_type:
+        raise UnsupportedMediaType(
+            f"Send the bytes with Content-Type: {content_type}.", code="content_type_mismatch"
+        )
+    declared_length = request.headers.get("content-length")
+    if declared_length is not None and declared_length.isdigit() and int(declared_length) > size:
+        raise PayloadTooLarge(f"This upload URL takes exactly {size} bytes.", code="size_mismatch")
+    async with context.db.read() as conn:
+        row = await repository.get(conn, int(match.group(1)))
+    if row is None or row["status"] != "pending":
+        raise Conflict("This upload has already been completed.", code="upload_closed")
+    received = await store.receive(key, request.stream(), size)
+    if received != size:
+        raise InvalidInput(
+            f"Received {received} bytes where exactly {size} were declared.", code="size_mismatch"
+        )
+    return Response(status_code=204)
+
+
+@store_router.api_route("/files/{key:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def serve_file(
+    key: str, request: Request, context: Context, sig: Annotated[str, Query(max_length=64)] = ""
+) -> Response:
+    """Serve a stored original: cacheable forever, conditional GET, byte ranges."""
+    store = _local_store(context)
+    if not key.startswith("originals/") or not store.check_download_signature(key, sig):
+        raise NotFound("No such file.")
+    path = store.path_for(key)
+    if not path.is_file():
+        raise NotFound("No such file.")
+    etag = '"' + path.stem + '"'  # the name is the content's SHA-256
+    headers = {"Cache-Control": IMMUTABLE, "ETag": etag}
+    if request.headers.get("if-none-match") in {etag, f"W/{etag}", "*"}:
+        return Response(status_code=304, headers=headers)
+    media_type = _CONTENT_TYPES.get(path.suffix.lstrip("."), "application/octet-stream")
+    return FileResponse(path, media_type=media_type, headers=headers)

@@ -1,0 +1,50 @@
+"""Request and response models for media."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class MediaCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+        description="the type of the bytes you will upload, e.g. image/jpeg"
+    )
+    size_bytes: int = Field(ge=1, le=2**40, description="exact size of the upload in bytes")
+
+
+class UploadTicket(BaseModel):
+    media_id: str
+    upload_url: str
+    upload_method: str
+    upload_headers: dict[str, str]
+    expires_at: str
+
+
+class MediaUrls(BaseModel):
+    thumb: str
+    small: str
+    medium: str
+    large: str
+    original: str
+
+
+class MediaError(BaseModel):
+    code: str
+    message: str
+
+
+class MediaOut(BaseModel):
+    id: str
+    type: str
+    status: str = Field(description="pending, processing, ready or failed")
+    width: int | None
+    height: int | None
+    blurhash: str | None
+    urls: MediaUrls | None
+    duration_s: float | None = None
+    poster_url: str | None = None
+    error: MediaError | None = None

@@ -1,0 +1,81 @@
+"""Queries on posts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.db.tables import idempotency_keys, posts
+
+POST_COLUMNS = (
+    posts.c.id,
+    posts.c.author_id,
+    posts.c.caption,
+    posts.c.location_name,
+    posts.c.location_lat,
+    posts.c.location_lng,
+    posts.c.like_count,
+    posts.c.comment_count,
+    posts.c.created_at,
+)
+
+
+async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(posts.insert().values(**values))
+
+
+async def get_live(conn: AsyncConnection, post_id: int) -> RowMapping | None:
+    """A post that has not been deleted."""
+    query = select(*POST_COLUMNS).where((posts.c.id == post_id) & posts.c.deleted_at.is_(None))
+    return (await conn.execute(query)).mappings().first()
+
+
+async def mark_deleted(conn: AsyncConnection, post_id: int, now: datetime) -> bool:
+    """Soft-delete; False if it was already gone."""
+    statement = (
+        update(posts)
+        .where((posts.c.id == post_id) & posts.c.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def page_by_author(
+    conn: AsyncConnection, author_id: int, before_id: int | None, limit: int
+) -> Sequence[RowMapping]:
+    query = select(*POST_COLUMNS).where(
+        (posts.c.author_id == author_id) & posts.c.deleted_at.is_(None)
+    )
+    if before_id is not None:
+        query = query.where(posts.c.id < before_id)
+    result = await conn.execute(query.order_by(posts.c.id.desc()).limit(limit))
+    return result.mappings().all()
+
+
+async def claim_idempotency_key(
+    conn: AsyncConnection, user_id: int, key: str, digest: str, resource_id: int, now: datetime
+) -> bool:
+    """Record a key for a new resource; False if the key was used before (by any request)."""
+    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    statement = (
+        dialect_insert(idempotency_keys)
+        .values(
+            user_id=user_id, key=key, request_digest=digest, resource_id=resource_id, created_at=now
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(idempotency_keys.c.resource_id)
+    )
+    return (await conn.execute(statement)).first() is not None
+
+
+async def get_idempotency_key(conn: AsyncConnection, user_id: int, key: str) -> RowMapping | None:
+    query = select(idempotency_keys.c.request_digest, idempotency_keys.c.resource_id).where(
+        (idempotency_keys.c.user_id == user_id) & (idempotency_keys.c.key == key)
+    )
+    return (await conn.execute(query)).mappings().first()

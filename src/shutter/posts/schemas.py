@@ -1,0 +1,72 @@
+"""Request and response models for posts and pages of posts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from shutter.media.schemas import MediaOut
+from shutter.users.schemas import AuthorOut
+
+CAPTION_MAX = 2200
+MEDIA_PER_POST_MAX = 10
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+
+
+class PostCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    media_ids: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$")]] = Field(
+        min_length=1, max_length=MEDIA_PER_POST_MAX, description="1 to 10 ready media you own"
+    )
+    caption: Annotated[str, StringConstraints(max_length=CAPTION_MAX)] = ""
+    location: Location | None = None
+
+    @field_validator("media_ids")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a media id appears twice")
+        return value
+
+    @field_validator("caption")
+    @classmethod
+    def _no_control_characters(cls, value: str) -> str:
+        if any(ord(ch) < 32 and ch not in "\n\t" for ch in value) or "\x7f" in value:
+            raise ValueError("control characters are not allowed")
+        return value
+
+
+class LocationOut(BaseModel):
+    name: str
+    lat: float | None
+    lng: float | None
+
+
+class PostOut(BaseModel):
+    id: str
+    author: AuthorOut
+    caption: str
+    location: LocationOut | None
+    media: list[MediaOut]
+    like_count: int
+    comment_count: int
+    liked_by_me: bool
+    created_at: str
+
+
+class PostEnvelope(BaseModel):
+    post: PostOut
+
+
+class PostPage(BaseModel):
+    posts: list[PostOut]
+    next_cursor: str | None

@@ -1,0 +1,182 @@
+"""Post use cases: create (idempotently), read, delete, a profile's grid; hydration of
+pages of post rows into API objects, batched."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.context import AppContext
+from shutter.errors import Forbidden, InvalidInput, NotFound
+from shutter.media import repository as media_repo
+from shutter.media.service import present_media
+from shutter.pagination import make_cursor
+from shutter.posts import repository
+from shutter.posts.schemas import PostCreate
+from shutter.privacy.visibility import can_view_account_content
+from shutter.timeutil import isoformat, utcnow
+from shutter.users import repository as users_repo
+from shutter.users.service import UrlFor, present_author
+
+
+async def create_post(
+    context: AppContext,
+    conn: AsyncConnection,
+    author_id: int,
+    data: PostCreate,
+    idempotency_key: str | None,
+) -> tuple[int, bool]:
+    """Create a post; returns (post id, replayed). With an idempotency key seen before,
+    returns the post it created (replayed=True) instead of posting twice."""
+    post_id = context.ids.next_id()
+    now = utcnow()
+    if idempotency_key is not None:
+        digest = hashlib.sha256(
+            orjson.dumps(data.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        ).hexdigest()
+        claimed = await repository.claim_idempotency_key(
+            conn, author_id, idempotency_key, digest, post_id, now
+        )
+        if not claimed:
+            earlier = await repository.get_idempotency_key(conn, author_id, idempotency_key)
+            if earlier is None or earlier["request_digest"] != digest:
+                raise InvalidInput(
+                    "This Idempotency-Key was used for a different request.",
+                    code="idempotency_key_reused",
+                )
+            return earlier["resource_id"], True
+    location = data.location
+    await repository.insert(
+        conn,
+        {
+            "id": post_id,
+            "author_id": author_id,
+            "caption": data.caption,
+            "location_name": location.name if location else None,
+            "location_lat": location.lat if location else None,
+            "location_lng": location.lng if location else None,
+            "created_at": now,
+        },
+    )
+    for position, media_id in enumerate(int(value) for value in data.media_ids):
+        if not await media_repo.attach_to_post(conn, media_id, author_id, post_id, position):
+            raise await _unusable_media(conn, media_id, author_id)
+    await users_repo.add_to_counter(conn, author_id, "post_count", 1)
+    return post_id, False
+
+
+async def _unusable_media(conn: AsyncConnection, media_id: int, author_id: int) -> Exception:
+    row = await media_repo.get(conn, media_id)
+    if row is None or row["owner_id"] != author_id:
+        return NotFound(f"Media {media_id} does not exist.", code="media_not_found")
+    if row["post_id"] is not None:
+        return InvalidInput(f"Media {media_id} already belongs to a post.", code="media_in_use")
+    return InvalidInput(
+        f"Media {media_id} is {row['status']}; only ready media can be posted.",
+        code="media_not_ready",
+    )
+
+
+async def delete_post(conn: AsyncConnection, viewer_id: int, post_id: int) -> None:
+    row = await repository.get_live(conn, post_id)
+    if row is None:
+        raise NotFound("No such post.", code="post_not_found")
+    if row["author_id"] != viewer_id:
+        raise Forbidden("You can only delete your own posts.", code="not_your_post")
+    if await repository.mark_deleted(conn, post_id, utcnow()):
+        await users_repo.add_to_counter(conn, viewer_id, "post_count", -1)
+
+
+async def get_post(
+    conn: AsyncConnection, viewer_id: int | None, post_id: int, url_for: UrlFor
+) -> dict[str, Any]:
+    """One post, if it exists and the viewer may see it (otherwise 404, revealing nothing)."""
+    row = await repository.get_live(conn, post_id)
+    if row is None:
+        raise NotFound("No such post.", code="post_not_found")
+    author = await users_repo.get_auth_row(conn, row["author_id"])
+    if author is None or not await can_view_account_content(
+        conn, viewer_id, row["author_id"], author["is_private"]
+    ):
+        raise NotFound("No such post.", code="post_not_found")
+    (post,) = await hydrate(conn, [row], viewer_id, url_for)
+    return post
+
+
+async def list_by_author(
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    author_id: int,
+    before_id: int | None,
+    limit: int,
+    url_for: UrlFor,
+) -> dict[str, Any]:
+    """A page of a profile's grid, newest first."""
+    author = await users_repo.get_auth_row(conn, author_id)
+    if author is None:
+        raise NotFound("No such user.", code="user_not_found")
+    if not await can_view_account_content(conn, viewer_id, author_id, author["is_private"]):
+        raise Forbidden("This account is private.", code="private_account")
+    rows = await repository.page_by_author(conn, author_id, before_id, limit + 1)
+    return await page_of(conn, rows, limit, viewer_id, url_for)
+
+
+async def page_of(
+    conn: AsyncConnection,
+    rows: Sequence[RowMapping],
+    limit: int,
+    viewer_id: int | None,
+    url_for: UrlFor,
+) -> dict[str, Any]:
+    """`{posts, next_cursor}` from up to limit+1 rows (the extra one says there is more)."""
+    page = rows[:limit]
+    return {
+        "posts": await hydrate(conn, page, viewer_id, url_for),
+        "next_cursor": make_cursor(page[-1]["id"]) if len(rows) > limit and page else None,
+    }
+
+
+async def hydrate(
+    conn: AsyncConnection,
+    rows: Sequence[RowMapping],
+    viewer_id: int | None,
+    url_for: UrlFor,
+) -> list[dict[str, Any]]:
+    """Post rows to API objects: authors and media fetched for the whole page at once."""
+    if not rows:
+        return []
+    authors = await users_repo.get_authors(conn, (row["author_id"] for row in rows))
+    media = await media_repo.for_posts(conn, [row["id"] for row in rows])
+    posts = []
+    for row in rows:
+        author = authors.get(row["author_id"])
+        if author is None:
+            continue
+        posts.append(
+            {
+                "id": str(row["id"]),
+                "author": present_author(author, url_for),
+                "caption": row["caption"],
+                "location": (
+                    {
+                        "name": row["location_name"],
+                        "lat": row["location_lat"],
+                        "lng": row["location_lng"],
+                    }
+                    if row["location_name"]
+                    else None
+                ),
+                "media": [present_media(item, url_for) for item in media.get(row["id"], [])],
+                "like_count": row["like_count"],
+                # Likes arrive with the likes issue; until then nobody has liked anything.
+                "liked_by_me": False,
+                "comment_count": row["comment_count"],
+                "created_at": isoformat(row["created_at"]),
+            }
+        )
+    return posts

@@ -1,0 +1,109 @@
+"""Queries on users. The only place that writes SQL for this table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import RowMapping, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.db.tables import follows, users
+
+PROFILE_COLUMNS = (
+    users.c.id,
+    users.c.username,
+    users.c.display_name,
+    users.c.bio,
+    users.c.avatar_key,
+    users.c.is_private,
+    users.c.follower_count,
+    users.c.following_count,
+    users.c.post_count,
+    users.c.created_at,
+)
+AUTHOR_COLUMNS = (users.c.id, users.c.username, users.c.display_name, users.c.avatar_key)
+
+
+async def get_auth_row(conn: AsyncConnection, user_id: int) -> RowMapping | None:
+    query = select(users.c.id, users.c.username, users.c.is_private, users.c.token_version)
+    result = await conn.execute(query.where(users.c.id == user_id))
+    return result.mappings().first()
+
+
+async def get_profile(conn: AsyncConnection, user_id: int) -> RowMapping | None:
+    result = await conn.execute(select(*PROFILE_COLUMNS).where(users.c.id == user_id))
+    return result.mappings().first()
+
+
+async def get_own_profile(conn: AsyncConnection, user_id: int) -> RowMapping | None:
+    query = select(*PROFILE_COLUMNS, users.c.email).where(users.c.id == user_id)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None:
+    result = await conn.execute(select(users.c.id).where(users.c.username == username))
+    return result.scalar_one_or_none()
+
+
+async def get_credentials(conn: AsyncConnection, login: str) -> RowMapping | None:
+    """id, password hash and token version of the account named by username or email."""
+    column = users.c.email if "@" in login else users.c.username
+    query = select(users.c.id, users.c.password_hash, users.c.token_version)
+    return (await conn.execute(query.where(column == login))).mappings().first()
+
+
+async def taken(conn: AsyncConnection, username: str, email: str) -> set[str]:
+    """Which of "username" and "email" already belong to an account."""
+    query = select(users.c.username, users.c.email).where(
+        (users.c.username == username) | (users.c.email == email)
+    )
+    found: set[str] = set()
+    for row in (await conn.execute(query)).mappings():
+        if row["username"] == username:
+            found.add("username")
+        if row["email"] == email:
+            found.add("email")
+    return found
+
+
+async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(users.insert().values(**values))
+
+
+async def update_profile(conn: AsyncConnection, user_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+async def get_authors(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, RowMapping]:
+    """Author fields of many users, in one query."""
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    result = await conn.execute(select(*AUTHOR_COLUMNS).where(users.c.id.in_(ids)))
+    return {row["id"]: row for row in result.mappings()}
+
+
+async def get_profiles(conn: AsyncConnection, user_ids: Sequence[int]) -> list[RowMapping]:
+    """Profiles in the order of `user_ids` (missing users left out)."""
+    if not user_ids:
+        return []
+    result = await conn.execute(select(*PROFILE_COLUMNS).where(users.c.id.in_(user_ids)))
+    by_id = {row["id"]: row for row in result.mappings()}
+    return [by_id[user_id] for user_id in user_ids if user_id in by_id]
+
+
+async def add_to_counter(conn: AsyncConnection, user_id: int, column: str, delta: int) -> None:
+    """Atomic increment in the database: concurrent callers never lose an update."""
+    target = users.c[column]
+    await conn.execute(update(users).where(users.c.id == user_id).values({target: target + delta}))
+
+
+async def follow_edges(conn: AsyncConnection, a: int, b: int) -> dict[tuple[int, int], str]:
+    """Follow statuses between two users in both directions: {(follower, followee): status}."""
+    query = select(follows.c.follower_id, follows.c.followee_id, follows.c.status).where(
+        ((follows.c.follower_id == a) & (follows.c.followee_id == b))
+        | ((follows.c.follower_id == b) & (follows.c.followee_id == a))
+    )
+    rows = (await conn.execute(query)).all()
+    return {(row.follower_id, row.followee_id): row.status for row in rows}

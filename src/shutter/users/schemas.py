@@ -1,0 +1,116 @@
+"""Request and response models for accounts and profiles."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9._]{1,30}$")
+PASSWORD_MIN = 8
+PASSWORD_MAX = 256  # hashing cost grows with length; nobody types more
+
+
+def normalise_username(value: str) -> str:
+    """Lower-cased and checked: 1-30 of a-z, 0-9, '.', '_'."""
+    value = value.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(value):
+        raise ValueError("a username is 1 to 30 characters of a-z, 0-9, '.' and '_'")
+    return value
+
+
+def normalise_email(value: str) -> str:
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from exc
+    return result.normalized.lower()
+
+
+class RegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Annotated[str, StringConstraints(max_length=64)]
+    email: Annotated[str, StringConstraints(max_length=254)]
+    password: Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+
+    _username = field_validator("username")(normalise_username)
+    _email = field_validator("email")(normalise_email)
+
+
+class LoginIn(BaseModel):
+    login: Annotated[str, StringConstraints(min_length=1, max_length=254)] = Field(
+        description="username or email"
+    )
+    password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
+
+
+class ProfileUpdate(BaseModel):
+    """Fields of `PATCH /users/me`; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)] | None = (
+        None
+    )
+    bio: Annotated[str, StringConstraints(max_length=150)] | None = None
+    avatar_media_id: str | None = Field(
+        None, description="id of a ready image you uploaded; null removes the avatar"
+    )
+    is_private: bool | None = None
+
+    @field_validator("avatar_media_id")
+    @classmethod
+    def _numeric_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[0-9]{1,19}", value):
+            raise ValueError("must be a media id")
+        return value
+
+
+class Relationship(BaseModel):
+    following: bool
+    follow_requested: bool
+    followed_by: bool
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    bio: str
+    avatar_url: str | None
+    is_private: bool
+    follower_count: int
+    following_count: int
+    post_count: int
+    created_at: str
+    relationship: Relationship | None = Field(
+        None, description="the reader's relation to this user; null for yourself or anonymous"
+    )
+    email: str | None = Field(None, description="only on your own profile")
+
+
+class AuthorOut(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    avatar_url: str | None
+
+
+class RegisterOut(BaseModel):
+    user: UserOut
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+
+
+class UserPage(BaseModel):
+    users: list[UserOut]
+    next_cursor: str | None

@@ -1,0 +1,165 @@
+"""Account use cases: register, log in, read and edit profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.auth.passwords import hash_password, verify_password
+from shutter.context import AppContext
+from shutter.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from shutter.media import repository as media_repo
+from shutter.timeutil import isoformat, utcnow
+from shutter.users import repository
+from shutter.users.schemas import ProfileUpdate, RegisterIn
+
+UrlFor = Callable[[str], str]
+
+
+async def register(context: AppContext, conn: AsyncConnection, data: RegisterIn) -> int:
+    """Create an account; returns its id. Raises Conflict if the username or email is taken."""
+    taken = await repository.taken(conn, data.username, data.email)
+    if taken:
+        _raise_taken(taken)
+    now = utcnow()
+    user_id = context.ids.next_id()
+    values = {
+        "id": user_id,
+        "username": data.username,
+        "email": data.email,
+        "password_hash": await hash_password(data.password),
+        "display_name": "",
+        "bio": "",
+        "is_private": False,
+        "token_version": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        async with conn.begin_nested():
+            await repository.insert(conn, values)
+    except IntegrityError:
+        # Someone registered the same name between our check and our insert.
+        _raise_taken(await repository.taken(conn, data.username, data.email) or {"username"})
+    return user_id
+
+
+def _raise_taken(taken: set[str]) -> None:
+    field = "username" if "username" in taken else "email"
+    raise Conflict(f"That {field} is already taken.", code=f"{field}_taken")
+
+
+async def authenticate(conn: AsyncConnection, login: str, password: str) -> tuple[int, int]:
+    """(user id, token version) for valid credentials; Unauthenticated otherwise.
+
+    The error never says whether the account exists, and takes as long either way.
+    """
+    login = login.strip().lower()
+    row = await repository.get_credentials(conn, login)
+    ok = await verify_password(row["password_hash"] if row else None, password)
+    if row is None or not ok:
+        raise Unauthenticated(
+            "The username or email and password do not match.", code="invalid_credentials"
+        )
+    return row["id"], row["token_version"]
+
+
+async def update_profile(conn: AsyncConnection, user_id: int, changes: ProfileUpdate) -> None:
+    """Apply the fields that were sent."""
+    sent = changes.model_fields_set
+    values: dict[str, Any] = {}
+    if "display_name" in sent:
+        values["display_name"] = changes.display_name or ""
+    if "bio" in sent:
+        values["bio"] = changes.bio or ""
+    if "is_private" in sent:
+        if changes.is_private is None:
+            raise InvalidInput("is_private: must be true or false")
+        values["is_private"] = changes.is_private
+    if "avatar_media_id" in sent:
+        if changes.avatar_media_id is None:
+            values.update(avatar_media_id=None, avatar_key=None)
+        else:
+            media_id = int(changes.avatar_media_id)
+            media = await media_repo.get(conn, media_id)
+            if media is None or media["owner_id"] != user_id:
+                raise NotFound("No such media.", code="media_not_found")
+            if media["status"] != "ready" or media["kind"] != "image":
+                raise InvalidInput(
+                    "An avatar must be an image that finished processing.", code="media_not_ready"
+                )
+            values.update(avatar_media_id=media_id, avatar_key=media["original_key"])
+    if values:
+        values["updated_at"] = utcnow()
+        await repository.update_profile(conn, user_id, values)
+
+
+async def resolve_user_id(conn: AsyncConnection, username: str) -> int:
+    user_id = await repository.get_id_by_username(conn, username.strip().lower())
+    if user_id is None:
+        raise NotFound("No such user.", code="user_not_found")
+    return user_id
+
+
+async def relationship(
+    conn: AsyncConnection, viewer_id: int | None, user_id: int
+) -> dict[str, bool] | None:
+    """How the viewer relates to the user; None for anonymous readers and for oneself."""
+    if viewer_id is None or viewer_id == user_id:
+        return None
+    edges = await repository.follow_edges(conn, viewer_id, user_id)
+    mine = edges.get((viewer_id, user_id))
+    return {
+        "following": mine == "accepted",
+        "follow_requested": mine == "pending",
+        "followed_by": edges.get((user_id, viewer_id)) == "accepted",
+    }
+
+
+async def get_profile(
+    conn: AsyncConnection, viewer_id: int | None, user_id: int, url_for: UrlFor
+) -> dict[str, Any]:
+    row = await repository.get_profile(conn, user_id)
+    if row is None:
+        raise NotFound("No such user.", code="user_not_found")
+    result = present_profile(row, url_for)
+    result["relationship"] = await relationship(conn, viewer_id, user_id)
+    return result
+
+
+async def get_own_profile(conn: AsyncConnection, user_id: int, url_for: UrlFor) -> dict[str, Any]:
+    row = await repository.get_own_profile(conn, user_id)
+    if row is None:
+        raise NotFound("No such user.", code="user_not_found")
+    result = present_profile(row, url_for)
+    result["email"] = row["email"]
+    return result
+
+
+def present_profile(row: RowMapping, url_for: UrlFor) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "username": row["username"],
+        "display_name": row["display_name"],
+        "bio": row["bio"],
+        "avatar_url": url_for(row["avatar_key"]) if row["avatar_key"] else None,
+        "is_private": bool(row["is_private"]),
+        "follower_count": row["follower_count"],
+        "following_count": row["following_count"],
+        "post_count": row["post_count"],
+        "created_at": isoformat(row["created_at"]),
+        "relationship": None,
+    }
+
+
+def present_author(row: RowMapping, url_for: UrlFor) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "username": row["username"],
+        "display_name": row["display_name"],
+        "avatar_url": url_for(row["avatar_key"]) if row["avatar_key"] else None,
+    }
