@@ -106,16 +106,25 @@ async def _open_object_store(settings: Settings, stack: AsyncExitStack) -> Objec
         return LocalObjectStore(
             settings.media_dir, settings.resolved_secret_key, settings.media_base_url
         )
+    import botocore.config
+    import botocore.session
     from aiobotocore.config import AioConfig
     from aiobotocore.session import get_session
 
+    options = {"signature_version": "s3v4", "s3": {"addressing_style": "path"}}
     client = await stack.enter_async_context(
         get_session().create_client(
             "s3",
             endpoint_url=settings.s3_endpoint_url,
             region_name=settings.s3_region,
-            config=AioConfig(signature_version="s3v4", s3={"addressing_style": "path"}),
+            config=AioConfig(**options),
         )
+    )
+    presigner = botocore.session.get_session().create_client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url,
+        region_name=settings.s3_region,
+        config=botocore.config.Config(**options),
     )
     return S3ObjectStore(
         client,
@@ -123,4 +132,5 @@ async def _open_object_store(settings: Settings, stack: AsyncExitStack) -> Objec
         settings.s3_endpoint_url,
         settings.s3_region,
         settings.media_base_url,
+        presigner,
     )

@@ -24,6 +24,7 @@ import anyio.to_thread
 from shutter.errors import NotFound
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+DOWNLOAD_URL_TTL_S = 7 * 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,15 +196,14 @@ class S3ObjectStore(ObjectStore):
         endpoint_url: str | None,
         region: str,
         media_base_url: str | None,
+        presigner: Any,
     ) -> None:
         self._client = client
         self.bucket = bucket
-        if media_base_url:
-            self._base = media_base_url
-        elif endpoint_url:
-            self._base = f"{endpoint_url.rstrip('/')}/{bucket}"
-        else:
-            self._base = f"https://{bucket}.s3.{region}.amazonaws.com"
+        self._base = media_base_url
+        # A synchronous botocore client: signing is local computation, and hydration of a
+        # feed page signs many URLs without awaiting anything.
+        self._presigner = presigner
 
     async def presign_upload(
         self, key: str, content_type: str, size_bytes: int, expires_at: int, base_url: str
@@ -242,7 +242,14 @@ class S3ObjectStore(ObjectStore):
         await self._client.delete_object(Bucket=self.bucket, Key=key)
 
     def public_url(self, key: str, base_url: str) -> str:
-        return f"{self._base}/{key}"
+        """Under the CDN base when one is configured (the CDN may read the bucket); otherwise
+        a pre-signed GET valid for a week, so that the bucket itself stays private."""
+        if self._base:
+            return f"{self._base}/{key}"
+        url: str = self._presigner.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=DOWNLOAD_URL_TTL_S
+        )
+        return url
 
     async def ping(self) -> None:
         await self._client.head_bucket(Bucket=self.bucket)

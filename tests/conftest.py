@@ -1,0 +1,225 @@
+"""Fixtures: each behavioural test runs once per profile, against a real HTTP server.
+
+- embedded: SQLite in a fresh data dir, local media directory, no services;
+- distributed: PostgreSQL (a database per xdist worker, emptied before each test), Redis,
+  NATS and an S3-speaking server (moto, started here) with a bucket per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+for _name in [name for name in os.environ if name.startswith("SHUTTER_") and "_TEST_" not in name]:
+    del os.environ[_name]  # tests decide every setting themselves
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+from shutter.app import create_app  # noqa: E402
+from shutter.settings import Settings  # noqa: E402
+from tests import services  # noqa: E402
+
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+_STATUS = services.probe()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if services.IN_CI and not _STATUS.available:
+        missing = "; ".join(f"{name}: {why}" for name, why in _STATUS.missing.items())
+        pytest.exit(f"CI=true and the distributed profile's services are missing: {missing}", 1)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _STATUS.available:
+        terminalreporter.write_sep("!", "DISTRIBUTED PROFILE SKIPPED", red=True, bold=True)
+        for name, why in _STATUS.missing.items():
+            terminalreporter.write_line(f"  {name}: {why}", red=True)
+        terminalreporter.write_line(
+            "  Only the embedded profile was tested. Start the services (see README) "
+            "to test PostgreSQL, Redis, NATS and S3.",
+            red=True,
+        )
+
+
+PROFILES = [
+    "embedded",
+    pytest.param(
+        "distributed",
+        marks=[
+            pytest.mark.distributed,
+            pytest.mark.skipif(
+                not _STATUS.available,
+                reason="distributed services missing: " + ", ".join(_STATUS.missing),
+            ),
+        ],
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3-speaking server over real HTTP for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def _worker_database(worker_id: str) -> tuple[str, str]:
+    """(admin URL, URL of this worker's own database)."""
+    admin = services.POSTGRES_URL
+    base, _, _ = admin.rpartition("/")
+    name = f"shutter_test_{worker_id}".replace("-", "_")
+    return admin, f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> str:
+    """A freshly migrated PostgreSQL database for this test worker."""
+    import asyncpg
+
+    from shutter.db.database import Database
+    from shutter.db.migrate import upgrade_to_head
+
+    admin, url = _worker_database(worker_id)
+    name = url.rpartition("/")[2]
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin.replace("+asyncpg", ""))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        db = Database(url)
+        try:
+            await upgrade_to_head(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(create())
+    return url
+
+
+@pytest.fixture(params=PROFILES)
+def profile(request: pytest.FixtureRequest) -> str:
+    value: str = request.param
+    return value
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Tests override settings (e.g. small limits) by overriding this fixture."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    profile: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    settings_overrides: dict[str, Any],
+) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "rate_limits": "off",
+        "log_level": "WARNING",
+        "secret_key": SECRET,
+    }
+    if profile == "distributed":
+        s3 = request.getfixturevalue("s3_endpoint")
+        values.update(
+            database_url=request.getfixturevalue("postgres_url"),
+            redis_url=services.REDIS_URL,
+            nats_url=services.NATS_URL,
+            s3_bucket=f"shutter-test-{uuid.uuid4().hex[:12]}",
+            s3_endpoint_url=s3,
+        )
+        _empty_database(values["database_url"])
+        _create_bucket(s3, values["s3_bucket"])
+    values.update(settings_overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def _empty_database(url: str) -> None:
+    import asyncpg
+
+    from shutter.db.tables import metadata
+
+    async def truncate() -> None:
+        conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+        try:
+            names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+            await conn.execute(f"TRUNCATE {names}")
+        finally:
+            await conn.close()
+
+    asyncio.run(truncate())
+
+
+def _create_bucket(endpoint: str, bucket: str) -> None:
+    import boto3
+
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+
+
+class RunningServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = create_app(settings)
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.task: asyncio.Task[None] | None = None
+        self.base_url = ""
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()  # surfaces the start-up error
+            await asyncio.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[RunningServer]:
+    """Shutter on a real loopback port, stopped after the test."""
+    running = RunningServer(settings)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def client(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for /api/v1 of the running server."""
+    async with httpx.AsyncClient(base_url=f"{server.base_url}/api/v1", timeout=30) as http:
+        yield http
