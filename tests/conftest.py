@@ -89,12 +89,13 @@ def _worker_database(worker_id: str) -> tuple[str, str]:
     """(admin URL, URL of this worker's own database)."""
     admin = services.POSTGRES_URL
     base, _, _ = admin.rpartition("/")
-    name = f"shutter_test_{worker_id}".replace("-", "_")
+    # The pid keeps concurrent test runs on one machine out of each other's way.
+    name = f"shutter_test_{worker_id}_{os.getpid()}".replace("-", "_")
     return admin, f"{base}/{name}"
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str) -> str:
+def postgres_url(worker_id: str) -> Iterator[str]:
     """A freshly migrated PostgreSQL database for this test worker."""
     import asyncpg
 
@@ -117,8 +118,16 @@ def postgres_url(worker_id: str) -> str:
         finally:
             await db.dispose()
 
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin.replace("+asyncpg", ""))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
     asyncio.run(create())
-    return url
+    yield url
+    asyncio.run(drop())
 
 
 @pytest.fixture(params=PROFILES)
@@ -154,7 +163,12 @@ def settings(
             nats_url=services.NATS_URL,
             s3_bucket=f"shutter-test-{uuid.uuid4().hex[:12]}",
             s3_endpoint_url=s3,
+            # Redis keys, the JetStream stream and its subjects are this test's own.
+            namespace=f"t{uuid.uuid4().hex[:12]}",
+            # The test server also runs the JetStream consumer (as `shutter worker` would).
+            in_process_workers=True,
         )
+        request.addfinalizer(lambda: _forget_namespace(values["namespace"]))
         _empty_database(values["database_url"])
         _create_bucket(s3, values["s3_bucket"])
     values.update(settings_overrides)
@@ -175,6 +189,31 @@ def _empty_database(url: str) -> None:
             await conn.close()
 
     asyncio.run(truncate())
+
+
+def _forget_namespace(namespace: str) -> None:
+    """Delete the test's Redis keys and JetStream stream."""
+    import nats
+    import redis
+
+    from shutter.events.runtime import stream_name
+
+    client = redis.Redis.from_url(services.REDIS_URL)
+    keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+    async def drop_stream() -> None:
+        connection = await nats.connect(services.NATS_URL)
+        try:
+            await connection.jetstream().delete_stream(stream_name(namespace))
+        except Exception:  # noqa: S110 - the test may never have created it
+            pass
+        finally:
+            await connection.close()
+
+    asyncio.run(drop_stream())
 
 
 def _create_bucket(endpoint: str, bucket: str) -> None:
@@ -202,6 +241,15 @@ class RunningServer:
             await asyncio.sleep(0.01)
         port = self.server.servers[0].sockets[0].getsockname()[1]
         self.base_url = f"http://127.0.0.1:{port}"
+
+    @property
+    def context(self) -> Any:
+        """The running app's AppContext (stores, event runtime)."""
+        return self.app.state.context
+
+    async def settle(self) -> None:
+        """Wait until every event written so far has been handled (fan-out done)."""
+        await self.context.events.wait_idle()
 
     async def stop(self) -> None:
         self.server.should_exit = True

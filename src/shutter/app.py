@@ -15,7 +15,15 @@ from shutter.auth.tokens import TokenIssuer
 from shutter.context import AppContext
 from shutter.db.database import Database
 from shutter.db.migrate import is_at_head, upgrade_to_head
+from shutter.events.runtime import (
+    HandlerRegistry,
+    JetStreamConsumer,
+    OutboxDrain,
+    OutboxRelay,
+    ensure_stream,
+)
 from shutter.feed import api as feed_api
+from shutter.feed import tasks as feed_tasks
 from shutter.follows import api as follows_api
 from shutter.http import ops
 from shutter.http.errors import install_error_handlers
@@ -25,6 +33,7 @@ from shutter.observability import Metrics, RequestContextMiddleware, configure_l
 from shutter.posts import api as posts_api
 from shutter.settings import Settings
 from shutter.stores.objects import LocalObjectStore, ObjectStore, S3ObjectStore
+from shutter.stores.timelines import MemoryTimelineStore, RedisTimelineStore, TimelineStore
 from shutter.users import api as users_api
 
 log = structlog.get_logger("shutter.app")
@@ -43,6 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with AsyncExitStack() as stack:
             context = await open_context(settings, stack)
             context.extras["metrics"] = metrics
+            await start_event_runtime(
+                context, stack, consume=settings.runs_workers_in_process, relay=True
+            )
             app.state.context = context
             log.info("started", profile=settings.profile)
             yield
@@ -71,6 +83,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def create_worker_app(settings: Settings | None = None) -> FastAPI:
+    """A worker process: event handlers plus /healthz and /metrics, no public API."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            context = await open_context(settings, stack)
+            context.extras["metrics"] = metrics
+            app.state.context = context
+            await start_event_runtime(context, stack, consume=True, relay=True)
+            log.info("worker_started", profile=settings.profile)
+            yield
+
+    app = FastAPI(title="Shutter worker", lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_error_handlers(app)
+    app.include_router(ops.router)
+    return app
+
+
 async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
     """Open every store the settings name; the stack closes them again."""
     db = Database.from_settings(settings)
@@ -79,26 +113,61 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         await upgrade_to_head(db)  # a fresh data dir gets its schema here
     elif not await is_at_head(db):
         log.warning("schema_not_current", hint="run `shutter migrate`")
+    redis = None
+    timelines: TimelineStore
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+        stack.push_async_callback(redis.aclose)
+        timelines = RedisTimelineStore(
+            redis, f"{settings.namespace}:", settings.timeline_max, settings.inactive_days
+        )
+    else:
+        timelines = MemoryTimelineStore(settings.timeline_max, settings.inactive_days)
     context = AppContext(
         settings=settings,
         db=db,
         ids=IdGenerator(settings.node_id),
         tokens=TokenIssuer(settings.resolved_secret_key, settings.access_token_ttl_seconds),
         objects=await _open_object_store(settings, stack),
+        timelines=timelines,
+        redis=redis,
     )
-    if settings.redis_url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.redis_url)
-        stack.push_async_callback(redis.aclose)
-        context.redis = redis
     if settings.nats_url:
         import nats
 
         client = await nats.connect(settings.nats_url, connect_timeout=5)
-        stack.push_async_callback(client.drain)
+        stack.push_async_callback(client.close)
         context.nats = client
     return context
+
+
+async def start_event_runtime(
+    context: AppContext, stack: AsyncExitStack, *, consume: bool, relay: bool
+) -> None:
+    """Start moving events: `relay` publishes the outbox to JetStream, `consume` runs the
+    handlers here. Without NATS both happen in-process through the outbox drain."""
+    registry = HandlerRegistry()
+    feed_tasks.register(registry)
+    runtime = context.events
+    namespace = context.settings.namespace
+    if context.nats is None:
+        if consume:
+            runtime.drain = OutboxDrain(context, registry)
+            runtime.drain.start()
+    else:
+        js = context.nats.jetstream()
+        await ensure_stream(js, namespace)
+        if relay:
+            runtime.relay = OutboxRelay(context, js, namespace)
+            runtime.relay.start()
+        if consume:
+            consumer = JetStreamConsumer(context, registry, js, namespace)
+            await consumer.start()
+            runtime.consumers.append(consumer)
+    context.db.on_events_committed = runtime.notify
+    stack.push_async_callback(runtime.stop)
 
 
 async def _open_object_store(settings: Settings, stack: AsyncExitStack) -> ObjectStore:

@@ -45,6 +45,27 @@ def serve(
 
 
 @cli.command()
+def worker(
+    host: Annotated[str, typer.Option(help="address of the health endpoint")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port of /healthz and /metrics")] = 8001,
+) -> None:
+    """Relay the outbox to JetStream and run event handlers (distributed profile)."""
+    settings = Settings()
+    console.print(
+        f"[bold]Shutter worker[/bold] ({settings.profile} profile); health on "
+        f"http://{host}:{port}/healthz"
+    )
+    uvicorn.run(
+        "shutter.app:create_worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@cli.command()
 def migrate() -> None:
     """Bring the database schema to the newest migration."""
     from shutter.db.database import Database
@@ -65,3 +86,7 @@ def migrate() -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":  # `python -m shutter.cli`, as the end-to-end tests run it
+    main()

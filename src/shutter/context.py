@@ -7,9 +7,11 @@ from typing import Any
 
 from shutter.auth.tokens import TokenIssuer
 from shutter.db.database import Database
+from shutter.events.runtime import EventRuntime
 from shutter.ids import IdGenerator
 from shutter.settings import Settings
 from shutter.stores.objects import ObjectStore
+from shutter.stores.timelines import TimelineStore
 
 
 @dataclass
@@ -19,6 +21,8 @@ class AppContext:
     ids: IdGenerator
     tokens: TokenIssuer
     objects: ObjectStore
+    timelines: TimelineStore
+    events: EventRuntime = field(default_factory=EventRuntime)
     redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
     nats: Any | None = None  # nats.aio.client.Client when configured
     extras: dict[str, Any] = field(default_factory=dict)

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     image_max_pixels: int = Field(64_000_000, ge=1)
     # Which 10-bit node field this process stamps into ids; None picks one at random.
     node_id: int | None = Field(None, ge=0, le=1023)
+    # Prefix of every Redis key and NATS subject/stream this deployment uses.
+    namespace: str = Field("shutter", pattern=r"^[a-z][a-z0-9-]{0,40}$")
+    # Run event handlers inside the API process. Default: yes in the embedded profile,
+    # no in the distributed one (where `shutter worker` processes do it).
+    in_process_workers: bool | None = None
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -90,6 +95,12 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    @property
+    def runs_workers_in_process(self) -> bool:
+        if self.in_process_workers is None:
+            return self.profile == "embedded"
+        return self.in_process_workers
 
     @property
     def media_dir(self) -> Path:

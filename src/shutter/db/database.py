@@ -11,7 +11,7 @@ open their transaction with BEGIN IMMEDIATE, so that a write never fails half-wa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from shutter.settings import Settings
+
+EVENTS_RECORDED = "shutter_events_recorded"
 
 
 class Database:
@@ -36,6 +38,8 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        # Called after a transaction that recorded outbox events commits.
+        self.on_events_committed: Callable[[], None] | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
@@ -61,11 +65,15 @@ class Database:
         if self._write_lock is None:
             async with self.engine.begin() as conn:
                 yield conn
-            return
-        async with self._write_lock, self.engine.connect() as conn:
-            conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
-            async with conn.begin():
-                yield conn
+                recorded = conn.info.pop(EVENTS_RECORDED, False)
+        else:
+            async with self._write_lock, self.engine.connect() as conn:
+                conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
+                async with conn.begin():
+                    yield conn
+                    recorded = conn.info.pop(EVENTS_RECORDED, False)
+        if recorded and self.on_events_committed is not None:
+            self.on_events_committed()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData(
@@ -120,4 +121,27 @@ idempotency_keys = Table(
     Column("resource_id", BigInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("user_id", "key"),
+)
+
+# The transactional outbox: every change that has effects elsewhere (fan-out, notifications)
+# writes its event here in the same transaction, so a crash can never lose one.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("topic", String(64), nullable=False),
+    Column("payload", Text, nullable=False),  # JSON
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # Set once the event is handled (embedded) or safely in JetStream (distributed).
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    # Set when handling failed too often; an operator can inspect and replay.
+    Column("dead_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", String(255), nullable=True),
+    Index(
+        "ix_outbox_pending",
+        "id",
+        postgresql_where=text("published_at IS NULL AND dead_at IS NULL"),
+        sqlite_where=text("published_at IS NULL AND dead_at IS NULL"),
+    ),
 )

@@ -32,5 +32,7 @@ async def home_feed(
 ) -> Response:
     """Your posts and those of the accounts you follow, newest first."""
     async with context.db.read() as conn:
-        page = await service.pull_feed(conn, viewer.id, parse_cursor(cursor), limit, url_for)
+        page = await service.home_feed(
+            context, conn, viewer.id, parse_cursor(cursor), limit, url_for
+        )
     return json_response(page)

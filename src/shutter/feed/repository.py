@@ -26,3 +26,20 @@ async def pull_page(
         query = query.where(posts.c.id < before_id)
     result = await conn.execute(query.order_by(posts.c.id.desc()).limit(limit))
     return result.mappings().all()
+
+
+async def pull_ids(
+    conn: AsyncConnection, reader_id: int, before_id: int | None, limit: int
+) -> list[int]:
+    """Just the ids of `pull_page` (regeneration and the hybrid read's fallback)."""
+    followees = select(follows.c.followee_id).where(
+        (follows.c.follower_id == reader_id) & (follows.c.status == "accepted")
+    )
+    query = select(posts.c.id).where(
+        ((posts.c.author_id == reader_id) | posts.c.author_id.in_(followees))
+        & posts.c.deleted_at.is_(None)
+    )
+    if before_id is not None:
+        query = query.where(posts.c.id < before_id)
+    result = await conn.execute(query.order_by(posts.c.id.desc()).limit(limit))
+    return list(result.scalars())

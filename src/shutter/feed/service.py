@@ -1,20 +1,136 @@
-"""The home feed. Today a correct pull over the follow graph; the hybrid fan-out engine
-replaces it and keeps it as the fallback and the benchmark baseline."""
+"""The home feed.
+
+Hybrid read: the reader's stored timeline (pushed posts), merged with the recent posts of
+pulled (celebrity) authors the reader follows, and — once the stored timeline runs out —
+with the pull query over the database, which also serves whole pages when the timeline is
+missing (it is then rebuilt in the background). Every candidate is checked against the
+database at read time: deleted posts and authors the reader no longer follows are dropped
+and the page is refilled, so unfollow and delete take effect at once.
+
+The pull feed (`pull_feed`) stays as the fallback and the benchmark's baseline.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.context import AppContext
 from shutter.feed import repository
-from shutter.posts.service import page_of
+from shutter.follows import repository as follows_repo
+from shutter.pagination import make_cursor
+from shutter.posts import repository as posts_repo
+from shutter.posts.service import hydrate, page_of
 from shutter.users.service import UrlFor
+
+log = structlog.get_logger("shutter.feed")
+
+MAX_ROUNDS = 6
+_rebuilds: set[asyncio.Task[None]] = set()
 
 
 async def pull_feed(
     conn: AsyncConnection, reader_id: int, before_id: int | None, limit: int, url_for: UrlFor
 ) -> dict[str, Any]:
-    """A page of the chronological feed; the cursor is the last post id of the page."""
+    """A page of the chronological feed straight from the database (the baseline)."""
     rows = await repository.pull_page(conn, reader_id, before_id, limit + 1)
     return await page_of(conn, rows, limit, reader_id, url_for)
+
+
+async def home_feed(
+    context: AppContext,
+    conn: AsyncConnection,
+    reader_id: int,
+    before_id: int | None,
+    limit: int,
+    url_for: UrlFor,
+) -> dict[str, Any]:
+    """A page of the reader's chronological home feed; the cursor is the last post id."""
+    store = context.timelines
+    window = limit + 10
+    timeline = await store.page(reader_id, before_id, window)
+    if timeline.ids is None:
+        schedule_rebuild(context, reader_id)
+        return await pull_feed(conn, reader_id, before_id, limit, url_for)
+
+    allowed = set(await follows_repo.followee_ids(conn, reader_id))
+    allowed.add(reader_id)
+    pulled = timeline.pulled_authors & allowed
+    chosen: list[Any] = []
+    cursor = before_id
+    timeline_ids: list[int] = timeline.ids
+    for _ in range(MAX_ROUNDS):
+        sources: list[tuple[list[int], bool]] = [(timeline_ids, len(timeline_ids) < window)]
+        if pulled:
+            sources += await _pulled_sources(context, conn, pulled, cursor, window)
+        if sources[0][1]:
+            # The stored timeline ends here: older posts come from the database.
+            pull = await repository.pull_ids(conn, reader_id, cursor, window)
+            sources.append((pull, len(pull) < window))
+        # Ids down to the highest "last id" of any source that has more are complete.
+        horizon = max((ids[-1] for ids, exhausted in sources if not exhausted and ids), default=0)
+        candidates = sorted(
+            {post_id for ids, _ in sources for post_id in ids if post_id >= horizon},
+            reverse=True,
+        )
+        rows = await posts_repo.get_live_many(conn, candidates)
+        for post_id in candidates:
+            row = rows.get(post_id)
+            if row is not None and row["author_id"] in allowed:
+                chosen.append(row)
+                if len(chosen) > limit:
+                    break
+        if len(chosen) > limit or all(exhausted for _, exhausted in sources):
+            break
+        cursor = candidates[-1] if candidates else cursor
+        timeline_ids = (await store.page(reader_id, cursor, window)).ids or []
+    page = chosen[:limit]
+    return {
+        "posts": await hydrate(conn, page, reader_id, url_for),
+        "next_cursor": make_cursor(page[-1]["id"]) if len(chosen) > limit and page else None,
+    }
+
+
+async def _pulled_sources(
+    context: AppContext,
+    conn: AsyncConnection,
+    authors: set[int],
+    cursor: int | None,
+    window: int,
+) -> list[tuple[list[int], bool]]:
+    """Recent posts of pulled authors; past the end of a capped list, the database."""
+    sources = []
+    recent = await context.timelines.recent(authors, cursor, window)
+    for author_id, (ids, truncated) in recent.items():
+        if truncated:
+            below = ids[-1] if ids else cursor
+            ids = ids + await posts_repo.live_ids_by_author(
+                conn, author_id, below, window - len(ids)
+            )
+        sources.append((ids, len(ids) < window))
+    return sources
+
+
+def schedule_rebuild(context: AppContext, reader_id: int) -> None:
+    """Rebuild a missing timeline in the background (one rebuild per reader at a time)."""
+    task = asyncio.create_task(rebuild_timeline(context, reader_id))
+    _rebuilds.add(task)
+    task.add_done_callback(_rebuilds.discard)
+
+
+async def rebuild_timeline(context: AppContext, reader_id: int) -> None:
+    store = context.timelines
+    if not await store.begin_rebuild(reader_id):
+        return  # someone else is on it
+    try:
+        async with context.db.read() as conn:
+            post_ids = await repository.pull_ids(
+                conn, reader_id, None, context.settings.timeline_max
+            )
+        await store.finish_rebuild(reader_id, post_ids)
+        log.info("timeline_rebuilt", user_id=reader_id, posts=len(post_ids))
+    except Exception:
+        log.exception("timeline_rebuild_failed", user_id=reader_id)

@@ -32,7 +32,7 @@ async def follow(user_id: UserId, viewer: CurrentUser, context: Context) -> Resp
 async def unfollow(user_id: UserId, viewer: CurrentUser, context: Context) -> Response:
     """Unfollow, or withdraw a request."""
     async with context.db.write() as conn:
-        state = await service.unfollow(conn, viewer.id, user_id)
+        state = await service.unfollow(context, conn, viewer.id, user_id)
     return json_response({"status": state})
 
 

@@ -78,3 +78,24 @@ async def page_following(
         query = query.where(follows.c.id < before_edge)
     rows = await conn.execute(query.order_by(follows.c.id.desc()).limit(limit))
     return [(row[0], row[1]) for row in rows]
+
+
+async def followee_ids(conn: AsyncConnection, user_id: int) -> list[int]:
+    """Everyone the user follows (approved)."""
+    query = select(follows.c.followee_id).where(
+        (follows.c.follower_id == user_id) & (follows.c.status == "accepted")
+    )
+    return list((await conn.execute(query)).scalars())
+
+
+async def follower_ids_after(
+    conn: AsyncConnection, user_id: int, after_edge: int | None, limit: int
+) -> list[tuple[int, int]]:
+    """(edge id, follower id) of approved followers in edge order, for keyset paging."""
+    query = select(follows.c.id, follows.c.follower_id).where(
+        (follows.c.followee_id == user_id) & (follows.c.status == "accepted")
+    )
+    if after_edge is not None:
+        query = query.where(follows.c.id > after_edge)
+    rows = await conn.execute(query.order_by(follows.c.id).limit(limit))
+    return [(row[0], row[1]) for row in rows]

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.errors import Forbidden, InvalidInput, NotFound
+from shutter.events import outbox
+from shutter.events.types import USER_FOLLOWED, USER_UNFOLLOWED
 from shutter.follows import repository
 from shutter.pagination import make_cursor
 from shutter.privacy.visibility import can_view_account_content
@@ -38,11 +40,14 @@ async def follow(
     if status == "accepted":
         await users_repo.add_to_counter(conn, followee_id, "follower_count", 1)
         await users_repo.add_to_counter(conn, follower_id, "following_count", 1)
+        await outbox.record(conn, context.ids, USER_FOLLOWED, _edge(follower_id, followee_id))
         return "following"
     return "requested"
 
 
-async def unfollow(conn: AsyncConnection, follower_id: int, followee_id: int) -> FollowState:
+async def unfollow(
+    context: AppContext, conn: AsyncConnection, follower_id: int, followee_id: int
+) -> FollowState:
     """Stop following, or withdraw a pending request (idempotent)."""
     if await users_repo.get_auth_row(conn, followee_id) is None:
         raise NotFound("No such user.", code="user_not_found")
@@ -50,7 +55,12 @@ async def unfollow(conn: AsyncConnection, follower_id: int, followee_id: int) ->
     if removed == "accepted":
         await users_repo.add_to_counter(conn, followee_id, "follower_count", -1)
         await users_repo.add_to_counter(conn, follower_id, "following_count", -1)
+        await outbox.record(conn, context.ids, USER_UNFOLLOWED, _edge(follower_id, followee_id))
     return "none"
+
+
+def _edge(follower_id: int, followee_id: int) -> dict[str, int]:
+    return {"follower_id": follower_id, "followee_id": followee_id}
 
 
 async def list_connections(

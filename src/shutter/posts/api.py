@@ -43,6 +43,8 @@ async def create_post(
             context, conn, viewer.id, body, idempotency_key
         )
         post = await service.get_post(conn, viewer.id, post_id, url_for)
+    # Read-your-writes: the author sees the post in their own feed at once.
+    await context.timelines.add(viewer.id, [post_id])
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return json_response({"post": post}, 201, headers)
 
@@ -60,7 +62,7 @@ async def get_post(
 async def delete_post(post_id: PostId, viewer: CurrentUser, context: Context) -> Response:
     """Delete one of your posts."""
     async with context.db.write() as conn:
-        await service.delete_post(conn, viewer.id, post_id)
+        await service.delete_post(context, conn, viewer.id, post_id)
     return Response(status_code=204)
 
 

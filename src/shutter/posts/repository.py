@@ -79,3 +79,36 @@ async def get_idempotency_key(conn: AsyncConnection, user_id: int, key: str) -> 
         (idempotency_keys.c.user_id == user_id) & (idempotency_keys.c.key == key)
     )
     return (await conn.execute(query)).mappings().first()
+
+
+async def live_ids_by_author(
+    conn: AsyncConnection,
+    author_id: int,
+    before_id: int | None,
+    limit: int,
+    after_id: int | None = None,
+) -> list[int]:
+    """Ids of an author's live posts, newest first, within the given bounds."""
+    query = select(posts.c.id).where(
+        (posts.c.author_id == author_id) & posts.c.deleted_at.is_(None)
+    )
+    if before_id is not None:
+        query = query.where(posts.c.id < before_id)
+    if after_id is not None:
+        query = query.where(posts.c.id >= after_id)
+    return list((await conn.execute(query.order_by(posts.c.id.desc()).limit(limit))).scalars())
+
+
+async def get_live_many(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int, RowMapping]:
+    """Live posts among `post_ids`, in one query."""
+    if not post_ids:
+        return {}
+    query = select(*POST_COLUMNS).where(posts.c.id.in_(post_ids) & posts.c.deleted_at.is_(None))
+    return {row["id"]: row for row in (await conn.execute(query)).mappings()}
+
+
+async def author_of(conn: AsyncConnection, post_id: int) -> tuple[int, bool] | None:
+    """(author id, still live) of a post, deleted or not."""
+    query = select(posts.c.author_id, posts.c.deleted_at).where(posts.c.id == post_id)
+    row = (await conn.execute(query)).first()
+    return None if row is None else (row.author_id, row.deleted_at is None)

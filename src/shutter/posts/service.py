@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.errors import Forbidden, InvalidInput, NotFound
+from shutter.events import outbox
+from shutter.events.types import POST_CREATED, POST_DELETED
 from shutter.media import repository as media_repo
 from shutter.media.service import present_media
 from shutter.pagination import make_cursor
@@ -67,6 +69,9 @@ async def create_post(
         if not await media_repo.attach_to_post(conn, media_id, author_id, post_id, position):
             raise await _unusable_media(conn, media_id, author_id)
     await users_repo.add_to_counter(conn, author_id, "post_count", 1)
+    await outbox.record(
+        conn, context.ids, POST_CREATED, {"post_id": post_id, "author_id": author_id}
+    )
     return post_id, False
 
 
@@ -82,7 +87,9 @@ async def _unusable_media(conn: AsyncConnection, media_id: int, author_id: int) 
     )
 
 
-async def delete_post(conn: AsyncConnection, viewer_id: int, post_id: int) -> None:
+async def delete_post(
+    context: AppContext, conn: AsyncConnection, viewer_id: int, post_id: int
+) -> None:
     row = await repository.get_live(conn, post_id)
     if row is None:
         raise NotFound("No such post.", code="post_not_found")
@@ -90,6 +97,9 @@ async def delete_post(conn: AsyncConnection, viewer_id: int, post_id: int) -> No
         raise Forbidden("You can only delete your own posts.", code="not_your_post")
     if await repository.mark_deleted(conn, post_id, utcnow()):
         await users_repo.add_to_counter(conn, viewer_id, "post_count", -1)
+        await outbox.record(
+            conn, context.ids, POST_DELETED, {"post_id": post_id, "author_id": viewer_id}
+        )
 
 
 async def get_post(

@@ -1,0 +1,71 @@
+"""The transactional outbox: write events with the change; read back what is unpublished."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.db.database import EVENTS_RECORDED
+from shutter.db.tables import outbox
+from shutter.events.types import Event
+from shutter.ids import IdGenerator
+from shutter.timeutil import utcnow
+
+
+async def record(
+    conn: AsyncConnection, ids: IdGenerator, topic: str, payload: dict[str, Any]
+) -> int:
+    """Add an event to the caller's transaction; it exists exactly when the change does."""
+    event_id = ids.next_id()
+    await conn.execute(
+        outbox.insert().values(
+            id=event_id,
+            topic=topic,
+            payload=orjson.dumps(payload).decode(),
+            created_at=utcnow(),
+        )
+    )
+    conn.info[EVENTS_RECORDED] = True
+    return event_id
+
+
+async def claim_pending(conn: AsyncConnection, limit: int) -> list[Event]:
+    """Oldest unpublished events. On PostgreSQL the rows stay locked until the transaction
+    ends and other relays skip them, so several relays never publish the same rows at once."""
+    query = (
+        outbox.select()
+        .with_only_columns(outbox.c.id, outbox.c.topic, outbox.c.payload)
+        .where(outbox.c.published_at.is_(None) & outbox.c.dead_at.is_(None))
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = (await conn.execute(query)).all()
+    return [Event(row.id, row.topic, orjson.loads(row.payload)) for row in rows]
+
+
+async def mark_published(conn: AsyncConnection, event_ids: Sequence[int]) -> None:
+    if event_ids:
+        statement = update(outbox).where(outbox.c.id.in_(event_ids)).values(published_at=utcnow())
+        await conn.execute(statement)
+
+
+async def mark_failed(conn: AsyncConnection, event_id: int, error: str, max_attempts: int) -> bool:
+    """Count a failed attempt; returns True when the event is now dead-lettered."""
+    row = (
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id == event_id)
+            .values(attempts=outbox.c.attempts + 1, last_error=error[:255])
+            .returning(outbox.c.attempts)
+        )
+    ).first()
+    if row is not None and row.attempts >= max_attempts:
+        await conn.execute(update(outbox).where(outbox.c.id == event_id).values(dead_at=utcnow()))
+        return True
+    return False

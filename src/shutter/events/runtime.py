@@ -1,0 +1,314 @@
+"""Getting events from the outbox to their handlers.
+
+Embedded profile: `OutboxDrain` reads unpublished outbox rows in this process, runs the
+handlers, then marks the rows published. Distributed profile: `OutboxRelay` publishes
+outbox rows to a durable JetStream stream (message id = event id, so a re-publish after a
+crash is dropped by JetStream's de-duplication), and `JetStreamConsumer`s in `shutter
+worker` processes share one durable consumer: ack after the effect, redelivery after a
+crash or a timeout, at most MAX_ATTEMPTS deliveries, then the event goes to a dead-letter
+subject. Handlers are idempotent, so at-least-once delivery is enough.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import structlog
+
+from shutter.events import outbox
+from shutter.events.types import Event
+
+if TYPE_CHECKING:
+    from shutter.context import AppContext
+
+log = structlog.get_logger("shutter.events")
+
+Handler = Callable[["AppContext", Event], Awaitable[None]]
+MAX_ATTEMPTS = 5
+BATCH = 100
+POLL_S = 1.0
+
+
+class HandlerRegistry:
+    """Which handlers run for which topic."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[Handler]] = {}
+
+    def on(self, topic: str, handler: Handler) -> None:
+        self._handlers.setdefault(topic, []).append(handler)
+
+    async def dispatch(self, context: AppContext, event: Event) -> None:
+        for handler in self._handlers.get(event.topic, ()):
+            await handler(context, event)
+
+
+class _Loop(abc.ABC):
+    """A background loop with a wake-up signal."""
+
+    def __init__(self) -> None:
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=type(self).__name__)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_S)
+            self._wake.clear()
+            try:
+                while await self.step():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("event_loop_error", loop=type(self).__name__)
+                await asyncio.sleep(POLL_S)
+
+    @abc.abstractmethod
+    async def step(self) -> bool:
+        """Do one batch of work; True if there may be more right away."""
+
+    @abc.abstractmethod
+    async def idle(self) -> bool:
+        """True when nothing is waiting for this loop."""
+
+
+class OutboxDrain(_Loop):
+    """Embedded profile: handle outbox events in this process, oldest first."""
+
+    def __init__(self, context: AppContext, registry: HandlerRegistry) -> None:
+        super().__init__()
+        self.context = context
+        self.registry = registry
+
+    async def step(self) -> bool:
+        db = self.context.db
+        async with db.read() as conn:
+            events = await outbox.claim_pending(conn, BATCH)
+        done: list[int] = []
+        for event in events:
+            try:
+                await self.registry.dispatch(self.context, event)
+                done.append(event.id)
+            except Exception as exc:
+                log.exception("event_failed", event_id=event.id, topic=event.topic)
+                async with db.write() as conn:
+                    dead = await outbox.mark_failed(conn, event.id, repr(exc), MAX_ATTEMPTS)
+                if dead:
+                    log.error("event_dead_lettered", event_id=event.id, topic=event.topic)
+        if done:
+            async with db.write() as conn:
+                await outbox.mark_published(conn, done)
+        return len(events) == BATCH
+
+    async def idle(self) -> bool:
+        # An event stays unpublished until its handlers have finished.
+        async with self.context.db.read() as conn:
+            return not await outbox.claim_pending(conn, 1)
+
+
+def stream_name(namespace: str) -> str:
+    return f"{namespace.upper().replace('-', '_').replace('.', '_')}_EVENTS"
+
+
+def event_subject(namespace: str, topic: str) -> str:
+    return f"{namespace}.events.{topic}"
+
+
+def dead_letter_subject(namespace: str, topic: str) -> str:
+    return f"{namespace}.dlq.{topic}"
+
+
+async def ensure_stream(js: Any, namespace: str) -> None:
+    """Create (or keep) the durable, file-backed stream for events and dead letters."""
+    from nats.js.api import StorageType, StreamConfig
+
+    await js.add_stream(
+        StreamConfig(
+            name=stream_name(namespace),
+            subjects=[f"{namespace}.events.>", f"{namespace}.dlq.>"],
+            storage=StorageType.FILE,
+            duplicate_window=120.0,
+        )
+    )
+
+
+class OutboxRelay(_Loop):
+    """Distributed profile: move outbox rows into JetStream. Several relays may run: on
+    PostgreSQL each claims different rows (FOR UPDATE SKIP LOCKED)."""
+
+    def __init__(self, context: AppContext, js: Any, namespace: str) -> None:
+        super().__init__()
+        self.context = context
+        self.js = js
+        self.namespace = namespace
+
+    async def step(self) -> bool:
+        async with self.context.db.write() as conn:
+            events = await outbox.claim_pending(conn, BATCH)
+            for event in events:
+                await self.js.publish(
+                    event_subject(self.namespace, event.topic),
+                    _encode(event),
+                    headers={"Nats-Msg-Id": str(event.id)},
+                )
+            await outbox.mark_published(conn, [event.id for event in events])
+        return len(events) == BATCH
+
+    async def idle(self) -> bool:
+        async with self.context.db.read() as conn:
+            return not await outbox.claim_pending(conn, 1)
+
+
+def _encode(event: Event) -> bytes:
+    return orjson.dumps({"id": str(event.id), "topic": event.topic, "payload": event.payload})
+
+
+def _decode(data: bytes) -> Event:
+    body = orjson.loads(data)
+    return Event(int(body["id"]), str(body["topic"]), dict(body["payload"]))
+
+
+class JetStreamConsumer:
+    """One member of the durable consumer group that handles events."""
+
+    def __init__(
+        self,
+        context: AppContext,
+        registry: HandlerRegistry,
+        js: Any,
+        namespace: str,
+        durable: str = "handlers",
+        ack_wait_s: float = 30.0,
+    ) -> None:
+        self.context = context
+        self.registry = registry
+        self.js = js
+        self.namespace = namespace
+        self.durable = durable
+        self.ack_wait_s = ack_wait_s
+        self._task: asyncio.Task[None] | None = None
+        self._subscription: Any = None
+
+    async def start(self) -> None:
+        from nats.js.api import AckPolicy, ConsumerConfig
+
+        self._subscription = await self.js.pull_subscribe(
+            f"{self.namespace}.events.>",
+            durable=self.durable,
+            stream=stream_name(self.namespace),
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.EXPLICIT,
+                max_deliver=MAX_ATTEMPTS,
+                ack_wait=self.ack_wait_s,
+                max_ack_pending=1000,
+            ),
+        )
+        self._task = asyncio.create_task(self._run(), name="jetstream-consumer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        import nats.errors
+
+        while True:
+            try:
+                messages = await self._subscription.fetch(batch=50, timeout=POLL_S)
+            except (nats.errors.TimeoutError, TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("fetch_failed")
+                await asyncio.sleep(POLL_S)
+                continue
+            for message in messages:
+                await self._handle(message)
+
+    async def _handle(self, message: Any) -> None:
+        event = _decode(message.data)
+        try:
+            await self.registry.dispatch(self.context, event)
+        except Exception as exc:
+            attempt = message.metadata.num_delivered
+            log.exception("event_failed", event_id=event.id, topic=event.topic, attempt=attempt)
+            if attempt >= MAX_ATTEMPTS:
+                await self.js.publish(
+                    dead_letter_subject(self.namespace, event.topic),
+                    orjson.dumps({"event": orjson.loads(message.data), "error": repr(exc)[:500]}),
+                )
+                await message.term()
+                log.error("event_dead_lettered", event_id=event.id, topic=event.topic)
+            else:
+                await message.nak(delay=min(2.0**attempt, 30.0))
+            return
+        await message.ack()
+
+    async def idle(self) -> bool:
+        info = await self.js.consumer_info(stream_name(self.namespace), self.durable)
+        return bool(info.num_pending == 0 and info.num_ack_pending == 0)
+
+
+class EventRuntime:
+    """The event machinery a process runs, started and stopped with it."""
+
+    def __init__(self) -> None:
+        self.drain: OutboxDrain | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[JetStreamConsumer] = []
+
+    def notify(self) -> None:
+        """A transaction that wrote events has committed: move them along now."""
+        for loop in (self.drain, self.relay):
+            if loop is not None:
+                loop.notify()
+
+    async def stop(self) -> None:
+        for consumer in self.consumers:
+            await consumer.stop()
+        for loop in (self.drain, self.relay):
+            if loop is not None:
+                await loop.stop()
+
+    async def wait_idle(self, timeout_s: float = 30.0) -> None:
+        """Wait until every recorded event has been handled (tests and the bench use it)."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        self.notify()
+        while True:
+            checks = [loop.idle() for loop in (self.drain, self.relay) if loop is not None]
+            checks += [consumer.idle() for consumer in self.consumers]
+            results = [await check for check in checks]
+            if all(results):
+                # twice in a row, so an event published between the checks is not missed
+                await asyncio.sleep(0.05)
+                again = [loop.idle() for loop in (self.drain, self.relay) if loop is not None]
+                again += [consumer.idle() for consumer in self.consumers]
+                if all([await check for check in again]):
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("events still pending")
+            await asyncio.sleep(0.02)

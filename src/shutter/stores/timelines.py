@@ -1,0 +1,446 @@
+"""Home timelines and per-author recent posts: in-process (embedded) or Redis.
+
+A timeline is the ids of posts for one reader, newest first, capped at TIMELINE_MAX. Redis
+keeps it in a sorted set whose scores are all 0 and whose members are ids written as
+20-digit zero-padded decimals: Redis then orders members byte-wise, which for fixed-width
+digits is exactly numeric order. No 64-bit id ever passes through a double.
+
+A timeline also carries a sentinel member "0" (sorts before every id), so that a timeline
+with no posts still exists: "missing" means "never built or expired", never "empty".
+Timelines expire after INACTIVE_DAYS without a read; fan-out only adds to timelines that
+exist, which is how inactive readers are skipped at no cost.
+"""
+
+from __future__ import annotations
+
+import abc
+import bisect
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+ID_WIDTH = 20
+SENTINEL = "0"
+FAN_OUT_BATCH = 500
+REBUILD_LOCK_S = 60
+TOUCH_EVERY_S = 3600
+
+
+def encode(post_id: int) -> str:
+    return f"{post_id:0{ID_WIDTH}d}"
+
+
+@dataclass
+class TimelinePage:
+    """Ids below the cursor, newest first; `None` ids means the timeline must be rebuilt."""
+
+    ids: list[int] | None
+    pulled_authors: set[int] = field(default_factory=set)
+
+
+class TimelineStore(abc.ABC):
+    """Where timelines, recent-post lists and author fan-out modes live."""
+
+    def __init__(self, timeline_max: int, inactive_days: int) -> None:
+        self.timeline_max = timeline_max
+        self.ttl_s = inactive_days * 86_400
+
+    # -- reading --------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def page(self, user_id: int, before: int | None, limit: int) -> TimelinePage:
+        """Up to `limit` ids below `before` and the set of authors pulled at read time, in
+        one round trip. Keeps an active reader's timeline alive (one write an hour)."""
+
+    @abc.abstractmethod
+    async def recent(
+        self, author_ids: Iterable[int], before: int | None, limit: int
+    ) -> dict[int, tuple[list[int], bool]]:
+        """Per author: (up to `limit` recent post ids below `before`, whether older posts
+        may exist beyond the capped list)."""
+
+    # -- writing --------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def fan_out(self, user_ids: Sequence[int], post_id: int) -> int:
+        """Add a post to each of these timelines that exists; returns how many got it."""
+
+    @abc.abstractmethod
+    async def add(self, user_id: int, post_ids: Sequence[int]) -> None:
+        """Merge posts into one timeline if it exists (follow backfill)."""
+
+    @abc.abstractmethod
+    async def remove(self, user_ids: Sequence[int], post_ids: Sequence[int]) -> None:
+        """Take posts out of these timelines (delete, unfollow)."""
+
+    @abc.abstractmethod
+    async def add_recent(self, author_id: int, post_id: int) -> None: ...
+
+    @abc.abstractmethod
+    async def remove_recent(self, author_id: int, post_ids: Sequence[int]) -> None: ...
+
+    # -- rebuilding -----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def begin_rebuild(self, user_id: int) -> bool:
+        """Claim the rebuild of a missing timeline. While it runs, the timeline exists (so
+        that concurrent fan-outs land in it) but reads treat it as missing. False if
+        another process holds the claim."""
+
+    @abc.abstractmethod
+    async def finish_rebuild(self, user_id: int, post_ids: Sequence[int]) -> None:
+        """Merge the rebuilt ids and open the timeline to readers."""
+
+    @abc.abstractmethod
+    async def drop(self, user_id: int) -> None: ...
+
+    @abc.abstractmethod
+    async def oldest(self, user_id: int) -> tuple[int | None, int]:
+        """(oldest id held, how many are held) of a timeline; (None, 0) if missing/empty."""
+
+    # -- author modes (celebrities) -------------------------------------------------------
+
+    @abc.abstractmethod
+    async def set_pulled(self, author_id: int, pulled: bool) -> None:
+        """Whether readers merge the author's recent posts at read time."""
+
+    @abc.abstractmethod
+    async def stop_push(self, author_id: int, since_id: int) -> None:
+        """Stop fanning out the author's posts; posts with ids from `since_id` on are
+        then reached only by pulling."""
+
+    @abc.abstractmethod
+    async def resume_push(self, author_id: int) -> None: ...
+
+    @abc.abstractmethod
+    async def push_stopped_since(self, author_id: int) -> int | None:
+        """The id from which the author's posts stopped being fanned out; None if pushed."""
+
+    @abc.abstractmethod
+    async def is_pulled(self, author_id: int) -> bool: ...
+
+    async def ping(self) -> None:  # noqa: B027 - in-process stores are always there
+        """Raise if the store cannot be reached."""
+
+
+# ---------------------------------------------------------------------------------------
+
+
+class MemoryTimelineStore(TimelineStore):
+    """In-process store for the embedded profile and unit tests. Lists are ascending."""
+
+    def __init__(self, timeline_max: int, inactive_days: int) -> None:
+        super().__init__(timeline_max, inactive_days)
+        self._timelines: dict[int, list[int]] = {}
+        self._expires: dict[int, float] = {}
+        self._rebuilding: dict[int, float] = {}
+        self._recent: dict[int, list[int]] = {}
+        self._pulled: set[int] = set()
+        self._no_push: dict[int, int] = {}
+
+    def _live(self, user_id: int) -> list[int] | None:
+        now = time.monotonic()
+        if self._expires.get(user_id, 0) <= now:
+            self._timelines.pop(user_id, None)
+            self._expires.pop(user_id, None)
+            return None
+        return self._timelines.get(user_id)
+
+    def _building(self, user_id: int) -> bool:
+        return self._rebuilding.get(user_id, 0) > time.monotonic()
+
+    async def page(self, user_id: int, before: int | None, limit: int) -> TimelinePage:
+        timeline = self._live(user_id)
+        if timeline is None or self._building(user_id):
+            return TimelinePage(None, set(self._pulled))
+        self._expires[user_id] = time.monotonic() + self.ttl_s
+        end = len(timeline) if before is None else bisect.bisect_left(timeline, before)
+        ids = timeline[max(0, end - limit) : end][::-1]
+        return TimelinePage(ids, set(self._pulled))
+
+    async def recent(
+        self, author_ids: Iterable[int], before: int | None, limit: int
+    ) -> dict[int, tuple[list[int], bool]]:
+        result = {}
+        for author_id in author_ids:
+            posts = self._recent.get(author_id, [])
+            end = len(posts) if before is None else bisect.bisect_left(posts, before)
+            ids = posts[max(0, end - limit) : end][::-1]
+            result[author_id] = (ids, end - len(ids) == 0 and len(posts) >= self.timeline_max)
+        return result
+
+    def _insert(self, timeline: list[int], post_id: int, cap: int) -> None:
+        index = bisect.bisect_left(timeline, post_id)
+        if index < len(timeline) and timeline[index] == post_id:
+            return
+        timeline.insert(index, post_id)
+        if len(timeline) > cap:
+            del timeline[: len(timeline) - cap]
+
+    async def fan_out(self, user_ids: Sequence[int], post_id: int) -> int:
+        delivered = 0
+        for user_id in user_ids:
+            timeline = self._live(user_id)
+            if timeline is not None:
+                self._insert(timeline, post_id, self.timeline_max)
+                delivered += 1
+        return delivered
+
+    async def add(self, user_id: int, post_ids: Sequence[int]) -> None:
+        timeline = self._live(user_id)
+        if timeline is not None:
+            for post_id in post_ids:
+                self._insert(timeline, post_id, self.timeline_max)
+
+    async def remove(self, user_ids: Sequence[int], post_ids: Sequence[int]) -> None:
+        doomed = set(post_ids)
+        for user_id in user_ids:
+            timeline = self._live(user_id)
+            if timeline is not None:
+                timeline[:] = [post_id for post_id in timeline if post_id not in doomed]
+
+    async def add_recent(self, author_id: int, post_id: int) -> None:
+        self._insert(self._recent.setdefault(author_id, []), post_id, self.timeline_max)
+
+    async def remove_recent(self, author_id: int, post_ids: Sequence[int]) -> None:
+        doomed = set(post_ids)
+        posts = self._recent.get(author_id, [])
+        posts[:] = [post_id for post_id in posts if post_id not in doomed]
+
+    async def begin_rebuild(self, user_id: int) -> bool:
+        if self._building(user_id):
+            return False
+        now = time.monotonic()
+        self._rebuilding[user_id] = now + REBUILD_LOCK_S
+        self._timelines[user_id] = []
+        self._expires[user_id] = now + REBUILD_LOCK_S
+        return True
+
+    async def finish_rebuild(self, user_id: int, post_ids: Sequence[int]) -> None:
+        timeline = self._timelines.setdefault(user_id, [])
+        for post_id in post_ids:
+            self._insert(timeline, post_id, self.timeline_max)
+        self._expires[user_id] = time.monotonic() + self.ttl_s
+        self._rebuilding.pop(user_id, None)
+
+    async def drop(self, user_id: int) -> None:
+        self._timelines.pop(user_id, None)
+        self._expires.pop(user_id, None)
+
+    async def oldest(self, user_id: int) -> tuple[int | None, int]:
+        timeline = self._live(user_id)
+        if not timeline:
+            return None, 0
+        return timeline[0], len(timeline)
+
+    async def set_pulled(self, author_id: int, pulled: bool) -> None:
+        (self._pulled.add if pulled else self._pulled.discard)(author_id)
+
+    async def stop_push(self, author_id: int, since_id: int) -> None:
+        self._no_push.setdefault(author_id, since_id)
+
+    async def resume_push(self, author_id: int) -> None:
+        self._no_push.pop(author_id, None)
+
+    async def push_stopped_since(self, author_id: int) -> int | None:
+        return self._no_push.get(author_id)
+
+    async def is_pulled(self, author_id: int) -> bool:
+        return author_id in self._pulled
+
+
+# ---------------------------------------------------------------------------------------
+
+# Adds one member to every existing timeline among KEYS and trims each to ARGV[2] entries
+# (plus the sentinel at rank 0). One call per batch of keys: one round trip, no reply per key.
+_FAN_OUT = """
+local member, cap, delivered = ARGV[1], tonumber(ARGV[2]), 0
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('ZADD', key, 0, member)
+    local size = redis.call('ZCARD', key)
+    if size > cap + 1 then
+      redis.call('ZREMRANGEBYRANK', key, 1, size - cap - 1)
+    end
+    delivered = delivered + 1
+  end
+end
+return delivered
+"""
+
+# Adds many members to one key if it exists (or unconditionally with ARGV[2] == "1"), trims.
+_ADD_MANY = """
+local key, cap, always = KEYS[1], tonumber(ARGV[1]), ARGV[2] == '1'
+if not always and redis.call('EXISTS', key) == 0 then return 0 end
+for i = 3, #ARGV, 500 do
+  local args = {}
+  for j = i, math.min(i + 499, #ARGV) do
+    args[#args + 1] = 0
+    args[#args + 1] = ARGV[j]
+  end
+  redis.call('ZADD', key, unpack(args))
+end
+local size = redis.call('ZCARD', key)
+local floor = redis.call('ZSCORE', key, '0') and 1 or 0
+if size > cap + floor then
+  redis.call('ZREMRANGEBYRANK', key, floor, size - cap - 1)
+end
+return 1
+"""
+
+
+class RedisTimelineStore(TimelineStore):
+    """Timelines in Redis. Keys carry the user id as a hash tag, so a user's timeline and
+    its rebuild marker share a Redis Cluster slot."""
+
+    def __init__(self, redis: Any, prefix: str, timeline_max: int, inactive_days: int) -> None:
+        super().__init__(timeline_max, inactive_days)
+        self.redis = redis
+        self.prefix = prefix
+        self._fan_out = redis.register_script(_FAN_OUT)
+        self._add_many = redis.register_script(_ADD_MANY)
+
+    def _timeline(self, user_id: int) -> str:
+        return f"{self.prefix}tl:{{{user_id}}}"
+
+    def _marker(self, user_id: int) -> str:
+        return f"{self.prefix}tl-rebuild:{{{user_id}}}"
+
+    def _recent_key(self, author_id: int) -> str:
+        return f"{self.prefix}recent:{{{author_id}}}"
+
+    @property
+    def _pulled_key(self) -> str:
+        return f"{self.prefix}authors:pulled"
+
+    @property
+    def _no_push_key(self) -> str:
+        return f"{self.prefix}authors:no-push"
+
+    async def page(self, user_id: int, before: int | None, limit: int) -> TimelinePage:
+        key = self._timeline(user_id)
+        upper = f"({encode(before)}" if before is not None else "+"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrange(key, upper, f"({SENTINEL}", desc=True, bylex=True, offset=0, num=limit)
+            pipe.exists(key, self._marker(user_id))
+            pipe.ttl(key)
+            pipe.smembers(self._pulled_key)
+            members, present, ttl, pulled = await pipe.execute()
+        pulled_ids = {int(author) for author in pulled}
+        # present counts the timeline (1) and the rebuild marker (1): only 1 means readable
+        if present != 1 or ttl < 0:
+            return TimelinePage(None, pulled_ids)
+        if ttl < self.ttl_s - TOUCH_EVERY_S:
+            await self.redis.expire(key, self.ttl_s)
+        return TimelinePage([int(member) for member in members], pulled_ids)
+
+    async def recent(
+        self, author_ids: Iterable[int], before: int | None, limit: int
+    ) -> dict[int, tuple[list[int], bool]]:
+        authors = list(author_ids)
+        if not authors:
+            return {}
+        upper = f"({encode(before)}" if before is not None else "+"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for author_id in authors:
+                key = self._recent_key(author_id)
+                pipe.zrange(key, upper, "-", desc=True, bylex=True, offset=0, num=limit)
+                pipe.zcard(key)
+            replies = await pipe.execute()
+        result = {}
+        for index, author_id in enumerate(authors):
+            members, size = replies[2 * index], replies[2 * index + 1]
+            ids = [int(member) for member in members]
+            result[author_id] = (ids, len(ids) < limit and size >= self.timeline_max)
+        return result
+
+    async def fan_out(self, user_ids: Sequence[int], post_id: int) -> int:
+        member = encode(post_id)
+        delivered = 0
+        for start in range(0, len(user_ids), FAN_OUT_BATCH):
+            keys = [self._timeline(user_id) for user_id in user_ids[start : start + FAN_OUT_BATCH]]
+            delivered += int(await self._fan_out(keys=keys, args=[member, self.timeline_max]))
+        return delivered
+
+    async def add(self, user_id: int, post_ids: Sequence[int]) -> None:
+        if post_ids:
+            args = [self.timeline_max, "0", *(encode(post_id) for post_id in post_ids)]
+            await self._add_many(keys=[self._timeline(user_id)], args=args)
+
+    async def remove(self, user_ids: Sequence[int], post_ids: Sequence[int]) -> None:
+        if not post_ids:
+            return
+        members = [encode(post_id) for post_id in post_ids]
+        for start in range(0, len(user_ids), FAN_OUT_BATCH):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for user_id in user_ids[start : start + FAN_OUT_BATCH]:
+                    pipe.zrem(self._timeline(user_id), *members)
+                await pipe.execute()
+
+    async def add_recent(self, author_id: int, post_id: int) -> None:
+        await self._add_many(
+            keys=[self._recent_key(author_id)], args=[self.timeline_max, "1", encode(post_id)]
+        )
+
+    async def remove_recent(self, author_id: int, post_ids: Sequence[int]) -> None:
+        if post_ids:
+            await self.redis.zrem(
+                self._recent_key(author_id), *(encode(post_id) for post_id in post_ids)
+            )
+
+    async def begin_rebuild(self, user_id: int) -> bool:
+        claimed = await self.redis.set(self._marker(user_id), "1", nx=True, ex=REBUILD_LOCK_S)
+        if not claimed:
+            return False
+        key = self._timeline(user_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {SENTINEL: 0})
+            # If this rebuild dies half-way, timeline and marker vanish together.
+            pipe.expire(key, REBUILD_LOCK_S)
+            await pipe.execute()
+        return True
+
+    async def finish_rebuild(self, user_id: int, post_ids: Sequence[int]) -> None:
+        key = self._timeline(user_id)
+        args = [self.timeline_max, "1", SENTINEL, *(encode(post_id) for post_id in post_ids)]
+        await self._add_many(keys=[key], args=args)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.expire(key, self.ttl_s)
+            pipe.delete(self._marker(user_id))
+            await pipe.execute()
+
+    async def drop(self, user_id: int) -> None:
+        await self.redis.delete(self._timeline(user_id))
+
+    async def oldest(self, user_id: int) -> tuple[int | None, int]:
+        key = self._timeline(user_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrange(key, f"({SENTINEL}", "+", bylex=True, offset=0, num=1)
+            pipe.zcard(key)
+            first, size = await pipe.execute()
+        if not first:
+            return None, 0
+        return int(first[0]), max(0, int(size) - 1)
+
+    async def set_pulled(self, author_id: int, pulled: bool) -> None:
+        if pulled:
+            await self.redis.sadd(self._pulled_key, author_id)
+        else:
+            await self.redis.srem(self._pulled_key, author_id)
+
+    async def stop_push(self, author_id: int, since_id: int) -> None:
+        await self.redis.hsetnx(self._no_push_key, str(author_id), str(since_id))
+
+    async def resume_push(self, author_id: int) -> None:
+        await self.redis.hdel(self._no_push_key, str(author_id))
+
+    async def push_stopped_since(self, author_id: int) -> int | None:
+        value = await self.redis.hget(self._no_push_key, str(author_id))
+        return None if value is None else int(value)
+
+    async def is_pulled(self, author_id: int) -> bool:
+        return bool(await self.redis.sismember(self._pulled_key, author_id))
+
+    async def ping(self) -> None:
+        await self.redis.ping()

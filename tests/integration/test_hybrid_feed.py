@@ -1,0 +1,244 @@
+"""The hybrid feed: fan-out through the event log, celebrity pull, rebuilds, and equality
+with the database's answer after any sequence of changes. Runs on both profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+
+from tests.conftest import RunningServer
+from tests.factories import Account, follow, image_bytes, register, upload_image
+
+
+async def quick_post(client: httpx.AsyncClient, account: Account, caption: str = "") -> str:
+    media_id = await upload_image(client, account, image_bytes((8, 8)))
+    response = await client.post(
+        "/posts", json={"media_ids": [media_id], "caption": caption}, headers=account.headers
+    )
+    assert response.status_code == 201, response.text
+    post_id: str = response.json()["post"]["id"]
+    return post_id
+
+
+async def whole_feed(client: httpx.AsyncClient, account: Account, limit: int = 7) -> list[str]:
+    """Every post id of the feed, scrolling page by page."""
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(100):
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        response = await client.get("/feed", params=params, headers=account.headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        seen += [post["id"] for post in body["posts"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return seen
+    raise AssertionError("the feed never ended")
+
+
+async def stored_timeline(server: RunningServer, account: Account) -> list[int] | None:
+    page = await server.context.timelines.page(int(account.id), None, 1000)
+    ids: list[int] | None = page.ids
+    return ids
+
+
+async def test_fan_out_puts_the_post_in_every_follower_timeline(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    author = await register(client)
+    readers = [await register(client) for _ in range(2)]  # below the threshold of 3
+    for reader in readers:
+        await follow(client, reader, author)
+        await whole_feed(client, reader)  # builds the reader's stored timeline
+    await server.settle()
+
+    post_id = await quick_post(client, author)
+    await server.settle()
+
+    for reader in readers:
+        assert await stored_timeline(server, reader) == [int(post_id)]
+        assert await whole_feed(client, reader) == [post_id]
+    # read-your-writes: the author's own timeline has it too
+    assert post_id in await whole_feed(client, author)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"celebrity_threshold": 3, "timeline_max": 10}
+
+
+async def test_celebrities_are_pulled_and_crossing_back_loses_nothing(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    star = await register(client)
+    fans = [await register(client) for _ in range(3)]
+    early = await quick_post(client, star, "before fame")
+    for fan in fans:
+        await whole_feed(client, fan)
+        await follow(client, fan, star)
+    await server.settle()
+    assert await server.context.timelines.is_pulled(int(star.id))
+
+    famous = await quick_post(client, star, "while famous")
+    await server.settle()
+    # Not pushed to anyone's stored timeline, yet every fan sees it.
+    assert int(famous) not in (await stored_timeline(server, fans[0]) or [])
+    for fan in fans:
+        assert await whole_feed(client, fan) == [famous, early]
+
+    # One fan leaves: the star drops below the threshold and is pushed again.
+    assert (await client.delete(f"/users/{star.id}/follow", headers=fans[2].headers)).is_success
+    await server.settle()
+    assert not await server.context.timelines.is_pulled(int(star.id))
+    later = await quick_post(client, star, "after fame")
+    await server.settle()
+    for fan in fans[:2]:
+        assert await whole_feed(client, fan) == [later, famous, early]
+        assert set(await stored_timeline(server, fan) or []) >= {int(famous), int(later)}
+    assert await whole_feed(client, fans[2]) == []
+
+
+async def test_scrolling_past_the_stored_timeline_continues_from_the_database(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    author = await register(client)
+    reader = await register(client)
+    await follow(client, reader, author)
+    await whole_feed(client, reader)
+    posted = [await quick_post(client, author) for _ in range(14)]
+    await server.settle()
+
+    assert len(await stored_timeline(server, reader) or []) == 10  # timeline_max
+    assert await whole_feed(client, reader, limit=4) == posted[::-1]
+
+
+async def test_a_lost_timeline_is_served_from_the_database_and_rebuilt(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    author = await register(client)
+    reader = await register(client)
+    await follow(client, reader, author)
+    posted = [await quick_post(client, author) for _ in range(3)]
+    mine = await quick_post(client, reader)
+    await server.settle()
+    before = await whole_feed(client, reader)
+    assert before == [mine, *posted[::-1]]
+
+    await server.context.timelines.drop(int(reader.id))  # as if Redis were flushed
+    assert await whole_feed(client, reader) == before  # never an empty page meanwhile
+    for _ in range(100):
+        if await stored_timeline(server, reader) is not None:
+            break
+        await server.settle()
+    assert await stored_timeline(server, reader) == [int(post_id) for post_id in before]
+    assert await whole_feed(client, reader) == before
+
+
+async def test_unfollow_and_delete_take_effect_at_once(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    author = await register(client)
+    other = await register(client)
+    reader = await register(client)
+    await whole_feed(client, reader)
+    await follow(client, reader, author)
+    await follow(client, reader, other)
+    kept = await quick_post(client, other)
+    doomed = await quick_post(client, other)
+    gone_with_author = await quick_post(client, author)
+    await server.settle()
+    assert await whole_feed(client, reader) == [gone_with_author, doomed, kept]
+
+    await client.delete(f"/users/{author.id}/follow", headers=reader.headers)
+    await client.delete(f"/posts/{doomed}", headers=other.headers)
+    # No settle: the read-time filter alone must hide them.
+    assert await whole_feed(client, reader) == [kept]
+    await server.settle()
+    assert await stored_timeline(server, reader) == [int(kept)]
+
+
+async def test_redelivered_events_change_nothing(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    from shutter.events import outbox
+    from shutter.events.runtime import HandlerRegistry
+    from shutter.feed import tasks
+
+    author = await register(client)
+    reader = await register(client)
+    await whole_feed(client, reader)
+    await follow(client, reader, author)
+    posts = [await quick_post(client, author) for _ in range(3)]
+    await server.settle()
+    first = await stored_timeline(server, reader)
+
+    context = server.context
+    registry = HandlerRegistry()
+    tasks.register(registry)
+    from sqlalchemy import update
+
+    from shutter.db.tables import outbox as outbox_table
+
+    async with context.db.write() as conn:
+        await conn.execute(update(outbox_table).values(published_at=None))
+        events = await outbox.claim_pending(conn, 1000)
+    for event in events:  # every event delivered a second time
+        await registry.dispatch(context, event)
+    await server.settle()
+
+    assert await stored_timeline(server, reader) == first
+    assert await whole_feed(client, reader) == posts[::-1]
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["post", "delete", "follow", "unfollow"]),
+        st.integers(0, 3),
+        st.integers(0, 3),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@hyp_settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(operations=OPERATIONS)
+async def test_after_any_history_the_hybrid_feed_equals_the_database_feed(
+    server: RunningServer, client: httpx.AsyncClient, operations: list[tuple[str, int, int]]
+) -> None:
+    """Random interleavings of posts, deletes, follows and unfollows — with a celebrity
+    threshold of 3 so authors cross it both ways — end with every reader's feed equal to
+    the pull feed computed from the database."""
+    from shutter.feed.service import pull_feed
+
+    people = [await register(client) for _ in range(4)]
+    for person in people:
+        await whole_feed(client, person)
+    posts: dict[int, list[str]] = {index: [] for index in range(4)}
+    for action, a, b in operations:
+        actor, target = people[a], people[b]
+        if action == "post":
+            posts[a].append(await quick_post(client, actor))
+        elif action == "delete" and posts[a]:
+            await client.delete(f"/posts/{posts[a].pop(0)}", headers=actor.headers)
+        elif action == "follow" and a != b:
+            await follow(client, actor, target)
+        elif action == "unfollow" and a != b:
+            await client.delete(f"/users/{target.id}/follow", headers=actor.headers)
+    await server.settle()
+
+    for person in people:
+        async with server.context.db.read() as conn:
+            expected = await pull_feed(conn, int(person.id), None, 50, lambda key: key)
+        assert await whole_feed(client, person, limit=3) == [p["id"] for p in expected["posts"]]
