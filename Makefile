@@ -21,8 +21,8 @@ run: install  ## run Shutter (embedded profile, no services) on http://127.0.0.1
 	$(BIN)/shutter serve
 
 lint: install  ## ruff (lint + format check) and mypy (strict on src/)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 test: lint  ## everything: lint, types, unit, integration (both profiles), e2e

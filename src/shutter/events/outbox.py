@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.database import EVENTS_RECORDED
@@ -69,3 +70,15 @@ async def mark_failed(conn: AsyncConnection, event_id: int, error: str, max_atte
         await conn.execute(update(outbox).where(outbox.c.id == event_id).values(dead_at=utcnow()))
         return True
     return False
+
+
+async def purge_published(conn: AsyncConnection, older_than: datetime, limit: int = 1000) -> int:
+    """Delete handled events older than a cut-off (dead letters are kept for operators)."""
+    doomed = (
+        select(outbox.c.id)
+        .where(outbox.c.published_at.is_not(None) & (outbox.c.published_at < older_than))
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = await conn.execute(delete(outbox).where(outbox.c.id.in_(doomed)))
+    return int(result.rowcount)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -22,6 +24,7 @@ import structlog
 
 from shutter.events import outbox
 from shutter.events.types import Event
+from shutter.timeutil import utcnow
 
 if TYPE_CHECKING:
     from shutter.context import AppContext
@@ -32,6 +35,7 @@ Handler = Callable[["AppContext", Event], Awaitable[None]]
 MAX_ATTEMPTS = 5
 BATCH = 100
 POLL_S = 1.0
+PURGE_EVERY_S = 60.0
 
 
 class HandlerRegistry:
@@ -55,6 +59,7 @@ class _Loop(abc.ABC):
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._last_purge = 0.0
 
     def notify(self) -> None:
         self._wake.set()
@@ -78,11 +83,24 @@ class _Loop(abc.ABC):
             try:
                 while await self.step():
                     pass
+                await self._purge_now_and_then()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("event_loop_error", loop=type(self).__name__)
                 await asyncio.sleep(POLL_S)
+
+    async def _purge_now_and_then(self) -> None:
+        """Drop published outbox rows a day after publication, at most once a minute."""
+        context: AppContext | None = getattr(self, "context", None)
+        now = time.monotonic()
+        if context is None or now - self._last_purge < PURGE_EVERY_S:
+            return
+        self._last_purge = now
+        async with context.db.write() as conn:
+            removed = await outbox.purge_published(conn, utcnow() - timedelta(days=1))
+        if removed:
+            log.info("outbox_purged", events=removed)
 
     @abc.abstractmethod
     async def step(self) -> bool:

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.feed import repository
-from shutter.follows import repository as follows_repo
 from shutter.pagination import make_cursor
 from shutter.posts import repository as posts_repo
 from shutter.posts.service import hydrate, page_of
@@ -56,9 +55,7 @@ async def home_feed(
         schedule_rebuild(context, reader_id)
         return await pull_feed(conn, reader_id, before_id, limit, url_for)
 
-    allowed = set(await follows_repo.followee_ids(conn, reader_id))
-    allowed.add(reader_id)
-    pulled = timeline.pulled_authors & allowed
+    pulled = await repository.followed_among(conn, reader_id, timeline.pulled_authors)
     chosen: list[Any] = []
     cursor = before_id
     timeline_ids: list[int] = timeline.ids
@@ -76,10 +73,10 @@ async def home_feed(
             {post_id for ids, _ in sources for post_id in ids if post_id >= horizon},
             reverse=True,
         )
-        rows = await posts_repo.get_live_many(conn, candidates)
+        rows = await repository.visible_rows(conn, reader_id, candidates)
         for post_id in candidates:
             row = rows.get(post_id)
-            if row is not None and row["author_id"] in allowed:
+            if row is not None:
                 chosen.append(row)
                 if len(chosen) > limit:
                     break

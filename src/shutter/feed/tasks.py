@@ -6,6 +6,7 @@ nothing, and a redelivered event does exactly what its first delivery did.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import structlog
@@ -19,7 +20,7 @@ from shutter.users import repository as users_repo
 
 log = structlog.get_logger("shutter.fanout")
 
-FOLLOWER_PAGE = 2000
+FOLLOWER_PAGE = 5000
 
 
 async def on_post_created(context: AppContext, event: Event) -> None:
@@ -35,7 +36,7 @@ async def on_post_created(context: AppContext, event: Event) -> None:
     if await store.push_stopped_since(author_id) is not None:
         return  # a celebrity: readers pull this post at read time
     delivered = 0
-    async for followers in _follower_pages(context, author_id):
+    async for followers in _prefetched(_follower_pages(context, author_id)):
         delivered += await store.fan_out(followers, post_id)
     async with context.db.read() as conn:
         found = await posts_repo.author_of(conn, post_id)
@@ -138,6 +139,26 @@ async def _follower_pages(context: AppContext, author_id: int) -> AsyncIterator[
         if len(page) < FOLLOWER_PAGE:
             return
         after = page[-1][0]
+
+
+async def _prefetched(pages: AsyncIterator[list[int]]) -> AsyncIterator[list[int]]:
+    """Read the next page from the database while the caller writes the current one."""
+    queue: asyncio.Queue[list[int] | None] = asyncio.Queue(maxsize=2)
+
+    async def produce() -> None:
+        try:
+            async for page in pages:
+                await queue.put(page)
+        finally:
+            await queue.put(None)
+
+    producer = asyncio.create_task(produce())
+    try:
+        while (page := await queue.get()) is not None:
+            yield page
+        await producer  # surfaces a database error
+    finally:
+        producer.cancel()
 
 
 def register(registry: HandlerRegistry) -> None:

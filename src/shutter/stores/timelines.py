@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.exceptions import NoScriptError
+
 ID_WIDTH = 20
 SENTINEL = "0"
 FAN_OUT_BATCH = 500
@@ -258,10 +260,11 @@ _FAN_OUT = """
 local member, cap, delivered = ARGV[1], tonumber(ARGV[2]), 0
 for _, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then
-    redis.call('ZADD', key, 0, member)
-    local size = redis.call('ZCARD', key)
-    if size > cap + 1 then
-      redis.call('ZREMRANGEBYRANK', key, 1, size - cap - 1)
+    if redis.call('ZADD', key, 0, member) == 1 then
+      local size = redis.call('ZCARD', key)
+      if size > cap + 1 then
+        redis.call('ZREMRANGEBYRANK', key, 1, size - cap - 1)
+      end
     end
     delivered = delivered + 1
   end
@@ -357,11 +360,24 @@ class RedisTimelineStore(TimelineStore):
 
     async def fan_out(self, user_ids: Sequence[int], post_id: int) -> int:
         member = encode(post_id)
-        delivered = 0
-        for start in range(0, len(user_ids), FAN_OUT_BATCH):
-            keys = [self._timeline(user_id) for user_id in user_ids[start : start + FAN_OUT_BATCH]]
-            delivered += int(await self._fan_out(keys=keys, args=[member, self.timeline_max]))
-        return delivered
+        prefix = f"{self.prefix}tl:"
+        batches = [
+            [f"{prefix}{{{user_id}}}" for user_id in user_ids[start : start + FAN_OUT_BATCH]]
+            for start in range(0, len(user_ids), FAN_OUT_BATCH)
+        ]
+        try:
+            return await self._fan_out_batches(batches, member)
+        except NoScriptError:
+            await self.redis.script_load(_FAN_OUT)  # Redis restarted and forgot the script
+            return await self._fan_out_batches(batches, member)
+
+    async def _fan_out_batches(self, batches: list[list[str]], member: str) -> int:
+        # Every batch travels in one pipeline: one round trip per page of followers.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for keys in batches:
+                pipe.evalsha(self._fan_out.sha, len(keys), *keys, member, self.timeline_max)
+            replies = await pipe.execute()
+        return sum(int(reply) for reply in replies)
 
     async def add(self, user_id: int, post_ids: Sequence[int]) -> None:
         if post_ids:
