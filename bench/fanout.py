@@ -63,7 +63,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def main(follower_counts: list[int], reads: int) -> None:
+async def main(follower_counts: list[int], reads: int) -> dict[str, object]:
     name = f"shutter_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -164,6 +164,10 @@ async def main(follower_counts: list[int], reads: int) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
+    return results
+
+
+def report(results: dict[str, object]) -> None:
     table = Table(title="Hybrid feed engine (PostgreSQL + Redis, one process)")
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -172,7 +176,7 @@ async def main(follower_counts: list[int], reads: int) -> None:
     console.print(table)
     out = Path("bench-results")
     out.mkdir(exist_ok=True)
-    (out / "fanout.json").write_text(json.dumps(results, indent=2))  # noqa: ASYNC240 - once, at the end
+    (out / "fanout.json").write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
@@ -180,4 +184,4 @@ if __name__ == "__main__":
     parser.add_argument("--followers", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--reads", type=int, default=300)
     args = parser.parse_args()
-    asyncio.run(main(args.followers, args.reads))
+    report(asyncio.run(main(args.followers, args.reads)))

@@ -38,8 +38,7 @@ async def follow(
         existing = await repository.get_status(conn, follower_id, followee_id)
         return "following" if existing == "accepted" else "requested"
     if status == "accepted":
-        await users_repo.add_to_counter(conn, followee_id, "follower_count", 1)
-        await users_repo.add_to_counter(conn, follower_id, "following_count", 1)
+        await users_repo.add_to_follow_counts(conn, follower_id, followee_id, 1)
         await outbox.record(conn, context.ids, USER_FOLLOWED, _edge(follower_id, followee_id))
         return "following"
     return "requested"
@@ -53,8 +52,7 @@ async def unfollow(
         raise NotFound("No such user.", code="user_not_found")
     removed = await repository.delete_edge(conn, follower_id, followee_id)
     if removed == "accepted":
-        await users_repo.add_to_counter(conn, followee_id, "follower_count", -1)
-        await users_repo.add_to_counter(conn, follower_id, "following_count", -1)
+        await users_repo.add_to_follow_counts(conn, follower_id, followee_id, -1)
         await outbox.record(conn, context.ids, USER_UNFOLLOWED, _edge(follower_id, followee_id))
     return "none"
 

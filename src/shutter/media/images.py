@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ IMAGE_FORMATS = {
     "AVIF": ("image/avif", "avif"),
 }
 IMAGE_CONTENT_TYPES = {content_type for content_type, _ in IMAGE_FORMATS.values()}
+# Pillow reports a damaged file with any of these, depending on the format and on where the
+# damage is (AVIF's decoder raises RuntimeError; a GIF cut short mid-frame, IndexError).
+_DAMAGED = (OSError, SyntaxError, ValueError, EOFError, IndexError, RuntimeError, struct.error)
 
 
 class ImageRejected(Exception):
@@ -53,11 +57,11 @@ def clean_image(data: bytes, declared_type: str, max_pixels: int) -> CleanImage:
             image = Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageRejected("too_many_pixels", "The image has too many pixels.", 413) from exc
-        except (OSError, SyntaxError, ValueError) as exc:
+        except _DAMAGED as exc:
             raise ImageRejected(
                 "unsupported_content", "The file is not an image of a supported type.", 415
             ) from exc
-        actual_type, extension = IMAGE_FORMATS[str(image.format)]
+        actual_type, extension = IMAGE_FORMATS[_format_of(image)]
         if actual_type != declared_type:
             raise ImageRejected(
                 "type_mismatch",
@@ -74,9 +78,10 @@ def clean_image(data: bytes, declared_type: str, max_pixels: int) -> CleanImage:
             )
         try:
             image.load()
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
+            # Re-encoding decodes the rest (every frame of a GIF): damage may show only here.
+            cleaned = _without_metadata(image)
+        except (*_DAMAGED, Image.DecompressionBombWarning) as exc:
             raise ImageRejected("undecodable", "The image is damaged or truncated.") from exc
-        cleaned = _without_metadata(image)
     return CleanImage(
         data=cleaned.data,
         content_type=actual_type,
@@ -85,6 +90,11 @@ def clean_image(data: bytes, declared_type: str, max_pixels: int) -> CleanImage:
         height=cleaned.height,
         sha256=hashlib.sha256(cleaned.data).hexdigest(),
     )
+
+
+def _format_of(image: Image.Image) -> str:
+    """Pillow's format name; a multi-picture JPEG (MPO, as phones write) counts as a JPEG."""
+    return "JPEG" if image.format == "MPO" else str(image.format)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +107,13 @@ class _Encoded:
 def _without_metadata(image: Image.Image) -> _Encoded:
     """Re-encode with orientation applied; EXIF (GPS, serials), XMP and comments dropped.
     The colour profile is kept so colours stay right."""
-    image_format = str(image.format)
+    image_format = _format_of(image)
     icc = image.info.get("icc_profile")
     out = io.BytesIO()
     if image_format == "GIF":
-        # Animation is kept; GIF carries no EXIF, and comments are not copied.
-        image.save(out, format="GIF", save_all=True, optimize=False)
+        # Animation is kept; GIF carries no EXIF. An empty comment stops Pillow from
+        # copying the original's.
+        image.save(out, format="GIF", save_all=True, optimize=False, comment=b"")
         return _Encoded(out.getvalue(), image.width, image.height)
     upright = ImageOps.exif_transpose(image)
     options: dict[str, object] = {}
@@ -111,7 +122,7 @@ def _without_metadata(image: Image.Image) -> _Encoded:
     if image_format == "JPEG":
         if upright.mode not in {"RGB", "L", "CMYK"}:
             upright = upright.convert("RGB")
-        options.update(quality=95)
+        options.update(quality=95, comment=b"")  # Pillow would copy the original's comment
     elif image_format in {"WEBP", "AVIF"}:
         options.update(quality=95)
     upright.save(out, format=image_format, **options)

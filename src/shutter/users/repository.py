@@ -99,6 +99,19 @@ async def add_to_counter(conn: AsyncConnection, user_id: int, column: str, delta
     await conn.execute(update(users).where(users.c.id == user_id).values({target: target + delta}))
 
 
+async def add_to_follow_counts(
+    conn: AsyncConnection, follower_id: int, followee_id: int, delta: int
+) -> None:
+    """Move the follower's following_count and the followee's follower_count by `delta`.
+
+    The two rows are updated in id order: two people following each other at the same
+    moment then lock them in the same order and cannot deadlock (PostgreSQL).
+    """
+    changes = sorted([(followee_id, "follower_count"), (follower_id, "following_count")])
+    for user_id, column in changes:
+        await add_to_counter(conn, user_id, column, delta)
+
+
 async def follow_edges(conn: AsyncConnection, a: int, b: int) -> dict[tuple[int, int], str]:
     """Follow statuses between two users in both directions: {(follower, followee): status}."""
     query = select(follows.c.follower_id, follows.c.followee_id, follows.c.status).where(
