@@ -163,7 +163,13 @@ async def start_event_runtime(
             runtime.relay = OutboxRelay(context, js, namespace)
             runtime.relay.start()
         if consume:
-            consumer = JetStreamConsumer(context, registry, js, namespace)
+            consumer = JetStreamConsumer(
+                context,
+                registry,
+                js,
+                namespace,
+                ack_wait_s=context.settings.event_ack_wait_seconds,
+            )
             await consumer.start()
             runtime.consumers.append(consumer)
     context.db.on_events_committed = runtime.notify

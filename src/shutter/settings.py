@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     image_max_pixels: int = Field(64_000_000, ge=1)
     # Which 10-bit node field this process stamps into ids; None picks one at random.
     node_id: int | None = Field(None, ge=0, le=1023)
+    # Followers read from the database per fan-out step.
+    fanout_page_size: int = Field(5000, ge=10, le=100_000)
+    # How long JetStream waits for a worker's ack before redelivering an event.
+    event_ack_wait_seconds: float = Field(30.0, ge=0.5, le=3600)
     # Prefix of every Redis key and NATS subject/stream this deployment uses.
     namespace: str = Field("shutter", pattern=r"^[a-z][a-z0-9-]{0,40}$")
     # Run event handlers inside the API process. Default: yes in the embedded profile,

@@ -269,6 +269,7 @@ class JetStreamConsumer:
 
     async def _handle(self, message: Any) -> None:
         event = _decode(message.data)
+        keep_alive = asyncio.create_task(self._keep_alive(message))
         try:
             await self.registry.dispatch(self.context, event)
         except Exception as exc:
@@ -284,7 +285,16 @@ class JetStreamConsumer:
             else:
                 await message.nak(delay=min(2.0**attempt, 30.0))
             return
+        finally:
+            keep_alive.cancel()
         await message.ack()
+
+    async def _keep_alive(self, message: Any) -> None:
+        """Tell JetStream a long handler (a huge fan-out) is still working on the event, so
+        that it is not redelivered to another worker meanwhile."""
+        while True:
+            await asyncio.sleep(self.ack_wait_s / 2)
+            await message.in_progress()
 
     async def idle(self) -> bool:
         info = await self.js.consumer_info(stream_name(self.namespace), self.durable)

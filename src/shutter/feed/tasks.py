@@ -20,8 +20,6 @@ from shutter.users import repository as users_repo
 
 log = structlog.get_logger("shutter.fanout")
 
-FOLLOWER_PAGE = 5000
-
 
 async def on_post_created(context: AppContext, event: Event) -> None:
     """Push the post to every active follower's timeline, unless the author is pulled."""
@@ -130,13 +128,14 @@ async def _apply_threshold(context: AppContext, author_id: int, followers: int) 
 async def _follower_pages(context: AppContext, author_id: int) -> AsyncIterator[list[int]]:
     """Approved followers in pages, by keyset (each page its own short transaction)."""
     after: int | None = None
+    size = context.settings.fanout_page_size
     while True:
         async with context.db.read() as conn:
-            page = await follows_repo.follower_ids_after(conn, author_id, after, FOLLOWER_PAGE)
+            page = await follows_repo.follower_ids_after(conn, author_id, after, size)
         if not page:
             return
         yield [follower for _, follower in page]
-        if len(page) < FOLLOWER_PAGE:
+        if len(page) < size:
             return
         after = page[-1][0]
 

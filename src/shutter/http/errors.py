@@ -82,7 +82,13 @@ async def _on_http_error(_request: Request, exc: Exception) -> Response:
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
-    return error_response(500, "internal_error", "Something went wrong on our side.")
+    # Starlette answers a 500 outside the request-id middleware, so the id that the log
+    # line carries is added here: it is what the client quotes when reporting the error.
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    headers = {"X-Request-ID": request_id} if request_id else None
+    return error_response(
+        500, "internal_error", "Something went wrong on our side.", headers=headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

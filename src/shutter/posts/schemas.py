@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shutter.media.schemas import MediaOut
+from shutter.pagination import MAX_ID
 from shutter.users.schemas import AuthorOut
 
 CAPTION_MAX = 2200
@@ -32,8 +33,11 @@ class PostCreate(BaseModel):
 
     @field_validator("media_ids")
     @classmethod
-    def _distinct(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
+    def _distinct_ids_in_range(cls, value: list[str]) -> list[str]:
+        numbers = [int(media_id) for media_id in value]
+        if any(number > MAX_ID for number in numbers):
+            raise ValueError("not a media id")  # ids are 64-bit; larger would overflow SQL
+        if len(set(numbers)) != len(numbers):
             raise ValueError("a media id appears twice")
         return value
 

@@ -1,0 +1,141 @@
+"""Faults in the distributed fan-out: a worker killed with SIGKILL half-way through a
+20,000-follower fan-out is replaced, and every active follower ends with the post once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from shutter.settings import Settings
+from tests.conftest import PROFILES, RunningServer
+from tests.factories import image_bytes, register, upload_image
+
+FOLLOWERS = 20_000
+FIRST_FOLLOWER = 5_000_000_000
+
+
+@pytest.fixture(params=PROFILES[1:])
+def profile(request: pytest.FixtureRequest) -> str:
+    """Worker processes exist in the distributed profile only."""
+    value: str = request.param
+    return value
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # Small pages make the fan-out take long enough to be interrupted; a short ack wait
+    # makes JetStream redeliver the interrupted event soon after the kill.
+    return {"in_process_workers": False, "fanout_page_size": 100, "event_ack_wait_seconds": 2}
+
+
+def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SHUTTER_")}
+    env.update(
+        SHUTTER_DATABASE_URL=str(settings.database_url),
+        SHUTTER_REDIS_URL=str(settings.redis_url),
+        SHUTTER_NATS_URL=str(settings.nats_url),
+        SHUTTER_S3_BUCKET=str(settings.s3_bucket),
+        SHUTTER_S3_ENDPOINT_URL=str(settings.s3_endpoint_url),
+        SHUTTER_SECRET_KEY=str(settings.secret_key),
+        SHUTTER_NAMESPACE=settings.namespace,
+        SHUTTER_FANOUT_PAGE_SIZE=str(settings.fanout_page_size),
+        SHUTTER_EVENT_ACK_WAIT_SECONDS=str(settings.event_ack_wait_seconds),
+        SHUTTER_LOG_LEVEL="WARNING",
+    )
+    command = [sys.executable, "-m", "shutter.cli", "worker", "--port", "0"]
+    return subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+async def seed_followers(settings: Settings, author_id: int, redis: Redis) -> list[int]:
+    """20,000 active followers, written straight to PostgreSQL and Redis."""
+    followers = list(range(FIRST_FOLLOWER, FIRST_FOLLOWER + FOLLOWERS))
+    now = datetime.now(UTC)
+    conn = await asyncpg.connect(str(settings.database_url).replace("+asyncpg", ""))
+    try:
+        await conn.copy_records_to_table(
+            "users",
+            records=[(u, f"f{u}", f"f{u}@example.com", "x", now, now) for u in followers],
+            columns=["id", "username", "email", "password_hash", "created_at", "updated_at"],
+        )
+        await conn.copy_records_to_table(
+            "follows",
+            records=[(u, author_id, u, "accepted", now) for u in followers],
+            columns=["follower_id", "followee_id", "id", "status", "created_at"],
+        )
+        await conn.execute(
+            "UPDATE users SET follower_count = $1 WHERE id = $2", FOLLOWERS, author_id
+        )
+    finally:
+        await conn.close()
+    async with redis.pipeline(transaction=False) as pipe:
+        for user in followers:
+            key = f"{settings.namespace}:tl:{{{user}}}"
+            pipe.zadd(key, {"0": 0})
+            pipe.expire(key, 3600)
+        await pipe.execute()
+    return followers
+
+
+async def holders(redis: Redis, namespace: str, users: list[int], member: str) -> int:
+    async with redis.pipeline(transaction=False) as pipe:
+        for user in users:
+            pipe.zscore(f"{namespace}:tl:{{{user}}}", member)
+        scores = await pipe.execute()
+    return sum(score is not None for score in scores)
+
+
+async def test_a_worker_killed_mid_fan_out_is_replaced_and_nothing_is_lost(
+    server: RunningServer, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    settings = server.settings
+    redis = Redis.from_url(str(settings.redis_url))
+    author = await register(client)
+    followers = await seed_followers(settings, int(author.id), redis)
+    log = tmp_path / "worker.log"
+    worker = start_worker(settings, log)
+    try:
+        await asyncio.sleep(2)  # the worker binds to the durable consumer
+        media_id = await upload_image(client, author, image_bytes((8, 8)))
+        response = await client.post(
+            "/posts", json={"media_ids": [media_id]}, headers=author.headers
+        )
+        post_id = int(response.json()["post"]["id"])
+        member = f"{post_id:020d}"
+
+        # Kill the worker once the first followers have the post and the last do not.
+        for _ in range(2000):
+            if await holders(redis, settings.namespace, followers[:50], member):
+                break
+            await asyncio.sleep(0.005)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        had_it = await holders(redis, settings.namespace, followers, member)
+        assert 0 < had_it < FOLLOWERS, f"the kill was not mid fan-out ({had_it} had it)"
+
+        worker = start_worker(settings, log)
+        for _ in range(600):
+            if await holders(redis, settings.namespace, followers, member) == FOLLOWERS:
+                break
+            await asyncio.sleep(0.1)
+        assert await holders(redis, settings.namespace, followers, member) == FOLLOWERS
+        # exactly once: each timeline holds the sentinel and this one post
+        async with redis.pipeline(transaction=False) as pipe:
+            for user in followers:
+                pipe.zcard(f"{settings.namespace}:tl:{{{user}}}")
+            sizes = await pipe.execute()
+        assert set(sizes) == {2}
+    finally:
+        worker.kill()
+        worker.wait()
+        await redis.aclose()
