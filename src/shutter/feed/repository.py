@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.sql import id_in
 from shutter.db.tables import follows, posts
 from shutter.posts.repository import POST_COLUMNS
 
@@ -56,7 +57,7 @@ async def visible_rows(
         (follows.c.follower_id == reader_id) & (follows.c.status == "accepted")
     )
     query = select(*POST_COLUMNS).where(
-        posts.c.id.in_(post_ids)
+        id_in(conn, posts.c.id, post_ids)
         & posts.c.deleted_at.is_(None)
         & ((posts.c.author_id == reader_id) | posts.c.author_id.in_(followees))
     )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.sql import id_in
 from shutter.db.tables import media
 
 POST_MEDIA_COLUMNS = (
@@ -70,7 +71,7 @@ async def for_posts(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int,
         return {}
     query = (
         select(*POST_MEDIA_COLUMNS)
-        .where(media.c.post_id.in_(post_ids))
+        .where(id_in(conn, media.c.post_id, post_ids))
         .order_by(media.c.post_id, media.c.position)
     )
     grouped: dict[int, list[RowMapping]] = {}

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.sql import id_in
 from shutter.db.tables import follows, users
 
 PROFILE_COLUMNS = (
@@ -80,7 +81,7 @@ async def get_authors(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[in
     ids = list(set(user_ids))
     if not ids:
         return {}
-    result = await conn.execute(select(*AUTHOR_COLUMNS).where(users.c.id.in_(ids)))
+    result = await conn.execute(select(*AUTHOR_COLUMNS).where(id_in(conn, users.c.id, ids)))
     return {row["id"]: row for row in result.mappings()}
 
 
