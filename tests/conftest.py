@@ -148,7 +148,7 @@ def settings(
     tmp_path: Path,
     request: pytest.FixtureRequest,
     settings_overrides: dict[str, Any],
-) -> Settings:
+) -> Iterator[Settings]:
     values: dict[str, Any] = {
         "data_dir": tmp_path / "data",
         "rate_limits": "off",
@@ -168,11 +168,12 @@ def settings(
             # The test server also runs the JetStream consumer (as `shutter worker` would).
             in_process_workers=True,
         )
-        request.addfinalizer(lambda: _forget_namespace(values["namespace"]))
         _empty_database(values["database_url"])
         _create_bucket(s3, values["s3_bucket"])
     values.update(settings_overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    yield Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    if profile == "distributed":
+        _forget_namespace(values["namespace"])
 
 
 def _empty_database(url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
@@ -27,7 +28,7 @@ from shutter.feed import tasks as feed_tasks
 from shutter.follows import api as follows_api
 from shutter.http import ops
 from shutter.http.errors import install_error_handlers
-from shutter.ids import IdGenerator
+from shutter.ids import MAX_NODE, IdGenerator
 from shutter.media import api as media_api
 from shutter.observability import Metrics, RequestContextMiddleware, configure_logging
 from shutter.posts import api as posts_api
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def root() -> Response:
         return RedirectResponse("/docs")
 
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
     return app
 
 
@@ -128,7 +129,7 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
     context = AppContext(
         settings=settings,
         db=db,
-        ids=IdGenerator(settings.node_id),
+        ids=IdGenerator(await _node_id(settings, redis)),
         tokens=TokenIssuer(settings.resolved_secret_key, settings.access_token_ttl_seconds),
         objects=await _open_object_store(settings, stack),
         timelines=timelines,
@@ -141,6 +142,14 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         stack.push_async_callback(client.close)
         context.nats = client
     return context
+
+
+async def _node_id(settings: Settings, redis: Any) -> int | None:
+    """The id generator's node field: configured, or handed out by Redis so that the
+    processes of one deployment differ (1,024 in rotation); else random."""
+    if settings.node_id is not None or redis is None:
+        return settings.node_id
+    return int(await redis.incr(f"{settings.namespace}:node-seq")) % (MAX_NODE + 1)
 
 
 async def start_event_runtime(

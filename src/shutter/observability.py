@@ -55,9 +55,10 @@ class RequestContextMiddleware:
     """Gives each request an id (X-Request-ID, kept if the client sent a sane one), binds it
     to every log line, logs one access line, and counts the request in the metrics."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, api_prefix: str = "") -> None:
         self.app = app
         self.metrics = metrics
+        self.api_prefix = api_prefix
         self.log = structlog.get_logger("shutter.access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -84,6 +85,14 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
+            # Routes of included routers report their path without the router's prefix.
+            path = scope.get("path", "")
+            if (
+                route is not None
+                and path.startswith(self.api_prefix)
+                and not template.startswith(self.api_prefix)
+            ):
+                template = self.api_prefix + template
             method = scope["method"]
             self.metrics.requests.labels(method, template, str(status)).inc()
             self.metrics.latency.labels(method, template).observe(elapsed)

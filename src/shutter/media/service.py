@@ -126,6 +126,7 @@ async def _process(context: AppContext, row: RowMapping) -> None:
     if size is None:
         raise Conflict("Upload the bytes to upload_url before completing.", code="upload_missing")
     if size != row["size_bytes"]:
+        await objects.delete(row["upload_key"])  # nothing of a refused upload is kept
         raise InvalidInput(
             f"The upload has {size} bytes, but {row['size_bytes']} were declared.",
             code="size_mismatch",

@@ -210,7 +210,13 @@ class S3ObjectStore(ObjectStore):
     ) -> UploadTarget:
         url = await self._client.generate_presigned_url(
             "put_object",
-            Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type},
+            # Content-Length is signed too: the store refuses a body of any other size.
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ContentType": content_type,
+                "ContentLength": size_bytes,
+            },
             ExpiresIn=max(1, expires_at - int(time.time())),
         )
         return UploadTarget(url=url, method="PUT", headers={"Content-Type": content_type})

@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from shutter.db.tables import metadata
 
 config = context.config
+if config.config_file_name is not None and config.attributes.get("connection") is None:
+    from logging.config import fileConfig
+
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
 def _run(connection: Connection) -> None:
@@ -36,7 +40,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = config.get_main_option("sqlalchemy.url")
+    # `alembic -x url=...` wins, then alembic.ini / Shutter's own config, then settings.
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
+        "sqlalchemy.url"
+    )
     if not url:
         from shutter.settings import Settings
 
