@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from shutter.feed import service
+from shutter.feed import ranking, service
 from shutter.http.deps import Context, CurrentUser, UrlFor
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit, parse_cursor
@@ -16,8 +16,8 @@ from shutter.posts.schemas import PostPage
 router = APIRouter(tags=["feed"])
 
 FeedMode = Annotated[
-    Literal["chronological"],
-    Query(description="chronological (newest first); ranked arrives with the hybrid feed"),
+    Literal["chronological", "ranked"],
+    Query(description="chronological (newest first) or ranked (a stable ranked snapshot)"),
 ]
 
 
@@ -30,9 +30,15 @@ async def home_feed(
     limit: Limit = 20,
     mode: FeedMode = "chronological",
 ) -> Response:
-    """Your posts and those of the accounts you follow, newest first."""
+    """Your posts and those of the accounts you follow: newest first, or ranked."""
     async with context.db.read() as conn:
-        page = await service.home_feed(
-            context, conn, viewer.id, parse_cursor(cursor), limit, url_for
-        )
+        if mode == "ranked" and (not cursor or ranking.is_ranked_cursor(cursor)):
+            page = await ranking.ranked_feed(
+                context, conn, viewer.id, cursor or None, limit, url_for
+            )
+        else:
+            # Chronological, or a ranked scroll that has gone past its snapshot.
+            page = await service.home_feed(
+                context, conn, viewer.id, parse_cursor(cursor), limit, url_for
+            )
     return json_response(page)

@@ -77,3 +77,18 @@ async def followed_among(
         & follows.c.followee_id.in_(candidates)
     )
     return set((await conn.execute(query)).scalars())
+
+
+async def followers_among(
+    conn: AsyncConnection, reader_id: int, author_ids: Iterable[int]
+) -> set[int]:
+    """Which of these authors follow the reader back (approved)."""
+    candidates = list(author_ids)
+    if not candidates:
+        return set()
+    query = select(follows.c.follower_id).where(
+        (follows.c.followee_id == reader_id)
+        & (follows.c.status == "accepted")
+        & id_in(conn, follows.c.follower_id, candidates)
+    )
+    return set((await conn.execute(query)).scalars())

@@ -16,6 +16,7 @@ import asyncio
 from typing import Any
 
 import structlog
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
@@ -48,17 +49,36 @@ async def home_feed(
     url_for: UrlFor,
 ) -> dict[str, Any]:
     """A page of the reader's chronological home feed; the cursor is the last post id."""
+    rows, resume_below = await chronological_rows(context, conn, reader_id, before_id, limit)
+    return {
+        "posts": await hydrate(conn, rows, reader_id, url_for),
+        "next_cursor": make_cursor(resume_below),
+    }
+
+
+async def chronological_rows(
+    context: AppContext,
+    conn: AsyncConnection,
+    reader_id: int,
+    before_id: int | None,
+    limit: int,
+) -> tuple[list[RowMapping], int | None]:
+    """Up to `limit` visible post rows below `before_id`, newest first, and the id to
+    continue below (None at the end of the feed)."""
     store = context.timelines
     window = limit + 10
     timeline = await store.page(reader_id, before_id, window)
     if timeline.ids is None:
         schedule_rebuild(context, reader_id)
-        return await pull_feed(conn, reader_id, before_id, limit, url_for)
+        pulled_rows = list(await repository.pull_page(conn, reader_id, before_id, limit + 1))
+        more = len(pulled_rows) > limit and limit > 0
+        return pulled_rows[:limit], int(pulled_rows[limit - 1]["id"]) if more else None
 
     pulled = await repository.followed_among(conn, reader_id, timeline.pulled_authors)
-    chosen: list[Any] = []
+    chosen: list[RowMapping] = []
     cursor = before_id
     timeline_ids: list[int] = timeline.ids
+    finished = False
     for _ in range(MAX_ROUNDS):
         sources: list[tuple[list[int], bool]] = [(timeline_ids, len(timeline_ids) < window)]
         if pulled:
@@ -80,15 +100,15 @@ async def home_feed(
                 chosen.append(row)
                 if len(chosen) > limit:
                     break
-        if len(chosen) > limit or all(exhausted for _, exhausted in sources):
+        if len(chosen) > limit:
+            return chosen[:limit], int(chosen[limit - 1]["id"])
+        if all(exhausted for _, exhausted in sources):
+            finished = True
             break
         cursor = candidates[-1] if candidates else cursor
         timeline_ids = (await store.page(reader_id, cursor, window)).ids or []
-    page = chosen[:limit]
-    return {
-        "posts": await hydrate(conn, page, reader_id, url_for),
-        "next_cursor": make_cursor(page[-1]["id"]) if len(chosen) > limit and page else None,
-    }
+    # Out of rounds (a long run of invisible posts): the next page resumes where we stopped.
+    return chosen, None if finished else cursor
 
 
 async def _pulled_sources(

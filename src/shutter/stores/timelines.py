@@ -122,6 +122,19 @@ class TimelineStore(abc.ABC):
     @abc.abstractmethod
     async def is_pulled(self, author_id: int) -> bool: ...
 
+    # -- ranked snapshots -----------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def save_snapshot(
+        self, user_id: int, snapshot_id: int, ids: Sequence[int], tail: int | None, ttl_s: int
+    ) -> None:
+        """Keep a ranked scroll's order (and where it continues) for `ttl_s` seconds."""
+
+    @abc.abstractmethod
+    async def load_snapshot(
+        self, user_id: int, snapshot_id: int
+    ) -> tuple[list[int], int | None] | None: ...
+
     async def ping(self) -> None:  # noqa: B027 - in-process stores are always there
         """Raise if the store cannot be reached."""
 
@@ -140,6 +153,7 @@ class MemoryTimelineStore(TimelineStore):
         self._recent: dict[int, list[int]] = {}
         self._pulled: set[int] = set()
         self._no_push: dict[int, int] = {}
+        self._snapshots: dict[tuple[int, int], tuple[float, list[int], int | None]] = {}
 
     def _live(self, user_id: int) -> list[int] | None:
         now = time.monotonic()
@@ -247,6 +261,22 @@ class MemoryTimelineStore(TimelineStore):
 
     async def push_stopped_since(self, author_id: int) -> int | None:
         return self._no_push.get(author_id)
+
+    async def save_snapshot(
+        self, user_id: int, snapshot_id: int, ids: Sequence[int], tail: int | None, ttl_s: int
+    ) -> None:
+        now = time.monotonic()
+        for key in [key for key, value in self._snapshots.items() if value[0] <= now]:
+            del self._snapshots[key]
+        self._snapshots[(user_id, snapshot_id)] = (now + ttl_s, list(ids), tail)
+
+    async def load_snapshot(
+        self, user_id: int, snapshot_id: int
+    ) -> tuple[list[int], int | None] | None:
+        saved = self._snapshots.get((user_id, snapshot_id))
+        if saved is None or saved[0] <= time.monotonic():
+            return None
+        return saved[1], saved[2]
 
     async def is_pulled(self, author_id: int) -> bool:
         return author_id in self._pulled
@@ -454,6 +484,24 @@ class RedisTimelineStore(TimelineStore):
     async def push_stopped_since(self, author_id: int) -> int | None:
         value = await self.redis.hget(self._no_push_key, str(author_id))
         return None if value is None else int(value)
+
+    def _snapshot_key(self, user_id: int, snapshot_id: int) -> str:
+        return f"{self.prefix}ranked:{{{user_id}}}:{snapshot_id}"
+
+    async def save_snapshot(
+        self, user_id: int, snapshot_id: int, ids: Sequence[int], tail: int | None, ttl_s: int
+    ) -> None:
+        value = f"{tail if tail is not None else ''}|{','.join(map(str, ids))}"
+        await self.redis.set(self._snapshot_key(user_id, snapshot_id), value, ex=ttl_s)
+
+    async def load_snapshot(
+        self, user_id: int, snapshot_id: int
+    ) -> tuple[list[int], int | None] | None:
+        value = await self.redis.get(self._snapshot_key(user_id, snapshot_id))
+        if value is None:
+            return None
+        tail, _, ids = value.decode().partition("|")
+        return [int(post_id) for post_id in ids.split(",") if post_id], int(tail) if tail else None
 
     async def is_pulled(self, author_id: int) -> bool:
         return bool(await self.redis.sismember(self._pulled_key, author_id))

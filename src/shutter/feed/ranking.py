@@ -1,0 +1,128 @@
+"""Ranked mode: a snapshot of the newest candidates, scored and de-clumped.
+
+Scoring: recency (half-life HALF_LIFE_H hours) × engagement (log of likes and comments) ×
+affinity (today: the author follows the reader back; likes and comments between the two
+will join in once they exist). No author fills more than MAX_RUN consecutive slots.
+
+A ranked scroll pages through the snapshot by offset (the cursor names the snapshot), so
+it never repeats or skips even while new posts arrive; after the snapshot it continues
+chronologically below the oldest post the snapshot considered, which is exactly the set of
+posts it did not contain.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.context import AppContext
+from shutter.errors import InvalidInput
+from shutter.feed import repository
+from shutter.feed.service import chronological_rows
+from shutter.ids import id_timestamp_ms
+from shutter.pagination import make_cursor
+from shutter.posts.service import hydrate
+from shutter.users.service import UrlFor
+
+SNAPSHOT_SIZE = 300
+SNAPSHOT_TTL_S = 3600
+HALF_LIFE_H = 12.0
+MAX_RUN = 2
+MUTUAL_AFFINITY = 0.5
+_RANKED_CURSOR = re.compile(r"r([0-9]{1,19})_([0-9]{1,4})")
+
+
+def score(row: RowMapping, now_ms: int, affinity: float) -> float:
+    age_h = max(0, now_ms - id_timestamp_ms(row["id"])) / 3_600_000
+    recency = 0.5 ** (age_h / HALF_LIFE_H)
+    engagement = math.log1p(int(row["like_count"]) + 3 * int(row["comment_count"]))
+    return float(recency * (1 + 0.35 * engagement) * (1 + affinity))
+
+
+def without_long_runs(ranked: Sequence[RowMapping], max_run: int = MAX_RUN) -> list[RowMapping]:
+    """Reorder as little as possible so that no author has more than `max_run` posts in a
+    row: a post that would lengthen a run waits for the next slot it may take."""
+    pending = list(ranked)
+    result: list[RowMapping] = []
+    while pending:
+        run_author = result[-1]["author_id"] if result else None
+        run = 0
+        for row in reversed(result):
+            if row["author_id"] != run_author:
+                break
+            run += 1
+        index = next(
+            (i for i, row in enumerate(pending) if row["author_id"] != run_author or run < max_run),
+            0,  # only this author is left: nothing to interleave with
+        )
+        result.append(pending.pop(index))
+    return result
+
+
+def parse_ranked_cursor(cursor: str) -> tuple[int, int]:
+    match = _RANKED_CURSOR.fullmatch(cursor)
+    if match is None:
+        raise InvalidInput("cursor: not a cursor this server handed out", code="invalid_cursor")
+    return int(match.group(1)), int(match.group(2))
+
+
+async def ranked_feed(
+    context: AppContext,
+    conn: AsyncConnection,
+    reader_id: int,
+    cursor: str | None,
+    limit: int,
+    url_for: UrlFor,
+) -> dict[str, Any]:
+    """A page of the ranked feed. The first page takes a snapshot; later pages read it."""
+    store = context.timelines
+    if cursor is None:
+        snapshot_id = context.ids.next_id()
+        ids, tail = await _take_snapshot(context, conn, reader_id)
+        await store.save_snapshot(reader_id, snapshot_id, ids, tail, SNAPSHOT_TTL_S)
+        offset = 0
+    else:
+        snapshot_id, offset = parse_ranked_cursor(cursor)
+        saved = await store.load_snapshot(reader_id, snapshot_id)
+        if saved is None:
+            raise InvalidInput(
+                "This ranked scroll has expired; start again from the top.",
+                code="cursor_expired",
+            )
+        ids, tail = saved
+    page_ids = ids[offset : offset + limit]
+    # Posts deleted (or authors unfollowed) since the snapshot drop out of the page.
+    visible = await repository.visible_rows(conn, reader_id, page_ids)
+    rows = [visible[post_id] for post_id in page_ids if post_id in visible]
+    if offset + limit < len(ids):
+        next_cursor: str | None = f"r{snapshot_id}_{offset + limit}"
+    else:
+        next_cursor = make_cursor(tail)  # chronological from here on
+    return {"posts": await hydrate(conn, rows, reader_id, url_for), "next_cursor": next_cursor}
+
+
+async def _take_snapshot(
+    context: AppContext, conn: AsyncConnection, reader_id: int
+) -> tuple[list[int], int | None]:
+    rows, tail = await chronological_rows(context, conn, reader_id, None, SNAPSHOT_SIZE)
+    mutuals = await repository.followers_among(conn, reader_id, {row["author_id"] for row in rows})
+    now_ms = int(time.time() * 1000)
+    scored = sorted(
+        rows,
+        key=lambda row: (
+            score(row, now_ms, MUTUAL_AFFINITY if row["author_id"] in mutuals else 0.0),
+            row["id"],
+        ),
+        reverse=True,
+    )
+    return [row["id"] for row in without_long_runs(scored)], tail
+
+
+def is_ranked_cursor(cursor: str | None) -> bool:
+    return bool(cursor) and str(cursor).startswith("r")

@@ -1,0 +1,59 @@
+"""Ranked mode's reordering rule, on plain rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shutter.errors import InvalidInput
+from shutter.feed.ranking import parse_ranked_cursor, without_long_runs
+
+
+def rows(authors: list[int]) -> list[dict[str, Any]]:
+    return [{"id": index, "author_id": author} for index, author in enumerate(authors)]
+
+
+def longest_run(ordered: list[Any]) -> int:
+    best = run = 0
+    previous = None
+    for row in ordered:
+        run = run + 1 if row["author_id"] == previous else 1
+        previous = row["author_id"]
+        best = max(best, run)
+    return best
+
+
+def test_a_prolific_author_is_interleaved_with_others() -> None:
+    ordered = without_long_runs(rows([1, 1, 1, 1, 2, 3]))  # type: ignore[arg-type]
+    assert [row["author_id"] for row in ordered] == [1, 1, 2, 1, 1, 3]
+
+
+def test_order_is_kept_when_nothing_needs_moving() -> None:
+    original = rows([1, 2, 1, 2, 3])
+    assert without_long_runs(original) == original  # type: ignore[arg-type]
+
+
+@given(st.lists(st.integers(1, 4), max_size=40))
+def test_no_author_runs_longer_than_two_while_others_remain(authors: list[int]) -> None:
+    ordered = without_long_runs(rows(authors))  # type: ignore[arg-type]
+    assert sorted(row["id"] for row in ordered) == list(range(len(authors)))  # nothing lost
+    # A run of three can only happen once a single author is all that is left.
+    for index in range(len(ordered) - 2):
+        window = {row["author_id"] for row in ordered[index : index + 3]}
+        if len(window) == 1:
+            rest = {row["author_id"] for row in ordered[index:]}
+            assert len(rest) == 1
+
+
+def test_ranked_cursors_round_trip() -> None:
+    assert parse_ranked_cursor("r123_40") == (123, 40)
+
+
+@pytest.mark.parametrize("bad", ["r", "r12", "r12_", "x12_3", "r12_3_4", "r-1_2"])
+def test_garbage_ranked_cursors_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_ranked_cursor(bad)
+    assert refused.value.code == "invalid_cursor"
