@@ -66,6 +66,18 @@ PROFILES = [
 ]
 
 
+CLUSTER_PROFILE = pytest.param(
+    "cluster",
+    marks=[
+        pytest.mark.distributed,
+        pytest.mark.skipif(
+            not _STATUS.available,
+            reason="distributed services missing: " + ", ".join(_STATUS.missing),
+        ),
+    ],
+)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -83,6 +95,95 @@ def s3_endpoint() -> Iterator[str]:
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A three-node Redis Cluster on free local ports, started for this session."""
+    import subprocess
+    import time
+
+    root = tmp_path_factory.mktemp("redis-cluster")
+    ports = _cluster_ports(3)
+    for port in ports:
+        (root / str(port)).mkdir()
+        subprocess.run(
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--dir",
+                str(root / str(port)),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "yes",
+                "--logfile",
+                str(root / f"{port}.log"),
+            ],
+            check=True,
+        )
+    try:
+        for port in ports:
+            for _ in range(100):
+                ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True)
+                if ping.stdout.strip() == b"PONG":
+                    break
+                time.sleep(0.05)
+        subprocess.run(
+            [
+                "redis-cli",
+                "--cluster",
+                "create",
+                *(f"127.0.0.1:{port}" for port in ports),
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        for _ in range(200):
+            info = subprocess.run(
+                ["redis-cli", "-p", str(ports[0]), "cluster", "info"], capture_output=True
+            )
+            if b"cluster_state:ok" in info.stdout:
+                break
+            time.sleep(0.05)
+        yield "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in ports)
+    finally:
+        for port in ports:
+            subprocess.run(
+                ["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True
+            )
+
+
+def _cluster_ports(count: int) -> list[int]:
+    """Free ports whose cluster-bus twins (port + 10000) are free too."""
+    import random
+
+    def free(port: int) -> bool:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+            return True
+
+    ports: list[int] = []
+    while len(ports) < count:
+        port = random.randint(20_000, 50_000)
+        if port not in ports and free(port) and free(port + 10_000):
+            ports.append(port)
+    return ports
 
 
 def _worker_database(worker_id: str) -> tuple[str, str]:
@@ -155,7 +256,7 @@ def settings(
         "log_level": "WARNING",
         "secret_key": SECRET,
     }
-    if profile == "distributed":
+    if profile in ("distributed", "cluster"):
         s3 = request.getfixturevalue("s3_endpoint")
         values.update(
             database_url=request.getfixturevalue("postgres_url"),
@@ -168,12 +269,14 @@ def settings(
             # The test server also runs the JetStream consumer (as `shutter worker` would).
             in_process_workers=True,
         )
+        if profile == "cluster":
+            values["redis_url"] = request.getfixturevalue("redis_cluster_url")
         _empty_database(values["database_url"])
         _create_bucket(s3, values["s3_bucket"])
     values.update(settings_overrides)
     yield Settings(_env_file=None, **values)  # type: ignore[call-arg]
-    if profile == "distributed":
-        _forget_namespace(values["namespace"])
+    if profile in ("distributed", "cluster"):
+        _forget_namespace(values["namespace"], values["redis_url"])
 
 
 def _empty_database(url: str) -> None:
@@ -192,18 +295,22 @@ def _empty_database(url: str) -> None:
     asyncio.run(truncate())
 
 
-def _forget_namespace(namespace: str) -> None:
+def _forget_namespace(namespace: str, redis_url: str) -> None:
     """Delete the test's Redis keys and JetStream stream."""
     import nats
-    import redis
 
+    from shutter.app import open_redis
     from shutter.events.runtime import stream_name
 
-    client = redis.Redis.from_url(services.REDIS_URL)
-    keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    async def drop_keys() -> None:
+        client = open_redis(redis_url)
+        try:
+            async for key in client.scan_iter(match=f"{namespace}:*", count=1000):
+                await client.delete(key)
+        finally:
+            await client.aclose()
+
+    asyncio.run(drop_keys())
 
     async def drop_stream() -> None:
         connection = await nats.connect(services.NATS_URL)

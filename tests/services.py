@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -64,6 +65,9 @@ def probe() -> ServiceStatus:
         problem = asyncio.run(_postgres_answers())
         if problem:
             status.missing["postgresql"] = problem
+    for binary in ("redis-server", "redis-cli"):
+        if shutil.which(binary) is None:
+            status.missing[binary] = "not installed (the Redis Cluster suite starts its own nodes)"
     try:
         import moto.server  # noqa: F401 - the S3-speaking server the tests start
     except ImportError as exc:

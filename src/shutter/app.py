@@ -117,13 +117,12 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
     redis = None
     timelines: TimelineStore
     if settings.redis_url:
-        from redis.asyncio import Redis
-
-        redis = Redis.from_url(settings.redis_url)
+        redis = open_redis(settings.redis_url)
         stack.push_async_callback(redis.aclose)
         timelines = RedisTimelineStore(
             redis, f"{settings.namespace}:", settings.timeline_max, settings.inactive_days
         )
+        stack.push_async_callback(timelines.close)
     else:
         timelines = MemoryTimelineStore(settings.timeline_max, settings.inactive_days)
     context = AppContext(
@@ -142,6 +141,22 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         stack.push_async_callback(client.close)
         context.nats = client
     return context
+
+
+def open_redis(url: str) -> Any:
+    """A Redis client: `redis+cluster://host:port` (or a comma-separated list of node URLs)
+    selects Redis Cluster, discovering the other nodes from the ones named."""
+    from redis.asyncio import Redis
+    from redis.asyncio.cluster import ClusterNode, RedisCluster
+
+    if url.startswith("redis+cluster://") or "," in url:
+        nodes = []
+        for part in url.split(","):
+            address = part.split("://", 1)[-1].rsplit("@", 1)[-1].split("/", 1)[0]
+            host, _, port = address.partition(":")
+            nodes.append(ClusterNode(host, int(port or 6379)))
+        return RedisCluster(startup_nodes=nodes)
+    return Redis.from_url(url)
 
 
 async def _node_id(settings: Settings, redis: Any) -> int | None:

@@ -14,12 +14,15 @@ exist, which is how inactive readers are skipped at no cost.
 from __future__ import annotations
 
 import abc
+import asyncio
 import bisect
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 ID_WIDTH = 20
@@ -137,6 +140,9 @@ class TimelineStore(abc.ABC):
 
     async def ping(self) -> None:  # noqa: B027 - in-process stores are always there
         """Raise if the store cannot be reached."""
+
+    async def close(self) -> None:  # noqa: B027 - in-process stores hold no connections
+        """Release connections."""
 
 
 # ---------------------------------------------------------------------------------------
@@ -333,6 +339,9 @@ class RedisTimelineStore(TimelineStore):
         self.prefix = prefix
         self._fan_out = redis.register_script(_FAN_OUT)
         self._add_many = redis.register_script(_ADD_MANY)
+        self.cluster = isinstance(redis, RedisCluster)
+        # Redis Cluster: a plain client per primary, for fan-out pipelines grouped by node.
+        self._node_clients: dict[tuple[str, int], Redis] = {}
 
     def _timeline(self, user_id: int) -> str:
         return f"{self.prefix}tl:{{{user_id}}}"
@@ -395,11 +404,53 @@ class RedisTimelineStore(TimelineStore):
             [f"{prefix}{{{user_id}}}" for user_id in user_ids[start : start + FAN_OUT_BATCH]]
             for start in range(0, len(user_ids), FAN_OUT_BATCH)
         ]
+        if self.cluster:
+            keys = [key for batch in batches for key in batch]
+            return await self._fan_out_by_node(keys, member)
         try:
             return await self._fan_out_batches(batches, member)
         except NoScriptError:
             await self.redis.script_load(_FAN_OUT)  # Redis restarted and forgot the script
             return await self._fan_out_batches(batches, member)
+
+    async def _fan_out_by_node(self, keys: list[str], member: str) -> int:
+        """Redis Cluster: a script may only touch keys of one slot, and every timeline has
+        a slot of its own; so one script call per key, pipelined per primary node, all
+        nodes at once."""
+        by_node: dict[tuple[str, int], list[str]] = {}
+        for key in keys:
+            node = self.redis.get_node_from_key(key)
+            by_node.setdefault((node.host, node.port), []).append(key)
+        counts = await asyncio.gather(
+            *(
+                self._fan_out_on_node(address, node_keys, member)
+                for address, node_keys in by_node.items()
+            )
+        )
+        return sum(counts)
+
+    async def _fan_out_on_node(self, address: tuple[str, int], keys: list[str], member: str) -> int:
+        client = self._node_clients.get(address)
+        if client is None:
+            client = Redis(host=address[0], port=address[1])
+            self._node_clients[address] = client
+        for attempt in range(2):
+            async with client.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.evalsha(self._fan_out.sha, 1, key, member, self.timeline_max)
+                replies = await pipe.execute(raise_on_error=False)
+            errors = [reply for reply in replies if isinstance(reply, Exception)]
+            if not errors:
+                return sum(int(reply) for reply in replies)
+            if attempt == 0 and all(isinstance(error, NoScriptError) for error in errors):
+                await client.script_load(_FAN_OUT)
+                continue
+            raise errors[0]  # MOVED during resharding and the like: the event is retried
+        return 0
+
+    async def close(self) -> None:
+        for client in self._node_clients.values():
+            await client.aclose()
 
     async def _fan_out_batches(self, batches: list[list[str]], member: str) -> int:
         # Every batch travels in one pipeline: one round trip per page of followers.
