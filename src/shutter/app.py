@@ -175,10 +175,12 @@ async def start_event_runtime(
     registry = HandlerRegistry()
     feed_tasks.register(registry)
     runtime = context.events
+    runtime.registry = registry
+    settings = context.settings
     namespace = context.settings.namespace
     if context.nats is None:
         if consume:
-            runtime.drain = OutboxDrain(context, registry)
+            runtime.drain = OutboxDrain(context, registry, settings.event_max_attempts)
             runtime.drain.start()
     else:
         js = context.nats.jetstream()
@@ -192,7 +194,9 @@ async def start_event_runtime(
                 registry,
                 js,
                 namespace,
-                ack_wait_s=context.settings.event_ack_wait_seconds,
+                ack_wait_s=settings.event_ack_wait_seconds,
+                max_attempts=settings.event_max_attempts,
+                retry_base_s=settings.event_retry_base_seconds,
             )
             await consumer.start()
             runtime.consumers.append(consumer)

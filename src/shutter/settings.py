@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     fanout_page_size: int = Field(5000, ge=10, le=100_000)
     # How long JetStream waits for a worker's ack before redelivering an event.
     event_ack_wait_seconds: float = Field(30.0, ge=0.5, le=3600)
+    # Deliveries of an event before it is dead-lettered, and the first retry delay
+    # (doubling with each attempt).
+    event_max_attempts: int = Field(5, ge=1, le=100)
+    event_retry_base_seconds: float = Field(1.0, ge=0.01, le=600)
     # Prefix of every Redis key and NATS subject/stream this deployment uses.
     namespace: str = Field("shutter", pattern=r"^[a-z][a-z0-9-]{0,40}$")
     # Run event handlers inside the API process. Default: yes in the embedded profile,

@@ -5,7 +5,7 @@ handlers, then marks the rows published. Distributed profile: `OutboxRelay` publ
 outbox rows to a durable JetStream stream (message id = event id, so a re-publish after a
 crash is dropped by JetStream's de-duplication), and `JetStreamConsumer`s in `shutter
 worker` processes share one durable consumer: ack after the effect, redelivery after a
-crash or a timeout, at most MAX_ATTEMPTS deliveries, then the event goes to a dead-letter
+crash or a timeout, at most `max_attempts` deliveries, then the event goes to a dead-letter
 subject. Handlers are idempotent, so at-least-once delivery is enough.
 """
 
@@ -114,10 +114,13 @@ class _Loop(abc.ABC):
 class OutboxDrain(_Loop):
     """Embedded profile: handle outbox events in this process, oldest first."""
 
-    def __init__(self, context: AppContext, registry: HandlerRegistry) -> None:
+    def __init__(
+        self, context: AppContext, registry: HandlerRegistry, max_attempts: int = MAX_ATTEMPTS
+    ) -> None:
         super().__init__()
         self.context = context
         self.registry = registry
+        self.max_attempts = max_attempts
 
     async def step(self) -> bool:
         db = self.context.db
@@ -131,7 +134,7 @@ class OutboxDrain(_Loop):
             except Exception as exc:
                 log.exception("event_failed", event_id=event.id, topic=event.topic)
                 async with db.write() as conn:
-                    dead = await outbox.mark_failed(conn, event.id, repr(exc), MAX_ATTEMPTS)
+                    dead = await outbox.mark_failed(conn, event.id, repr(exc), self.max_attempts)
                 if dead:
                     log.error("event_dead_lettered", event_id=event.id, topic=event.topic)
         if done:
@@ -218,6 +221,8 @@ class JetStreamConsumer:
         namespace: str,
         durable: str = "handlers",
         ack_wait_s: float = 30.0,
+        max_attempts: int = MAX_ATTEMPTS,
+        retry_base_s: float = 1.0,
     ) -> None:
         self.context = context
         self.registry = registry
@@ -225,6 +230,8 @@ class JetStreamConsumer:
         self.namespace = namespace
         self.durable = durable
         self.ack_wait_s = ack_wait_s
+        self.max_attempts = max_attempts
+        self.retry_base_s = retry_base_s
         self._task: asyncio.Task[None] | None = None
         self._subscription: Any = None
 
@@ -237,7 +244,7 @@ class JetStreamConsumer:
             stream=stream_name(self.namespace),
             config=ConsumerConfig(
                 ack_policy=AckPolicy.EXPLICIT,
-                max_deliver=MAX_ATTEMPTS,
+                max_deliver=self.max_attempts,
                 ack_wait=self.ack_wait_s,
                 max_ack_pending=1000,
             ),
@@ -275,7 +282,7 @@ class JetStreamConsumer:
         except Exception as exc:
             attempt = message.metadata.num_delivered
             log.exception("event_failed", event_id=event.id, topic=event.topic, attempt=attempt)
-            if attempt >= MAX_ATTEMPTS:
+            if attempt >= self.max_attempts:
                 await self.js.publish(
                     dead_letter_subject(self.namespace, event.topic),
                     orjson.dumps({"event": orjson.loads(message.data), "error": repr(exc)[:500]}),
@@ -283,7 +290,7 @@ class JetStreamConsumer:
                 await message.term()
                 log.error("event_dead_lettered", event_id=event.id, topic=event.topic)
             else:
-                await message.nak(delay=min(2.0**attempt, 30.0))
+                await message.nak(delay=min(self.retry_base_s * 2 ** (attempt - 1), 60.0))
             return
         finally:
             keep_alive.cancel()
@@ -305,6 +312,7 @@ class EventRuntime:
     """The event machinery a process runs, started and stopped with it."""
 
     def __init__(self) -> None:
+        self.registry = HandlerRegistry()
         self.drain: OutboxDrain | None = None
         self.relay: OutboxRelay | None = None
         self.consumers: list[JetStreamConsumer] = []

@@ -122,7 +122,9 @@ async def serve_file(
         raise NotFound("No such file.")
     etag = '"' + path.stem + '"'  # the name is the content's SHA-256
     headers = {"Cache-Control": IMMUTABLE, "ETag": etag}
-    if request.headers.get("if-none-match") in {etag, f"W/{etag}", "*"}:
+    # If-None-Match may list several tags (a CDN revalidating more than one copy).
+    wanted = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
+    if wanted & {etag, f"W/{etag}", "*"}:
         return Response(status_code=304, headers=headers)
     media_type = _CONTENT_TYPES.get(path.suffix.lstrip("."), "application/octet-stream")
     return FileResponse(path, media_type=media_type, headers=headers)
