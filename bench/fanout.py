@@ -148,7 +148,9 @@ async def main(follower_counts: list[int], reads: int) -> dict[str, object]:
                         if mode == "hybrid":
                             page = await feed.home_feed(context, conn, reader, None, 20, urls)
                         else:
-                            page = await feed.pull_feed(conn, reader, None, 20, urls)
+                            page = await feed.pull_feed(
+                                conn, reader, None, 20, urls, context.hydration
+                            )
                     timings[mode].append((time.perf_counter() - started) * 1000)
                     assert len(page["posts"]) == 20
             for mode, values in timings.items():

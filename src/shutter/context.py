@@ -10,6 +10,7 @@ from shutter.db.database import Database
 from shutter.events.runtime import EventRuntime
 from shutter.ids import IdGenerator
 from shutter.settings import Settings
+from shutter.stores.hydration import HydrationCache
 from shutter.stores.objects import ObjectStore
 from shutter.stores.timelines import TimelineStore
 
@@ -23,6 +24,7 @@ class AppContext:
     objects: ObjectStore
     timelines: TimelineStore
     events: EventRuntime = field(default_factory=EventRuntime)
+    hydration: HydrationCache = field(default_factory=HydrationCache)
     redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
     nats: Any | None = None  # nats.aio.client.Client when configured
     extras: dict[str, Any] = field(default_factory=dict)

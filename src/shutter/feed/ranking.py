@@ -104,7 +104,10 @@ async def ranked_feed(
         next_cursor: str | None = f"r{snapshot_id}_{offset + limit}"
     else:
         next_cursor = make_cursor(tail)  # chronological from here on
-    return {"posts": await hydrate(conn, rows, reader_id, url_for), "next_cursor": next_cursor}
+    return {
+        "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),
+        "next_cursor": next_cursor,
+    }
 
 
 async def _take_snapshot(

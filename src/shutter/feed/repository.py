@@ -50,16 +50,23 @@ async def visible_rows(
     conn: AsyncConnection, reader_id: int, post_ids: Sequence[int]
 ) -> dict[int, RowMapping]:
     """Of `post_ids`, the live posts by the reader or by accounts the reader follows now:
-    the read-time filter of the hybrid feed, in one query."""
+    the read-time filter of the hybrid feed, in one query (a primary-key probe of the
+    reader's follow edge per candidate, not a scan of everything the reader follows)."""
     if not post_ids:
         return {}
-    followees = select(follows.c.followee_id).where(
-        (follows.c.follower_id == reader_id) & (follows.c.status == "accepted")
+    follows_author = (
+        select(follows.c.followee_id)
+        .where(
+            (follows.c.follower_id == reader_id)
+            & (follows.c.followee_id == posts.c.author_id)
+            & (follows.c.status == "accepted")
+        )
+        .exists()
     )
     query = select(*POST_COLUMNS).where(
         id_in(conn, posts.c.id, post_ids)
         & posts.c.deleted_at.is_(None)
-        & ((posts.c.author_id == reader_id) | posts.c.author_id.in_(followees))
+        & ((posts.c.author_id == reader_id) | follows_author)
     )
     return {row["id"]: row for row in (await conn.execute(query)).mappings()}
 

@@ -24,6 +24,7 @@ from shutter.feed import repository
 from shutter.pagination import make_cursor
 from shutter.posts import repository as posts_repo
 from shutter.posts.service import hydrate, page_of
+from shutter.stores.hydration import HydrationCache
 from shutter.users.service import UrlFor
 
 log = structlog.get_logger("shutter.feed")
@@ -33,11 +34,16 @@ _rebuilds: set[asyncio.Task[None]] = set()
 
 
 async def pull_feed(
-    conn: AsyncConnection, reader_id: int, before_id: int | None, limit: int, url_for: UrlFor
+    conn: AsyncConnection,
+    reader_id: int,
+    before_id: int | None,
+    limit: int,
+    url_for: UrlFor,
+    cache: HydrationCache | None = None,
 ) -> dict[str, Any]:
     """A page of the chronological feed straight from the database (the baseline)."""
     rows = await repository.pull_page(conn, reader_id, before_id, limit + 1)
-    return await page_of(conn, rows, limit, reader_id, url_for)
+    return await page_of(conn, rows, limit, reader_id, url_for, cache)
 
 
 async def home_feed(
@@ -51,7 +57,7 @@ async def home_feed(
     """A page of the reader's chronological home feed; the cursor is the last post id."""
     rows, resume_below = await chronological_rows(context, conn, reader_id, before_id, limit)
     return {
-        "posts": await hydrate(conn, rows, reader_id, url_for),
+        "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),
         "next_cursor": make_cursor(resume_below),
     }
 

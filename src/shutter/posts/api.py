@@ -42,7 +42,7 @@ async def create_post(
         post_id, replayed = await service.create_post(
             context, conn, viewer.id, body, idempotency_key
         )
-        post = await service.get_post(conn, viewer.id, post_id, url_for)
+        post = await service.get_post(conn, viewer.id, post_id, url_for, context.hydration)
     # Read-your-writes: the author sees the post in their own feed at once.
     await context.timelines.add(viewer.id, [post_id])
     headers = {"Idempotent-Replayed": "true"} if replayed else None
@@ -54,7 +54,9 @@ async def get_post(
     post_id: PostId, viewer: OptionalUser, context: Context, url_for: UrlFor
 ) -> Response:
     async with context.db.read() as conn:
-        post = await service.get_post(conn, viewer.id if viewer else None, post_id, url_for)
+        post = await service.get_post(
+            conn, viewer.id if viewer else None, post_id, url_for, context.hydration
+        )
     return json_response({"post": post})
 
 
@@ -78,6 +80,12 @@ async def user_posts(
     """A profile's grid, newest first."""
     async with context.db.read() as conn:
         page = await service.list_by_author(
-            conn, viewer.id if viewer else None, user_id, parse_cursor(cursor), limit, url_for
+            conn,
+            viewer.id if viewer else None,
+            user_id,
+            parse_cursor(cursor),
+            limit,
+            url_for,
+            context.hydration,
         )
     return json_response(page)

@@ -21,6 +21,7 @@ from shutter.pagination import make_cursor
 from shutter.posts import repository
 from shutter.posts.schemas import PostCreate
 from shutter.privacy.visibility import can_view_account_content
+from shutter.stores.hydration import HydrationCache
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
 from shutter.users.service import UrlFor, present_author
@@ -103,7 +104,11 @@ async def delete_post(
 
 
 async def get_post(
-    conn: AsyncConnection, viewer_id: int | None, post_id: int, url_for: UrlFor
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    post_id: int,
+    url_for: UrlFor,
+    cache: HydrationCache | None = None,
 ) -> dict[str, Any]:
     """One post, if it exists and the viewer may see it (otherwise 404, revealing nothing)."""
     row = await repository.get_live(conn, post_id)
@@ -114,7 +119,7 @@ async def get_post(
         conn, viewer_id, row["author_id"], author["is_private"]
     ):
         raise NotFound("No such post.", code="post_not_found")
-    (post,) = await hydrate(conn, [row], viewer_id, url_for)
+    (post,) = await hydrate(conn, [row], viewer_id, url_for, cache)
     return post
 
 
@@ -125,6 +130,7 @@ async def list_by_author(
     before_id: int | None,
     limit: int,
     url_for: UrlFor,
+    cache: HydrationCache | None = None,
 ) -> dict[str, Any]:
     """A page of a profile's grid, newest first."""
     author = await users_repo.get_auth_row(conn, author_id)
@@ -133,7 +139,7 @@ async def list_by_author(
     if not await can_view_account_content(conn, viewer_id, author_id, author["is_private"]):
         raise Forbidden("This account is private.", code="private_account")
     rows = await repository.page_by_author(conn, author_id, before_id, limit + 1)
-    return await page_of(conn, rows, limit, viewer_id, url_for)
+    return await page_of(conn, rows, limit, viewer_id, url_for, cache)
 
 
 async def page_of(
@@ -142,11 +148,12 @@ async def page_of(
     limit: int,
     viewer_id: int | None,
     url_for: UrlFor,
+    cache: HydrationCache | None = None,
 ) -> dict[str, Any]:
     """`{posts, next_cursor}` from up to limit+1 rows (the extra one says there is more)."""
     page = rows[:limit]
     return {
-        "posts": await hydrate(conn, page, viewer_id, url_for),
+        "posts": await hydrate(conn, page, viewer_id, url_for, cache),
         "next_cursor": make_cursor(page[-1]["id"]) if len(rows) > limit and page else None,
     }
 
@@ -156,12 +163,24 @@ async def hydrate(
     rows: Sequence[RowMapping],
     viewer_id: int | None,
     url_for: UrlFor,
+    cache: HydrationCache | None = None,
 ) -> list[dict[str, Any]]:
-    """Post rows to API objects: authors and media fetched for the whole page at once."""
+    """Post rows to API objects: authors and media for the whole page at once, from the
+    cache where it has them and in one query each for the rest."""
     if not rows:
         return []
-    authors = await users_repo.get_authors(conn, (row["author_id"] for row in rows))
-    media = await media_repo.for_posts(conn, [row["id"] for row in rows])
+    cache = cache or HydrationCache(0, 0)
+    authors, missing_authors = cache.authors.get_many({row["author_id"] for row in rows})
+    if missing_authors:
+        fetched = await users_repo.get_authors(conn, missing_authors)
+        cache.authors.put_many(fetched)
+        authors.update(fetched)
+    media, missing_media = cache.media.get_many(row["id"] for row in rows)
+    if missing_media:
+        fetched_media = await media_repo.for_posts(conn, missing_media)
+        fetched_media = {post_id: fetched_media.get(post_id, []) for post_id in missing_media}
+        cache.media.put_many(fetched_media)
+        media.update(fetched_media)
     posts = []
     for row in rows:
         author = authors.get(row["author_id"])

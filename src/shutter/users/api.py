@@ -30,6 +30,8 @@ async def update_me(
     """Edit display name, bio, avatar or privacy; fields left out are kept."""
     async with context.db.write() as conn:
         await service.update_profile(conn, viewer.id, body)
+    context.hydration.authors.forget(viewer.id)  # after the commit, so no stale refill
+    async with context.db.read() as conn:
         return json_response(await service.get_own_profile(conn, viewer.id, url_for))
 
 
