@@ -39,7 +39,7 @@ def settings_overrides() -> dict[str, Any]:
     return {"in_process_workers": False, "fanout_page_size": 100, "event_ack_wait_seconds": 2}
 
 
-def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+def start_worker(settings: Settings, log: Path, level: str = "WARNING") -> subprocess.Popen[bytes]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("SHUTTER_")}
     env.update(
         SHUTTER_DATABASE_URL=str(settings.database_url),
@@ -51,7 +51,7 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         SHUTTER_NAMESPACE=settings.namespace,
         SHUTTER_FANOUT_PAGE_SIZE=str(settings.fanout_page_size),
         SHUTTER_EVENT_ACK_WAIT_SECONDS=str(settings.event_ack_wait_seconds),
-        SHUTTER_LOG_LEVEL="WARNING",
+        SHUTTER_LOG_LEVEL=level,
     )
     command = [sys.executable, "-m", "shutter.cli", "worker", "--port", "0"]
     return subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
@@ -139,3 +139,39 @@ async def test_a_worker_killed_mid_fan_out_is_replaced_and_nothing_is_lost(
         worker.kill()
         worker.wait()
         await redis.aclose()
+
+
+async def test_two_workers_share_the_events_and_together_deliver_everything(
+    server: RunningServer, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    from tests.factories import follow
+    from tests.integration.test_hybrid_feed import quick_post, whole_feed
+
+    settings = server.settings
+    logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
+    workers = [start_worker(settings, log, level="INFO") for log in logs]
+    try:
+        reader = await register(client)
+        authors = [await register(client) for _ in range(3)]
+        for author in authors:
+            await follow(client, reader, author)
+        await asyncio.sleep(2)  # both workers bound to the durable consumer
+        await whole_feed(client, reader)  # the reader's timeline exists from here on
+        posted = []
+        for n in range(24):
+            posted.append(await quick_post(client, authors[n % 3]))
+            await asyncio.sleep(0.05)
+        expected = posted[::-1]
+        for _ in range(300):
+            page = await server.context.timelines.page(int(reader.id), None, 100)
+            if page.ids is not None and len(page.ids) >= len(posted):
+                break
+            await asyncio.sleep(0.1)
+        assert await whole_feed(client, reader, limit=10) == expected
+        handled = [log.read_text().count('"fanned_out"') for log in logs]
+        assert sum(handled) >= len(posted)
+        assert all(count > 0 for count in handled), f"one worker did everything: {handled}"
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
