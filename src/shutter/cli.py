@@ -66,6 +66,25 @@ def worker(
 
 
 @cli.command()
+def seed(
+    users: Annotated[int, typer.Option(min=2, max=500, help="demo accounts to create")] = 12,
+    posts: Annotated[int, typer.Option(min=0, max=50, help="photo posts per account")] = 4,
+    random_seed: Annotated[int, typer.Option("--seed", help="randomness, for repeatable data")] = 7,
+) -> None:
+    """Fill the configured database with demo accounts, follows and photo posts."""
+    from shutter.seed import DEMO_PASSWORD
+    from shutter.seed import seed as run_seed
+
+    settings = Settings()
+    report = asyncio.run(run_seed(settings, users, posts, random_seed))
+    console.print(
+        f"[green]seeded[/green] {len(report.users)} accounts, {report.follows} follows, "
+        f"{report.posts} posts. Log in as [bold]{report.users[0]}[/bold] with password "
+        f"[bold]{DEMO_PASSWORD}[/bold]."
+    )
+
+
+@cli.command()
 def migrate() -> None:
     """Bring the database schema to the newest migration."""
     from shutter.db.database import Database
