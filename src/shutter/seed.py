@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from rich.progress import Progress
 
 from shutter.app import open_context
+from shutter.auth.passwords import hash_password
 from shutter.context import AppContext
 from shutter.errors import Conflict
 from shutter.follows import service as follows_service
@@ -111,9 +112,12 @@ async def seed(settings: Settings, users: int, posts_per_user: int, seed_value: 
                 account = RegisterIn(
                     username=name, email=f"{name}@demo.example", password=DEMO_PASSWORD
                 )
+                password_hash = await hash_password(DEMO_PASSWORD)
                 try:
                     async with context.db.write() as conn:
-                        user_id = await users_service.register(context, conn, account)
+                        user_id = await users_service.register(
+                            context, conn, account, password_hash
+                        )
                 except Conflict:  # seeded before: reuse the account
                     async with context.db.read() as conn:
                         user_id = await users_service.resolve_user_id(conn, name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from shutter.auth.passwords import hash_password
 from shutter.http.deps import Context, UrlFor
 from shutter.http.responses import json_response
 from shutter.users import service
@@ -16,8 +17,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/register", status_code=201, response_model=RegisterOut)
 async def register(body: RegisterIn, context: Context, url_for: UrlFor) -> Response:
     """Create an account and log it in."""
+    password_hash = await hash_password(body.password)
     async with context.db.write() as conn:
-        user_id = await service.register(context, conn, body)
+        user_id = await service.register(context, conn, body, password_hash)
     async with context.db.read() as conn:
         user = await service.get_own_profile(conn, user_id, url_for)
     token = context.tokens.issue(user_id, 0)

@@ -64,7 +64,9 @@ class ProfileUpdate(BaseModel):
     @field_validator("avatar_media_id")
     @classmethod
     def _numeric_id(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[0-9]{1,19}", value):
+        if value is not None and (
+            not re.fullmatch(r"[0-9]{1,19}", value) or int(value) > 2**63 - 1
+        ):
             raise ValueError("must be a media id")
         return value
 

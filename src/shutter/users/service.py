@@ -9,7 +9,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.auth.passwords import hash_password, verify_password
+from shutter.auth.passwords import verify_password
 from shutter.context import AppContext
 from shutter.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shutter.media import repository as media_repo
@@ -20,8 +20,13 @@ from shutter.users.schemas import ProfileUpdate, RegisterIn
 UrlFor = Callable[[str], str]
 
 
-async def register(context: AppContext, conn: AsyncConnection, data: RegisterIn) -> int:
-    """Create an account; returns its id. Raises Conflict if the username or email is taken."""
+async def register(
+    context: AppContext, conn: AsyncConnection, data: RegisterIn, password_hash: str
+) -> int:
+    """Create an account; returns its id. Raises Conflict if the username or email is taken.
+
+    The password is hashed by the caller before the transaction: hashing takes tens of
+    milliseconds, and SQLite's single writer must not wait on it."""
     taken = await repository.taken(conn, data.username, data.email)
     if taken:
         _raise_taken(taken)
@@ -31,7 +36,7 @@ async def register(context: AppContext, conn: AsyncConnection, data: RegisterIn)
         "id": user_id,
         "username": data.username,
         "email": data.email,
-        "password_hash": await hash_password(data.password),
+        "password_hash": password_hash,
         "display_name": "",
         "bio": "",
         "is_private": False,
