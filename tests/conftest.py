@@ -335,7 +335,12 @@ class RunningServer:
         self.settings = settings
         self.app = create_app(settings)
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+            self.app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=5,
         )
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task[None] | None = None
@@ -362,7 +367,10 @@ class RunningServer:
     async def stop(self) -> None:
         self.server.should_exit = True
         if self.task is not None:
-            await self.task
+            try:
+                await asyncio.wait_for(self.task, 30)
+            except TimeoutError:
+                raise AssertionError("the server did not shut down within 30 s") from None
 
 
 @pytest.fixture

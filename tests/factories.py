@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import struct
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,3 +111,136 @@ async def follow(client: httpx.AsyncClient, follower: Account, followee: Account
     assert response.status_code == 200, response.text
     status: str = response.json()["status"]
     return status
+
+
+# -- media, posts and the feed ---------------------------------------------------------------
+
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+
+
+def camera_jpeg(
+    size: tuple[int, int] = (60, 40),
+    *,
+    orientation: int | None = None,
+    with_gps: bool = True,
+    comment: bytes | None = b"shot at home",
+) -> bytes:
+    """A JPEG carrying what a phone writes: maker and model, a GPS position, optionally an
+    orientation tag and a comment."""
+    exif = Image.Exif()
+    exif[0x010F] = "Shutter Test Camera"  # Make
+    exif[0x0110] = "Model 1"  # Model
+    if orientation is not None:
+        exif[ORIENTATION] = orientation
+    if with_gps:
+        exif[GPS_IFD] = {1: "N", 2: (51.0, 30.0, 26.0), 3: "W", 4: (0.0, 7.0, 39.0)}
+    options: dict[str, Any] = {"exif": exif.tobytes()}
+    if comment is not None:
+        options["comment"] = comment
+    return image_bytes(size, "JPEG", **options)
+
+
+def png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A valid, all-black 1-bit PNG of width x height pixels. Decoded it would take
+    width*height bytes of memory; compressed it is a few dozen kilobytes."""
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte + packed bits
+    compressor = zlib.compressobj(9)
+    rows_per_chunk = 500
+    full, rest = divmod(height, rows_per_chunk)
+    parts = [compressor.compress(row * rows_per_chunk) for _ in range(full)]
+    body = b"".join(parts) + compressor.compress(row * rest) + compressor.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    )
+
+
+async def complete_upload(
+    client: httpx.AsyncClient, account: Account, media_id: str
+) -> httpx.Response:
+    return await client.post(f"/media/{media_id}/complete", headers=account.headers)
+
+
+async def get_media(client: httpx.AsyncClient, account: Account, media_id: str) -> dict[str, Any]:
+    response = await client.get(f"/media/{media_id}", headers=account.headers)
+    assert response.status_code == 200, response.text
+    media: dict[str, Any] = response.json()
+    return media
+
+
+async def publish(
+    client: httpx.AsyncClient,
+    account: Account,
+    media_ids: list[str],
+    caption: str = "",
+    *,
+    location: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> httpx.Response:
+    """POST /posts as it is sent, for tests that look at refusals."""
+    body: dict[str, Any] = {"media_ids": media_ids, "caption": caption}
+    if location is not None:
+        body["location"] = location
+    headers = dict(account.headers)
+    if idempotency_key is not None:
+        headers["Idempotency-Key"] = idempotency_key
+    return await client.post("/posts", json=body, headers=headers)
+
+
+async def set_private(client: httpx.AsyncClient, account: Account, is_private: bool = True) -> None:
+    response = await client.patch(
+        "/users/me", json={"is_private": is_private}, headers=account.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["is_private"] is is_private
+
+
+async def unfollow(client: httpx.AsyncClient, follower: Account, followee: Account) -> None:
+    response = await client.delete(f"/users/{followee.id}/follow", headers=follower.headers)
+    assert response.status_code == 200, response.text
+
+
+async def profile(client: httpx.AsyncClient, account: Account) -> dict[str, Any]:
+    response = await client.get(f"/users/{account.id}", headers=account.headers)
+    assert response.status_code == 200, response.text
+    user: dict[str, Any] = response.json()
+    return user
+
+
+async def scroll(
+    client: httpx.AsyncClient, path: str, account: Account | None, limit: int
+) -> list[list[str]]:
+    """Follow next_cursor from the first page to the end; returns the post ids page by page."""
+    headers = account.headers if account else {}
+    pages: list[list[str]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        response = await client.get(path, params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        pages.append([post["id"] for post in body["posts"]])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+        assert len(pages) < 1000, "next_cursor never ends"
+
+
+def unsigned(value: Any) -> Any:
+    """`value` with the query string cut off every URL in it. Pre-signed S3 URLs carry the
+    time they were signed, so two reads of one post differ only there."""
+    if isinstance(value, dict):
+        return {key: unsigned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unsigned(item) for item in value]
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        return value.split("?", 1)[0]
+    return value

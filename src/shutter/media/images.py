@@ -77,6 +77,16 @@ def clean_image(data: bytes, declared_type: str, max_pixels: int) -> CleanImage:
                 413,
             )
         try:
+            # A GIF keeps its animation, so every frame is decoded: a few kilobytes of
+            # near-identical frames would otherwise cost minutes of CPU.
+            frames: int = getattr(image, "n_frames", 1) if _format_of(image) == "GIF" else 1
+            if frames > 1 and width * height * frames > max_pixels:
+                raise ImageRejected(
+                    "too_many_pixels",
+                    f"The animation has {frames} frames of {width}x{height}; at most "
+                    f"{max_pixels} pixels in all are accepted.",
+                    413,
+                )
             image.load()
             # Re-encoding decodes the rest (every frame of a GIF): damage may show only here.
             cleaned = _without_metadata(image)

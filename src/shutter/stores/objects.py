@@ -25,6 +25,8 @@ from shutter.errors import NotFound
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 DOWNLOAD_URL_TTL_S = 7 * 86_400
+SIGNED_URL_REUSE_S = 86_400
+SIGNED_URL_CACHE_MAX = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,7 @@ class S3ObjectStore(ObjectStore):
         # A synchronous botocore client: signing is local computation, and hydration of a
         # feed page signs many URLs without awaiting anything.
         self._presigner = presigner
+        self._signed: dict[str, tuple[float, str]] = {}
 
     async def presign_upload(
         self, key: str, content_type: str, size_bytes: int, expires_at: int, base_url: str
@@ -252,9 +255,18 @@ class S3ObjectStore(ObjectStore):
         a pre-signed GET valid for a week, so that the bucket itself stays private."""
         if self._base:
             return f"{self._base}/{key}"
+        # The same URL for a day (signatures carry their signing time), so browsers and
+        # proxies can cache the image; it stays valid for six days more after that.
+        now = time.monotonic()
+        cached = self._signed.get(key)
+        if cached is not None and now - cached[0] < SIGNED_URL_REUSE_S:
+            return cached[1]
         url: str = self._presigner.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=DOWNLOAD_URL_TTL_S
         )
+        if len(self._signed) >= SIGNED_URL_CACHE_MAX:
+            self._signed.clear()
+        self._signed[key] = (now, url)
         return url
 
     async def ping(self) -> None:

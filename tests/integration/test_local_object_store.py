@@ -1,0 +1,194 @@
+"""The embedded profile's own object store: signed upload URLs and the file server."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from shutter.stores import objects
+from tests.assertions import assert_error
+from tests.factories import (
+    complete_upload,
+    get_media,
+    image_bytes,
+    register,
+    send_bytes,
+    start_upload,
+    upload_image,
+)
+from tests.integration.test_media import IMMUTABLE, download, picture
+
+# -- the embedded profile's own object store ------------------------------------------------
+
+
+@pytest.fixture(params=["embedded"])
+def profile(request: pytest.FixtureRequest) -> str:
+    """The app plays the object store in the embedded profile only."""
+    value: str = request.param
+    return value
+
+
+async def test_a_tampered_upload_url_is_403(client: httpx.AsyncClient) -> None:
+    alice = await register(client)
+    data = image_bytes()
+    ticket = await start_upload(client, alice, data)
+    url = httpx.URL(ticket["upload_url"])
+    signature = url.params["signature"]
+    forged_signature = ("0" if signature[0] != "0" else "1") + signature[1:]
+    tampered = {
+        "signature": url.copy_set_param("signature", forged_signature),
+        "size": url.copy_set_param("size", str(len(data) * 100)),
+        "content_type": url.copy_set_param("content_type", "image/png"),
+        "expires": url.copy_set_param("expires", str(int(url.params["expires"]) + 86_400)),
+        "key": url.copy_with(path=url.path.replace(ticket["media_id"], "1")),
+    }
+
+    async with httpx.AsyncClient() as raw:
+        for what, forged in tampered.items():
+            headers = {"Content-Type": forged.params.get("content_type", "image/jpeg")}
+            answer = await raw.put(forged, content=data, headers=headers)
+            assert answer.status_code == 403, (what, answer.text)
+            assert_error(answer, 403, "invalid_signature")
+
+    assert_error(await complete_upload(client, alice, ticket["media_id"]), 409, "upload_missing")
+    assert (await send_bytes(ticket, data)).status_code == 204  # the genuine URL still works
+
+
+@pytest.mark.parametrize("settings_overrides", [{"upload_url_ttl_seconds": 10}])
+async def test_an_upload_url_expires_after_upload_url_ttl_seconds(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = await register(client)
+    data = image_bytes()
+    ticket = await start_upload(client, alice, data)
+    lifetime = datetime.fromisoformat(ticket["expires_at"]) - datetime.now(UTC)
+    assert 8 < lifetime.total_seconds() <= 10
+
+    class Later:
+        """The object store's clock, 11 seconds on: later than the URL's expiry."""
+
+        @staticmethod
+        def time() -> float:
+            return time.time() + 11
+
+    monkeypatch.setattr(objects, "time", Later)
+    expired = await send_bytes(ticket, data)
+
+    error = assert_error(expired, 403, "invalid_signature")
+    assert "expired" in error["message"]
+    monkeypatch.undo()
+    assert (await send_bytes(ticket, data)).status_code == 204
+
+
+async def test_the_upload_must_carry_the_declared_content_type(client: httpx.AsyncClient) -> None:
+    alice = await register(client)
+    data = image_bytes()
+    ticket = await start_upload(client, alice, data)
+
+    async with httpx.AsyncClient() as raw:
+        for sent_type in ("image/png", "application/octet-stream"):
+            answer = await raw.put(
+                ticket["upload_url"], content=data, headers={"Content-Type": sent_type}
+            )
+            assert_error(answer, 415, "content_type_mismatch")
+        unlabelled = await raw.put(ticket["upload_url"], content=data)
+        assert_error(unlabelled, 415, "content_type_mismatch")
+
+    assert_error(await complete_upload(client, alice, ticket["media_id"]), 409, "upload_missing")
+
+
+async def test_a_body_larger_than_declared_is_refused_even_without_content_length(
+    client: httpx.AsyncClient,
+) -> None:
+    alice = await register(client)
+    data = image_bytes()
+    ticket = await start_upload(client, alice, data)
+    padded = data + b"\x00" * 100_000
+
+    async def streamed() -> Any:  # chunked transfer: no Content-Length to check up front
+        for start in range(0, len(padded), 8192):
+            yield padded[start : start + 8192]
+
+    async with httpx.AsyncClient() as raw:
+        declared = await raw.put(
+            ticket["upload_url"], content=padded, headers=ticket["upload_headers"]
+        )
+        chunked = await raw.put(
+            ticket["upload_url"], content=streamed(), headers=ticket["upload_headers"]
+        )
+
+    assert_error(declared, 413, "size_mismatch")
+    assert_error(chunked, 422, "size_mismatch")
+    assert_error(await complete_upload(client, alice, ticket["media_id"]), 409, "upload_missing")
+    assert (await send_bytes(ticket, data)).status_code == 204
+
+
+async def test_an_upload_url_cannot_replace_a_completed_upload(client: httpx.AsyncClient) -> None:
+    alice = await register(client)
+    data = image_bytes()
+    ticket = await start_upload(client, alice, data)
+    await send_bytes(ticket, data)
+    media = (await complete_upload(client, alice, ticket["media_id"])).json()
+
+    replaced = await send_bytes(ticket, data)
+
+    assert_error(replaced, 409, "upload_closed")
+    assert picture(await download(client, media["urls"]["original"])).size == (64, 48)
+
+
+async def test_served_files_are_immutable_conditional_and_ranged(client: httpx.AsyncClient) -> None:
+    alice = await register(client)
+    media = await get_media(client, alice, await upload_image(client, alice))
+    url = media["urls"]["original"]
+
+    full = await download(client, url)
+    assert full.status_code == 200
+    assert full.headers["cache-control"] == IMMUTABLE
+    etag = full.headers["etag"]
+    assert re.fullmatch(r'"[0-9a-f]{64}"', etag)  # the content's SHA-256
+
+    unchanged = await download(client, url, **{"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert unchanged.headers["etag"] == etag
+    weak = await download(client, url, **{"If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304
+    listed = await download(client, url, **{"If-None-Match": f'"older-copy", {etag}'})
+    assert listed.status_code == 304
+    changed = await download(client, url, **{"If-None-Match": '"something-else"'})
+    assert changed.status_code == 200
+    assert changed.content == full.content
+
+    part = await download(client, url, Range="bytes=0-99")
+    assert part.status_code == 206
+    assert part.content == full.content[:100]
+    assert part.headers["content-range"] == f"bytes 0-99/{len(full.content)}"
+    tail = await download(client, url, Range="bytes=-10")
+    assert tail.status_code == 206
+    assert tail.content == full.content[-10:]
+
+    head = await client.head(url)
+    assert head.status_code == 200
+    assert int(head.headers["content-length"]) == len(full.content)
+
+
+async def test_a_file_url_with_a_wrong_signature_is_404(client: httpx.AsyncClient) -> None:
+    alice = await register(client)
+    media = await get_media(client, alice, await upload_image(client, alice))
+    url = httpx.URL(media["urls"]["original"])
+    signature = url.params["sig"]
+    forged = ("0" if signature[0] != "0" else "1") + signature[1:]
+
+    for wrong in (
+        url.copy_set_param("sig", forged),
+        url.copy_remove_param("sig"),
+        url.copy_with(path=url.path.replace("originals/", "uploads/")),
+        url.copy_with(path=url.path.replace(url.path.rsplit("/", 1)[1], "secret_key")),
+    ):
+        assert_error(await download(client, str(wrong)), 404)
+    assert (await download(client, str(url))).status_code == 200
