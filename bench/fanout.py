@@ -1,6 +1,6 @@
 """Fan-out and feed-read figures for the hybrid feed (issue 3), on real PostgreSQL + Redis.
 
-    .venv/bin/python bench/fanout.py [--followers 10000 100000] [--reads 300]
+    .venv/bin/python bench/fanout.py [--followers 10000 100000] [--reads 300] [--posts-per-author 20]
 
 Seeds a scratch PostgreSQL database directly (COPY-speed inserts, not the API), then:
 1. raw fan-out rate: RedisTimelineStore.fan_out into N existing timelines (inserts/s);
@@ -63,7 +63,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def main(follower_counts: list[int], reads: int) -> dict[str, object]:
+async def main(
+    follower_counts: list[int], reads: int, posts_per_author: int = 20
+) -> dict[str, object]:
     name = f"shutter_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -76,7 +78,11 @@ async def main(follower_counts: list[int], reads: int) -> dict[str, object]:
         namespace=namespace,
         log_level="WARNING",
     )
-    results: dict[str, object] = {"machine": platform.node(), "python": platform.python_version()}
+    results: dict[str, object] = {
+        "machine": platform.node(),
+        "python": platform.python_version(),
+        "posts_per_followed_author": posts_per_author,
+    }
     try:
         async with AsyncExitStack() as stack:
             context = await open_context(settings, stack)
@@ -123,13 +129,13 @@ async def main(follower_counts: list[int], reads: int) -> dict[str, object]:
                 await on_post_created(context, event)
                 results[f"fanout_{count}_followers_s"] = round(time.perf_counter() - started, 3)
 
-            # 3. feed reads for a reader following 1,000 accounts with 20 posts each
+            # 3. feed reads for a reader following 1,000 accounts with N posts each
             authors = [next(ids) for _ in range(1000)]
             reader = next(ids)
             await seed_users(pool, [*authors, reader])
             await seed_follows(pool, [(reader, a) for a in authors], edge)
             rows = []
-            for _ in range(20):
+            for _ in range(posts_per_author):
                 for author in authors:
                     rows.append((context.ids.next_id(), author, datetime.now(UTC)))
             await pool.copy_records_to_table(
@@ -185,5 +191,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--followers", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--reads", type=int, default=300)
+    parser.add_argument("--posts-per-author", type=int, default=20)
     args = parser.parse_args()
-    report(asyncio.run(main(args.followers, args.reads)))
+    report(asyncio.run(main(args.followers, args.reads, args.posts_per_author)))
