@@ -1,13 +1,15 @@
 """Fan-out and feed-read figures for the hybrid feed (issue 3), on real PostgreSQL + Redis.
 
-    .venv/bin/python bench/fanout.py [--followers 10000 100000] [--reads 300] [--posts-per-author 20]
+    .venv/bin/python bench/fanout.py [--followers 10000 100000] [--reads 300] \\
+        [--posts-per-author 20] [--noise-posts 400000]
 
 Seeds a scratch PostgreSQL database directly (COPY-speed inserts, not the API), then:
 1. raw fan-out rate: RedisTimelineStore.fan_out into N existing timelines (inserts/s);
 2. time for the real PostCreated handler to fan a post out to 10k and 100k followers
    (follower paging from PostgreSQL + Lua batches into Redis);
-3. feed read latency for a reader following 1,000 accounts: the hybrid read from the
-   stored timeline against the pull query over the database (same data, same process).
+3. feed read latency for a reader following 1,000 accounts (20 posts each), among
+   strangers who post 400,000 more: the hybrid read from the stored timeline against the
+   pull query over the database (same data, same process).
 Prints a table and writes bench-results/fanout.json. The full HTTP benchmark is `shutter
 bench` (issue 10); this script measures the engine itself.
 """
@@ -64,7 +66,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def main(
-    follower_counts: list[int], reads: int, posts_per_author: int = 20
+    follower_counts: list[int], reads: int, posts_per_author: int = 20, noise_posts: int = 0
 ) -> dict[str, object]:
     name = f"shutter_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(ADMIN_URL)
@@ -82,6 +84,7 @@ async def main(
         "machine": platform.node(),
         "python": platform.python_version(),
         "posts_per_followed_author": posts_per_author,
+        "posts_by_unfollowed_authors": noise_posts,
     }
     try:
         async with AsyncExitStack() as stack:
@@ -138,9 +141,19 @@ async def main(
             for _ in range(posts_per_author):
                 for author in authors:
                     rows.append((context.ids.next_id(), author, datetime.now(UTC)))
+            # The rest of the network: authors the reader does not follow, posting in
+            # between (a reader follows a small part of everyone).
+            strangers = [next(ids) for _ in range(max(1, noise_posts // 20))]
+            await seed_users(pool, strangers)
+            for n in range(noise_posts):
+                rows.append(
+                    (context.ids.next_id(), strangers[n % len(strangers)], datetime.now(UTC))
+                )
+            rows.sort()
             await pool.copy_records_to_table(
                 "posts", records=rows, columns=["id", "author_id", "created_at"]
             )
+            await pool.execute("ANALYZE")
             await feed.rebuild_timeline(context, reader)
 
             def urls(key: str) -> str:
@@ -192,5 +205,6 @@ if __name__ == "__main__":
     parser.add_argument("--followers", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--reads", type=int, default=300)
     parser.add_argument("--posts-per-author", type=int, default=20)
+    parser.add_argument("--noise-posts", type=int, default=400_000)
     args = parser.parse_args()
-    report(asyncio.run(main(args.followers, args.reads, args.posts_per_author)))
+    report(asyncio.run(main(args.followers, args.reads, args.posts_per_author, args.noise_posts)))

@@ -35,7 +35,9 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # No pre-ping (a round trip per checkout): connections are recycled hourly, and
+            # one dropped by a database restart fails a single request and is replaced.
+            kwargs.update(pool_size=10, max_overflow=10, pool_recycle=3600)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         # Called after a transaction that recorded outbox events commits.
@@ -51,8 +53,18 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction for reading (a consistent snapshot on both databases)."""
+        """A connection for reading.
+
+        SQLite: one deferred transaction, a consistent snapshot for the whole block.
+        PostgreSQL: autocommit, each statement its own snapshot, which is what READ
+        COMMITTED gives inside a transaction too; it saves the BEGIN and ROLLBACK round
+        trips, about a millisecond a request. Readers never rely on two statements seeing
+        the same snapshot.
+        """
         async with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+                return
             await conn.begin()
             try:
                 yield conn

@@ -10,6 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnClause
 
 
+def ids_param(
+    dialect_name: str, column: ColumnElement[int], name: str = "ids"
+) -> ColumnElement[bool]:
+    """`column IN :name` for a statement built once and executed with a list of ids: one
+    array parameter on PostgreSQL, an expanding parameter elsewhere."""
+    if dialect_name == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def id_in(
     conn: AsyncConnection, column: ColumnElement[int] | ColumnClause[int], ids: Sequence[int]
 ) -> ColumnElement[bool]:

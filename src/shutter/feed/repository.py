@@ -2,48 +2,75 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import id_in
+from shutter.db.sql import id_in, ids_param
 from shutter.db.tables import follows, posts
 from shutter.posts.repository import POST_COLUMNS
+
+# Hot statements are built once per dialect and executed with parameters: building a
+# SQLAlchemy statement costs about 0.4 ms, more than running it.
+NO_CURSOR = 2**63 - 1
+
+
+@functools.cache
+def _pull_statement(dialect_name: str, columns: str) -> Select[Any]:
+    followees = select(follows.c.followee_id).where(
+        (follows.c.follower_id == bindparam("reader")) & (follows.c.status == "accepted")
+    )
+    selected = POST_COLUMNS if columns == "rows" else (posts.c.id,)
+    return (
+        select(*selected)
+        .where(
+            ((posts.c.author_id == bindparam("reader")) | posts.c.author_id.in_(followees))
+            & posts.c.deleted_at.is_(None)
+            & (posts.c.id < bindparam("before"))
+        )
+        .order_by(posts.c.id.desc())
+        .limit(bindparam("limit"))
+    )
 
 
 async def pull_page(
     conn: AsyncConnection, reader_id: int, before_id: int | None, limit: int
 ) -> Sequence[RowMapping]:
     """Newest first: posts by the reader and by accounts the reader follows (approved)."""
-    followees = select(follows.c.followee_id).where(
-        (follows.c.follower_id == reader_id) & (follows.c.status == "accepted")
-    )
-    query = select(*POST_COLUMNS).where(
-        ((posts.c.author_id == reader_id) | posts.c.author_id.in_(followees))
-        & posts.c.deleted_at.is_(None)
-    )
-    if before_id is not None:
-        query = query.where(posts.c.id < before_id)
-    result = await conn.execute(query.order_by(posts.c.id.desc()).limit(limit))
-    return result.mappings().all()
+    statement = _pull_statement(conn.dialect.name, "rows")
+    params = {"reader": reader_id, "before": before_id or NO_CURSOR, "limit": limit}
+    rows: Sequence[RowMapping] = (await conn.execute(statement, params)).mappings().all()
+    return rows
 
 
 async def pull_ids(
     conn: AsyncConnection, reader_id: int, before_id: int | None, limit: int
 ) -> list[int]:
     """Just the ids of `pull_page` (regeneration and the hybrid read's fallback)."""
-    followees = select(follows.c.followee_id).where(
-        (follows.c.follower_id == reader_id) & (follows.c.status == "accepted")
+    statement = _pull_statement(conn.dialect.name, "ids")
+    params = {"reader": reader_id, "before": before_id or NO_CURSOR, "limit": limit}
+    return list((await conn.execute(statement, params)).scalars())
+
+
+@functools.cache
+def _visible_statement(dialect_name: str) -> Select[Any]:
+    follows_author = (
+        select(follows.c.followee_id)
+        .where(
+            (follows.c.follower_id == bindparam("reader"))
+            & (follows.c.followee_id == posts.c.author_id)
+            & (follows.c.status == "accepted")
+        )
+        .exists()
     )
-    query = select(posts.c.id).where(
-        ((posts.c.author_id == reader_id) | posts.c.author_id.in_(followees))
+    return select(*POST_COLUMNS).where(
+        ids_param(dialect_name, posts.c.id)
         & posts.c.deleted_at.is_(None)
+        & ((posts.c.author_id == bindparam("reader")) | follows_author)
     )
-    if before_id is not None:
-        query = query.where(posts.c.id < before_id)
-    result = await conn.execute(query.order_by(posts.c.id.desc()).limit(limit))
-    return list(result.scalars())
 
 
 async def visible_rows(
@@ -54,21 +81,9 @@ async def visible_rows(
     reader's follow edge per candidate, not a scan of everything the reader follows)."""
     if not post_ids:
         return {}
-    follows_author = (
-        select(follows.c.followee_id)
-        .where(
-            (follows.c.follower_id == reader_id)
-            & (follows.c.followee_id == posts.c.author_id)
-            & (follows.c.status == "accepted")
-        )
-        .exists()
-    )
-    query = select(*POST_COLUMNS).where(
-        id_in(conn, posts.c.id, post_ids)
-        & posts.c.deleted_at.is_(None)
-        & ((posts.c.author_id == reader_id) | follows_author)
-    )
-    return {row["id"]: row for row in (await conn.execute(query)).mappings()}
+    statement = _visible_statement(conn.dialect.name)
+    result = await conn.execute(statement, {"reader": reader_id, "ids": list(post_ids)})
+    return {row["id"]: row for row in result.mappings()}
 
 
 async def followed_among(

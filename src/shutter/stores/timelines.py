@@ -329,6 +329,22 @@ return 1
 """
 
 
+# A page of a timeline (KEYS[1]) below ARGV[1], if it exists and no rebuild (KEYS[2]) is
+# running; refreshes its expiry at most once an hour; adds the pulled authors (KEYS[3]).
+_PAGE = """
+local pulled = redis.call('SMEMBERS', KEYS[3])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 or redis.call('EXISTS', KEYS[2]) == 1 then
+  return {0, {}, pulled}
+end
+if ttl < tonumber(ARGV[4]) then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+local members = redis.call('ZRANGE', KEYS[1], ARGV[1], '(0', 'BYLEX', 'REV', 'LIMIT', 0, ARGV[2])
+return {1, members, pulled}
+"""
+
+
 class RedisTimelineStore(TimelineStore):
     """Timelines in Redis. Keys carry the user id as a hash tag, so a user's timeline and
     its rebuild marker share a Redis Cluster slot."""
@@ -339,6 +355,7 @@ class RedisTimelineStore(TimelineStore):
         self.prefix = prefix
         self._fan_out = redis.register_script(_FAN_OUT)
         self._add_many = redis.register_script(_ADD_MANY)
+        self._page = redis.register_script(_PAGE)
         self.cluster = isinstance(redis, RedisCluster)
         # Redis Cluster: a plain client per primary, for fan-out pipelines grouped by node.
         self._node_clients: dict[tuple[str, int], Redis] = {}
@@ -363,6 +380,20 @@ class RedisTimelineStore(TimelineStore):
     async def page(self, user_id: int, before: int | None, limit: int) -> TimelinePage:
         key = self._timeline(user_id)
         upper = f"({encode(before)}" if before is not None else "+"
+        if not self.cluster:
+            # One script call: the page, whether it is readable, the keep-alive, and the
+            # pulled authors, in a single reply.
+            keys = [key, self._marker(user_id), self._pulled_key]
+            args = [upper, limit, self.ttl_s, self.ttl_s - TOUCH_EVERY_S]
+            try:
+                reply = await self._page(keys=keys, args=args)
+            except NoScriptError:
+                await self.redis.script_load(_PAGE)
+                reply = await self._page(keys=keys, args=args)
+            readable, members, pulled = reply
+            ids = [int(member) for member in members] if readable else None
+            return TimelinePage(ids, {int(author) for author in pulled})
+        # Redis Cluster: the pulled set lives in another slot, so a pipeline instead.
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zrange(key, upper, f"({SENTINEL}", desc=True, bylex=True, offset=0, num=limit)
             pipe.exists(key, self._marker(user_id))
