@@ -26,6 +26,7 @@ from shutter.events.runtime import (
 from shutter.feed import api as feed_api
 from shutter.feed import tasks as feed_tasks
 from shutter.follows import api as follows_api
+from shutter.follows import requests_api
 from shutter.http import ops
 from shutter.http.errors import install_error_handlers
 from shutter.ids import MAX_NODE, IdGenerator
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth_api, users_api, follows_api, media_api, posts_api, feed_api):
+    modules = (auth_api, users_api, follows_api, requests_api, media_api, posts_api, feed_api)
+    for module in modules:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(media_api.store_router)

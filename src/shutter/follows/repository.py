@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -98,4 +98,40 @@ async def follower_ids_after(
     if after_edge is not None:
         query = query.where(follows.c.id > after_edge)
     rows = await conn.execute(query.order_by(follows.c.id).limit(limit))
+    return [(row[0], row[1]) for row in rows]
+
+
+async def approve(conn: AsyncConnection, follower_id: int, followee_id: int) -> bool:
+    """Turn a pending request into a follow; False if there was no pending request."""
+    statement = (
+        update(follows)
+        .where(
+            (follows.c.follower_id == follower_id)
+            & (follows.c.followee_id == followee_id)
+            & (follows.c.status == "pending")
+        )
+        .values(status="accepted")
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def delete_pending(conn: AsyncConnection, follower_id: int, followee_id: int) -> bool:
+    statement = delete(follows).where(
+        (follows.c.follower_id == follower_id)
+        & (follows.c.followee_id == followee_id)
+        & (follows.c.status == "pending")
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def page_requests(
+    conn: AsyncConnection, user_id: int, before_edge: int | None, limit: int
+) -> list[tuple[int, int]]:
+    """(edge id, requester id) of pending requests to follow the user, newest first."""
+    query = select(follows.c.id, follows.c.follower_id).where(
+        (follows.c.followee_id == user_id) & (follows.c.status == "pending")
+    )
+    if before_edge is not None:
+        query = query.where(follows.c.id < before_edge)
+    rows = await conn.execute(query.order_by(follows.c.id.desc()).limit(limit))
     return [(row[0], row[1]) for row in rows]

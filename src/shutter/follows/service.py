@@ -85,3 +85,32 @@ async def list_connections(
         "users": [present_profile(row, url_for) for row in profiles],
         "next_cursor": make_cursor(edges[-1][0]) if has_more and edges else None,
     }
+
+
+async def approve_request(
+    context: AppContext, conn: AsyncConnection, owner_id: int, requester_id: int
+) -> None:
+    """Let a pending requester follow the owner's private account."""
+    if not await repository.approve(conn, requester_id, owner_id):
+        raise NotFound("No pending request from this user.", code="request_not_found")
+    await users_repo.add_to_follow_counts(conn, requester_id, owner_id, 1)
+    await outbox.record(conn, context.ids, USER_FOLLOWED, _edge(requester_id, owner_id))
+
+
+async def reject_request(conn: AsyncConnection, owner_id: int, requester_id: int) -> None:
+    if not await repository.delete_pending(conn, requester_id, owner_id):
+        raise NotFound("No pending request from this user.", code="request_not_found")
+
+
+async def list_requests(
+    conn: AsyncConnection, owner_id: int, before_edge: int | None, limit: int, url_for: UrlFor
+) -> dict[str, Any]:
+    """A page of the people waiting for the owner's approval, newest first."""
+    edges = await repository.page_requests(conn, owner_id, before_edge, limit + 1)
+    has_more = len(edges) > limit
+    edges = edges[:limit]
+    profiles = await users_repo.get_profiles(conn, [other for _, other in edges])
+    return {
+        "users": [present_profile(row, url_for) for row in profiles],
+        "next_cursor": make_cursor(edges[-1][0]) if has_more and edges else None,
+    }
