@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import structlog
@@ -43,24 +43,30 @@ log = structlog.get_logger("shutter.app")
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the ASGI app. Stores are opened in the lifespan, so import costs nothing."""
-    settings = settings or Settings()
-    configure_logging(settings.log_level, settings.log_json)
-    metrics = Metrics()
+def _lifespan(
+    settings: Settings, metrics: Metrics, *, consume: bool, role: str
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Open the stores and start the event machinery for the app's lifetime."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             context = await open_context(settings, stack)
             context.extras["metrics"] = metrics
-            await start_event_runtime(
-                context, stack, consume=settings.runs_workers_in_process, relay=True
-            )
+            await start_event_runtime(context, stack, consume=consume, relay=True)
             app.state.context = context
-            log.info("started", profile=settings.profile)
+            log.info("started", role=role, profile=settings.profile)
             yield
 
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the ASGI app. Stores are opened in the lifespan, so import costs nothing."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    metrics = Metrics()
+    lifespan = _lifespan(settings, metrics, consume=settings.runs_workers_in_process, role="api")
     app = FastAPI(
         title="Shutter",
         description=description or "",
@@ -90,18 +96,7 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
     """A worker process: event handlers plus /healthz and /metrics, no public API."""
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
-    metrics = Metrics()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with AsyncExitStack() as stack:
-            context = await open_context(settings, stack)
-            context.extras["metrics"] = metrics
-            app.state.context = context
-            await start_event_runtime(context, stack, consume=True, relay=True)
-            log.info("worker_started", profile=settings.profile)
-            yield
-
+    lifespan = _lifespan(settings, Metrics(), consume=True, role="worker")
     app = FastAPI(title="Shutter worker", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
     app.include_router(ops.router)

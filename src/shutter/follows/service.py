@@ -78,12 +78,18 @@ async def list_connections(
         raise Forbidden("This account is private.", code="private_account")
     pager = repository.page_followers if direction == "followers" else repository.page_following
     edges = await pager(conn, user_id, before_edge, limit + 1)
-    has_more = len(edges) > limit
-    edges = edges[:limit]
-    profiles = await users_repo.get_profiles(conn, [other for _, other in edges])
+    return await _page_of_users(conn, edges, limit, url_for)
+
+
+async def _page_of_users(
+    conn: AsyncConnection, edges: list[tuple[int, int]], limit: int, url_for: UrlFor
+) -> dict[str, Any]:
+    """`{users, next_cursor}` from up to limit+1 (edge id, user id) pairs."""
+    page = edges[:limit]
+    profiles = await users_repo.get_profiles(conn, [other for _, other in page])
     return {
         "users": [present_profile(row, url_for) for row in profiles],
-        "next_cursor": make_cursor(edges[-1][0]) if has_more and edges else None,
+        "next_cursor": make_cursor(page[-1][0]) if len(edges) > limit and page else None,
     }
 
 
@@ -107,10 +113,4 @@ async def list_requests(
 ) -> dict[str, Any]:
     """A page of the people waiting for the owner's approval, newest first."""
     edges = await repository.page_requests(conn, owner_id, before_edge, limit + 1)
-    has_more = len(edges) > limit
-    edges = edges[:limit]
-    profiles = await users_repo.get_profiles(conn, [other for _, other in edges])
-    return {
-        "users": [present_profile(row, url_for) for row in profiles],
-        "next_cursor": make_cursor(edges[-1][0]) if has_more and edges else None,
-    }
+    return await _page_of_users(conn, edges, limit, url_for)
