@@ -370,7 +370,14 @@ class RunningServer:
             try:
                 await asyncio.wait_for(self.task, 30)
             except TimeoutError:
-                raise AssertionError("the server did not shut down within 30 s") from None
+                stacks = "\n".join(
+                    f"{task.get_name()}: {task.get_stack(limit=8)}"
+                    for task in asyncio.all_tasks()
+                    if not task.done()
+                )
+                raise AssertionError(
+                    f"the server did not shut down within 30 s; tasks:\n{stacks}"
+                ) from None
 
 
 @pytest.fixture

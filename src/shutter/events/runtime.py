@@ -52,6 +52,19 @@ class HandlerRegistry:
             await handler(context, event)
 
 
+async def _finish(task: asyncio.Task[None] | None, grace_s: float = 5.0) -> None:
+    """Let a loop finish the batch it is on (cancelling mid-transaction can leave a
+    database connection hanging), and cancel it only if it overruns the grace period."""
+    if task is None:
+        return
+    try:
+        await asyncio.wait_for(asyncio.shield(task), grace_s)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class _Loop(abc.ABC):
     """A background loop with a wake-up signal."""
 
@@ -70,10 +83,7 @@ class _Loop(abc.ABC):
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await _finish(self._task)
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -81,7 +91,7 @@ class _Loop(abc.ABC):
                 await asyncio.wait_for(self._wake.wait(), POLL_S)
             self._wake.clear()
             try:
-                while await self.step():
+                while not self._stopping and await self.step():
                     pass
                 await self._purge_now_and_then()
             except asyncio.CancelledError:
@@ -234,6 +244,7 @@ class JetStreamConsumer:
         self.retry_base_s = retry_base_s
         self._task: asyncio.Task[None] | None = None
         self._subscription: Any = None
+        self._stopping = False
 
     async def start(self) -> None:
         from nats.js.api import AckPolicy, ConsumerConfig
@@ -252,15 +263,13 @@ class JetStreamConsumer:
         self._task = asyncio.create_task(self._run(), name="jetstream-consumer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._stopping = True
+        await _finish(self._task)
 
     async def _run(self) -> None:
         import nats.errors
 
-        while True:
+        while not self._stopping:
             try:
                 messages = await self._subscription.fetch(batch=50, timeout=POLL_S)
             except (nats.errors.TimeoutError, TimeoutError):
