@@ -226,11 +226,4 @@ async def _open_object_store(settings: Settings, stack: AsyncExitStack) -> Objec
         region_name=settings.s3_region,
         config=botocore.config.Config(**options),
     )
-    return S3ObjectStore(
-        client,
-        settings.s3_bucket,
-        settings.s3_endpoint_url,
-        settings.s3_region,
-        settings.media_base_url,
-        presigner,
-    )
+    return S3ObjectStore(client, settings.s3_bucket, settings.media_base_url, presigner)

@@ -195,8 +195,6 @@ class S3ObjectStore(ObjectStore):
         self,
         client: Any,
         bucket: str,
-        endpoint_url: str | None,
-        region: str,
         media_base_url: str | None,
         presigner: Any,
     ) -> None:

@@ -465,19 +465,22 @@ class RedisTimelineStore(TimelineStore):
         if client is None:
             client = Redis(host=address[0], port=address[1])
             self._node_clients[address] = client
-        for attempt in range(2):
+
+        async def run() -> list[Any]:
             async with client.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.evalsha(self._fan_out.sha, 1, key, member, self.timeline_max)
-                replies = await pipe.execute(raise_on_error=False)
-            errors = [reply for reply in replies if isinstance(reply, Exception)]
-            if not errors:
-                return sum(int(reply) for reply in replies)
-            if attempt == 0 and all(isinstance(error, NoScriptError) for error in errors):
-                await client.script_load(_FAN_OUT)
-                continue
-            raise errors[0]  # MOVED during resharding and the like: the event is retried
-        return 0
+                replies: list[Any] = await pipe.execute(raise_on_error=False)
+            return replies
+
+        replies = await run()
+        if any(isinstance(reply, NoScriptError) for reply in replies):
+            await client.script_load(_FAN_OUT)  # this node restarted and forgot the script
+            replies = await run()
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply  # MOVED during resharding and the like: the event is retried
+        return sum(int(reply) for reply in replies)
 
     async def close(self) -> None:
         for client in self._node_clients.values():
