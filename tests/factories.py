@@ -6,6 +6,7 @@ import io
 import itertools
 import struct
 import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,25 +214,41 @@ async def profile(client: httpx.AsyncClient, account: Account) -> dict[str, Any]
     return user
 
 
-async def scroll(
-    client: httpx.AsyncClient, path: str, account: Account | None, limit: int
+async def pages_of(
+    client: httpx.AsyncClient,
+    path: str,
+    headers: dict[str, str] | None = None,
+    limit: int = 20,
+    *,
+    items: str = "posts",
+    params: dict[str, Any] | None = None,
+    between_pages: Callable[[], Awaitable[object]] | None = None,
 ) -> list[list[str]]:
-    """Follow next_cursor from the first page to the end; returns the post ids page by page."""
-    headers = account.headers if account else {}
+    """Follow next_cursor from the first page to the end; returns the item ids page by
+    page. `between_pages` runs after each page but the last (to change things mid-scroll)."""
     pages: list[list[str]] = []
     cursor: str | None = None
     while True:
-        params: dict[str, Any] = {"limit": limit}
+        query: dict[str, Any] = {**(params or {}), "limit": limit}
         if cursor is not None:
-            params["cursor"] = cursor
-        response = await client.get(path, params=params, headers=headers)
+            query["cursor"] = cursor
+        response = await client.get(path, params=query, headers=headers or {})
         assert response.status_code == 200, response.text
         body = response.json()
-        pages.append([post["id"] for post in body["posts"]])
+        pages.append([item["id"] for item in body[items]])
         cursor = body["next_cursor"]
         if cursor is None:
             return pages
         assert len(pages) < 1000, "next_cursor never ends"
+        if between_pages is not None:
+            await between_pages()
+
+
+async def scroll(
+    client: httpx.AsyncClient, path: str, account: Account | None, limit: int
+) -> list[list[str]]:
+    """The post ids of every page of a post list, page by page."""
+    return await pages_of(client, path, account.headers if account else None, limit)
 
 
 def unsigned(value: Any) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from PIL import Image
 
 from shutter.db.migrate import alembic_config
 from shutter.db.tables import metadata
+from tests.integration.test_migrations import sqlite_schema
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
@@ -180,18 +180,6 @@ def _wait_for_feed(api: httpx.Client, token: str, expected: list[str]) -> None:
         time.sleep(0.1)
 
 
-def _schema_of(database: Path) -> tuple[set[str], str | None]:
-    """(table names, alembic revision) of a SQLite file, read without touching it."""
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
-        tables = {
-            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        }
-        revision = None
-        if "alembic_version" in tables:
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-    return tables, revision
-
-
 def _head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
@@ -204,7 +192,7 @@ def test_serve_runs_the_readme_flow_and_keeps_data_across_a_restart(
 
     # First start on an empty data dir: the schema, at the newest migration, and a secret
     # kept for the next start.
-    tables, revision = _schema_of(data_dir / "shutter.db")
+    tables, revision = sqlite_schema(data_dir / "shutter.db")
     assert set(metadata.tables) <= tables
     assert revision == _head_revision()
     assert (data_dir / "secret_key").stat().st_mode & 0o077 == 0

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.assertions import assert_error
-from tests.factories import Account, follow, register
+from tests.factories import Account, follow, pages_of, register
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -43,20 +43,7 @@ async def list_pages(
     headers: dict[str, str] | None = None,
 ) -> list[list[str]]:
     """Every page of a user list, as lists of user ids, following next_cursor to the end."""
-    pages: list[list[str]] = []
-    cursor: str | None = None
-    while True:
-        params: dict[str, Any] = {"limit": limit}
-        if cursor is not None:
-            params["cursor"] = cursor
-        response = await client.get(path, params=params, headers=headers or {})
-        assert response.status_code == 200, response.text
-        body = response.json()
-        pages.append([user["id"] for user in body["users"]])
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return pages
-        assert len(pages) < 100, "next_cursor never ends"
+    return await pages_of(client, path, headers, limit, items="users")
 
 
 async def all_ids(

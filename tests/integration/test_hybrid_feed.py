@@ -12,7 +12,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from tests.conftest import RunningServer
-from tests.factories import Account, follow, image_bytes, register, upload_image
+from tests.factories import Account, follow, image_bytes, pages_of, register, upload_image
 
 
 async def quick_post(client: httpx.AsyncClient, account: Account, caption: str = "") -> str:
@@ -27,20 +27,8 @@ async def quick_post(client: httpx.AsyncClient, account: Account, caption: str =
 
 async def whole_feed(client: httpx.AsyncClient, account: Account, limit: int = 7) -> list[str]:
     """Every post id of the feed, scrolling page by page."""
-    seen: list[str] = []
-    cursor: str | None = None
-    for _ in range(100):
-        params: dict[str, Any] = {"limit": limit}
-        if cursor:
-            params["cursor"] = cursor
-        response = await client.get("/feed", params=params, headers=account.headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        seen += [post["id"] for post in body["posts"]]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return seen
-    raise AssertionError("the feed never ended")
+    pages = await pages_of(client, "/feed", account.headers, limit)
+    return [post_id for page in pages for post_id in page]
 
 
 async def stored_timeline(server: RunningServer, account: Account) -> list[int] | None:

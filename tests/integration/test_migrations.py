@@ -93,7 +93,8 @@ def _postgres_schema(url: str) -> tuple[set[str], str | None]:
     return asyncio.run(read())
 
 
-def _sqlite_schema(path: Path) -> tuple[set[str], str | None]:
+def sqlite_schema(path: Path) -> tuple[set[str], str | None]:
+    """(table names, alembic revision) of a SQLite file, read without touching it."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         tables = {
             row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -122,7 +123,7 @@ def test_alembic_upgrade_head_then_check_on_sqlite(tmp_path: Path) -> None:
     _assert_ok(_alembic(url, "upgrade", "head"))
     _assert_ok(_alembic(url, "check"))
 
-    tables, revision = _sqlite_schema(database)
+    tables, revision = sqlite_schema(database)
     assert set(metadata.tables) <= tables
     assert revision == _head_revision()
 
@@ -134,10 +135,10 @@ def test_shutter_migrate_creates_the_schema_in_a_fresh_data_dir(tmp_path: Path) 
     first = _run(migrate, tmp_path, SHUTTER_DATA_DIR=str(data_dir))
     _assert_ok(first)
     assert "schema is current" in first.stderr
-    tables, revision = _sqlite_schema(data_dir / "shutter.db")
+    tables, revision = sqlite_schema(data_dir / "shutter.db")
     assert set(metadata.tables) <= tables
     assert revision == _head_revision()
 
     again = _run(migrate, tmp_path, SHUTTER_DATA_DIR=str(data_dir))
     _assert_ok(again)  # migrating a current schema is a no-op, not an error
-    assert _sqlite_schema(data_dir / "shutter.db") == (tables, revision)
+    assert sqlite_schema(data_dir / "shutter.db") == (tables, revision)

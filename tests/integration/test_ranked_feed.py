@@ -9,29 +9,22 @@ import httpx
 import pytest
 
 from tests.conftest import RunningServer
-from tests.factories import Account, follow, register
+from tests.factories import Account, follow, pages_of, register
 from tests.integration.test_hybrid_feed import quick_post, whole_feed
 
 
 async def ranked_scroll(
     client: httpx.AsyncClient, reader: Account, limit: int, between_pages: Any = None
 ) -> list[str]:
-    seen: list[str] = []
-    cursor: str | None = None
-    for _ in range(100):
-        params: dict[str, Any] = {"limit": limit, "mode": "ranked"}
-        if cursor:
-            params["cursor"] = cursor
-        response = await client.get("/feed", params=params, headers=reader.headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        seen += [post["id"] for post in body["posts"]]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return seen
-        if between_pages is not None:
-            await between_pages()
-    raise AssertionError("the ranked feed never ended")
+    pages = await pages_of(
+        client,
+        "/feed",
+        reader.headers,
+        limit,
+        params={"mode": "ranked"},
+        between_pages=between_pages,
+    )
+    return [post_id for page in pages for post_id in page]
 
 
 async def test_ranked_feed_prefers_mutual_follows_and_breaks_up_runs(
