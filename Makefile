@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Two test processes: one per core of the reference machine.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install run test lint format migrate clean
+.PHONY: help install browser run test lint format migrate clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -17,6 +17,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
+# The browser tests drive Debian's chromium (Playwright never downloads its own). Installed
+# here when missing and we are root; otherwise the tests skip loudly (fail under CI=true).
+CHROMIUM ?= /usr/bin/chromium
+
+browser:  ## install Debian's chromium for the browser tests, if missing and root
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+	@[ -x $(CHROMIUM) ] || echo "!! no chromium at $(CHROMIUM): the browser tests will be skipped (failed under CI=true)"
+
 run: install  ## run Shutter (embedded profile, no services) on http://127.0.0.1:8000
 	$(BIN)/shutter serve
 
@@ -25,8 +36,10 @@ lint: install  ## ruff (lint + format check) and mypy (strict on src/)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: lint  ## everything: lint, types, unit, integration (both profiles), e2e
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+test: lint browser  ## everything: lint, types, unit, integration (both profiles), e2e
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --ignore=tests/e2e/test_web.py
+	@# Playwright's sync API owns the event loop of its process: the browser tests get their own.
+	$(BIN)/python -m pytest -n 0 tests/e2e/test_web.py
 
 format: install  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format src tests
@@ -34,6 +47,12 @@ format: install  ## apply ruff's formatting and safe fixes
 
 migrate: install  ## bring the configured database's schema up to date
 	$(BIN)/shutter migrate
+
+BENCH_PROFILE ?= embedded
+BENCH_ARGS ?=
+bench: install  ## benchmark over real HTTP (BENCH_PROFILE=distributed, BENCH_ARGS=--quick)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/shutter bench --profile $(BENCH_PROFILE) $(BENCH_ARGS)
 
 clean:  ## remove the virtual environment and caches (keeps shutter-data/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

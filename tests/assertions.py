@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -21,3 +23,13 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     if code is not None:
         assert error["code"] == code, body
     return error
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], timeout_s: float = 30.0, every_s: float = 0.1
+) -> None:
+    """Poll `check` until it is true; fail after `timeout_s` (a bound, not a timing claim)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, f"not true within {timeout_s} s"
+        await asyncio.sleep(every_s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import struct
@@ -83,16 +84,35 @@ async def upload_image(
     data: bytes | None = None,
     content_type: str = "image/jpeg",
 ) -> str:
-    """Upload and complete an image; returns the ready media id."""
+    """Upload and complete an image (or video), wait for processing; returns the ready
+    media id."""
     data = data if data is not None else image_bytes()
     ticket = await start_upload(client, account, data, content_type)
     sent = await send_bytes(ticket, data)
     assert sent.status_code in (200, 204), sent.text
     done = await client.post(f"/media/{ticket['media_id']}/complete", headers=account.headers)
-    assert done.status_code == 200, done.text
-    assert done.json()["status"] == "ready"
+    assert done.status_code == 202, done.text
+    assert done.json()["status"] == "processing"
+    media = await processed(client, account, ticket["media_id"])
+    assert media["status"] == "ready", media
     media_id: str = ticket["media_id"]
     return media_id
+
+
+async def processed(
+    client: httpx.AsyncClient, account: Account, media_id: str, timeout_s: float = 120
+) -> dict[str, Any]:
+    """Poll GET /media/{id} (as a client would) until processing has finished; returns
+    the media object, `ready` or `failed`."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        response = await client.get(f"/media/{media_id}", headers=account.headers)
+        assert response.status_code == 200, response.text
+        media: dict[str, Any] = response.json()
+        if media["status"] not in ("pending", "processing"):
+            return media
+        assert asyncio.get_running_loop().time() < deadline, f"still {media['status']}"
+        await asyncio.sleep(0.02)
 
 
 async def create_post(
@@ -261,3 +281,209 @@ def unsigned(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         return value.split("?", 1)[0]
     return value
+
+
+async def many_accounts(server: Any, count: int, prefix: str | None = None) -> list[Account]:
+    """`count` accounts written straight to the database (registering each over HTTP
+    would spend most of a test hashing passwords); their tokens work like real ones."""
+    from shutter.db.tables import users
+    from shutter.timeutil import utcnow
+
+    context = server.context
+    prefix = prefix or f"crowd{next(_counter)}x"
+    now = utcnow()
+    rows = [
+        {
+            "id": context.ids.next_id(),
+            "username": f"{prefix}{index}",
+            "email": f"{prefix}{index}@example.com",
+            "password_hash": "not-a-hash",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for index in range(count)
+    ]
+    async with context.db.write() as conn:
+        await conn.execute(users.insert(), rows)
+    return [
+        Account(
+            str(row["id"]), row["username"], row["email"], "", context.tokens.issue(row["id"], 0)
+        )
+        for row in rows
+    ]
+
+
+async def comment(
+    client: httpx.AsyncClient,
+    account: Account,
+    post_id: str,
+    text: str,
+    parent_id: str | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"text": text}
+    if parent_id is not None:
+        body["parent_id"] = parent_id
+    response = await client.post(f"/posts/{post_id}/comments", json=body, headers=account.headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()["comment"]
+    return created
+
+
+async def like(client: httpx.AsyncClient, account: Account, post_id: str) -> dict[str, Any]:
+    response = await client.post(f"/posts/{post_id}/like", headers=account.headers)
+    assert response.status_code == 200, response.text
+    state: dict[str, Any] = response.json()
+    return state
+
+
+# -- stories and blocks ----------------------------------------------------------------------
+
+
+def distinct_image(seed: int | None = None) -> bytes:
+    """A small PNG whose bytes no other call makes (originals are content-addressed, so
+    two equal images share one stored object)."""
+    n = seed if seed is not None else next(_counter)
+    return image_bytes((8 + n % 50, 8 + n // 50 % 50), "PNG", color=(n % 256, n // 256 % 256, 7))
+
+
+async def post_story(
+    client: httpx.AsyncClient, account: Account, media_id: str | None = None
+) -> dict[str, Any]:
+    """Post a story (of a fresh, distinct image unless `media_id` is given); returns it."""
+    if media_id is None:
+        media_id = await upload_image(client, account, distinct_image(), "image/png")
+    response = await client.post("/stories", json={"media_id": media_id}, headers=account.headers)
+    assert response.status_code == 201, response.text
+    story: dict[str, Any] = response.json()["story"]
+    return story
+
+
+async def block_row(context: Any, blocker: Account, blocked: Account) -> None:
+    """`blocker` blocks `blocked` by writing the row straight into the table the visibility
+    rule reads, leaving follows in place: the block is then the only thing hiding the two
+    from each other (the blocks API would also remove the follows)."""
+    from shutter.db.tables import blocks
+    from shutter.timeutil import utcnow
+
+    async with context.db.write() as conn:
+        await conn.execute(
+            blocks.insert().values(
+                blocker_id=int(blocker.id),
+                blocked_id=int(blocked.id),
+                id=context.ids.next_id(),
+                created_at=utcnow(),
+            )
+        )
+
+
+# -- media fixtures made here (no binaries in git) --------------------------------------------
+
+
+def swapped_primaries_icc() -> bytes:
+    """A tiny ICC v2 RGB display profile whose red and blue primaries are swapped: a pixel
+    stored as pure red *means* pure blue. A pipeline that honours profiles shows it blue."""
+
+    def s15(value: float) -> bytes:
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(x: float, y: float, z: float) -> bytes:
+        return b"XYZ " + b"\0" * 4 + s15(x) + s15(y) + s15(z)
+
+    curve = b"curv" + b"\0" * 4 + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
+    text = b"swapped\0"
+    desc = b"desc" + b"\0" * 4 + struct.pack(">I", len(text)) + text + b"\0" * 8 + b"\0" * 70
+    tags = [
+        (b"desc", desc),
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.1431, 0.0606, 0.7141)),  # sRGB's blue primary (D50)
+        (b"gXYZ", xyz(0.3851, 0.7169, 0.0971)),
+        (b"bXYZ", xyz(0.4361, 0.2225, 0.0139)),  # sRGB's red primary
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+        (b"cprt", b"text" + b"\0" * 4 + b"none\0\0\0\0"),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for signature, data in tags:
+        data += b"\0" * (-len(data) % 4)
+        table += signature + struct.pack(">II", offset + len(body), len(data))
+        body += data
+    size = offset + len(body)
+    header = (
+        struct.pack(">I", size)
+        + b"\0" * 4
+        + struct.pack(">I", 0x02100000)
+        + b"mntrRGB XYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"\0" * 24
+        + struct.pack(">I", 0)
+        + s15(0.9642)
+        + s15(1.0)
+        + s15(0.8249)
+        + b"\0" * 48
+    )
+    assert len(header) == 128
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+def video_bytes(
+    container: str = "mp4",
+    *,
+    size: tuple[int, int] = (96, 64),
+    seconds: float = 1.0,
+    rate: int = 12,
+    rotation: int = 0,
+    audio: bool = True,
+    codec: str = "libx264",
+) -> bytes:
+    """A short synthetic video made with PyAV: a frame whose top half is white and bottom
+    half dark (so that an upright copy can be told from a turned one), optional mono
+    audio, and optionally a phone's display-rotation matrix (counter-clockwise degrees)."""
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, "w", format=container) as sink:
+        video = sink.add_stream(codec, rate=rate)
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        if rotation:
+            video.set_display_rotation(rotation)
+        sound = None
+        if audio:
+            sound = sink.add_stream("aac" if container != "webm" else "libopus", rate=48_000)
+            sound.layout = "mono"
+        for index in range(int(seconds * rate)):
+            picture = Image.new("RGB", size, (30, 30 + index % 50, 60))
+            picture.paste((255, 255, 255), (0, 0, size[0], size[1] // 2))
+            sink.mux(video.encode(av.VideoFrame.from_image(picture)))
+        sink.mux(video.encode(None))
+        if sound is not None:
+            samples = int(seconds * 48_000)
+            for start in range(0, samples, 960):
+                frame = av.AudioFrame(format="fltp", layout="mono", samples=960)
+                frame.planes[0].update(bytes(4 * 960))
+                frame.sample_rate, frame.pts = 48_000, start
+                sink.mux(sound.encode(frame))
+            sink.mux(sound.encode(None))
+    return out.getvalue()
+
+
+# -- privacy and safety ----------------------------------------------------------------------
+
+
+async def approve(client: httpx.AsyncClient, owner: Account, requester: Account) -> None:
+    response = await client.post(f"/follow-requests/{requester.id}/approve", headers=owner.headers)
+    assert response.status_code == 204, response.text
+
+
+async def block(client: httpx.AsyncClient, blocker: Account, blocked: Account) -> None:
+    response = await client.post(f"/users/{blocked.id}/block", headers=blocker.headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "blocked"}
+
+
+async def unblock(client: httpx.AsyncClient, blocker: Account, blocked: Account) -> None:
+    response = await client.delete(f"/users/{blocked.id}/block", headers=blocker.headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "none"}

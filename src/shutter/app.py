@@ -8,14 +8,15 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
-from starlette.responses import RedirectResponse, Response
 
 from shutter import __doc__ as description
 from shutter.auth import api as auth_api
 from shutter.auth.tokens import TokenIssuer
+from shutter.blocks import api as blocks_api
 from shutter.context import AppContext
 from shutter.db.database import Database
 from shutter.db.migrate import is_at_head, upgrade_to_head
+from shutter.events.periodic import Scheduler
 from shutter.events.runtime import (
     HandlerRegistry,
     JetStreamConsumer,
@@ -31,12 +32,22 @@ from shutter.http import ops
 from shutter.http.errors import install_error_handlers
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.media import api as media_api
+from shutter.media import tasks as media_tasks
+from shutter.notifications import api as notifications_api
+from shutter.notifications import tasks as notifications_tasks
 from shutter.observability import Metrics, RequestContextMiddleware, configure_logging
 from shutter.posts import api as posts_api
+from shutter.search import api as search_api
 from shutter.settings import Settings
+from shutter.social import api as social_api
+from shutter.social import tasks as social_tasks
 from shutter.stores.objects import LocalObjectStore, ObjectStore, S3ObjectStore
+from shutter.stores.ratelimits import RateLimiter, parse_limits
 from shutter.stores.timelines import MemoryTimelineStore, RedisTimelineStore, TimelineStore
+from shutter.stories import api as stories_api
+from shutter.stories import tasks as stories_tasks
 from shutter.users import api as users_api
+from shutter.web import api as web_api
 
 log = structlog.get_logger("shutter.app")
 
@@ -54,6 +65,8 @@ def _lifespan(
             context = await open_context(settings, stack)
             context.extras["metrics"] = metrics
             await start_event_runtime(context, stack, consume=consume, relay=True)
+            if consume:
+                await media_tasks.start_lifecycle_job(context, stack)
             app.state.context = context
             log.info("started", role=role, profile=settings.profile)
             yield
@@ -77,16 +90,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    modules = (auth_api, users_api, follows_api, requests_api, media_api, posts_api, feed_api)
+    modules = (
+        auth_api,
+        users_api,
+        follows_api,
+        requests_api,
+        blocks_api,
+        media_api,
+        posts_api,
+        feed_api,
+        social_api,
+        search_api,
+        notifications_api,
+        stories_api,
+    )
     for module in modules:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(media_api.store_router)
     app.include_router(ops.router)
-
-    @app.get("/", include_in_schema=False)
-    async def root() -> Response:
-        return RedirectResponse("/docs")
+    # The web client last, so that its page routes never shadow the API or the store.
+    app.mount(web_api.STATIC_PREFIX, web_api.static_files(), name="static")
+    app.include_router(web_api.router)
 
     app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
     return app
@@ -130,6 +155,12 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         objects=await _open_object_store(settings, stack),
         timelines=timelines,
         redis=redis,
+        rate_limiter=RateLimiter.open(
+            {action: parse_limits(value) for action, value in settings.rate_limit_table.items()},
+            settings.redis_url,
+            settings.namespace,
+            enabled=settings.rate_limits_enabled,
+        ),
     )
     if settings.nats_url:
         import nats
@@ -171,6 +202,8 @@ async def start_event_runtime(
     handlers here. Without NATS both happen in-process through the outbox drain."""
     registry = HandlerRegistry()
     feed_tasks.register(registry)
+    notifications_tasks.register(registry)
+    media_tasks.register(registry)
     runtime = context.events
     runtime.registry = registry
     settings = context.settings
@@ -199,6 +232,13 @@ async def start_event_runtime(
             runtime.consumers.append(consumer)
     context.db.on_events_committed = runtime.notify
     stack.push_async_callback(runtime.stop)
+    if consume:
+        # Periodic jobs run where the handlers run (stopped before the event runtime).
+        scheduler = Scheduler(context)
+        stories_tasks.schedule(scheduler, context)
+        social_tasks.schedule(scheduler, context)
+        scheduler.start()
+        stack.push_async_callback(scheduler.stop)
 
 
 async def _open_object_store(settings: Settings, stack: AsyncExitStack) -> ObjectStore:

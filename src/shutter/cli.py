@@ -1,8 +1,9 @@
-"""The `shutter` command: serve, migrate."""
+"""The `shutter` command: serve, worker, seed, migrate, media-gc, bench."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -101,6 +102,81 @@ def migrate() -> None:
 
     asyncio.run(run())
     console.print(f"[green]schema is current[/green] ({settings.profile} profile)")
+
+
+@cli.command()
+def bench(
+    profile: Annotated[
+        str, typer.Option(help="embedded (SQLite, in-process) or distributed (PG, Redis, NATS)")
+    ] = "embedded",
+    quick: Annotated[bool, typer.Option(help="a smaller graph and short phases (< 2 min)")] = False,
+    smoke: Annotated[
+        bool, typer.Option(hidden=True, help="a tiny run in seconds (the test suite's)")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="directory for bench.json and bench.png")] = Path(
+        "bench-results"
+    ),
+    api_processes: Annotated[
+        int, typer.Option(min=1, max=16, help="API processes (distributed)")
+    ] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=16, help="`shutter worker` processes (distributed)")
+    ] = 1,
+    load_processes: Annotated[int, typer.Option(min=1, max=16, help="load generators")] = 2,
+    postgres_admin_url: Annotated[
+        str, typer.Option(help="PostgreSQL that may create the scratch database")
+    ] = "postgresql://postgres@127.0.0.1:5432/test",
+    redis_url: Annotated[
+        str, typer.Option(help="Redis for timelines")
+    ] = "redis://127.0.0.1:6379/0",
+    nats_url: Annotated[str, typer.Option(help="NATS with JetStream")] = "nats://127.0.0.1:4222",
+) -> None:
+    """Seed a synthetic network, start real server processes and measure them over HTTP."""
+    from shutter.bench.report import print_table, write_chart, write_json
+    from shutter.bench.runner import BenchOptions, run_bench
+
+    if profile not in ("embedded", "distributed"):
+        console.print("[red]--profile must be embedded or distributed[/red]")
+        raise typer.Exit(2)
+    options = BenchOptions(
+        profile=profile,
+        scale="smoke" if smoke else "quick" if quick else "full",
+        out_dir=out,
+        postgres_admin_url=postgres_admin_url,
+        redis_url=redis_url,
+        nats_url=nats_url,
+        api_processes=api_processes,
+        workers=workers,
+        load_processes=load_processes,
+    )
+    results = run_bench(options, console)
+    write_json(results, out / "bench.json")
+    write_chart(results, out / "bench.png")
+    print_table(results, Console())
+    console.print(f"[green]wrote[/green] {out / 'bench.json'} and {out / 'bench.png'}")
+
+
+@cli.command("media-gc")
+def media_gc() -> None:
+    """Delete media past its retention now (uploads never completed or posted, media of
+    deleted posts), as the lifecycle job in `shutter worker` does every hour."""
+    from contextlib import AsyncExitStack
+
+    from shutter.app import open_context
+    from shutter.media.service import collect_garbage
+
+    settings = Settings()
+
+    async def run() -> None:
+        async with AsyncExitStack() as stack:
+            context = await open_context(settings, stack)
+            collected = await collect_garbage(context)
+        console.print(
+            f"[green]removed[/green] {collected.media} media ({collected.objects} objects); "
+            f"{collected.timed_out} stuck in processing marked failed"
+        )
+
+    asyncio.run(run())
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from shutter.ids import IdGenerator
 from shutter.settings import Settings
 from shutter.stores.hydration import HydrationCache
 from shutter.stores.objects import ObjectStore
+from shutter.stores.ratelimits import RateLimiter
 from shutter.stores.timelines import TimelineStore
 
 
@@ -25,6 +26,7 @@ class AppContext:
     timelines: TimelineStore
     events: EventRuntime = field(default_factory=EventRuntime)
     hydration: HydrationCache = field(default_factory=HydrationCache)
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter.disabled)
     redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
     nats: Any | None = None  # nats.aio.client.Client when configured
     extras: dict[str, Any] = field(default_factory=dict)

@@ -51,3 +51,14 @@ class PayloadTooLarge(ShutterError):
 class UnsupportedMediaType(ShutterError):
     status = 415
     code = "unsupported_media_type"
+
+
+class RateLimited(ShutterError):
+    """Too many requests: `retry_after` seconds until one more is allowed."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

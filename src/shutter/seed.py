@@ -16,12 +16,10 @@ from shutter.auth.passwords import hash_password
 from shutter.context import AppContext
 from shutter.errors import Conflict
 from shutter.follows import service as follows_service
-from shutter.media import repository as media_repo
-from shutter.media.images import clean_image
+from shutter.media import service as media_service
 from shutter.posts import service as posts_service
 from shutter.posts.schemas import PostCreate
 from shutter.settings import Settings
-from shutter.timeutil import utcnow
 from shutter.users import service as users_service
 from shutter.users.schemas import RegisterIn
 
@@ -69,30 +67,7 @@ def demo_image(rng: random.Random, size: tuple[int, int] = (1080, 1080)) -> byte
 
 
 async def _ready_media(context: AppContext, owner_id: int, data: bytes) -> int:
-    image = clean_image(data, "image/jpeg", context.settings.image_max_pixels)
-    key = f"originals/{image.sha256[:2]}/{image.sha256}.{image.extension}"
-    await context.objects.put(key, image.data, image.content_type)
-    media_id = context.ids.next_id()
-    now = utcnow()
-    async with context.db.write() as conn:
-        await media_repo.insert(
-            conn,
-            {
-                "id": media_id,
-                "owner_id": owner_id,
-                "kind": "image",
-                "content_type": image.content_type,
-                "size_bytes": len(image.data),
-                "status": "ready",
-                "upload_key": f"uploads/{media_id}",
-                "original_key": key,
-                "width": image.width,
-                "height": image.height,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
-    return media_id
+    return await media_service.ingest(context, owner_id, data, "image/jpeg")
 
 
 async def seed(settings: Settings, users: int, posts_per_user: int, seed_value: int) -> SeedReport:

@@ -35,13 +35,43 @@ class Settings(BaseSettings):
     timeline_max: int = Field(800, ge=10)
     inactive_days: int = Field(14, ge=1)
     story_ttl_seconds: int = Field(86_400, ge=1)
+    # How long the media of an expired or deleted story are kept (abuse review), and how
+    # often the expiry job looks for stories to soft-delete and media to remove.
+    story_media_retention_seconds: int = Field(7 * 86_400, ge=0)
+    story_expiry_interval_seconds: float = Field(30.0, ge=0.05, le=86_400)
+    # How often a batch of posts has its like and comment counts checked against the rows.
+    count_reconcile_interval_seconds: float = Field(60.0, ge=0.05, le=86_400)
     rate_limits: Literal["on", "off"] = "on"
+    # "pull" serves every home-feed page from the SQL query over followees (the benchmark's
+    # baseline); "hybrid" is the stored-timeline read.
+    feed_read_path: Literal["hybrid", "pull"] = "hybrid"
+    # Limits per action, in the `limits` notation ("25/hour", "10/minute;60/hour").
+    # Per user: posts, likes, comments, follows, messages. Per client address:
+    # register (every attempt) and login (failed attempts: the widening windows are the
+    # backoff against credential stuffing).
+    rate_limit_posts: str = "25/hour"
+    rate_limit_likes: str = "350/hour"
+    rate_limit_comments: str = "60/hour"
+    rate_limit_follows: str = "60/hour"
+    rate_limit_messages: str = "60/minute"
+    rate_limit_register: str = "10/hour;50/day"
+    rate_limit_login: str = "10/minute;30/hour;100/day"
 
     access_token_ttl_seconds: int = Field(7 * 86_400, ge=60)
     upload_url_ttl_seconds: int = Field(3_600, ge=10)
     image_max_bytes: int = Field(30 * MIB, ge=1)
     video_max_bytes: int = Field(250 * MIB, ge=1)
     image_max_pixels: int = Field(64_000_000, ge=1)
+    video_max_pixels: int = Field(4096 * 2304, ge=1)  # 4K UHD (DCI width) and below
+    video_max_duration_s: float = Field(900.0, gt=0)
+    # Worker processes that decode and encode media; 0 runs the work in threads instead.
+    media_processes: int = Field(1, ge=0, le=64)
+    # Unattached (never posted) media, uploads never completed and media of deleted posts
+    # are deleted after this long; the lifecycle job runs every media_gc_interval_seconds.
+    media_retention_seconds: int = Field(86_400, ge=0)
+    media_gc_interval_seconds: float = Field(3_600.0, gt=0)
+    # Media still `processing` after this long (its events given up) is marked failed.
+    media_processing_timeout_seconds: int = Field(3_600, ge=10)
     # Which 10-bit node field this process stamps into ids; None picks one at random.
     node_id: int | None = Field(None, ge=0, le=1023)
     # Followers read from the database per fan-out step.
@@ -64,6 +94,38 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator(
+        "rate_limit_posts",
+        "rate_limit_likes",
+        "rate_limit_comments",
+        "rate_limit_follows",
+        "rate_limit_messages",
+        "rate_limit_register",
+        "rate_limit_login",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            if not parse_many(value):
+                raise ValueError("empty")
+        except ValueError as exc:
+            raise ValueError(
+                f"not a rate limit like '25/hour' or '10/minute;60/hour': {exc}"
+            ) from exc
+        return value
+
+    @property
+    def rate_limit_table(self) -> dict[str, str]:
+        """Every limited action and its limits."""
+        prefix = "rate_limit_"
+        return {
+            name.removeprefix(prefix): getattr(self, name)
+            for name in type(self).model_fields
+            if name.startswith(prefix)
+        }
 
     @property
     def profile(self) -> Profile:

@@ -161,8 +161,14 @@ def _upload(api: httpx.Client, token: str, data: bytes) -> dict[str, Any]:
     )
     assert sent.status_code in (200, 204), sent.text
     done = api.post(f"/media/{upload['media_id']}/complete", headers=_bearer(token))
-    assert done.status_code == 200, done.text
-    media: dict[str, Any] = done.json()
+    assert done.status_code == 202, done.text
+    deadline = time.monotonic() + FAN_OUT_TIMEOUT_S
+    while (media := api.get(f"/media/{upload['media_id']}", headers=_bearer(token)).json())[
+        "status"
+    ] == "processing":  # a media worker makes the variants; poll as a client would
+        assert time.monotonic() < deadline, media
+        time.sleep(0.1)
+    assert media["status"] == "ready", media
     return media
 
 

@@ -394,7 +394,13 @@ async def test_relationship_describes_how_the_reader_relates(client: httpx.Async
         assert by_name.json()["relationship"] == response.json()["relationship"]
         return response.json()["relationship"]
 
-    nothing = {"following": False, "follow_requested": False, "followed_by": False}
+    nothing = {
+        "following": False,
+        "follow_requested": False,
+        "followed_by": False,
+        "blocking": False,
+        "blocked_by": False,
+    }
     assert await relationship(bob, alice) == nothing
     await follow(client, bob, alice)
     assert await relationship(bob, alice) == {**nothing, "following": True}

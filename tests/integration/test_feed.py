@@ -359,3 +359,20 @@ async def test_scrolling_never_repeats_nor_skips_while_posts_come_and_go(
     }
     assert must_see <= set(shown), f"skipped: {must_see - set(shown)} in {seen.pages}"
     assert set(shown) <= set(authors)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"feed_read_path": "pull"}])
+async def test_the_pull_read_path_serves_the_same_feed(
+    client: httpx.AsyncClient, server: RunningServer
+) -> None:
+    """SHUTTER_FEED_READ_PATH=pull (the benchmark's baseline) reads the database only:
+    the same posts, newest first, paged without repeats."""
+    alice, bob, carol = [await register(client) for _ in range(3)]
+    assert await follow(client, alice, bob) == "following"
+    bob_posts = [await post(client, bob, f"bob {n}") for n in range(3)]
+    await post(client, carol, "carol, not followed")
+    alice_1 = await post(client, alice, "alice 1")
+
+    pages = await scroll(client, "/feed", alice, limit=2)
+
+    assert pages == [[alice_1, bob_posts[2]], [bob_posts[1], bob_posts[0]]]

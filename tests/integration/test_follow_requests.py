@@ -60,6 +60,8 @@ async def test_rejecting_a_request_removes_it_and_grants_nothing(
         "following": False,
         "follow_requested": False,
         "followed_by": False,
+        "blocking": False,
+        "blocked_by": False,
     }
     assert profile["follower_count"] == 0
     assert_error(

@@ -10,6 +10,7 @@ import asyncio
 import re
 from datetime import UTC, datetime
 from typing import Any
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from tests.factories import (
     create_post,
     follow,
     image_bytes,
+    processed,
     profile,
     publish,
     register,
@@ -92,7 +94,14 @@ async def test_a_new_post_is_the_contract_post_object(client: httpx.AsyncClient)
     assert post["author"]["id"] == alice.id
     assert post["author"]["username"] == alice.username
     assert post["caption"] == "golden hour #sunset"
-    assert post["location"] == {"name": "Brighton Pier", "lat": 50.8167, "lng": -0.1372}
+    # The id names the place's page: /locations/{id}/posts.
+    assert post["location"] == {
+        "id": ANY,
+        "name": "Brighton Pier",
+        "lat": 50.8167,
+        "lng": -0.1372,
+    }
+    assert post["location"]["id"].isdigit()
     assert [item["id"] for item in post["media"]] == [second, first]  # the order given
     for item, size in zip(post["media"], [(30, 40), (64, 48)], strict=True):
         assert set(item) == IMAGE_FIELDS
@@ -201,14 +210,19 @@ async def test_a_location_has_a_name_and_optional_valid_coordinates(
 
     named = await publish(client, alice, [spare], location={"name": "  Café Nero  "})
     assert named.status_code == 201, named.text
-    assert named.json()["post"]["location"] == {"name": "Café Nero", "lat": None, "lng": None}
+    assert named.json()["post"]["location"] == {
+        "id": ANY,
+        "name": "Café Nero",
+        "lat": None,
+        "lng": None,
+    }
     edge = await publish(
         client,
         alice,
         [await tiny_image(client, alice)],
         location={"name": "Pole", "lat": 90, "lng": -180},
     )
-    assert edge.json()["post"]["location"] == {"name": "Pole", "lat": 90, "lng": -180}
+    assert edge.json()["post"]["location"] == {"id": ANY, "name": "Pole", "lat": 90, "lng": -180}
     nowhere = await create_post(client, alice)
     assert nowhere["location"] is None
 
@@ -257,7 +271,8 @@ async def test_a_refused_request_does_not_use_up_its_idempotency_key(
     early = await publish(client, alice, [ticket["media_id"]], idempotency_key="retry-me")
     assert_error(early, 422, "media_not_ready")
     await send_bytes(ticket, data)
-    assert (await complete_upload(client, alice, ticket["media_id"])).status_code == 200
+    assert (await complete_upload(client, alice, ticket["media_id"])).status_code == 202
+    assert (await processed(client, alice, ticket["media_id"]))["status"] == "ready"
     later = await publish(client, alice, [ticket["media_id"]], idempotency_key="retry-me")
 
     assert later.status_code == 201, later.text

@@ -1,20 +1,27 @@
-"""POST /auth/register, POST /auth/login."""
+"""POST /auth/register, POST /auth/login, POST /auth/password."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from shutter.auth.passwords import hash_password
-from shutter.http.deps import Context, UrlFor
+from shutter.context import AppContext
+from shutter.errors import Forbidden, Unauthenticated
+from shutter.http.deps import Context, CurrentUser, UrlFor, client_address, rate_limited
 from shutter.http.responses import json_response
 from shutter.users import service
-from shutter.users.schemas import LoginIn, RegisterIn, RegisterOut, TokenOut
+from shutter.users.schemas import LoginIn, PasswordChangeIn, RegisterIn, RegisterOut, TokenOut
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/register", status_code=201, response_model=RegisterOut)
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=RegisterOut,
+    dependencies=[rate_limited("register", per="address")],
+)
 async def register(body: RegisterIn, context: Context, url_for: UrlFor) -> Response:
     """Create an account and log it in."""
     password_hash = await hash_password(body.password)
@@ -27,10 +34,45 @@ async def register(body: RegisterIn, context: Context, url_for: UrlFor) -> Respo
 
 
 @router.post("/login", response_model=TokenOut)
-async def login(body: LoginIn, context: Context) -> Response:
-    """Exchange a username or email and password for an access token."""
+async def login(body: LoginIn, request: Request, context: Context) -> Response:
+    """Exchange a username or email and password for an access token.
+
+    Failed attempts are counted per client address; once they pass the login limit,
+    every attempt from there is refused with 429 until the window moves on."""
+    address = client_address(request)
+    await context.rate_limiter.check("login", address)
+    try:
+        async with context.db.read() as conn:
+            user_id, version = await service.authenticate(conn, body.login, body.password)
+    except Unauthenticated:
+        await context.rate_limiter.hit("login", address)
+        raise
+    return _token_response(context, user_id, version)
+
+
+@router.post("/password", response_model=TokenOut)
+async def change_password(
+    body: PasswordChangeIn, viewer: CurrentUser, context: Context
+) -> Response:
+    """Change your password. Every access token issued before stops working (all your
+    devices are logged out); the answer carries a new token for this one.
+
+    Wrong current passwords count against the login limit of the account, so a stolen
+    token cannot be used to guess the password."""
+    key = f"user:{viewer.id}"
+    await context.rate_limiter.check("login", key)
     async with context.db.read() as conn:
-        user_id, version = await service.authenticate(conn, body.login, body.password)
+        old_hash = await service.verify_current_password(conn, viewer.id, body.current_password)
+    if old_hash is None:
+        await context.rate_limiter.hit("login", key)
+        raise Forbidden("The current password is wrong.", code="wrong_password")
+    new_hash = await hash_password(body.new_password)
+    async with context.db.write() as conn:
+        version = await service.change_password(conn, viewer.id, old_hash, new_hash)
+    return _token_response(context, viewer.id, version)
+
+
+def _token_response(context: AppContext, user_id: int, version: int) -> Response:
     return json_response(
         {
             "access_token": context.tokens.issue(user_id, version),

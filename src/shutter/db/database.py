@@ -38,6 +38,8 @@ class Database:
             # No pre-ping (a round trip per checkout): connections are recycled hourly, and
             # one dropped by a database restart fails a single request and is replaced.
             kwargs.update(pool_size=10, max_overflow=10, pool_recycle=3600)
+            # Fuzzy user search: "jonh" finds "john" (pg_trgm's default of 0.3 would not).
+            kwargs["connect_args"] = {"server_settings": {"pg_trgm.similarity_threshold": "0.2"}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         # Called after a transaction that recorded outbox events commits.

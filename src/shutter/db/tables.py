@@ -81,6 +81,9 @@ media = Table(
     Column("status", String(16), nullable=False),
     Column("upload_key", String(255), nullable=False),
     Column("original_key", String(255), nullable=True),
+    # JSON {"thumb"|"small"|"medium"|"large": object key}; equal variants share one key
+    Column("variants", Text, nullable=True),
+    Column("poster_key", String(255), nullable=True),  # a video's poster frame (WebP)
     Column("width", Integer, nullable=True),
     Column("height", Integer, nullable=True),
     Column("blurhash", String(64), nullable=True),
@@ -89,10 +92,21 @@ media = Table(
     Column("error_message", String(255), nullable=True),
     Column("post_id", BigInteger, nullable=True),
     Column("position", SmallInteger, nullable=True),
+    # Set when the media becomes a story; media with neither post nor story is an orphan.
+    Column("story_id", BigInteger, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_media_owner_id_id", "owner_id", "id"),
     Index("ix_media_post_id", "post_id"),
+    # Content-addressed objects may be shared: deleting one first asks who else uses it.
+    Index("ix_media_original_key", "original_key"),
+    # The lifecycle job's scan for media that belong to nothing, oldest first.
+    Index(
+        "ix_media_unattached",
+        "created_at",
+        postgresql_where=text("post_id IS NULL AND story_id IS NULL"),
+        sqlite_where=text("post_id IS NULL AND story_id IS NULL"),
+    ),
 )
 
 posts = Table(
@@ -104,11 +118,13 @@ posts = Table(
     Column("location_name", String(100), nullable=True),
     Column("location_lat", Float, nullable=True),
     Column("location_lng", Float, nullable=True),
+    Column("location_id", BigInteger, nullable=True),
     Column("like_count", Integer, nullable=False, server_default="0"),
     Column("comment_count", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
     Index("ix_posts_author_id_id", "author_id", "id"),
+    Index("ix_posts_location_id_id", "location_id", "id"),
 )
 
 idempotency_keys = Table(
@@ -144,4 +160,145 @@ outbox = Table(
         postgresql_where=text("published_at IS NULL AND dead_at IS NULL"),
         sqlite_where=text("published_at IS NULL AND dead_at IS NULL"),
     ),
+)
+
+# A block hides two people from each other both ways; the row is owned by the blocker.
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("blocker_id", BigInteger, nullable=False),
+    Column("blocked_id", BigInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),  # time-sortable: the keyset for the block list
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("blocker_id", "blocked_id"),
+    Index("ix_blocks_blocked_id_blocker_id", "blocked_id", "blocker_id"),
+)
+
+# Likes: one row per (post, user); posts.like_count is kept in step in the same transaction
+# and reconciled against these rows periodically.
+likes = Table(
+    "likes",
+    metadata,
+    Column("post_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),  # time-sortable: the keyset for "liked by"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("post_id", "user_id"),
+    Index("ix_likes_post_id_id", "post_id", "id"),
+)
+
+# Comments, with replies one level deep (parent_id is a top-level comment of the same post).
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("post_id", BigInteger, nullable=False),
+    Column("author_id", BigInteger, nullable=False),
+    Column("parent_id", BigInteger, nullable=True),
+    Column("text", Text, nullable=False),
+    Column("reply_count", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
+    Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),
+)
+
+# Hashtags (stored case-folded) with the number of live posts using them.
+hashtags = Table(
+    "hashtags",
+    metadata,
+    Column("tag", String(100), primary_key=True),
+    Column("post_count", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+post_hashtags = Table(
+    "post_hashtags",
+    metadata,
+    Column("tag", String(100), nullable=False),
+    Column("post_id", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tag", "post_id"),
+    Index("ix_post_hashtags_post_id", "post_id"),
+)
+
+# Places posts were tagged with, one per case-insensitive name.
+locations = Table(
+    "locations",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("name_key", String(100), nullable=False, unique=True),  # case-folded name
+    Column("lat", Float, nullable=True),
+    Column("lng", Float, nullable=True),
+    Column("post_count", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Notifications, aggregated per (recipient, group_key): "a and 12 others liked your post" is
+# one row with its actors in notification_actors. New activity moves a row to the top
+# (sort_id) and marks it unread again.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("group_key", String(64), nullable=False),
+    Column("post_id", BigInteger, nullable=True),
+    Column("comment_id", BigInteger, nullable=True),
+    Column("actor_count", Integer, nullable=False, server_default="0"),
+    Column("sort_id", BigInteger, nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("uq_notifications_user_id_group_key", "user_id", "group_key", unique=True),
+    Index("ix_notifications_user_id_sort_id", "user_id", "sort_id"),
+)
+
+notification_actors = Table(
+    "notification_actors",
+    metadata,
+    Column("notification_id", BigInteger, nullable=False),
+    Column("actor_id", BigInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),  # time-sortable: latest actors first
+    PrimaryKeyConstraint("notification_id", "actor_id"),
+)
+
+# Stories: live from created_at until expires_at (filtered at every read); the expiry job
+# soft-deletes them and, after a retention window, deletes their media objects.
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("author_id", BigInteger, nullable=False),
+    Column("media_id", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    # Set by the author's delete or by the expiry job; the media retention counts from it.
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
+    Column("media_deleted_at", DateTime(timezone=True), nullable=True),
+    Index("ix_stories_author_id_id", "author_id", "id"),
+    Index(
+        "ix_stories_expiring",
+        "expires_at",
+        postgresql_where=text("deleted_at IS NULL"),
+        sqlite_where=text("deleted_at IS NULL"),
+    ),
+    Index(
+        "ix_stories_media_retained",
+        "deleted_at",
+        postgresql_where=text("deleted_at IS NOT NULL AND media_deleted_at IS NULL"),
+        sqlite_where=text("deleted_at IS NOT NULL AND media_deleted_at IS NULL"),
+    ),
+)
+
+# Who has seen which story; owned by the story's author (keyed by story).
+story_views = Table(
+    "story_views",
+    metadata,
+    Column("story_id", BigInteger, nullable=False),
+    Column("viewer_id", BigInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),  # time-sortable: the keyset for viewer lists
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("story_id", "viewer_id"),
+    Index("ix_story_views_story_id_id", "story_id", "id"),
 )

@@ -9,6 +9,13 @@ POST_CREATED = "post.created"
 POST_DELETED = "post.deleted"
 USER_FOLLOWED = "user.followed"
 USER_UNFOLLOWED = "user.unfollowed"
+FOLLOW_REQUESTED = "user.follow_requested"
+POST_LIKED = "post.liked"
+POST_UNLIKED = "post.unliked"
+COMMENT_CREATED = "comment.created"
+COMMENT_DELETED = "comment.deleted"
+STORY_EXPIRED = "story.expired"
+MEDIA_UPLOADED = "media.uploaded"  # bytes are in; the media worker validates and renders
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,13 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, bindparam, select
+from sqlalchemy import BindParameter, RowMapping, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, ids_param
 from shutter.db.tables import follows, posts
 from shutter.posts.repository import POST_COLUMNS
+from shutter.privacy.visibility import blocked_either_way
 
 # Hot statements are built once per dialect and executed with parameters: building a
 # SQLAlchemy statement costs about 0.4 ms, more than running it.
@@ -66,19 +67,25 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
         )
         .exists()
     )
+    reader: BindParameter[int] = bindparam("reader")
     return select(*POST_COLUMNS).where(
         ids_param(dialect_name, posts.c.id)
         & posts.c.deleted_at.is_(None)
-        & ((posts.c.author_id == bindparam("reader")) | follows_author)
+        & (
+            (posts.c.author_id == reader)
+            | (follows_author & ~blocked_either_way(reader, posts.c.author_id))
+        )
     )
 
 
 async def visible_rows(
     conn: AsyncConnection, reader_id: int, post_ids: Sequence[int]
 ) -> dict[int, RowMapping]:
-    """Of `post_ids`, the live posts by the reader or by accounts the reader follows now:
-    the read-time filter of the hybrid feed, in one query (a primary-key probe of the
-    reader's follow edge per candidate, not a scan of everything the reader follows)."""
+    """Of `post_ids`, the live posts by the reader or by accounts the reader follows now
+    and is not blocked from either way: the read-time filter of the hybrid feed, in one
+    query (primary-key probes of the reader's follow edge and blocks per candidate, not a
+    scan of everything the reader follows). A block deletes the follows in its own
+    transaction; the block probe keeps the rule explicit here, where it must hold."""
     if not post_ids:
         return {}
     statement = _visible_statement(conn.dialect.name)

@@ -55,6 +55,8 @@ async def home_feed(
     url_for: UrlFor,
 ) -> dict[str, Any]:
     """A page of the reader's chronological home feed; the cursor is the last post id."""
+    if context.settings.feed_read_path == "pull":
+        return await pull_feed(conn, reader_id, before_id, limit, url_for, context.hydration)
     rows, resume_below = await chronological_rows(context, conn, reader_id, before_id, limit)
     return {
         "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),

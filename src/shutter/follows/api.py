@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from shutter.follows import service
-from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor
+from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor, rate_limited
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.users.api import UserId
@@ -20,7 +20,7 @@ class FollowOut(BaseModel):
     status: str
 
 
-@router.post("/{user_id}/follow", response_model=FollowOut)
+@router.post("/{user_id}/follow", response_model=FollowOut, dependencies=[rate_limited("follows")])
 async def follow(user_id: UserId, viewer: CurrentUser, context: Context) -> Response:
     """Follow; `status` is `following`, or `requested` for a private account."""
     async with context.db.write() as conn:

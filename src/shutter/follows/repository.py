@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import follows
+from shutter.privacy.visibility import hidden_by_block
 
 
 async def insert_if_absent(
@@ -55,11 +56,17 @@ async def delete_edge(conn: AsyncConnection, follower_id: int, followee_id: int)
 
 
 async def page_followers(
-    conn: AsyncConnection, user_id: int, before_edge: int | None, limit: int
+    conn: AsyncConnection,
+    user_id: int,
+    before_edge: int | None,
+    limit: int,
+    viewer_id: int | None = None,
 ) -> list[tuple[int, int]]:
     """(edge id, follower id) of approved followers, newest first."""
     query = select(follows.c.id, follows.c.follower_id).where(
-        (follows.c.followee_id == user_id) & (follows.c.status == "accepted")
+        (follows.c.followee_id == user_id)
+        & (follows.c.status == "accepted")
+        & ~hidden_by_block(viewer_id, follows.c.follower_id)
     )
     if before_edge is not None:
         query = query.where(follows.c.id < before_edge)
@@ -68,11 +75,17 @@ async def page_followers(
 
 
 async def page_following(
-    conn: AsyncConnection, user_id: int, before_edge: int | None, limit: int
+    conn: AsyncConnection,
+    user_id: int,
+    before_edge: int | None,
+    limit: int,
+    viewer_id: int | None = None,
 ) -> list[tuple[int, int]]:
     """(edge id, followee id) of accounts the user follows (approved), newest first."""
     query = select(follows.c.id, follows.c.followee_id).where(
-        (follows.c.follower_id == user_id) & (follows.c.status == "accepted")
+        (follows.c.follower_id == user_id)
+        & (follows.c.status == "accepted")
+        & ~hidden_by_block(viewer_id, follows.c.followee_id)
     )
     if before_edge is not None:
         query = query.where(follows.c.id < before_edge)
@@ -135,3 +148,22 @@ async def page_requests(
         query = query.where(follows.c.id < before_edge)
     rows = await conn.execute(query.order_by(follows.c.id.desc()).limit(limit))
     return [(row[0], row[1]) for row in rows]
+
+
+async def pending_requester_ids(conn: AsyncConnection, user_id: int) -> list[int]:
+    """Everyone waiting for the user's approval."""
+    query = select(follows.c.follower_id).where(
+        (follows.c.followee_id == user_id) & (follows.c.status == "pending")
+    )
+    return list((await conn.execute(query)).scalars())
+
+
+async def approve_all(conn: AsyncConnection, user_id: int) -> list[int]:
+    """Accept every pending request to follow the user; returns the requesters approved."""
+    statement = (
+        update(follows)
+        .where((follows.c.followee_id == user_id) & (follows.c.status == "pending"))
+        .values(status="accepted")
+        .returning(follows.c.follower_id)
+    )
+    return list((await conn.execute(statement)).scalars())

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.context import AppContext
 from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.events import outbox
-from shutter.events.types import USER_FOLLOWED, USER_UNFOLLOWED
+from shutter.events.types import FOLLOW_REQUESTED, USER_FOLLOWED, USER_UNFOLLOWED
 from shutter.follows import repository
 from shutter.pagination import make_cursor
-from shutter.privacy.visibility import can_view_account_content
+from shutter.privacy.visibility import is_blocked_either_way, require_account_content
 from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
 from shutter.users.service import UrlFor, present_profile
@@ -26,9 +26,13 @@ async def follow(
     """Follow a user (idempotent). A private account gets a pending request instead."""
     if follower_id == followee_id:
         raise InvalidInput("You cannot follow yourself.", code="cannot_follow_self")
+    # Locked before reading the target: its privacy and blocks cannot change under us.
+    await users_repo.lock_users(conn, (follower_id, followee_id))
     target = await users_repo.get_auth_row(conn, followee_id)
     if target is None:
         raise NotFound("No such user.", code="user_not_found")
+    if await is_blocked_either_way(conn, follower_id, followee_id):
+        raise Forbidden("You cannot follow this account.", code="follow_blocked")
     status = "pending" if target["is_private"] else "accepted"
     edge_id = context.ids.next_id()
     created = await repository.insert_if_absent(
@@ -41,6 +45,7 @@ async def follow(
         await users_repo.add_to_follow_counts(conn, follower_id, followee_id, 1)
         await outbox.record(conn, context.ids, USER_FOLLOWED, _edge(follower_id, followee_id))
         return "following"
+    await outbox.record(conn, context.ids, FOLLOW_REQUESTED, _edge(follower_id, followee_id))
     return "requested"
 
 
@@ -48,6 +53,9 @@ async def unfollow(
     context: AppContext, conn: AsyncConnection, follower_id: int, followee_id: int
 ) -> FollowState:
     """Stop following, or withdraw a pending request (idempotent)."""
+    # The users' rows first, as every follow-graph write does: taking the edge's row lock
+    # first would deadlock against a follow that holds the users and waits for the edge.
+    await users_repo.lock_users(conn, (follower_id, followee_id))
     if await users_repo.get_auth_row(conn, followee_id) is None:
         raise NotFound("No such user.", code="user_not_found")
     removed = await repository.delete_edge(conn, follower_id, followee_id)
@@ -55,6 +63,32 @@ async def unfollow(
         await users_repo.add_to_follow_counts(conn, follower_id, followee_id, -1)
         await outbox.record(conn, context.ids, USER_UNFOLLOWED, _edge(follower_id, followee_id))
     return "none"
+
+
+async def remove_edges_between(context: AppContext, conn: AsyncConnection, a: int, b: int) -> None:
+    """Remove follows and requests between two users in both directions, keeping counts
+    exact; every removed follow is an unfollow event (timelines are cleaned by its
+    handler). The caller holds `users_repo.lock_users((a, b))`."""
+    for follower_id, followee_id in ((a, b), (b, a)):
+        removed = await repository.delete_edge(conn, follower_id, followee_id)
+        if removed == "accepted":
+            await users_repo.add_to_follow_counts(conn, follower_id, followee_id, -1)
+            await outbox.record(conn, context.ids, USER_UNFOLLOWED, _edge(follower_id, followee_id))
+
+
+async def approve_all_requests(context: AppContext, conn: AsyncConnection, owner_id: int) -> int:
+    """Approve every pending request to follow the owner (the account went public);
+    returns how many. Counts move exactly as one approval each would move them."""
+    requesters = await repository.pending_requester_ids(conn, owner_id)
+    if not requesters:
+        return 0
+    await users_repo.lock_users(conn, (owner_id, *requesters))
+    approved = await repository.approve_all(conn, owner_id)
+    for requester_id in sorted(approved):
+        await users_repo.add_to_counter(conn, requester_id, "following_count", 1)
+        await outbox.record(conn, context.ids, USER_FOLLOWED, _edge(requester_id, owner_id))
+    await users_repo.add_to_counter(conn, owner_id, "follower_count", len(approved))
+    return len(approved)
 
 
 def _edge(follower_id: int, followee_id: int) -> dict[str, int]:
@@ -74,14 +108,14 @@ async def list_connections(
     owner = await users_repo.get_auth_row(conn, user_id)
     if owner is None:
         raise NotFound("No such user.", code="user_not_found")
-    if not await can_view_account_content(conn, viewer_id, user_id, owner["is_private"]):
-        raise Forbidden("This account is private.", code="private_account")
+    await require_account_content(conn, viewer_id, user_id, owner["is_private"])
     pager = repository.page_followers if direction == "followers" else repository.page_following
-    edges = await pager(conn, user_id, before_edge, limit + 1)
-    return await _page_of_users(conn, edges, limit, url_for)
+    # People who blocked the viewer, or whom the viewer blocked, are left out of the list.
+    edges = await pager(conn, user_id, before_edge, limit + 1, viewer_id)
+    return await page_of_users(conn, edges, limit, url_for)
 
 
-async def _page_of_users(
+async def page_of_users(
     conn: AsyncConnection, edges: list[tuple[int, int]], limit: int, url_for: UrlFor
 ) -> dict[str, Any]:
     """`{users, next_cursor}` from up to limit+1 (edge id, user id) pairs."""
@@ -97,10 +131,12 @@ async def approve_request(
     context: AppContext, conn: AsyncConnection, owner_id: int, requester_id: int
 ) -> None:
     """Let a pending requester follow the owner's private account."""
+    await users_repo.lock_users(conn, (owner_id, requester_id))
     if not await repository.approve(conn, requester_id, owner_id):
         raise NotFound("No pending request from this user.", code="request_not_found")
     await users_repo.add_to_follow_counts(conn, requester_id, owner_id, 1)
-    await outbox.record(conn, context.ids, USER_FOLLOWED, _edge(requester_id, owner_id))
+    approved = {**_edge(requester_id, owner_id), "approved": True}
+    await outbox.record(conn, context.ids, USER_FOLLOWED, approved)
 
 
 async def reject_request(conn: AsyncConnection, owner_id: int, requester_id: int) -> None:
@@ -113,4 +149,4 @@ async def list_requests(
 ) -> dict[str, Any]:
     """A page of the people waiting for the owner's approval, newest first."""
     edges = await repository.page_requests(conn, owner_id, before_edge, limit + 1)
-    return await _page_of_users(conn, edges, limit, url_for)
+    return await page_of_users(conn, edges, limit, url_for)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -74,3 +74,27 @@ def get_url_for(context: Context, base_url: BaseUrl) -> UrlBuilder:
 
 UrlBuilder = Callable[[str], str]
 UrlFor = Annotated[UrlBuilder, Depends(get_url_for)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (behind a proxy, run uvicorn with --forwarded-allow-ips so
+    that this is the client's, not the proxy's)."""
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limited(action: str, *, per: Literal["user", "address"] = "user") -> Any:
+    """A route dependency that counts one `action` per call and answers
+    `429 rate_limited` with `Retry-After` once the configured limit is used up:
+
+        @router.post("/posts/{post_id}/like", dependencies=[rate_limited("likes")])
+
+    `per="user"` counts per authenticated user (and requires one); `per="address"`
+    counts per client address (registration, anonymous calls)."""
+
+    async def by_user(viewer: CurrentUser, context: Context) -> None:
+        await context.rate_limiter.hit(action, viewer.id)
+
+    async def by_address(request: Request, context: Context) -> None:
+        await context.rate_limiter.hit(action, client_address(request))
+
+    return Depends(by_user if per == "user" else by_address)

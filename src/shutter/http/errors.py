@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from shutter.errors import ShutterError
+from shutter.errors import RateLimited, ShutterError
 
 log = structlog.get_logger("shutter.http")
 
@@ -57,7 +57,8 @@ def _describe(error: dict[str, Any]) -> dict[str, Any]:
 
 async def _on_shutter_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShutterError)
-    return error_response(exc.status, exc.code, exc.message)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return error_response(exc.status, exc.code, exc.message, headers=headers)
 
 
 async def _on_validation_error(_request: Request, exc: Exception) -> Response:

@@ -3,6 +3,7 @@ signed upload and download endpoints under /media."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Annotated
 
@@ -36,6 +37,8 @@ _CONTENT_TYPES = {
     "avif": "image/avif",
     "mp4": "video/mp4",
 }
+# Served prefixes: processed media (content-addressed), and originals of older versions.
+_SERVED = ("media/", "originals/")
 
 
 @router.post("", status_code=201, response_model=UploadTicket)
@@ -49,13 +52,20 @@ async def create_media(
     return json_response(ticket, 201)
 
 
-@router.post("/{media_id}/complete", response_model=MediaOut)
+@router.post(
+    "/{media_id}/complete",
+    status_code=202,
+    response_model=MediaOut,
+    responses={200: {"model": MediaOut, "description": "the media was ready already"}},
+)
 async def complete_media(
     media_id: MediaId, viewer: CurrentUser, context: Context, url_for: UrlFor
 ) -> Response:
-    """Check the uploaded bytes; answers with the media object once it is ready."""
-    await service.complete_upload(context, viewer.id, media_id)
-    return json_response(await service.get_own_media(context, viewer.id, media_id, url_for))
+    """Start processing the uploaded bytes: `202` with the media `processing` (poll
+    `GET /media/{id}` until it is `ready` or `failed`), or `200` if it is ready already."""
+    status = await service.complete_upload(context, viewer.id, media_id)
+    media = await service.get_own_media(context, viewer.id, media_id, url_for)
+    return json_response(media, 200 if status == "ready" else 202)
 
 
 @router.get("/{media_id}", response_model=MediaOut)
@@ -113,14 +123,15 @@ async def receive_upload(
 async def serve_file(
     key: str, request: Request, context: Context, sig: Annotated[str, Query(max_length=64)] = ""
 ) -> Response:
-    """Serve a stored original: cacheable forever, conditional GET, byte ranges."""
+    """Serve a stored media file: cacheable forever, conditional GET, byte ranges."""
     store = _local_store(context)
-    if not key.startswith("originals/") or not store.check_download_signature(key, sig):
+    if not key.startswith(_SERVED) or not store.check_download_signature(key, sig):
         raise NotFound("No such file.")
     path = store.path_for(key)
     if not path.is_file():
         raise NotFound("No such file.")
-    etag = '"' + path.stem + '"'  # the name is the content's SHA-256
+    # Keys are content-addressed: the key names the bytes, so it makes a strong ETag.
+    etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
     headers = {"Cache-Control": IMMUTABLE, "ETag": etag}
     # If-None-Match may list several tags (a CDN revalidating more than one copy).
     wanted = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}

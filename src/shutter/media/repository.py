@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
-from shutter.db.tables import media
+from shutter.db.tables import media, posts, users
+from shutter.timeutil import utcnow
 
 POST_MEDIA_COLUMNS = (
     media.c.id,
@@ -20,6 +22,8 @@ POST_MEDIA_COLUMNS = (
     media.c.height,
     media.c.blurhash,
     media.c.original_key,
+    media.c.variants,
+    media.c.poster_key,
     media.c.duration_s,
 )
 
@@ -32,26 +36,75 @@ async def get(conn: AsyncConnection, media_id: int) -> RowMapping | None:
     return (await conn.execute(select(media).where(media.c.id == media_id))).mappings().first()
 
 
+async def status_of(conn: AsyncConnection, media_id: int) -> str | None:
+    status: str | None = await conn.scalar(select(media.c.status).where(media.c.id == media_id))
+    return status
+
+
 async def transition(
-    conn: AsyncConnection, media_id: int, owner_id: int, from_status: str, values: dict[str, Any]
+    conn: AsyncConnection, media_id: int, from_status: str, values: dict[str, Any]
 ) -> bool:
-    """Move a media object on from `from_status`; False if it was not in that state."""
+    """Move a media object on from `from_status`; False if it was not in that state (so of
+    two workers racing, one wins)."""
     statement = (
         update(media)
-        .where(
-            (media.c.id == media_id)
-            & (media.c.owner_id == owner_id)
-            & (media.c.status == from_status)
-        )
+        .where((media.c.id == media_id) & (media.c.status == from_status))
         .values(**values)
     )
     return (await conn.execute(statement)).rowcount == 1
 
 
+async def fail_stuck(conn: AsyncConnection, before: datetime, code: str, message: str) -> int:
+    """Mark media `processing` since before `before` as failed; returns how many."""
+    statement = (
+        update(media)
+        .where((media.c.status == "processing") & (media.c.updated_at < before))
+        .values(status="failed", error_code=code, error_message=message, updated_at=utcnow())
+    )
+    return int((await conn.execute(statement)).rowcount)
+
+
+async def delete_collectable(
+    conn: AsyncConnection, before: datetime, limit: int
+) -> list[RowMapping]:
+    """Delete up to `limit` media rows created before `before` that nothing needs: attached
+    to no post, story or avatar (uploads never completed or never posted), or attached to a
+    post deleted before `before`. Media being processed is left alone. Returns the rows."""
+    unattached = (
+        media.c.post_id.is_(None)
+        & media.c.story_id.is_(None)
+        & (media.c.created_at < before)
+        & (media.c.status != "processing")
+        & ~exists().where(users.c.avatar_media_id == media.c.id)
+    )
+    of_deleted_post = media.c.post_id.in_(
+        select(posts.c.id).where(posts.c.deleted_at.is_not(None) & (posts.c.deleted_at < before))
+    )
+    ids = select(media.c.id).where(unattached | of_deleted_post).limit(limit)
+    if conn.dialect.name == "postgresql":
+        ids = ids.with_for_update(skip_locked=True)
+    chosen = [row[0] for row in await conn.execute(ids)]
+    if not chosen:
+        return []
+    rows = (await conn.execute(select(media).where(media.c.id.in_(chosen)))).mappings().all()
+    await conn.execute(delete(media).where(media.c.id.in_(chosen)))
+    return list(rows)
+
+
+async def originals_in_use(conn: AsyncConnection, keys: Sequence[str]) -> set[str]:
+    """Which of these original keys some media row still refers to (the same bytes
+    uploaded twice share one set of content-addressed files)."""
+    if not keys:
+        return set()
+    query = select(media.c.original_key).where(media.c.original_key.in_(set(keys)))
+    return {row[0] for row in await conn.execute(query)}
+
+
 async def attach_to_post(
     conn: AsyncConnection, media_id: int, owner_id: int, post_id: int, position: int
 ) -> bool:
-    """Attach a ready, unattached media object of this owner; False if it is not one."""
+    """Attach a ready media object of this owner that no post or story uses; False if it
+    is not one."""
     statement = (
         update(media)
         .where(
@@ -59,6 +112,7 @@ async def attach_to_post(
             & (media.c.owner_id == owner_id)
             & (media.c.status == "ready")
             & media.c.post_id.is_(None)
+            & media.c.story_id.is_(None)
         )
         .values(post_id=post_id, position=position)
     )

@@ -1,56 +1,65 @@
-"""Media use cases: hand out an upload URL, check the uploaded bytes, describe media."""
+"""Media use cases: hand out an upload URL, queue the uploaded bytes for processing, process
+them (in a worker), describe media, and delete what nobody needs any more."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-import anyio.to_thread
+import orjson
 import structlog
 from sqlalchemy import RowMapping
 
 from shutter.context import AppContext
-from shutter.errors import (
-    Conflict,
-    InvalidInput,
-    NotFound,
-    PayloadTooLarge,
-    ShutterError,
-    UnsupportedMediaType,
-)
-from shutter.media import repository
-from shutter.media.images import IMAGE_CONTENT_TYPES, ImageRejected, clean_image
+from shutter.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
+from shutter.events import outbox
+from shutter.events.types import MEDIA_UPLOADED
+from shutter.media import pool, repository
+from shutter.media.images import MediaRejected, Rendition
+from shutter.media.pipeline import Limits
+from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, normalise
 from shutter.timeutil import isoformat, utcnow
 from shutter.users.service import UrlFor
 
 log = structlog.get_logger("shutter.media")
 
-VIDEO_CONTENT_TYPES = {"video/mp4", "video/quicktime", "video/webm"}
+ACCEPTED = "a JPEG, PNG, WebP, HEIC, AVIF or GIF image, or an MP4, MOV or WebM video"
+VARIANT_NAMES = ("thumb", "small", "medium", "large")
 
 
 def upload_key(media_id: int) -> str:
     return f"uploads/{media_id}"
 
 
+def limits_of(context: AppContext) -> Limits:
+    settings = context.settings
+    return Limits(
+        image_max_pixels=settings.image_max_pixels,
+        video_max_pixels=settings.video_max_pixels,
+        video_max_duration_s=settings.video_max_duration_s,
+    )
+
+
 async def create_upload(
     context: AppContext, owner_id: int, content_type: str, size_bytes: int, base_url: str
 ) -> dict[str, Any]:
     """Register an upload and return where to send the bytes."""
-    content_type = content_type.split(";")[0].strip().lower()
+    content_type = normalise(content_type)
     settings = context.settings
-    if content_type in VIDEO_CONTENT_TYPES:
+    if content_type in IMAGE_TYPES:
+        kind, limit = "image", settings.image_max_bytes
+    elif content_type in VIDEO_TYPES:
+        kind, limit = "video", settings.video_max_bytes
+    else:
         raise UnsupportedMediaType(
-            "Video uploads are not accepted yet; upload a JPEG, PNG, WebP, GIF or AVIF image.",
+            f"{content_type!r} is not accepted; upload {ACCEPTED}.",
             code="unsupported_media_type",
         )
-    if content_type not in IMAGE_CONTENT_TYPES:
-        raise UnsupportedMediaType(
-            f"{content_type!r} is not accepted; upload a JPEG, PNG, WebP, GIF or AVIF image.",
-            code="unsupported_media_type",
-        )
-    if size_bytes > settings.image_max_bytes:
+    if size_bytes > limit:
         raise PayloadTooLarge(
-            f"Images may be at most {settings.image_max_bytes // (1024 * 1024)} MB.",
+            f"{kind.capitalize()}s may be at most {limit / (1024 * 1024):.4g} MB.",
             code="file_too_large",
         )
     now = utcnow()
@@ -65,7 +74,7 @@ async def create_upload(
             {
                 "id": media_id,
                 "owner_id": owner_id,
-                "kind": "image",
+                "kind": kind,
                 "content_type": content_type,
                 "size_bytes": size_bytes,
                 "status": "pending",
@@ -83,86 +92,143 @@ async def create_upload(
     }
 
 
-async def complete_upload(context: AppContext, owner_id: int, media_id: int) -> None:
-    """Validate the uploaded bytes and make the media ready, or mark it failed and raise.
-
-    Completing media that is already ready does nothing (a retried request is harmless).
-    """
-    async with context.db.write() as conn:
-        claimed = await repository.transition(
-            conn, media_id, owner_id, "pending", {"status": "processing", "updated_at": utcnow()}
-        )
+async def complete_upload(context: AppContext, owner_id: int, media_id: int) -> str:
+    """Queue uploaded bytes for processing; returns the media's status (`processing`, or
+    `ready` when it was done before). Repeating the call is harmless; the checks that need
+    no decoding (the bytes are there, and of the declared size) answer at once."""
+    async with context.db.read() as conn:
         row = await repository.get(conn, media_id)
     if row is None or row["owner_id"] != owner_id:
         raise NotFound("No such media.", code="media_not_found")
-    if not claimed:
-        if row["status"] == "ready":
-            return
-        if row["status"] == "failed":
-            raise Conflict(f"This upload failed: {row['error_message']}", code="media_failed")
-        raise Conflict("This upload is already being processed.", code="media_processing")
-    try:
-        await _process(context, row)
-    except ShutterError as exc:
-        if exc.code == "upload_missing":
-            await _set_status(context, row, "processing", {"status": "pending"})
-        else:
-            await _set_status(
-                context,
-                row,
-                "processing",
-                {"status": "failed", "error_code": exc.code, "error_message": exc.message[:255]},
-            )
-        raise
-    except Exception:
-        # Unexpected (store unreachable...): give the client another go at completing.
-        await _set_status(context, row, "processing", {"status": "pending"})
-        raise
-
-
-async def _process(context: AppContext, row: RowMapping) -> None:
-    objects = context.objects
-    size = await objects.size(row["upload_key"])
+    if row["status"] == "failed":
+        raise Conflict(f"This upload failed: {row['error_message']}", code="media_failed")
+    if row["status"] != "pending":
+        return str(row["status"])
+    size = await context.objects.size(row["upload_key"])
     if size is None:
         raise Conflict("Upload the bytes to upload_url before completing.", code="upload_missing")
     if size != row["size_bytes"]:
-        await objects.delete(row["upload_key"])  # nothing of a refused upload is kept
-        raise InvalidInput(
-            f"The upload has {size} bytes, but {row['size_bytes']} were declared.",
-            code="size_mismatch",
+        message = f"The upload has {size} bytes, but {row['size_bytes']} were declared."
+        await _fail(context, media_id, "pending", "size_mismatch", message)
+        await context.objects.delete(row["upload_key"])  # nothing of a refused upload is kept
+        raise InvalidInput(message, code="size_mismatch")
+    async with context.db.write() as conn:
+        claimed = await repository.transition(
+            conn, media_id, "pending", {"status": "processing", "updated_at": utcnow()}
         )
-    data = await objects.read(row["upload_key"])
+        if claimed:  # the event exists exactly when the media went to processing
+            await outbox.record(conn, context.ids, MEDIA_UPLOADED, {"media_id": str(media_id)})
+        status = await repository.status_of(conn, media_id)
+    if status == "failed":
+        raise Conflict("This upload failed.", code="media_failed")
+    return status or "processing"
+
+
+async def process_media(context: AppContext, media_id: int) -> None:
+    """Validate and render uploaded media (the worker's half of completion): store its
+    files and make it `ready`, or mark it `failed` with a code and a message.
+
+    Idempotent: media that is not `processing` is left alone. A store that cannot be reached
+    raises, so that the event is retried; a refused file is a result, not an error.
+    """
+    async with context.db.read() as conn:
+        row = await repository.get(conn, media_id)
+    if row is None or row["status"] != "processing":
+        return
     try:
-        image = await anyio.to_thread.run_sync(
-            clean_image, data, row["content_type"], context.settings.image_max_pixels
+        data = await context.objects.read(row["upload_key"])
+    except NotFound:
+        await _fail(context, media_id, "processing", "upload_missing", "The upload is gone.")
+        return
+    try:
+        rendition = await pool.run(context, data, row["content_type"], limits_of(context))
+    except MediaRejected as exc:
+        await _fail(context, media_id, "processing", exc.code, exc.message)
+        await context.objects.delete(row["upload_key"])
+        log.info("media_rejected", media_id=media_id, code=exc.code)
+        return
+    except pool.WorkerCrashed:
+        # A decoder that kills its process would do it again: no retry.
+        message = "The file could not be processed."
+        await _fail(context, media_id, "processing", "processing_failed", message)
+        log.error("media_worker_crashed", media_id=media_id)
+        return
+    values = await _store(context, rendition)
+    async with context.db.write() as conn:
+        done = await repository.transition(
+            conn, media_id, "processing", {**values, "status": "ready", "updated_at": utcnow()}
         )
-    except ImageRejected as exc:
-        raise ShutterError(exc.message, code=exc.code, status=exc.status) from exc
-    original_key = f"originals/{image.sha256[:2]}/{image.sha256}.{image.extension}"
-    await objects.put(original_key, image.data, image.content_type)
-    await _set_status(
-        context,
-        row,
-        "processing",
-        {
-            "status": "ready",
-            "original_key": original_key,
-            "width": image.width,
-            "height": image.height,
-            "error_code": None,
-            "error_message": None,
-        },
+    if done:
+        await context.objects.delete(row["upload_key"])
+    log.info(
+        "media_ready",
+        media_id=media_id,
+        kind=rendition.kind,
+        width=rendition.width,
+        height=rendition.height,
+        files=len(rendition.files),
     )
-    await objects.delete(row["upload_key"])
-    log.info("media_ready", media_id=row["id"], width=image.width, height=image.height)
 
 
-async def _set_status(
-    context: AppContext, row: RowMapping, from_status: str, values: dict[str, Any]
+async def _store(context: AppContext, rendition: Rendition) -> dict[str, Any]:
+    """Write a rendition's files under a key prefix derived from the upload's content, and
+    return the columns that describe it."""
+    prefix = f"media/{rendition.source_sha256[:2]}/{rendition.source_sha256}"
+    for item in rendition.files:
+        await context.objects.put(f"{prefix}/{item.name}", item.data, item.content_type)
+    variants = {name: f"{prefix}/{file_name}" for name, file_name in rendition.variants.items()}
+    return {
+        "kind": rendition.kind,
+        "original_key": f"{prefix}/{rendition.original.name}",
+        "variants": orjson.dumps(variants).decode(),
+        "poster_key": f"{prefix}/{rendition.poster}" if rendition.poster else None,
+        "width": rendition.width,
+        "height": rendition.height,
+        "blurhash": rendition.blurhash,
+        "duration_s": rendition.duration_s,
+        "error_code": None,
+        "error_message": None,
+    }
+
+
+async def ingest(context: AppContext, owner_id: int, data: bytes, content_type: str) -> int:
+    """Process bytes right here and record ready media (demo data); returns its id."""
+    rendition = await pool.run(context, data, normalise(content_type), limits_of(context))
+    values = await _store(context, rendition)
+    media_id = context.ids.next_id()
+    now = utcnow()
+    async with context.db.write() as conn:
+        await repository.insert(
+            conn,
+            {
+                **values,
+                "id": media_id,
+                "owner_id": owner_id,
+                "content_type": normalise(content_type),
+                "size_bytes": len(data),
+                "status": "ready",
+                "upload_key": upload_key(media_id),
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+    return media_id
+
+
+async def _fail(
+    context: AppContext, media_id: int, from_status: str, code: str, message: str
 ) -> None:
     async with context.db.write() as conn:
         await repository.transition(
-            conn, row["id"], row["owner_id"], from_status, {**values, "updated_at": utcnow()}
+            conn,
+            media_id,
+            from_status,
+            {
+                "status": "failed",
+                "error_code": code,
+                "error_message": message[:255],
+                "updated_at": utcnow(),
+            },
         )
 
 
@@ -177,18 +243,17 @@ async def get_own_media(
 
 
 def present_media(row: RowMapping, url_for: UrlFor, *, with_status: bool = False) -> dict[str, Any]:
-    """The media object of the API. Until resized variants exist, each size is the
-    metadata-free original."""
+    """The media object of the API: a URL per size (a video's sizes are its poster frame's,
+    its `original` the MP4), dimensions as shown, blurhash, and a video's duration/poster."""
     urls = None
     if row["original_key"]:
+        variants: dict[str, str] = orjson.loads(row["variants"]) if row["variants"] else {}
         original = url_for(row["original_key"])
         urls = {
-            "thumb": original,
-            "small": original,
-            "medium": original,
-            "large": original,
-            "original": original,
+            name: url_for(variants[name]) if name in variants else original
+            for name in VARIANT_NAMES
         }
+        urls["original"] = original
     result: dict[str, Any] = {
         "id": str(row["id"]),
         "type": row["kind"],
@@ -199,7 +264,7 @@ def present_media(row: RowMapping, url_for: UrlFor, *, with_status: bool = False
     }
     if row["kind"] == "video":
         result["duration_s"] = row["duration_s"]
-        result["poster_url"] = None
+        result["poster_url"] = url_for(row["poster_key"]) if row["poster_key"] else None
     if with_status:
         result["status"] = row["status"]
         result["error"] = (
@@ -208,3 +273,64 @@ def present_media(row: RowMapping, url_for: UrlFor, *, with_status: bool = False
             else None
         )
     return result
+
+
+# -- lifecycle -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """What one run of the lifecycle job removed."""
+
+    media: int
+    objects: int
+    timed_out: int
+
+
+async def collect_garbage(context: AppContext, now: datetime | None = None) -> Collected:
+    """Delete media past the retention that nothing needs: uploads never completed, media
+    never attached to a post, story or avatar, media of deleted posts; and mark media that
+    has been `processing` for too long as failed. Returns what was removed."""
+    now = now or utcnow()
+    settings = context.settings
+    retention_cutoff = now - timedelta(seconds=settings.media_retention_seconds)
+    stuck_cutoff = now - timedelta(seconds=settings.media_processing_timeout_seconds)
+    async with context.db.write() as conn:
+        timed_out = await repository.fail_stuck(
+            conn, stuck_cutoff, "processing_timeout", "Processing took too long; upload again."
+        )
+    removed_media = removed_objects = 0
+    while True:
+        async with context.db.write() as conn:
+            doomed = await repository.delete_collectable(conn, retention_cutoff, limit=200)
+            still_used = await repository.originals_in_use(
+                conn, [row["original_key"] for row in doomed if row["original_key"]]
+            )
+        removed_objects += await _delete_objects(context, doomed, still_used)
+        removed_media += len(doomed)
+        if len(doomed) < 200:
+            break
+    if removed_media or timed_out:
+        log.info(
+            "media_collected", media=removed_media, objects=removed_objects, timed_out=timed_out
+        )
+    return Collected(media=removed_media, objects=removed_objects, timed_out=timed_out)
+
+
+async def _delete_objects(
+    context: AppContext, rows: Sequence[RowMapping], still_used: set[str]
+) -> int:
+    """Remove the files of deleted media rows, except those another media row shares (the
+    same bytes uploaded twice share one content-addressed set of files)."""
+    keys: set[str] = set()
+    for row in rows:
+        keys.add(row["upload_key"])
+        if row["original_key"] and row["original_key"] not in still_used:
+            keys.add(row["original_key"])
+            if row["variants"]:
+                keys.update(orjson.loads(row["variants"]).values())
+            if row["poster_key"]:
+                keys.add(row["poster_key"])
+    for key in sorted(keys):
+        await context.objects.delete(key)
+    return len(keys)

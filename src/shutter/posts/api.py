@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path
 from starlette.responses import Response
 
-from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor
+from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor, rate_limited
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.posts import service
@@ -29,7 +29,12 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("/posts", status_code=201, response_model=PostEnvelope)
+@router.post(
+    "/posts",
+    status_code=201,
+    response_model=PostEnvelope,
+    dependencies=[rate_limited("posts")],
+)
 async def create_post(
     body: PostCreate,
     viewer: CurrentUser,

@@ -20,6 +20,7 @@ POST_COLUMNS = (
     posts.c.location_name,
     posts.c.location_lat,
     posts.c.location_lng,
+    posts.c.location_id,
     posts.c.like_count,
     posts.c.comment_count,
     posts.c.created_at,

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from shutter.media.schemas import MediaOut
 from shutter.pagination import MAX_ID
+from shutter.social.entities import MAX_HASHTAGS, hashtags
 from shutter.users.schemas import AuthorOut
 
 CAPTION_MAX = 2200
@@ -20,6 +21,13 @@ class Location(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not value.isprintable():
+            raise ValueError("control characters are not allowed")
+        return value
 
 
 class PostCreate(BaseModel):
@@ -46,10 +54,13 @@ class PostCreate(BaseModel):
     def _no_control_characters(cls, value: str) -> str:
         if any(ord(ch) < 32 and ch not in "\n\t" for ch in value) or "\x7f" in value:
             raise ValueError("control characters are not allowed")
+        if len(hashtags(value)) > MAX_HASHTAGS:
+            raise ValueError(f"at most {MAX_HASHTAGS} hashtags")
         return value
 
 
 class LocationOut(BaseModel):
+    id: str | None
     name: str
     lat: float | None
     lng: float | None

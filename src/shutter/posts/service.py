@@ -20,7 +20,9 @@ from shutter.media.service import present_media
 from shutter.pagination import make_cursor
 from shutter.posts import repository
 from shutter.posts.schemas import PostCreate
-from shutter.privacy.visibility import can_view_account_content
+from shutter.privacy.visibility import can_view_account_content, require_account_content
+from shutter.social import repository as social_repo
+from shutter.social.entities import hashtags
 from shutter.stores.hydration import HydrationCache
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
@@ -54,6 +56,11 @@ async def create_post(
                 )
             return earlier["resource_id"], True
     location = data.location
+    location_id = None
+    if location is not None:
+        location_id = await social_repo.location_for(
+            conn, context.ids.next_id(), location.name, location.lat, location.lng, now
+        )
     await repository.insert(
         conn,
         {
@@ -63,9 +70,11 @@ async def create_post(
             "location_name": location.name if location else None,
             "location_lat": location.lat if location else None,
             "location_lng": location.lng if location else None,
+            "location_id": location_id,
             "created_at": now,
         },
     )
+    await social_repo.attach_hashtags(conn, post_id, hashtags(data.caption), now)
     for position, media_id in enumerate(int(value) for value in data.media_ids):
         if not await media_repo.attach_to_post(conn, media_id, author_id, post_id, position):
             raise await _unusable_media(conn, media_id, author_id)
@@ -80,8 +89,10 @@ async def _unusable_media(conn: AsyncConnection, media_id: int, author_id: int) 
     row = await media_repo.get(conn, media_id)
     if row is None or row["owner_id"] != author_id:
         return NotFound(f"Media {media_id} does not exist.", code="media_not_found")
-    if row["post_id"] is not None:
-        return InvalidInput(f"Media {media_id} already belongs to a post.", code="media_in_use")
+    if row["post_id"] is not None or row["story_id"] is not None:
+        return InvalidInput(
+            f"Media {media_id} already belongs to a post or a story.", code="media_in_use"
+        )
     return InvalidInput(
         f"Media {media_id} is {row['status']}; only ready media can be posted.",
         code="media_not_ready",
@@ -98,6 +109,9 @@ async def delete_post(
         raise Forbidden("You can only delete your own posts.", code="not_your_post")
     if await repository.mark_deleted(conn, post_id, utcnow()):
         await users_repo.add_to_counter(conn, viewer_id, "post_count", -1)
+        await social_repo.detach_hashtags(conn, post_id)
+        if row["location_id"] is not None:
+            await social_repo.add_to_location_count(conn, row["location_id"], -1)
         await outbox.record(
             conn, context.ids, POST_DELETED, {"post_id": post_id, "author_id": viewer_id}
         )
@@ -111,6 +125,14 @@ async def get_post(
     cache: HydrationCache | None = None,
 ) -> dict[str, Any]:
     """One post, if it exists and the viewer may see it (otherwise 404, revealing nothing)."""
+    row = await readable_post(conn, viewer_id, post_id)
+    (post,) = await hydrate(conn, [row], viewer_id, url_for, cache)
+    return post
+
+
+async def readable_post(conn: AsyncConnection, viewer_id: int | None, post_id: int) -> RowMapping:
+    """The post's row if it is live and the viewer may see it; 404 otherwise (the same
+    answer whether it never existed, was deleted or is hidden, revealing nothing)."""
     row = await repository.get_live(conn, post_id)
     if row is None:
         raise NotFound("No such post.", code="post_not_found")
@@ -119,8 +141,7 @@ async def get_post(
         conn, viewer_id, row["author_id"], author["is_private"]
     ):
         raise NotFound("No such post.", code="post_not_found")
-    (post,) = await hydrate(conn, [row], viewer_id, url_for, cache)
-    return post
+    return row
 
 
 async def list_by_author(
@@ -136,8 +157,7 @@ async def list_by_author(
     author = await users_repo.get_auth_row(conn, author_id)
     if author is None:
         raise NotFound("No such user.", code="user_not_found")
-    if not await can_view_account_content(conn, viewer_id, author_id, author["is_private"]):
-        raise Forbidden("This account is private.", code="private_account")
+    await require_account_content(conn, viewer_id, author_id, author["is_private"])
     rows = await repository.page_by_author(conn, author_id, before_id, limit + 1)
     return await page_of(conn, rows, limit, viewer_id, url_for, cache)
 
@@ -170,6 +190,11 @@ async def hydrate(
     if not rows:
         return []
     cache = cache or HydrationCache(0, 0)
+    liked = (
+        await social_repo.liked_among(conn, viewer_id, [row["id"] for row in rows])
+        if viewer_id is not None
+        else set()
+    )
     authors, missing_authors = cache.authors.get_many({row["author_id"] for row in rows})
     if missing_authors:
         fetched = await users_repo.get_authors(conn, missing_authors)
@@ -193,6 +218,7 @@ async def hydrate(
                 "caption": row["caption"],
                 "location": (
                     {
+                        "id": str(row["location_id"]) if row["location_id"] else None,
                         "name": row["location_name"],
                         "lat": row["location_lat"],
                         "lng": row["location_lng"],
@@ -202,8 +228,7 @@ async def hydrate(
                 ),
                 "media": [present_media(item, url_for) for item in media.get(row["id"], [])],
                 "like_count": row["like_count"],
-                # Likes arrive with the likes issue; until then nobody has liked anything.
-                "liked_by_me": False,
+                "liked_by_me": row["id"] in liked,
                 "comment_count": row["comment_count"],
                 "created_at": isoformat(row["created_at"]),
             }

@@ -1,14 +1,85 @@
-"""Who may see what: one function per resource, used by every read path.
+"""Who may see what: the one rule, used by every read path. Nothing else decides it.
 
-Today: private accounts show their posts and lists to themselves and approved followers.
+The rule (docs/privacy.md has it with examples):
+
+1. You always see yourself.
+2. A block hides two people from each other in both directions, whatever the privacy.
+   The blocked person cannot tell the blocker exists: the blocker's profile, grid, lists
+   and posts answer 404 to them. The blocker still sees the blocked person's profile
+   (flagged `blocking`, so they can unblock; in a mutual block both do) but none of
+   their content.
+3. A private account shows its posts, stories and follower/following lists to approved
+   followers only; its profile (name, counts) is public.
+4. Deleted content reaches nobody (the resource's own query leaves it out).
+
+Resources built later (comments, likers, stories, hashtag pages, search, explore,
+notifications, messages) call `account_access` / `require_account_content` for one
+account, and filter pages of many accounts in SQL with `hidden_by_block(viewer, column)`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from enum import Enum
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.tables import follows
+from shutter.db.tables import blocks, follows, posts, users
+from shutter.errors import Forbidden, NotFound
+
+
+class Access(Enum):
+    """What a viewer may see of one account."""
+
+    CONTENT = "content"  # profile and content (posts, stories, lists)
+    PRIVATE = "private"  # profile only: a private account the viewer does not follow
+    BLOCKING = "blocking"  # profile only: the viewer blocked this account
+    HIDDEN = "hidden"  # nothing: the account blocked the viewer; it "does not exist"
+
+
+def blocked_either_way(
+    viewer_id: int | ColumnElement[int], other_id: ColumnElement[int] | int
+) -> ColumnElement[bool]:
+    """SQL: true when the viewer blocked `other_id` or `other_id` blocked the viewer.
+
+    Either side may be a column or a bound parameter (an author, a follower) so that one
+    query filters a whole page.
+    """
+    return exists().where(
+        or_(
+            and_(blocks.c.blocker_id == viewer_id, blocks.c.blocked_id == other_id),
+            and_(blocks.c.blocker_id == other_id, blocks.c.blocked_id == viewer_id),
+        )
+    )
+
+
+def hidden_by_block(
+    viewer_id: int | None, other_id: ColumnElement[int] | int
+) -> ColumnElement[bool]:
+    """SQL for pages of accounts or their content: true for what a block hides from the
+    viewer (anonymous viewers have no blocks). Use as `.where(~hidden_by_block(...))`."""
+    if viewer_id is None:
+        return false()
+    return blocked_either_way(viewer_id, other_id)
+
+
+async def is_blocked_either_way(conn: AsyncConnection, a: int, b: int) -> bool:
+    """Has either of the two blocked the other?"""
+    return bool((await conn.execute(select(blocked_either_way(a, b)))).scalar())
+
+
+async def block_directions(
+    conn: AsyncConnection, viewer_id: int, other_id: int
+) -> tuple[bool, bool]:
+    """(the viewer blocked the other, the other blocked the viewer), in one query."""
+    query = select(blocks.c.blocker_id).where(
+        or_(
+            and_(blocks.c.blocker_id == viewer_id, blocks.c.blocked_id == other_id),
+            and_(blocks.c.blocker_id == other_id, blocks.c.blocked_id == viewer_id),
+        )
+    )
+    blockers = set((await conn.execute(query)).scalars())
+    return viewer_id in blockers, other_id in blockers
 
 
 async def is_approved_follower(conn: AsyncConnection, viewer_id: int, owner_id: int) -> bool:
@@ -18,12 +89,66 @@ async def is_approved_follower(conn: AsyncConnection, viewer_id: int, owner_id: 
     return (await conn.execute(query)).scalar_one_or_none() == "accepted"
 
 
+async def account_access(
+    conn: AsyncConnection, viewer_id: int | None, owner_id: int, owner_is_private: bool
+) -> Access:
+    """The rule: what the viewer (None: anonymous) may see of the owner's account."""
+    if viewer_id == owner_id:
+        return Access.CONTENT
+    if viewer_id is not None:
+        viewer_blocked, owner_blocked = await block_directions(conn, viewer_id, owner_id)
+        if viewer_blocked:  # checked first: a blocker must always be able to unblock
+            return Access.BLOCKING
+        if owner_blocked:
+            return Access.HIDDEN
+    if not owner_is_private:
+        return Access.CONTENT
+    if viewer_id is not None and await is_approved_follower(conn, viewer_id, owner_id):
+        return Access.CONTENT
+    return Access.PRIVATE
+
+
 async def can_view_account_content(
     conn: AsyncConnection, viewer_id: int | None, owner_id: int, owner_is_private: bool
 ) -> bool:
-    """May the viewer see this account's posts and follower/following lists?"""
-    if not owner_is_private or viewer_id == owner_id:
-        return True
+    """May the viewer see this account's posts, stories and follower/following lists?"""
+    return await account_access(conn, viewer_id, owner_id, owner_is_private) is Access.CONTENT
+
+
+async def can_view_profile(conn: AsyncConnection, viewer_id: int | None, owner_id: int) -> bool:
+    """May the viewer see that this account exists (its profile, in a list)? False only
+    when the owner blocked the viewer and the viewer holds no block of their own."""
+    access = await account_access(conn, viewer_id, owner_id, owner_is_private=False)
+    return access is not Access.HIDDEN
+
+
+async def require_account_content(
+    conn: AsyncConnection, viewer_id: int | None, owner_id: int, owner_is_private: bool
+) -> None:
+    """Raise unless the viewer may see the account's content (a grid, a list, stories):
+    `404 user_not_found` when the owner blocked the viewer, `403 user_blocked` when the
+    viewer blocked the owner, `403 private_account` for a private account not followed."""
+    access = await account_access(conn, viewer_id, owner_id, owner_is_private)
+    if access is Access.HIDDEN:
+        raise NotFound("No such user.", code="user_not_found")
+    if access is Access.BLOCKING:
+        raise Forbidden("You blocked this account; unblock it to see it.", code="user_blocked")
+    if access is Access.PRIVATE:
+        raise Forbidden("This account is private.", code="private_account")
+
+
+def posts_readable_by(viewer_id: int | None) -> ColumnElement[bool]:
+    """SQL over `posts`: the rule of `can_view_account_content`, for a whole list at once
+    (hashtag and location pages, search, explore). Deleted posts are left to the caller."""
+    public_authors = select(users.c.id).where(users.c.is_private.is_(False))
     if viewer_id is None:
-        return False
-    return await is_approved_follower(conn, viewer_id, owner_id)
+        return posts.c.author_id.in_(public_authors)
+    follows_author = exists().where(
+        (follows.c.follower_id == viewer_id)
+        & (follows.c.followee_id == posts.c.author_id)
+        & (follows.c.status == "accepted")
+    )
+    return (posts.c.author_id == viewer_id) | (
+        (posts.c.author_id.in_(public_authors) | follows_author)
+        & ~blocked_either_way(viewer_id, posts.c.author_id)
+    )

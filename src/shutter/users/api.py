@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
+from shutter.follows import service as follows_service
 from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor
 from shutter.http.responses import json_response
 from shutter.users import service
@@ -29,6 +30,11 @@ async def update_me(
 ) -> Response:
     """Edit display name, bio, avatar or privacy; fields left out are kept."""
     async with context.db.write() as conn:
+        if body.is_private is False:
+            # Going public lets everyone who was waiting in: their requests are approved.
+            # First, so that the users' rows are locked in id order before this one is
+            # written (no deadlock against a concurrent follow).
+            await follows_service.approve_all_requests(context, conn, viewer.id)
         await service.update_profile(conn, viewer.id, body)
     context.hydration.authors.forget(viewer.id)  # after the commit, so no stale refill
     async with context.db.read() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, select, update
@@ -52,6 +53,26 @@ async def get_credentials(conn: AsyncConnection, login: str) -> RowMapping | Non
     column = users.c.email if "@" in login else users.c.username
     query = select(users.c.id, users.c.password_hash, users.c.token_version)
     return (await conn.execute(query.where(column == login))).mappings().first()
+
+
+async def get_password_hash(conn: AsyncConnection, user_id: int) -> str | None:
+    query = select(users.c.password_hash).where(users.c.id == user_id)
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def replace_password(
+    conn: AsyncConnection, user_id: int, old_hash: str, new_hash: str, now: datetime
+) -> int | None:
+    """Set a new password hash if the stored one is still `old_hash`, bumping the token
+    version; returns the new version, or None if the hash had changed."""
+    statement = (
+        update(users)
+        .where((users.c.id == user_id) & (users.c.password_hash == old_hash))
+        .values(password_hash=new_hash, token_version=users.c.token_version + 1, updated_at=now)
+        .returning(users.c.token_version)
+    )
+    version: int | None = (await conn.execute(statement)).scalar_one_or_none()
+    return version
 
 
 async def taken(conn: AsyncConnection, username: str, email: str) -> set[str]:
@@ -111,6 +132,21 @@ async def add_to_follow_counts(
     changes = sorted([(followee_id, "follower_count"), (follower_id, "following_count")])
     for user_id, column in changes:
         await add_to_counter(conn, user_id, column, delta)
+
+
+async def lock_users(conn: AsyncConnection, user_ids: Iterable[int]) -> None:
+    """Lock users' rows, in id order, until the transaction ends (PostgreSQL).
+
+    Follow, approve and block take this lock first, so that a block and a follow of the
+    same pair run one after the other: a follow can never slip in beside a block, and
+    two of them never deadlock (the same order everywhere). SQLite has a single writer,
+    so nothing can interleave there anyway.
+    """
+    if conn.dialect.name == "sqlite":
+        return
+    ids = sorted(set(user_ids))
+    query = select(users.c.id).where(users.c.id.in_(ids)).order_by(users.c.id).with_for_update()
+    await conn.execute(query)
 
 
 async def follow_edges(conn: AsyncConnection, a: int, b: int) -> dict[tuple[int, int], str]:

@@ -47,6 +47,15 @@ class LoginIn(BaseModel):
     password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
 
 
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
+    new_password: Annotated[
+        str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    ]
+
+
 class ProfileUpdate(BaseModel):
     """Fields of `PATCH /users/me`; those left out stay as they are."""
 
@@ -75,6 +84,10 @@ class Relationship(BaseModel):
     following: bool
     follow_requested: bool
     followed_by: bool
+    blocking: bool = Field(description="you blocked this account")
+    blocked_by: bool = Field(
+        description="this account blocked you (shown only when you block it too)"
+    )
 
 
 class UserOut(BaseModel):

@@ -13,6 +13,7 @@ from shutter.auth.passwords import verify_password
 from shutter.context import AppContext
 from shutter.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shutter.media import repository as media_repo
+from shutter.privacy.visibility import Access, account_access, block_directions
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository
 from shutter.users.schemas import ProfileUpdate, RegisterIn
@@ -73,6 +74,24 @@ async def authenticate(conn: AsyncConnection, login: str, password: str) -> tupl
     return row["id"], row["token_version"]
 
 
+async def verify_current_password(conn: AsyncConnection, user_id: int, password: str) -> str | None:
+    """The account's password hash if `password` is its password, else None."""
+    stored = await repository.get_password_hash(conn, user_id)
+    if stored is None or not await verify_password(stored, password):
+        return None
+    return stored
+
+
+async def change_password(conn: AsyncConnection, user_id: int, old_hash: str, new_hash: str) -> int:
+    """Replace the password (verified as `old_hash` by the caller) and bump the token
+    version, which revokes every earlier token; returns the new version. Raises Conflict
+    if the password changed in between (two changes at once: one wins)."""
+    version = await repository.replace_password(conn, user_id, old_hash, new_hash, utcnow())
+    if version is None:
+        raise Conflict("The password was changed meanwhile; log in again.", code="password_changed")
+    return version
+
+
 async def update_profile(conn: AsyncConnection, user_id: int, changes: ProfileUpdate) -> None:
     """Apply the fields that were sent."""
     sent = changes.model_fields_set
@@ -117,22 +136,30 @@ async def relationship(
     if viewer_id is None or viewer_id == user_id:
         return None
     edges = await repository.follow_edges(conn, viewer_id, user_id)
+    blocking, blocked_by = await block_directions(conn, viewer_id, user_id)
     mine = edges.get((viewer_id, user_id))
     return {
         "following": mine == "accepted",
         "follow_requested": mine == "pending",
         "followed_by": edges.get((user_id, viewer_id)) == "accepted",
+        "blocking": blocking,
+        "blocked_by": blocked_by,
     }
 
 
 async def get_profile(
     conn: AsyncConnection, viewer_id: int | None, user_id: int, url_for: UrlFor
 ) -> dict[str, Any]:
+    """A profile with the reader's relationship. Someone the owner blocked gets
+    `404 user_not_found`, as if the account did not exist (privacy/visibility.py)."""
     row = await repository.get_profile(conn, user_id)
     if row is None:
         raise NotFound("No such user.", code="user_not_found")
+    if await account_access(conn, viewer_id, user_id, row["is_private"]) is Access.HIDDEN:
+        raise NotFound("No such user.", code="user_not_found")
+    relation = await relationship(conn, viewer_id, user_id)
     result = present_profile(row, url_for)
-    result["relationship"] = await relationship(conn, viewer_id, user_id)
+    result["relationship"] = relation
     return result
 
 

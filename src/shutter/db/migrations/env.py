@@ -17,10 +17,26 @@ if config.config_file_name is not None and config.attributes.get("connection") i
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
+# Search indexes are dialect-specific (pg_trgm GIN indexes, an SQLite FTS5 table with its
+# shadow tables): they live in the migrations only, and `alembic check` leaves them alone.
+SEARCH_OBJECTS = (
+    "users_search",
+    "ix_users_username_trgm",
+    "ix_users_display_name_trgm",
+    "ix_hashtags_tag_prefix",
+    "ix_locations_name_key_trgm",
+)
+
+
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    return name is None or not name.startswith(SEARCH_OBJECTS)
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_name=_include_name,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -1,0 +1,265 @@
+"""The synthetic network: a Zipf follower graph with a few celebrities and a post history,
+written in bulk with SQLAlchemy Core (not through the API: seeding must take seconds).
+
+What the app would have done on the way (the celebrities' switch to pull) happens through
+its own event handlers: the seed writes one `user.followed` outbox event per celebrity,
+and the server drains it like any other.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.progress import Progress
+from sqlalchemy import Table
+
+from shutter.db.database import Database
+from shutter.db.tables import follows, media, posts, users
+from shutter.events import outbox
+from shutter.events.types import USER_FOLLOWED
+from shutter.ids import SEQUENCE_BITS, IdGenerator, smallest_id_at
+
+CHUNK = 5000
+HISTORY_DAYS = 7
+ZIPF_EXPONENT = 0.9
+PROBE_MEDIA = 8  # ready media per probe author, one per probe post
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big the graph is and how long each measurement runs."""
+
+    name: str
+    users: int
+    avg_followees: int
+    posts: int
+    ordinary_followers: int  # the post-to-visible probe author
+    celebrity_threshold: int
+    celebrities: int  # made explicitly; the Zipf tail may add a few more
+    active_readers: int
+    heavy_readers: int  # readers following `heavy_followees` accounts (pull vs hybrid)
+    heavy_followees: int
+    step_s: float
+    max_steps: int
+    refine_steps: int
+    start_rps: float
+    steady_s: float
+    compare_rps: float
+    compare_s: float
+    visibility_sample: int
+    fanout_timelines: int
+    memory_timelines: int
+    zadd_requests: int
+
+
+SCALES = {
+    "smoke": Scale(
+        "smoke", 300, 15, 900, 120, 150, 2, 60, 2, 80, 0.6, 2, 0, 20, 0.6, 10, 0.6, 8, 300, 10,
+        5_000,
+    ),
+    "quick": Scale(
+        "quick", 12_000, 30, 36_000, 10_000, 10_500, 3, 600, 20, 1_000, 2.5, 7, 1, 50,
+        4.0, 20, 3.0, 40, 10_000, 200, 100_000,
+    ),
+    "full": Scale(
+        "full", 30_000, 200, 300_000, 10_000, 20_000, 5, 10_000, 50, 1_000, 8.0, 8, 3, 100,
+        20.0, 40, 10.0, 300, 100_000, 1_000, 1_000_000,
+    ),
+}  # fmt: skip
+
+
+@dataclass
+class Graph:
+    user_ids: list[int]
+    edges: list[tuple[int, int]]  # (follower, followee)
+    celebrities: list[int]
+    ordinary_author: int
+    heavy_readers: list[int]
+    active_readers: list[int]
+    uploader: int
+    follower_counts: Counter[int] = field(default_factory=Counter)
+    probe_media: dict[int, list[int]] = field(default_factory=dict)
+    posts: int = 0
+
+    def followers_of(self, author_id: int) -> set[int]:
+        return {a for a, b in self.edges if b == author_id}
+
+
+def _ids_in_past(count: int, node: int, rng: random.Random) -> list[int]:
+    """`count` distinct time-sortable ids spread over the last HISTORY_DAYS, ascending."""
+    now_ms = int(time.time() * 1000) - 60_000
+    span = HISTORY_DAYS * 86_400_000
+    stamps = sorted(rng.randrange(now_ms - span, now_ms) for _ in range(count))
+    out = []
+    for n, stamp in enumerate(stamps):
+        out.append(smallest_id_at(stamp) | (node << SEQUENCE_BITS) | (n & 0xFFF))
+    return sorted(set(out))
+
+
+def build_graph(scale: Scale, rng: random.Random) -> Graph:
+    """Who follows whom: each user follows about `avg_followees` accounts chosen with Zipf
+    popularity; `celebrities` accounts get more followers than the threshold; one
+    ordinary author gets exactly `ordinary_followers`."""
+    user_ids = _ids_in_past(scale.users, 1, rng)
+    while len(user_ids) < scale.users:  # two stamps in one millisecond and sequence
+        user_ids = _ids_in_past(scale.users, 1, rng)
+    user_ids = user_ids[: scale.users]
+    order = user_ids[:]
+    rng.shuffle(order)
+    celebrities = order[: scale.celebrities]
+    ordinary = order[scale.celebrities]
+    heavy = order[scale.celebrities + 1 : scale.celebrities + 1 + scale.heavy_readers]
+    uploader = order[scale.celebrities + 1 + scale.heavy_readers]
+    special = {*celebrities, ordinary, uploader, *heavy}
+    regulars = [user for user in order if user not in special]
+    cumulative = list(
+        itertools.accumulate(1 / (rank + 1) ** ZIPF_EXPONENT for rank in range(len(regulars)))
+    )
+    total = cumulative[-1]
+    followees: dict[int, set[int]] = {}
+    for user in user_ids:
+        if user in heavy:
+            chosen = set(rng.sample(regulars, min(len(regulars), scale.heavy_followees)))
+        else:
+            want = rng.randint(max(1, scale.avg_followees // 2), scale.avg_followees * 3 // 2)
+            chosen = {
+                regulars[bisect.bisect_left(cumulative, rng.random() * total)] for _ in range(want)
+            }
+        chosen.discard(user)
+        followees[user] = chosen
+    others = list(user_ids)
+    for celebrity in celebrities:
+        size = rng.randint(
+            scale.celebrity_threshold, max(scale.celebrity_threshold, scale.users - 2)
+        )
+        for follower in rng.sample(others, min(size + 1, len(others))):
+            if follower != celebrity:
+                followees[follower].add(celebrity)
+    for follower in rng.sample([u for u in user_ids if u != ordinary], scale.ordinary_followers):
+        followees[follower].add(ordinary)
+    edges = [(a, b) for a, chosen in followees.items() for b in chosen]
+    counts = Counter(b for _, b in edges)
+    # Every account above the threshold is a celebrity, made or grown by Zipf.
+    pulled = sorted(user for user, n in counts.items() if n >= scale.celebrity_threshold)
+    pool = [u for u in user_ids if u not in {*celebrities, ordinary}]
+    active = rng.sample(pool, min(scale.active_readers, len(pool)))
+    return Graph(
+        user_ids=user_ids,
+        edges=edges,
+        celebrities=pulled,
+        ordinary_author=ordinary,
+        heavy_readers=heavy,
+        active_readers=active,
+        uploader=uploader,
+        follower_counts=counts,
+    )
+
+
+def _chunks(
+    rows: Sequence[dict[str, Any]], size: int = CHUNK
+) -> Iterator[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+async def _insert(
+    db: Database, table: Table, rows: Sequence[dict[str, Any]], progress: Progress, label: str
+) -> None:
+    task = progress.add_task(label, total=len(rows))
+    for chunk in _chunks(rows):
+        async with db.write() as conn:
+            await conn.execute(table.insert(), list(chunk))
+        progress.advance(task, len(chunk))
+
+
+async def seed_graph(
+    db: Database, graph: Graph, scale: Scale, password_hash: str, rng: random.Random
+) -> None:
+    """Write users, follows, posts, probe media and the celebrities' events."""
+    now = datetime.now(UTC)
+    post_ids = _ids_in_past(scale.posts, 2, rng)
+    # Authors post in proportion to their popularity, and everyone a little.
+    authors = [b for _, b in rng.sample(graph.edges, min(len(graph.edges), len(post_ids)))]
+    authors += rng.choices(graph.user_ids, k=max(0, len(post_ids) - len(authors)))
+    rng.shuffle(authors)
+    post_counts = Counter(authors[: len(post_ids)])
+    following = Counter(a for a, _ in graph.edges)
+    user_rows = [
+        {
+            "id": user,
+            "username": f"b{n}",
+            "email": f"b{n}@bench.invalid",
+            "password_hash": password_hash,
+            "display_name": f"Bench {n}",
+            "follower_count": graph.follower_counts[user],
+            "following_count": following[user],
+            "post_count": post_counts[user],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n, user in enumerate(graph.user_ids)
+    ]
+    follow_ids = IdGenerator(3)
+    follow_rows = [
+        {
+            "follower_id": a,
+            "followee_id": b,
+            "id": follow_ids.next_id(),
+            "status": "accepted",
+            "created_at": now,
+        }
+        for a, b in graph.edges
+    ]
+    post_rows = [
+        {
+            "id": post_id,
+            "author_id": author,
+            "caption": f"history post {n}",
+            "created_at": datetime.fromtimestamp(((post_id >> 22) + 1_704_067_200_000) / 1000, UTC),
+        }
+        for n, (post_id, author) in enumerate(zip(post_ids, authors, strict=False))
+    ]
+    media_ids = IdGenerator(4)
+    media_rows = []
+    for owner in [graph.ordinary_author, *graph.celebrities]:
+        graph.probe_media[owner] = []
+        for _ in range(PROBE_MEDIA):
+            media_id = media_ids.next_id()
+            graph.probe_media[owner].append(media_id)
+            media_rows.append(
+                {
+                    "id": media_id,
+                    "owner_id": owner,
+                    "kind": "image",
+                    "content_type": "image/jpeg",
+                    "size_bytes": 1000,
+                    "status": "ready",
+                    "upload_key": f"uploads/{media_id}",
+                    "original_key": f"originals/bench/{media_id}.jpg",
+                    "width": 1080,
+                    "height": 1080,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+    graph.posts = len(post_rows)
+    with Progress() as progress:
+        await _insert(db, users, user_rows, progress, "users")
+        await _insert(db, follows, follow_rows, progress, "follows")
+        await _insert(db, posts, post_rows, progress, "posts")
+        await _insert(db, media, media_rows, progress, "probe media")
+    async with db.write() as conn:
+        events = IdGenerator(5)
+        for celebrity in graph.celebrities:
+            follower = next(a for a, b in graph.edges if b == celebrity)
+            await outbox.record(
+                conn, events, USER_FOLLOWED, {"follower_id": follower, "followee_id": celebrity}
+            )

@@ -1,0 +1,137 @@
+"""The run's outputs: JSON (stable top-level keys), a PNG chart and a Rich table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+# Every run writes these keys (None where a profile has no such figure, e.g. Redis
+# figures in the embedded profile), so that runs can be compared over time.
+REQUIRED_KEYS = (
+    "bare_rps",
+    "feed_rps",
+    "feed_vs_bare_ratio",
+    "feed_p50_ms",
+    "feed_p99_ms",
+    "pull_p50_ms",
+    "hybrid_vs_pull_p50_speedup",
+    "fanout_inserts_per_s",
+    "redis_zadd_ceiling_per_s",
+    "fanout_10k_visible_p99_s",
+    "celebrity_visible_s",
+    "redis_bytes_per_entry",
+    "feed_p99_ms_during_uploads",
+    "profile",
+    "machine",
+)
+
+# (label, key, unit, target as text)
+ROWS = (
+    ("bare JSON endpoint (/healthz), highest sustainable", "bare_rps", "req/s", ""),
+    ("hybrid feed, highest sustainable", "feed_rps", "req/s", ""),
+    ("feed / bare throughput", "feed_vs_bare_ratio", "×", "≥ 0.5"),
+    ("feed p50 at 70% of the highest rate", "feed_p50_ms", "ms", ""),
+    ("feed p99 at 70% of the highest rate", "feed_p99_ms", "ms", "≤ 50"),
+    ("hybrid p50, heavy readers (1,000 followees)", "hybrid_heavy_p50_ms", "ms", ""),
+    ("pull p50, the same readers", "pull_p50_ms", "ms", ""),
+    ("hybrid speed-up over pull (p50)", "hybrid_vs_pull_p50_speedup", "×", "≥ 10"),
+    ("fan-out timeline inserts", "fanout_inserts_per_s", "/s", "≥ 150,000"),
+    ("redis-benchmark -P 64 ZADD", "redis_zadd_ceiling_per_s", "/s", ""),
+    ("post visible to active followers (p99)", "fanout_10k_visible_p99_s", "s", "≤ 1"),
+    ("celebrity post visible", "celebrity_visible_s", "s", "next read"),
+    ("Redis bytes per timeline entry", "redis_bytes_per_entry", "B", ""),
+    ("… with zset-max-listpack-entries 801", "redis_bytes_per_entry_tuned", "B", ""),
+    ("feed p99 while photos upload", "feed_p99_ms_during_uploads", "ms", ""),
+)
+
+
+def write_json(results: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def print_table(results: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"shutter bench ({results['profile']} profile, {results.get('scale')})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    table.add_column("target")
+    for label, key, unit, target in ROWS:
+        table.add_row(label, _format(results.get(key)), unit, target)
+    console.print(table)
+
+
+def write_chart(results: dict[str, Any], path: Path) -> None:
+    """Four panels: throughput search, latency, hybrid vs pull, post-to-visible."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(2, 2, figsize=(12, 8))
+    title = f"shutter bench — {results['profile']} profile, {results.get('scale')} scale"
+    figure.suptitle(title)
+
+    search = axes[0][0]
+    for key, label in (("bare_steps", "bare /healthz"), ("feed_steps", "hybrid feed")):
+        steps = sorted(results.get(key) or [], key=lambda step: step["offered_rps"])
+        search.plot(
+            [step["offered_rps"] for step in steps],
+            [step["achieved_rps"] for step in steps],
+            marker="o",
+            label=label,
+        )
+    search.set_xlabel("offered (req/s)")
+    search.set_ylabel("completed (req/s)")
+    search.set_title("open-loop rate search")
+    search.legend()
+
+    latency = axes[0][1]
+    for key, label in (("bare_steps", "bare p99"), ("feed_steps", "feed p99")):
+        steps = sorted(results.get(key) or [], key=lambda step: step["offered_rps"])
+        latency.plot(
+            [step["offered_rps"] for step in steps],
+            [step["p99_ms"] for step in steps],
+            marker="o",
+            label=label,
+        )
+    latency.set_xlabel("offered (req/s)")
+    latency.set_ylabel("p99 from scheduled time (ms)")
+    latency.set_yscale("log")
+    latency.set_title("latency under load")
+    latency.legend()
+
+    compare = axes[1][0]
+    names = ["hybrid p50", "pull p50", "feed p99 @70%", "p99 + uploads"]
+    keys = ["hybrid_heavy_p50_ms", "pull_p50_ms", "feed_p99_ms", "feed_p99_ms_during_uploads"]
+    compare.bar(names, [results.get(key) or 0 for key in keys], color="tab:blue")
+    compare.set_ylabel("ms")
+    compare.set_title("feed latency")
+
+    visible = axes[1][1]
+    names = ["10k followers p50", "10k followers p99", "celebrity"]
+    keys = ["fanout_10k_visible_p50_s", "fanout_10k_visible_p99_s", "celebrity_visible_s"]
+    visible.bar(names, [results.get(key) or 0 for key in keys], color="tab:green")
+    visible.set_ylabel("s from POST")
+    visible.set_title("post to visible")
+
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

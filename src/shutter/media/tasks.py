@@ -1,0 +1,55 @@
+"""Media workers: the `media.uploaded` handler, and the lifecycle job that runs now and then
+in every process that runs handlers (`shutter worker`; `shutter serve` in the embedded
+profile).
+
+The handler is idempotent: it acts only on media still `processing`, and its files are
+content-addressed, so a redelivered event rewrites the same objects or does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from contextlib import AsyncExitStack
+
+import structlog
+
+from shutter.context import AppContext
+from shutter.events.runtime import HandlerRegistry
+from shutter.events.types import MEDIA_UPLOADED, Event
+from shutter.media import service
+
+log = structlog.get_logger("shutter.media")
+
+
+async def on_media_uploaded(context: AppContext, event: Event) -> None:
+    await service.process_media(context, int(event.payload["media_id"]))
+
+
+def register(registry: HandlerRegistry) -> None:
+    registry.on(MEDIA_UPLOADED, on_media_uploaded)
+
+
+async def _collect_periodically(context: AppContext) -> None:
+    interval = context.settings.media_gc_interval_seconds
+    while True:
+        try:
+            await service.collect_garbage(context)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("media_gc_failed")
+        await asyncio.sleep(interval)
+
+
+async def start_lifecycle_job(context: AppContext, stack: AsyncExitStack) -> None:
+    """Run the media lifecycle job every SHUTTER_MEDIA_GC_INTERVAL_SECONDS until the stack
+    closes (first run right away)."""
+    task = asyncio.create_task(_collect_periodically(context), name="media-lifecycle")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    stack.push_async_callback(stop)

@@ -1,0 +1,1 @@
+"""Notifications: produced by workers from events, aggregated, listed, marked read."""

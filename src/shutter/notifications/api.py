@@ -1,0 +1,65 @@
+"""GET /notifications, POST /notifications/read, GET /notifications/unread-count."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.responses import Response
+
+from shutter.http.deps import Context, CurrentUser, UrlFor
+from shutter.http.responses import json_response
+from shutter.notifications import repository, service
+from shutter.pagination import CursorParam, Limit, parse_cursor
+
+router = APIRouter(tags=["notifications"])
+
+
+class MarkRead(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")]] | None = Field(
+        None, max_length=100, description="which to mark read; all when left out"
+    )
+
+
+class UnreadCount(BaseModel):
+    unread_count: int
+
+
+@router.get("/notifications")
+async def notifications(
+    viewer: CurrentUser,
+    context: Context,
+    url_for: UrlFor,
+    cursor: CursorParam = None,
+    limit: Limit = 20,
+) -> Response:
+    """Your notifications, most recent activity first, with the unread count."""
+    async with context.db.read() as conn:
+        page = await service.list_notifications(
+            conn, viewer.id, parse_cursor(cursor), limit, url_for
+        )
+    return json_response(page)
+
+
+@router.get("/notifications/unread-count", response_model=UnreadCount)
+async def unread_count(viewer: CurrentUser, context: Context) -> Response:
+    """The badge number, cheaply."""
+    async with context.db.read() as conn:
+        count = await repository.unread_count(conn, viewer.id)
+    return json_response({"unread_count": count})
+
+
+@router.post("/notifications/read", response_model=UnreadCount)
+async def mark_read(
+    viewer: CurrentUser,
+    context: Context,
+    body: Annotated[MarkRead | None, Body()] = None,
+) -> Response:
+    """Mark notifications read: the listed ones, or all of them."""
+    ids = [int(value) for value in body.ids] if body and body.ids is not None else None
+    async with context.db.write() as conn:
+        count = await service.mark_read(conn, viewer.id, ids)
+    return json_response({"unread_count": count})

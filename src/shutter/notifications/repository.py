@@ -1,0 +1,192 @@
+"""Queries on notifications and their actors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.db.sql import id_in
+from shutter.db.tables import notification_actors, notifications
+from shutter.ids import IdGenerator
+
+
+def _insert(conn: AsyncConnection) -> Any:
+    return sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+
+
+async def _group_id(conn: AsyncConnection, user_id: int, group_key: str) -> int | None:
+    query = select(notifications.c.id).where(
+        (notifications.c.user_id == user_id) & (notifications.c.group_key == group_key)
+    )
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def add_actor(
+    conn: AsyncConnection,
+    ids: IdGenerator,
+    user_id: int,
+    kind: str,
+    group_key: str,
+    actor_id: int,
+    now: datetime,
+    post_id: int | None = None,
+    comment_id: int | None = None,
+) -> bool:
+    """Add an actor to the recipient's notification group, creating it; new activity
+    moves the group to the top and marks it unread. False if the actor was already in it
+    (a redelivered event changes nothing)."""
+    new_id = ids.next_id()
+    await conn.execute(
+        _insert(conn)(notifications)
+        .values(
+            id=new_id,
+            user_id=user_id,
+            kind=kind,
+            group_key=group_key,
+            post_id=post_id,
+            comment_id=comment_id,
+            actor_count=0,
+            sort_id=new_id,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "group_key"])
+    )
+    group_id = await _group_id(conn, user_id, group_key)
+    assert group_id is not None  # inserted above or already there
+    added = await conn.execute(
+        _insert(conn)(notification_actors)
+        .values(notification_id=group_id, actor_id=actor_id, id=ids.next_id())
+        .on_conflict_do_nothing(index_elements=["notification_id", "actor_id"])
+        .returning(notification_actors.c.id)
+    )
+    if added.first() is None:
+        return False
+    await conn.execute(
+        update(notifications)
+        .where(notifications.c.id == group_id)
+        .values(
+            actor_count=notifications.c.actor_count + 1,
+            sort_id=ids.next_id(),
+            read_at=None,
+            updated_at=now,
+        )
+    )
+    return True
+
+
+async def remove_actor(conn: AsyncConnection, user_id: int, group_key: str, actor_id: int) -> None:
+    """Withdraw an actor from a group; the group goes when its last actor does."""
+    group_id = await _group_id(conn, user_id, group_key)
+    if group_id is None:
+        return
+    removed = await conn.execute(
+        delete(notification_actors).where(
+            (notification_actors.c.notification_id == group_id)
+            & (notification_actors.c.actor_id == actor_id)
+        )
+    )
+    if removed.rowcount == 0:
+        return
+    await conn.execute(
+        update(notifications)
+        .where(notifications.c.id == group_id)
+        .values(actor_count=notifications.c.actor_count - 1)
+    )
+    await conn.execute(
+        delete(notifications).where(
+            (notifications.c.id == group_id) & (notifications.c.actor_count <= 0)
+        )
+    )
+
+
+async def delete_where(
+    conn: AsyncConnection, *, post_id: int | None = None, comment_ids: Sequence[int] = ()
+) -> None:
+    """Remove every notification about a deleted post or deleted comments."""
+    if post_id is not None:
+        condition = notifications.c.post_id == post_id
+    else:
+        condition = id_in(conn, notifications.c.comment_id, list(comment_ids))
+    doomed = list((await conn.execute(select(notifications.c.id).where(condition))).scalars())
+    if doomed:
+        await conn.execute(
+            delete(notification_actors).where(notification_actors.c.notification_id.in_(doomed))
+        )
+        await conn.execute(delete(notifications).where(notifications.c.id.in_(doomed)))
+
+
+NOTIFICATION_COLUMNS = (
+    notifications.c.id,
+    notifications.c.kind,
+    notifications.c.post_id,
+    notifications.c.comment_id,
+    notifications.c.actor_count,
+    notifications.c.sort_id,
+    notifications.c.read_at,
+    notifications.c.updated_at,
+)
+
+
+async def page(
+    conn: AsyncConnection, user_id: int, before_sort: int | None, limit: int
+) -> Sequence[RowMapping]:
+    """The recipient's notifications, most recent activity first."""
+    query = select(*NOTIFICATION_COLUMNS).where(notifications.c.user_id == user_id)
+    if before_sort is not None:
+        query = query.where(notifications.c.sort_id < before_sort)
+    query = query.order_by(notifications.c.sort_id.desc()).limit(limit)
+    return (await conn.execute(query)).mappings().all()
+
+
+async def latest_actors(
+    conn: AsyncConnection, group_ids: Sequence[int], per_group: int
+) -> dict[int, list[int]]:
+    """The most recent actors of each group, newest first, in one query."""
+    if not group_ids:
+        return {}
+    position = (
+        func.row_number()
+        .over(
+            partition_by=notification_actors.c.notification_id,
+            order_by=notification_actors.c.id.desc(),
+        )
+        .label("position")
+    )
+    ranked = (
+        select(notification_actors.c.notification_id, notification_actors.c.actor_id, position)
+        .where(id_in(conn, notification_actors.c.notification_id, list(group_ids)))
+        .subquery()
+    )
+    query = (
+        select(ranked.c.notification_id, ranked.c.actor_id)
+        .where(ranked.c.position <= per_group)
+        .order_by(ranked.c.notification_id, ranked.c.position)
+    )
+    actors: dict[int, list[int]] = {}
+    for row in (await conn.execute(query)).all():
+        actors.setdefault(row.notification_id, []).append(row.actor_id)
+    return actors
+
+
+async def unread_count(conn: AsyncConnection, user_id: int) -> int:
+    query = select(func.count()).where(
+        (notifications.c.user_id == user_id) & notifications.c.read_at.is_(None)
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def mark_read(
+    conn: AsyncConnection, user_id: int, group_ids: Sequence[int] | None, now: datetime
+) -> None:
+    """Mark the given notifications (all when None) read."""
+    condition = (notifications.c.user_id == user_id) & notifications.c.read_at.is_(None)
+    if group_ids is not None:
+        condition = condition & notifications.c.id.in_(list(group_ids))
+    await conn.execute(update(notifications).where(condition).values(read_at=now))

@@ -1,0 +1,162 @@
+"""Listing notifications as people read them ("a and 12 others liked your post")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import RowMapping, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.db.tables import blocks, comments, follows, posts
+from shutter.media import repository as media_repo
+from shutter.media.service import present_media
+from shutter.notifications import repository
+from shutter.pagination import make_cursor
+from shutter.timeutil import isoformat, utcnow
+from shutter.users import repository as users_repo
+from shutter.users.service import UrlFor, present_author
+
+SHOWN_ACTORS = 2
+EXCERPT = 100
+
+
+async def list_notifications(
+    conn: AsyncConnection, user_id: int, before_sort: int | None, limit: int, url_for: UrlFor
+) -> dict[str, Any]:
+    """`{notifications, unread_count, next_cursor}`, most recent activity first."""
+    rows = await repository.page(conn, user_id, before_sort, limit + 1)
+    page = rows[:limit]
+    return {
+        "notifications": await _present(conn, user_id, page, url_for),
+        "unread_count": await repository.unread_count(conn, user_id),
+        "next_cursor": make_cursor(page[-1]["sort_id"]) if len(rows) > limit and page else None,
+    }
+
+
+async def mark_read(conn: AsyncConnection, user_id: int, ids: Sequence[int] | None) -> int:
+    """Mark some (or all) notifications read; returns the unread count left."""
+    await repository.mark_read(conn, user_id, ids, utcnow())
+    return await repository.unread_count(conn, user_id)
+
+
+async def _present(
+    conn: AsyncConnection, user_id: int, rows: Sequence[RowMapping], url_for: UrlFor
+) -> list[dict[str, Any]]:
+    """Rows to API objects: actors, post thumbnails and comment excerpts for the page in
+    one query each. Hidden: actors across a block, posts and comments deleted since, and
+    follow requests no longer pending (the worker tidies them up soon after)."""
+    actor_ids = await repository.latest_actors(conn, [row["id"] for row in rows], SHOWN_ACTORS)
+    everyone = {actor for actors in actor_ids.values() for actor in actors}
+    blocked = await _blocked_among(conn, user_id, everyone)
+    authors = await users_repo.get_authors(conn, everyone - blocked)
+    post_ids = sorted({row["post_id"] for row in rows if row["post_id"] is not None})
+    live_posts = await _live(conn, posts, post_ids)
+    thumbs = await media_repo.for_posts(conn, post_ids) if post_ids else {}
+    excerpts = await _comment_texts(conn, [row["comment_id"] for row in rows if row["comment_id"]])
+    pending = await _pending_requesters(conn, user_id, everyone)
+    result = []
+    for row in rows:
+        actors = [authors[a] for a in actor_ids.get(row["id"], []) if a in authors]
+        if not actors:
+            continue
+        if row["post_id"] is not None and row["post_id"] not in live_posts:
+            continue
+        if row["comment_id"] is not None and row["comment_id"] not in excerpts:
+            continue
+        if row["kind"] == "follow_request" and actors[0]["id"] not in pending:
+            continue
+        post = None
+        if row["post_id"] is not None:
+            first = thumbs.get(row["post_id"], [])[:1]
+            post = {
+                "id": str(row["post_id"]),
+                "thumb_url": present_media(first[0], url_for)["urls"]["thumb"] if first else None,
+            }
+        comment_text = excerpts.get(row["comment_id"]) if row["comment_id"] else None
+        result.append(
+            {
+                "id": str(row["id"]),
+                "type": row["kind"],
+                "actors": [present_author(actor, url_for) for actor in actors],
+                "actor_count": row["actor_count"],
+                "post": post,
+                "comment": (
+                    {"id": str(row["comment_id"]), "text": comment_text}
+                    if comment_text is not None
+                    else None
+                ),
+                "text": describe(
+                    row["kind"], [a["username"] for a in actors], row["actor_count"], comment_text
+                ),
+                "read": row["read_at"] is not None,
+                "created_at": isoformat(row["updated_at"]),
+            }
+        )
+    return result
+
+
+def describe(kind: str, names: list[str], count: int, comment: str | None) -> str:
+    """The sentence a person reads: "alice and 12 others liked your post."."""
+    if count <= 1 or len(names) < 2:
+        who = names[0] if count <= 1 else f"{names[0]} and {count - 1} others"
+    elif count == 2:
+        who = f"{names[0]} and {names[1]}"
+    else:
+        who = f"{names[0]}, {names[1]} and {count - 2} others"
+    if count == 2 and len(names) < 2:
+        who = f"{names[0]} and 1 other"
+    excerpt = (comment or "")[:EXCERPT]
+    sentences = {
+        "like": f"{who} liked your post.",
+        "comment": f"{who} commented: {excerpt}",
+        "reply": f"{who} replied to your comment: {excerpt}",
+        "mention": (
+            f"{who} mentioned you in a comment: {excerpt}"
+            if comment
+            else f"{who} mentioned you in a post."
+        ),
+        "follow": f"{who} started following you.",
+        "follow_request": f"{who} requested to follow you.",
+        "follow_accepted": f"{who} accepted your follow request.",
+    }
+    return sentences.get(kind, f"{who} did something.")
+
+
+async def _live(conn: AsyncConnection, table: Any, ids: Sequence[int]) -> set[int]:
+    if not ids:
+        return set()
+    query = select(table.c.id).where(table.c.id.in_(ids) & table.c.deleted_at.is_(None))
+    return set((await conn.execute(query)).scalars())
+
+
+async def _comment_texts(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    query = select(comments.c.id, comments.c.text).where(
+        comments.c.id.in_(sorted(set(ids))) & comments.c.deleted_at.is_(None)
+    )
+    return {row.id: row.text for row in (await conn.execute(query)).all()}
+
+
+async def _blocked_among(conn: AsyncConnection, user_id: int, others: set[int]) -> set[int]:
+    if not others:
+        return set()
+    candidates = sorted(others)
+    query = select(blocks.c.blocker_id, blocks.c.blocked_id).where(
+        ((blocks.c.blocker_id == user_id) & blocks.c.blocked_id.in_(candidates))
+        | ((blocks.c.blocked_id == user_id) & blocks.c.blocker_id.in_(candidates))
+    )
+    rows = (await conn.execute(query)).all()
+    return {row.blocked_id if row.blocker_id == user_id else row.blocker_id for row in rows}
+
+
+async def _pending_requesters(conn: AsyncConnection, user_id: int, others: set[int]) -> set[int]:
+    if not others:
+        return set()
+    query = select(follows.c.follower_id).where(
+        (follows.c.followee_id == user_id)
+        & (follows.c.status == "pending")
+        & follows.c.follower_id.in_(sorted(others))
+    )
+    return set((await conn.execute(query)).scalars())

@@ -1,0 +1,216 @@
+"""Event handlers that produce and withdraw notifications.
+
+Each handler looks at the database as it is now, not at what the event said: a like
+notification exists exactly while the like does, however late or often (or in whatever
+order) the like and unlike events arrive. Nobody is notified of their own actions, nor
+across a block.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.context import AppContext
+from shutter.events.runtime import HandlerRegistry
+from shutter.events.types import (
+    COMMENT_CREATED,
+    COMMENT_DELETED,
+    FOLLOW_REQUESTED,
+    POST_CREATED,
+    POST_DELETED,
+    POST_LIKED,
+    POST_UNLIKED,
+    USER_FOLLOWED,
+    USER_UNFOLLOWED,
+    Event,
+)
+from shutter.follows import repository as follows_repo
+from shutter.notifications import repository
+from shutter.posts import repository as posts_repo
+from shutter.privacy.visibility import can_view_account_content, is_blocked_either_way
+from shutter.social import repository as social_repo
+from shutter.social.entities import mentions
+from shutter.timeutil import utcnow
+from shutter.users import repository as users_repo
+
+
+async def _may_notify(conn: AsyncConnection, actor_id: int, recipient_id: int | None) -> bool:
+    if recipient_id is None or actor_id == recipient_id:
+        return False
+    return not await is_blocked_either_way(conn, actor_id, recipient_id)
+
+
+async def on_like_changed(context: AppContext, event: Event) -> None:
+    post_id, liker_id = int(event.payload["post_id"]), int(event.payload["user_id"])
+    async with context.db.write() as conn:
+        post = await posts_repo.get_live(conn, post_id)
+        recipient = post["author_id"] if post is not None else int(event.payload["author_id"])
+        key = f"like:{post_id}"
+        if (
+            post is not None
+            and await social_repo.has_liked(conn, post_id, liker_id)
+            and await _may_notify(conn, liker_id, recipient)
+        ):
+            await repository.add_actor(
+                conn, context.ids, recipient, "like", key, liker_id, utcnow(), post_id=post_id
+            )
+        else:
+            await repository.remove_actor(conn, recipient, key, liker_id)
+
+
+async def on_comment_created(context: AppContext, event: Event) -> None:
+    comment_id = int(event.payload["comment_id"])
+    async with context.db.write() as conn:
+        comment = await social_repo.get_comment(conn, comment_id)
+        post = await posts_repo.get_live(conn, int(event.payload["post_id"]))
+        if comment is None or post is None:
+            return  # deleted since: nothing to tell anyone
+        actor, now = comment["author_id"], utcnow()
+        told = {actor}
+        parent_author = event.payload.get("parent_author_id")
+        if parent_author is not None and await _may_notify(conn, actor, int(parent_author)):
+            await repository.add_actor(
+                conn,
+                context.ids,
+                int(parent_author),
+                "reply",
+                f"reply:{comment_id}",
+                actor,
+                now,
+                post_id=post["id"],
+                comment_id=comment_id,
+            )
+            told.add(int(parent_author))
+        if post["author_id"] not in told and await _may_notify(conn, actor, post["author_id"]):
+            await repository.add_actor(
+                conn,
+                context.ids,
+                post["author_id"],
+                "comment",
+                f"comment:{comment_id}",
+                actor,
+                now,
+                post_id=post["id"],
+                comment_id=comment_id,
+            )
+            told.add(post["author_id"])
+        for user_id in await _mentioned(conn, comment["text"], post["author_id"], told):
+            if await _may_notify(conn, actor, user_id):
+                await repository.add_actor(
+                    conn,
+                    context.ids,
+                    user_id,
+                    "mention",
+                    f"mention:{comment_id}",
+                    actor,
+                    now,
+                    post_id=post["id"],
+                    comment_id=comment_id,
+                )
+
+
+async def _mentioned(
+    conn: AsyncConnection, text: str, author_id: int, exclude: set[int]
+) -> list[int]:
+    """Users mentioned in the text who may see the author's post, minus `exclude`."""
+    author = await users_repo.get_auth_row(conn, author_id)
+    found = []
+    for username in mentions(text)[:20]:  # Instagram allows 20 mentions per text
+        user_id = await users_repo.get_id_by_username(conn, username)
+        if user_id is None or user_id in exclude or author is None:
+            continue
+        if await can_view_account_content(conn, user_id, author_id, author["is_private"]):
+            found.append(user_id)
+    return found
+
+
+async def on_comment_deleted(context: AppContext, event: Event) -> None:
+    comment_ids = [int(value) for value in event.payload["comment_ids"]]
+    async with context.db.write() as conn:
+        await repository.delete_where(conn, comment_ids=comment_ids)
+
+
+async def on_post_created(context: AppContext, event: Event) -> None:
+    post_id = int(event.payload["post_id"])
+    async with context.db.write() as conn:
+        post = await posts_repo.get_live(conn, post_id)
+        if post is None:
+            return
+        actor = post["author_id"]
+        for user_id in await _mentioned(conn, post["caption"], actor, {actor}):
+            if await _may_notify(conn, actor, user_id):
+                await repository.add_actor(
+                    conn,
+                    context.ids,
+                    user_id,
+                    "mention",
+                    f"mention_post:{post_id}",
+                    actor,
+                    utcnow(),
+                    post_id=post_id,
+                )
+
+
+async def on_post_deleted(context: AppContext, event: Event) -> None:
+    async with context.db.write() as conn:
+        await repository.delete_where(conn, post_id=int(event.payload["post_id"]))
+
+
+async def on_user_followed(context: AppContext, event: Event) -> None:
+    follower, followee = int(event.payload["follower_id"]), int(event.payload["followee_id"])
+    async with context.db.write() as conn:
+        await repository.remove_actor(conn, followee, f"follow_request:{follower}", follower)
+        if await follows_repo.get_status(conn, follower, followee) != "accepted":
+            return
+        if not await _may_notify(conn, follower, followee):
+            return
+        now = utcnow()
+        await repository.add_actor(
+            conn, context.ids, followee, "follow", f"follow:{follower}", follower, now
+        )
+        if event.payload.get("approved"):
+            await repository.add_actor(
+                conn,
+                context.ids,
+                follower,
+                "follow_accepted",
+                f"follow_accepted:{followee}",
+                followee,
+                now,
+            )
+
+
+async def on_user_unfollowed(context: AppContext, event: Event) -> None:
+    follower, followee = int(event.payload["follower_id"]), int(event.payload["followee_id"])
+    async with context.db.write() as conn:
+        if await follows_repo.get_status(conn, follower, followee) is None:
+            await repository.remove_actor(conn, followee, f"follow:{follower}", follower)
+
+
+async def on_follow_requested(context: AppContext, event: Event) -> None:
+    follower, followee = int(event.payload["follower_id"]), int(event.payload["followee_id"])
+    async with context.db.write() as conn:
+        if await follows_repo.get_status(conn, follower, followee) != "pending":
+            return
+        if await _may_notify(conn, follower, followee):
+            await repository.add_actor(
+                conn,
+                context.ids,
+                followee,
+                "follow_request",
+                f"follow_request:{follower}",
+                follower,
+                utcnow(),
+            )
+
+
+def register(registry: HandlerRegistry) -> None:
+    registry.on(POST_LIKED, on_like_changed)
+    registry.on(POST_UNLIKED, on_like_changed)
+    registry.on(COMMENT_CREATED, on_comment_created)
+    registry.on(COMMENT_DELETED, on_comment_deleted)
+    registry.on(POST_CREATED, on_post_created)
+    registry.on(POST_DELETED, on_post_deleted)
+    registry.on(USER_FOLLOWED, on_user_followed)
+    registry.on(USER_UNFOLLOWED, on_user_unfollowed)
+    registry.on(FOLLOW_REQUESTED, on_follow_requested)

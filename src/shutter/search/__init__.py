@@ -1,0 +1,1 @@
+"""Search (people, hashtags, places) and the hashtag and location pages."""

@@ -1,0 +1,78 @@
+"""GET /search, GET /hashtags/{tag}/posts, GET /locations/{id}/posts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from starlette.responses import Response
+
+from shutter.http.deps import Context, OptionalUser, UrlFor
+from shutter.http.responses import json_response
+from shutter.pagination import CursorParam, Limit, parse_cursor
+from shutter.search import service
+from shutter.search.service import SearchType
+
+router = APIRouter(tags=["search"])
+
+
+@router.get("/search")
+async def search(
+    q: Annotated[str, Query(min_length=1, max_length=100, description="what to look for")],
+    viewer: OptionalUser,
+    context: Context,
+    url_for: UrlFor,
+    type: Annotated[SearchType, Query(description="what kind of results")] = "users",
+    limit: Limit = 20,
+) -> Response:
+    """People by username or name (exact, then prefix, then typo-tolerant), hashtags by
+    prefix with post counts, or places by name."""
+    async with context.db.read() as conn:
+        results = await service.search(conn, viewer.id if viewer else None, q, type, limit, url_for)
+    return json_response(results)
+
+
+@router.get("/hashtags/{tag}/posts")
+async def hashtag_posts(
+    tag: Annotated[str, Path(min_length=1, max_length=101, description="a hashtag, # optional")],
+    viewer: OptionalUser,
+    context: Context,
+    url_for: UrlFor,
+    cursor: CursorParam = None,
+    limit: Limit = 20,
+) -> Response:
+    """Posts under a hashtag, newest first, with the hashtag's post count."""
+    async with context.db.read() as conn:
+        page = await service.hashtag_page(
+            conn,
+            viewer.id if viewer else None,
+            tag,
+            parse_cursor(cursor),
+            limit,
+            url_for,
+            context.hydration,
+        )
+    return json_response(page)
+
+
+@router.get("/locations/{location_id}/posts")
+async def location_posts(
+    location_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="a place id")],
+    viewer: OptionalUser,
+    context: Context,
+    url_for: UrlFor,
+    cursor: CursorParam = None,
+    limit: Limit = 20,
+) -> Response:
+    """Posts tagged with a place, newest first."""
+    async with context.db.read() as conn:
+        page = await service.location_page(
+            conn,
+            viewer.id if viewer else None,
+            location_id,
+            parse_cursor(cursor),
+            limit,
+            url_for,
+            context.hydration,
+        )
+    return json_response(page)

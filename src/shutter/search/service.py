@@ -1,0 +1,116 @@
+"""Search use cases, and the pages of posts under a hashtag or at a place."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.errors import InvalidInput, NotFound
+from shutter.posts.service import page_of
+from shutter.search import repository
+from shutter.search.ranking import match_rank
+from shutter.social import repository as social_repo
+from shutter.social.entities import MAX_TAG_LENGTH, normalise_tag
+from shutter.stores.hydration import HydrationCache
+from shutter.users.service import UrlFor, present_profile
+
+SearchType = Literal["users", "hashtags", "locations"]
+
+
+def _clean(query: str) -> str:
+    if not query.isprintable():
+        raise InvalidInput("q: control characters are not allowed", code="invalid_query")
+    return " ".join(query.split()).lower()
+
+
+async def search(
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    query: str,
+    kind: SearchType,
+    limit: int,
+    url_for: UrlFor,
+) -> dict[str, Any]:
+    """`{users: [...]}`, `{hashtags: [...]}` or `{locations: [...]}`, best match first."""
+    cleaned = _clean(query)
+    if kind == "users":
+        return {"users": await _users(conn, viewer_id, cleaned.lstrip("@"), limit, url_for)}
+    if kind == "hashtags":
+        tag = normalise_tag(cleaned.lstrip("#"))
+        rows = await repository.hashtags_by_prefix(conn, tag, limit) if tag else []
+        return {"hashtags": [{"name": row["tag"], "post_count": row["post_count"]} for row in rows]}
+    rows = await repository.locations_by_name(conn, cleaned.casefold(), limit) if cleaned else []
+    return {"locations": [present_location(row) for row in rows]}
+
+
+async def _users(
+    conn: AsyncConnection, viewer_id: int | None, query: str, limit: int, url_for: UrlFor
+) -> list[dict[str, Any]]:
+    if not query:
+        return []
+    ranked = []
+    for row in await repository.user_candidates(conn, viewer_id, query):
+        rank = match_rank(query, row["username"], row["display_name"])
+        if rank is not None:
+            ranked.append((rank, -row["follower_count"], row["username"], row))
+    ranked.sort(key=lambda item: item[:3])
+    return [present_profile(row, url_for) for *_, row in ranked[:limit]]
+
+
+def present_location(row: Any) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "lat": row["lat"],
+        "lng": row["lng"],
+        "post_count": row["post_count"],
+    }
+
+
+def parse_tag(tag: str) -> str:
+    """A hashtag from a URL, `#` optional; 422 unless it is one."""
+    normalised = normalise_tag(tag)
+    if (
+        not normalised
+        or len(normalised) > MAX_TAG_LENGTH
+        or not all(ch.isalnum() or ch == "_" for ch in normalised)
+    ):
+        raise InvalidInput("tag: letters, digits and underscores only", code="invalid_hashtag")
+    return normalised
+
+
+async def hashtag_page(
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    tag: str,
+    before_id: int | None,
+    limit: int,
+    url_for: UrlFor,
+    cache: HydrationCache | None,
+) -> dict[str, Any]:
+    """A hashtag with its post count, and a page of its posts the viewer may see."""
+    name = parse_tag(tag)
+    row = await social_repo.get_hashtag(conn, name)
+    if row is None:
+        raise NotFound(f"Nobody has used #{name} yet.", code="hashtag_not_found")
+    rows = await repository.posts_with_hashtag(conn, viewer_id, name, before_id, limit + 1)
+    page = await page_of(conn, rows, limit, viewer_id, url_for, cache)
+    return {"hashtag": {"name": name, "post_count": row["post_count"]}, **page}
+
+
+async def location_page(
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    location_id: int,
+    before_id: int | None,
+    limit: int,
+    url_for: UrlFor,
+    cache: HydrationCache | None,
+) -> dict[str, Any]:
+    row = await social_repo.get_location(conn, location_id)
+    if row is None:
+        raise NotFound("No such place.", code="location_not_found")
+    rows = await repository.posts_at_location(conn, viewer_id, location_id, before_id, limit + 1)
+    page = await page_of(conn, rows, limit, viewer_id, url_for, cache)
+    return {"location": present_location(row), **page}

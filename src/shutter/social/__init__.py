@@ -1,0 +1,1 @@
+"""Likes, comments, and the hashtags and mentions in captions and comments."""

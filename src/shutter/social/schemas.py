@@ -1,0 +1,65 @@
+"""Request and response models for likes and comments."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+
+from shutter.pagination import MAX_ID
+from shutter.posts.schemas import CAPTION_MAX
+from shutter.social.entities import MAX_HASHTAGS, hashtags
+from shutter.users.schemas import AuthorOut
+
+COMMENT_MAX = CAPTION_MAX
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_MAX)]
+    parent_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$")] | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _readable_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a comment cannot be blank")
+        if any(ord(ch) < 32 and ch not in "\n\t" for ch in value) or "\x7f" in value:
+            raise ValueError("control characters are not allowed")
+        if len(hashtags(value)) > MAX_HASHTAGS:
+            raise ValueError(f"at most {MAX_HASHTAGS} hashtags")
+        return value
+
+    @field_validator("parent_id")
+    @classmethod
+    def _id_in_range(cls, value: str | None) -> str | None:
+        if value is not None and int(value) > MAX_ID:
+            raise ValueError("not a comment id")
+        return value
+
+
+class LikeState(BaseModel):
+    liked: bool
+    like_count: int
+
+
+class CommentOut(BaseModel):
+    id: str
+    post_id: str
+    parent_id: str | None
+    author: AuthorOut
+    text: str
+    hashtags: list[str]
+    mentions: list[str]
+    reply_count: int
+    created_at: str
+
+
+class CommentEnvelope(BaseModel):
+    comment: CommentOut
+
+
+class CommentPage(BaseModel):
+    comments: list[CommentOut]
+    next_cursor: str | None

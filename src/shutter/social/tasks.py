@@ -1,0 +1,40 @@
+"""Periodic reconciliation of the denormalised like and comment counts.
+
+The counts move in the same transaction as the likes and comments, so they should never
+drift; this job is the safety net (a hand-edited row, a restored backup). Each run checks
+one batch of posts against their rows and walks on, wrapping around at the end, so the
+whole table is covered every (posts / batch) runs whatever its size.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from shutter.context import AppContext
+from shutter.events.periodic import Scheduler
+from shutter.social import repository
+
+log = structlog.get_logger("shutter.counts")
+
+BATCH = 1000
+
+
+class CountReconciler:
+    def __init__(self) -> None:
+        self.after_id = 0
+
+    async def __call__(self, context: AppContext) -> int:
+        """Reconcile the next batch; returns how many posts were off."""
+        async with context.db.write() as conn:
+            post_ids = await repository.post_ids_page(conn, self.after_id, BATCH)
+            fixed = await repository.reconcile_post_counts(conn, post_ids)
+        self.after_id = post_ids[-1] if len(post_ids) == BATCH else 0
+        if fixed:
+            log.warning("counts_reconciled", posts_fixed=fixed)
+        return fixed
+
+
+def schedule(scheduler: Scheduler, context: AppContext) -> None:
+    scheduler.every(
+        context.settings.count_reconcile_interval_seconds, "count_reconcile", CountReconciler()
+    )

@@ -1,0 +1,86 @@
+"""Stories: POST /stories, GET /stories/feed (the tray), GET /users/{id}/stories,
+POST /stories/{id}/seen, GET /stories/{id}/viewers, DELETE /stories/{id}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from starlette.responses import Response
+
+from shutter.http.deps import Context, CurrentUser, UrlFor
+from shutter.http.responses import json_response
+from shutter.pagination import CursorParam, Limit, parse_cursor
+from shutter.stories import service
+from shutter.stories.schemas import (
+    StoryCreate,
+    StoryCreated,
+    StoryReel,
+    StoryTray,
+    StoryViewerPage,
+)
+from shutter.users.api import UserId
+
+router = APIRouter(tags=["stories"])
+
+StoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a story id")]
+
+
+@router.post("/stories", status_code=201, response_model=StoryCreated)
+async def create_story(
+    body: StoryCreate, viewer: CurrentUser, context: Context, url_for: UrlFor
+) -> Response:
+    """Share a ready photo or video as a story, visible for SHUTTER_STORY_TTL_SECONDS."""
+    async with context.db.write() as conn:
+        story_id = await service.create_story(context, conn, viewer.id, int(body.media_id))
+        story = await service.get_story(conn, viewer.id, story_id, url_for)
+    return json_response({"story": story, "expires_at": story["expires_at"]}, 201)
+
+
+@router.get("/stories/feed", response_model=StoryTray)
+async def story_tray(viewer: CurrentUser, context: Context, url_for: UrlFor) -> Response:
+    """Your reel and those of the accounts you follow that have live stories."""
+    async with context.db.read() as conn:
+        return json_response(await service.tray(conn, viewer.id, url_for))
+
+
+@router.get("/users/{user_id}/stories", response_model=StoryReel)
+async def user_stories(
+    user_id: UserId, viewer: CurrentUser, context: Context, url_for: UrlFor
+) -> Response:
+    """An account's live stories, oldest first."""
+    async with context.db.read() as conn:
+        return json_response(await service.account_stories(conn, viewer.id, user_id, url_for))
+
+
+@router.post("/stories/{story_id}/seen", status_code=204)
+async def mark_seen(story_id: StoryId, viewer: CurrentUser, context: Context) -> Response:
+    """Mark a story seen; repeating it changes nothing."""
+    async with context.db.write() as conn:
+        await service.mark_seen(context, conn, viewer.id, story_id)
+    return Response(status_code=204)
+
+
+@router.get("/stories/{story_id}/viewers", response_model=StoryViewerPage)
+async def story_viewers(
+    story_id: StoryId,
+    viewer: CurrentUser,
+    context: Context,
+    url_for: UrlFor,
+    cursor: CursorParam = None,
+    limit: Limit = 20,
+) -> Response:
+    """Who saw your story, most recent first."""
+    async with context.db.read() as conn:
+        page = await service.viewers(
+            conn, viewer.id, story_id, parse_cursor(cursor), limit, url_for
+        )
+    return json_response(page)
+
+
+@router.delete("/stories/{story_id}", status_code=204)
+async def delete_story(story_id: StoryId, viewer: CurrentUser, context: Context) -> Response:
+    """Take down one of your stories before it expires."""
+    async with context.db.write() as conn:
+        await service.delete_story(conn, viewer.id, story_id)
+    return Response(status_code=204)

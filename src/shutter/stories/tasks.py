@@ -1,0 +1,102 @@
+"""Story expiry, a periodic job (see `events/periodic.py`).
+
+Readers never depend on it: every read filters on `expires_at`. The job tidies up after
+the deadline: it soft-deletes expired stories, writing a `story.expired` event to the
+outbox in the same transaction, and once `SHUTTER_STORY_MEDIA_RETENTION_SECONDS` have
+passed since a story was deleted (expired or taken down by its author) it deletes the
+story's media objects from the object store.
+
+Safe in several processes at once: expiry claims rows with a conditional UPDATE, so each
+story expires (and emits its event) exactly once; deleting an object twice is harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+
+from shutter.context import AppContext
+from shutter.events import outbox
+from shutter.events.periodic import Scheduler
+from shutter.events.types import STORY_EXPIRED
+from shutter.stories import repository
+from shutter.timeutil import utcnow
+
+log = structlog.get_logger("shutter.stories")
+
+BATCH = 500
+
+
+async def expire_stories(context: AppContext) -> int:
+    """Soft-delete every story past its deadline; returns how many this call expired."""
+    total = 0
+    while True:
+        async with context.db.write() as conn:
+            rows = await repository.expire_due(conn, utcnow(), BATCH)
+            for row in rows:
+                await outbox.record(
+                    conn,
+                    context.ids,
+                    STORY_EXPIRED,
+                    {
+                        "story_id": row["id"],
+                        "author_id": row["author_id"],
+                        "media_id": row["media_id"],
+                    },
+                )
+        total += len(rows)
+        if len(rows) < BATCH:
+            break
+    if total:
+        log.info("stories_expired", stories=total)
+    return total
+
+
+async def remove_retained_media(context: AppContext) -> int:
+    """Delete the media objects of stories deleted more than the retention ago; returns
+    how many stories' media this call removed.
+
+    Objects are content-addressed: the same bytes posted elsewhere share the object, which
+    is then kept (only the story's claim on it ends)."""
+    retention = timedelta(seconds=context.settings.story_media_retention_seconds)
+    total = 0
+    while True:
+        async with context.db.read() as conn:
+            rows = await repository.media_past_retention(conn, utcnow() - retention, BATCH)
+        for row in rows:
+            removed: list[str] = []
+            kept: list[str] = []
+            if row["original_key"]:
+                async with context.db.read() as conn:
+                    shared = await repository.object_used_elsewhere(
+                        conn, row["original_key"], row["media_id"]
+                    )
+                if shared:
+                    kept.append(row["original_key"])
+                else:
+                    await context.objects.delete(row["original_key"])
+                    removed.append(row["original_key"])
+            async with context.db.write() as conn:
+                await repository.mark_media_deleted(conn, row["id"], utcnow())
+            log.info(
+                "story_media_removed",
+                story_id=row["id"],
+                author_id=row["author_id"],
+                media_id=row["media_id"],
+                removed=removed,
+                kept_shared=kept,
+            )
+        total += len(rows)
+        if len(rows) < BATCH:
+            return total
+
+
+async def run_expiry(context: AppContext) -> None:
+    """One round of the job: expire, then remove media past the retention."""
+    await expire_stories(context)
+    await remove_retained_media(context)
+
+
+def schedule(scheduler: Scheduler, context: AppContext) -> None:
+    scheduler.every(context.settings.story_expiry_interval_seconds, "story_expiry", run_expiry)

@@ -1,0 +1,1 @@
+"""The web client, served by `shutter serve` at /."""

@@ -1,0 +1,352 @@
+// The one module that knows the HTTP contract (DESIGN §7): paths, parameters and response
+// shapes. Views get normalised objects from here, so a field that differs on the server
+// is fixed in one place (the norm* functions at the bottom).
+
+const BASE = "/api/v1";
+const TOKEN_KEY = "shutter.token";
+
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details || [];
+  }
+  // The server has no such route yet (a feature not built or not merged): views show a
+  // quiet "not available yet" instead of an error.
+  get unavailable() {
+    return (this.status === 404 && this.code === "not_found") || this.status === 405;
+  }
+}
+
+export const auth = {
+  get token() {
+    return localStorage.getItem(TOKEN_KEY);
+  },
+  set token(value) {
+    if (value) localStorage.setItem(TOKEN_KEY, value);
+    else localStorage.removeItem(TOKEN_KEY);
+  },
+  me: null, // the signed-in user's profile, loaded by app.js
+  onLoggedOut: () => {},
+};
+
+/** Turns any failed response into an ApiError carrying the envelope's code and message. */
+export async function errorFrom(status, text) {
+  let body = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON: an S3 XML error, a proxy page... */
+  }
+  const err = body && body.error;
+  if (err && err.message) return new ApiError(status, err.code || "error", err.message, err.details);
+  const generic = {
+    401: "Please log in again.",
+    403: "You are not allowed to do that.",
+    404: "Not found.",
+    413: "That file is too large.",
+    415: "That type of file is not accepted.",
+    429: "Too many requests: wait a moment and try again.",
+  };
+  return new ApiError(status, "http_" + status, generic[status] || `The server answered ${status}.`);
+}
+
+export async function request(method, path, { body, query, headers } = {}) {
+  const url = new URL(BASE + path, location.origin);
+  for (const [k, v] of Object.entries(query || {})) {
+    if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
+  }
+  const init = { method, headers: { Accept: "application/json", ...(headers || {}) } };
+  if (auth.token) init.headers.Authorization = `Bearer ${auth.token}`;
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch {
+    throw new ApiError(0, "network_error", "Cannot reach the server. Check your connection.");
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    const error = await errorFrom(response.status, text);
+    if (response.status === 401 && auth.token && error.code !== "invalid_credentials") {
+      auth.token = null;
+      auth.me = null;
+      auth.onLoggedOut();
+    }
+    throw error;
+  }
+  return text ? JSON.parse(text) : null;
+}
+
+const get = (path, query) => request("GET", path, { query });
+const post = (path, body, headers) => request("POST", path, { body, headers });
+const del = (path) => request("DELETE", path);
+const page = (key, norm) => (data) => ({
+  items: (data[key] || data.items || []).map(norm),
+  next: data.next_cursor ?? null,
+  raw: data,
+});
+
+// ---- accounts and profiles ----
+export async function register(username, email, password) {
+  const data = await post("/auth/register", { username, email, password });
+  auth.token = data.access_token;
+  auth.me = normUser(data.user);
+  return auth.me;
+}
+export async function login(loginName, password) {
+  const data = await post("/auth/login", { login: loginName, password });
+  auth.token = data.access_token;
+  return loadMe();
+}
+export async function loadMe() {
+  auth.me = normUser(await get("/users/me"));
+  return auth.me;
+}
+export function logout() {
+  auth.token = null;
+  auth.me = null;
+}
+export async function updateMe(fields) {
+  auth.me = normUser(await request("PATCH", "/users/me", { body: fields }));
+  return auth.me;
+}
+export const user = async (id) => normUser(await get(`/users/${id}`));
+export const userByName = async (name) =>
+  normUser(await get(`/users/by-username/${encodeURIComponent(name)}`));
+export const userPosts = (id, cursor) =>
+  get(`/users/${id}/posts`, { cursor, limit: 18 }).then(page("posts", normPost));
+export const followers = (id, cursor) =>
+  get(`/users/${id}/followers`, { cursor }).then(page("users", normUser));
+export const following = (id, cursor) =>
+  get(`/users/${id}/following`, { cursor }).then(page("users", normUser));
+export const follow = (id) => post(`/users/${id}/follow`).then((d) => d.status);
+export const unfollow = (id) => del(`/users/${id}/follow`).then((d) => (d && d.status) || "none");
+export const followRequests = (cursor) =>
+  get("/follow-requests", { cursor }).then(page("users", normUser));
+export const approveRequest = (id) => post(`/follow-requests/${id}/approve`);
+export const rejectRequest = (id) => post(`/follow-requests/${id}/reject`);
+export const block = (id) => post(`/users/${id}/block`);
+export const unblock = (id) => del(`/users/${id}/block`);
+
+// ---- media (the upload itself is in upload.js) ----
+export const createMedia = (contentType, size) =>
+  post("/media", { content_type: contentType, size_bytes: size });
+export const completeMedia = (id) => post(`/media/${id}/complete`).then(normMedia);
+export const getMedia = (id) => get(`/media/${id}`).then(normMedia);
+
+// ---- posts and feed ----
+export const createPost = (mediaIds, caption, idempotencyKey) =>
+  post("/posts", { media_ids: mediaIds, caption }, { "Idempotency-Key": idempotencyKey }).then(
+    (d) => normPost(d.post || d),
+  );
+export const getPost = (id) => get(`/posts/${id}`).then((d) => normPost(d.post || d));
+export const deletePost = (id) => del(`/posts/${id}`);
+export const feed = (mode, cursor) =>
+  get("/feed", { mode, cursor, limit: 10 }).then(page("posts", normPost));
+export const explore = (cursor) => get("/explore", { cursor }).then(page("posts", normPost));
+export const hashtagPosts = (tag, cursor) =>
+  get(`/hashtags/${encodeURIComponent(tag)}/posts`, { cursor }).then(page("posts", normPost));
+
+// ---- likes and comments ----
+export const like = (id) => post(`/posts/${id}/like`);
+export const unlike = (id) => del(`/posts/${id}/like`);
+export const comments = (postId, cursor) =>
+  get(`/posts/${postId}/comments`, { cursor }).then(page("comments", normComment));
+export const addComment = (postId, text, parentId) =>
+  post(`/posts/${postId}/comments`, parentId ? { text, parent_id: parentId } : { text }).then(
+    (d) => normComment(d.comment || d),
+  );
+export const deleteComment = (id) => del(`/comments/${id}`);
+
+// ---- search ----
+export const search = (q, type) =>
+  get("/search", { q, type }).then((d) => {
+    const list = d.results || d[type] || d.users || d.hashtags || d.items || [];
+    return type === "users" ? list.map(normUser) : list.map(normTag);
+  });
+
+// ---- notifications ----
+export const notifications = (cursor) =>
+  get("/notifications", { cursor }).then((d) => ({
+    ...page("notifications", normNotification)(d),
+    unread: d.unread_count ?? null,
+  }));
+export const markNotificationsRead = () => post("/notifications/read", {});
+
+// ---- stories ----
+export const createStory = (mediaId) => post("/stories", { media_id: mediaId });
+export const storyFeed = () =>
+  get("/stories/feed").then((d) => (d.tray || d.trays || d.users || d.items || d.stories || []).map(normTray));
+export const userStories = (userId) =>
+  get(`/users/${userId}/stories`).then((d) => (d.items || d.stories || []).map(normStory));
+export const markStorySeen = (id) => post(`/stories/${id}/seen`);
+export const storyViewers = (id) =>
+  get(`/stories/${id}/viewers`).then((d) => (d.viewers || d.users || d.items || []).map((v) => normUser(v.user || v)));
+
+// ---- direct messages ----
+export const sendMessage = (recipientId, content, clientMessageId) =>
+  post("/messages", { recipient_id: recipientId, content, client_message_id: clientMessageId });
+export const conversations = () =>
+  get("/conversations").then((d) => (d.conversations || d.items || []).map(normConversation));
+export const messagesAfter = (conversationId, afterSeq) =>
+  get(`/conversations/${conversationId}/messages`, { after_seq: afterSeq, limit: 50 }).then((d) => ({
+    items: (d.messages || d.items || []).map(normMessage),
+    raw: d,
+  }));
+export const markConversationRead = (conversationId, upToSeq) =>
+  post(`/conversations/${conversationId}/read`, { up_to_seq: upToSeq });
+export const socketUrl = () => {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${BASE}/ws?token=${encodeURIComponent(auth.token || "")}`;
+};
+
+// ---- normalisers: the only place that knows field names ----
+export function normUser(u) {
+  if (!u) return null;
+  const rel = u.relationship || {};
+  return {
+    id: String(u.id ?? u.user_id),
+    username: u.username,
+    displayName: u.display_name || "",
+    bio: u.bio || "",
+    avatarUrl: u.avatar_url || null,
+    isPrivate: !!u.is_private,
+    followers: u.follower_count ?? null,
+    following: u.following_count ?? null,
+    posts: u.post_count ?? null,
+    email: u.email || null,
+    rel: {
+      following: !!rel.following,
+      requested: !!rel.follow_requested,
+      followedBy: !!rel.followed_by,
+      blocking: !!(rel.blocking ?? rel.blocked),
+    },
+  };
+}
+
+export function normMedia(m) {
+  const urls = m.urls || {};
+  return {
+    id: String(m.id ?? m.media_id),
+    type: m.type || (String(m.content_type || "").startsWith("video") ? "video" : "image"),
+    status: m.status || "ready",
+    width: m.width || null,
+    height: m.height || null,
+    blurhash: m.blurhash || null,
+    urls: {
+      thumb: urls.thumb || urls.original,
+      small: urls.small || urls.original,
+      medium: urls.medium || urls.original,
+      large: urls.large || urls.original,
+      original: urls.original || urls.large,
+      video: urls.video || urls.mp4 || urls.original,
+    },
+    posterUrl: m.poster_url || null,
+    duration: m.duration_s ?? null,
+    error: m.error || null,
+  };
+}
+
+export function normPost(p) {
+  return {
+    id: String(p.id),
+    author: normAuthor(p.author || {}),
+    caption: p.caption || "",
+    location: p.location ? p.location.name : null,
+    media: (p.media || []).map(normMedia),
+    likes: p.like_count ?? 0,
+    commentCount: p.comment_count ?? 0,
+    liked: !!p.liked_by_me,
+    createdAt: p.created_at,
+  };
+}
+
+function normAuthor(a) {
+  return {
+    id: String(a.id ?? a.user_id ?? ""),
+    username: a.username || "",
+    displayName: a.display_name || "",
+    avatarUrl: a.avatar_url || null,
+  };
+}
+
+export function normComment(c) {
+  return {
+    id: String(c.id),
+    author: normAuthor(c.author || c.user || {}),
+    text: c.text ?? c.content ?? c.body ?? "",
+    parentId: c.parent_id ? String(c.parent_id) : null,
+    replies: (c.replies || []).map(normComment),
+    replyCount: c.reply_count ?? (c.replies || []).length,
+    createdAt: c.created_at,
+  };
+}
+
+function normTag(t) {
+  if (typeof t === "string") return { name: t.replace(/^#/, ""), posts: null };
+  return { name: (t.name || t.tag || "").replace(/^#/, ""), posts: t.post_count ?? null };
+}
+
+export function normNotification(n) {
+  const actors = (n.actors || (n.actor ? [n.actor] : [])).map(normAuthor);
+  return {
+    id: String(n.id),
+    type: n.type || n.kind || "",
+    actors,
+    others: n.other_count ?? n.others ?? Math.max(0, (n.actor_count ?? actors.length) - actors.length),
+    postId: n.post_id ? String(n.post_id) : n.post ? String(n.post.id) : null,
+    text: n.text || n.comment_text || (n.comment && n.comment.text) || "",
+    read: !!(n.read ?? n.is_read ?? n.read_at),
+    createdAt: n.created_at || n.updated_at,
+  };
+}
+
+function normStory(s) {
+  return {
+    id: String(s.id),
+    author: normAuthor(s.author || s.user || {}),
+    media: normMedia(s.media || {}),
+    seen: !!(s.seen ?? s.seen_by_me),
+    viewCount: s.view_count ?? null,
+    createdAt: s.created_at,
+    expiresAt: s.expires_at,
+  };
+}
+
+function normTray(t) {
+  const author = normAuthor(t.author || t.user || t);
+  return {
+    author,
+    hasUnseen: !!(t.has_unseen ?? t.unseen ?? !t.seen),
+    stories: (t.items || t.stories || []).map(normStory),
+  };
+}
+
+export function normConversation(c) {
+  const other = c.other_user || c.peer || c.user || (c.participants || []).find((u) => !auth.me || String(u.id) !== auth.me.id) || {};
+  const last = c.last_message ? normMessage(c.last_message) : null;
+  return {
+    id: String(c.id ?? c.conversation_id),
+    other: normAuthor(other),
+    last,
+    unread: c.unread_count ?? 0,
+    lastSeq: c.last_seq ?? (last ? last.seq : 0),
+  };
+}
+
+export function normMessage(m) {
+  return {
+    id: String(m.id ?? m.message_id),
+    conversationId: String(m.conversation_id ?? ""),
+    senderId: String(m.sender_id ?? (m.sender && m.sender.id) ?? ""),
+    content: m.content ?? m.text ?? "",
+    seq: Number(m.seq ?? 0),
+    sentAt: m.sent_at || m.created_at,
+    clientId: m.client_message_id || null,
+  };
+}

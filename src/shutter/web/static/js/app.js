@@ -1,0 +1,203 @@
+// The shell: client-side routes, the navigation bar with its badges, and the real-time
+// socket. Each screen lives in views/ and returns a DOM node.
+
+import * as api from "./api.js";
+import { auth } from "./api.js";
+import { avatar, clear, errorBox, h, icon, spinner } from "./dom.js";
+import * as realtime from "./realtime.js";
+import { loginView, signupView } from "./views/auth.js";
+import { composerView } from "./views/composer.js";
+import { feedView } from "./views/feed.js";
+import { conversationView, inboxView } from "./views/messages.js";
+import { notificationsView } from "./views/notifications.js";
+import { postView } from "./views/post.js";
+import { profileView, requestsView, settingsView } from "./views/profile.js";
+import { exploreView, hashtagView, searchView } from "./views/search.js";
+import { storyViewerView } from "./views/stories.js";
+
+// [pattern, view, needs a signed-in user]
+const ROUTES = [
+  [/^\/$/, feedView, true],
+  [/^\/login$/, loginView, false],
+  [/^\/signup$/, signupView, false],
+  [/^\/new$/, composerView, true],
+  [/^\/explore$/, exploreView, true],
+  [/^\/search$/, searchView, false],
+  [/^\/notifications$/, notificationsView, true],
+  [/^\/direct$/, inboxView, true],
+  [/^\/direct\/with\/(?<username>[^/]+)$/, conversationView, true],
+  [/^\/direct\/(?<conversationId>\d+)$/, conversationView, true],
+  [/^\/requests$/, requestsView, true],
+  [/^\/settings$/, settingsView, true],
+  [/^\/p\/(?<postId>\d+)$/, postView, false],
+  [/^\/u\/(?<username>[^/]+)(?:\/(?<list>followers|following))?$/, profileView, false],
+  [/^\/tags\/(?<tag>[^/]+)$/, hashtagView, false],
+  [/^\/stories\/(?<userId>\d+)$/, storyViewerView, true],
+];
+
+const main = () => document.getElementById("main");
+let leaveHandlers = [];
+let renderToken = 0;
+
+export function navigate(path, { replace = false } = {}) {
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  render();
+}
+
+function leave() {
+  for (const fn of leaveHandlers) {
+    try {
+      fn();
+    } catch (e) {
+      console.error(e);
+    }
+  }
+  leaveHandlers = [];
+}
+
+async function render() {
+  const token = ++renderToken;
+  leave();
+  const path = location.pathname.replace(/\/+$/, "") || "/";
+  const match = ROUTES.map(([re, view, needsAuth]) => [path.match(re), view, needsAuth]).find(([m]) => m);
+  renderNav();
+  const target = main();
+  if (!match) {
+    clear(target).append(h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Page not found"), h("a", { href: "/" }, "Go home")));
+    return;
+  }
+  const [m, view, needsAuth] = match;
+  if (needsAuth && !auth.token) {
+    navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+    return;
+  }
+  const ctx = {
+    params: Object.fromEntries(Object.entries(m.groups || {}).map(([k, v]) => [k, v && decodeURIComponent(v)])),
+    query: new URLSearchParams(location.search),
+    navigate,
+    onLeave: (fn) => leaveHandlers.push(fn),
+    get current() {
+      return token === renderToken;
+    },
+    refreshBadges,
+  };
+  clear(target).append(spinner());
+  try {
+    const node = await view(ctx);
+    if (token !== renderToken) return;
+    clear(target).append(node);
+  } catch (err) {
+    if (token !== renderToken) return;
+    console.error(err);
+    clear(target).append(h("div", { class: "empty" }, errorBox(err)));
+  }
+  document.title = target.querySelector("h1") ? `${target.querySelector("h1").textContent} · Shutter` : "Shutter";
+  window.scrollTo(0, 0);
+}
+
+// ---- navigation bar ----
+const badges = { notifications: 0, direct: 0 };
+
+function navItem(href, iconName, label, badge) {
+  const active = href === "/" ? location.pathname === "/" : location.pathname.startsWith(href);
+  return h(
+    "a",
+    { href, class: `nav-item${active ? " active" : ""}`, "aria-current": active ? "page" : false, "data-nav": label.toLowerCase() },
+    icon(iconName),
+    h("span", { class: "nav-label" }, label),
+    badge ? h("span", { class: "badge", "aria-label": `${badge} unread` }, badge > 99 ? "99+" : String(badge)) : null,
+  );
+}
+
+function renderNav() {
+  const nav = clear(document.getElementById("nav"));
+  nav.append(h("a", { href: "/", class: "brand", "aria-label": "Shutter home" }, h("span", { class: "brand-mark" }), h("span", { class: "brand-name" }, "Shutter")));
+  if (!auth.token) {
+    nav.append(h("div", { class: "nav-items" }, navItem("/search", "search", "Search"), navItem("/login", "user", "Log in"), navItem("/signup", "plus", "Sign up")));
+    return;
+  }
+  const me = auth.me;
+  nav.append(
+    h(
+      "div",
+      { class: "nav-items" },
+      navItem("/", "home", "Home"),
+      navItem("/search", "search", "Search"),
+      navItem("/explore", "explore", "Explore"),
+      navItem("/new", "plus", "Create"),
+      navItem("/direct", "send", "Messages", badges.direct),
+      navItem("/notifications", "bell", "Notifications", badges.notifications),
+      me
+        ? h("a", { href: `/u/${me.username}`, class: `nav-item${location.pathname === `/u/${me.username}` ? " active" : ""}`, "data-nav": "profile" }, avatar(me, 24), h("span", { class: "nav-label" }, "Profile"))
+        : navItem("/settings", "user", "Profile"),
+    ),
+    h("button", { type: "button", class: "nav-item nav-logout", "data-nav": "logout", onClick: logout }, icon("logout"), h("span", { class: "nav-label" }, "Log out")),
+  );
+}
+
+function logout() {
+  api.logout();
+  realtime.stop();
+  badges.notifications = 0;
+  badges.direct = 0;
+  navigate("/login");
+}
+
+let badgeTimer = null;
+const missing = new Set(); // badge sources this server does not offer: not asked again
+const ask = (name, call) => (missing.has(name) ? Promise.reject(new Error("unavailable")) : call().catch((err) => {
+  if (err.unavailable) missing.add(name);
+  throw err;
+}));
+async function refreshBadges() {
+  if (!auth.token) return;
+  const [notes, convs] = await Promise.allSettled([ask("notifications", api.notifications), ask("conversations", api.conversations)]);
+  if (notes.status === "fulfilled") {
+    const n = notes.value;
+    badges.notifications = n.unread ?? n.items.filter((x) => !x.read).length;
+  }
+  if (convs.status === "fulfilled") badges.direct = convs.value.reduce((sum, c) => sum + (c.unread ? 1 : 0), 0);
+  renderNav();
+}
+
+export async function startSession() {
+  if (!auth.token) return;
+  try {
+    await api.loadMe();
+  } catch (err) {
+    if (err.status !== 401) console.error(err);
+  }
+  if (!auth.token) return;
+  realtime.start();
+  refreshBadges();
+  clearInterval(badgeTimer);
+  badgeTimer = setInterval(refreshBadges, 30000);
+}
+
+// Same-origin links route in the page, without a reload.
+document.addEventListener("click", (e) => {
+  const a = e.target.closest("a[href]");
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname.startsWith("/media/") || url.pathname.startsWith("/docs")) return;
+  e.preventDefault();
+  navigate(url.pathname + url.search);
+});
+window.addEventListener("popstate", render);
+window.addEventListener("shutter:event", (e) => {
+  const type = e.detail && e.detail.type;
+  if (type === "notification" || type === "message") {
+    if (type === "notification") badges.notifications += 1;
+    refreshBadges();
+  }
+});
+auth.onLoggedOut = () => {
+  realtime.stop();
+  navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
+};
+
+// Exposed for the views that sign in (they start the session then navigate).
+window.shutter = { navigate, startSession };
+
+startSession().finally(render);

@@ -1,0 +1,218 @@
+// Small DOM helpers. User text only ever goes in through text nodes (never innerHTML).
+
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (key === "class") {
+      el.className = value;
+    } else if (key === "dataset") {
+      Object.assign(el.dataset, value);
+    } else if (key === "style" && typeof value === "object") {
+      Object.assign(el.style, value);
+    } else if (value === true) {
+      el.setAttribute(key, "");
+    } else {
+      el.setAttribute(key, value);
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function clear(el) {
+  while (el.firstChild) el.firstChild.remove();
+  return el;
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const ICONS = {
+  home: "M3 10.5 12 3l9 7.5V21h-6v-6H9v6H3z",
+  search: "M10.5 3a7.5 7.5 0 1 0 4.6 13.4l4.8 4.8 1.4-1.4-4.8-4.8A7.5 7.5 0 0 0 10.5 3zm0 2a5.5 5.5 0 1 1 0 11 5.5 5.5 0 0 1 0-11z",
+  explore: "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16zm4.5 3.5-6 3-3 6 6-3z",
+  plus: "M5 3h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm0 2v14h14V5zm6 3h2v3h3v2h-3v3h-2v-3H8v-2h3z",
+  heart: "M12 21s-7.5-4.6-9.6-9.4C1 8.2 3 4.5 6.6 4.5c2 0 3.6 1.1 4.4 2.6h2c.8-1.5 2.4-2.6 4.4-2.6 3.6 0 5.6 3.7 4.2 7.1C19.5 16.4 12 21 12 21z",
+  comment: "M12 3C6.5 3 2 6.9 2 11.7c0 2.5 1.2 4.7 3.2 6.3L4.5 22l4.3-2.1c1 .3 2.1.4 3.2.4 5.5 0 10-3.9 10-8.6S17.5 3 12 3z",
+  send: "M2 21 23 12 2 3v7l15 2-15 2z",
+  user: "M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm0 2c-4.4 0-9 2.2-9 5v3h18v-3c0-2.8-4.6-5-9-5z",
+  bell: "M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.8V3h-3v1.2A7 7 0 0 0 5 11v5l-2 2v1h18v-1z",
+  more: "M5 10a2 2 0 1 0 0 4 2 2 0 0 0 0-4zm7 0a2 2 0 1 0 0 4 2 2 0 0 0 0-4zm7 0a2 2 0 1 0 0 4 2 2 0 0 0 0-4z",
+  close: "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z",
+  logout: "M10 3H4v18h6v-2H6V5h4zm6 4-1.4 1.4 2.6 2.6H9v2h8.2l-2.6 2.6L16 17l5-5z",
+  lock: "M6 10V8a6 6 0 1 1 12 0v2h1v12H5V10zm2 0h8V8a4 4 0 1 0-8 0z",
+};
+
+export function icon(name, label) {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("class", `icon icon-${name}`);
+  if (label) {
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", label);
+  } else {
+    svg.setAttribute("aria-hidden", "true");
+  }
+  const path = document.createElementNS(SVG_NS, "path");
+  path.setAttribute("d", ICONS[name] || "");
+  svg.append(path);
+  return svg;
+}
+
+export function avatar(user, size = 32) {
+  const name = (user && (user.displayName || user.username)) || "?";
+  if (user && user.avatarUrl) {
+    return h("img", {
+      class: "avatar",
+      src: user.avatarUrl,
+      alt: `${user.username}'s profile picture`,
+      width: size,
+      height: size,
+      style: { width: `${size}px`, height: `${size}px` },
+      loading: "lazy",
+    });
+  }
+  return h(
+    "span",
+    {
+      class: "avatar avatar-letter",
+      role: "img",
+      "aria-label": `${user ? user.username : "unknown"}'s profile picture`,
+      style: { width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.45)}px` },
+    },
+    name.slice(0, 1).toUpperCase(),
+  );
+}
+
+export function userLink(user, extra) {
+  return h("a", { href: `/u/${user.username}`, class: "user-link", ...(extra || {}) }, user.username);
+}
+
+/** Caption or comment text with #hashtags and @mentions as links. */
+export function richText(text) {
+  const out = [];
+  const pattern = /([#@])([\p{L}\p{N}_.]+)/gu;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    const start = match.index;
+    if (start > 0 && /[\p{L}\p{N}_]/u.test(text[start - 1])) continue; // e-mail, a#b
+    out.push(text.slice(last, start));
+    const word = match[2].replace(/\.+$/, "");
+    const href = match[1] === "#" ? `/tags/${encodeURIComponent(word.toLowerCase())}` : `/u/${word.toLowerCase()}`;
+    out.push(h("a", { href, class: match[1] === "#" ? "hashtag" : "mention" }, match[1] + word));
+    last = start + 1 + word.length;
+  }
+  out.push(text.slice(last));
+  return out;
+}
+
+export function timeAgo(iso) {
+  if (!iso) return "";
+  const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+  if (seconds < 60) return "now";
+  const units = [
+    [60 * 60 * 24 * 7, "w"],
+    [60 * 60 * 24, "d"],
+    [60 * 60, "h"],
+    [60, "m"],
+  ];
+  for (const [size, unit] of units) if (seconds >= size) return `${Math.floor(seconds / size)}${unit}`;
+  return "now";
+}
+
+export function timeEl(iso) {
+  return h("time", { datetime: iso, title: iso ? new Date(iso).toLocaleString() : "" }, timeAgo(iso));
+}
+
+export function count(n, one, many) {
+  if (n === null || n === undefined) return "";
+  const shown = n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}K` : n.toLocaleString("en");
+  return `${shown} ${n === 1 ? one : many}`;
+}
+
+export function toast(message, kind = "info") {
+  const box = document.getElementById("toasts");
+  const el = h("div", { class: `toast toast-${kind}` }, message);
+  box.append(el);
+  setTimeout(() => el.remove(), kind === "error" ? 7000 : 3500);
+}
+
+/** A quiet placeholder for a screen whose API is not on this server yet. */
+export function unavailable(what) {
+  return h(
+    "div",
+    { class: "empty unavailable", "data-unavailable": "" },
+    h("p", { class: "empty-title" }, `${what} are not available yet`),
+    h("p", {}, "This server does not offer them yet. Check back after an update."),
+  );
+}
+
+export function errorBox(err) {
+  return h("p", { class: "form-error", role: "alert" }, err.message || String(err));
+}
+
+export function spinner() {
+  return h("div", { class: "spinner", role: "progressbar", "aria-label": "Loading" });
+}
+
+/** Calls `load()` whenever `sentinel` scrolls into view, until load() returns false. */
+export function infiniteScroll(sentinel, load) {
+  let busy = false;
+  let done = false;
+  const observer = new IntersectionObserver(
+    async (entries) => {
+      if (busy || done || !entries.some((e) => e.isIntersecting)) return;
+      busy = true;
+      try {
+        done = (await load()) === false;
+      } finally {
+        busy = false;
+      }
+      if (done) observer.disconnect();
+      else if (sentinel.isConnected) {
+        // Still visible after a short page: ask again.
+        observer.unobserve(sentinel);
+        observer.observe(sentinel);
+      }
+    },
+    { rootMargin: "800px 0px" },
+  );
+  observer.observe(sentinel);
+  return observer;
+}
+
+export function modal(title, content, { onClose } = {}) {
+  const close = () => {
+    backdrop.remove();
+    document.removeEventListener("keydown", onKey);
+    if (onClose) onClose();
+  };
+  const onKey = (e) => e.key === "Escape" && close();
+  const dialog = h(
+    "div",
+    { class: "modal", role: "dialog", "aria-modal": "true", "aria-label": title },
+    h("header", { class: "modal-head" }, h("h2", {}, title), h("button", { class: "icon-button", type: "button", "aria-label": "Close", onClick: close }, icon("close"))),
+    h("div", { class: "modal-body" }, content),
+  );
+  const backdrop = h("div", { class: "backdrop", onClick: (e) => e.target === backdrop && close() }, dialog);
+  document.body.append(backdrop);
+  document.addEventListener("keydown", onKey);
+  const focusable = dialog.querySelector("input, textarea, button:not(.icon-button)") || dialog.querySelector("button");
+  if (focusable) focusable.focus();
+  return { close, dialog };
+}
+
+export function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,69 @@
+// The home feed: the stories tray, the chronological / ranked switch and infinite scroll.
+
+import * as api from "../api.js";
+import { errorBox, h, infiniteScroll, spinner } from "../dom.js";
+import { postCard } from "./postcard.js";
+import { storyTray } from "./stories.js";
+
+const MODE_KEY = "shutter.feedMode";
+
+export function feedView(ctx) {
+  let mode = ctx.query.get("mode") || localStorage.getItem(MODE_KEY) || "chronological";
+  if (!["chronological", "ranked"].includes(mode)) mode = "chronological";
+  const list = h("div", { class: "feed-list", "aria-live": "polite" });
+  const sentinel = h("div", { class: "sentinel" }, spinner());
+  let observer = null;
+
+  const tab = (value, label) =>
+    h("button", { type: "button", role: "tab", class: "tab", "aria-selected": String(mode === value), dataset: { mode: value }, onClick: () => start(value) }, label);
+  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Feed order" }, tab("chronological", "Latest"), tab("ranked", "For you"));
+
+  function start(newMode) {
+    mode = newMode;
+    localStorage.setItem(MODE_KEY, mode);
+    tabs.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.mode === mode)));
+    list.replaceChildren();
+    if (observer) observer.disconnect();
+    sentinel.replaceChildren(spinner());
+    let cursor = null;
+    let first = true;
+    let seen = new Set();
+    const load = async () => {
+      let page;
+      try {
+        page = await api.feed(mode, cursor);
+      } catch (err) {
+        if (err.code === "cursor_expired") {
+          start(mode); // the ranked snapshot is gone: start again from the top
+          return false;
+        }
+        sentinel.replaceChildren(errorBox(err), h("button", { type: "button", class: "button", onClick: () => start(mode) }, "Try again"));
+        return false;
+      }
+      for (const post of page.items) {
+        if (seen.has(post.id)) continue;
+        seen.add(post.id);
+        list.append(postCard(post));
+      }
+      cursor = page.next;
+      if (first && !page.items.length) {
+        sentinel.replaceChildren(
+          h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Welcome to Shutter"), h("p", {}, "Follow people to see their photos and videos here, or share your own."), h("p", {}, h("a", { class: "button primary", href: "/explore" }, "Find people"), " ", h("a", { class: "button", href: "/new" }, "Create a post"))),
+        );
+        return false;
+      }
+      first = false;
+      if (!cursor) {
+        sentinel.replaceChildren(h("p", { class: "muted center end-of-feed" }, "You're all caught up"));
+        return false;
+      }
+      return true;
+    };
+    observer = infiniteScroll(sentinel, load);
+  }
+
+  ctx.onLeave(() => observer && observer.disconnect());
+  const view = h("section", { class: "feed" }, h("h1", { class: "visually-hidden" }, "Home"), storyTray(ctx), tabs, list, sentinel);
+  start(mode);
+  return view;
+}

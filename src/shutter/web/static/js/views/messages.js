@@ -1,0 +1,195 @@
+// Direct messages: the inbox and a conversation that updates live over the WebSocket
+// (falling back to polling while the socket is down), with read receipts.
+
+import * as api from "../api.js";
+import { auth } from "../api.js";
+import { avatar, errorBox, h, spinner, timeAgo, timeEl, unavailable, uuid } from "../dom.js";
+import * as realtime from "../realtime.js";
+
+const POLL_MS = 3000;
+
+export async function inboxView(ctx) {
+  let convs;
+  try {
+    convs = await api.conversations();
+  } catch (err) {
+    if (err.unavailable) return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Messages"), unavailable("Direct messages")));
+    throw err;
+  }
+  const share = ctx.query.get("share");
+  const suffix = share ? `?share=${encodeURIComponent(share)}` : "";
+  const list = h(
+    "ul",
+    { class: "inbox" },
+    convs.map((c) =>
+      h(
+        "li",
+        { class: `inbox-row${c.unread ? " unread" : ""}` },
+        h(
+          "a",
+          { href: `/direct/${c.id}${suffix}`, class: "user-row-link" },
+          avatar(c.other, 52),
+          h(
+            "span",
+            { class: "user-row-names" },
+            h("span", { class: "strong" }, c.other.username),
+            h("span", { class: "muted" }, c.last ? `${c.last.senderId === (auth.me && auth.me.id) ? "You: " : ""}${c.last.content.slice(0, 60)} · ${timeAgo(c.last.sentAt)}` : ""),
+          ),
+          c.unread ? h("span", { class: "badge", "aria-label": `${c.unread} unread` }, String(c.unread)) : null,
+        ),
+      ),
+    ),
+  );
+  return h(
+    "section",
+    { class: "narrow" },
+    h(
+      "div",
+      { class: "card" },
+      h("h1", {}, "Messages"),
+      share ? h("p", { class: "muted" }, "Open a conversation to send the post's link.") : null,
+      convs.length ? list : h("p", { class: "muted center" }, "No messages yet. Open someone's profile and press Message."),
+    ),
+  );
+}
+
+export async function conversationView(ctx) {
+  let conversationId = ctx.params.conversationId || null;
+  let other;
+  if (ctx.params.username) {
+    const u = await api.userByName(ctx.params.username);
+    other = { id: u.id, username: u.username, displayName: u.displayName, avatarUrl: u.avatarUrl };
+  }
+  let convs = [];
+  try {
+    convs = await api.conversations();
+  } catch (err) {
+    if (err.unavailable) return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Messages"), unavailable("Direct messages")));
+    throw err;
+  }
+  const known = convs.find((c) => (conversationId ? c.id === conversationId : other && c.other.id === other.id));
+  if (known) {
+    conversationId = known.id;
+    other = other || known.other;
+  }
+  if (!other) return h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Conversation not found"), h("a", { href: "/direct" }, "Back to messages"));
+
+  const thread = h("ol", { class: "thread", "aria-live": "polite", "aria-label": `Messages with ${other.username}` });
+  const seen = h("p", { class: "seen muted", hidden: true }, "Seen");
+  const bySeq = new Map();
+  const pending = new Map(); // client id -> element, until the server echoes it
+  let lastSeq = 0;
+  let otherReadSeq = 0;
+
+  function bubble(m, mine) {
+    return h("li", { class: `msg${mine ? " mine" : ""}`, dataset: { seq: String(m.seq || "") } }, h("span", { class: "msg-text" }, m.content), h("span", { class: "msg-time" }, timeEl(m.sentAt)));
+  }
+  function paintSeen() {
+    const mineLast = [...bySeq.values()].filter((m) => m.senderId === auth.me.id).pop();
+    seen.hidden = !(mineLast && otherReadSeq >= mineLast.seq);
+  }
+  function add(m) {
+    if (!m.seq || bySeq.has(m.seq)) return;
+    bySeq.set(m.seq, m);
+    const mine = m.senderId === auth.me.id;
+    const el = bubble(m, mine);
+    const placeholder = m.clientId && pending.get(m.clientId);
+    if (placeholder) {
+      placeholder.replaceWith(el);
+      pending.delete(m.clientId);
+    } else {
+      // Keep sequence order even if an older message arrives late.
+      const after = [...thread.children].find((c) => Number(c.dataset.seq) > m.seq);
+      thread.insertBefore(el, after || null);
+    }
+    lastSeq = Math.max(lastSeq, m.seq);
+    paintSeen();
+    el.scrollIntoView({ block: "end" });
+  }
+  async function catchUp() {
+    if (!conversationId) return;
+    for (;;) {
+      const page = await api.messagesAfter(conversationId, lastSeq);
+      page.items.forEach(add);
+      if (page.items.length < 50) break;
+    }
+    if (lastSeq) api.markConversationRead(conversationId, lastSeq).then(ctx.refreshBadges, () => {});
+  }
+
+  const text = h("input", { id: "message-text", name: "content", placeholder: "Message…", autocomplete: "off", maxlength: 2000, "aria-label": "Message" });
+  const errors = h("div", {});
+  const form = h("form", { class: "message-form" }, text, h("button", { type: "submit", class: "button link" }, "Send"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const content = text.value.trim();
+    if (!content) return;
+    errors.replaceChildren();
+    const clientId = uuid();
+    const temp = bubble({ content, sentAt: new Date().toISOString() }, true);
+    temp.classList.add("sending");
+    pending.set(clientId, temp);
+    thread.append(temp);
+    text.value = "";
+    try {
+      const sent = await api.sendMessage(other.id, content, clientId);
+      const first = !conversationId;
+      conversationId = String(sent.conversation_id);
+      if (first) history.replaceState(null, "", `/direct/${conversationId}`);
+      add({ id: String(sent.message_id), conversationId, senderId: auth.me.id, content, seq: Number(sent.seq), sentAt: sent.sent_at, clientId });
+    } catch (err) {
+      temp.classList.add("failed");
+      errors.append(errorBox(err.unavailable ? { message: "Direct messages are not available yet." } : err));
+    }
+  });
+
+  const onEvent = (e) => {
+    const data = e.detail || {};
+    const payload = data.message || data.data || data;
+    if (data.type === "message" && String(payload.conversation_id) === conversationId) {
+      add(api.normMessage(payload));
+      api.markConversationRead(conversationId, lastSeq).catch(() => {});
+    } else if (data.type === "read" && String(payload.conversation_id) === conversationId && String(payload.user_id ?? payload.reader_id) !== auth.me.id) {
+      otherReadSeq = Math.max(otherReadSeq, Number(payload.up_to_seq ?? payload.seq ?? 0));
+      paintSeen();
+    } else if (data.type === "message" && !conversationId && String(payload.sender_id) === other.id) {
+      conversationId = String(payload.conversation_id);
+      catchUp();
+    }
+  };
+  window.addEventListener("shutter:event", onEvent);
+  // Catch up after a reconnect: delivery over the socket is at-least-once from lastSeq.
+  const onSocket = (e) => e.detail.connected && catchUp().catch(() => {});
+  window.addEventListener("shutter:socket", onSocket);
+  const poll = setInterval(() => {
+    if (!realtime.connected) catchUp().catch(() => {});
+  }, POLL_MS);
+  ctx.onLeave(() => {
+    window.removeEventListener("shutter:event", onEvent);
+    window.removeEventListener("shutter:socket", onSocket);
+    clearInterval(poll);
+  });
+
+  const view = h(
+    "section",
+    { class: "narrow" },
+    h(
+      "div",
+      { class: "card conversation" },
+      h("header", { class: "conversation-head" }, h("a", { href: "/direct", class: "button link small", "aria-label": "Back to messages" }, "‹"), avatar(other, 32), h("h1", {}, h("a", { href: `/u/${other.username}` }, other.username))),
+      thread,
+      seen,
+      form,
+      errors,
+    ),
+  );
+  if (conversationId) {
+    thread.append(spinner());
+    catchUp()
+      .then(() => thread.querySelector(".spinner") && thread.querySelector(".spinner").remove())
+      .catch((err) => thread.replaceChildren(errorBox(err)));
+  }
+  const share = ctx.query.get("share");
+  if (share) text.value = `${location.origin}/p/${share}`;
+  setTimeout(() => text.focus(), 0);
+  return view;
+}

@@ -1,0 +1,119 @@
+// One post: the card, its comments with one level of replies, and the comment form.
+
+import * as api from "../api.js";
+import { auth } from "../api.js";
+import { avatar, errorBox, h, richText, spinner, timeEl, toast, unavailable, userLink } from "../dom.js";
+import { postCard } from "./postcard.js";
+
+export async function postView(ctx) {
+  const post = await api.getPost(ctx.params.postId);
+  const thread = h("ul", { class: "comments", "aria-label": "Comments" });
+  const more = h("div", { class: "comments-more" });
+  let replyTo = null;
+  const replyNote = h("div", { class: "reply-note", hidden: true });
+  const text = h("input", { id: "comment-text", name: "text", placeholder: "Add a comment…", autocomplete: "off", maxlength: 2200, "aria-label": "Add a comment" });
+  const sendButton = h("button", { type: "submit", class: "button link" }, "Post");
+  const form = h("form", { class: "comment-form" }, replyNote, text, sendButton);
+  const byId = new Map();
+
+  function commentItem(c) {
+    const mine = auth.me && c.author.id === auth.me.id;
+    const postMine = auth.me && post.author.id === auth.me.id;
+    const replies = h("ul", { class: "replies" });
+    const li = h(
+      "li",
+      { class: "comment", dataset: { commentId: c.id } },
+      avatar(c.author, 28),
+      h(
+        "div",
+        { class: "comment-main" },
+        h("p", {}, userLink(c.author, { class: "user-link strong" }), " ", richText(c.text)),
+        h(
+          "div",
+          { class: "comment-meta muted" },
+          timeEl(c.createdAt),
+          auth.me && !c.parentId ? h("button", { type: "button", class: "button link small", onClick: () => startReply(c) }, "Reply") : null,
+          mine || postMine
+            ? h("button", {
+                type: "button",
+                class: "button link small danger",
+                onClick: async () => {
+                  try {
+                    await api.deleteComment(c.id);
+                    li.remove();
+                  } catch (err) {
+                    toast(err.message, "error");
+                  }
+                },
+              }, "Delete")
+            : null,
+        ),
+        replies,
+      ),
+    );
+    byId.set(c.id, replies);
+    for (const r of c.replies) replies.append(commentItem(r));
+    return li;
+  }
+
+  function place(c) {
+    const parent = c.parentId && byId.get(c.parentId);
+    (parent || thread).append(commentItem(c));
+  }
+
+  function startReply(c) {
+    replyTo = c;
+    replyNote.hidden = false;
+    replyNote.replaceChildren(`Replying to ${c.author.username} `, h("button", { type: "button", class: "button link small", onClick: cancelReply }, "Cancel"));
+    text.value = `@${c.author.username} `;
+    text.focus();
+  }
+  function cancelReply() {
+    replyTo = null;
+    replyNote.hidden = true;
+  }
+
+  let cursor = null;
+  let available = true;
+  async function loadComments() {
+    more.replaceChildren(spinner());
+    try {
+      const page = await api.comments(post.id, cursor);
+      page.items.forEach(place);
+      cursor = page.next;
+      more.replaceChildren(cursor ? h("button", { type: "button", class: "button link", onClick: loadComments }, "Load more comments") : "");
+      if (!thread.children.length) more.replaceChildren(h("p", { class: "muted" }, "No comments yet."));
+    } catch (err) {
+      if (err.unavailable) {
+        available = false;
+        form.hidden = true;
+        more.replaceChildren(unavailable("Comments"));
+      } else more.replaceChildren(errorBox(err));
+    }
+  }
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const value = text.value.trim();
+    if (!value || !available) return;
+    sendButton.disabled = true;
+    try {
+      const c = await api.addComment(post.id, value, replyTo ? replyTo.id : null);
+      if (!c.parentId && replyTo) c.parentId = replyTo.id;
+      if (!c.author.username && auth.me) c.author = auth.me;
+      if (thread.querySelector(".muted")) more.replaceChildren();
+      place(c);
+      text.value = "";
+      cancelReply();
+    } catch (err) {
+      toast(err.unavailable ? "Comments are not available yet." : err.message, "error");
+    } finally {
+      sendButton.disabled = false;
+    }
+  });
+
+  loadComments();
+  const card = postCard(post, { full: true, onDeleted: () => ctx.navigate(`/u/${post.author.username}`) });
+  card.querySelector(".post-body").append(thread, more, auth.me ? form : h("p", { class: "muted" }, h("a", { href: "/login" }, "Log in"), " to like and comment."));
+  return h("section", { class: "post-page" }, h("h1", { class: "visually-hidden" }, `Post by ${post.author.username}`), card);
+}

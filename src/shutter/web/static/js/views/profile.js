@@ -1,0 +1,293 @@
+// Profiles (header, counts, follow / unfollow / block, grid), follower and following lists,
+// your own settings (edit profile, avatar, private account) and follow requests.
+
+import * as api from "../api.js";
+import { auth } from "../api.js";
+import { avatar, count, errorBox, h, icon, infiniteScroll, modal, spinner, toast, unavailable } from "../dom.js";
+import { uploadFile } from "../upload.js";
+import { postTile } from "./postcard.js";
+
+function followLabel(user) {
+  if (user.rel.following) return "Following";
+  if (user.rel.requested) return "Requested";
+  return user.rel.followedBy ? "Follow back" : "Follow";
+}
+
+export function followButton(user, onChange = () => {}) {
+  const button = h("button", { type: "button", class: "button follow" });
+  const paint = () => {
+    button.textContent = followLabel(user);
+    button.classList.toggle("primary", !user.rel.following && !user.rel.requested);
+    button.setAttribute("aria-pressed", String(user.rel.following || user.rel.requested));
+  };
+  paint();
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      if (user.rel.following || user.rel.requested) {
+        if (user.rel.following && user.isPrivate && !confirm(`Unfollow ${user.username}? You will need to ask again to see their posts.`)) return;
+        await api.unfollow(user.id);
+        if (user.rel.following && user.followers !== null) user.followers -= 1;
+        user.rel.following = false;
+        user.rel.requested = false;
+      } else {
+        const status = await api.follow(user.id);
+        user.rel.following = status === "following";
+        user.rel.requested = status === "requested";
+        if (user.rel.following && user.followers !== null) user.followers += 1;
+      }
+      paint();
+      onChange();
+    } catch (err) {
+      toast(err.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+function userRow(u, extra) {
+  return h(
+    "li",
+    { class: "user-row" },
+    h("a", { href: `/u/${u.username}`, class: "user-row-link" }, avatar(u, 44), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, u.username), u.displayName ? h("span", { class: "muted" }, u.displayName) : null)),
+    extra || null,
+  );
+}
+
+function userListModal(title, loader, onClose) {
+  const list = h("ul", { class: "user-list" });
+  const sentinel = h("div", { class: "sentinel" }, spinner());
+  let cursor = null;
+  let leaving = false;
+  const ref = modal(title, h("div", {}, list, sentinel), { onClose: () => !leaving && onClose && onClose() });
+  const observer = infiniteScroll(sentinel, async () => {
+    try {
+      const page = await loader(cursor);
+      page.items.forEach((u) => list.append(userRow(u)));
+      cursor = page.next;
+      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, "Nobody yet."));
+      return !!cursor;
+    } catch (err) {
+      sentinel.replaceChildren(errorBox(err));
+      return false;
+    }
+  });
+  ref.dialog.addEventListener("click", (e) => {
+    if (!e.target.closest("a")) return;
+    leaving = true;
+    ref.close();
+  });
+  return { observer, close: () => { leaving = true; ref.close(); } };
+}
+
+export async function profileView(ctx) {
+  const user = await api.userByName(ctx.params.username);
+  const isMe = auth.me && auth.me.id === user.id;
+  const counts = h("ul", { class: "counts" });
+  const paintCounts = () =>
+    counts.replaceChildren(
+      h("li", {}, h("span", { class: "strong" }, count(user.posts, "post", "posts"))),
+      h("li", {}, h("a", { href: `/u/${user.username}/followers`, class: "count-link" }, count(user.followers, "follower", "followers"))),
+      h("li", {}, h("a", { href: `/u/${user.username}/following`, class: "count-link" }, `${count(user.following, "following", "following")}`)),
+    );
+  paintCounts();
+  const actions = h("div", { class: "profile-actions" });
+  if (isMe) {
+    actions.append(h("a", { href: "/settings", class: "button" }, "Edit profile"), h("a", { href: "/requests", class: "button" }, "Follow requests"));
+  } else if (auth.me) {
+    actions.append(
+      followButton(user, paintCounts),
+      h("a", { href: `/direct/with/${user.username}`, class: "button" }, "Message"),
+      h("button", {
+        type: "button",
+        class: "icon-button",
+        "aria-label": "More options",
+        onClick: () => blockMenu(user),
+      }, icon("more")),
+    );
+  }
+  const header = h(
+    "header",
+    { class: "profile-head" },
+    h("div", { class: "profile-avatar" }, avatar(user, 150)),
+    h(
+      "div",
+      { class: "profile-info" },
+      h("div", { class: "profile-title" }, h("h1", {}, user.username), user.isPrivate ? icon("lock", "Private account") : null, actions),
+      counts,
+      user.displayName ? h("p", { class: "strong" }, user.displayName) : null,
+      user.bio ? h("p", { class: "bio" }, user.bio) : null,
+      user.rel.followedBy && !isMe ? h("p", { class: "muted" }, "Follows you") : null,
+    ),
+  );
+  const grid = h("div", { class: "grid", "aria-label": "Posts" });
+  const sentinel = h("div", { class: "sentinel" }, spinner());
+  let cursor = null;
+  const observer = infiniteScroll(sentinel, async () => {
+    try {
+      const page = await api.userPosts(user.id, cursor);
+      page.items.forEach((p) => grid.append(postTile(p)));
+      cursor = page.next;
+      if (!cursor) sentinel.replaceChildren(grid.children.length ? "" : h("div", { class: "empty" }, h("p", { class: "empty-title" }, "No posts yet"), isMe ? h("a", { href: "/new", class: "button primary" }, "Share your first photo") : null));
+      return !!cursor;
+    } catch (err) {
+      sentinel.replaceChildren(
+        err.code === "private_account"
+          ? h("div", { class: "empty" }, icon("lock"), h("p", { class: "empty-title" }, "This account is private"), h("p", {}, "Follow this account to see their photos and videos."))
+          : errorBox(err),
+      );
+      return false;
+    }
+  });
+  ctx.onLeave(() => observer.disconnect());
+  if (ctx.params.list) {
+    const which = ctx.params.list;
+    setTimeout(() => {
+      const r = userListModal(
+        which === "followers" ? "Followers" : "Following",
+        (c) => (which === "followers" ? api.followers(user.id, c) : api.following(user.id, c)),
+        () => ctx.navigate(`/u/${user.username}`, { replace: true }),
+      );
+      ctx.onLeave(() => {
+        r.observer.disconnect();
+        r.close();
+      });
+    }, 0);
+  }
+  return h("section", { class: "profile" }, header, grid, sentinel);
+}
+
+function blockMenu(user) {
+  const ref = modal(
+    user.username,
+    h(
+      "div",
+      { class: "menu" },
+      h("button", {
+        type: "button",
+        class: "button danger wide",
+        onClick: async () => {
+          try {
+            if (user.rel.blocking) {
+              await api.unblock(user.id);
+              user.rel.blocking = false;
+              toast(`Unblocked ${user.username}.`);
+            } else {
+              if (!confirm(`Block ${user.username}? They won't be able to find your profile or posts, and you will unfollow each other.`)) return;
+              await api.block(user.id);
+              user.rel.blocking = true;
+              user.rel.following = false;
+              toast(`Blocked ${user.username}.`);
+            }
+            ref.close();
+            window.shutter.navigate(location.pathname, { replace: true });
+          } catch (err) {
+            toast(err.unavailable ? "Blocking is not available yet." : err.message, err.unavailable ? "info" : "error");
+          }
+        },
+      }, user.rel.blocking ? "Unblock" : "Block"),
+    ),
+  );
+}
+
+export async function settingsView(ctx) {
+  const me = await api.loadMe();
+  const preview = h("div", { class: "avatar-preview" }, avatar(me, 96));
+  const avatarInput = h("input", { type: "file", id: "avatar-file", accept: "image/*", class: "visually-hidden" });
+  const avatarStatus = h("p", { class: "muted", "aria-live": "polite" });
+  avatarInput.addEventListener("change", async () => {
+    const file = avatarInput.files[0];
+    if (!file) return;
+    avatarStatus.textContent = "Uploading…";
+    try {
+      const media = await uploadFile(file, (f, phase) => (avatarStatus.textContent = phase === "processing" ? "Processing…" : `Uploading ${Math.round(f * 100)}%`));
+      const updated = await api.updateMe({ avatar_media_id: media.id });
+      preview.replaceChildren(avatar(updated, 96));
+      avatarStatus.textContent = "Profile photo updated.";
+    } catch (err) {
+      avatarStatus.textContent = "";
+      avatarStatus.append(errorBox(err));
+    }
+    avatarInput.value = "";
+  });
+  const removeAvatar = h("button", {
+    type: "button",
+    class: "button link small",
+    onClick: async () => {
+      const updated = await api.updateMe({ avatar_media_id: null });
+      preview.replaceChildren(avatar(updated, 96));
+    },
+  }, "Remove photo");
+  const form = h(
+    "form",
+    { class: "form" },
+    h("div", { class: "field" }, h("label", { for: "display-name" }, "Name"), h("input", { id: "display-name", name: "display_name", maxlength: 64, value: me.displayName })),
+    h("div", { class: "field" }, h("label", { for: "bio" }, "Bio"), h("textarea", { id: "bio", name: "bio", maxlength: 150, rows: 3 }, me.bio)),
+    h("label", { class: "switch" }, h("input", { type: "checkbox", name: "is_private", id: "is-private", checked: me.isPrivate, role: "switch" }), h("span", {}, "Private account"), h("span", { class: "muted small" }, "Only people you approve can see your photos, videos and lists.")),
+    h("button", { type: "submit", class: "button primary" }, "Save"),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    form.querySelectorAll(".form-error").forEach((x) => x.remove());
+    const data = new FormData(form);
+    try {
+      await api.updateMe({ display_name: String(data.get("display_name")), bio: String(data.get("bio")), is_private: data.get("is_private") === "on" });
+      toast("Profile saved.");
+      ctx.navigate(`/u/${auth.me.username}`);
+    } catch (err) {
+      form.append(errorBox(err));
+    }
+  });
+  return h(
+    "section",
+    { class: "narrow" },
+    h(
+      "div",
+      { class: "card settings" },
+      h("h1", {}, "Edit profile"),
+      h("div", { class: "avatar-row" }, preview, h("div", {}, h("p", { class: "strong" }, me.username), h("label", { for: "avatar-file", class: "button link" }, "Change profile photo"), avatarInput, me.avatarUrl ? removeAvatar : null, avatarStatus)),
+      form,
+    ),
+  );
+}
+
+export async function requestsView(ctx) {
+  const list = h("ul", { class: "user-list" });
+  const sentinel = h("div", { class: "sentinel" }, spinner());
+  let cursor = null;
+  const observer = infiniteScroll(sentinel, async () => {
+    try {
+      const page = await api.followRequests(cursor);
+      for (const u of page.items) {
+        const row = userRow(
+          u,
+          h(
+            "span",
+            { class: "row-actions" },
+            h("button", { type: "button", class: "button primary small", onClick: () => answer(row, u, true) }, "Confirm"),
+            h("button", { type: "button", class: "button small", onClick: () => answer(row, u, false) }, "Delete"),
+          ),
+        );
+        list.append(row);
+      }
+      cursor = page.next;
+      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, "No pending follow requests."));
+      return !!cursor;
+    } catch (err) {
+      sentinel.replaceChildren(err.unavailable ? unavailable("Follow requests") : errorBox(err));
+      return false;
+    }
+  });
+  async function answer(row, u, approve) {
+    try {
+      await (approve ? api.approveRequest(u.id) : api.rejectRequest(u.id));
+      row.replaceChildren(h("span", { class: "muted" }, approve ? `${u.username} now follows you.` : `Request from ${u.username} removed.`));
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  }
+  ctx.onLeave(() => observer.disconnect());
+  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Follow requests"), list, sentinel));
+}

@@ -1,0 +1,92 @@
+// Search (people and hashtags), hashtag pages and explore.
+
+import * as api from "../api.js";
+import { avatar, count, errorBox, h, infiniteScroll, spinner, unavailable } from "../dom.js";
+import { postTile } from "./postcard.js";
+
+export function searchView(ctx) {
+  let type = ctx.query.get("type") === "hashtags" ? "hashtags" : "users";
+  const input = h("input", { type: "search", id: "search-q", name: "q", placeholder: "Search", autocomplete: "off", value: ctx.query.get("q") || "", "aria-label": "Search people and hashtags" });
+  const results = h("ul", { class: "user-list search-results", "aria-live": "polite" });
+  const tab = (value, label) => h("button", { type: "button", role: "tab", class: "tab", "aria-selected": String(type === value), dataset: { type: value }, onClick: () => { type = value; paintTabs(); run(); } }, label);
+  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Search for" }, tab("users", "People"), tab("hashtags", "Tags"));
+  const paintTabs = () => tabs.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.type === type)));
+  let timer = null;
+  let seq = 0;
+
+  async function run() {
+    const q = input.value.trim();
+    history.replaceState(null, "", q ? `/search?q=${encodeURIComponent(q)}&type=${type}` : "/search");
+    const mine = ++seq;
+    if (!q) {
+      results.replaceChildren();
+      return;
+    }
+    results.replaceChildren(spinner());
+    try {
+      const items = await api.search(q.replace(/^[#@]/, ""), type);
+      if (mine !== seq) return;
+      results.replaceChildren(
+        ...items.map((it) =>
+          type === "users"
+            ? h("li", { class: "user-row" }, h("a", { href: `/u/${it.username}`, class: "user-row-link" }, avatar(it, 44), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, it.username), h("span", { class: "muted" }, it.displayName))))
+            : h("li", { class: "user-row" }, h("a", { href: `/tags/${encodeURIComponent(it.name)}`, class: "user-row-link" }, h("span", { class: "tag-icon", "aria-hidden": "true" }, "#"), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, `#${it.name}`), it.posts !== null ? h("span", { class: "muted" }, count(it.posts, "post", "posts")) : null))),
+        ),
+      );
+      if (!items.length) results.append(h("li", { class: "muted center" }, "No results."));
+    } catch (err) {
+      if (mine !== seq) return;
+      if (err.unavailable && type === "users") {
+        // No search endpoint yet: fall back to an exact username lookup.
+        try {
+          const u = await api.userByName(q.replace(/^@/, ""));
+          results.replaceChildren(h("li", { class: "user-row" }, h("a", { href: `/u/${u.username}`, class: "user-row-link" }, avatar(u, 44), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, u.username), h("span", { class: "muted" }, u.displayName)))));
+        } catch {
+          results.replaceChildren(h("li", { class: "muted center" }, "No exact match. Full search is not available yet."));
+        }
+        return;
+      }
+      results.replaceChildren(err.unavailable ? unavailable("Tag search results") : errorBox(err));
+    }
+  }
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, 250);
+  });
+  ctx.onLeave(() => clearTimeout(timer));
+  if (input.value) run();
+  setTimeout(() => input.focus(), 0);
+  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Search"), input, tabs, results));
+}
+
+function postGrid(loader, emptyText, what) {
+  const grid = h("div", { class: "grid" });
+  const sentinel = h("div", { class: "sentinel" }, spinner());
+  let cursor = null;
+  const observer = infiniteScroll(sentinel, async () => {
+    try {
+      const page = await loader(cursor);
+      page.items.forEach((p) => grid.append(postTile(p)));
+      cursor = page.next;
+      if (!cursor) sentinel.replaceChildren(grid.children.length ? "" : h("p", { class: "muted center" }, emptyText));
+      return !!cursor;
+    } catch (err) {
+      sentinel.replaceChildren(err.unavailable ? unavailable(what) : errorBox(err));
+      return false;
+    }
+  });
+  return { grid, sentinel, observer };
+}
+
+export function hashtagView(ctx) {
+  const tag = ctx.params.tag.replace(/^#/, "").toLowerCase();
+  const { grid, sentinel, observer } = postGrid((c) => api.hashtagPosts(tag, c), "No posts with this tag yet.", "Hashtag pages");
+  ctx.onLeave(() => observer.disconnect());
+  return h("section", { class: "profile" }, h("header", { class: "tag-head" }, h("span", { class: "tag-icon big", "aria-hidden": "true" }, "#"), h("h1", {}, `#${tag}`)), grid, sentinel);
+}
+
+export function exploreView(ctx) {
+  const { grid, sentinel, observer } = postGrid((c) => api.explore(c), "Nothing to explore yet.", "Explore posts");
+  ctx.onLeave(() => observer.disconnect());
+  return h("section", { class: "profile" }, h("h1", { class: "page-title" }, "Explore"), grid, sentinel);
+}

@@ -1,0 +1,119 @@
+"""The OpenAPI schema fuzzed with schemathesis, as a signed-in user, over real HTTP
+against a served Shutter (embedded profile): no call may answer 5xx, and every 4xx must
+be the error envelope. A bounded number of examples per operation keeps it to a minute
+or two on the reference machine."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+
+from shutter.app import create_app
+from shutter.settings import Settings
+from tests.conftest import SECRET, RunningServer
+
+EXAMPLES_PER_OPERATION = 10
+# One served app for the module: keep its operations on one test worker (make test).
+pytestmark = pytest.mark.xdist_group("schema_fuzz")
+
+
+@dataclass
+class Served:
+    base_url: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Shutter served from a thread of its own for the whole module, with a signed-in
+    user (and a second account and a post, so that ids in paths can hit something)."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=Path(tmp_path_factory.mktemp("fuzz")) / "data",
+        rate_limits="off",
+        log_level="CRITICAL",
+        secret_key=SECRET,
+    )
+    started = threading.Event()
+    holder: dict[str, object] = {}
+
+    async def serve() -> None:
+        server = RunningServer(settings)
+        await server.start()
+        stop = asyncio.Event()
+        holder.update(server=server, loop=asyncio.get_running_loop(), stop=stop)
+        started.set()
+        await stop.wait()
+        await server.stop()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    assert started.wait(60), "the server did not start"
+    server = holder["server"]
+    assert isinstance(server, RunningServer)
+    with httpx.Client(base_url=f"{server.base_url}/api/v1", timeout=30) as client:
+        users = []
+        for name in ("fuzzer", "other"):
+            response = client.post(
+                "/auth/register",
+                json={"username": name, "email": f"{name}@example.com", "password": "fuzz pass 1"},
+            )
+            assert response.status_code == 201, response.text
+            users.append(response.json()["access_token"])
+    yield Served(server.base_url, {"Authorization": f"Bearer {users[0]}"})
+    loop, stop = holder["loop"], holder["stop"]
+    assert isinstance(loop, asyncio.AbstractEventLoop)
+    assert isinstance(stop, asyncio.Event)
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(60)
+
+
+def _schema() -> schemathesis.BaseSchema:
+    """The app's OpenAPI document, built without starting anything (stores open in the
+    lifespan, so a throwaway data dir that is never created is enough)."""
+    settings = Settings(_env_file=None, data_dir=Path("unused"), secret_key=SECRET)  # type: ignore[call-arg]
+    return schemathesis.openapi.from_dict(create_app(settings).openapi())
+
+
+schema = _schema()
+# One pytest item per operation, with its own id (so that test workers can share them out).
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
+def test_no_server_errors_and_every_error_in_the_envelope(
+    operation: schemathesis.APIOperation, served: Served
+) -> None:
+    @given(case=operation.as_strategy())
+    @hyp_settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    def call(case: schemathesis.Case) -> None:
+        response = case.call(base_url=served.base_url, headers=served.headers)
+        described = (
+            f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text}"
+        )
+        assert response.status_code < 500, described
+        if response.status_code >= 400:
+            content_type = response.headers.get("content-type", [""])[0]
+            assert content_type.startswith("application/json"), described
+            body = response.json()
+            assert set(body) == {"error"}, described
+            assert isinstance(body["error"].get("code"), str), described
+            assert body["error"]["code"], described
+            assert isinstance(body["error"].get("message"), str), described
+
+    call()

@@ -1,0 +1,78 @@
+"""Rate limits on both profiles (process memory embedded, Redis distributed): 429 with
+Retry-After in the error envelope, per user and per action, per client address for
+registration and failed logins, and the off switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.assertions import assert_error
+from tests.factories import register
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+
+LIMITS = {
+    "rate_limits": "on",
+    "rate_limit_follows": "2/hour",
+    "rate_limit_register": "5/hour",
+    "rate_limit_login": "2/minute;5/hour",
+}
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return LIMITS
+
+
+def assert_limited(response: httpx.Response, window_s: int) -> None:
+    assert_error(response, 429, "rate_limited")
+    retry_after = int(response.headers["Retry-After"])
+    assert 1 <= retry_after <= window_s
+
+
+async def test_follows_are_limited_per_user(client: httpx.AsyncClient) -> None:
+    alice, bob, *targets = [await register(client) for _ in range(5)]
+    for target in targets[:2]:
+        response = await client.post(f"/users/{target.id}/follow", headers=alice.headers)
+        assert response.status_code == 200, response.text
+    refused = await client.post(f"/users/{targets[2].id}/follow", headers=alice.headers)
+    assert_limited(refused, 3600)
+    # Nothing happened: the third account has no follower.
+    assert (await client.get(f"/users/{targets[2].id}")).json()["follower_count"] == 0
+    # The limit is Alice's own: Bob follows freely.
+    response = await client.post(f"/users/{targets[2].id}/follow", headers=bob.headers)
+    assert response.status_code == 200, response.text
+    # ... and registration, per address, had exactly its five.
+    refused = await client.post(
+        "/auth/register",
+        json={"username": "sixth", "email": "sixth@example.com", "password": "long enough"},
+    )
+    assert_limited(refused, 3600)
+
+
+async def test_failed_logins_back_off_per_address(client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    good = {"login": account.username, "password": account.password}
+    bad = {"login": account.username, "password": "wrong password"}
+    # Successful logins cost nothing.
+    for _ in range(3):
+        assert (await client.post("/auth/login", json=good)).status_code == 200
+    for _ in range(2):
+        assert_error(await client.post("/auth/login", json=bad), 401, "invalid_credentials")
+    # Two failures a minute: from here every attempt waits, even a right password.
+    assert_limited(await client.post("/auth/login", json=bad), 60)
+    assert_limited(await client.post("/auth/login", json=good), 60)
+
+
+@pytest.mark.parametrize("settings_overrides", [{**LIMITS, "rate_limits": "off"}])
+async def test_off_switch_disables_every_limit(client: httpx.AsyncClient) -> None:
+    alice, *targets = [await register(client) for _ in range(7)]  # more than 5 registrations
+    for target in targets:
+        response = await client.post(f"/users/{target.id}/follow", headers=alice.headers)
+        assert response.status_code == 200, response.text
+    for _ in range(3):
+        bad = {"login": alice.username, "password": "wrong password"}
+        assert_error(await client.post("/auth/login", json=bad), 401)

@@ -1,0 +1,126 @@
+"""Search, hashtag and location pages: best matches first, typos forgiven, privacy kept,
+and no query, however hostile, breaks the server."""
+
+from __future__ import annotations
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.assertions import assert_error
+from tests.conftest import RunningServer
+from tests.factories import image_bytes, pages_of, register, set_private, upload_image
+from tests.integration.test_hybrid_feed import quick_post
+
+
+async def _search(client: httpx.AsyncClient, q: str, kind: str = "users") -> list[str]:
+    response = await client.get("/search", params={"q": q, "type": kind})
+    assert response.status_code == 200, response.text
+    key = {"users": "username", "hashtags": "name", "locations": "name"}[kind]
+    return [item[key] for item in response.json()[kind]]
+
+
+async def test_people_are_found_exact_first_then_by_prefix_then_despite_typos(
+    client: httpx.AsyncClient,
+) -> None:
+    stem = f"marg{(await register(client)).id[-6:]}"
+    exact = await register(client, stem)
+    longer = await register(client, f"{stem}ot")
+    named = await register(client)
+    await client.patch(
+        "/users/me", json={"display_name": f"{stem.title()} Smith"}, headers=named.headers
+    )
+    assert (await _search(client, stem))[:3] == [exact.username, longer.username, named.username]
+    assert (await _search(client, f"@{stem.upper()}"))[0] == exact.username
+    # One letter swapped still finds the account.
+    typo = stem[:2] + stem[3] + stem[2] + stem[4:]
+    assert exact.username in await _search(client, typo)
+    assert await _search(client, "zzzzqqqq-nobody") == []
+
+
+async def test_hashtag_pages_are_newest_first_case_insensitive_and_counted(
+    client: httpx.AsyncClient,
+) -> None:
+    author, private, stranger = [await register(client) for _ in range(3)]
+    tag = f"Sunset{author.id[-6:]}"
+    older = await quick_post(client, author, f"#{tag} over the sea")
+    newer = await quick_post(client, author, f"again #{tag.lower()} #{tag.upper()}")
+    await set_private(client, private)
+    hidden = await quick_post(client, private, f"#{tag} for friends only")
+    untagged = await quick_post(client, author, f"no tag here {tag}")
+
+    path = f"/hashtags/{tag.lower()}/posts"
+    assert await pages_of(client, path, stranger.headers, 1) == [[newer], [older]]
+    body = (await client.get(f"/hashtags/%23{tag}/posts", headers=private.headers)).json()
+    assert body["hashtag"] == {"name": tag.lower(), "post_count": 3}
+    assert [p["id"] for p in body["posts"]] == [hidden, newer, older]
+    assert untagged not in [p["id"] for p in body["posts"]]
+    assert (await _search(client, f"#{tag[:5]}", "hashtags")).count(tag.lower()) == 1
+
+    await client.delete(f"/posts/{newer}", headers=author.headers)
+    after = (await client.get(path, headers=stranger.headers)).json()
+    assert after["hashtag"]["post_count"] == 2
+    assert [p["id"] for p in after["posts"]] == [older]
+
+    assert_error(await client.get("/hashtags/no-such!tag/posts"), 422, "invalid_hashtag")
+    assert_error(await client.get("/hashtags/neverusedtag12345/posts"), 404, "hashtag_not_found")
+
+
+async def test_too_many_hashtags_are_refused(client: httpx.AsyncClient) -> None:
+    author = await register(client)
+    media_id = await upload_image(client, author, image_bytes((8, 8)))
+    caption = " ".join(f"#t{i}" for i in range(31))
+    response = await client.post(
+        "/posts", json={"media_ids": [media_id], "caption": caption}, headers=author.headers
+    )
+    assert_error(response, 422)
+    thirty = " ".join(f"#t{i}" for i in range(30))
+    ok = await client.post(
+        "/posts", json={"media_ids": [media_id], "caption": thirty}, headers=author.headers
+    )
+    assert ok.status_code == 201, ok.text
+
+
+async def test_places_are_searchable_and_list_their_posts(client: httpx.AsyncClient) -> None:
+    author = await register(client)
+    place = f"Brighton Pier {author.id[-6:]}"
+    media_id = await upload_image(client, author, image_bytes((8, 8)))
+    created = await client.post(
+        "/posts",
+        json={"media_ids": [media_id], "location": {"name": place, "lat": 50.8, "lng": -0.1}},
+        headers=author.headers,
+    )
+    location = created.json()["post"]["location"]
+    found = (
+        await client.get("/search", params={"q": "pier " + author.id[-6:], "type": "locations"})
+    ).json()
+    assert [item["id"] for item in found["locations"]] == [location["id"]]
+    page = (await client.get(f"/locations/{location['id']}/posts")).json()
+    assert page["location"]["name"] == place
+    assert page["location"]["post_count"] == 1
+    assert [p["id"] for p in page["posts"]] == [created.json()["post"]["id"]]
+    assert_error(await client.get("/locations/1/posts"), 404, "location_not_found")
+
+
+async def test_search_refuses_nonsense_types_and_empty_queries(client: httpx.AsyncClient) -> None:
+    assert_error(await client.get("/search", params={"q": "a", "type": "posts"}), 422)
+    assert_error(await client.get("/search", params={"q": ""}), 422)
+    assert_error(await client.get("/search", params={"q": "x" * 101}), 422)
+    assert_error(await client.get("/search", params={"q": "nul\x00byte"}), 422, "invalid_query")
+    assert await _search(client, "@") == []
+    assert await _search(client, "#", "hashtags") == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    query=st.text(min_size=1, max_size=100),
+    kind=st.sampled_from(["users", "hashtags", "locations"]),
+)
+async def test_any_query_gets_an_answer_never_a_crash(
+    server: RunningServer, query: str, kind: str
+) -> None:
+    async with httpx.AsyncClient(base_url=f"{server.base_url}/api/v1", timeout=30) as http:
+        response = await http.get("/search", params={"q": query, "type": kind})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert set(response.json()["error"]) == {"code", "message"}

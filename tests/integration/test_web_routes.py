@@ -1,0 +1,46 @@
+"""The web client is served at / and on its own routes, and shadows nothing: the API, the
+object store's URLs, the probes and the docs keep answering as before."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.assertions import assert_error
+from tests.conftest import RunningServer
+
+
+@pytest.fixture
+async def root(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        yield http
+
+
+async def test_the_page_on_client_routes_and_nothing_shadowed(root: httpx.AsyncClient) -> None:
+    # The page, on a first visit and on a reload of any of the client's own routes.
+    for path in ("/", "/login", "/u/alice", "/u/alice/followers", "/p/123", "/tags/sea"):
+        page = await root.get(path)
+        assert page.status_code == 200, path
+        assert page.headers["content-type"].startswith("text/html"), path
+        assert '<script type="module" src="/static/js/app.js">' in page.text, path
+        assert "script-src 'self'" in page.headers["content-security-policy"], path
+
+    script = await root.get("/static/js/app.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert script.headers["cache-control"] == "no-cache"
+    assert "etag" in script.headers
+    assert (await root.get("/static/css/app.css")).headers["content-type"].startswith("text/css")
+    assert (await root.get("/static/js/nope.js")).status_code == 404
+
+    # Everything else is as it was: JSON errors, API routes, probes, docs.
+    assert_error(await root.get("/api/v1/nothing-here"), 404, "not_found")
+    assert_error(await root.get("/api/v1/users/me"), 401, "unauthenticated")
+    assert_error(await root.get("/no-such-page"), 404, "not_found")
+    assert_error(await root.get("/media/files/originals/00/none.jpg"), 404)
+    assert (await root.get("/healthz")).json() == {"status": "ok"}
+    assert (await root.get("/docs")).status_code == 200
+    assert (await root.get("/api/v1/openapi.json")).json()["info"]["title"] == "Shutter"
+    assert "shutter_http_requests_total" in (await root.get("/metrics")).text
