@@ -35,6 +35,8 @@ Handler = Callable[["AppContext", Event], Awaitable[None]]
 MAX_ATTEMPTS = 5
 BATCH = 100
 POLL_S = 1.0
+# The most events one worker takes from JetStream in one pull.
+FETCH_BATCH = 50
 PURGE_EVERY_S = 60.0
 
 
@@ -271,7 +273,7 @@ class JetStreamConsumer:
 
         while not self._stopping:
             try:
-                messages = await self._subscription.fetch(batch=50, timeout=POLL_S)
+                messages = await self._next_messages()
             except (nats.errors.TimeoutError, TimeoutError):
                 continue
             except asyncio.CancelledError:
@@ -282,6 +284,24 @@ class JetStreamConsumer:
                 continue
             for message in messages:
                 await self._handle(message)
+
+    async def _next_messages(self) -> list[Any]:
+        """Wait for one event, then take at once whatever else is already waiting.
+
+        A pull asking for a whole batch lingers on the server until it is full, holding
+        the first event back for up to POLL_S and drawing every later one to the same
+        worker. Asking for one first hands each event to the longest-waiting worker at
+        once; the follow-up pull only asks for what the stream says is pending.
+        """
+        import nats.errors
+
+        messages: list[Any] = await self._subscription.fetch(batch=1, timeout=POLL_S)
+        pending = min(int(messages[-1].metadata.num_pending), FETCH_BATCH - 1)
+        if pending > 0:
+            # A timeout means another worker took them.
+            with contextlib.suppress(nats.errors.TimeoutError, TimeoutError):
+                messages += await self._subscription.fetch(batch=pending, timeout=0.05)
+        return messages
 
     async def _handle(self, message: Any) -> None:
         event = _decode(message.data)
