@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from shutter.auth.sessions import TokenVersions
 from shutter.auth.tokens import TokenIssuer
 from shutter.db.database import Database
 from shutter.events.runtime import EventRuntime
@@ -26,6 +27,7 @@ class AppContext:
     timelines: TimelineStore
     events: EventRuntime = field(default_factory=EventRuntime)
     hydration: HydrationCache = field(default_factory=HydrationCache)
+    token_versions: TokenVersions = field(default_factory=TokenVersions)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter.disabled)
     redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
     nats: Any | None = None  # nats.aio.client.Client when configured

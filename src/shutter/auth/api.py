@@ -69,6 +69,7 @@ async def change_password(
     new_hash = await hash_password(body.new_password)
     async with context.db.write() as conn:
         version = await service.change_password(conn, viewer.id, old_hash, new_hash)
+    context.token_versions.forget(viewer.id)
     return _token_response(context, viewer.id, version)
 
 

@@ -21,19 +21,19 @@ class Viewer:
     """The authenticated caller."""
 
     id: int
-    username: str
-    is_private: bool
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
 
 
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def`
+# dependency in a thread pool, a thread hop per request for nothing.
 Context = Annotated[AppContext, Depends(get_context)]
 
 
-def get_base_url(request: Request, context: Context) -> str:
+async def get_base_url(request: Request, context: Context) -> str:
     """The public base URL: configured, or the one this request came in on."""
     if context.settings.public_url:
         return context.settings.public_url
@@ -50,11 +50,14 @@ async def get_optional_viewer(
     if credentials is None:
         return None
     claims = context.tokens.verify(credentials.credentials)
+    if context.token_versions.confirmed(claims.user_id, claims.token_version):
+        return Viewer(id=claims.user_id)
     async with context.db.read() as conn:
         row = await users_repo.get_auth_row(conn, claims.user_id)
     if row is None or row["token_version"] != claims.token_version:
         raise Unauthenticated("The access token is no longer valid; log in again.")
-    return Viewer(id=row["id"], username=row["username"], is_private=row["is_private"])
+    context.token_versions.remember(claims.user_id, claims.token_version)
+    return Viewer(id=claims.user_id)
 
 
 async def get_viewer(viewer: Annotated[Viewer | None, Depends(get_optional_viewer)]) -> Viewer:
@@ -67,7 +70,7 @@ CurrentUser = Annotated[Viewer, Depends(get_viewer)]
 OptionalUser = Annotated[Viewer | None, Depends(get_optional_viewer)]
 
 
-def get_url_for(context: Context, base_url: BaseUrl) -> UrlBuilder:
+async def get_url_for(context: Context, base_url: BaseUrl) -> UrlBuilder:
     objects = context.objects
     return lambda key: objects.public_url(key, base_url)
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, func, select, update
+from sqlalchemy import RowMapping, Select, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import id_in
+from shutter.db.sql import id_in, ids_param
 from shutter.db.tables import comments, hashtags, likes, locations, post_hashtags, posts
 from shutter.privacy.visibility import blocked_either_way
 
@@ -46,12 +47,21 @@ async def has_liked(conn: AsyncConnection, post_id: int, user_id: int) -> bool:
     return (await conn.execute(query)).first() is not None
 
 
-async def liked_among(conn: AsyncConnection, user_id: int, post_ids: Sequence[int]) -> set[int]:
-    """Which of these posts the user has liked: one query for a whole page."""
-    query = select(likes.c.post_id).where(
-        (likes.c.user_id == user_id) & id_in(conn, likes.c.post_id, post_ids)
+@functools.cache
+def _liked_among_statement(dialect_name: str) -> Select[Any]:
+    return select(likes.c.post_id).where(
+        (likes.c.user_id == bindparam("user_id")) & ids_param(dialect_name, likes.c.post_id)
     )
-    return set((await conn.execute(query)).scalars())
+
+
+async def liked_among(conn: AsyncConnection, user_id: int, post_ids: Sequence[int]) -> set[int]:
+    """Which of these posts the user has liked: one query for a whole page (on every
+    page of posts, so the statement is built once per dialect)."""
+    if not post_ids:
+        return set()
+    statement = _liked_among_statement(conn.dialect.name)
+    params = {"user_id": user_id, "ids": list(post_ids)}
+    return set((await conn.execute(statement, params)).scalars())
 
 
 async def page_likers(

@@ -21,7 +21,9 @@ AUTHOR_TTL_S = 30.0
 V = TypeVar("V")
 
 
-class _Lru(Generic[V]):
+class Lru(Generic[V]):
+    """Least recently used first out, past `capacity`; entries older than `ttl_s` miss."""
+
     def __init__(self, capacity: int, ttl_s: float | None) -> None:
         self.capacity = capacity
         self.ttl_s = ttl_s
@@ -54,5 +56,5 @@ class _Lru(Generic[V]):
 
 class HydrationCache:
     def __init__(self, max_posts: int = 100_000, max_authors: int = 50_000) -> None:
-        self.media: _Lru[list[RowMapping]] = _Lru(max_posts, None)
-        self.authors: _Lru[RowMapping] = _Lru(max_authors, AUTHOR_TTL_S)
+        self.media: Lru[list[RowMapping]] = Lru(max_posts, None)
+        self.authors: Lru[RowMapping] = Lru(max_authors, AUTHOR_TTL_S)

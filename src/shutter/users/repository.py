@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
@@ -27,9 +27,14 @@ PROFILE_COLUMNS = (
 AUTHOR_COLUMNS = (users.c.id, users.c.username, users.c.display_name, users.c.avatar_key)
 
 
+# Every authenticated request runs this one: built once (building costs more than running).
+_AUTH_ROW = select(users.c.id, users.c.username, users.c.is_private, users.c.token_version).where(
+    users.c.id == bindparam("user_id")
+)
+
+
 async def get_auth_row(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    query = select(users.c.id, users.c.username, users.c.is_private, users.c.token_version)
-    result = await conn.execute(query.where(users.c.id == user_id))
+    result = await conn.execute(_AUTH_ROW, {"user_id": user_id})
     return result.mappings().first()
 
 

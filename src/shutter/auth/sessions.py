@@ -1,0 +1,30 @@
+"""Which token version each user's valid tokens carry, remembered briefly in-process.
+
+Every authenticated request checks that its token's version is still the user's (a
+password change bumps it, revoking every earlier token). Remembering a confirmed version
+for `TTL_S` seconds saves that primary-key query on almost every request. The process
+that changes a password forgets the user at once; another API process may accept a
+revoked token for at most `TTL_S` seconds more.
+"""
+
+from __future__ import annotations
+
+from shutter.stores.hydration import Lru
+
+TTL_S = 2.0
+
+
+class TokenVersions:
+    def __init__(self, capacity: int = 100_000, ttl_s: float = TTL_S) -> None:
+        self._versions: Lru[int] = Lru(capacity, ttl_s)
+
+    def confirmed(self, user_id: int, version: int) -> bool:
+        """True if `version` was this user's current one less than TTL_S ago."""
+        found, _ = self._versions.get_many((user_id,))
+        return found.get(user_id) == version
+
+    def remember(self, user_id: int, version: int) -> None:
+        self._versions.put_many({user_id: version})
+
+    def forget(self, user_id: int) -> None:
+        self._versions.forget(user_id)
