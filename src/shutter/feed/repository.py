@@ -10,8 +10,8 @@ from sqlalchemy import BindParameter, RowMapping, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, ids_param
-from shutter.db.tables import follows, posts
-from shutter.posts.repository import POST_COLUMNS
+from shutter.db.tables import follows, likes, posts
+from shutter.posts.repository import LIKED_BY_READER, POST_COLUMNS
 from shutter.privacy.visibility import blocked_either_way
 
 # Hot statements are built once per dialect and executed with parameters: building a
@@ -68,7 +68,15 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
         .exists()
     )
     reader: BindParameter[int] = bindparam("reader")
-    return select(*POST_COLUMNS).where(
+    # liked_by_me rides along (a probe of the likes primary key per row), saving hydration
+    # its own round trip.
+    liked = (
+        select(likes.c.post_id)
+        .where((likes.c.post_id == posts.c.id) & (likes.c.user_id == reader))
+        .exists()
+        .label(LIKED_BY_READER)
+    )
+    return select(*POST_COLUMNS, liked).where(
         ids_param(dialect_name, posts.c.id)
         & posts.c.deleted_at.is_(None)
         & (

@@ -25,6 +25,8 @@ POST_COLUMNS = (
     posts.c.comment_count,
     posts.c.created_at,
 )
+# A boolean column some queries add to POST_COLUMNS: the reader likes this post.
+LIKED_BY_READER = "liked_by_reader"
 
 
 async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:

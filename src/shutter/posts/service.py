@@ -190,11 +190,12 @@ async def hydrate(
     if not rows:
         return []
     cache = cache or HydrationCache(0, 0)
-    liked = (
-        await social_repo.liked_among(conn, viewer_id, [row["id"] for row in rows])
-        if viewer_id is not None
-        else set()
-    )
+    if viewer_id is None:
+        liked: set[int] = set()
+    elif repository.LIKED_BY_READER in rows[0]:  # the query that found the rows said so
+        liked = {row["id"] for row in rows if row[repository.LIKED_BY_READER]}
+    else:
+        liked = await social_repo.liked_among(conn, viewer_id, [row["id"] for row in rows])
     authors, missing_authors = cache.authors.get_many({row["author_id"] for row in rows})
     if missing_authors:
         fetched = await users_repo.get_authors(conn, missing_authors)
