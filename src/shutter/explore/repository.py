@@ -89,17 +89,20 @@ async def liked_by_neighbours(
         .subquery()
     )
     neighbours = union_all(select(co_likers), select(followees)).subquery()
-    signal = func.sum(neighbours.c.weight).label("signal")
+    # Summed per post first, so that the visibility rule runs once per liked post rather
+    # than once per like; then filtered, ranked and cut.
+    signals = (
+        select(likes.c.post_id, func.sum(neighbours.c.weight).label("signal"))
+        .select_from(likes.join(neighbours, neighbours.c.user_id == likes.c.user_id))
+        .where(likes.c.id >= since_id)
+        .group_by(likes.c.post_id)
+        .subquery()
+    )
     statement = (
-        select(*POST_COLUMNS, signal)
-        .select_from(
-            likes.join(neighbours, neighbours.c.user_id == likes.c.user_id).join(
-                posts, posts.c.id == likes.c.post_id
-            )
-        )
-        .where((likes.c.id >= since_id) & _explorable(reader_id, since_id))
-        .group_by(*POST_COLUMNS)
-        .order_by(signal.desc(), posts.c.id.desc())
+        select(*POST_COLUMNS, signals.c.signal)
+        .join_from(signals, posts, posts.c.id == signals.c.post_id)
+        .where(_explorable(reader_id, since_id))
+        .order_by(signals.c.signal.desc(), posts.c.id.desc())
         .limit(limit)
     )
     return (await conn.execute(statement)).mappings().all()
