@@ -24,6 +24,7 @@ from shutter.events.runtime import (
     OutboxRelay,
     ensure_stream,
 )
+from shutter.explore import api as explore_api
 from shutter.feed import api as feed_api
 from shutter.feed import tasks as feed_tasks
 from shutter.follows import api as follows_api
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search_api,
         notifications_api,
         stories_api,
+        explore_api,
     )
     for module in modules:
         api.include_router(module.router)

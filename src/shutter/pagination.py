@@ -10,6 +10,8 @@ from fastapi import Query
 from shutter.errors import InvalidInput
 
 _CURSOR = re.compile(r"[0-9]{1,19}")
+# A scroll over a stored snapshot (ranked feed "r", explore "e"): `<kind><snapshot>_<offset>`.
+_SNAPSHOT_CURSOR = re.compile(r"([a-z])([0-9]{1,19})_([0-9]{1,4})")
 MAX_ID = 2**63 - 1
 
 Limit = Annotated[int, Query(ge=1, le=50, description="page size, 1 to 50")]
@@ -29,3 +31,16 @@ def parse_cursor(cursor: str | None) -> int | None:
 
 def make_cursor(last_id: int | None) -> str | None:
     return None if last_id is None else str(last_id)
+
+
+def snapshot_cursor(kind: str, snapshot_id: int, offset: int) -> str:
+    """The cursor of the page at `offset` in a stored snapshot of kind `kind` (a letter)."""
+    return f"{kind}{snapshot_id}_{offset}"
+
+
+def parse_snapshot_cursor(kind: str, cursor: str) -> tuple[int, int]:
+    """(snapshot id, offset) of a `snapshot_cursor` of this kind; 422 for anything else."""
+    match = _SNAPSHOT_CURSOR.fullmatch(cursor)
+    if match is None or match.group(1) != kind:
+        raise InvalidInput("cursor: not a cursor this server handed out", code="invalid_cursor")
+    return int(match.group(2)), int(match.group(3))

@@ -9,7 +9,7 @@ import httpx
 
 from tests.assertions import assert_error
 from tests.conftest import RunningServer
-from tests.factories import Account, comment, follow, like, register, set_private
+from tests.factories import Account, block_row, comment, follow, like, register, set_private
 from tests.integration.test_hybrid_feed import quick_post
 
 
@@ -159,3 +159,25 @@ async def test_notifications_page_with_a_cursor(
         if cursor is None:
             break
     assert seen == [fan.username for fan in reversed(fans)]
+
+
+async def test_people_in_a_block_neither_show_nor_count(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    author = await register(client)
+    ann, rude, blocker = [await register(client) for _ in range(3)]
+    post_id = await quick_post(client, author)
+    await like(client, ann, post_id)
+    await comment(client, rude, post_id, "rude remark")
+    for fan in (rude, blocker):  # the two most recent likes
+        await like(client, fan, post_id)
+    await server.settle()
+    await block_row(server.context, author, rude)
+    await block_row(server.context, blocker, author)
+
+    inbox = await _inbox(server, client, author)
+    (liked,) = inbox["notifications"]  # the comment's notification went with its author
+    assert [a["username"] for a in liked["actors"]] == [ann.username]
+    assert liked["actor_count"] == 1
+    assert liked["text"] == f"{ann.username} liked your post."
+    assert inbox["unread_count"] == 1

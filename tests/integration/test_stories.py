@@ -255,9 +255,12 @@ async def test_private_accounts_show_stories_to_approved_followers_and_blocks_hi
     assert await viewer_names(client, eve, story["id"]) == [hal.username]
     for hidden in (frank, gus):
         assert await tray(client, hidden) == []
-        assert_error(await reel(client, hidden, eve), 404, "user_not_found")
         assert_error(await see(client, hidden, story["id"]), 404, "story_not_found")
-        assert_error(await reel(client, eve, hidden), 404, "user_not_found")
+    # The one rule: the blocked cannot tell the blocker exists; the blocker is told why.
+    assert_error(await reel(client, frank, eve), 404, "user_not_found")
+    assert_error(await reel(client, eve, gus), 404, "user_not_found")
+    assert_error(await reel(client, gus, eve), 403, "user_blocked")
+    assert_error(await reel(client, eve, frank), 403, "user_blocked")
     assert tray_shape(await tray(client, hal)) == [(eve.username, False, [story["id"]])]
 
 

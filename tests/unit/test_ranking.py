@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shutter.errors import InvalidInput
-from shutter.feed.ranking import parse_ranked_cursor, without_long_runs
+from shutter.feed.ranking import without_long_runs
+from shutter.pagination import parse_snapshot_cursor, snapshot_cursor
 
 
 def rows(authors: list[int]) -> list[dict[str, Any]]:
@@ -48,12 +49,13 @@ def test_no_author_runs_longer_than_two_while_others_remain(authors: list[int]) 
             assert len(rest) == 1
 
 
-def test_ranked_cursors_round_trip() -> None:
-    assert parse_ranked_cursor("r123_40") == (123, 40)
+def test_snapshot_cursors_round_trip() -> None:
+    assert parse_snapshot_cursor("r", snapshot_cursor("r", 123, 40)) == (123, 40)
+    assert parse_snapshot_cursor("e", "e123_40") == (123, 40)
 
 
-@pytest.mark.parametrize("bad", ["r", "r12", "r12_", "x12_3", "r12_3_4", "r-1_2"])
+@pytest.mark.parametrize("bad", ["r", "r12", "r12_", "x12_3", "e12_3", "r12_3_4", "r-1_2"])
 def test_garbage_ranked_cursors_are_refused(bad: str) -> None:
     with pytest.raises(InvalidInput) as refused:
-        parse_ranked_cursor(bad)
+        parse_snapshot_cursor("r", bad)
     assert refused.value.code == "invalid_cursor"

@@ -185,6 +185,8 @@ likes = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("post_id", "user_id"),
     Index("ix_likes_post_id_id", "post_id", "id"),
+    # A user's recent likes: Explore's "people who liked what you liked" signal.
+    Index("ix_likes_user_id_id", "user_id", "id"),
 )
 
 # Comments, with replies one level deep (parent_id is a top-level comment of the same post).

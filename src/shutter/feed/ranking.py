@@ -13,7 +13,6 @@ posts it did not contain.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -26,8 +25,9 @@ from shutter.errors import InvalidInput
 from shutter.feed import repository
 from shutter.feed.service import chronological_rows
 from shutter.ids import id_timestamp_ms
-from shutter.pagination import make_cursor
+from shutter.pagination import make_cursor, parse_snapshot_cursor, snapshot_cursor
 from shutter.posts.service import hydrate
+from shutter.stores.timelines import TimelineStore
 from shutter.users.service import UrlFor
 
 SNAPSHOT_SIZE = 300
@@ -35,7 +35,7 @@ SNAPSHOT_TTL_S = 3600
 HALF_LIFE_H = 12.0
 MAX_RUN = 2
 MUTUAL_AFFINITY = 0.5
-_RANKED_CURSOR = re.compile(r"r([0-9]{1,19})_([0-9]{1,4})")
+CURSOR_KIND = "r"
 
 
 def score(row: RowMapping, now_ms: int, affinity: float) -> float:
@@ -65,11 +65,20 @@ def without_long_runs(ranked: Sequence[RowMapping], max_run: int = MAX_RUN) -> l
     return result
 
 
-def parse_ranked_cursor(cursor: str) -> tuple[int, int]:
-    match = _RANKED_CURSOR.fullmatch(cursor)
-    if match is None:
-        raise InvalidInput("cursor: not a cursor this server handed out", code="invalid_cursor")
-    return int(match.group(1)), int(match.group(2))
+async def resume_snapshot(
+    store: TimelineStore, owner_id: int, kind: str, cursor: str, what: str
+) -> tuple[int, int, list[int], int | None]:
+    """(snapshot id, offset, ids, tail) of the saved snapshot a scroll's cursor points
+    into: `422 invalid_cursor` for a cursor of another kind, `422 cursor_expired` when the
+    snapshot is gone (expired, or another reader's)."""
+    snapshot_id, offset = parse_snapshot_cursor(kind, cursor)
+    saved = await store.load_snapshot(owner_id, snapshot_id)
+    if saved is None:
+        raise InvalidInput(
+            f"This {what} has expired; start again from the top.", code="cursor_expired"
+        )
+    ids, tail = saved
+    return snapshot_id, offset, ids, tail
 
 
 async def ranked_feed(
@@ -88,20 +97,15 @@ async def ranked_feed(
         await store.save_snapshot(reader_id, snapshot_id, ids, tail, SNAPSHOT_TTL_S)
         offset = 0
     else:
-        snapshot_id, offset = parse_ranked_cursor(cursor)
-        saved = await store.load_snapshot(reader_id, snapshot_id)
-        if saved is None:
-            raise InvalidInput(
-                "This ranked scroll has expired; start again from the top.",
-                code="cursor_expired",
-            )
-        ids, tail = saved
+        snapshot_id, offset, ids, tail = await resume_snapshot(
+            store, reader_id, CURSOR_KIND, cursor, "ranked scroll"
+        )
     page_ids = ids[offset : offset + limit]
     # Posts deleted (or authors unfollowed) since the snapshot drop out of the page.
     visible = await repository.visible_rows(conn, reader_id, page_ids)
     rows = [visible[post_id] for post_id in page_ids if post_id in visible]
     if offset + limit < len(ids):
-        next_cursor: str | None = f"r{snapshot_id}_{offset + limit}"
+        next_cursor: str | None = snapshot_cursor(CURSOR_KIND, snapshot_id, offset + limit)
     else:
         next_cursor = make_cursor(tail)  # chronological from here on
     return {
@@ -128,4 +132,4 @@ async def _take_snapshot(
 
 
 def is_ranked_cursor(cursor: str | None) -> bool:
-    return bool(cursor) and str(cursor).startswith("r")
+    return bool(cursor) and str(cursor).startswith(CURSOR_KIND)

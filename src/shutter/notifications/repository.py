@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.db.sql import id_in
 from shutter.db.tables import notification_actors, notifications
 from shutter.ids import IdGenerator
+from shutter.privacy.visibility import blocked_either_way
 
 
 def _insert(conn: AsyncConnection) -> Any:
@@ -146,38 +147,52 @@ async def page(
 
 
 async def latest_actors(
-    conn: AsyncConnection, group_ids: Sequence[int], per_group: int
-) -> dict[int, list[int]]:
-    """The most recent actors of each group, newest first, in one query."""
+    conn: AsyncConnection, recipient_id: int, group_ids: Sequence[int], per_group: int
+) -> dict[int, tuple[list[int], int]]:
+    """Per group, its most recent actors (newest first, at most `per_group`) and how many
+    actors it has, both leaving out anyone in a block with the recipient, in one query:
+    a blocked person neither shows nor counts, nor pushes the others out of sight."""
     if not group_ids:
         return {}
-    position = (
-        func.row_number()
-        .over(
-            partition_by=notification_actors.c.notification_id,
-            order_by=notification_actors.c.id.desc(),
-        )
-        .label("position")
-    )
+    group = notification_actors.c.notification_id
+    position = func.row_number().over(partition_by=group, order_by=notification_actors.c.id.desc())
     ranked = (
-        select(notification_actors.c.notification_id, notification_actors.c.actor_id, position)
-        .where(id_in(conn, notification_actors.c.notification_id, list(group_ids)))
+        select(
+            group,
+            notification_actors.c.actor_id,
+            position.label("position"),
+            func.count().over(partition_by=group).label("shown"),
+        )
+        .where(
+            id_in(conn, group, list(group_ids))
+            & ~blocked_either_way(recipient_id, notification_actors.c.actor_id)
+        )
         .subquery()
     )
     query = (
-        select(ranked.c.notification_id, ranked.c.actor_id)
+        select(ranked.c.notification_id, ranked.c.actor_id, ranked.c.shown)
         .where(ranked.c.position <= per_group)
         .order_by(ranked.c.notification_id, ranked.c.position)
     )
-    actors: dict[int, list[int]] = {}
+    actors: dict[int, tuple[list[int], int]] = {}
     for row in (await conn.execute(query)).all():
-        actors.setdefault(row.notification_id, []).append(row.actor_id)
+        actors.setdefault(row.notification_id, ([], row.shown))[0].append(row.actor_id)
     return actors
 
 
 async def unread_count(conn: AsyncConnection, user_id: int) -> int:
+    """Unread notifications with at least one actor outside a block with the user (the
+    badge counts what the list shows)."""
+    someone_visible = (
+        select(notification_actors.c.id)
+        .where(
+            (notification_actors.c.notification_id == notifications.c.id)
+            & ~blocked_either_way(user_id, notification_actors.c.actor_id)
+        )
+        .exists()
+    )
     query = select(func.count()).where(
-        (notifications.c.user_id == user_id) & notifications.c.read_at.is_(None)
+        (notifications.c.user_id == user_id) & notifications.c.read_at.is_(None) & someone_visible
     )
     return int((await conn.execute(query)).scalar_one())
 

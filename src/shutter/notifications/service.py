@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.tables import blocks, comments, follows, posts
+from shutter.db.tables import comments, follows, posts
 from shutter.media import repository as media_repo
 from shutter.media.service import present_media
 from shutter.notifications import repository
@@ -44,12 +44,14 @@ async def _present(
     conn: AsyncConnection, user_id: int, rows: Sequence[RowMapping], url_for: UrlFor
 ) -> list[dict[str, Any]]:
     """Rows to API objects: actors, post thumbnails and comment excerpts for the page in
-    one query each. Hidden: actors across a block, posts and comments deleted since, and
-    follow requests no longer pending (the worker tidies them up soon after)."""
-    actor_ids = await repository.latest_actors(conn, [row["id"] for row in rows], SHOWN_ACTORS)
-    everyone = {actor for actors in actor_ids.values() for actor in actors}
-    blocked = await _blocked_among(conn, user_id, everyone)
-    authors = await users_repo.get_authors(conn, everyone - blocked)
+    one query each. Hidden: actors across a block (nor counted), posts and comments
+    deleted since, and follow requests no longer pending (the worker tidies them up soon
+    after)."""
+    groups = await repository.latest_actors(
+        conn, user_id, [row["id"] for row in rows], SHOWN_ACTORS
+    )
+    everyone = {actor for actors, _ in groups.values() for actor in actors}
+    authors = await users_repo.get_authors(conn, everyone)
     post_ids = sorted({row["post_id"] for row in rows if row["post_id"] is not None})
     live_posts = await _live(conn, posts, post_ids)
     thumbs = await media_repo.for_posts(conn, post_ids) if post_ids else {}
@@ -57,7 +59,8 @@ async def _present(
     pending = await _pending_requesters(conn, user_id, everyone)
     result = []
     for row in rows:
-        actors = [authors[a] for a in actor_ids.get(row["id"], []) if a in authors]
+        actor_ids, actor_count = groups.get(row["id"], ([], 0))
+        actors = [authors[a] for a in actor_ids if a in authors]
         if not actors:
             continue
         if row["post_id"] is not None and row["post_id"] not in live_posts:
@@ -79,7 +82,7 @@ async def _present(
                 "id": str(row["id"]),
                 "type": row["kind"],
                 "actors": [present_author(actor, url_for) for actor in actors],
-                "actor_count": row["actor_count"],
+                "actor_count": actor_count,
                 "post": post,
                 "comment": (
                     {"id": str(row["comment_id"]), "text": comment_text}
@@ -87,7 +90,7 @@ async def _present(
                     else None
                 ),
                 "text": describe(
-                    row["kind"], [a["username"] for a in actors], row["actor_count"], comment_text
+                    row["kind"], [a["username"] for a in actors], actor_count, comment_text
                 ),
                 "read": row["read_at"] is not None,
                 "created_at": isoformat(row["updated_at"]),
@@ -137,18 +140,6 @@ async def _comment_texts(conn: AsyncConnection, ids: Sequence[int]) -> dict[int,
         comments.c.id.in_(sorted(set(ids))) & comments.c.deleted_at.is_(None)
     )
     return {row.id: row.text for row in (await conn.execute(query)).all()}
-
-
-async def _blocked_among(conn: AsyncConnection, user_id: int, others: set[int]) -> set[int]:
-    if not others:
-        return set()
-    candidates = sorted(others)
-    query = select(blocks.c.blocker_id, blocks.c.blocked_id).where(
-        ((blocks.c.blocker_id == user_id) & blocks.c.blocked_id.in_(candidates))
-        | ((blocks.c.blocked_id == user_id) & blocks.c.blocker_id.in_(candidates))
-    )
-    rows = (await conn.execute(query)).all()
-    return {row.blocked_id if row.blocker_id == user_id else row.blocker_id for row in rows}
 
 
 async def _pending_requesters(conn: AsyncConnection, user_id: int, others: set[int]) -> set[int]:

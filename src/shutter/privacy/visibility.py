@@ -143,12 +143,27 @@ def posts_readable_by(viewer_id: int | None) -> ColumnElement[bool]:
     public_authors = select(users.c.id).where(users.c.is_private.is_(False))
     if viewer_id is None:
         return posts.c.author_id.in_(public_authors)
-    follows_author = exists().where(
+    return (posts.c.author_id == viewer_id) | (
+        (posts.c.author_id.in_(public_authors) | _follows_author(viewer_id))
+        & ~blocked_either_way(viewer_id, posts.c.author_id)
+    )
+
+
+def posts_discoverable_by(viewer_id: int | None) -> ColumnElement[bool]:
+    """SQL over `posts`: what Explore may offer the viewer. The posts of
+    `posts_readable_by`, minus the viewer's own and those of accounts the viewer follows
+    (they are in the home feed): so, in practice, public accounts in no block with the
+    viewer. Deleted posts are left to the caller."""
+    readable = posts_readable_by(viewer_id)
+    if viewer_id is None:
+        return readable
+    return readable & (posts.c.author_id != viewer_id) & ~_follows_author(viewer_id)
+
+
+def _follows_author(viewer_id: int) -> ColumnElement[bool]:
+    """SQL over `posts`: the viewer follows the post's author (approved)."""
+    return exists().where(
         (follows.c.follower_id == viewer_id)
         & (follows.c.followee_id == posts.c.author_id)
         & (follows.c.status == "accepted")
-    )
-    return (posts.c.author_id == viewer_id) | (
-        (posts.c.author_id.in_(public_authors) | follows_author)
-        & ~blocked_either_way(viewer_id, posts.c.author_id)
     )

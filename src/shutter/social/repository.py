@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, ids_param
 from shutter.db.tables import comments, hashtags, likes, locations, post_hashtags, posts
-from shutter.privacy.visibility import blocked_either_way
+from shutter.privacy.visibility import blocked_either_way, hidden_by_block
 
 
 def _insert(conn: AsyncConnection) -> Any:
@@ -65,10 +65,13 @@ async def liked_among(conn: AsyncConnection, user_id: int, post_ids: Sequence[in
 
 
 async def page_likers(
-    conn: AsyncConnection, post_id: int, before_id: int | None, limit: int
+    conn: AsyncConnection, post_id: int, before_id: int | None, limit: int, viewer_id: int | None
 ) -> list[tuple[int, int]]:
-    """(like id, user id) pairs, most recent like first."""
-    query = select(likes.c.id, likes.c.user_id).where(likes.c.post_id == post_id)
+    """(like id, user id) pairs, most recent like first, leaving out people the viewer
+    blocked or is blocked by (in SQL, so that pages stay full and cursors exact)."""
+    query = select(likes.c.id, likes.c.user_id).where(
+        (likes.c.post_id == post_id) & ~hidden_by_block(viewer_id, likes.c.user_id)
+    )
     if before_id is not None:
         query = query.where(likes.c.id < before_id)
     rows = (await conn.execute(query.order_by(likes.c.id.desc()).limit(limit))).all()

@@ -69,7 +69,7 @@ async def list_likers(
 ) -> dict[str, Any]:
     """Who liked a post, most recent first."""
     await readable_post(conn, viewer_id, post_id)
-    pairs = await repository.page_likers(conn, post_id, before_id, limit + 1)
+    pairs = await repository.page_likers(conn, post_id, before_id, limit + 1, viewer_id)
     page = pairs[:limit]
     profiles = await users_repo.get_profiles(conn, [user_id for _, user_id in page])
     return {

@@ -20,7 +20,7 @@ from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.media import repository as media_repo
 from shutter.media.service import present_media
 from shutter.pagination import make_cursor
-from shutter.privacy.visibility import can_view_account_content, is_blocked_either_way
+from shutter.privacy.visibility import can_view_account_content, require_account_content
 from shutter.stories import repository
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
@@ -112,12 +112,9 @@ async def account_stories(
 ) -> dict[str, Any]:
     """An account's live stories, oldest first, as one reel (empty if there are none)."""
     owner = await users_repo.get_auth_row(conn, user_id)
-    if owner is None or (
-        viewer_id != user_id and await is_blocked_either_way(conn, viewer_id, user_id)
-    ):
-        raise NotFound("No such user.", code="user_not_found")  # a block hides the account
-    if not await can_view_account_content(conn, viewer_id, user_id, owner["is_private"]):
-        raise Forbidden("This account is private.", code="private_account")
+    if owner is None:
+        raise NotFound("No such user.", code="user_not_found")
+    await require_account_content(conn, viewer_id, user_id, owner["is_private"])
     rows = await repository.live_by_author(conn, user_id, utcnow())
     items = await _present(conn, rows, viewer_id, url_for)
     authors = await users_repo.get_authors(conn, [user_id])

@@ -148,7 +148,9 @@ export const getPost = (id) => get(`/posts/${id}`).then((d) => normPost(d.post |
 export const deletePost = (id) => del(`/posts/${id}`);
 export const feed = (mode, cursor) =>
   get("/feed", { mode, cursor, limit: 10 }).then(page("posts", normPost));
-export const explore = (cursor) => get("/explore", { cursor }).then(page("posts", normPost));
+// Explore: a snapshot scroll (the cursor names it); signed out, the popular public posts.
+export const explore = (cursor, limit = 12) =>
+  get("/explore", { cursor, limit }).then(page("posts", normPost));
 export const hashtagPosts = (tag, cursor) =>
   get(`/hashtags/${encodeURIComponent(tag)}/posts`, { cursor }).then(page("posts", normPost));
 

@@ -21,7 +21,7 @@ const ROUTES = [
   [/^\/login$/, loginView, false],
   [/^\/signup$/, signupView, false],
   [/^\/new$/, composerView, true],
-  [/^\/explore$/, exploreView, true],
+  [/^\/explore$/, exploreView, false],
   [/^\/search$/, searchView, false],
   [/^\/notifications$/, notificationsView, true],
   [/^\/direct$/, inboxView, true],
@@ -114,7 +114,7 @@ function renderNav() {
   const nav = clear(document.getElementById("nav"));
   nav.append(h("a", { href: "/", class: "brand", "aria-label": "Shutter home" }, h("span", { class: "brand-mark" }), h("span", { class: "brand-name" }, "Shutter")));
   if (!auth.token) {
-    nav.append(h("div", { class: "nav-items" }, navItem("/search", "search", "Search"), navItem("/login", "user", "Log in"), navItem("/signup", "plus", "Sign up")));
+    nav.append(h("div", { class: "nav-items" }, navItem("/search", "search", "Search"), navItem("/explore", "explore", "Explore"), navItem("/login", "user", "Log in"), navItem("/signup", "plus", "Sign up")));
     return;
   }
   const me = auth.me;

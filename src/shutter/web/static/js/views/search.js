@@ -62,15 +62,24 @@ export function searchView(ctx) {
 function postGrid(loader, emptyText, what) {
   const grid = h("div", { class: "grid" });
   const sentinel = h("div", { class: "sentinel" }, spinner());
+  const shown = new Set();
   let cursor = null;
   const observer = infiniteScroll(sentinel, async () => {
     try {
       const page = await loader(cursor);
-      page.items.forEach((p) => grid.append(postTile(p)));
+      for (const p of page.items) {
+        if (shown.has(p.id)) continue;
+        shown.add(p.id);
+        grid.append(postTile(p));
+      }
       cursor = page.next;
       if (!cursor) sentinel.replaceChildren(grid.children.length ? "" : h("p", { class: "muted center" }, emptyText));
       return !!cursor;
     } catch (err) {
+      if (err.code === "cursor_expired") {
+        cursor = null; // the scroll's snapshot is gone: carry on from a new one, skipping what is shown
+        return true;
+      }
       sentinel.replaceChildren(err.unavailable ? unavailable(what) : errorBox(err));
       return false;
     }
@@ -88,5 +97,8 @@ export function hashtagView(ctx) {
 export function exploreView(ctx) {
   const { grid, sentinel, observer } = postGrid((c) => api.explore(c), "Nothing to explore yet.", "Explore posts");
   ctx.onLeave(() => observer.disconnect());
-  return h("section", { class: "profile" }, h("h1", { class: "page-title" }, "Explore"), grid, sentinel);
+  const hint = api.auth.token
+    ? "Popular posts from people you don't follow yet, and what people with your taste liked."
+    : "Popular posts right now. Log in to see picks for you.";
+  return h("section", { class: "profile explore" }, h("h1", { class: "page-title" }, "Explore"), h("p", { class: "muted explore-hint" }, hint), grid, sentinel);
 }

@@ -1,0 +1,146 @@
+"""Explore: posts from accounts the reader does not follow, ranked by engagement
+velocity blended with what similar people liked; at most two posts per author per page.
+
+Ranking (a Hacker News style score):
+
+    score = (1 + likes + 2 × comments + SIMILAR_WEIGHT × signal) / (age_h + 2) ^ GRAVITY
+
+where `signal` is the weight of the reader's neighbours who liked the post (people who
+liked what the reader liked, by how many likes they share, and accounts the reader
+follows, weight 1). Engagement per hour, decaying with age: a post liked fast rises
+above an older post with more likes; a like from someone with the reader's taste
+counts SIMILAR_WEIGHT times extra.
+
+The first page takes a snapshot of the ordered candidates, laid out in pages of the
+first request's size (kept SNAPSHOT_TTL_S, in the same store as the ranked feed's
+snapshots); the cursor is the offset where the next page starts, so scrolling neither
+repeats nor skips while likes and posts arrive. Posts deleted, blocked, followed or made
+private since the snapshot drop out of their page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.context import AppContext
+from shutter.explore import repository
+from shutter.feed.ranking import resume_snapshot
+from shutter.ids import id_timestamp_ms, smallest_id_at
+from shutter.pagination import snapshot_cursor
+from shutter.posts.service import hydrate
+from shutter.users.service import UrlFor
+
+WINDOW_DAYS = 7  # only posts (and likes) this recent are candidates
+CANDIDATES = 300  # rows per source
+GRAVITY = 1.5
+SIMILAR_WEIGHT = 3.0
+PER_AUTHOR = 2  # posts of one author on one page
+SNAPSHOT_TTL_S = 3600
+CURSOR_KIND = "e"
+# Anonymous readers share no snapshot with anyone: user ids start far above 0.
+ANONYMOUS = 0
+
+
+def score(row: RowMapping, signal: float, now_ms: int) -> float:
+    """The HN-style score above, for one candidate row."""
+    age_h = max(0, now_ms - id_timestamp_ms(row["id"])) / 3_600_000
+    points = 1 + int(row["like_count"]) + 2 * int(row["comment_count"]) + SIMILAR_WEIGHT * signal
+    return float(points / (age_h + 2) ** GRAVITY)
+
+
+def in_pages(ranked: Sequence[RowMapping], page_size: int) -> list[list[RowMapping]]:
+    """The ranked rows cut into pages with at most PER_AUTHOR posts of one author on each:
+    each page takes the best rows whose author still has room on it, the rest wait for a
+    later page (a page is short only when no other author is left to fill it)."""
+    pending = list(ranked)
+    pages: list[list[RowMapping]] = []
+    while pending:
+        page: list[RowMapping] = []
+        on_page: dict[int, int] = {}
+        waiting: list[RowMapping] = []
+        for row in pending:
+            author = row["author_id"]
+            if len(page) < page_size and on_page.get(author, 0) < PER_AUTHOR:
+                page.append(row)
+                on_page[author] = on_page.get(author, 0) + 1
+            else:
+                waiting.append(row)
+        pages.append(page)
+        pending = waiting
+    return pages
+
+
+async def explore(
+    context: AppContext,
+    conn: AsyncConnection,
+    reader_id: int | None,
+    cursor: str | None,
+    limit: int,
+    url_for: UrlFor,
+) -> dict[str, Any]:
+    """A page of Explore for a reader (None: anonymous, popular public posts only)."""
+    store = context.timelines
+    owner = reader_id if reader_id is not None else ANONYMOUS
+    if not cursor:
+        snapshot_id, offset = context.ids.next_id(), 0
+        ids = await _ranked_ids(conn, reader_id, limit)
+        await store.save_snapshot(owner, snapshot_id, ids, None, SNAPSHOT_TTL_S)
+    else:
+        snapshot_id, offset, ids, _ = await resume_snapshot(
+            store, owner, CURSOR_KIND, cursor, "explore scroll"
+        )
+    rows, consumed = await _page(conn, reader_id, ids[offset : offset + limit])
+    more = offset + consumed < len(ids)
+    return {
+        "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),
+        "next_cursor": snapshot_cursor(CURSOR_KIND, snapshot_id, offset + consumed)
+        if more
+        else None,
+    }
+
+
+async def _page(
+    conn: AsyncConnection, reader_id: int | None, candidate_ids: Sequence[int]
+) -> tuple[list[RowMapping], int]:
+    """The rows of a page and how many snapshot entries it used up. Posts no longer
+    discoverable are skipped; the page ends before a third post of one author (a snapshot
+    is laid out for its first page size, so this only bites when the client changes the
+    limit mid-scroll): the next cursor resumes exactly there."""
+    visible = await repository.explorable_rows(conn, reader_id, candidate_ids)
+    rows: list[RowMapping] = []
+    on_page: dict[int, int] = {}
+    consumed = 0
+    for post_id in candidate_ids:
+        row = visible.get(post_id)
+        if row is not None:
+            if on_page.get(row["author_id"], 0) >= PER_AUTHOR:
+                break
+            on_page[row["author_id"]] = on_page.get(row["author_id"], 0) + 1
+            rows.append(row)
+        consumed += 1
+    return rows, consumed
+
+
+async def _ranked_ids(conn: AsyncConnection, reader_id: int | None, page_size: int) -> list[int]:
+    now_ms = int(time.time() * 1000)
+    since_id = smallest_id_at(now_ms - WINDOW_DAYS * 86_400_000)
+    candidates = {
+        row["id"]: row
+        for row in await repository.most_engaging(conn, reader_id, since_id, CANDIDATES)
+    }
+    signals: dict[int, float] = {}
+    if reader_id is not None:
+        for row in await repository.liked_by_neighbours(conn, reader_id, since_id, CANDIDATES):
+            candidates.setdefault(row["id"], row)
+            signals[row["id"]] = float(row["signal"])
+    ranked = sorted(
+        candidates.values(),
+        key=lambda row: (score(row, signals.get(row["id"], 0.0), now_ms), row["id"]),
+        reverse=True,
+    )
+    return [row["id"] for page in in_pages(ranked, page_size) for row in page]
