@@ -140,11 +140,14 @@ async def require_account_content(
 def posts_readable_by(viewer_id: int | None) -> ColumnElement[bool]:
     """SQL over `posts`: the rule of `can_view_account_content`, for a whole list at once
     (hashtag and location pages, search, explore). Deleted posts are left to the caller."""
-    public_authors = select(users.c.id).where(users.c.is_private.is_(False))
+    # A primary-key probe of the author per post, not a scan of every public account.
+    public_author = exists().where(
+        (users.c.id == posts.c.author_id) & users.c.is_private.is_(False)
+    )
     if viewer_id is None:
-        return posts.c.author_id.in_(public_authors)
+        return public_author
     return (posts.c.author_id == viewer_id) | (
-        (posts.c.author_id.in_(public_authors) | _follows_author(viewer_id))
+        (public_author | _follows_author(viewer_id))
         & ~blocked_either_way(viewer_id, posts.c.author_id)
     )
 
