@@ -101,19 +101,26 @@ async def visible_rows(
     return {row["id"]: row for row in result.mappings()}
 
 
+@functools.cache
+def _followed_among_statement(dialect_name: str) -> Select[Any]:
+    return select(follows.c.followee_id).where(
+        (follows.c.follower_id == bindparam("reader"))
+        & (follows.c.status == "accepted")
+        & ids_param(dialect_name, follows.c.followee_id)
+    )
+
+
 async def followed_among(
     conn: AsyncConnection, reader_id: int, author_ids: Iterable[int]
 ) -> set[int]:
-    """Which of these authors the reader follows (approved)."""
+    """Which of these authors the reader follows (approved). On every feed read that has
+    pulled authors, so the statement is built once per dialect."""
     candidates = list(author_ids)
     if not candidates:
         return set()
-    query = select(follows.c.followee_id).where(
-        (follows.c.follower_id == reader_id)
-        & (follows.c.status == "accepted")
-        & follows.c.followee_id.in_(candidates)
-    )
-    return set((await conn.execute(query)).scalars())
+    statement = _followed_among_statement(conn.dialect.name)
+    result = await conn.execute(statement, {"reader": reader_id, "ids": candidates})
+    return set(result.scalars())
 
 
 async def followers_among(
