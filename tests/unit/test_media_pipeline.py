@@ -196,6 +196,17 @@ def test_a_rejection_survives_the_trip_from_a_worker_process() -> None:
     assert (rejected.code, rejected.message, rejected.status) == ("too_many_pixels", "big", 413)
 
 
+def test_media_work_runs_at_a_lower_cpu_priority_than_the_api() -> None:
+    """A burst of uploads must not take the CPU from request handling."""
+    import os
+
+    from shutter.media import pool
+
+    worker_niceness = pool._executor(1).submit(os.nice, 0).result(timeout=60)
+
+    assert worker_niceness >= min(os.nice(0) + pool.NICENESS, 19)
+
+
 # -- video ---------------------------------------------------------------------------------
 
 

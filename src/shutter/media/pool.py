@@ -4,6 +4,8 @@ event loop or its GIL; with 0 processes, a worker thread instead.
 
 One pool per OS process, started on first use and shared by every app in it (tests start
 many); processes are spawned (not forked: the parent runs threads and an event loop).
+They run at a lower CPU priority (nice NICENESS): on a machine short of cores, a burst of
+uploads then takes the CPU the API and the databases leave, instead of slowing feed reads.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +32,8 @@ class WorkerCrashed(Exception):
     """The worker process died while processing (a crashing decoder, the OOM killer)."""
 
 
+NICENESS = 10
+
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
@@ -40,9 +45,16 @@ def _executor(size: int) -> ProcessPoolExecutor:
         if _pool is None or _pool_size != size:
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=False)
-            _pool = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                size, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
             _pool_size = size
         return _pool
+
+
+def _lower_priority() -> None:
+    """In each pool process: media work yields the CPU to request handling."""
+    os.nice(NICENESS)
 
 
 def _discard(broken: ProcessPoolExecutor) -> None:
