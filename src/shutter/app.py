@@ -33,10 +33,13 @@ from shutter.http.errors import install_error_handlers
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.media import api as media_api
 from shutter.media import tasks as media_tasks
+from shutter.messages import api as messages_api
 from shutter.notifications import api as notifications_api
 from shutter.notifications import tasks as notifications_tasks
 from shutter.observability import Metrics, RequestContextMiddleware, configure_logging
 from shutter.posts import api as posts_api
+from shutter.realtime import api as realtime_api
+from shutter.realtime.bus import NatsBus
 from shutter.search import api as search_api
 from shutter.settings import Settings
 from shutter.social import api as social_api
@@ -103,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search_api,
         notifications_api,
         stories_api,
+        messages_api,
+        realtime_api,
     )
     for module in modules:
         api.include_router(module.router)
@@ -168,6 +173,8 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         client = await nats.connect(settings.nats_url, connect_timeout=5)
         stack.push_async_callback(client.close)
         context.nats = client
+        context.realtime = NatsBus(client, settings.namespace)
+    stack.push_async_callback(context.realtime.close)
     return context
 
 
