@@ -26,6 +26,7 @@ router = APIRouter(tags=["real-time"])
 log = structlog.get_logger("shutter.realtime")
 
 PING = orjson.dumps({"type": "ping"})
+CLOSE_WAIT_S = 10.0
 
 
 @router.websocket("/ws")
@@ -53,6 +54,12 @@ async def gateway(
         pass
     finally:
         await context.realtime.detach(socket)
+    if socket.closing.done():
+        code, reason = socket.closing.result()
+        log.info("socket_closed", user_id=socket.user_id, code=code)
+        # The close frame queues behind what the client has not read yet; give it time.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(websocket.close(code, reason), CLOSE_WAIT_S)
 
 
 async def _serve(websocket: WebSocket, socket: Socket, heartbeat_s: float) -> None:
@@ -91,8 +98,3 @@ async def _serve(websocket: WebSocket, socket: Socket, heartbeat_s: float) -> No
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-    if socket.closing.done():
-        code, reason = socket.closing.result()
-        log.info("socket_closed", user_id=socket.user_id, code=code)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(websocket.close(code, reason), 5)
