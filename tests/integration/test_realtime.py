@@ -26,6 +26,7 @@ from shutter.settings import Settings
 from tests.conftest import PROFILES, RunningServer
 from tests.factories import Account, create_post, like, register
 from tests.integration.test_messages import friends, history, send
+from tests.services import deployment_env
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -242,15 +243,8 @@ def _free_port() -> int:
 
 def start_api(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
     """A second `shutter serve` process of the same deployment (no handlers of its own)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SHUTTER_")}
-    env.update(
-        SHUTTER_DATABASE_URL=str(settings.database_url),
-        SHUTTER_REDIS_URL=str(settings.redis_url),
-        SHUTTER_NATS_URL=str(settings.nats_url),
-        SHUTTER_S3_BUCKET=str(settings.s3_bucket),
-        SHUTTER_S3_ENDPOINT_URL=str(settings.s3_endpoint_url),
-        SHUTTER_SECRET_KEY=str(settings.secret_key),
-        SHUTTER_NAMESPACE=settings.namespace,
+    env = deployment_env(
+        settings,
         SHUTTER_RATE_LIMITS="off",
         SHUTTER_IN_PROCESS_WORKERS="false",
         SHUTTER_LOG_LEVEL="WARNING",
