@@ -164,8 +164,11 @@ export async function conversationView(ctx) {
     const data = e.detail || {};
     const payload = data.message || data.data || data;
     if (data.type === "message" && String(payload.conversation_id) === conversationId) {
-      add(api.normMessage(payload));
-      api.markConversationRead(conversationId, lastSeq).catch(() => {});
+      const m = api.normMessage(payload);
+      // A gap before this seq means a lost event: fetch everything after what we hold.
+      if (m.seq > lastSeq + 1) catchUp().catch(() => {});
+      else add(m);
+      api.markConversationRead(conversationId, Math.max(lastSeq, m.seq)).catch(() => {});
     } else if (data.type === "read" && String(payload.conversation_id) === conversationId && String(payload.user_id ?? payload.reader_id) !== auth.me.id) {
       otherReadSeq = Math.max(otherReadSeq, Number(payload.up_to_seq ?? payload.seq ?? 0));
       paintSeen();
