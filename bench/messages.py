@@ -158,10 +158,12 @@ class Receiver:
         async with websockets.connect(self.url, max_queue=None) as ws:
             async for raw in ws:
                 event = orjson.loads(raw)
-                if event["type"] == "hello":
-                    ready.set_result(None)
-                elif event["type"] == "message":
+                if event["type"] == "message":
                     self.arrivals.setdefault(event["message"]["id"], time.perf_counter())
+                elif event["type"] == "ping":
+                    await ws.send('{"type": "pong"}')  # or the gateway closes the socket (4009)
+                elif event["type"] == "hello":
+                    ready.set_result(None)
 
     async def stop(self) -> None:
         if self.task is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import socket
 import subprocess
@@ -298,3 +299,27 @@ async def test_a_socket_on_one_api_process_receives_what_another_sends(
     finally:
         other.terminate()
         other.wait(30)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"ws_heartbeat_seconds": 0.3}])
+async def test_heartbeats_keep_answering_sockets_and_close_silent_ones(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    alice, bob = await friends(client)
+    async with live(server.base_url, alice) as silent, live(server.base_url, bob) as answering:
+
+        async def answer_pings() -> None:
+            while True:
+                event = orjson.loads(await answering.recv())
+                if event["type"] == "ping":
+                    await answering.send('{"type": "pong"}')
+
+        answerer = asyncio.create_task(answer_pings())
+        _, closed = await read_until_closed(silent)  # pings arrive, unanswered
+        assert closed.rcvd is not None
+        assert closed.rcvd.code == 4009
+        assert not answerer.done()  # several periods on, the answering socket is open
+        answerer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await answerer
+        assert len(server.context.realtime.sockets) == 1

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, func, select, update
+from sqlalchemy import RowMapping, and_, case, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
-from shutter.db.tables import conversation_members, conversations, messages
+from shutter.db.tables import conversation_members, conversations, messages, users
 from shutter.privacy.visibility import blocked_either_way
 
 mine = conversation_members.alias("mine")
@@ -115,19 +115,27 @@ async def record_sent(
 ) -> None:
     """Move the conversation to the top of both inboxes; the sender has read everything up
     to their own message, and writing back accepts a request."""
+    is_sender = conversation_members.c.user_id == sender_id
     await conn.execute(
         update(conversation_members)
         .where(conversation_members.c.conversation_id == conversation_id)
-        .values(sort_id=message_id)
-    )
-    await conn.execute(
-        update(conversation_members)
-        .where(
-            (conversation_members.c.conversation_id == conversation_id)
-            & (conversation_members.c.user_id == sender_id)
+        .values(
+            sort_id=message_id,
+            read_seq=case((is_sender, seq), else_=conversation_members.c.read_seq),
+            accepted=case((is_sender, true()), else_=conversation_members.c.accepted),
         )
-        .values(read_seq=seq, accepted=True)
     )
+
+
+async def recipient_status(
+    conn: AsyncConnection, sender_id: int, recipient_id: int
+) -> tuple[bool, bool]:
+    """(the recipient exists, one of the two blocked the other), in one query."""
+    query = select(blocked_either_way(sender_id, recipient_id).label("blocked")).where(
+        users.c.id == recipient_id
+    )
+    blocked = (await conn.execute(query)).scalar_one_or_none()
+    return blocked is not None, bool(blocked)
 
 
 async def by_client_id(

@@ -143,10 +143,10 @@ async def _store(
 async def _check_recipient(conn: AsyncConnection, sender_id: int, recipient_id: int) -> None:
     if recipient_id == sender_id:
         raise InvalidInput("You cannot send a message to yourself.", code="cannot_message_self")
-    if await users_repo.get_auth_row(conn, recipient_id) is None:
+    exists, blocked = await repository.recipient_status(conn, sender_id, recipient_id)
+    if not exists:
         raise NotFound("No such user.", code="user_not_found")
-    sender_blocked, recipient_blocked = await block_directions(conn, sender_id, recipient_id)
-    if sender_blocked or recipient_blocked:
+    if blocked:
         raise Forbidden(
             "You cannot message this account: one of you blocked the other.",
             code="messaging_blocked",
