@@ -9,7 +9,9 @@ distributed: a scratch PostgreSQL database, Redis, NATS, all cleaned up afterwar
 drives it over real HTTP and WebSockets from this process:
 1. quiet: one message at a time, send-to-socket latency with no other load;
 2. sustained: `--messages` sends with `--concurrency` in flight across `--pairs`
-   conversations; messages/s (POST answered) and send-to-socket latency under that load.
+   conversations; messages/s (POST answered) and send-to-socket latency under that load;
+3. the same number of GET /healthz with the same client and concurrency: the ceiling of
+   this machine and stack, to read messages/s against (the machine is shared).
 Every recipient holds a socket open for the whole run; each event is matched to its send
 by message id. Writes bench-results/messages-<profile>.json.
 """
@@ -256,6 +258,7 @@ async def measure(deployment: Deployment, args: argparse.Namespace) -> dict[str,
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(args.concurrency)))
         elapsed = time.perf_counter() - started
+        ceiling = await requests_per_s(http, f"{deployment.base_url}/healthz", args)
         loaded = await latencies([i for i in sent_at if i not in quiet_ids])
         for receiver in receivers.values():
             await receiver.stop()
@@ -266,9 +269,27 @@ async def measure(deployment: Deployment, args: argparse.Namespace) -> dict[str,
         "concurrency": args.concurrency,
         "messages": args.messages,
         "messages_per_s": round(args.messages / elapsed, 1),
+        # The same client against the bare /healthz: what this machine allows at all.
+        "healthz_requests_per_s": round(ceiling, 1),
+        "messages_vs_healthz": round(args.messages / elapsed / ceiling, 3),
         "quiet_latency_ms": summary(quiet, args.quiet_messages),
         "loaded_latency_ms": summary(loaded, args.messages),
     }
+
+
+async def requests_per_s(http: httpx.AsyncClient, url: str, args: argparse.Namespace) -> float:
+    """GETs per second on `url` with the sustained phase's concurrency and count."""
+    remaining = args.messages
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            (await http.get(url)).raise_for_status()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+    return args.messages / (time.perf_counter() - started)
 
 
 def summary(values: list[float], expected: int) -> dict[str, Any]:

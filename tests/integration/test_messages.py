@@ -110,6 +110,21 @@ async def test_the_same_client_message_id_stores_once(client: httpx.AsyncClient)
     assert seqs(page) == [1, 2]
 
 
+async def test_concurrent_retries_store_one_message(client: httpx.AsyncClient) -> None:
+    alice, bob = await friends(client)
+    body = {"recipient_id": bob.id, "content": "once", "client_message_id": "same-id"}
+    answers = await asyncio.gather(
+        *(client.post("/messages", json=body, headers=alice.headers) for _ in range(8))
+    )
+    assert sorted(answer.status_code for answer in answers) == [200] * 7 + [201]
+    assert len({answer.text for answer in answers}) == 1
+    sent = answers[0].json()
+    assert sent["seq"] == 1
+    # The seqs taken by the losers were rolled back: the next message is 2.
+    assert (await send(client, bob, alice, "next"))["seq"] == 2
+    assert seqs(await history(client, alice, sent["conversation_id"])) == [1, 2]
+
+
 async def test_a_hundred_concurrent_sends_take_seq_1_to_100(client: httpx.AsyncClient) -> None:
     alice, bob = await friends(client)
 
