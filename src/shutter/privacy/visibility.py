@@ -63,6 +63,21 @@ def hidden_by_block(
     return blocked_either_way(viewer_id, other_id)
 
 
+def content_readable_by(viewer_id: int, author_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: the rule of `can_view_account_content` over any table's author column (stories
+    referred to by messages), for a whole list at once; the author is probed by primary
+    key per row."""
+    public_author = exists().where((users.c.id == author_id) & users.c.is_private.is_(False))
+    follows_author = exists().where(
+        (follows.c.follower_id == viewer_id)
+        & (follows.c.followee_id == author_id)
+        & (follows.c.status == "accepted")
+    )
+    return (author_id == viewer_id) | (
+        (public_author | follows_author) & ~blocked_either_way(viewer_id, author_id)
+    )
+
+
 async def is_blocked_either_way(conn: AsyncConnection, a: int, b: int) -> bool:
     """Has either of the two blocked the other?"""
     return bool((await conn.execute(select(blocked_either_way(a, b)))).scalar())
@@ -140,22 +155,15 @@ async def require_account_content(
 def posts_readable_by(viewer_id: int | None) -> ColumnElement[bool]:
     """SQL over `posts`: the rule of `can_view_account_content`, for a whole list at once
     (hashtag and location pages, search, explore). Deleted posts are left to the caller."""
-    return content_readable_by(viewer_id, posts.c.author_id)
-
-
-def content_readable_by(
-    viewer_id: int | None, author_id: ColumnElement[int]
-) -> ColumnElement[bool]:
-    """SQL: the rule of `can_view_account_content` over any table's author column (posts,
-    stories shared in messages), for a whole list at once."""
     public_authors = select(users.c.id).where(users.c.is_private.is_(False))
     if viewer_id is None:
-        return author_id.in_(public_authors)
+        return posts.c.author_id.in_(public_authors)
     follows_author = exists().where(
         (follows.c.follower_id == viewer_id)
-        & (follows.c.followee_id == author_id)
+        & (follows.c.followee_id == posts.c.author_id)
         & (follows.c.status == "accepted")
     )
-    return (author_id == viewer_id) | (
-        (author_id.in_(public_authors) | follows_author) & ~blocked_either_way(viewer_id, author_id)
+    return (posts.c.author_id == viewer_id) | (
+        (posts.c.author_id.in_(public_authors) | follows_author)
+        & ~blocked_either_way(viewer_id, posts.c.author_id)
     )
