@@ -1,0 +1,97 @@
+"""The real-time bus without a network: who gets an event, the bounded queue that closes
+a slow consumer, and NATS interest that follows the sockets a process holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from shutter.realtime.bus import CLOSE_SLOW_CONSUMER, InProcessBus, NatsBus, Socket
+
+
+def drained(socket: Socket) -> list[dict[str, Any]]:
+    events = []
+    while not socket.queue.empty():
+        events.append(orjson.loads(socket.queue.get_nowait()))
+    return events
+
+
+async def test_an_event_reaches_every_socket_of_its_user_and_no_other() -> None:
+    bus = InProcessBus()
+    phone, laptop, stranger = Socket(1, 8), Socket(1, 8), Socket(2, 8)
+    for socket in (phone, laptop, stranger):
+        await bus.attach(socket)
+    await bus.publish([1], {"type": "message", "n": 1})
+    assert drained(phone) == drained(laptop) == [{"type": "message", "n": 1}]
+    assert drained(stranger) == []
+
+    await bus.detach(phone)
+    await bus.publish([1, 2], {"type": "read"})
+    assert drained(phone) == []
+    assert drained(laptop) == drained(stranger) == [{"type": "read"}]
+
+
+async def test_a_full_queue_closes_the_socket_as_a_slow_consumer() -> None:
+    bus = InProcessBus()
+    slow = Socket(1, 2)
+    await bus.attach(slow)
+    for n in range(3):
+        await bus.publish([1], {"n": n})
+    assert slow.closing.done()
+    assert slow.closing.result()[0] == CLOSE_SLOW_CONSUMER
+    await bus.publish([1], {"n": 3})  # nothing more is queued for a closing socket
+    assert [event["n"] for event in drained(slow)] == [0, 1]
+
+
+class FakeNats:
+    """Records subscriptions; publishing loops back like a NATS server would."""
+
+    def __init__(self, *, fail_publish: bool = False) -> None:
+        self.callbacks: dict[str, Any] = {}
+        self.fail_publish = fail_publish
+
+    async def subscribe(self, subject: str, cb: Any) -> Any:
+        self.callbacks[subject] = cb
+        nats = self
+
+        class Subscription:
+            async def unsubscribe(self) -> None:
+                del nats.callbacks[subject]
+
+        return Subscription()
+
+    async def flush(self, timeout: float) -> None:
+        return None
+
+    async def publish(self, subject: str, data: bytes) -> None:
+        if self.fail_publish:
+            raise ConnectionError("nats is down")
+        if subject in self.callbacks:
+
+            class Message:
+                pass
+
+            message = Message()
+            message.data = data  # type: ignore[attr-defined]
+            await self.callbacks[subject](message)
+
+
+async def test_nats_interest_follows_the_sockets_held() -> None:
+    nats = FakeNats()
+    bus = NatsBus(nats, "ns")
+    first, second = Socket(7, 8), Socket(7, 8)
+    await bus.attach(first)
+    await bus.attach(second)
+    assert list(nats.callbacks) == ["ns.rt.user.7"]  # one subscription per user
+    await bus.publish([7], {"type": "message"})
+    assert drained(first) == drained(second) == [{"type": "message"}]
+    await bus.detach(first)
+    assert list(nats.callbacks) == ["ns.rt.user.7"]
+    await bus.detach(second)
+    assert nats.callbacks == {}
+
+
+async def test_publishing_never_raises() -> None:
+    bus = NatsBus(FakeNats(fail_publish=True), "ns")
+    await bus.publish([1, 2], {"type": "notification"})  # logged, not raised
