@@ -104,20 +104,28 @@ async def test_the_socket_checks_tokens_as_http_does(
                 await asyncio.wait_for(ws.recv(), WAIT_S)
             assert closed.value.rcvd is not None
             assert closed.value.rcvd.code == 4401
-    changed = await client.post(
-        "/auth/password",
-        json={"current_password": alice.password, "new_password": "a brand new secret"},
-        headers=alice.headers,
-    )
-    assert changed.status_code == 200, changed.text
+    async with live(server.base_url, alice) as before:
+        changed = await client.post(
+            "/auth/password",
+            json={"current_password": alice.password, "new_password": "a brand new secret"},
+            headers=alice.headers,
+        )
+        assert changed.status_code == 200, changed.text
+        # A socket opened with the old token is closed, not left listening.
+        _, closed = await read_until_closed(before)
+        assert closed.rcvd is not None
+        assert closed.rcvd.code == 4401
     async with websockets.connect(ws_url(server.base_url, alice.token)) as ws:
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), WAIT_S)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 4401
     fresh = Account(alice.id, alice.username, alice.email, "", changed.json()["access_token"])
-    async with live(server.base_url, fresh):
-        pass
+    bob = await register(client)
+    async with live(server.base_url, fresh) as after:
+        # The socket of the new token is not closed and gets what comes next.
+        sent = await send(client, bob, fresh, "still here?")
+        assert (await next_event(after, "message"))["message"]["id"] == sent["message_id"]
 
 
 def _small_receive_buffer_socket(base_url: str) -> socket.socket:

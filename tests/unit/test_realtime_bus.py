@@ -7,7 +7,14 @@ from typing import Any
 
 import orjson
 
-from shutter.realtime.bus import CLOSE_SLOW_CONSUMER, InProcessBus, NatsBus, Socket
+from shutter.realtime.bus import (
+    CLOSE_SLOW_CONSUMER,
+    CLOSE_UNAUTHENTICATED,
+    InProcessBus,
+    NatsBus,
+    Socket,
+    sessions_revoked,
+)
 
 
 def drained(socket: Socket) -> list[dict[str, Any]]:
@@ -95,3 +102,15 @@ async def test_nats_interest_follows_the_sockets_held() -> None:
 async def test_publishing_never_raises() -> None:
     bus = NatsBus(FakeNats(fail_publish=True), "ns")
     await bus.publish([1, 2], {"type": "notification"})  # logged, not raised
+
+
+async def test_a_password_change_closes_only_sockets_of_older_tokens() -> None:
+    bus = InProcessBus()
+    old, current = Socket(1, 8, token_version=0), Socket(1, 8, token_version=1)
+    await bus.attach(old)
+    await bus.attach(current)
+    await bus.publish([1], sessions_revoked(1))
+    assert old.closing.done()
+    assert old.closing.result()[0] == CLOSE_UNAUTHENTICATED
+    assert not current.closing.done()
+    assert drained(current) == []  # a control event, never forwarded to clients

@@ -42,7 +42,8 @@ async def gateway(
         await websocket.close(CLOSE_UNAUTHENTICATED, exc.message[:120])
         return
     settings = context.settings
-    socket = Socket(viewer.id, settings.ws_queue_size)
+    version = context.tokens.verify(token).token_version  # checked current just above
+    socket = Socket(viewer.id, settings.ws_queue_size, version)
     await context.realtime.attach(socket)
     try:
         hello = {"type": "hello", "user_id": str(viewer.id)}

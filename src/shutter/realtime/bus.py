@@ -34,18 +34,34 @@ CLOSE_HEARTBEAT_TIMEOUT = 4009
 CLOSE_UNAUTHENTICATED = 4401
 
 
+# Published to a user when their password changes: sockets opened with an older token
+# close (4401) instead of receiving it.
+SESSIONS_REVOKED = "sessions_revoked"
+_REVOKED_PREFIX = b'{"type":"' + SESSIONS_REVOKED.encode() + b'"'
+
+
+def sessions_revoked(token_version: int) -> dict[str, Any]:
+    """The event that closes the user's sockets opened with tokens older than this."""
+    return {"type": SESSIONS_REVOKED, "token_version": token_version}
+
+
 class Socket:
     """One open socket's outgoing queue. Bounded: when it is full the socket is marked
     for closing (a slow consumer), and the client catches up by `after_seq`."""
 
-    def __init__(self, user_id: int, queue_size: int) -> None:
+    def __init__(self, user_id: int, queue_size: int, token_version: int = 0) -> None:
         self.user_id = user_id
+        self.token_version = token_version
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
         # Set with (code, reason) when the socket must be closed.
         self.closing: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
 
     def offer(self, data: bytes) -> None:
         if self.closing.done():
+            return
+        if data.startswith(_REVOKED_PREFIX):
+            if orjson.loads(data)["token_version"] > self.token_version:
+                self.close(CLOSE_UNAUTHENTICATED, "the password changed: log in again")
             return
         try:
             self.queue.put_nowait(data)
