@@ -3,9 +3,11 @@ a slow consumer, and NATS interest that follows the sockets a process holds."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
+import pytest
 
 from shutter.realtime.bus import (
     CLOSE_SLOW_CONSUMER,
@@ -57,8 +59,11 @@ class FakeNats:
     def __init__(self, *, fail_publish: bool = False) -> None:
         self.callbacks: dict[str, Any] = {}
         self.fail_publish = fail_publish
+        self.subscribes = 0
+        self.fail_flush = False
 
     async def subscribe(self, subject: str, cb: Any) -> Any:
+        self.subscribes += 1
         self.callbacks[subject] = cb
         nats = self
 
@@ -69,7 +74,9 @@ class FakeNats:
         return Subscription()
 
     async def flush(self, timeout: float) -> None:
-        return None
+        await asyncio.sleep(0.01)  # a round trip, during which other sockets attach
+        if self.fail_flush:
+            raise TimeoutError("no answer from the server")
 
     async def publish(self, subject: str, data: bytes) -> None:
         if self.fail_publish:
@@ -114,3 +121,30 @@ async def test_a_password_change_closes_only_sockets_of_older_tokens() -> None:
     assert old.closing.result()[0] == CLOSE_UNAUTHENTICATED
     assert not current.closing.done()
     assert drained(current) == []  # a control event, never forwarded to clients
+
+
+async def test_sockets_attaching_at_once_share_one_confirmed_subscription() -> None:
+    nats = FakeNats()
+    bus = NatsBus(nats, "ns")
+    sockets = [Socket(7, 8) for _ in range(20)]
+    await asyncio.gather(*(bus.attach(socket) for socket in sockets))
+    assert nats.subscribes == 1
+    await bus.publish([7], {"type": "message"})
+    assert all(drained(socket) == [{"type": "message"}] for socket in sockets)
+
+
+async def test_a_failed_subscription_leaves_nothing_behind() -> None:
+    nats = FakeNats()
+    nats.fail_flush = True
+    bus = NatsBus(nats, "ns")
+    failed = Socket(7, 8)
+    with pytest.raises(TimeoutError):
+        await bus.attach(failed)
+    await bus.detach(failed)  # as the gateway does when attaching fails
+    assert nats.callbacks == {}
+    assert len(bus.sockets) == 0
+    nats.fail_flush = False
+    socket = Socket(7, 8)
+    await bus.attach(socket)  # the next socket subscribes afresh
+    await bus.publish([7], {"type": "message"})
+    assert drained(socket) == [{"type": "message"}]

@@ -44,13 +44,13 @@ async def gateway(
     settings = context.settings
     version = context.tokens.verify(token).token_version  # checked current just above
     socket = Socket(viewer.id, settings.ws_queue_size, version)
-    await context.realtime.attach(socket)
     try:
-        hello = {"type": "hello", "user_id": str(viewer.id)}
-        await websocket.send_text(
-            orjson.dumps(hello | {"heartbeat_s": settings.ws_heartbeat_seconds}).decode()
-        )
-        await _serve(websocket, socket, settings.ws_heartbeat_seconds)
+        if await _attached(context, socket):
+            hello = {"type": "hello", "user_id": str(viewer.id)}
+            await websocket.send_text(
+                orjson.dumps(hello | {"heartbeat_s": settings.ws_heartbeat_seconds}).decode()
+            )
+            await _serve(websocket, socket, settings.ws_heartbeat_seconds)
     except WebSocketDisconnect:
         pass
     finally:
@@ -61,6 +61,18 @@ async def gateway(
         # The close frame queues behind what the client has not read yet; give it time.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(websocket.close(code, reason), CLOSE_WAIT_S)
+
+
+async def _attached(context: AppContext, socket: Socket) -> bool:
+    """Route the user's events to the socket; False (the socket marked to close with
+    1011, the client retries later) when the bus cannot, e.g. NATS is unreachable."""
+    try:
+        await context.realtime.attach(socket)
+    except Exception:
+        log.exception("realtime_attach_failed", user_id=socket.user_id)
+        socket.close(1011, "real-time delivery unavailable; reconnect later")
+        return False
+    return True
 
 
 async def _serve(websocket: WebSocket, socket: Socket, heartbeat_s: float) -> None:

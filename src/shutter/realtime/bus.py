@@ -153,34 +153,54 @@ class NatsBus(RealtimeBus):
         self._client = client
         self._prefix = f"{namespace}.rt.user."
         self._subscriptions: dict[int, Any] = {}
-        self._lock = asyncio.Lock()  # subscribe and unsubscribe one at a time
+        # Per user: done once the server has confirmed this process's interest.
+        self._ready: dict[int, asyncio.Future[None]] = {}
 
     async def _send(self, user_id: int, data: bytes) -> None:
         await self._client.publish(f"{self._prefix}{user_id}", data)
 
     async def attach(self, socket: Socket) -> None:
-        async with self._lock:
-            self.sockets.add(socket)
-            if socket.user_id in self._subscriptions:
-                return
-            user_id = socket.user_id
+        user_id = socket.user_id
+        self.sockets.add(socket)
+        ready = self._ready.get(user_id)
+        if ready is None:
+            # The user's first socket here subscribes; later ones wait for the same
+            # confirmation, so a reconnect storm costs one round trip per user, in parallel.
+            ready = self._ready[user_id] = asyncio.get_running_loop().create_future()
+            try:
+                await self._subscribe(user_id)
+            except BaseException as exc:
+                del self._ready[user_id]
+                await self._unsubscribe(user_id)
+                if isinstance(exc, Exception):
+                    ready.set_exception(exc)
+                    ready.exception()  # retrieved: the waiters get it, nobody else must
+                else:
+                    ready.cancel()
+                raise
+            ready.set_result(None)
+        await asyncio.shield(ready)
 
-            async def on_event(message: Any) -> None:
-                self.sockets.deliver(user_id, message.data)
+    async def _subscribe(self, user_id: int) -> None:
+        async def on_event(message: Any) -> None:
+            self.sockets.deliver(user_id, message.data)
 
-            self._subscriptions[user_id] = await self._client.subscribe(
-                f"{self._prefix}{user_id}", cb=on_event
-            )
-            # The server has the interest once it answers a PING sent after the SUB.
-            await self._client.flush(timeout=5)
+        self._subscriptions[user_id] = await self._client.subscribe(
+            f"{self._prefix}{user_id}", cb=on_event
+        )
+        # The server has the interest once it answers a PING sent after the SUB.
+        await self._client.flush(timeout=5)
 
     async def detach(self, socket: Socket) -> None:
-        async with self._lock:
-            if not self.sockets.remove(socket):
-                return
-            subscription = self._subscriptions.pop(socket.user_id, None)
-            if subscription is not None:
-                try:
-                    await subscription.unsubscribe()
-                except Exception as exc:  # the connection may be closing
-                    log.warning("realtime_unsubscribe_failed", error=str(exc))
+        if not self.sockets.remove(socket):
+            return
+        self._ready.pop(socket.user_id, None)
+        await self._unsubscribe(socket.user_id)
+
+    async def _unsubscribe(self, user_id: int) -> None:
+        subscription = self._subscriptions.pop(user_id, None)
+        if subscription is not None:
+            try:
+                await subscription.unsubscribe()
+            except Exception as exc:  # the connection may be closing
+                log.warning("realtime_unsubscribe_failed", error=str(exc))
