@@ -39,7 +39,7 @@ from shutter.notifications import tasks as notifications_tasks
 from shutter.observability import Metrics, RequestContextMiddleware, configure_logging
 from shutter.posts import api as posts_api
 from shutter.realtime import api as realtime_api
-from shutter.realtime.bus import NatsBus
+from shutter.realtime.bus import NatsBus, RedisBus
 from shutter.search import api as search_api
 from shutter.settings import Settings
 from shutter.social import api as social_api
@@ -174,6 +174,8 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         stack.push_async_callback(client.close)
         context.nats = client
         context.realtime = NatsBus(client, settings.namespace)
+    elif redis is not None and _is_single_node(redis):
+        context.realtime = RedisBus(redis, settings.namespace)
     stack.push_async_callback(context.realtime.close)
     return context
 
@@ -192,6 +194,13 @@ def open_redis(url: str) -> Any:
             nodes.append(ClusterNode(host, int(port or 6379)))
         return RedisCluster(startup_nodes=nodes)
     return Redis.from_url(url)
+
+
+def _is_single_node(redis: Any) -> bool:
+    """Real-time events go over Redis pub/sub only on a single node (not Redis Cluster)."""
+    from redis.asyncio import Redis
+
+    return isinstance(redis, Redis)
 
 
 async def _node_id(settings: Settings, redis: Any) -> int | None:

@@ -276,6 +276,10 @@ async def wait_healthy(base_url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.mark.parametrize("profile", PROFILES[1:])
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [pytest.param({}, id="nats"), pytest.param({"nats_url": None}, id="redis-pubsub")],
+)
 async def test_a_socket_on_one_api_process_receives_what_another_sends(
     server: RunningServer, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:

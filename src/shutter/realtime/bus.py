@@ -9,7 +9,9 @@ notification) to the registry of every process holding a socket of the user:
   registry;
 - `NatsBus` (distributed profile) publishes on the NATS core subject
   `<namespace>.rt.user.<user id>`; a process subscribes to a user's subject while it holds
-  at least one socket of that user, so NATS routes each event only where it is wanted.
+  at least one socket of that user, so NATS routes each event only where it is wanted;
+- `RedisBus` does the same over Redis pub/sub channels, for a deployment with Redis but
+  without NATS.
 
 Delivery is best effort: publishing never raises (a lost event is caught up by the client
 through the HTTP API, see docs/messages.md), and a socket that cannot keep up is closed
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -145,19 +148,21 @@ class InProcessBus(RealtimeBus):
         self.sockets.deliver(user_id, data)
 
 
-class NatsBus(RealtimeBus):
-    """NATS core subjects (no persistence: a socket missing an event catches up by seq)."""
+class _RoutedBus(RealtimeBus):
+    """A bus over a broker: this process subscribes to a user's events while it holds at
+    least one socket of theirs, so the broker routes each event only where it is wanted."""
 
-    def __init__(self, client: Any, namespace: str) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._client = client
-        self._prefix = f"{namespace}.rt.user."
-        self._subscriptions: dict[int, Any] = {}
-        # Per user: done once the server has confirmed this process's interest.
+        # Per user: done once the broker has confirmed this process's interest.
         self._ready: dict[int, asyncio.Future[None]] = {}
 
-    async def _send(self, user_id: int, data: bytes) -> None:
-        await self._client.publish(f"{self._prefix}{user_id}", data)
+    @abc.abstractmethod
+    async def _subscribe(self, user_id: int) -> None:
+        """Subscribe to the user's events; return once the broker has the interest."""
+
+    @abc.abstractmethod
+    async def _unsubscribe(self, user_id: int) -> None: ...
 
     async def attach(self, socket: Socket) -> None:
         user_id = socket.user_id
@@ -171,7 +176,8 @@ class NatsBus(RealtimeBus):
                 await self._subscribe(user_id)
             except BaseException as exc:
                 del self._ready[user_id]
-                await self._unsubscribe(user_id)
+                with contextlib.suppress(Exception):  # leave nothing half-subscribed
+                    await self._unsubscribe(user_id)
                 if isinstance(exc, Exception):
                     ready.set_exception(exc)
                     ready.exception()  # retrieved: the waiters get it, nobody else must
@@ -180,6 +186,29 @@ class NatsBus(RealtimeBus):
                 raise
             ready.set_result(None)
         await asyncio.shield(ready)
+
+    async def detach(self, socket: Socket) -> None:
+        if not self.sockets.remove(socket):
+            return
+        self._ready.pop(socket.user_id, None)
+        try:
+            await self._unsubscribe(socket.user_id)
+        except Exception as exc:  # the connection may be closing
+            log.warning("realtime_unsubscribe_failed", error=str(exc))
+
+
+class NatsBus(_RoutedBus):
+    """NATS core subjects `<namespace>.rt.user.<id>` (nothing is kept: a socket missing an
+    event catches up by seq)."""
+
+    def __init__(self, client: Any, namespace: str) -> None:
+        super().__init__()
+        self._client = client
+        self._prefix = f"{namespace}.rt.user."
+        self._subscriptions: dict[int, Any] = {}
+
+    async def _send(self, user_id: int, data: bytes) -> None:
+        await self._client.publish(f"{self._prefix}{user_id}", data)
 
     async def _subscribe(self, user_id: int) -> None:
         async def on_event(message: Any) -> None:
@@ -191,16 +220,69 @@ class NatsBus(RealtimeBus):
         # The server has the interest once it answers a PING sent after the SUB.
         await self._client.flush(timeout=5)
 
-    async def detach(self, socket: Socket) -> None:
-        if not self.sockets.remove(socket):
-            return
-        self._ready.pop(socket.user_id, None)
-        await self._unsubscribe(socket.user_id)
-
     async def _unsubscribe(self, user_id: int) -> None:
         subscription = self._subscriptions.pop(user_id, None)
         if subscription is not None:
+            await subscription.unsubscribe()
+
+
+class RedisBus(_RoutedBus):
+    """Redis pub/sub channels `<namespace>:rt:user:<id>`, for a deployment with Redis and
+    no NATS (single-node Redis). One pub/sub connection per process, read by one task."""
+
+    CONFIRM_S = 5.0
+
+    def __init__(self, redis: Any, namespace: str) -> None:
+        super().__init__()
+        self._redis = redis
+        self._prefix = f"{namespace}:rt:user:"
+        self._pubsub = redis.pubsub()
+        self._confirmations: dict[str, asyncio.Future[None]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def _send(self, user_id: int, data: bytes) -> None:
+        await self._redis.publish(f"{self._prefix}{user_id}", data)
+
+    async def _subscribe(self, user_id: int) -> None:
+        channel = f"{self._prefix}{user_id}"
+        confirmed = self._confirmations[channel] = asyncio.get_running_loop().create_future()
+        try:
+            await self._pubsub.subscribe(channel)
+            if self._reader is None or self._reader.done():
+                self._reader = asyncio.create_task(self._read(), name="realtime-redis-reader")
+            # Redis answers SUBSCRIBE on the pub/sub connection; the reader sees it.
+            await asyncio.wait_for(asyncio.shield(confirmed), self.CONFIRM_S)
+        finally:
+            self._confirmations.pop(channel, None)
+
+    async def _unsubscribe(self, user_id: int) -> None:
+        await self._pubsub.unsubscribe(f"{self._prefix}{user_id}")
+
+    async def _read(self) -> None:
+        while True:
             try:
-                await subscription.unsubscribe()
-            except Exception as exc:  # the connection may be closing
-                log.warning("realtime_unsubscribe_failed", error=str(exc))
+                message = await self._pubsub.get_message(timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a dropped connection: redis-py reconnects
+                log.warning("realtime_redis_read_failed", error=str(exc))
+                await asyncio.sleep(1.0)
+                continue
+            if message is None:
+                continue
+            channel = message["channel"]
+            channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+            if message["type"] == "subscribe":
+                confirmed = self._confirmations.get(channel)
+                if confirmed is not None and not confirmed.done():
+                    confirmed.set_result(None)
+            elif message["type"] == "message" and channel.startswith(self._prefix):
+                self.sockets.deliver(int(channel.removeprefix(self._prefix)), message["data"])
+
+    async def close(self) -> None:
+        await super().close()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        await self._pubsub.aclose()
