@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse
 
 POSTGRES_URL = os.environ.get(
@@ -73,3 +74,21 @@ def probe() -> ServiceStatus:
     except ImportError as exc:
         status.missing["s3 (moto server)"] = str(exc)
     return status
+
+
+def deployment_env(settings: Any, **extra: str) -> dict[str, str]:
+    """The environment of another process (`shutter worker`, a second `shutter serve`) of
+    the same distributed deployment as `settings`, plus `extra` SHUTTER_* variables."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SHUTTER_")}
+    shared = {
+        "SHUTTER_DATABASE_URL": settings.database_url,
+        "SHUTTER_REDIS_URL": settings.redis_url,
+        "SHUTTER_NATS_URL": settings.nats_url,
+        "SHUTTER_S3_BUCKET": settings.s3_bucket,
+        "SHUTTER_S3_ENDPOINT_URL": settings.s3_endpoint_url,
+        "SHUTTER_SECRET_KEY": settings.secret_key,
+        "SHUTTER_NAMESPACE": settings.namespace,
+    }
+    env.update({name: str(value) for name, value in shared.items() if value is not None})
+    env.update(extra)
+    return env

@@ -34,10 +34,13 @@ from shutter.http.errors import install_error_handlers
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.media import api as media_api
 from shutter.media import tasks as media_tasks
+from shutter.messages import api as messages_api
 from shutter.notifications import api as notifications_api
 from shutter.notifications import tasks as notifications_tasks
 from shutter.observability import Metrics, RequestContextMiddleware, configure_logging
 from shutter.posts import api as posts_api
+from shutter.realtime import api as realtime_api
+from shutter.realtime.bus import NatsBus, RedisBus
 from shutter.search import api as search_api
 from shutter.settings import Settings
 from shutter.social import api as social_api
@@ -105,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_api,
         stories_api,
         explore_api,
+        messages_api,
+        realtime_api,
     )
     for module in modules:
         api.include_router(module.router)
@@ -170,6 +175,10 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         client = await nats.connect(settings.nats_url, connect_timeout=5)
         stack.push_async_callback(client.close)
         context.nats = client
+        context.realtime = NatsBus(client, settings.namespace)
+    elif redis is not None and _is_single_node(redis):
+        context.realtime = RedisBus(redis, settings.namespace)
+    stack.push_async_callback(context.realtime.close)
     return context
 
 
@@ -187,6 +196,13 @@ def open_redis(url: str) -> Any:
             nodes.append(ClusterNode(host, int(port or 6379)))
         return RedisCluster(startup_nodes=nodes)
     return Redis.from_url(url)
+
+
+def _is_single_node(redis: Any) -> bool:
+    """Real-time events go over Redis pub/sub only on a single node (not Redis Cluster)."""
+    from redis.asyncio import Redis
+
+    return isinstance(redis, Redis)
 
 
 async def _node_id(settings: Settings, redis: Any) -> int | None:

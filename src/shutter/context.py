@@ -10,6 +10,7 @@ from shutter.auth.tokens import TokenIssuer
 from shutter.db.database import Database
 from shutter.events.runtime import EventRuntime
 from shutter.ids import IdGenerator
+from shutter.realtime.bus import InProcessBus, RealtimeBus
 from shutter.settings import Settings
 from shutter.stores.hydration import HydrationCache
 from shutter.stores.objects import ObjectStore
@@ -29,6 +30,7 @@ class AppContext:
     hydration: HydrationCache = field(default_factory=HydrationCache)
     token_versions: TokenVersions = field(default_factory=TokenVersions)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter.disabled)
+    realtime: RealtimeBus = field(default_factory=InProcessBus)
     redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
     nats: Any | None = None  # nats.aio.client.Client when configured
     extras: dict[str, Any] = field(default_factory=dict)

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # Run event handlers inside the API process. Default: yes in the embedded profile,
     # no in the distributed one (where `shutter worker` processes do it).
     in_process_workers: bool | None = None
+    # WebSocket gateway: events queued per socket before it counts as a slow consumer and
+    # is closed (4008), and the heartbeat period (a socket silent for two is closed, 4009).
+    ws_queue_size: int = Field(256, ge=1, le=100_000)
+    ws_heartbeat_seconds: float = Field(20.0, gt=0, le=3600)
     log_level: str = "INFO"
     log_json: bool = True
 

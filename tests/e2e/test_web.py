@@ -302,6 +302,30 @@ def test_direct_messages_arrive_live(
     assert texts == ["Hi Alice!", "Hello Bob", "See you at six"]
 
 
+def test_the_messages_badge_counts_unread_conversations_live(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+) -> None:
+    alice, alice_token, bob, bob_token = _couple(web, register)  # Bob follows Alice
+    _require(web, bob_token, ("GET", "/conversations/unread-count"))
+    bob_page = browsing.page(token=bob_token)
+    bob_page.goto("/")
+    messages_link = bob_page.get_by_role("link", name=re.compile("^Messages"))
+    messages_link.wait_for()
+    assert messages_link.locator(".badge").count() == 0
+    with _api(web, alice_token) as api:  # Bob follows Alice: her message is in his inbox
+        sent = api.post(
+            "/messages",
+            json={"recipient_id": _user_id(web, bob), "content": "ping", "client_message_id": "b1"},
+        )
+        assert sent.status_code == 201, sent.text
+    # The socket brings it: the badge appears without a reload, then clears once read.
+    messages_link.locator(".badge", has_text="1").wait_for()
+    bob_page.goto("/direct")
+    bob_page.get_by_role("link", name=re.compile(alice)).click()
+    bob_page.locator(".msg").filter(has_text="ping").wait_for()
+    messages_link.locator(".badge").wait_for(state="detached")
+
+
 def test_a_story_is_posted_and_viewed(
     browsing: Browsing, register: Callable[[str], str], web: ServeProcess, tmp_path: Path
 ) -> None:

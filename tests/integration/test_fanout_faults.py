@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from redis.asyncio import Redis
 from shutter.settings import Settings
 from tests.conftest import PROFILES, RunningServer
 from tests.factories import image_bytes, register, upload_image
+from tests.services import deployment_env
 
 FOLLOWERS = 20_000
 FIRST_FOLLOWER = 5_000_000_000
@@ -40,15 +40,8 @@ def settings_overrides() -> dict[str, Any]:
 
 
 def start_worker(settings: Settings, log: Path, level: str = "WARNING") -> subprocess.Popen[bytes]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SHUTTER_")}
-    env.update(
-        SHUTTER_DATABASE_URL=str(settings.database_url),
-        SHUTTER_REDIS_URL=str(settings.redis_url),
-        SHUTTER_NATS_URL=str(settings.nats_url),
-        SHUTTER_S3_BUCKET=str(settings.s3_bucket),
-        SHUTTER_S3_ENDPOINT_URL=str(settings.s3_endpoint_url),
-        SHUTTER_SECRET_KEY=str(settings.secret_key),
-        SHUTTER_NAMESPACE=settings.namespace,
+    env = deployment_env(
+        settings,
         SHUTTER_FANOUT_PAGE_SIZE=str(settings.fanout_page_size),
         SHUTTER_EVENT_ACK_WAIT_SECONDS=str(settings.event_ack_wait_seconds),
         SHUTTER_LOG_LEVEL=level,

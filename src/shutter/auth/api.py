@@ -10,6 +10,7 @@ from shutter.context import AppContext
 from shutter.errors import Forbidden, Unauthenticated
 from shutter.http.deps import Context, CurrentUser, UrlFor, client_address, rate_limited
 from shutter.http.responses import json_response
+from shutter.realtime.bus import sessions_revoked
 from shutter.users import service
 from shutter.users.schemas import LoginIn, PasswordChangeIn, RegisterIn, RegisterOut, TokenOut
 
@@ -70,6 +71,8 @@ async def change_password(
     async with context.db.write() as conn:
         version = await service.change_password(conn, viewer.id, old_hash, new_hash)
     context.token_versions.forget(viewer.id)
+    # Open WebSockets of the older tokens close too, wherever they are.
+    await context.realtime.publish([viewer.id], sessions_revoked(version))
     return _token_response(context, viewer.id, version)
 
 

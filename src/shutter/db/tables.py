@@ -304,3 +304,51 @@ story_views = Table(
     PrimaryKeyConstraint("story_id", "viewer_id"),
     Index("ix_story_views_story_id_id", "story_id", "id"),
 )
+
+# Direct messages. One conversation per pair of people (user_low < user_high). `last_seq`
+# is the sequence number of its newest message: a send increments it first thing, which
+# row-locks the conversation (PostgreSQL) so that seqs are gap-free and never repeat.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_low", BigInteger, nullable=False),
+    Column("user_high", BigInteger, nullable=False),
+    Column("last_seq", BigInteger, nullable=False, server_default="0"),
+    Column("last_message_id", BigInteger, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("uq_conversations_pair", "user_low", "user_high", unique=True),
+)
+
+# Each participant's side of a conversation, keyed by that user (the inbox is one range
+# scan): where it is filed, how far they have read, and the newest message id for order.
+conversation_members = Table(
+    "conversation_members",
+    metadata,
+    Column("user_id", BigInteger, nullable=False),
+    Column("conversation_id", BigInteger, nullable=False),
+    Column("other_id", BigInteger, nullable=False),
+    # False: a request (the sender is someone this user does not follow) until accepted.
+    Column("accepted", Boolean, nullable=False),
+    Column("read_seq", BigInteger, nullable=False, server_default="0"),
+    Column("sort_id", BigInteger, nullable=False),  # newest message id: inbox order
+    PrimaryKeyConstraint("user_id", "conversation_id"),
+    Index("ix_conversation_members_inbox", "user_id", "accepted", "sort_id"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("conversation_id", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("sender_id", BigInteger, nullable=False),
+    Column("client_message_id", String(64), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("post_id", BigInteger, nullable=True),  # a shared post
+    Column("story_id", BigInteger, nullable=True),  # a reply to this story
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("uq_messages_conversation_id_seq", "conversation_id", "seq", unique=True),
+    # A client's retry stores nothing twice: the id is the sender's own.
+    Index("uq_messages_sender_id_client_message_id", "sender_id", "client_message_id", unique=True),
+)

@@ -49,7 +49,13 @@ async def get_optional_viewer(
 ) -> Viewer | None:
     if credentials is None:
         return None
-    claims = context.tokens.verify(credentials.credentials)
+    return await authenticate(context, credentials.credentials)
+
+
+async def authenticate(context: AppContext, token: str) -> Viewer:
+    """The user an access token stands for (HTTP and the WebSocket alike); raises
+    Unauthenticated for a forged or expired token, or one revoked by a password change."""
+    claims = context.tokens.verify(token)
     if context.token_versions.confirmed(claims.user_id, claims.token_version):
         return Viewer(id=claims.user_id)
     async with context.db.read() as conn:

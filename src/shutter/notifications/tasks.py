@@ -42,6 +42,7 @@ async def _may_notify(conn: AsyncConnection, actor_id: int, recipient_id: int | 
 
 async def on_like_changed(context: AppContext, event: Event) -> None:
     post_id, liker_id = int(event.payload["post_id"]), int(event.payload["user_id"])
+    pushed: dict[int, str] = {}
     async with context.db.write() as conn:
         post = await posts_repo.get_live(conn, post_id)
         recipient = post["author_id"] if post is not None else int(event.payload["author_id"])
@@ -51,15 +52,18 @@ async def on_like_changed(context: AppContext, event: Event) -> None:
             and await social_repo.has_liked(conn, post_id, liker_id)
             and await _may_notify(conn, liker_id, recipient)
         ):
-            await repository.add_actor(
+            if await repository.add_actor(
                 conn, context.ids, recipient, "like", key, liker_id, utcnow(), post_id=post_id
-            )
+            ):
+                pushed[recipient] = "like"
         else:
             await repository.remove_actor(conn, recipient, key, liker_id)
+    await _push(context, pushed)
 
 
 async def on_comment_created(context: AppContext, event: Event) -> None:
     comment_id = int(event.payload["comment_id"])
+    pushed: dict[int, str] = {}
     async with context.db.write() as conn:
         comment = await social_repo.get_comment(conn, comment_id)
         post = await posts_repo.get_live(conn, int(event.payload["post_id"]))
@@ -69,6 +73,7 @@ async def on_comment_created(context: AppContext, event: Event) -> None:
         told = {actor}
         parent_author = event.payload.get("parent_author_id")
         if parent_author is not None and await _may_notify(conn, actor, int(parent_author)):
+            pushed[int(parent_author)] = "reply"
             await repository.add_actor(
                 conn,
                 context.ids,
@@ -82,6 +87,7 @@ async def on_comment_created(context: AppContext, event: Event) -> None:
             )
             told.add(int(parent_author))
         if post["author_id"] not in told and await _may_notify(conn, actor, post["author_id"]):
+            pushed[post["author_id"]] = "comment"
             await repository.add_actor(
                 conn,
                 context.ids,
@@ -96,6 +102,7 @@ async def on_comment_created(context: AppContext, event: Event) -> None:
             told.add(post["author_id"])
         for user_id in await _mentioned(conn, comment["text"], post["author_id"], told):
             if await _may_notify(conn, actor, user_id):
+                pushed[user_id] = "mention"
                 await repository.add_actor(
                     conn,
                     context.ids,
@@ -107,6 +114,7 @@ async def on_comment_created(context: AppContext, event: Event) -> None:
                     post_id=post["id"],
                     comment_id=comment_id,
                 )
+    await _push(context, pushed)
 
 
 async def _mentioned(
@@ -132,6 +140,7 @@ async def on_comment_deleted(context: AppContext, event: Event) -> None:
 
 async def on_post_created(context: AppContext, event: Event) -> None:
     post_id = int(event.payload["post_id"])
+    pushed: dict[int, str] = {}
     async with context.db.write() as conn:
         post = await posts_repo.get_live(conn, post_id)
         if post is None:
@@ -139,6 +148,7 @@ async def on_post_created(context: AppContext, event: Event) -> None:
         actor = post["author_id"]
         for user_id in await _mentioned(conn, post["caption"], actor, {actor}):
             if await _may_notify(conn, actor, user_id):
+                pushed[user_id] = "mention"
                 await repository.add_actor(
                     conn,
                     context.ids,
@@ -149,6 +159,7 @@ async def on_post_created(context: AppContext, event: Event) -> None:
                     utcnow(),
                     post_id=post_id,
                 )
+    await _push(context, pushed)
 
 
 async def on_post_deleted(context: AppContext, event: Event) -> None:
@@ -158,6 +169,7 @@ async def on_post_deleted(context: AppContext, event: Event) -> None:
 
 async def on_user_followed(context: AppContext, event: Event) -> None:
     follower, followee = int(event.payload["follower_id"]), int(event.payload["followee_id"])
+    pushed: dict[int, str] = {}
     async with context.db.write() as conn:
         await repository.remove_actor(conn, followee, f"follow_request:{follower}", follower)
         if await follows_repo.get_status(conn, follower, followee) != "accepted":
@@ -165,10 +177,12 @@ async def on_user_followed(context: AppContext, event: Event) -> None:
         if not await _may_notify(conn, follower, followee):
             return
         now = utcnow()
+        pushed[followee] = "follow"
         await repository.add_actor(
             conn, context.ids, followee, "follow", f"follow:{follower}", follower, now
         )
         if event.payload.get("approved"):
+            pushed[follower] = "follow_accepted"
             await repository.add_actor(
                 conn,
                 context.ids,
@@ -178,6 +192,7 @@ async def on_user_followed(context: AppContext, event: Event) -> None:
                 followee,
                 now,
             )
+    await _push(context, pushed)
 
 
 async def on_user_unfollowed(context: AppContext, event: Event) -> None:
@@ -192,16 +207,30 @@ async def on_follow_requested(context: AppContext, event: Event) -> None:
     async with context.db.write() as conn:
         if await follows_repo.get_status(conn, follower, followee) != "pending":
             return
-        if await _may_notify(conn, follower, followee):
-            await repository.add_actor(
-                conn,
-                context.ids,
-                followee,
-                "follow_request",
-                f"follow_request:{follower}",
-                follower,
-                utcnow(),
-            )
+        if not await _may_notify(conn, follower, followee):
+            return
+        await repository.add_actor(
+            conn,
+            context.ids,
+            followee,
+            "follow_request",
+            f"follow_request:{follower}",
+            follower,
+            utcnow(),
+        )
+    await _push(context, {followee: "follow_request"})
+
+
+async def _push(context: AppContext, recipients: dict[int, str]) -> None:
+    """After the commit, tell each recipient's open sockets (`notification` event, with
+    their unread count for the badge). A redelivered event pushes again, harmlessly."""
+    if not recipients:
+        return
+    async with context.db.read() as conn:
+        counts = {user_id: await repository.unread_count(conn, user_id) for user_id in recipients}
+    for user_id, kind in recipients.items():
+        event = {"type": "notification", "kind": kind, "unread_count": counts[user_id]}
+        await context.realtime.publish([user_id], event)
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -11,7 +11,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.sql import id_in
 from shutter.db.tables import idempotency_keys, posts
+from shutter.privacy.visibility import posts_readable_by
 
 POST_COLUMNS = (
     posts.c.id,
@@ -115,3 +117,17 @@ async def author_of(conn: AsyncConnection, post_id: int) -> tuple[int, bool] | N
     query = select(posts.c.author_id, posts.c.deleted_at).where(posts.c.id == post_id)
     row = (await conn.execute(query)).first()
     return None if row is None else (row.author_id, row.deleted_at is None)
+
+
+async def readable_live_among(
+    conn: AsyncConnection, post_ids: Sequence[int], reader_id: int
+) -> dict[int, RowMapping]:
+    """Live posts among `post_ids` that the reader may see, in one query."""
+    if not post_ids:
+        return {}
+    query = select(*POST_COLUMNS).where(
+        id_in(conn, posts.c.id, post_ids)
+        & posts.c.deleted_at.is_(None)
+        & posts_readable_by(reader_id)
+    )
+    return {row["id"]: row for row in (await conn.execute(query)).mappings()}

@@ -63,6 +63,21 @@ def hidden_by_block(
     return blocked_either_way(viewer_id, other_id)
 
 
+def content_readable_by(viewer_id: int, author_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: the rule of `can_view_account_content` over any table's author column (stories
+    referred to by messages), for a whole list at once; the author is probed by primary
+    key per row."""
+    public_author = exists().where((users.c.id == author_id) & users.c.is_private.is_(False))
+    follows_author = exists().where(
+        (follows.c.follower_id == viewer_id)
+        & (follows.c.followee_id == author_id)
+        & (follows.c.status == "accepted")
+    )
+    return (author_id == viewer_id) | (
+        (public_author | follows_author) & ~blocked_either_way(viewer_id, author_id)
+    )
+
+
 async def is_blocked_either_way(conn: AsyncConnection, a: int, b: int) -> bool:
     """Has either of the two blocked the other?"""
     return bool((await conn.execute(select(blocked_either_way(a, b)))).scalar())

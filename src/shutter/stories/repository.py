@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
 from shutter.db.tables import follows, media, stories, story_views, users
-from shutter.privacy.visibility import blocked_either_way
+from shutter.privacy.visibility import blocked_either_way, content_readable_by
 
 # A story joined with the fields its media object needs: `id` is the MEDIA id (what
 # present_media reads), the story's own id is `story_id`.
@@ -226,3 +226,18 @@ async def mark_media_deleted(conn: AsyncConnection, story_id: int, now: datetime
         .values(media_deleted_at=now)
     )
     await conn.execute(statement)
+
+
+async def readable_live_among(
+    conn: AsyncConnection, story_ids: Sequence[int], reader_id: int, now: datetime
+) -> dict[int, RowMapping]:
+    """Live stories among `story_ids` that the reader may see, with their media fields,
+    in one query (for stories referred to by messages)."""
+    if not story_ids:
+        return {}
+    query = _with_media().where(
+        id_in(conn, stories.c.id, story_ids)
+        & _live(now)
+        & content_readable_by(reader_id, stories.c.author_id)
+    )
+    return {row["story_id"]: row for row in (await conn.execute(query)).mappings()}

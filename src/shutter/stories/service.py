@@ -74,6 +74,11 @@ async def get_story(
     return story
 
 
+async def visible_story(conn: AsyncConnection, viewer_id: int, story_id: int) -> RowMapping:
+    """A live story the viewer may see (to reply to it); `404 story_not_found` otherwise."""
+    return await _visible_story(conn, viewer_id, story_id, utcnow())
+
+
 async def _visible_story(
     conn: AsyncConnection, viewer_id: int, story_id: int, now: datetime
 ) -> RowMapping:

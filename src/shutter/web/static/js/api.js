@@ -193,15 +193,23 @@ export const storyViewers = (id) =>
 // ---- direct messages ----
 export const sendMessage = (recipientId, content, clientMessageId) =>
   post("/messages", { recipient_id: recipientId, content, client_message_id: clientMessageId });
-export const conversations = () =>
-  get("/conversations").then((d) => (d.conversations || d.items || []).map(normConversation));
+export const conversations = (folder = "inbox") =>
+  get("/conversations", { folder, limit: 50 }).then((d) => (d.conversations || d.items || []).map(normConversation));
+export const conversation = (id) => get(`/conversations/${id}`).then(normConversation);
 export const messagesAfter = (conversationId, afterSeq) =>
-  get(`/conversations/${conversationId}/messages`, { after_seq: afterSeq, limit: 50 }).then((d) => ({
+  get(`/conversations/${conversationId}/messages`, { after_seq: afterSeq, limit: 100 }).then((d) => ({
     items: (d.messages || d.items || []).map(normMessage),
+    hasMore: !!d.has_more,
     raw: d,
   }));
 export const markConversationRead = (conversationId, upToSeq) =>
   post(`/conversations/${conversationId}/read`, { up_to_seq: upToSeq });
+export const acceptConversation = (conversationId) => post(`/conversations/${conversationId}/accept`).then(normConversation);
+// The Messages badge: inbox conversations with unread messages, and requests waiting.
+export const unreadConversations = () =>
+  get("/conversations/unread-count").then((d) => ({ unread: d.unread_count ?? 0, requests: d.request_count ?? 0 }));
+export const replyToStory = (storyId, content, clientMessageId) =>
+  post(`/stories/${storyId}/reply`, { content, client_message_id: clientMessageId });
 export const socketUrl = () => {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}${BASE}/ws?token=${encodeURIComponent(auth.token || "")}`;
@@ -338,6 +346,9 @@ export function normConversation(c) {
     last,
     unread: c.unread_count ?? 0,
     lastSeq: c.last_seq ?? (last ? last.seq : 0),
+    readSeq: c.read_seq ?? 0,
+    otherReadSeq: c.other_read_seq ?? 0,
+    isRequest: c.folder === "requests",
   };
 }
 
@@ -350,5 +361,7 @@ export function normMessage(m) {
     seq: Number(m.seq ?? 0),
     sentAt: m.sent_at || m.created_at,
     clientId: m.client_message_id || null,
+    post: m.post ? { id: String(m.post.id), available: !!m.post.available, thumbUrl: m.post.thumb_url || null } : null,
+    story: m.story ? { id: String(m.story.id), available: !!m.story.available, thumbUrl: m.story.thumb_url || null } : null,
   };
 }

@@ -152,12 +152,12 @@ const ask = (name, call) => (missing.has(name) ? Promise.reject(new Error("unava
 }));
 async function refreshBadges() {
   if (!auth.token) return;
-  const [notes, convs] = await Promise.allSettled([ask("notifications", api.notifications), ask("conversations", api.conversations)]);
+  const [notes, convs] = await Promise.allSettled([ask("notifications", api.notifications), ask("conversations", api.unreadConversations)]);
   if (notes.status === "fulfilled") {
     const n = notes.value;
     badges.notifications = n.unread ?? n.items.filter((x) => !x.read).length;
   }
-  if (convs.status === "fulfilled") badges.direct = convs.value.reduce((sum, c) => sum + (c.unread ? 1 : 0), 0);
+  if (convs.status === "fulfilled") badges.direct = convs.value.unread;
   renderNav();
 }
 
@@ -187,8 +187,10 @@ document.addEventListener("click", (e) => {
 window.addEventListener("popstate", render);
 window.addEventListener("shutter:event", (e) => {
   const type = e.detail && e.detail.type;
-  if (type === "notification" || type === "message") {
-    if (type === "notification") badges.notifications += 1;
+  if (type === "notification" && typeof e.detail.unread_count === "number") {
+    badges.notifications = e.detail.unread_count;
+    renderNav();
+  } else if (type === "message" || type === "read") {
     refreshBadges();
   }
 });

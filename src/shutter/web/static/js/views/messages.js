@@ -10,36 +10,38 @@ const POLL_MS = 3000;
 
 export async function inboxView(ctx) {
   let convs;
+  let requests;
   try {
-    convs = await api.conversations();
+    [convs, requests] = await Promise.all([api.conversations(), api.conversations("requests")]);
   } catch (err) {
     if (err.unavailable) return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Messages"), unavailable("Direct messages")));
     throw err;
   }
   const share = ctx.query.get("share");
   const suffix = share ? `?share=${encodeURIComponent(share)}` : "";
-  const list = h(
-    "ul",
-    { class: "inbox" },
-    convs.map((c) =>
-      h(
-        "li",
-        { class: `inbox-row${c.unread ? " unread" : ""}` },
+  const list = (items) =>
+    h(
+      "ul",
+      { class: "inbox" },
+      items.map((c) =>
         h(
-          "a",
-          { href: `/direct/${c.id}${suffix}`, class: "user-row-link" },
-          avatar(c.other, 52),
+          "li",
+          { class: `inbox-row${c.unread ? " unread" : ""}` },
           h(
-            "span",
-            { class: "user-row-names" },
-            h("span", { class: "strong" }, c.other.username),
-            h("span", { class: "muted" }, c.last ? `${c.last.senderId === (auth.me && auth.me.id) ? "You: " : ""}${c.last.content.slice(0, 60)} · ${timeAgo(c.last.sentAt)}` : ""),
+            "a",
+            { href: `/direct/${c.id}${suffix}`, class: "user-row-link" },
+            avatar(c.other, 52),
+            h(
+              "span",
+              { class: "user-row-names" },
+              h("span", { class: "strong" }, c.other.username),
+              h("span", { class: "muted" }, c.last ? `${c.last.senderId === (auth.me && auth.me.id) ? "You: " : ""}${c.last.content.slice(0, 60)} · ${timeAgo(c.last.sentAt)}` : ""),
+            ),
+            c.unread ? h("span", { class: "badge", "aria-label": `${c.unread} unread` }, String(c.unread)) : null,
           ),
-          c.unread ? h("span", { class: "badge", "aria-label": `${c.unread} unread` }, String(c.unread)) : null,
         ),
       ),
-    ),
-  );
+    );
   return h(
     "section",
     { class: "narrow" },
@@ -48,7 +50,11 @@ export async function inboxView(ctx) {
       { class: "card" },
       h("h1", {}, "Messages"),
       share ? h("p", { class: "muted" }, "Open a conversation to send the post's link.") : null,
-      convs.length ? list : h("p", { class: "muted center" }, "No messages yet. Open someone's profile and press Message."),
+      // Requests: people you don't follow. Replying or accepting moves one to the inbox.
+      requests.length ? h("h2", { class: "inbox-heading" }, `Requests (${requests.length})`) : null,
+      requests.length ? list(requests) : null,
+      requests.length && convs.length ? h("h2", { class: "inbox-heading" }, "Inbox") : null,
+      convs.length ? list(convs) : requests.length ? null : h("p", { class: "muted center" }, "No messages yet. Open someone's profile and press Message."),
     ),
   );
 }
@@ -60,29 +66,41 @@ export async function conversationView(ctx) {
     const u = await api.userByName(ctx.params.username);
     other = { id: u.id, username: u.username, displayName: u.displayName, avatarUrl: u.avatarUrl };
   }
-  let convs = [];
+  let known = null;
   try {
-    convs = await api.conversations();
+    if (conversationId) {
+      known = await api.conversation(conversationId).catch((err) => {
+        if (err.status === 404 && !err.unavailable) return null;
+        throw err;
+      });
+    } else {
+      const [inbox, requests] = await Promise.all([api.conversations(), api.conversations("requests")]);
+      known = [...inbox, ...requests].find((c) => c.other.id === other.id) || null;
+    }
   } catch (err) {
     if (err.unavailable) return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Messages"), unavailable("Direct messages")));
     throw err;
   }
-  const known = convs.find((c) => (conversationId ? c.id === conversationId : other && c.other.id === other.id));
   if (known) {
     conversationId = known.id;
     other = other || known.other;
   }
   if (!other) return h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Conversation not found"), h("a", { href: "/direct" }, "Back to messages"));
 
-  const thread = h("ol", { class: "thread", "aria-live": "polite", "aria-label": `Messages with ${other.username}` });
+  const thread = h("ol", { class: "thread", "aria-live": "polite", "aria-label": `Conversation with ${other.username}` });
   const seen = h("p", { class: "seen muted", hidden: true }, "Seen");
   const bySeq = new Map();
   const pending = new Map(); // client id -> element, until the server echoes it
   let lastSeq = 0;
-  let otherReadSeq = 0;
+  let otherReadSeq = known ? known.otherReadSeq : 0;
 
+  function attachment(m) {
+    if (m.post) return m.post.available ? h("a", { href: `/p/${m.post.id}`, class: "msg-ref" }, "Shared a post") : h("span", { class: "msg-ref muted" }, "Post unavailable");
+    if (m.story) return h("span", { class: "msg-ref muted" }, m.story.available ? "Replied to a story" : "Replied to a story that is no longer available");
+    return null;
+  }
   function bubble(m, mine) {
-    return h("li", { class: `msg${mine ? " mine" : ""}`, dataset: { seq: String(m.seq || "") } }, h("span", { class: "msg-text" }, m.content), h("span", { class: "msg-time" }, timeEl(m.sentAt)));
+    return h("li", { class: `msg${mine ? " mine" : ""}`, dataset: { seq: String(m.seq || "") } }, attachment(m), h("span", { class: "msg-text" }, m.content), h("span", { class: "msg-time" }, timeEl(m.sentAt)));
   }
   function paintSeen() {
     const mineLast = [...bySeq.values()].filter((m) => m.senderId === auth.me.id).pop();
@@ -111,12 +129,12 @@ export async function conversationView(ctx) {
     for (;;) {
       const page = await api.messagesAfter(conversationId, lastSeq);
       page.items.forEach(add);
-      if (page.items.length < 50) break;
+      if (!page.hasMore || !page.items.length) break;
     }
     if (lastSeq) api.markConversationRead(conversationId, lastSeq).then(ctx.refreshBadges, () => {});
   }
 
-  const text = h("input", { id: "message-text", name: "content", placeholder: "Message…", autocomplete: "off", maxlength: 2000, "aria-label": "Message" });
+  const text = h("input", { id: "message-text", name: "content", placeholder: "Message…", autocomplete: "off", maxlength: 1000, "aria-label": "Message" });
   const errors = h("div", {});
   const form = h("form", { class: "message-form" }, text, h("button", { type: "submit", class: "button link" }, "Send"));
   form.addEventListener("submit", async (e) => {
@@ -146,8 +164,11 @@ export async function conversationView(ctx) {
     const data = e.detail || {};
     const payload = data.message || data.data || data;
     if (data.type === "message" && String(payload.conversation_id) === conversationId) {
-      add(api.normMessage(payload));
-      api.markConversationRead(conversationId, lastSeq).catch(() => {});
+      const m = api.normMessage(payload);
+      // A gap before this seq means a lost event: fetch everything after what we hold.
+      if (m.seq > lastSeq + 1) catchUp().catch(() => {});
+      else add(m);
+      api.markConversationRead(conversationId, Math.max(lastSeq, m.seq)).catch(() => {});
     } else if (data.type === "read" && String(payload.conversation_id) === conversationId && String(payload.user_id ?? payload.reader_id) !== auth.me.id) {
       otherReadSeq = Math.max(otherReadSeq, Number(payload.up_to_seq ?? payload.seq ?? 0));
       paintSeen();
@@ -175,7 +196,8 @@ export async function conversationView(ctx) {
     h(
       "div",
       { class: "card conversation" },
-      h("header", { class: "conversation-head" }, h("a", { href: "/direct", class: "button link small", "aria-label": "Back to messages" }, "‹"), avatar(other, 32), h("h1", {}, h("a", { href: `/u/${other.username}` }, other.username))),
+      h("header", { class: "conversation-head" }, h("a", { href: "/direct", class: "button link small", "aria-label": "Back to inbox" }, "‹"), avatar(other, 32), h("h1", {}, h("a", { href: `/u/${other.username}` }, other.username))),
+      known && known.isRequest ? acceptBar(known) : null,
       thread,
       seen,
       form,
@@ -192,4 +214,20 @@ export async function conversationView(ctx) {
   if (share) text.value = `${location.origin}/p/${share}`;
   setTimeout(() => text.focus(), 0);
   return view;
+}
+
+// A message request: accepting moves it to the inbox (replying does too).
+function acceptBar(conv) {
+  const bar = h("p", { class: "muted request-bar" }, `${conv.other.username} wants to send you a message. `);
+  const button = h("button", { type: "button", class: "button small" }, "Accept");
+  button.addEventListener("click", async () => {
+    try {
+      await api.acceptConversation(conv.id);
+      bar.remove();
+    } catch (err) {
+      bar.append(errorBox(err));
+    }
+  });
+  bar.append(button);
+  return bar;
 }

@@ -1,0 +1,288 @@
+"""The real-time bus: events for a user, delivered to that user's open sockets wherever
+they are.
+
+Every API process keeps a `SocketRegistry` of its own sockets. A `RealtimeBus` carries an
+event from the process that publishes it (an API process after a commit, a worker after a
+notification) to the registry of every process holding a socket of the user:
+
+- `InProcessBus` (embedded profile: one process) hands the event straight to the local
+  registry;
+- `NatsBus` (distributed profile) publishes on the NATS core subject
+  `<namespace>.rt.user.<user id>`; a process subscribes to a user's subject while it holds
+  at least one socket of that user, so NATS routes each event only where it is wanted;
+- `RedisBus` does the same over Redis pub/sub channels, for a deployment with Redis but
+  without NATS.
+
+Delivery is best effort: publishing never raises (a lost event is caught up by the client
+through the HTTP API, see docs/messages.md), and a socket that cannot keep up is closed
+rather than allowed to buffer without bound.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+import structlog
+
+log = structlog.get_logger("shutter.realtime")
+
+# Close codes of the gateway (docs/messages.md).
+CLOSE_SLOW_CONSUMER = 4008
+CLOSE_HEARTBEAT_TIMEOUT = 4009
+CLOSE_UNAUTHENTICATED = 4401
+
+
+# Published to a user when their password changes: sockets opened with an older token
+# close (4401) instead of receiving it.
+SESSIONS_REVOKED = "sessions_revoked"
+_REVOKED_PREFIX = b'{"type":"' + SESSIONS_REVOKED.encode() + b'"'
+
+
+def sessions_revoked(token_version: int) -> dict[str, Any]:
+    """The event that closes the user's sockets opened with tokens older than this."""
+    return {"type": SESSIONS_REVOKED, "token_version": token_version}
+
+
+class Socket:
+    """One open socket's outgoing queue. Bounded: when it is full the socket is marked
+    for closing (a slow consumer), and the client catches up by `after_seq`."""
+
+    def __init__(self, user_id: int, queue_size: int, token_version: int = 0) -> None:
+        self.user_id = user_id
+        self.token_version = token_version
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
+        # Set with (code, reason) when the socket must be closed.
+        self.closing: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
+
+    def offer(self, data: bytes) -> None:
+        if self.closing.done():
+            return
+        if data.startswith(_REVOKED_PREFIX):
+            if orjson.loads(data)["token_version"] > self.token_version:
+                self.close(CLOSE_UNAUTHENTICATED, "the password changed: log in again")
+            return
+        try:
+            self.queue.put_nowait(data)
+        except asyncio.QueueFull:
+            self.close(CLOSE_SLOW_CONSUMER, "slow consumer: reconnect and catch up by after_seq")
+
+    def close(self, code: int, reason: str) -> None:
+        if not self.closing.done():
+            self.closing.set_result((code, reason))
+
+
+class SocketRegistry:
+    """The sockets open in this process, by user."""
+
+    def __init__(self) -> None:
+        self._sockets: dict[int, set[Socket]] = {}
+
+    def add(self, socket: Socket) -> bool:
+        """Register a socket; True if it is its user's first one here."""
+        sockets = self._sockets.setdefault(socket.user_id, set())
+        sockets.add(socket)
+        return len(sockets) == 1
+
+    def remove(self, socket: Socket) -> bool:
+        """Forget a socket; True if it was its user's last one here."""
+        sockets = self._sockets.get(socket.user_id)
+        if sockets is None:
+            return False
+        sockets.discard(socket)
+        if sockets:
+            return False
+        del self._sockets[socket.user_id]
+        return True
+
+    def deliver(self, user_id: int, data: bytes) -> None:
+        for socket in tuple(self._sockets.get(user_id, ())):
+            socket.offer(data)
+
+    def close_all(self, code: int, reason: str) -> None:
+        for sockets in self._sockets.values():
+            for socket in sockets:
+                socket.close(code, reason)
+
+    def __len__(self) -> int:
+        return sum(len(sockets) for sockets in self._sockets.values())
+
+
+class RealtimeBus(abc.ABC):
+    """Publish events to users; attach this process's sockets to receive them."""
+
+    def __init__(self) -> None:
+        self.sockets = SocketRegistry()
+
+    async def publish(self, user_ids: Iterable[int], event: dict[str, Any]) -> None:
+        """Send one event to each user's sockets, everywhere. Never raises."""
+        data = orjson.dumps(event)
+        for user_id in set(user_ids):
+            try:
+                await self._send(user_id, data)
+            except Exception as exc:  # best effort: clients catch up over HTTP
+                log.warning("realtime_publish_failed", user_id=user_id, error=str(exc))
+
+    @abc.abstractmethod
+    async def _send(self, user_id: int, data: bytes) -> None: ...
+
+    async def attach(self, socket: Socket) -> None:
+        """Start delivering the user's events to this socket (ready when this returns)."""
+        self.sockets.add(socket)
+
+    async def detach(self, socket: Socket) -> None:
+        self.sockets.remove(socket)
+
+    async def close(self) -> None:
+        self.sockets.close_all(1001, "server shutting down")
+
+
+class InProcessBus(RealtimeBus):
+    """One process: publishing is delivering."""
+
+    async def _send(self, user_id: int, data: bytes) -> None:
+        self.sockets.deliver(user_id, data)
+
+
+class _RoutedBus(RealtimeBus):
+    """A bus over a broker: this process subscribes to a user's events while it holds at
+    least one socket of theirs, so the broker routes each event only where it is wanted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Per user: done once the broker has confirmed this process's interest.
+        self._ready: dict[int, asyncio.Future[None]] = {}
+
+    @abc.abstractmethod
+    async def _subscribe(self, user_id: int) -> None:
+        """Subscribe to the user's events; return once the broker has the interest."""
+
+    @abc.abstractmethod
+    async def _unsubscribe(self, user_id: int) -> None: ...
+
+    async def attach(self, socket: Socket) -> None:
+        user_id = socket.user_id
+        self.sockets.add(socket)
+        ready = self._ready.get(user_id)
+        if ready is None:
+            # The user's first socket here subscribes; later ones wait for the same
+            # confirmation, so a reconnect storm costs one round trip per user, in parallel.
+            ready = self._ready[user_id] = asyncio.get_running_loop().create_future()
+            try:
+                await self._subscribe(user_id)
+            except BaseException as exc:
+                del self._ready[user_id]
+                with contextlib.suppress(Exception):  # leave nothing half-subscribed
+                    await self._unsubscribe(user_id)
+                if isinstance(exc, Exception):
+                    ready.set_exception(exc)
+                    ready.exception()  # retrieved: the waiters get it, nobody else must
+                else:
+                    ready.cancel()
+                raise
+            ready.set_result(None)
+        await asyncio.shield(ready)
+
+    async def detach(self, socket: Socket) -> None:
+        if not self.sockets.remove(socket):
+            return
+        self._ready.pop(socket.user_id, None)
+        try:
+            await self._unsubscribe(socket.user_id)
+        except Exception as exc:  # the connection may be closing
+            log.warning("realtime_unsubscribe_failed", error=str(exc))
+
+
+class NatsBus(_RoutedBus):
+    """NATS core subjects `<namespace>.rt.user.<id>` (nothing is kept: a socket missing an
+    event catches up by seq)."""
+
+    def __init__(self, client: Any, namespace: str) -> None:
+        super().__init__()
+        self._client = client
+        self._prefix = f"{namespace}.rt.user."
+        self._subscriptions: dict[int, Any] = {}
+
+    async def _send(self, user_id: int, data: bytes) -> None:
+        await self._client.publish(f"{self._prefix}{user_id}", data)
+
+    async def _subscribe(self, user_id: int) -> None:
+        async def on_event(message: Any) -> None:
+            self.sockets.deliver(user_id, message.data)
+
+        self._subscriptions[user_id] = await self._client.subscribe(
+            f"{self._prefix}{user_id}", cb=on_event
+        )
+        # The server has the interest once it answers a PING sent after the SUB.
+        await self._client.flush(timeout=5)
+
+    async def _unsubscribe(self, user_id: int) -> None:
+        subscription = self._subscriptions.pop(user_id, None)
+        if subscription is not None:
+            await subscription.unsubscribe()
+
+
+class RedisBus(_RoutedBus):
+    """Redis pub/sub channels `<namespace>:rt:user:<id>`, for a deployment with Redis and
+    no NATS (single-node Redis). One pub/sub connection per process, read by one task."""
+
+    CONFIRM_S = 5.0
+
+    def __init__(self, redis: Any, namespace: str) -> None:
+        super().__init__()
+        self._redis = redis
+        self._prefix = f"{namespace}:rt:user:"
+        self._pubsub = redis.pubsub()
+        self._confirmations: dict[str, asyncio.Future[None]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def _send(self, user_id: int, data: bytes) -> None:
+        await self._redis.publish(f"{self._prefix}{user_id}", data)
+
+    async def _subscribe(self, user_id: int) -> None:
+        channel = f"{self._prefix}{user_id}"
+        confirmed = self._confirmations[channel] = asyncio.get_running_loop().create_future()
+        try:
+            await self._pubsub.subscribe(channel)
+            if self._reader is None or self._reader.done():
+                self._reader = asyncio.create_task(self._read(), name="realtime-redis-reader")
+            # Redis answers SUBSCRIBE on the pub/sub connection; the reader sees it.
+            await asyncio.wait_for(asyncio.shield(confirmed), self.CONFIRM_S)
+        finally:
+            self._confirmations.pop(channel, None)
+
+    async def _unsubscribe(self, user_id: int) -> None:
+        await self._pubsub.unsubscribe(f"{self._prefix}{user_id}")
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a dropped connection: redis-py reconnects
+                log.warning("realtime_redis_read_failed", error=str(exc))
+                await asyncio.sleep(1.0)
+                continue
+            if message is None:
+                continue
+            channel = message["channel"]
+            channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+            if message["type"] == "subscribe":
+                confirmed = self._confirmations.get(channel)
+                if confirmed is not None and not confirmed.done():
+                    confirmed.set_result(None)
+            elif message["type"] == "message" and channel.startswith(self._prefix):
+                self.sockets.deliver(int(channel.removeprefix(self._prefix)), message["data"])
+
+    async def close(self) -> None:
+        await super().close()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        await self._pubsub.aclose()
