@@ -33,6 +33,7 @@ from shutter.http import ops
 from shutter.http.errors import install_error_handlers
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.media import api as media_api
+from shutter.media import pool as media_pool
 from shutter.media import tasks as media_tasks
 from shutter.messages import api as messages_api
 from shutter.notifications import api as notifications_api
@@ -251,6 +252,7 @@ async def start_event_runtime(
     context.db.on_events_committed = runtime.notify
     stack.push_async_callback(runtime.stop)
     if consume:
+        media_pool.warm(context)  # media handlers run here: their processes start now
         # Periodic jobs run where the handlers run (stopped before the event runtime).
         scheduler = Scheduler(context)
         stories_tasks.schedule(scheduler, context)

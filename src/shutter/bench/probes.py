@@ -129,6 +129,12 @@ async def _upload_for(port: int, token: str, duration_s: float, uploaders: int) 
     return done, failed
 
 
+def warm_uploads(port: int, token: str) -> bool:
+    """One upload, before a measured window: the uploading process has started and the
+    server's media path is warm."""
+    return asyncio.run(_upload_once(port, token, demo_jpeg()))
+
+
 def run_uploads(port: int, token: str, duration_s: float, uploaders: int) -> tuple[int, int]:
     """Entry point of the uploading process: (uploads completed, uploads failed)."""
     return asyncio.run(_upload_for(port, token, duration_s, uploaders))

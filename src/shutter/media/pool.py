@@ -71,6 +71,17 @@ def _shutdown() -> None:
         _pool.shutdown(wait=True, cancel_futures=True)
 
 
+def warm(context: AppContext) -> None:
+    """Start the pool's processes now, in the background, rather than on the first upload:
+    spawning one (a Python interpreter importing the decoders) costs a second or two of
+    CPU, which would otherwise land in the middle of traffic."""
+    processes = context.settings.media_processes
+    if processes > 0:
+        executor = _executor(processes)
+        for _ in range(processes):
+            executor.submit(os.getpid)
+
+
 async def run(context: AppContext, data: bytes, declared_type: str, limits: Limits) -> Rendition:
     """Run the pipeline on `data` off the event loop; raises MediaRejected or WorkerCrashed."""
     processes = context.settings.media_processes
