@@ -38,7 +38,12 @@ from shutter.media import tasks as media_tasks
 from shutter.messages import api as messages_api
 from shutter.notifications import api as notifications_api
 from shutter.notifications import tasks as notifications_tasks
-from shutter.observability import Metrics, RequestContextMiddleware, configure_logging
+from shutter.observability import (
+    Metrics,
+    RequestContextMiddleware,
+    configure_logging,
+    freeze_startup_heap,
+)
 from shutter.posts import api as posts_api
 from shutter.realtime import api as realtime_api
 from shutter.realtime.bus import NatsBus, RedisBus
@@ -73,6 +78,7 @@ def _lifespan(
             if consume:
                 await media_tasks.start_lifecycle_job(context, stack)
             app.state.context = context
+            freeze_startup_heap()
             log.info("started", role=role, profile=settings.profile)
             yield
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import time
@@ -49,6 +50,50 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+        self.gc_pause = Histogram(
+            "shutter_gc_pause_seconds",
+            "Pauses of Python's cyclic garbage collector, by generation",
+            ["generation"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+            registry=self.registry,
+        )
+        _GcWatch.install(self.gc_pause)
+
+
+class _GcWatch:
+    """Times every collection (one callback per process, feeding the newest registry)."""
+
+    histogram: Histogram | None = None
+    started = 0.0
+
+    @classmethod
+    def install(cls, histogram: Histogram) -> None:
+        if cls.histogram is None:
+            gc.callbacks.append(cls._callback)
+        cls.histogram = histogram
+
+    @classmethod
+    def _callback(cls, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            cls.started = time.perf_counter()
+        elif cls.histogram is not None:
+            elapsed = time.perf_counter() - cls.started
+            cls.histogram.labels(str(info["generation"])).observe(elapsed)
+
+
+_heap_frozen = False
+
+
+def freeze_startup_heap() -> None:
+    """Move what exists once the process has started (modules, routes, schemas: hundreds of
+    thousands of objects that live as long as the process) out of the collector's sight,
+    once per process. Every full collection would walk them all otherwise: tens of
+    milliseconds, landing in some request's latency (gc.freeze, as Instagram does)."""
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 class RequestContextMiddleware:

@@ -83,6 +83,20 @@ async def test_metrics_count_requests_by_route_template(
     assert alice.id not in text  # ids would give every user their own time series
 
 
+async def test_garbage_collector_pauses_are_measured(
+    server: RunningServer, root: httpx.AsyncClient
+) -> None:
+    import gc
+
+    gc.collect(2)  # one full collection, whichever app's metrics it lands in: this one's
+
+    text = (await root.get("/metrics")).text
+
+    match = re.search(r'^shutter_gc_pause_seconds_count\{generation="2"\} (\S+)$', text, re.M)
+    assert match is not None
+    assert float(match.group(1)) >= 1
+
+
 async def test_unknown_routes_wrong_methods_and_bad_json_answer_in_the_envelope(
     client: httpx.AsyncClient, root: httpx.AsyncClient
 ) -> None:

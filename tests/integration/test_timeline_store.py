@@ -53,6 +53,16 @@ async def test_fan_out_reaches_existing_timelines_only(store: TimelineStore) -> 
     assert (await store.page(3, None, 5)).ids is None  # inactive: no timeline, none made
 
 
+async def test_holding_names_the_timelines_a_post_reached(store: TimelineStore) -> None:
+    await built(store, 1, [50])
+    await built(store, 2, [])
+    await store.fan_out([1, 2, 3], 100)
+    await store.remove([2], [100])
+    assert await store.holding([1, 2, 3], 100) == {1}
+    assert await store.holding([1, 2, 3], 50) == {1}
+    assert await store.holding([], 100) == set()
+
+
 async def test_order_is_exact_for_ids_a_double_cannot_hold(store: TimelineStore) -> None:
     # Neighbouring 64-bit ids that are equal once rounded to a double.
     base = 2**62 + 1

@@ -314,6 +314,28 @@ class Bench:
             hybrid_heavy_p99_ms=_ms(heavy.percentile(0.99)),
         )
 
+    async def _watch_ordinary_post(self, port: int, graph: Graph, sample: list[int]) -> list[float]:
+        """Seconds until the ordinary author's post is in each watched follower's stored
+        timeline (Redis, asked directly); embedded, where timelines live inside the
+        server, until their feed shows it (polled within POLL_BUDGET_RPS)."""
+        token = self.token(graph.ordinary_author)
+        media = graph.probe_media[graph.ordinary_author][0]
+        caption = "bench: ordinary author"
+        if not self.distributed:
+            watchers = [self.token(reader) for reader in sample]
+            times, _ = await probes.post_and_watch(port, token, media, watchers, caption=caption)
+            return times
+        from shutter.app import open_redis
+
+        redis = open_redis(self.options.redis_url)
+        try:
+            store = RedisTimelineStore(redis, f"{self.namespace}:", 800, 1)
+            return await probes.post_and_watch_timelines(
+                port, token, media, store, sample, caption=caption
+            )
+        finally:
+            await redis.aclose()
+
     async def _measure_visibility(self, port: int, graph: Graph) -> None:
         scale = self.scale
         followers = graph.followers_of(graph.ordinary_author)
@@ -323,13 +345,7 @@ class Bench:
             f"[bold]post-to-visible[/bold]: {scale.ordinary_followers:,}-follower author "
             f"({len(sample)} of {len(active)} active followers watched), then a celebrity"
         )
-        times, _ = await probes.post_and_watch(
-            port,
-            self.token(graph.ordinary_author),
-            graph.probe_media[graph.ordinary_author][0],
-            [self.token(reader) for reader in sample],
-            caption="bench: ordinary author",
-        )
+        times = await self._watch_ordinary_post(port, graph, sample)
         celebrity = graph.celebrities[0]
         fans = graph.followers_of(celebrity)
         celebrity_followers = sorted(fans.intersection(active)) or sorted(fans)

@@ -3,7 +3,7 @@ them (in a worker), describe media, and delete what nobody needs any more."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -242,7 +242,9 @@ async def get_own_media(
     return present_media(row, url_for, with_status=True)
 
 
-def present_media(row: RowMapping, url_for: UrlFor, *, with_status: bool = False) -> dict[str, Any]:
+def present_media(
+    row: Mapping[Any, Any], url_for: UrlFor, *, with_status: bool = False
+) -> dict[str, Any]:
     """The media object of the API: a URL per size (a video's sizes are its poster frame's,
     its `original` the MP4), dimensions as shown, blurhash, and a video's duration/poster."""
     urls = None

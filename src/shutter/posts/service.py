@@ -199,14 +199,14 @@ async def hydrate(
     authors, missing_authors = cache.authors.get_many({row["author_id"] for row in rows})
     if missing_authors:
         fetched = await users_repo.get_authors(conn, missing_authors)
-        cache.authors.put_many(fetched)
-        authors.update(fetched)
+        cache.keep_authors(fetched)
+        authors.update(fetched.items())
     media, missing_media = cache.media.get_many(row["id"] for row in rows)
     if missing_media:
         fetched_media = await media_repo.for_posts(conn, missing_media)
         fetched_media = {post_id: fetched_media.get(post_id, []) for post_id in missing_media}
-        cache.media.put_many(fetched_media)
-        media.update(fetched_media)
+        cache.keep_media(fetched_media)
+        media.update(fetched_media.items())
     posts = []
     for row in rows:
         author = authors.get(row["author_id"])

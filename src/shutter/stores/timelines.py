@@ -65,6 +65,11 @@ class TimelineStore(abc.ABC):
         """Per author: (up to `limit` recent post ids below `before`, whether older posts
         may exist beyond the capped list)."""
 
+    @abc.abstractmethod
+    async def holding(self, user_ids: Sequence[int], post_id: int) -> set[int]:
+        """Which of these users' stored timelines hold the post (the benchmark's
+        post-to-timeline probe), in one round trip."""
+
     # -- writing --------------------------------------------------------------------------
 
     @abc.abstractmethod
@@ -191,6 +196,15 @@ class MemoryTimelineStore(TimelineStore):
             ids = posts[max(0, end - limit) : end][::-1]
             result[author_id] = (ids, end - len(ids) == 0 and len(posts) >= self.timeline_max)
         return result
+
+    async def holding(self, user_ids: Sequence[int], post_id: int) -> set[int]:
+        held = set()
+        for user_id in user_ids:
+            timeline = self._timelines.get(user_id, [])
+            index = bisect.bisect_left(timeline, post_id)
+            if index < len(timeline) and timeline[index] == post_id:
+                held.add(user_id)
+        return held
 
     def _insert(self, timeline: list[int], post_id: int, cap: int) -> None:
         index = bisect.bisect_left(timeline, post_id)
@@ -407,6 +421,16 @@ class RedisTimelineStore(TimelineStore):
         if ttl < self.ttl_s - TOUCH_EVERY_S:
             await self.redis.expire(key, self.ttl_s)
         return TimelinePage([int(member) for member in members], pulled_ids)
+
+    async def holding(self, user_ids: Sequence[int], post_id: int) -> set[int]:
+        member = encode(post_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.zscore(self._timeline(user_id), member)
+            scores = await pipe.execute()
+        return {
+            user_id for user_id, score in zip(user_ids, scores, strict=True) if score is not None
+        }
 
     async def recent(
         self, author_ids: Iterable[int], before: int | None, limit: int

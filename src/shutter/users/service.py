@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import RowMapping
@@ -188,7 +188,7 @@ def present_profile(row: RowMapping, url_for: UrlFor) -> dict[str, Any]:
     }
 
 
-def present_author(row: RowMapping, url_for: UrlFor) -> dict[str, Any]:
+def present_author(row: Mapping[Any, Any], url_for: UrlFor) -> dict[str, Any]:
     return {
         "id": str(row["id"]),
         "username": row["username"],
