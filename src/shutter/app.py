@@ -235,8 +235,10 @@ async def start_event_runtime(
     namespace = context.settings.namespace
     if context.nats is None:
         if consume:
-            runtime.drain = OutboxDrain(context, registry, settings.event_max_attempts)
-            runtime.drain.start()
+            for lane in registry.lanes():  # media work never holds fan-out or notifications
+                drain = OutboxDrain(context, registry, settings.event_max_attempts, lane=lane)
+                drain.start()
+                runtime.drains.append(drain)
     else:
         js = context.nats.jetstream()
         await ensure_stream(js, namespace)
@@ -244,17 +246,19 @@ async def start_event_runtime(
             runtime.relay = OutboxRelay(context, js, namespace)
             runtime.relay.start()
         if consume:
-            consumer = JetStreamConsumer(
-                context,
-                registry,
-                js,
-                namespace,
-                ack_wait_s=settings.event_ack_wait_seconds,
-                max_attempts=settings.event_max_attempts,
-                retry_base_s=settings.event_retry_base_seconds,
-            )
-            await consumer.start()
-            runtime.consumers.append(consumer)
+            for lane in registry.lanes():
+                consumer = JetStreamConsumer(
+                    context,
+                    registry,
+                    js,
+                    namespace,
+                    ack_wait_s=settings.event_ack_wait_seconds,
+                    max_attempts=settings.event_max_attempts,
+                    retry_base_s=settings.event_retry_base_seconds,
+                    lane=lane,
+                )
+                await consumer.start()
+                runtime.consumers.append(consumer)
     context.db.on_events_committed = runtime.notify
     stack.push_async_callback(runtime.stop)
     if consume:

@@ -18,7 +18,7 @@ from shutter.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from shutter.http.deps import BaseUrl, Context, CurrentUser, UrlFor
+from shutter.http.deps import BaseUrl, Context, CurrentUser, UrlFor, rate_limited
 from shutter.http.responses import json_response
 from shutter.media import repository, service
 from shutter.media.schemas import MediaCreate, MediaOut, UploadTicket
@@ -41,11 +41,16 @@ _CONTENT_TYPES = {
 _SERVED = ("media/", "originals/")
 
 
-@router.post("", status_code=201, response_model=UploadTicket)
+@router.post(
+    "", status_code=201, response_model=UploadTicket, dependencies=[rate_limited("uploads")]
+)
 async def create_media(
     body: MediaCreate, viewer: CurrentUser, context: Context, base_url: BaseUrl
 ) -> Response:
-    """Announce an upload; send the bytes to `upload_url`, then call `/complete`."""
+    """Announce an upload; send the bytes to `upload_url`, then call `/complete`. Limited
+    per user by count (SHUTTER_RATE_LIMIT_UPLOADS) and by announced bytes an hour
+    (SHUTTER_UPLOAD_BYTES_PER_HOUR): `429` with `Retry-After` beyond either. Stories and
+    avatars are made from these tickets, so the same limits hold for them."""
     ticket = await service.create_upload(
         context, viewer.id, body.content_type, body.size_bytes, base_url
     )

@@ -16,7 +16,7 @@ from shutter.context import AppContext
 from shutter.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from shutter.events import outbox
 from shutter.events.types import MEDIA_UPLOADED
-from shutter.media import pool, repository
+from shutter.media import pool, quota, repository
 from shutter.media.images import MediaRejected, Rendition
 from shutter.media.pipeline import Limits
 from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, normalise
@@ -39,6 +39,9 @@ def limits_of(context: AppContext) -> Limits:
         image_max_pixels=settings.image_max_pixels,
         video_max_pixels=settings.video_max_pixels,
         video_max_duration_s=settings.video_max_duration_s,
+        video_max_fps=settings.video_max_fps,
+        video_max_frames=settings.video_max_frames,
+        job_timeout_s=settings.media_job_timeout_seconds,
     )
 
 
@@ -62,6 +65,7 @@ async def create_upload(
             f"{kind.capitalize()}s may be at most {limit / (1024 * 1024):.4g} MB.",
             code="file_too_large",
         )
+    await quota.spend_upload_bytes(context, owner_id, size_bytes)
     now = utcnow()
     media_id = context.ids.next_id()
     expires = now + timedelta(seconds=settings.upload_url_ttl_seconds)
@@ -152,6 +156,14 @@ async def process_media(context: AppContext, media_id: int) -> None:
         message = "The file could not be processed."
         await _fail(context, media_id, "processing", "processing_failed", message)
         log.error("media_worker_crashed", media_id=media_id)
+        return
+    except pool.JobTimedOut as exc:
+        # It would overrun again: no retry. Its worker process is gone already.
+        limit = context.settings.media_job_timeout_seconds
+        message = f"Processing took longer than {limit:g} s; the file was given up."
+        await _fail(context, media_id, "processing", "processing_timeout", message)
+        await context.objects.delete(row["upload_key"])
+        log.error("media_job_killed", media_id=media_id, after_s=exc.seconds)
         return
     values = await _store(context, rendition)
     async with context.db.write() as conn:
