@@ -31,6 +31,7 @@ from shutter.follows import api as follows_api
 from shutter.follows import requests_api
 from shutter.http import ops
 from shutter.http.errors import install_error_handlers
+from shutter.http.headers import SecurityHeadersMiddleware
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_api.router)
 
     app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 
@@ -139,6 +141,7 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Shutter worker", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
     app.include_router(ops.router)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

@@ -303,8 +303,9 @@ class Collected:
 
 async def collect_garbage(context: AppContext, now: datetime | None = None) -> Collected:
     """Delete media past the retention that nothing needs: uploads never completed, media
-    never attached to a post, story or avatar, media of deleted posts; and mark media that
-    has been `processing` for too long as failed. Returns what was removed."""
+    never attached to a post, story or avatar, media of deleted posts; mark media that has
+    been `processing` for too long as failed; and remove the files that writes cut short
+    by a crash left in the object store. Returns what was removed."""
     now = now or utcnow()
     settings = context.settings
     retention_cutoff = now - timedelta(seconds=settings.media_retention_seconds)
@@ -324,9 +325,14 @@ async def collect_garbage(context: AppContext, now: datetime | None = None) -> C
         removed_media += len(doomed)
         if len(doomed) < 200:
             break
-    if removed_media or timed_out:
+    scratch = await context.objects.remove_stale_scratch()
+    if removed_media or timed_out or scratch:
         log.info(
-            "media_collected", media=removed_media, objects=removed_objects, timed_out=timed_out
+            "media_collected",
+            media=removed_media,
+            objects=removed_objects,
+            timed_out=timed_out,
+            scratch_files=scratch,
         )
     return Collected(media=removed_media, objects=removed_objects, timed_out=timed_out)
 

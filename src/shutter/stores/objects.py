@@ -7,6 +7,7 @@ the upload back to validate it, writes content-addressed originals, and hands ou
 from __future__ import annotations
 
 import abc
+import contextlib
 import hashlib
 import hmac
 import os
@@ -15,7 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote, urlencode
 
 import anyio
@@ -27,6 +28,16 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 DOWNLOAD_URL_TTL_S = 7 * 86_400
 SIGNED_URL_REUSE_S = 86_400
 SIGNED_URL_CACHE_MAX = 200_000
+# The local store writes each object to a file in SCRATCH_DIR first, then renames it into
+# place; a write that fails removes its file, and files a crash left behind are removed
+# once they are this old (by the media lifecycle job, which also runs at startup).
+SCRATCH_DIR = ".tmp"
+STALE_SCRATCH_S = 3_600
+
+
+def _open_for_writing(fd: int) -> BinaryIO:
+    """The scratch file's writer (a seam: tests make it fail as a full disk would)."""
+    return os.fdopen(fd, "wb")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +83,17 @@ class ObjectStore(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing
         """Release connections."""
 
+    async def remove_stale_scratch(self, older_than_s: float = STALE_SCRATCH_S) -> int:
+        """Remove what failed or crashed writes left behind; returns how many files."""
+        return 0
+
 
 class LocalObjectStore(ObjectStore):
     """A directory on disk; the app serves it and accepts signed uploads into it."""
 
     def __init__(self, root: Path, secret_key: str, media_base_url: str | None = None) -> None:
         self.root = root.resolve()
+        self.scratch = self.root / SCRATCH_DIR  # same file system: the rename is atomic
         self._key = hashlib.sha256(b"shutter-media:" + secret_key.encode()).digest()
         self.media_base_url = media_base_url
 
@@ -128,26 +144,28 @@ class LocalObjectStore(ObjectStore):
             return "The upload URL has expired; ask for a new one."
         return None
 
+    def _scratch_file(self, prefix: str) -> tuple[int, str]:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(dir=self.scratch, prefix=prefix)
+
     async def receive(self, key: str, chunks: AsyncIterator[bytes], size_bytes: int) -> int:
-        """Write an upload body, refusing more than `size_bytes`; returns bytes received."""
+        """Write an upload body, refusing more than `size_bytes`; returns bytes received.
+        Nothing is left behind unless all of it arrived (a full disk raises OSError)."""
         path = self.path_for(key)
-        await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        fd, tmp_name = await anyio.to_thread.run_sync(self._scratch_file, ".upload-")
         received = 0
         try:
-            async with await anyio.open_file(fd, "wb") as out:
+            with _open_for_writing(fd) as out:
                 async for chunk in chunks:
                     received += len(chunk)
                     if received > size_bytes:
                         break
-                    await out.write(chunk)
-            if received != size_bytes:
-                await anyio.Path(tmp_name).unlink(missing_ok=True)
-                return received
-            await anyio.to_thread.run_sync(os.replace, tmp_name, path)
-        except BaseException:
-            await anyio.Path(tmp_name).unlink(missing_ok=True)
-            raise
+                    await anyio.to_thread.run_sync(out.write, chunk)
+            if received == size_bytes:
+                await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
+                await anyio.to_thread.run_sync(os.replace, tmp_name, path)
+        finally:
+            await anyio.Path(tmp_name).unlink(missing_ok=True)  # renamed away, or failed
         return received
 
     async def size(self, key: str) -> int | None:
@@ -166,13 +184,38 @@ class LocalObjectStore(ObjectStore):
         path = self.path_for(key)
 
         def write() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".put-")
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp_name, path)
+            fd, tmp_name = self._scratch_file(".put-")
+            try:
+                with _open_for_writing(fd) as out:
+                    out.write(data)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_name, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp_name)  # renamed away, or a failed write's remains
 
         await anyio.to_thread.run_sync(write)
+
+    async def remove_stale_scratch(self, older_than_s: float = STALE_SCRATCH_S) -> int:
+        """Remove scratch files a crash left behind (older than `older_than_s`, so that
+        writes under way are never touched); returns how many were removed."""
+
+        def sweep() -> int:
+            cutoff = time.time() - older_than_s
+            removed = 0
+            with contextlib.suppress(FileNotFoundError), os.scandir(self.scratch) as entries:
+                for entry in entries:
+                    if entry.is_file() and entry.stat().st_mtime < cutoff:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(entry.path)
+                            removed += 1
+            return removed
+
+        return await anyio.to_thread.run_sync(sweep)
+
+    def free_bytes(self) -> int:
+        """Free space on the file system that holds the store."""
+        return free_bytes(self.root)
 
     async def delete(self, key: str) -> None:
         await anyio.Path(self.path_for(key)).unlink(missing_ok=True)
@@ -186,6 +229,16 @@ class LocalObjectStore(ObjectStore):
 
     async def ping(self) -> None:
         await anyio.Path(self.root).mkdir(parents=True, exist_ok=True)
+
+
+def free_bytes(path: Path) -> int:
+    """Free space (for unprivileged writers) on the file system holding `path`, or its
+    nearest existing parent (a fresh data dir is made on first use)."""
+    path = path.resolve()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    stats = os.statvfs(path)
+    return int(stats.f_bavail * stats.f_frsize)
 
 
 class S3ObjectStore(ObjectStore):
