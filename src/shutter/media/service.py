@@ -3,7 +3,7 @@ them (in a worker), describe media, and delete what nobody needs any more."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -255,17 +255,28 @@ async def get_own_media(
 
 
 def present_media(
-    row: Mapping[Any, Any], url_for: UrlFor, *, with_status: bool = False
+    row: Mapping[Any, Any],
+    url_for: UrlFor,
+    *,
+    with_status: bool = False,
+    until: datetime | None = None,
 ) -> dict[str, Any]:
     """The media object of the API: a URL per size (a video's sizes are its poster frame's,
-    its `original` the MP4), dimensions as shown, blurhash, and a video's duration/poster."""
+    its `original` the MP4), dimensions as shown, blurhash, and a video's duration/poster.
+    With `until` (a story's end) every URL expires by then and is cached privately."""
+    link: Callable[[str], str] = url_for
+    if until is not None:
+        deadline = until
+
+        def link(key: str) -> str:
+            return url_for.until(key, deadline)
+
     urls = None
     if row["original_key"]:
         variants: dict[str, str] = orjson.loads(row["variants"]) if row["variants"] else {}
-        original = url_for(row["original_key"])
+        original = link(row["original_key"])
         urls = {
-            name: url_for(variants[name]) if name in variants else original
-            for name in VARIANT_NAMES
+            name: link(variants[name]) if name in variants else original for name in VARIANT_NAMES
         }
         urls["original"] = original
     result: dict[str, Any] = {
@@ -278,7 +289,7 @@ def present_media(
     }
     if row["kind"] == "video":
         result["duration_s"] = row["duration_s"]
-        result["poster_url"] = url_for(row["poster_key"]) if row["poster_key"] else None
+        result["poster_url"] = link(row["poster_key"]) if row["poster_key"] else None
     if with_status:
         result["status"] = row["status"]
         result["error"] = (

@@ -15,8 +15,9 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import quote, urlencode
 
 import anyio
@@ -25,6 +26,9 @@ import anyio.to_thread
 from shutter.errors import NotFound
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# An expiring URL is handed out unchanged for this long (so that browsers can cache what it
+# names), then a new one is signed.
+EXPIRING_URL_REUSE_S = 600
 DOWNLOAD_URL_TTL_S = 7 * 86_400
 SIGNED_URL_REUSE_S = 86_400
 SIGNED_URL_CACHE_MAX = 200_000
@@ -75,6 +79,12 @@ class ObjectStore(abc.ABC):
     @abc.abstractmethod
     def public_url(self, key: str, base_url: str) -> str:
         """Where clients fetch the object (under the CDN base when one is configured)."""
+
+    @abc.abstractmethod
+    def expiring_url(self, key: str, base_url: str, expires_at: int) -> str:
+        """A URL valid until `expires_at` (unix s) and no later, whose answer may be cached
+        privately and not past that time (never by a CDN): for media that must not outlive
+        something else, like a story's."""
 
     @abc.abstractmethod
     async def ping(self) -> None:
@@ -224,8 +234,19 @@ class LocalObjectStore(ObjectStore):
         base = self.media_base_url or base_url
         return f"{base}/media/files/{key}?sig={self.sign('get', key)[:32]}"
 
-    def check_download_signature(self, key: str, signature: str) -> bool:
-        return hmac.compare_digest(self.sign("get", key)[:32], signature)
+    def expiring_url(self, key: str, base_url: str, expires_at: int) -> str:
+        base = self.media_base_url or base_url
+        signature = self.sign("get-until", key, str(expires_at))[:32]
+        return f"{base}/media/files/{key}?exp={expires_at}&sig={signature}"
+
+    def check_download_signature(
+        self, key: str, signature: str, expires_at: int | None = None
+    ) -> bool:
+        """Whether the signature is the key's (and its expiry's, for an expiring URL)."""
+        if expires_at is None:
+            return hmac.compare_digest(self.sign("get", key)[:32], signature)
+        expected = self.sign("get-until", key, str(expires_at))[:32]
+        return hmac.compare_digest(expected, signature)
 
     async def ping(self) -> None:
         await anyio.Path(self.root).mkdir(parents=True, exist_ok=True)
@@ -258,6 +279,7 @@ class S3ObjectStore(ObjectStore):
         # feed page signs many URLs without awaiting anything.
         self._presigner = presigner
         self._signed: dict[str, tuple[float, str]] = {}
+        self._expiring: dict[tuple[str, int], tuple[float, str]] = {}
 
     async def presign_upload(
         self, key: str, content_type: str, size_bytes: int, expires_at: int, base_url: str
@@ -320,5 +342,60 @@ class S3ObjectStore(ObjectStore):
         self._signed[key] = (now, url)
         return url
 
+    def expiring_url(self, key: str, base_url: str, expires_at: int) -> str:
+        """A pre-signed GET straight from the bucket (never the CDN, which would keep a
+        copy), valid until `expires_at`; the store answers with a private Cache-Control
+        whose max-age ends by then even if the URL is used as late as it is reused."""
+        now = time.time()
+        cached = self._expiring.get((key, expires_at))
+        if cached is not None and now - cached[0] < EXPIRING_URL_REUSE_S:
+            return cached[1]
+        lifetime = max(1, expires_at - int(now))
+        max_age = max(0, lifetime - EXPIRING_URL_REUSE_S)
+        url: str = self._presigner.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseCacheControl": f"private, max-age={max_age}",
+            },
+            ExpiresIn=lifetime,
+        )
+        if len(self._expiring) >= SIGNED_URL_CACHE_MAX:
+            self._expiring.clear()
+        self._expiring[(key, expires_at)] = (now, url)
+        return url
+
     async def ping(self) -> None:
         await self._client.head_bucket(Bucket=self.bucket)
+
+
+class UrlFor(Protocol):
+    """Where clients fetch stored objects (for one request's base URL)."""
+
+    def __call__(self, key: str) -> str:
+        """The object's lasting URL, cacheable forever."""
+        ...
+
+    def until(self, key: str, deadline: datetime) -> str:
+        """A URL that stops working by `deadline` (a story's end), privately cacheable."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectUrls:
+    """UrlFor over an object store. Expiring URLs live at most `ttl_s` (and never past
+    their deadline), and stay the same for a while so that clients can cache them."""
+
+    store: ObjectStore
+    base_url: str
+    ttl_s: int
+
+    def __call__(self, key: str) -> str:
+        return self.store.public_url(key, self.base_url)
+
+    def until(self, key: str, deadline: datetime) -> str:
+        window = min(EXPIRING_URL_REUSE_S, self.ttl_s // 4)
+        start = int(time.time()) // window * window
+        expires_at = min(int(deadline.timestamp()), start + self.ttl_s)
+        return self.store.expiring_url(key, self.base_url, expires_at)
