@@ -300,8 +300,8 @@ def image_bytes_of(picture: Image.Image, image_format: str) -> bytes:
 # -- bounded work per video: rate, frames, decoded length, wall clock -------------------------
 
 
-def test_a_video_over_the_frame_rate_limit_is_refused_by_its_header() -> None:
-    fast = lying_webm(frames=40, step_ms=1, claimed_rate=1000)
+def test_a_video_over_the_frame_rate_limit_is_refused() -> None:
+    fast = lying_webm(frames=200, step_ms=1, claimed_rate=1000)
 
     rejected = refusal(fast, "video/webm")
 

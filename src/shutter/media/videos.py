@@ -184,7 +184,6 @@ class _Budget:
 def _transcode(data: bytes, limits: VideoLimits) -> Rendition:
     with av.open(io.BytesIO(data), mode="r") as source:
         info = probe(source)
-        header_rate = source.streams.video[0].average_rate
         if info.width * info.height > limits.max_pixels:
             raise MediaRejected(
                 "too_many_pixels",
@@ -198,9 +197,8 @@ def _transcode(data: bytes, limits: VideoLimits) -> Rendition:
                 f"The video lasts {info.duration_s:.0f} s; at most "
                 f"{limits.max_duration_s:.0f} s are accepted.",
             )
-        # The header's word is enough to refuse, never to accept: _Budget counts again.
-        if header_rate is not None and float(header_rate) > limits.max_fps:
-            raise _too_fast(limits)
+        # No refusal on the header's frame rate: some (browser-made WebM) state their
+        # time base there. _Budget measures the rate of the frames as they are decoded.
     with (
         av.open(io.BytesIO(data), mode="r") as source,
         tempfile.TemporaryDirectory(prefix="shutter-video-") as workdir,
