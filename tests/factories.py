@@ -487,3 +487,32 @@ async def unblock(client: httpx.AsyncClient, blocker: Account, blocked: Account)
     response = await client.delete(f"/users/{blocked.id}/block", headers=blocker.headers)
     assert response.status_code == 200, response.text
     assert response.json() == {"status": "none"}
+
+
+def lying_webm(
+    *, frames: int, step_ms: int, claimed_rate: int, claimed_duration_s: float | None = None
+) -> bytes:
+    """A tiny (32x32, VP8) WebM whose frames are `step_ms` apart while its header claims
+    `claimed_rate` frames a second (and, if given, a total length of `claimed_duration_s`):
+    what an attacker sends to get more work done than the header admits."""
+    import struct
+    from fractions import Fraction
+
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, "w", format="webm") as sink:
+        video = sink.add_stream("libvpx", rate=claimed_rate)
+        video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+        video.codec_context.time_base = Fraction(1, 1000)
+        for index in range(frames):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (32, 32), (index % 256, 0, 0)))
+            frame.pts, frame.time_base = index * step_ms, Fraction(1, 1000)
+            sink.mux(video.encode(frame))
+        sink.mux(video.encode(None))
+    data = out.getvalue()
+    if claimed_duration_s is not None:
+        # The Segment's Duration element (id 0x4489, an 8-byte float of milliseconds).
+        at = data.index(b"\x44\x89\x88") + 3
+        data = data[:at] + struct.pack(">d", claimed_duration_s * 1000) + data[at + 8 :]
+    return data

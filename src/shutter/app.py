@@ -31,6 +31,7 @@ from shutter.follows import api as follows_api
 from shutter.follows import requests_api
 from shutter.http import ops
 from shutter.http.errors import install_error_handlers
+from shutter.http.headers import SecurityHeadersMiddleware
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_api.router)
 
     app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 
@@ -139,6 +141,7 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Shutter worker", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
     app.include_router(ops.router)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 
@@ -235,8 +238,10 @@ async def start_event_runtime(
     namespace = context.settings.namespace
     if context.nats is None:
         if consume:
-            runtime.drain = OutboxDrain(context, registry, settings.event_max_attempts)
-            runtime.drain.start()
+            for lane in registry.lanes():  # media work never holds fan-out or notifications
+                drain = OutboxDrain(context, registry, settings.event_max_attempts, lane=lane)
+                drain.start()
+                runtime.drains.append(drain)
     else:
         js = context.nats.jetstream()
         await ensure_stream(js, namespace)
@@ -244,17 +249,19 @@ async def start_event_runtime(
             runtime.relay = OutboxRelay(context, js, namespace)
             runtime.relay.start()
         if consume:
-            consumer = JetStreamConsumer(
-                context,
-                registry,
-                js,
-                namespace,
-                ack_wait_s=settings.event_ack_wait_seconds,
-                max_attempts=settings.event_max_attempts,
-                retry_base_s=settings.event_retry_base_seconds,
-            )
-            await consumer.start()
-            runtime.consumers.append(consumer)
+            for lane in registry.lanes():
+                consumer = JetStreamConsumer(
+                    context,
+                    registry,
+                    js,
+                    namespace,
+                    ack_wait_s=settings.event_ack_wait_seconds,
+                    max_attempts=settings.event_max_attempts,
+                    retry_base_s=settings.event_retry_base_seconds,
+                    lane=lane,
+                )
+                await consumer.start()
+                runtime.consumers.append(consumer)
     context.db.on_events_committed = runtime.notify
     stack.push_async_callback(runtime.stop)
     if consume:

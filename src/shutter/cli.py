@@ -132,7 +132,7 @@ def bench(
     nats_url: Annotated[str, typer.Option(help="NATS with JetStream")] = "nats://127.0.0.1:4222",
 ) -> None:
     """Seed a synthetic network, start real server processes and measure them over HTTP."""
-    from shutter.bench.report import print_table, write_chart, write_json
+    from shutter.bench.report import CHART_NEEDS_EXTRA, print_table, write_chart, write_json
     from shutter.bench.runner import BenchOptions, run_bench
 
     if profile not in ("embedded", "distributed"):
@@ -151,9 +151,13 @@ def bench(
     )
     results = run_bench(options, console)
     write_json(results, out / "bench.json")
-    write_chart(results, out / "bench.png")
+    charted = write_chart(results, out / "bench.png")
     print_table(results, Console())
-    console.print(f"[green]wrote[/green] {out / 'bench.json'} and {out / 'bench.png'}")
+    if charted:
+        console.print(f"[green]wrote[/green] {out / 'bench.json'} and {out / 'bench.png'}")
+    else:
+        console.print(f"[green]wrote[/green] {out / 'bench.json'}")
+        console.print(CHART_NEEDS_EXTRA, markup=False, highlight=False)
 
 
 @cli.command("media-gc")

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # often the expiry job looks for stories to soft-delete and media to remove.
     story_media_retention_seconds: int = Field(7 * 86_400, ge=0)
     story_expiry_interval_seconds: float = Field(30.0, ge=0.05, le=86_400)
+    # Story media are served by URLs that expire with the story, and at most this long
+    # after they were handed out (then a client asks for the story again).
+    story_media_url_ttl_seconds: int = Field(3_600, ge=60, le=86_400)
     # How often a batch of posts has its like and comment counts checked against the rows.
     count_reconcile_interval_seconds: float = Field(60.0, ge=0.05, le=86_400)
     rate_limits: Literal["on", "off"] = "on"
@@ -56,6 +59,10 @@ class Settings(BaseSettings):
     rate_limit_messages: str = "60/minute"
     rate_limit_register: str = "10/hour;50/day"
     rate_limit_login: str = "10/minute;30/hour;100/day"
+    # Upload tickets (`POST /media`, which stories and avatars use too) per user, and the
+    # bytes those tickets may announce per user per rolling hour (counted in whole MiB).
+    rate_limit_uploads: str = "60/hour"
+    upload_bytes_per_hour: int = Field(2048 * MIB, ge=MIB)
 
     access_token_ttl_seconds: int = Field(7 * 86_400, ge=60)
     upload_url_ttl_seconds: int = Field(3_600, ge=10)
@@ -64,6 +71,13 @@ class Settings(BaseSettings):
     image_max_pixels: int = Field(64_000_000, ge=1)
     video_max_pixels: int = Field(4096 * 2304, ge=1)  # 4K UHD (DCI width) and below
     video_max_duration_s: float = Field(900.0, gt=0)
+    # Bounds on the work one video may cost, counted while decoding (headers are not
+    # trusted): frames per second of video (averaged), decoded frames in all.
+    video_max_fps: float = Field(120.0, gt=0)
+    video_max_frames: int = Field(108_000, ge=1)
+    # Wall-clock seconds one media job may run; then its worker process is killed and
+    # replaced, and the media fails with `processing_timeout`.
+    media_job_timeout_seconds: float = Field(900.0, gt=0)
     # Worker processes that decode and encode media; 0 runs the work in threads instead.
     media_processes: int = Field(1, ge=0, le=64)
     # Unattached (never posted) media, uploads never completed and media of deleted posts
@@ -72,6 +86,9 @@ class Settings(BaseSettings):
     media_gc_interval_seconds: float = Field(3_600.0, gt=0)
     # Media still `processing` after this long (its events given up) is marked failed.
     media_processing_timeout_seconds: int = Field(3_600, ge=10)
+    # /readyz answers 503 when the disk holding the data dir (SQLite) or the local media
+    # dir has less free space than this (embedded profile, local object store).
+    min_free_disk_bytes: int = Field(512 * MIB, ge=0)
     # Which 10-bit node field this process stamps into ids; None picks one at random.
     node_id: int | None = Field(None, ge=0, le=1023)
     # Followers read from the database per fan-out step.
@@ -107,6 +124,7 @@ class Settings(BaseSettings):
         "rate_limit_messages",
         "rate_limit_register",
         "rate_limit_login",
+        "rate_limit_uploads",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:

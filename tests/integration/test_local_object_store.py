@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import time
 from datetime import UTC, datetime
@@ -10,8 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from shutter.media.service import collect_garbage
 from shutter.stores import objects
 from tests.assertions import assert_error
+from tests.conftest import RunningServer
 from tests.factories import (
     complete_upload,
     get_media,
@@ -194,3 +198,73 @@ async def test_a_file_url_with_a_wrong_signature_is_404(client: httpx.AsyncClien
     ):
         assert_error(await download(client, str(wrong)), 404)
     assert (await download(client, str(url))).status_code == 200
+
+
+# -- a full disk ------------------------------------------------------------------------------
+
+
+class FullDisk:
+    """A scratch-file writer that fails as a full disk does, after taking some bytes."""
+
+    def __init__(self, fd: int) -> None:
+        self.file = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> int:
+        self.file.write(data[:10])
+        self.file.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __enter__(self) -> FullDisk:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.file.close()
+
+
+async def test_a_full_disk_answers_507_and_leaves_no_partial_file(
+    client: httpx.AsyncClient, server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = await register(client)
+    data = image_bytes((40, 30))
+    ticket = await start_upload(client, alice, data)
+    store = server.context.objects
+    monkeypatch.setattr(objects, "_open_for_writing", FullDisk)
+
+    upload = await send_bytes(ticket, data)
+
+    error = assert_error(upload, 507, "insufficient_storage")
+    assert "storage" in error["message"]
+    assert upload.headers["x-content-type-options"] == "nosniff"
+    with pytest.raises(OSError, match="No space left"):
+        await store.put("media/ab/abc/thumb.webp", b"x" * 100, "image/webp")
+    assert list(store.root.rglob("*")) == [store.scratch]  # no scratch file, no object
+    monkeypatch.undo()
+    assert (await send_bytes(ticket, data)).status_code == 204  # space again: it works
+
+
+async def test_scratch_files_left_by_a_crash_are_removed_by_the_lifecycle_job(
+    server: RunningServer,
+) -> None:
+    store = server.context.objects
+    store.scratch.mkdir(parents=True, exist_ok=True)
+    crashed, writing = store.scratch / ".upload-crashed", store.scratch / ".put-now"
+    crashed.write_bytes(b"half an upload")
+    writing.write_bytes(b"being written")
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(crashed, (two_hours_ago, two_hours_ago))
+
+    await collect_garbage(server.context)
+
+    assert not crashed.exists()
+    assert writing.exists()  # a write under way is left alone
+
+
+async def test_served_media_carry_nosniff(client: httpx.AsyncClient) -> None:
+    alice = await register(client)
+    media = await get_media(client, alice, await upload_image(client, alice))
+
+    served = await download(client, media["urls"]["original"])
+    missing = await download(client, media["urls"]["original"].replace("sig=", "sig=0"))
+
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert missing.headers["x-content-type-options"] == "nosniff"

@@ -36,7 +36,9 @@ async def test_health_and_readiness_probes(
     body = ready.json()
     assert body["status"] == "ready"
     assert body["profile"] == profile
-    expected = {"database", "objects"} | ({"redis", "nats"} if profile == "distributed" else set())
+    expected = {"database", "objects"} | (
+        {"redis", "nats"} if profile == "distributed" else {"disk"}
+    )
     assert set(body["checks"]) == expected
     assert set(body["checks"].values()) == {"ok"}
 
@@ -163,3 +165,50 @@ async def test_an_unexpected_error_is_a_500_envelope_without_internals(
     assert response.headers.get("x-request-id") == "boom-1"  # to find it in the logs
     monkeypatch.undo()
     assert (await client.get(f"/users/{alice.id}")).status_code == 200  # still serving
+
+
+@pytest.mark.parametrize("settings_overrides", [{"min_free_disk_bytes": 2**60}])
+async def test_readiness_fails_when_the_disk_is_nearly_full(
+    root: httpx.AsyncClient, profile: str
+) -> None:
+    ready = await root.get("/readyz")
+
+    if profile == "embedded":  # SQLite and the media files are on this machine's disk
+        assert ready.status_code == 503
+        reason = ready.json()["checks"]["disk"]
+        assert reason.startswith("error: the data dir has")
+        assert "below the floor of" in reason
+    else:  # PostgreSQL and S3 keep their own disks
+        assert ready.status_code == 200, ready.text
+        assert "disk" not in ready.json()["checks"]
+
+
+async def test_a_full_database_disk_is_a_507_envelope(
+    client: httpx.AsyncClient, profile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    import asyncpg
+    from sqlalchemy.exc import OperationalError
+
+    alice = await register(client, "alice")
+    if profile == "embedded":
+        cause: Exception = sqlite3.OperationalError("database or disk is full")
+    else:
+        cause = asyncpg.exceptions.DiskFullError("could not extend file")
+
+    async def full(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("INSERT INTO users ...", {}, cause)
+
+    monkeypatch.setattr(users_service, "get_profile", full)
+    response = await client.get(f"/users/{alice.id}")
+
+    error = assert_error(response, 507, "insufficient_storage")
+    assert "out of storage" in error["message"]
+    assert "INSERT" not in response.text
+
+
+async def test_every_response_says_nosniff(root: httpx.AsyncClient) -> None:
+    for path in ("/healthz", "/api/v1/users/me", "/api/v1/nowhere", "/"):
+        response = await root.get(path)
+        assert response.headers["x-content-type-options"] == "nosniff", path

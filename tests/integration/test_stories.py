@@ -31,6 +31,7 @@ from tests.factories import (
     set_private,
     start_upload,
     upload_image,
+    video_bytes,
 )
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -378,3 +379,61 @@ async def test_the_server_runs_the_expiry_job_by_itself(
     assert (await story_row(server, story["id"]))["deleted_at"] is not None
     assert await server.context.objects.size(key) is None
     assert await expired_events(server, story["id"]) == 1
+
+
+def story_urls(story: dict[str, Any]) -> list[str]:
+    media_object = story["media"]
+    return sorted({*media_object["urls"].values(), media_object["poster_url"]})
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [
+        {
+            "story_ttl_seconds": 6,
+            "story_expiry_interval_seconds": 3600,  # the job runs once at start, then never
+            "story_media_retention_seconds": 0,
+        }
+    ],
+)
+async def test_story_media_expire_with_the_story_and_every_file_is_deleted_after_it(
+    server: RunningServer, client: httpx.AsyncClient, profile: str
+) -> None:
+    alice, bob = await register(client), await register(client)
+    await follow(client, bob, alice)
+    clip = video_bytes("mp4", size=(48, 32), seconds=0.5, rate=8, audio=False)
+    media_id = await upload_image(client, alice, clip, "video/mp4")
+    # The owner's own lasting links (as GET /media/{id} hands them out).
+    lasting = (await client.get(f"/media/{media_id}", headers=alice.headers)).json()
+    lasting_urls = sorted({*lasting["urls"].values(), lasting["poster_url"]})
+    story = await post_story(client, alice, media_id)
+    expires_at = parse_time(story["expires_at"]).timestamp()
+    (seen,) = (await reel(client, bob, alice)).json()["items"]
+    urls = story_urls(seen)
+    assert len(urls) >= 3  # the MP4, the poster and its sizes
+
+    async with httpx.AsyncClient(timeout=30) as raw:
+        for url in urls:
+            params = httpx.URL(url).params
+            if profile == "embedded":
+                assert int(params["exp"]) <= expires_at
+            else:  # a pre-signed GET from the bucket, never the lasting CDN address
+                assert int(params["X-Amz-Expires"]) <= 6
+            served = await raw.get(url)
+            assert served.status_code == 200, url
+            cache = served.headers["cache-control"]
+            assert re.fullmatch(r"private, max-age=\d+", cache), cache
+            assert int(cache.rsplit("=", 1)[1]) <= 6
+            assert served.headers.get("x-content-type-options", "nosniff") == "nosniff"
+
+        async def vanished() -> bool:
+            return (await reel(client, bob, alice)).json()["items"] == []
+
+        await eventually(vanished)
+        assert await stories_tasks.expire_stories(server.context) == 1
+        assert await stories_tasks.remove_retained_media(server.context) == 1
+
+        for url in lasting_urls:  # every file is gone, not only the original
+            assert (await raw.get(url)).status_code == 404, url
+        for url in urls:  # and the story's own links have expired anyway
+            assert (await raw.get(url)).status_code in (403, 404), url

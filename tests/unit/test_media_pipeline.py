@@ -3,7 +3,11 @@ and video (probe, rotation, transcode, poster). Every fixture is made here."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
+import time
+from typing import Any
 
 import av
 import blurhash
@@ -11,9 +15,16 @@ import pillow_heif
 import pytest
 from PIL import Image
 
+from shutter.media import videos
 from shutter.media.images import MediaRejected, Rendition
 from shutter.media.pipeline import Limits, process_upload
-from tests.factories import image_bytes, png_bomb, swapped_primaries_icc, video_bytes
+from tests.factories import (
+    image_bytes,
+    lying_webm,
+    png_bomb,
+    swapped_primaries_icc,
+    video_bytes,
+)
 
 LIMITS = Limits(image_max_pixels=64_000_000, video_max_pixels=4096 * 2304, video_max_duration_s=60)
 
@@ -202,7 +213,7 @@ def test_media_work_runs_at_a_lower_cpu_priority_than_the_api() -> None:
 
     from shutter.media import pool
 
-    worker_niceness = pool._executor(1).submit(os.nice, 0).result(timeout=60)
+    worker_niceness = asyncio.run(pool.call(1, os.nice, 0, timeout_s=60))
 
     assert worker_niceness >= min(os.nice(0) + pool.NICENESS, 19)
 
@@ -284,3 +295,92 @@ def image_bytes_of(picture: Image.Image, image_format: str) -> bytes:
     out = io.BytesIO()
     picture.save(out, format=image_format)
     return out.getvalue()
+
+
+# -- bounded work per video: rate, frames, decoded length, wall clock -------------------------
+
+
+def test_a_video_over_the_frame_rate_limit_is_refused() -> None:
+    fast = lying_webm(frames=200, step_ms=1, claimed_rate=1000)
+
+    rejected = refusal(fast, "video/webm")
+
+    assert rejected.code == "frame_rate_too_high"
+    assert "120 frames a second" in rejected.message
+
+
+def test_a_header_that_understates_the_frame_rate_is_caught_while_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 300 frames a millisecond apart (1,000 fps) in a file whose header says 30 fps.
+    fast = lying_webm(frames=300, step_ms=1, claimed_rate=30)
+    scaled = count_calls(monkeypatch, videos, "_filtered")
+
+    rejected = refusal(fast, "video/webm")
+
+    assert rejected.code == "frame_rate_too_high"
+    assert scaled.calls < 20  # stopped early, and the extra frames were never scaled
+
+
+def test_a_header_that_understates_the_length_is_caught_while_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ten seconds of video at 10 fps in a file whose header claims half a second.
+    long = lying_webm(frames=100, step_ms=100, claimed_rate=10, claimed_duration_s=0.5)
+    two_seconds = Limits(64_000_000, 4096 * 2304, video_max_duration_s=2)
+    decoded = count_calls(monkeypatch, videos, "_filtered")
+
+    rejected = refusal(long, "video/webm", two_seconds)
+
+    assert rejected.code == "video_too_long"
+    assert decoded.calls <= 25  # decoding stopped just past two seconds, not at ten
+
+
+def test_the_decoded_frame_count_and_the_job_deadline_are_limits() -> None:
+    movie = video_bytes("mp4", size=(32, 32), seconds=1.0, rate=12, audio=False)
+
+    few_frames = Limits(64_000_000, 4096 * 2304, 60, video_max_frames=5)
+    assert refusal(movie, "video/mp4", few_frames).code == "too_many_frames"
+    no_time = Limits(64_000_000, 4096 * 2304, 60, job_timeout_s=0.0)
+    assert refusal(movie, "video/mp4", no_time).code == "processing_timeout"
+
+
+def test_frames_beyond_sixty_a_second_are_dropped_not_encoded() -> None:
+    quick = video_bytes("mp4", size=(32, 32), seconds=0.5, rate=120, audio=False)
+
+    rendition = process_upload(quick, "video/mp4", LIMITS)
+
+    with av.open(io.BytesIO(rendition.original.data)) as container:
+        encoded = sum(1 for _ in container.demux(container.streams.video[0]) if _.size)
+    assert encoded <= 31  # half a second at 60 fps, not the 60 frames sent
+
+
+def test_a_job_past_its_wall_clock_limit_has_its_process_killed_and_replaced() -> None:
+    from shutter.media import pool
+
+    async def scenario() -> tuple[int, int]:
+        first = await pool.call(1, os.getpid, timeout_s=60)
+        with pytest.raises(pool.JobTimedOut):
+            await pool.call(1, time.sleep, 30, timeout_s=0.5)
+        second = await pool.call(1, os.getpid, timeout_s=60)
+        return first, second
+
+    first, second = asyncio.run(scenario())
+
+    assert second != first
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
+        os.kill(first, 0)
+
+
+class count_calls:
+    """Wrap `module.name` so that its calls are counted."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
+        self.calls = 0
+        real = getattr(module, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)

@@ -77,9 +77,20 @@ def print_table(results: dict[str, Any], console: Console) -> None:
     console.print(table)
 
 
-def write_chart(results: dict[str, Any], path: Path) -> None:
-    """Four panels: throughput search, latency, hybrid vs pull, post-to-visible."""
-    import matplotlib
+# matplotlib is not in Shutter's own dependencies (`make run` installs without it).
+CHART_NEEDS_EXTRA = (
+    "no chart: drawing it needs the `bench` extra (pip install -e '.[bench]'); "
+    "the figures are all in the JSON"
+)
+
+
+def write_chart(results: dict[str, Any], path: Path) -> bool:
+    """Four panels: throughput search, latency, hybrid vs pull, post-to-visible. Returns
+    False, writing nothing, when matplotlib is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -135,3 +146,4 @@ def write_chart(results: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
     plt.close(figure)
+    return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,9 +34,16 @@ async def record(
     return event_id
 
 
-async def claim_pending(conn: AsyncConnection, limit: int) -> list[Event]:
-    """Oldest unpublished events. On PostgreSQL the rows stay locked until the transaction
-    ends and other relays skip them, so several relays never publish the same rows at once."""
+async def claim_pending(
+    conn: AsyncConnection,
+    limit: int,
+    *,
+    only: Collection[str] | None = None,
+    excluding: Collection[str] = (),
+) -> list[Event]:
+    """Oldest unpublished events (of the `only` topics, or of all but the `excluding` ones:
+    one lane's events). On PostgreSQL the rows stay locked until the transaction ends and
+    other relays skip them, so several relays never publish the same rows at once."""
     query = (
         outbox.select()
         .with_only_columns(outbox.c.id, outbox.c.topic, outbox.c.payload)
@@ -44,6 +51,10 @@ async def claim_pending(conn: AsyncConnection, limit: int) -> list[Event]:
         .order_by(outbox.c.id)
         .limit(limit)
     )
+    if only is not None:
+        query = query.where(outbox.c.topic.in_(sorted(only)))
+    if excluding:
+        query = query.where(outbox.c.topic.not_in(sorted(excluding)))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = (await conn.execute(query)).all()

@@ -7,6 +7,12 @@ crash is dropped by JetStream's de-duplication), and `JetStreamConsumer`s in `sh
 worker` processes share one durable consumer: ack after the effect, redelivery after a
 crash or a timeout, at most `max_attempts` deliveries, then the event goes to a dead-letter
 subject. Handlers are idempotent, so at-least-once delivery is enough.
+
+Lanes: each topic's handlers run in one lane, and each lane has its own consumer (its own
+outbox drain in the embedded profile, its own durable JetStream consumer in the distributed
+one), so that slow work in one lane never holds events of another. Media processing (a
+video may take minutes) has the `media` lane; fan-out, notifications and the rest share
+the default lane.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger("shutter.events")
 
 Handler = Callable[["AppContext", Event], Awaitable[None]]
+DEFAULT_LANE = "default"
+MEDIA_LANE = "media"
 MAX_ATTEMPTS = 5
 BATCH = 100
 POLL_S = 1.0
@@ -41,15 +49,35 @@ PURGE_EVERY_S = 60.0
 
 
 class HandlerRegistry:
-    """Which handlers run for which topic."""
+    """Which handlers run for which topic, and in which lane each topic is handled."""
 
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = {}
+        self._lanes: dict[str, str] = {}
 
-    def on(self, topic: str, handler: Handler) -> None:
+    def on(self, topic: str, handler: Handler, *, lane: str = DEFAULT_LANE) -> None:
+        if self._lanes.setdefault(topic, lane) != lane:
+            raise ValueError(f"{topic} is handled in the {self._lanes[topic]} lane already")
         self._handlers.setdefault(topic, []).append(handler)
 
-    async def dispatch(self, context: AppContext, event: Event) -> None:
+    def lane_of(self, topic: str) -> str:
+        return self._lanes.get(topic, DEFAULT_LANE)
+
+    def lanes(self) -> list[str]:
+        """Every lane, the default one first."""
+        return [DEFAULT_LANE, *sorted(set(self._lanes.values()) - {DEFAULT_LANE})]
+
+    def topics_of(self, lane: str) -> set[str]:
+        return {topic for topic, its_lane in self._lanes.items() if its_lane == lane}
+
+    def outside(self, lane: str) -> set[str]:
+        """The topics handled in other lanes than this one."""
+        return {topic for topic, its_lane in self._lanes.items() if its_lane != lane}
+
+    async def dispatch(self, context: AppContext, event: Event, lane: str | None = None) -> None:
+        """Run the event's handlers (none when `lane` is given and is not the topic's)."""
+        if lane is not None and self.lane_of(event.topic) != lane:
+            return
         for handler in self._handlers.get(event.topic, ()):
             await handler(context, event)
 
@@ -124,20 +152,33 @@ class _Loop(abc.ABC):
 
 
 class OutboxDrain(_Loop):
-    """Embedded profile: handle outbox events in this process, oldest first."""
+    """Embedded profile: handle the outbox events of one lane in this process, oldest
+    first (one drain per lane, each claiming only its lane's topics)."""
 
     def __init__(
-        self, context: AppContext, registry: HandlerRegistry, max_attempts: int = MAX_ATTEMPTS
+        self,
+        context: AppContext,
+        registry: HandlerRegistry,
+        max_attempts: int = MAX_ATTEMPTS,
+        lane: str = DEFAULT_LANE,
     ) -> None:
         super().__init__()
         self.context = context
         self.registry = registry
         self.max_attempts = max_attempts
+        self.lane = lane
+
+    async def _claim(self, conn: Any, limit: int) -> list[Event]:
+        if self.lane == DEFAULT_LANE:
+            return await outbox.claim_pending(
+                conn, limit, excluding=self.registry.outside(self.lane)
+            )
+        return await outbox.claim_pending(conn, limit, only=self.registry.topics_of(self.lane))
 
     async def step(self) -> bool:
         db = self.context.db
         async with db.read() as conn:
-            events = await outbox.claim_pending(conn, BATCH)
+            events = await self._claim(conn, BATCH)
         done: list[int] = []
         for event in events:
             try:
@@ -157,7 +198,7 @@ class OutboxDrain(_Loop):
     async def idle(self) -> bool:
         # An event stays unpublished until its handlers have finished.
         async with self.context.db.read() as conn:
-            return not await outbox.claim_pending(conn, 1)
+            return not await self._claim(conn, 1)
 
 
 def stream_name(namespace: str) -> str:
@@ -222,8 +263,17 @@ def _decode(data: bytes) -> Event:
     return Event(int(body["id"]), str(body["topic"]), dict(body["payload"]))
 
 
+def durable_name(lane: str) -> str:
+    """The durable consumer of a lane (`handlers`, as before lanes, for the default one)."""
+    return "handlers" if lane == DEFAULT_LANE else f"handlers-{lane}"
+
+
 class JetStreamConsumer:
-    """One member of the durable consumer group that handles events."""
+    """One member of the durable consumer group that handles one lane's events.
+
+    The default lane's consumer reads every event subject and acknowledges events of other
+    lanes without handling them; another lane's consumer reads only its topics' subjects.
+    """
 
     def __init__(
         self,
@@ -231,16 +281,18 @@ class JetStreamConsumer:
         registry: HandlerRegistry,
         js: Any,
         namespace: str,
-        durable: str = "handlers",
+        durable: str | None = None,
         ack_wait_s: float = 30.0,
         max_attempts: int = MAX_ATTEMPTS,
         retry_base_s: float = 1.0,
+        lane: str = DEFAULT_LANE,
     ) -> None:
         self.context = context
         self.registry = registry
         self.js = js
         self.namespace = namespace
-        self.durable = durable
+        self.lane = lane
+        self.durable = durable or durable_name(lane)
         self.ack_wait_s = ack_wait_s
         self.max_attempts = max_attempts
         self.retry_base_s = retry_base_s
@@ -251,18 +303,24 @@ class JetStreamConsumer:
     async def start(self) -> None:
         from nats.js.api import AckPolicy, ConsumerConfig
 
-        self._subscription = await self.js.pull_subscribe(
-            f"{self.namespace}.events.>",
-            durable=self.durable,
-            stream=stream_name(self.namespace),
-            config=ConsumerConfig(
-                ack_policy=AckPolicy.EXPLICIT,
-                max_deliver=self.max_attempts,
-                ack_wait=self.ack_wait_s,
-                max_ack_pending=1000,
-            ),
+        config = ConsumerConfig(
+            ack_policy=AckPolicy.EXPLICIT,
+            max_deliver=self.max_attempts,
+            ack_wait=self.ack_wait_s,
+            max_ack_pending=1000,
         )
-        self._task = asyncio.create_task(self._run(), name="jetstream-consumer")
+        subject = f"{self.namespace}.events.>"
+        if self.lane != DEFAULT_LANE:
+            subjects = sorted(
+                event_subject(self.namespace, topic) for topic in self.registry.topics_of(self.lane)
+            )
+            subject = subjects[0]
+            if len(subjects) > 1:
+                config.filter_subjects = subjects
+        self._subscription = await self.js.pull_subscribe(
+            subject, durable=self.durable, stream=stream_name(self.namespace), config=config
+        )
+        self._task = asyncio.create_task(self._run(), name=f"jetstream-consumer-{self.lane}")
 
     async def stop(self) -> None:
         self._stopping = True
@@ -307,7 +365,7 @@ class JetStreamConsumer:
         event = _decode(message.data)
         keep_alive = asyncio.create_task(self._keep_alive(message))
         try:
-            await self.registry.dispatch(self.context, event)
+            await self.registry.dispatch(self.context, event, self.lane)
         except Exception as exc:
             attempt = message.metadata.num_delivered
             log.exception("event_failed", event_id=event.id, topic=event.topic, attempt=attempt)
@@ -342,35 +400,37 @@ class EventRuntime:
 
     def __init__(self) -> None:
         self.registry = HandlerRegistry()
-        self.drain: OutboxDrain | None = None
+        self.drains: list[OutboxDrain] = []  # one per lane
         self.relay: OutboxRelay | None = None
-        self.consumers: list[JetStreamConsumer] = []
+        self.consumers: list[JetStreamConsumer] = []  # one per lane
+
+    def _loops(self) -> list[_Loop]:
+        loops: list[_Loop] = list(self.drains)
+        if self.relay is not None:
+            loops.append(self.relay)
+        return loops
 
     def notify(self) -> None:
         """A transaction that wrote events has committed: move them along now."""
-        for loop in (self.drain, self.relay):
-            if loop is not None:
-                loop.notify()
+        for loop in self._loops():
+            loop.notify()
 
     async def stop(self) -> None:
-        for consumer in self.consumers:
-            await consumer.stop()
-        for loop in (self.drain, self.relay):
-            if loop is not None:
-                await loop.stop()
+        await asyncio.gather(*(consumer.stop() for consumer in self.consumers))
+        await asyncio.gather(*(loop.stop() for loop in self._loops()))
 
     async def wait_idle(self, timeout_s: float = 30.0) -> None:
         """Wait until every recorded event has been handled (tests and the bench use it)."""
         deadline = asyncio.get_running_loop().time() + timeout_s
         self.notify()
         while True:
-            checks = [loop.idle() for loop in (self.drain, self.relay) if loop is not None]
+            checks = [loop.idle() for loop in self._loops()]
             checks += [consumer.idle() for consumer in self.consumers]
             results = [await check for check in checks]
             if all(results):
                 # twice in a row, so an event published between the checks is not missed
                 await asyncio.sleep(0.05)
-                again = [loop.idle() for loop in (self.drain, self.relay) if loop is not None]
+                again = [loop.idle() for loop in self._loops()]
                 again += [consumer.idle() for consumer in self.consumers]
                 if all([await check for check in again]):
                     return

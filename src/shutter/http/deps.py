@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -11,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shutter.context import AppContext
 from shutter.errors import Unauthenticated
+from shutter.stores.objects import ObjectUrls
 from shutter.users import repository as users_repo
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login")
@@ -76,13 +76,11 @@ CurrentUser = Annotated[Viewer, Depends(get_viewer)]
 OptionalUser = Annotated[Viewer | None, Depends(get_optional_viewer)]
 
 
-async def get_url_for(context: Context, base_url: BaseUrl) -> UrlBuilder:
-    objects = context.objects
-    return lambda key: objects.public_url(key, base_url)
+async def get_url_for(context: Context, base_url: BaseUrl) -> ObjectUrls:
+    return ObjectUrls(context.objects, base_url, context.settings.story_media_url_ttl_seconds)
 
 
-UrlBuilder = Callable[[str], str]
-UrlFor = Annotated[UrlBuilder, Depends(get_url_for)]
+UrlFor = Annotated[ObjectUrls, Depends(get_url_for)]
 
 
 def client_address(request: Request) -> str:

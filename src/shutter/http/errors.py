@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,7 +29,12 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    507: "insufficient_storage",
 }
+# What says "the disk is full" besides OSError(ENOSPC): SQLite's SQLITE_FULL, PostgreSQL's
+# disk_full (SQLSTATE 53100).
+_SQLITE_FULL = "database or disk is full"
+_PG_DISK_FULL = "53100"
 
 
 def error_response(
@@ -42,12 +48,34 @@ def error_response(
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
-    return Response(
+    response = Response(
         orjson.dumps({"error": body}),
         status_code=status,
         media_type="application/json",
         headers=headers,
     )
+    # Also here: the 500 and 507 answers leave from outside every middleware.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc`, or an error it wraps, says the disk (or quota) is full."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen or len(seen) > 20:
+            continue
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if _SQLITE_FULL in str(error) or getattr(error, "sqlstate", None) == _PG_DISK_FULL:
+            return True
+        if isinstance(error, BaseExceptionGroup):
+            pending.extend(error.exceptions)
+        pending += [error.__cause__, error.__context__, getattr(error, "orig", None)]
+    return False
 
 
 def _describe(error: dict[str, Any]) -> dict[str, Any]:
@@ -82,11 +110,19 @@ async def _on_http_error(_request: Request, exc: Exception) -> Response:
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     # Starlette answers a 500 outside the request-id middleware, so the id that the log
     # line carries is added here: it is what the client quotes when reporting the error.
     request_id = structlog.contextvars.get_contextvars().get("request_id")
     headers = {"X-Request-ID": request_id} if request_id else None
+    if is_disk_full(exc):
+        log.error("disk_full", path=request.url.path, error_type=type(exc).__name__)
+        return error_response(
+            507,
+            "insufficient_storage",
+            "The server has run out of storage space; nothing was saved. Try again later.",
+            headers=headers,
+        )
+    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return error_response(
         500, "internal_error", "Something went wrong on our side.", headers=headers
     )

@@ -12,10 +12,16 @@ from starlette.responses import Response
 from shutter.context import AppContext
 from shutter.http.deps import Context
 from shutter.http.responses import json_response
+from shutter.stores.objects import LocalObjectStore, free_bytes
 
 router = APIRouter(tags=["operations"])
 
 CHECK_TIMEOUT_S = 2.0
+MIB = 1024 * 1024
+
+
+class NotReady(Exception):
+    """A check's reason for not being ready, reported as it is."""
 
 
 @router.get("/healthz")
@@ -47,12 +53,38 @@ def _checks(context: AppContext) -> dict[str, Callable[[], Awaitable[object]]]:
     if context.nats is not None:
         nats = context.nats
         checks["nats"] = nats.flush
+    if context.settings.is_sqlite or isinstance(context.objects, LocalObjectStore):
+
+        async def disk() -> None:
+            _check_free_space(context)
+
+        checks["disk"] = disk
     return checks
+
+
+def _check_free_space(context: AppContext) -> None:
+    """Raise NotReady when the disk of the SQLite file or of the local media directory has
+    less free space than SHUTTER_MIN_FREE_DISK_BYTES: writes would soon fail."""
+    settings = context.settings
+    places = {}
+    if settings.is_sqlite:
+        places["data dir"] = settings.data_dir
+    if isinstance(context.objects, LocalObjectStore):
+        places["media dir"] = context.objects.root
+    floor = settings.min_free_disk_bytes
+    for name, path in places.items():
+        free = free_bytes(path)
+        if free < floor:
+            raise NotReady(
+                f"the {name} has {free // MIB} MiB free, below the floor of {floor // MIB} MiB"
+            )
 
 
 async def _check(check: Callable[[], Awaitable[object]]) -> str:
     try:
         await asyncio.wait_for(check(), CHECK_TIMEOUT_S)
+    except NotReady as exc:
+        return f"error: {exc}"
     except Exception as exc:  # readiness reports every failure instead of raising
         return f"error: {type(exc).__name__}"
     return "ok"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -18,7 +19,7 @@ from shutter.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from shutter.http.deps import BaseUrl, Context, CurrentUser, UrlFor
+from shutter.http.deps import BaseUrl, Context, CurrentUser, UrlFor, rate_limited
 from shutter.http.responses import json_response
 from shutter.media import repository, service
 from shutter.media.schemas import MediaCreate, MediaOut, UploadTicket
@@ -41,11 +42,16 @@ _CONTENT_TYPES = {
 _SERVED = ("media/", "originals/")
 
 
-@router.post("", status_code=201, response_model=UploadTicket)
+@router.post(
+    "", status_code=201, response_model=UploadTicket, dependencies=[rate_limited("uploads")]
+)
 async def create_media(
     body: MediaCreate, viewer: CurrentUser, context: Context, base_url: BaseUrl
 ) -> Response:
-    """Announce an upload; send the bytes to `upload_url`, then call `/complete`."""
+    """Announce an upload; send the bytes to `upload_url`, then call `/complete`. Limited
+    per user by count (SHUTTER_RATE_LIMIT_UPLOADS) and by announced bytes an hour
+    (SHUTTER_UPLOAD_BYTES_PER_HOUR): `429` with `Retry-After` beyond either. Stories and
+    avatars are made from these tickets, so the same limits hold for them."""
     ticket = await service.create_upload(
         context, viewer.id, body.content_type, body.size_bytes, base_url
     )
@@ -121,18 +127,29 @@ async def receive_upload(
 
 @store_router.api_route("/files/{key:path}", methods=["GET", "HEAD"], include_in_schema=False)
 async def serve_file(
-    key: str, request: Request, context: Context, sig: Annotated[str, Query(max_length=64)] = ""
+    key: str,
+    request: Request,
+    context: Context,
+    sig: Annotated[str, Query(max_length=64)] = "",
+    exp: Annotated[int | None, Query(ge=0, le=2**40)] = None,
 ) -> Response:
-    """Serve a stored media file: cacheable forever, conditional GET, byte ranges."""
+    """Serve a stored media file: cacheable forever (or, by an expiring URL, privately
+    until it expires), conditional GET, byte ranges."""
     store = _local_store(context)
-    if not key.startswith(_SERVED) or not store.check_download_signature(key, sig):
+    if not key.startswith(_SERVED) or not store.check_download_signature(key, sig, exp):
         raise NotFound("No such file.")
+    cache_control = IMMUTABLE
+    if exp is not None:
+        remaining = exp - int(time.time())
+        if remaining <= 0:
+            raise NotFound("This link has expired.", code="link_expired")
+        cache_control = f"private, max-age={remaining}"
     path = store.path_for(key)
     if not path.is_file():
         raise NotFound("No such file.")
     # Keys are content-addressed: the key names the bytes, so it makes a strong ETag.
     etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-    headers = {"Cache-Control": IMMUTABLE, "ETag": etag}
+    headers = {"Cache-Control": cache_control, "ETag": etag}
     # If-None-Match may list several tags (a CDN revalidating more than one copy).
     wanted = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
     if wanted & {etag, f"W/{etag}", "*"}:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass
 
 from shutter.media.images import MediaRejected, Rendition, process_image
@@ -27,6 +28,11 @@ class Limits:
     image_max_pixels: int
     video_max_pixels: int
     video_max_duration_s: float
+    video_max_fps: float = 120.0
+    video_max_frames: int = 108_000
+    # Wall-clock seconds one upload may take; checked between decoded frames here, and
+    # enforced from outside by pool.py, which kills a worker process that overruns it.
+    job_timeout_s: float | None = None
 
 
 def process_upload(data: bytes, declared_type: str, limits: Limits) -> Rendition:
@@ -55,7 +61,15 @@ def _render(data: bytes, declared_type: str, limits: Limits) -> Rendition:
         _refuse_polyglot(data, actual, decoded=True)
         return rendition
     assert actual in VIDEO_TYPES
-    return process_video(data, VideoLimits(limits.video_max_duration_s, limits.video_max_pixels))
+    deadline = None if limits.job_timeout_s is None else time.monotonic() + limits.job_timeout_s
+    video_limits = VideoLimits(
+        max_duration_s=limits.video_max_duration_s,
+        max_pixels=limits.video_max_pixels,
+        max_fps=limits.video_max_fps,
+        max_frames=limits.video_max_frames,
+        deadline=deadline,
+    )
+    return process_video(data, video_limits)
 
 
 def _refuse_polyglot(data: bytes, content_type: str, *, decoded: bool) -> None:

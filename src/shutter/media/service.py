@@ -3,7 +3,7 @@ them (in a worker), describe media, and delete what nobody needs any more."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +16,7 @@ from shutter.context import AppContext
 from shutter.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from shutter.events import outbox
 from shutter.events.types import MEDIA_UPLOADED
-from shutter.media import pool, repository
+from shutter.media import pool, quota, repository
 from shutter.media.images import MediaRejected, Rendition
 from shutter.media.pipeline import Limits
 from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, normalise
@@ -39,6 +39,9 @@ def limits_of(context: AppContext) -> Limits:
         image_max_pixels=settings.image_max_pixels,
         video_max_pixels=settings.video_max_pixels,
         video_max_duration_s=settings.video_max_duration_s,
+        video_max_fps=settings.video_max_fps,
+        video_max_frames=settings.video_max_frames,
+        job_timeout_s=settings.media_job_timeout_seconds,
     )
 
 
@@ -62,6 +65,7 @@ async def create_upload(
             f"{kind.capitalize()}s may be at most {limit / (1024 * 1024):.4g} MB.",
             code="file_too_large",
         )
+    await quota.spend_upload_bytes(context, owner_id, size_bytes)
     now = utcnow()
     media_id = context.ids.next_id()
     expires = now + timedelta(seconds=settings.upload_url_ttl_seconds)
@@ -153,6 +157,14 @@ async def process_media(context: AppContext, media_id: int) -> None:
         await _fail(context, media_id, "processing", "processing_failed", message)
         log.error("media_worker_crashed", media_id=media_id)
         return
+    except pool.JobTimedOut as exc:
+        # It would overrun again: no retry. Its worker process is gone already.
+        limit = context.settings.media_job_timeout_seconds
+        message = f"Processing took longer than {limit:g} s; the file was given up."
+        await _fail(context, media_id, "processing", "processing_timeout", message)
+        await context.objects.delete(row["upload_key"])
+        log.error("media_job_killed", media_id=media_id, after_s=exc.seconds)
+        return
     values = await _store(context, rendition)
     async with context.db.write() as conn:
         done = await repository.transition(
@@ -243,17 +255,28 @@ async def get_own_media(
 
 
 def present_media(
-    row: Mapping[Any, Any], url_for: UrlFor, *, with_status: bool = False
+    row: Mapping[Any, Any],
+    url_for: UrlFor,
+    *,
+    with_status: bool = False,
+    until: datetime | None = None,
 ) -> dict[str, Any]:
     """The media object of the API: a URL per size (a video's sizes are its poster frame's,
-    its `original` the MP4), dimensions as shown, blurhash, and a video's duration/poster."""
+    its `original` the MP4), dimensions as shown, blurhash, and a video's duration/poster.
+    With `until` (a story's end) every URL expires by then and is cached privately."""
+    link: Callable[[str], str] = url_for
+    if until is not None:
+        deadline = until
+
+        def link(key: str) -> str:
+            return url_for.until(key, deadline)
+
     urls = None
     if row["original_key"]:
         variants: dict[str, str] = orjson.loads(row["variants"]) if row["variants"] else {}
-        original = url_for(row["original_key"])
+        original = link(row["original_key"])
         urls = {
-            name: url_for(variants[name]) if name in variants else original
-            for name in VARIANT_NAMES
+            name: link(variants[name]) if name in variants else original for name in VARIANT_NAMES
         }
         urls["original"] = original
     result: dict[str, Any] = {
@@ -266,7 +289,7 @@ def present_media(
     }
     if row["kind"] == "video":
         result["duration_s"] = row["duration_s"]
-        result["poster_url"] = url_for(row["poster_key"]) if row["poster_key"] else None
+        result["poster_url"] = link(row["poster_key"]) if row["poster_key"] else None
     if with_status:
         result["status"] = row["status"]
         result["error"] = (
@@ -291,8 +314,9 @@ class Collected:
 
 async def collect_garbage(context: AppContext, now: datetime | None = None) -> Collected:
     """Delete media past the retention that nothing needs: uploads never completed, media
-    never attached to a post, story or avatar, media of deleted posts; and mark media that
-    has been `processing` for too long as failed. Returns what was removed."""
+    never attached to a post, story or avatar, media of deleted posts; mark media that has
+    been `processing` for too long as failed; and remove the files that writes cut short
+    by a crash left in the object store. Returns what was removed."""
     now = now or utcnow()
     settings = context.settings
     retention_cutoff = now - timedelta(seconds=settings.media_retention_seconds)
@@ -312,9 +336,14 @@ async def collect_garbage(context: AppContext, now: datetime | None = None) -> C
         removed_media += len(doomed)
         if len(doomed) < 200:
             break
-    if removed_media or timed_out:
+    scratch = await context.objects.remove_stale_scratch()
+    if removed_media or timed_out or scratch:
         log.info(
-            "media_collected", media=removed_media, objects=removed_objects, timed_out=timed_out
+            "media_collected",
+            media=removed_media,
+            objects=removed_objects,
+            timed_out=timed_out,
+            scratch_files=scratch,
         )
     return Collected(media=removed_media, objects=removed_objects, timed_out=timed_out)
 

@@ -15,7 +15,7 @@ from contextlib import AsyncExitStack
 import structlog
 
 from shutter.context import AppContext
-from shutter.events.runtime import HandlerRegistry
+from shutter.events.runtime import MEDIA_LANE, HandlerRegistry
 from shutter.events.types import MEDIA_UPLOADED, Event
 from shutter.media import service
 
@@ -27,7 +27,8 @@ async def on_media_uploaded(context: AppContext, event: Event) -> None:
 
 
 def register(registry: HandlerRegistry) -> None:
-    registry.on(MEDIA_UPLOADED, on_media_uploaded)
+    # A lane of its own: a video may take minutes, and fan-out must not wait behind it.
+    registry.on(MEDIA_UPLOADED, on_media_uploaded, lane=MEDIA_LANE)
 
 
 async def _collect_periodically(context: AppContext) -> None:

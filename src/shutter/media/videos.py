@@ -1,6 +1,12 @@
 """Video: probe with PyAV, enforce limits, transcode to web-playable H.264/AAC MP4 with the
 index (moov atom) at the front, and make a poster frame.
 
+The work per upload is bounded by what is decoded, never by what the header claims: the
+duration, the frame count and the frame rate are counted frame by frame while decoding, and
+decoding stops as soon as one of them (or the job's deadline) is passed. Frames beyond
+MAX_FPS a second are dropped before scaling and encoding, so a high-rate file costs little
+more than its decoding.
+
 PyAV's wheels ship FFmpeg with libx264, so the output is H.264 High profile from x264
 (`veryfast`, CRF 23) in yuv420p, which every browser plays; audio becomes AAC-LC stereo.
 Like images.py this is pure CPU work on bytes, run in a worker process.
@@ -9,8 +15,10 @@ Like images.py this is pure CPU work on bytes, run in a worker process.
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -33,6 +41,9 @@ AUDIO_RATE = 48_000
 class VideoLimits:
     max_duration_s: float
     max_pixels: int
+    max_fps: float = 120.0  # decoded frames per second of video, averaged
+    max_frames: int = 108_000  # decoded video frames, whatever their timestamps say
+    deadline: float | None = None  # time.monotonic() after which the work is given up
 
 
 def process_video(data: bytes, limits: VideoLimits) -> Rendition:
@@ -109,6 +120,67 @@ def _output_size(width: int, height: int) -> tuple[int, int]:
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
+def _too_long(limits: VideoLimits) -> MediaRejected:
+    return MediaRejected(
+        "video_too_long", f"The video lasts more than {limits.max_duration_s:.0f} s."
+    )
+
+
+def _too_fast(limits: VideoLimits) -> MediaRejected:
+    return MediaRejected(
+        "frame_rate_too_high",
+        f"The video has more than {limits.max_fps:g} frames a second; at most "
+        f"{limits.max_fps:g} are accepted.",
+    )
+
+
+def _too_many_frames(limits: VideoLimits) -> MediaRejected:
+    return MediaRejected(
+        "too_many_frames",
+        f"The video has more than {limits.max_frames} frames; at most {limits.max_frames} "
+        "are accepted.",
+    )
+
+
+def _out_of_time() -> MediaRejected:
+    return MediaRejected(
+        "processing_timeout", "Processing the video took too long; it was given up.", 422
+    )
+
+
+class _Budget:
+    """What decoding may still spend: checked for every decoded frame, so that a file whose
+    header under-states its length, rate or frame count is stopped as soon as it shows."""
+
+    def __init__(self, limits: VideoLimits) -> None:
+        self.limits = limits
+        self.frames = 0
+
+    def video_frame(self, seconds: float) -> None:
+        """Count a decoded video frame at `seconds` from the first; raise when over."""
+        limits = self.limits
+        self.frames += 1
+        if seconds > limits.max_duration_s:
+            raise _too_long(limits)
+        if self.frames > limits.max_frames:
+            raise _too_many_frames(limits)
+        # The rate averaged over what was decoded, with one second's allowance so that
+        # a variable-rate start is not mistaken for a fast file.
+        if self.frames > limits.max_fps * (seconds + 1.0):
+            raise _too_fast(limits)
+        self.check_clock()
+
+    def audio_frame(self, seconds: float | None) -> None:
+        if seconds is not None and seconds > self.limits.max_duration_s + 1.0:
+            raise _too_long(self.limits)
+        self.check_clock()
+
+    def check_clock(self) -> None:
+        deadline = self.limits.deadline
+        if deadline is not None and time.monotonic() > deadline:
+            raise _out_of_time()
+
+
 def _transcode(data: bytes, limits: VideoLimits) -> Rendition:
     with av.open(io.BytesIO(data), mode="r") as source:
         info = probe(source)
@@ -125,20 +197,20 @@ def _transcode(data: bytes, limits: VideoLimits) -> Rendition:
                 f"The video lasts {info.duration_s:.0f} s; at most "
                 f"{limits.max_duration_s:.0f} s are accepted.",
             )
+        # No refusal on the header's frame rate: some (browser-made WebM) state their
+        # time base there. _Budget measures the rate of the frames as they are decoded.
     with (
         av.open(io.BytesIO(data), mode="r") as source,
         tempfile.TemporaryDirectory(prefix="shutter-video-") as workdir,
     ):
         path = os.path.join(workdir, "out.mp4")
-        poster, duration = _encode(source, info, path)
+        poster, duration = _encode(source, info, path, _Budget(limits))
         with open(path, "rb") as out:
             mp4 = out.read()
     if poster is None:
         raise MediaRejected("undecodable", "The video has no frames that can be decoded.")
-    if duration > limits.max_duration_s:  # the header may under-state the length
-        raise MediaRejected(
-            "video_too_long", f"The video lasts more than {limits.max_duration_s:.0f} s."
-        )
+    if duration > limits.max_duration_s:  # the last frame's own length may tip it over
+        raise _too_long(limits)
     rendition = render_still(poster, kind="video")
     rendition.poster = rendition.variants["large"]
     rendition.original = StoredFile("video.mp4", mp4, "video/mp4")
@@ -147,9 +219,12 @@ def _transcode(data: bytes, limits: VideoLimits) -> Rendition:
     return rendition
 
 
-def _encode(source: Any, info: Probe, path: str) -> tuple[Image.Image | None, float]:
+def _encode(
+    source: Any, info: Probe, path: str, budget: _Budget
+) -> tuple[Image.Image | None, float]:
     """Transcode into `path` (`+faststart` rewrites the file with the moov atom first);
-    returns the poster picture and the decoded duration in seconds."""
+    returns the poster picture and the decoded duration in seconds. At most `rate` frames
+    a second are kept (the others are dropped before scaling); `budget` stops decoding."""
     video_in = source.streams.video[0]
     video_in.thread_type = "AUTO"
     rate = video_in.average_rate or video_in.guessed_rate or Fraction(30)
@@ -174,8 +249,10 @@ def _encode(source: Any, info: Probe, path: str) -> tuple[Image.Image | None, fl
         streams = [video_in] if audio_in is None else [video_in, audio_in]
         first_pts: float | None = None
         audio_samples = 0
+        last_slot = -1
         for frame in source.decode(*streams):
             if isinstance(frame, av.AudioFrame):
+                budget.audio_frame(float(frame.time) if frame.time is not None else None)
                 assert resampler is not None
                 assert audio_out is not None
                 for chunk in resampler.resample(frame):
@@ -191,6 +268,11 @@ def _encode(source: Any, info: Probe, path: str) -> tuple[Image.Image | None, fl
             if seconds < last_time:  # out-of-order or repeated stamps: keep time moving
                 seconds = last_time + 1 / float(rate)
             last_time = seconds
+            budget.video_frame(seconds)
+            slot = math.floor(seconds * float(rate))
+            if slot <= last_slot:  # a second frame in the same output slot: dropped
+                continue
+            last_slot = slot
             for upright in _filtered(graph, frame):
                 if poster is None or seconds <= POSTER_AT_S:
                     poster = to_srgb(upright.to_image())

@@ -360,7 +360,7 @@ async def present_messages(
         story = stories.get(story_id)
         if story is None:
             return {"id": str(story_id), "available": False}
-        thumb = present_media(story, url_for)["urls"]
+        thumb = present_media(story, url_for, until=story["expires_at"])["urls"]
         return {"id": str(story_id), "available": True, "thumb_url": thumb and thumb["thumb"]}
 
     return [

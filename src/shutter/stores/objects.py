@@ -7,6 +7,7 @@ the upload back to validate it, writes content-addressed originals, and hands ou
 from __future__ import annotations
 
 import abc
+import contextlib
 import hashlib
 import hmac
 import os
@@ -14,8 +15,9 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import quote, urlencode
 
 import anyio
@@ -24,9 +26,22 @@ import anyio.to_thread
 from shutter.errors import NotFound
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# An expiring URL is handed out unchanged for this long (so that browsers can cache what it
+# names), then a new one is signed.
+EXPIRING_URL_REUSE_S = 600
 DOWNLOAD_URL_TTL_S = 7 * 86_400
 SIGNED_URL_REUSE_S = 86_400
 SIGNED_URL_CACHE_MAX = 200_000
+# The local store writes each object to a file in SCRATCH_DIR first, then renames it into
+# place; a write that fails removes its file, and files a crash left behind are removed
+# once they are this old (by the media lifecycle job, which also runs at startup).
+SCRATCH_DIR = ".tmp"
+STALE_SCRATCH_S = 3_600
+
+
+def _open_for_writing(fd: int) -> BinaryIO:
+    """The scratch file's writer (a seam: tests make it fail as a full disk would)."""
+    return os.fdopen(fd, "wb")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +81,21 @@ class ObjectStore(abc.ABC):
         """Where clients fetch the object (under the CDN base when one is configured)."""
 
     @abc.abstractmethod
+    def expiring_url(self, key: str, base_url: str, expires_at: int) -> str:
+        """A URL valid until `expires_at` (unix s) and no later, whose answer may be cached
+        privately and not past that time (never by a CDN): for media that must not outlive
+        something else, like a story's."""
+
+    @abc.abstractmethod
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing
         """Release connections."""
+
+    async def remove_stale_scratch(self, older_than_s: float = STALE_SCRATCH_S) -> int:
+        """Remove what failed or crashed writes left behind; returns how many files."""
+        return 0
 
 
 class LocalObjectStore(ObjectStore):
@@ -78,6 +103,7 @@ class LocalObjectStore(ObjectStore):
 
     def __init__(self, root: Path, secret_key: str, media_base_url: str | None = None) -> None:
         self.root = root.resolve()
+        self.scratch = self.root / SCRATCH_DIR  # same file system: the rename is atomic
         self._key = hashlib.sha256(b"shutter-media:" + secret_key.encode()).digest()
         self.media_base_url = media_base_url
 
@@ -128,26 +154,28 @@ class LocalObjectStore(ObjectStore):
             return "The upload URL has expired; ask for a new one."
         return None
 
+    def _scratch_file(self, prefix: str) -> tuple[int, str]:
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(dir=self.scratch, prefix=prefix)
+
     async def receive(self, key: str, chunks: AsyncIterator[bytes], size_bytes: int) -> int:
-        """Write an upload body, refusing more than `size_bytes`; returns bytes received."""
+        """Write an upload body, refusing more than `size_bytes`; returns bytes received.
+        Nothing is left behind unless all of it arrived (a full disk raises OSError)."""
         path = self.path_for(key)
-        await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        fd, tmp_name = await anyio.to_thread.run_sync(self._scratch_file, ".upload-")
         received = 0
         try:
-            async with await anyio.open_file(fd, "wb") as out:
+            with _open_for_writing(fd) as out:
                 async for chunk in chunks:
                     received += len(chunk)
                     if received > size_bytes:
                         break
-                    await out.write(chunk)
-            if received != size_bytes:
-                await anyio.Path(tmp_name).unlink(missing_ok=True)
-                return received
-            await anyio.to_thread.run_sync(os.replace, tmp_name, path)
-        except BaseException:
-            await anyio.Path(tmp_name).unlink(missing_ok=True)
-            raise
+                    await anyio.to_thread.run_sync(out.write, chunk)
+            if received == size_bytes:
+                await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
+                await anyio.to_thread.run_sync(os.replace, tmp_name, path)
+        finally:
+            await anyio.Path(tmp_name).unlink(missing_ok=True)  # renamed away, or failed
         return received
 
     async def size(self, key: str) -> int | None:
@@ -166,13 +194,38 @@ class LocalObjectStore(ObjectStore):
         path = self.path_for(key)
 
         def write() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".put-")
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp_name, path)
+            fd, tmp_name = self._scratch_file(".put-")
+            try:
+                with _open_for_writing(fd) as out:
+                    out.write(data)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_name, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp_name)  # renamed away, or a failed write's remains
 
         await anyio.to_thread.run_sync(write)
+
+    async def remove_stale_scratch(self, older_than_s: float = STALE_SCRATCH_S) -> int:
+        """Remove scratch files a crash left behind (older than `older_than_s`, so that
+        writes under way are never touched); returns how many were removed."""
+
+        def sweep() -> int:
+            cutoff = time.time() - older_than_s
+            removed = 0
+            with contextlib.suppress(FileNotFoundError), os.scandir(self.scratch) as entries:
+                for entry in entries:
+                    if entry.is_file() and entry.stat().st_mtime < cutoff:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(entry.path)
+                            removed += 1
+            return removed
+
+        return await anyio.to_thread.run_sync(sweep)
+
+    def free_bytes(self) -> int:
+        """Free space on the file system that holds the store."""
+        return free_bytes(self.root)
 
     async def delete(self, key: str) -> None:
         await anyio.Path(self.path_for(key)).unlink(missing_ok=True)
@@ -181,11 +234,32 @@ class LocalObjectStore(ObjectStore):
         base = self.media_base_url or base_url
         return f"{base}/media/files/{key}?sig={self.sign('get', key)[:32]}"
 
-    def check_download_signature(self, key: str, signature: str) -> bool:
-        return hmac.compare_digest(self.sign("get", key)[:32], signature)
+    def expiring_url(self, key: str, base_url: str, expires_at: int) -> str:
+        base = self.media_base_url or base_url
+        signature = self.sign("get-until", key, str(expires_at))[:32]
+        return f"{base}/media/files/{key}?exp={expires_at}&sig={signature}"
+
+    def check_download_signature(
+        self, key: str, signature: str, expires_at: int | None = None
+    ) -> bool:
+        """Whether the signature is the key's (and its expiry's, for an expiring URL)."""
+        if expires_at is None:
+            return hmac.compare_digest(self.sign("get", key)[:32], signature)
+        expected = self.sign("get-until", key, str(expires_at))[:32]
+        return hmac.compare_digest(expected, signature)
 
     async def ping(self) -> None:
         await anyio.Path(self.root).mkdir(parents=True, exist_ok=True)
+
+
+def free_bytes(path: Path) -> int:
+    """Free space (for unprivileged writers) on the file system holding `path`, or its
+    nearest existing parent (a fresh data dir is made on first use)."""
+    path = path.resolve()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    stats = os.statvfs(path)
+    return int(stats.f_bavail * stats.f_frsize)
 
 
 class S3ObjectStore(ObjectStore):
@@ -205,6 +279,7 @@ class S3ObjectStore(ObjectStore):
         # feed page signs many URLs without awaiting anything.
         self._presigner = presigner
         self._signed: dict[str, tuple[float, str]] = {}
+        self._expiring: dict[tuple[str, int], tuple[float, str]] = {}
 
     async def presign_upload(
         self, key: str, content_type: str, size_bytes: int, expires_at: int, base_url: str
@@ -267,5 +342,60 @@ class S3ObjectStore(ObjectStore):
         self._signed[key] = (now, url)
         return url
 
+    def expiring_url(self, key: str, base_url: str, expires_at: int) -> str:
+        """A pre-signed GET straight from the bucket (never the CDN, which would keep a
+        copy), valid until `expires_at`; the store answers with a private Cache-Control
+        whose max-age ends by then even if the URL is used as late as it is reused."""
+        now = time.time()
+        cached = self._expiring.get((key, expires_at))
+        if cached is not None and now - cached[0] < EXPIRING_URL_REUSE_S:
+            return cached[1]
+        lifetime = max(1, expires_at - int(now))
+        max_age = max(0, lifetime - EXPIRING_URL_REUSE_S)
+        url: str = self._presigner.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseCacheControl": f"private, max-age={max_age}",
+            },
+            ExpiresIn=lifetime,
+        )
+        if len(self._expiring) >= SIGNED_URL_CACHE_MAX:
+            self._expiring.clear()
+        self._expiring[(key, expires_at)] = (now, url)
+        return url
+
     async def ping(self) -> None:
         await self._client.head_bucket(Bucket=self.bucket)
+
+
+class UrlFor(Protocol):
+    """Where clients fetch stored objects (for one request's base URL)."""
+
+    def __call__(self, key: str) -> str:
+        """The object's lasting URL, cacheable forever."""
+        ...
+
+    def until(self, key: str, deadline: datetime) -> str:
+        """A URL that stops working by `deadline` (a story's end), privately cacheable."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectUrls:
+    """UrlFor over an object store. Expiring URLs live at most `ttl_s` (and never past
+    their deadline), and stay the same for a while so that clients can cache them."""
+
+    store: ObjectStore
+    base_url: str
+    ttl_s: int
+
+    def __call__(self, key: str) -> str:
+        return self.store.public_url(key, self.base_url)
+
+    def until(self, key: str, deadline: datetime) -> str:
+        window = min(EXPIRING_URL_REUSE_S, self.ttl_s // 4)
+        start = int(time.time()) // window * window
+        expires_at = min(int(deadline.timestamp()), start + self.ttl_s)
+        return self.store.expiring_url(key, self.base_url, expires_at)

@@ -187,13 +187,16 @@ async def media_past_retention(
     conn: AsyncConnection, deleted_before: datetime, limit: int
 ) -> list[RowMapping]:
     """Deleted stories whose media objects are still kept and whose retention is over:
-    story id, author id, media id and the media's object key."""
+    story id, author id, media id and the media's object keys (original, variants,
+    poster)."""
     query = (
         select(
             stories.c.id,
             stories.c.author_id,
             stories.c.media_id,
             media.c.original_key,
+            media.c.variants,
+            media.c.poster_key,
         )
         .select_from(stories.outerjoin(media, media.c.id == stories.c.media_id))
         .where(

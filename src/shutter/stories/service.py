@@ -189,7 +189,8 @@ async def _present(
             {
                 "id": str(row["story_id"]),
                 "author": present_author(author, url_for),
-                "media": present_media(row, url_for),
+                # Expiring URLs, cached privately: no copy outlives the story.
+                "media": present_media(row, url_for, until=row["expires_at"]),
                 "created_at": isoformat(row["created_at"]),
                 "expires_at": isoformat(row["expires_at"]),
                 "seen": row["story_id"] in seen,

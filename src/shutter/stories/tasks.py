@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
 import structlog
+from sqlalchemy import RowMapping
 
 from shutter.context import AppContext
 from shutter.events import outbox
@@ -57,8 +59,9 @@ async def remove_retained_media(context: AppContext) -> int:
     """Delete the media objects of stories deleted more than the retention ago; returns
     how many stories' media this call removed.
 
-    Objects are content-addressed: the same bytes posted elsewhere share the object, which
-    is then kept (only the story's claim on it ends)."""
+    Every object of the media goes: the original (a video's transcoded MP4), each variant
+    and the poster. Objects are content-addressed: the same bytes posted elsewhere share
+    them, and they are then kept (only the story's claim on them ends)."""
     retention = timedelta(seconds=context.settings.story_media_retention_seconds)
     total = 0
     while True:
@@ -72,11 +75,13 @@ async def remove_retained_media(context: AppContext) -> int:
                     shared = await repository.object_used_elsewhere(
                         conn, row["original_key"], row["media_id"]
                     )
+                keys = _object_keys(row)
                 if shared:
-                    kept.append(row["original_key"])
+                    kept += keys
                 else:
-                    await context.objects.delete(row["original_key"])
-                    removed.append(row["original_key"])
+                    for key in keys:
+                        await context.objects.delete(key)
+                    removed += keys
             async with context.db.write() as conn:
                 await repository.mark_media_deleted(conn, row["id"], utcnow())
             log.info(
@@ -90,6 +95,17 @@ async def remove_retained_media(context: AppContext) -> int:
         total += len(rows)
         if len(rows) < BATCH:
             return total
+
+
+def _object_keys(row: RowMapping) -> list[str]:
+    """Every stored object of a story's media: original, variants, poster (one file may
+    serve several sizes of a small picture: each is named once)."""
+    keys = [row["original_key"]]
+    if row["variants"]:
+        keys += orjson.loads(row["variants"]).values()
+    if row["poster_key"]:
+        keys.append(row["poster_key"])
+    return list(dict.fromkeys(keys))
 
 
 async def run_expiry(context: AppContext) -> None:

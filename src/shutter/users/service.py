@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import RowMapping
@@ -14,11 +14,12 @@ from shutter.context import AppContext
 from shutter.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shutter.media import repository as media_repo
 from shutter.privacy.visibility import Access, account_access, block_directions
+from shutter.stores.objects import UrlFor as ObjectUrlFor
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository
 from shutter.users.schemas import ProfileUpdate, RegisterIn
 
-UrlFor = Callable[[str], str]
+UrlFor = ObjectUrlFor  # re-exported: every service that presents media takes one
 
 
 async def register(
