@@ -37,6 +37,6 @@ class AppContext:
     # Guards every call to `redis` (timelines, real-time bus): fails fast during an outage.
     redis_breaker: CircuitBreaker | None = None
     # Feed pages served from the database while the timeline store is down.
-    degraded_reads: DegradedReads = field(default_factory=lambda: DegradedReads(50.0))
+    degraded_reads: DegradedReads = field(default_factory=lambda: DegradedReads(20.0))
     nats: Any | None = None  # nats.aio.client.Client when configured
     extras: dict[str, Any] = field(default_factory=dict)

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     redis_retry_seconds: float = Field(2.0, ge=0.05, le=300)
     # While Redis is down, home-feed pages come from the database: at most this many per
     # second per process (bursts up to the same number); beyond, 503 with Retry-After.
-    degraded_feed_reads_per_second: float = Field(50.0, gt=0, le=100_000)
+    degraded_feed_reads_per_second: float = Field(20.0, gt=0, le=100_000)
     # Limits per action, in the `limits` notation ("25/hour", "10/minute;60/hour").
     # Per user: posts, likes, comments, follows, messages. Per client address:
     # register (every attempt) and login (failed attempts: the widening windows are the

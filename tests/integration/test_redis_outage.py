@@ -262,6 +262,12 @@ async def _outage_and_recovery(
         during = await read(client, alice, limit=50)
         assert during.headers[DEGRADED_HEADER] == "timelines"
         assert ids(during) == [second, first]
+        # Still ready (a load balancer keeps the process), and saying what is missing.
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as root:
+            ready = await root.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["status"] == "degraded"
+        assert ready.json()["checks"]["redis"].startswith("error")
 
         # Writes during the outage commit and answer as usual.
         third = await post(client, bob, "three")
