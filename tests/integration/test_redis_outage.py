@@ -4,8 +4,9 @@ itself (docs/operations.md, "When Redis is down").
 
 On both profiles the timeline store is swapped for one whose connection is refused (the
 embedded profile has no Redis to lose, but the same read path). On the distributed profile
-a private redis-server is shut down and restarted under a running API: the shared Redis on
-6379 is never touched.
+a private redis-server is shut down and restarted under a running API (the shared Redis on
+6379 is never touched), a silent one stands for a hung Redis, and the NATS client is
+checked to reconnect for as long as a NATS outage lasts.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class RefusedTimelines(MemoryTimelineStore):
         raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     async def save_snapshot(self, *args: Any) -> None:
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    async def load_snapshot(self, *args: Any) -> Any:
         raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
 
@@ -114,6 +118,7 @@ async def test_without_timelines_the_feed_comes_from_the_database_marked_and_com
     await server.settle()
     healthy = await read(client, alice, limit=50)
     assert DEGRADED_HEADER not in healthy.headers
+    ranked_cursor = (await read(client, alice, mode="ranked", limit=1)).json()["next_cursor"]
     expected = [*reversed(bobs), mine]
     assert ids(healthy) == expected
     assert erins not in ids(healthy)
@@ -128,6 +133,14 @@ async def test_without_timelines_the_feed_comes_from_the_database_marked_and_com
         ranked = await read(client, alice, mode="ranked", limit=50)
         assert ranked.headers[DEGRADED_HEADER] == "timelines"
         assert ids(ranked) == expected  # no snapshot to keep: newest first instead
+        # What cannot do without Redis says so, and when to come back.
+        for path, params in (
+            ("/feed", {"mode": "ranked", "cursor": ranked_cursor}),  # its snapshot
+            ("/explore", {}),  # has nowhere to keep one
+        ):
+            refused = await client.get(path, params=params, headers=alice.headers)
+            assert_error(refused, 503, "temporarily_unavailable")
+            assert int(refused.headers["Retry-After"]) >= 1
 
         # Writes commit and answer as usual; the own post is in the feed at once.
         newest = await post(client, alice, "during the outage")
@@ -330,3 +343,13 @@ async def test_a_hung_redis_costs_a_read_timeout_not_a_hung_request(settings: Se
         for writer in held:
             writer.close()
         silent.close()
+
+
+@pytest.mark.parametrize("profile", [PROFILES[1]], indirect=True)
+async def test_the_nats_client_keeps_reconnecting_for_as_long_as_an_outage_lasts(
+    server: RunningServer,
+) -> None:
+    # The client's default gives up after 60 attempts (about two minutes), after which the
+    # real-time bus and the event relay stay dead until the process is restarted.
+    assert server.context.nats.options["max_reconnect_attempts"] == -1
+    assert server.context.nats.is_connected
