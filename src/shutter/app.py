@@ -167,6 +167,8 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
             timeout_s=settings.redis_timeout_seconds,
         )
         stack.push_async_callback(redis.aclose)
+        # One breaker for every use of this client (timelines, real-time bus): one
+        # outage, one timeout, one pair of log lines.
         breaker = CircuitBreaker("redis", settings.redis_retry_seconds)
         redis_timelines = RedisTimelineStore(
             redis,
@@ -188,7 +190,6 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         objects=await _open_object_store(settings, stack),
         timelines=timelines,
         redis=redis,
-        redis_breaker=breaker,
         degraded_reads=DegradedReads(settings.degraded_feed_reads_per_second),
         rate_limiter=RateLimiter.open(
             {action: parse_limits(value) for action, value in settings.rate_limit_table.items()},

@@ -13,7 +13,6 @@ from shutter.feed.degraded import DegradedReads
 from shutter.ids import IdGenerator
 from shutter.realtime.bus import InProcessBus, RealtimeBus
 from shutter.settings import Settings
-from shutter.stores.breaker import CircuitBreaker
 from shutter.stores.hydration import HydrationCache
 from shutter.stores.objects import ObjectStore
 from shutter.stores.ratelimits import RateLimiter
@@ -34,8 +33,6 @@ class AppContext:
     rate_limiter: RateLimiter = field(default_factory=RateLimiter.disabled)
     realtime: RealtimeBus = field(default_factory=InProcessBus)
     redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
-    # Guards every call to `redis` (timelines, real-time bus): fails fast during an outage.
-    redis_breaker: CircuitBreaker | None = None
     # Feed pages served from the database while the timeline store is down.
     degraded_reads: DegradedReads = field(default_factory=lambda: DegradedReads(20.0))
     nats: Any | None = None  # nats.aio.client.Client when configured
