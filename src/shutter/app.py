@@ -201,13 +201,14 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
     if settings.nats_url:
         import nats
 
+        watch = _NatsConnectionLog()
         client = await nats.connect(
             settings.nats_url,
             connect_timeout=5,
             reconnect_time_wait=1,
-            disconnected_cb=_on_nats_disconnected,
-            reconnected_cb=_on_nats_reconnected,
-            error_cb=_on_nats_error,
+            disconnected_cb=watch.disconnected,
+            reconnected_cb=watch.reconnected,
+            error_cb=watch.error,
         )
         # Once connected, reconnect for as long as an outage lasts: the default gives up
         # after a minute or two, leaving the real-time bus and the event relay dead until a
@@ -215,6 +216,7 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         # Subscriptions are restored on reconnection.
         client.options["max_reconnect_attempts"] = -1
         stack.push_async_callback(client.close)
+        stack.callback(watch.stop)  # runs first: closing is not an outage
         context.nats = client
         context.realtime = NatsBus(client, settings.namespace)
     elif redis is not None and breaker is not None and _is_single_node(redis):
@@ -223,21 +225,28 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
     return context
 
 
-async def _on_nats_disconnected() -> None:
-    log.warning("nats_disconnected")
+class _NatsConnectionLog:
+    """Logs a NATS outage once when it starts and once when it ends, not per attempt."""
 
+    def __init__(self) -> None:
+        self.stopping = False
 
-async def _on_nats_reconnected() -> None:
-    log.info("nats_reconnected")
+    def stop(self) -> None:
+        self.stopping = True
 
+    async def disconnected(self) -> None:
+        if not self.stopping:
+            log.warning("nats_disconnected")
 
-async def _on_nats_error(exc: Exception) -> None:
-    error = f"{type(exc).__name__}: {exc}"[:300]
-    if isinstance(exc, OSError | TimeoutError):
-        # Every failed reconnection attempt: the outage itself is logged once above.
-        log.debug("nats_error", error=error)
-    else:
-        log.warning("nats_error", error=error)
+    async def reconnected(self) -> None:
+        log.info("nats_reconnected")
+
+    async def error(self, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        if isinstance(exc, OSError | TimeoutError):
+            log.debug("nats_error", error=error)  # each failed reconnection attempt
+        else:
+            log.warning("nats_error", error=error)
 
 
 def open_redis(
