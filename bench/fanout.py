@@ -165,7 +165,9 @@ async def main(
                     started = time.perf_counter()
                     async with context.db.read() as conn:
                         if mode == "hybrid":
-                            page = await feed.home_feed(context, conn, reader, None, 20, urls)
+                            page = (
+                                await feed.home_feed(context, conn, reader, None, 20, urls)
+                            ).body
                         else:
                             page = await feed.pull_feed(
                                 conn, reader, None, 20, urls, context.hydration

@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,6 @@ def s3_endpoint() -> Iterator[str]:
 def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A three-node Redis Cluster on free local ports, started for this session."""
     import subprocess
-    import time
 
     root = tmp_path_factory.mktemp("redis-cluster")
     ports = _cluster_ports(3)
@@ -131,13 +131,20 @@ def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
             ],
             check=True,
         )
+
+    def answers(port: int) -> bool:
+        ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True)
+        return ping.stdout.strip() == b"PONG"
+
+    def cluster_ok() -> bool:
+        info = subprocess.run(
+            ["redis-cli", "-p", str(ports[0]), "cluster", "info"], capture_output=True
+        )
+        return b"cluster_state:ok" in info.stdout
+
     try:
         for port in ports:
-            for _ in range(100):
-                ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True)
-                if ping.stdout.strip() == b"PONG":
-                    break
-                time.sleep(0.05)
+            _wait_for(functools.partial(answers, port), f"redis node {port} answering PING")
         subprocess.run(
             [
                 "redis-cli",
@@ -151,19 +158,25 @@ def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
             check=True,
             capture_output=True,
         )
-        for _ in range(200):
-            info = subprocess.run(
-                ["redis-cli", "-p", str(ports[0]), "cluster", "info"], capture_output=True
-            )
-            if b"cluster_state:ok" in info.stdout:
-                break
-            time.sleep(0.05)
+        _wait_for(cluster_ok, "the cluster reporting cluster_state:ok")
         yield "redis+cluster://" + ",".join(f"127.0.0.1:{port}" for port in ports)
     finally:
         for port in ports:
             subprocess.run(
                 ["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True
             )
+
+
+def _wait_for(check: Callable[[], bool], what: str, timeout_s: float = 120.0) -> None:
+    """Poll `check` until true; fail loudly after `timeout_s` (a bound for a busy machine,
+    not a speed claim) instead of carrying on with a half-started service."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not within {timeout_s} s: {what}")
+        time.sleep(0.05)
 
 
 def _cluster_ports(count: int) -> list[int]:

@@ -27,6 +27,7 @@ from shutter.events.runtime import (
 from shutter.explore import api as explore_api
 from shutter.feed import api as feed_api
 from shutter.feed import tasks as feed_tasks
+from shutter.feed.degraded import DegradedReads
 from shutter.follows import api as follows_api
 from shutter.follows import requests_api
 from shutter.http import ops
@@ -52,9 +53,15 @@ from shutter.search import api as search_api
 from shutter.settings import Settings
 from shutter.social import api as social_api
 from shutter.social import tasks as social_tasks
+from shutter.stores.breaker import CircuitBreaker
 from shutter.stores.objects import LocalObjectStore, ObjectStore, S3ObjectStore
 from shutter.stores.ratelimits import RateLimiter, parse_limits
-from shutter.stores.timelines import MemoryTimelineStore, RedisTimelineStore, TimelineStore
+from shutter.stores.timelines import (
+    GuardedTimelineStore,
+    MemoryTimelineStore,
+    RedisTimelineStore,
+    TimelineStore,
+)
 from shutter.stories import api as stories_api
 from shutter.stories import tasks as stories_tasks
 from shutter.users import api as users_api
@@ -154,13 +161,27 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
     elif not await is_at_head(db):
         log.warning("schema_not_current", hint="run `shutter migrate`")
     redis = None
+    breaker = None
     timelines: TimelineStore
     if settings.redis_url:
-        redis = open_redis(settings.redis_url)
-        stack.push_async_callback(redis.aclose)
-        timelines = RedisTimelineStore(
-            redis, f"{settings.namespace}:", settings.timeline_max, settings.inactive_days
+        redis = open_redis(
+            settings.redis_url,
+            connect_timeout_s=settings.redis_connect_timeout_seconds,
+            timeout_s=settings.redis_timeout_seconds,
         )
+        stack.push_async_callback(redis.aclose)
+        # One breaker for every use of this client (timelines, real-time bus): one
+        # outage, one timeout, one pair of log lines.
+        breaker = CircuitBreaker("redis", settings.redis_retry_seconds)
+        redis_timelines = RedisTimelineStore(
+            redis,
+            f"{settings.namespace}:",
+            settings.timeline_max,
+            settings.inactive_days,
+            connect_timeout_s=settings.redis_connect_timeout_seconds,
+            timeout_s=settings.redis_timeout_seconds,
+        )
+        timelines = GuardedTimelineStore(redis_timelines, breaker)
         stack.push_async_callback(timelines.close)
     else:
         timelines = MemoryTimelineStore(settings.timeline_max, settings.inactive_days)
@@ -172,6 +193,7 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         objects=await _open_object_store(settings, stack),
         timelines=timelines,
         redis=redis,
+        degraded_reads=DegradedReads(settings.degraded_feed_reads_per_second),
         rate_limiter=RateLimiter.open(
             {action: parse_limits(value) for action, value in settings.rate_limit_table.items()},
             settings.redis_url,
@@ -182,30 +204,79 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
     if settings.nats_url:
         import nats
 
-        client = await nats.connect(settings.nats_url, connect_timeout=5)
+        watch = _NatsConnectionLog()
+        client = await nats.connect(
+            settings.nats_url,
+            connect_timeout=5,
+            reconnect_time_wait=1,
+            disconnected_cb=watch.disconnected,
+            reconnected_cb=watch.reconnected,
+            error_cb=watch.error,
+        )
+        # Once connected, reconnect for as long as an outage lasts: the default gives up
+        # after a minute or two, leaving the real-time bus and the event relay dead until a
+        # restart. (A NATS that is down at start-up still fails the start, as before.)
+        # Subscriptions are restored on reconnection.
+        client.options["max_reconnect_attempts"] = -1
         stack.push_async_callback(client.close)
+        stack.callback(watch.stop)  # runs first: closing is not an outage
         context.nats = client
         context.realtime = NatsBus(client, settings.namespace)
-    elif redis is not None and _is_single_node(redis):
-        context.realtime = RedisBus(redis, settings.namespace)
+    elif redis is not None and breaker is not None and _is_single_node(redis):
+        context.realtime = RedisBus(redis, settings.namespace, breaker)
     stack.push_async_callback(context.realtime.close)
     return context
 
 
-def open_redis(url: str) -> Any:
+class _NatsConnectionLog:
+    """Logs a NATS outage once when it starts and once when it ends, not per attempt."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def stop(self) -> None:
+        self.stopping = True
+
+    async def disconnected(self) -> None:
+        if not self.stopping:
+            log.warning("nats_disconnected")
+
+    async def reconnected(self) -> None:
+        log.info("nats_reconnected")
+
+    async def error(self, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        if isinstance(exc, OSError | TimeoutError):
+            log.debug("nats_error", error=error)  # each failed reconnection attempt
+        else:
+            log.warning("nats_error", error=error)
+
+
+def open_redis(
+    url: str, *, connect_timeout_s: float | None = None, timeout_s: float | None = None
+) -> Any:
     """A Redis client: `redis+cluster://host:port` (or a comma-separated list of node URLs)
-    selects Redis Cluster, discovering the other nodes from the ones named."""
+    selects Redis Cluster, discovering the other nodes from the ones named. The timeouts
+    bound each connection attempt and each reply."""
     from redis.asyncio import Redis
     from redis.asyncio.cluster import ClusterNode, RedisCluster
 
+    timeouts: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("socket_connect_timeout", connect_timeout_s),
+            ("socket_timeout", timeout_s),
+        )
+        if value is not None  # else the library's defaults
+    }
     if url.startswith("redis+cluster://") or "," in url:
         nodes = []
         for part in url.split(","):
             address = part.split("://", 1)[-1].rsplit("@", 1)[-1].split("/", 1)[0]
             host, _, port = address.partition(":")
             nodes.append(ClusterNode(host, int(port or 6379)))
-        return RedisCluster(startup_nodes=nodes)
-    return Redis.from_url(url)
+        return RedisCluster(startup_nodes=nodes, **timeouts)
+    return Redis.from_url(url, **timeouts)
 
 
 def _is_single_node(redis: Any) -> bool:

@@ -9,6 +9,7 @@ from shutter.auth.sessions import TokenVersions
 from shutter.auth.tokens import TokenIssuer
 from shutter.db.database import Database
 from shutter.events.runtime import EventRuntime
+from shutter.feed.degraded import DegradedReads
 from shutter.ids import IdGenerator
 from shutter.realtime.bus import InProcessBus, RealtimeBus
 from shutter.settings import Settings
@@ -32,5 +33,7 @@ class AppContext:
     rate_limiter: RateLimiter = field(default_factory=RateLimiter.disabled)
     realtime: RealtimeBus = field(default_factory=InProcessBus)
     redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
+    # Feed pages served from the database while the timeline store is down.
+    degraded_reads: DegradedReads = field(default_factory=lambda: DegradedReads(20.0))
     nats: Any | None = None  # nats.aio.client.Client when configured
     extras: dict[str, Any] = field(default_factory=dict)

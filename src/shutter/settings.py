@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     # "pull" serves every home-feed page from the SQL query over followees (the benchmark's
     # baseline); "hybrid" is the stored-timeline read.
     feed_read_path: Literal["hybrid", "pull"] = "hybrid"
+    # Redis client: how long to wait for a connection and for each reply, so that a hung
+    # Redis costs a request at most this long instead of hanging it.
+    redis_connect_timeout_seconds: float = Field(1.0, gt=0, le=60)
+    redis_timeout_seconds: float = Field(2.0, gt=0, le=600)
+    # After a Redis connection or timeout error, calls to Redis fail at once for this
+    # long (the circuit is open), then one call probes whether it is back.
+    redis_retry_seconds: float = Field(2.0, ge=0.05, le=300)
+    # While Redis is down, home-feed pages come from the database: at most this many per
+    # second per process (bursts up to the same number); beyond, 503 with Retry-After.
+    degraded_feed_reads_per_second: float = Field(20.0, gt=0, le=100_000)
     # Limits per action, in the `limits` notation ("25/hour", "10/minute;60/hour").
     # Per user: posts, likes, comments, follows, messages. Per client address:
     # register (every attempt) and login (failed attempts: the widening windows are the

@@ -50,7 +50,7 @@ async def test_an_event_that_keeps_failing_is_dead_lettered_with_its_error(
         js = server.context.nats.jetstream()
         namespace = server.settings.namespace
         subscription = await js.subscribe(f"{namespace}.dlq.{POST_CREATED}", ordered_consumer=True)
-        message = await subscription.next_msg(timeout=5)
+        message = await subscription.next_msg(timeout=30)  # a bound, not a speed claim
         body = orjson.loads(message.data)
         assert body["event"]["payload"]["post_id"] == int(post_id)
         assert "notification service exploded" in body["error"]

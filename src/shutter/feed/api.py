@@ -15,6 +15,8 @@ from shutter.posts.schemas import PostPage
 
 router = APIRouter(tags=["feed"])
 
+DEGRADED_HEADER = "X-Shutter-Degraded"
+
 FeedMode = Annotated[
     Literal["chronological", "ranked"],
     Query(description="chronological (newest first) or ranked (a stable ranked snapshot)"),
@@ -41,4 +43,6 @@ async def home_feed(
             page = await service.home_feed(
                 context, conn, viewer.id, parse_cursor(cursor), limit, url_for
             )
-    return json_response(page)
+    # Served from the database while the timeline store is down (docs/api.md#home-feed).
+    headers = {DEGRADED_HEADER: "timelines"} if page.degraded else None
+    return json_response(page.body, headers=headers)

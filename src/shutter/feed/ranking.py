@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.context import AppContext
 from shutter.errors import InvalidInput
 from shutter.feed import repository
-from shutter.feed.service import chronological_rows
+from shutter.feed.service import FeedPage, chronological_rows, degraded_feed
 from shutter.ids import id_timestamp_ms
 from shutter.pagination import make_cursor, parse_snapshot_cursor, snapshot_cursor
 from shutter.posts.service import hydrate
+from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.timelines import TimelineStore
 from shutter.users.service import UrlFor
 
@@ -88,13 +88,21 @@ async def ranked_feed(
     cursor: str | None,
     limit: int,
     url_for: UrlFor,
-) -> dict[str, Any]:
-    """A page of the ranked feed. The first page takes a snapshot; later pages read it."""
+) -> FeedPage:
+    """A page of the ranked feed. The first page takes a snapshot; later pages read it.
+
+    With the timeline store down there is nowhere to keep a snapshot: the first page is
+    then the degraded chronological page (its cursor continues chronologically, so the
+    scroll still never repeats), and a later page, whose snapshot cannot be read, is
+    `503 temporarily_unavailable` until the store is back."""
     store = context.timelines
     if cursor is None:
         snapshot_id = context.ids.next_id()
-        ids, tail = await _take_snapshot(context, conn, reader_id)
-        await store.save_snapshot(reader_id, snapshot_id, ids, tail, SNAPSHOT_TTL_S)
+        try:
+            ids, tail = await _take_snapshot(context, conn, reader_id)
+            await store.save_snapshot(reader_id, snapshot_id, ids, tail, SNAPSHOT_TTL_S)
+        except StoreUnavailable:
+            return await degraded_feed(context, conn, reader_id, None, limit, url_for)
         offset = 0
     else:
         snapshot_id, offset, ids, tail = await resume_snapshot(
@@ -108,10 +116,12 @@ async def ranked_feed(
         next_cursor: str | None = snapshot_cursor(CURSOR_KIND, snapshot_id, offset + limit)
     else:
         next_cursor = make_cursor(tail)  # chronological from here on
-    return {
-        "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),
-        "next_cursor": next_cursor,
-    }
+    return FeedPage(
+        {
+            "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),
+            "next_cursor": next_cursor,
+        }
+    )
 
 
 async def _take_snapshot(

@@ -7,12 +7,15 @@ missing (it is then rebuilt in the background). Every candidate is checked again
 database at read time: deleted posts and authors the reader no longer follows are dropped
 and the page is refilled, so unfollow and delete take effect at once.
 
-The pull feed (`pull_feed`) stays as the fallback and the benchmark's baseline.
+The pull feed (`pull_feed`) stays as the fallback and the benchmark's baseline. It is
+also what the reader gets while the timeline store (Redis) is down (`degraded_feed`):
+the same posts in the same order, rationed per process (feed/degraded.py), and marked.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -20,10 +23,12 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
+from shutter.errors import Unavailable
 from shutter.feed import repository
 from shutter.pagination import make_cursor
 from shutter.posts import repository as posts_repo
 from shutter.posts.service import hydrate, page_of
+from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
 from shutter.users.service import UrlFor
 
@@ -31,6 +36,15 @@ log = structlog.get_logger("shutter.feed")
 
 MAX_ROUNDS = 6
 _rebuilds: set[asyncio.Task[None]] = set()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    """A page of the home feed: `body` is `{posts, next_cursor}`; `degraded` says it was
+    served from the database because the timeline store is down."""
+
+    body: dict[str, Any]
+    degraded: bool = False
 
 
 async def pull_feed(
@@ -53,15 +67,45 @@ async def home_feed(
     before_id: int | None,
     limit: int,
     url_for: UrlFor,
-) -> dict[str, Any]:
-    """A page of the reader's chronological home feed; the cursor is the last post id."""
+) -> FeedPage:
+    """A page of the reader's chronological home feed; the cursor is the last post id.
+    With the timeline store down, the same page from the database (`degraded_feed`)."""
     if context.settings.feed_read_path == "pull":
-        return await pull_feed(conn, reader_id, before_id, limit, url_for, context.hydration)
-    rows, resume_below = await chronological_rows(context, conn, reader_id, before_id, limit)
-    return {
-        "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),
-        "next_cursor": make_cursor(resume_below),
-    }
+        return FeedPage(
+            await pull_feed(conn, reader_id, before_id, limit, url_for, context.hydration)
+        )
+    try:
+        rows, resume_below = await chronological_rows(context, conn, reader_id, before_id, limit)
+    except StoreUnavailable:
+        return await degraded_feed(context, conn, reader_id, before_id, limit, url_for)
+    return FeedPage(
+        {
+            "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),
+            "next_cursor": make_cursor(resume_below),
+        }
+    )
+
+
+async def degraded_feed(
+    context: AppContext,
+    conn: AsyncConnection,
+    reader_id: int,
+    before_id: int | None,
+    limit: int,
+    url_for: UrlFor,
+) -> FeedPage:
+    """The pull feed, marked degraded, while the timeline store is down: the posts and
+    cursor a hybrid read would give (the same visibility rule, the same order), within
+    the process's ration of database reads. Raises `503 feed_unavailable` beyond it."""
+    wait_s = context.degraded_reads.take()
+    if wait_s > 0:
+        raise Unavailable(
+            "Your feed is temporarily served in a reduced mode and is busy; try again shortly.",
+            code="feed_unavailable",
+            retry_after=context.degraded_reads.retry_after_header(wait_s),
+        )
+    page = await pull_feed(conn, reader_id, before_id, limit, url_for, context.hydration)
+    return FeedPage(page, degraded=True)
 
 
 async def chronological_rows(
@@ -148,14 +192,16 @@ def schedule_rebuild(context: AppContext, reader_id: int) -> None:
 
 async def rebuild_timeline(context: AppContext, reader_id: int) -> None:
     store = context.timelines
-    if not await store.begin_rebuild(reader_id):
-        return  # someone else is on it
     try:
+        if not await store.begin_rebuild(reader_id):
+            return  # someone else is on it
         async with context.db.read() as conn:
             post_ids = await repository.pull_ids(
                 conn, reader_id, None, context.settings.timeline_max
             )
         await store.finish_rebuild(reader_id, post_ids)
         log.info("timeline_rebuilt", user_id=reader_id, posts=len(post_ids))
+    except StoreUnavailable:
+        pass  # the outage is logged once by the breaker; the next read schedules it again
     except Exception:
         log.exception("timeline_rebuild_failed", user_id=reader_id)

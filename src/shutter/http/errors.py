@@ -13,7 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from shutter.errors import RateLimited, ShutterError
+from shutter.errors import RateLimited, ShutterError, Unavailable
+from shutter.stores.breaker import StoreUnavailable
 
 log = structlog.get_logger("shutter.http")
 
@@ -85,8 +86,20 @@ def _describe(error: dict[str, Any]) -> dict[str, Any]:
 
 async def _on_shutter_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShutterError)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    retry_after = exc.retry_after if isinstance(exc, RateLimited | Unavailable) else None
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return error_response(exc.status, exc.code, exc.message, headers=headers)
+
+
+async def _on_store_unavailable(_request: Request, exc: Exception) -> Response:
+    # A Redis outage on a path with no fallback: the breaker has logged it once already.
+    assert isinstance(exc, StoreUnavailable)
+    return error_response(
+        503,
+        "temporarily_unavailable",
+        "Part of the service is unavailable; try again shortly.",
+        headers={"Retry-After": exc.retry_after_header},
+    )
 
 
 async def _on_validation_error(_request: Request, exc: Exception) -> Response:
@@ -130,6 +143,7 @@ async def _on_unexpected_error(request: Request, exc: Exception) -> Response:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ShutterError, _on_shutter_error)
+    app.add_exception_handler(StoreUnavailable, _on_store_unavailable)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected_error)

@@ -18,6 +18,9 @@ router = APIRouter(tags=["operations"])
 
 CHECK_TIMEOUT_S = 2.0
 MIB = 1024 * 1024
+# Stores the API serves without (degraded): their failure is reported, but the process
+# stays ready, or a load balancer would take every API process out during a Redis outage.
+OPTIONAL_CHECKS = frozenset({"redis"})
 
 
 class NotReady(Exception):
@@ -31,12 +34,14 @@ async def healthz() -> Response:
 
 @router.get("/readyz")
 async def readyz(context: Context) -> Response:
-    """Ready when every store this profile uses answers within two seconds."""
+    """Ready when every store this profile needs answers within two seconds; `degraded`
+    (still 200) when only Redis does not."""
     results = await asyncio.gather(*(_check(check) for check in _checks(context).values()))
     checks = dict(zip(_checks(context), results, strict=True))
-    ready = all(result == "ok" for result in checks.values())
+    ready = all(result == "ok" for name, result in checks.items() if name not in OPTIONAL_CHECKS)
+    complete = all(result == "ok" for result in checks.values())
     body = {
-        "status": "ready" if ready else "unavailable",
+        "status": "unavailable" if not ready else "ready" if complete else "degraded",
         "profile": context.settings.profile,
         "checks": checks,
     }

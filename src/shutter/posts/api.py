@@ -48,8 +48,7 @@ async def create_post(
             context, conn, viewer.id, body, idempotency_key
         )
         post = await service.get_post(conn, viewer.id, post_id, url_for, context.hydration)
-    # Read-your-writes: the author sees the post in their own feed at once.
-    await context.timelines.add(viewer.id, [post_id])
+    await service.show_to_author(context, viewer.id, post_id)
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return json_response({"post": post}, 201, headers)
 

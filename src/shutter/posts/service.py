@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+import structlog
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,10 +24,24 @@ from shutter.posts.schemas import PostCreate
 from shutter.privacy.visibility import can_view_account_content, require_account_content
 from shutter.social import repository as social_repo
 from shutter.social.entities import hashtags
+from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
 from shutter.users.service import UrlFor, present_author
+
+log = structlog.get_logger("shutter.posts")
+
+
+async def show_to_author(context: AppContext, author_id: int, post_id: int) -> None:
+    """Read-your-writes, after the commit: the author sees the new post in their own feed
+    at once. With the timeline store down the post is committed all the same: the feed
+    is then served from the database (which has it), and the fan-out event puts it in the
+    author's timeline too once the store is back."""
+    try:
+        await context.timelines.add(author_id, [post_id])
+    except StoreUnavailable:
+        log.info("own_timeline_insert_skipped", post_id=post_id, author_id=author_id)
 
 
 async def create_post(

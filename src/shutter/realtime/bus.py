@@ -15,7 +15,9 @@ notification) to the registry of every process holding a socket of the user:
 
 Delivery is best effort: publishing never raises (a lost event is caught up by the client
 through the HTTP API, see docs/messages.md), and a socket that cannot keep up is closed
-rather than allowed to buffer without bound.
+rather than allowed to buffer without bound. While the broker is down, publishing drops
+events at once (Redis: the shared circuit breaker; NATS: the client buffers them until it
+has reconnected), and subscriptions come back by themselves when the broker does.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Any
 
 import orjson
 import structlog
+
+from shutter.stores.breaker import CircuitBreaker, StoreUnavailable
 
 log = structlog.get_logger("shutter.realtime")
 
@@ -124,6 +128,8 @@ class RealtimeBus(abc.ABC):
         for user_id in set(user_ids):
             try:
                 await self._send(user_id, data)
+            except StoreUnavailable:
+                pass  # an outage, logged once by the breaker; clients catch up over HTTP
             except Exception as exc:  # best effort: clients catch up over HTTP
                 log.warning("realtime_publish_failed", user_id=user_id, error=str(exc))
 
@@ -232,16 +238,18 @@ class RedisBus(_RoutedBus):
 
     CONFIRM_S = 5.0
 
-    def __init__(self, redis: Any, namespace: str) -> None:
+    def __init__(self, redis: Any, namespace: str, breaker: CircuitBreaker | None = None) -> None:
         super().__init__()
         self._redis = redis
+        # Shared with the timeline store: a Redis outage costs one timeout, not one per event.
+        self._breaker = breaker or CircuitBreaker("redis", 2.0)
         self._prefix = f"{namespace}:rt:user:"
         self._pubsub = redis.pubsub()
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
 
     async def _send(self, user_id: int, data: bytes) -> None:
-        await self._redis.publish(f"{self._prefix}{user_id}", data)
+        await self._breaker.call(self._redis.publish, f"{self._prefix}{user_id}", data)
 
     async def _subscribe(self, user_id: int) -> None:
         channel = f"{self._prefix}{user_id}"
@@ -259,15 +267,23 @@ class RedisBus(_RoutedBus):
         await self._pubsub.unsubscribe(f"{self._prefix}{user_id}")
 
     async def _read(self) -> None:
+        failing = False
         while True:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # a dropped connection: redis-py reconnects
-                log.warning("realtime_redis_read_failed", error=str(exc))
+            except Exception as exc:
+                # A dropped connection: the next read reconnects and subscribes again to
+                # every channel. Logged once per outage, not once a second.
+                if not failing:
+                    log.warning("realtime_redis_read_failed", error=str(exc))
+                    failing = True
                 await asyncio.sleep(1.0)
                 continue
+            if failing:
+                log.info("realtime_redis_read_resumed")
+                failing = False
             if message is None:
                 continue
             channel = message["channel"]

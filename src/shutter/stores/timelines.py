@@ -25,6 +25,8 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
+from shutter.stores.breaker import CircuitBreaker
+
 ID_WIDTH = 20
 SENTINEL = "0"
 FAN_OUT_BATCH = 500
@@ -363,9 +365,21 @@ class RedisTimelineStore(TimelineStore):
     """Timelines in Redis. Keys carry the user id as a hash tag, so a user's timeline and
     its rebuild marker share a Redis Cluster slot."""
 
-    def __init__(self, redis: Any, prefix: str, timeline_max: int, inactive_days: int) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        prefix: str,
+        timeline_max: int,
+        inactive_days: int,
+        *,
+        connect_timeout_s: float | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
         super().__init__(timeline_max, inactive_days)
         self.redis = redis
+        # The per-node clients of Redis Cluster fan-out wait no longer than the main one.
+        self._connect_timeout_s = connect_timeout_s
+        self._timeout_s = timeout_s
         self.prefix = prefix
         self._fan_out = redis.register_script(_FAN_OUT)
         self._add_many = redis.register_script(_ADD_MANY)
@@ -487,7 +501,12 @@ class RedisTimelineStore(TimelineStore):
     async def _fan_out_on_node(self, address: tuple[str, int], keys: list[str], member: str) -> int:
         client = self._node_clients.get(address)
         if client is None:
-            client = Redis(host=address[0], port=address[1])
+            client = Redis(
+                host=address[0],
+                port=address[1],
+                socket_connect_timeout=self._connect_timeout_s,
+                socket_timeout=self._timeout_s,
+            )
             self._node_clients[address] = client
 
         async def run() -> list[Any]:
@@ -617,3 +636,86 @@ class RedisTimelineStore(TimelineStore):
 
     async def ping(self) -> None:
         await self.redis.ping()
+
+
+# ---------------------------------------------------------------------------------------
+
+
+class GuardedTimelineStore(TimelineStore):
+    """A timeline store behind a circuit breaker (stores/breaker.py): a connection or
+    timeout error, or any call while the circuit is open, raises `StoreUnavailable`, which
+    the feed answers from the database instead."""
+
+    def __init__(self, inner: TimelineStore, breaker: CircuitBreaker) -> None:
+        super().__init__(inner.timeline_max, inner.ttl_s // 86_400)
+        self.inner = inner
+        self.breaker = breaker
+
+    async def page(self, user_id: int, before: int | None, limit: int) -> TimelinePage:
+        return await self.breaker.call(self.inner.page, user_id, before, limit)
+
+    async def recent(
+        self, author_ids: Iterable[int], before: int | None, limit: int
+    ) -> dict[int, tuple[list[int], bool]]:
+        return await self.breaker.call(self.inner.recent, author_ids, before, limit)
+
+    async def holding(self, user_ids: Sequence[int], post_id: int) -> set[int]:
+        return await self.breaker.call(self.inner.holding, user_ids, post_id)
+
+    async def fan_out(self, user_ids: Sequence[int], post_id: int) -> int:
+        return await self.breaker.call(self.inner.fan_out, user_ids, post_id)
+
+    async def add(self, user_id: int, post_ids: Sequence[int]) -> None:
+        await self.breaker.call(self.inner.add, user_id, post_ids)
+
+    async def remove(self, user_ids: Sequence[int], post_ids: Sequence[int]) -> None:
+        await self.breaker.call(self.inner.remove, user_ids, post_ids)
+
+    async def add_recent(self, author_id: int, post_id: int) -> None:
+        await self.breaker.call(self.inner.add_recent, author_id, post_id)
+
+    async def remove_recent(self, author_id: int, post_ids: Sequence[int]) -> None:
+        await self.breaker.call(self.inner.remove_recent, author_id, post_ids)
+
+    async def begin_rebuild(self, user_id: int) -> bool:
+        return await self.breaker.call(self.inner.begin_rebuild, user_id)
+
+    async def finish_rebuild(self, user_id: int, post_ids: Sequence[int]) -> None:
+        await self.breaker.call(self.inner.finish_rebuild, user_id, post_ids)
+
+    async def drop(self, user_id: int) -> None:
+        await self.breaker.call(self.inner.drop, user_id)
+
+    async def oldest(self, user_id: int) -> tuple[int | None, int]:
+        return await self.breaker.call(self.inner.oldest, user_id)
+
+    async def set_pulled(self, author_id: int, pulled: bool) -> None:
+        await self.breaker.call(self.inner.set_pulled, author_id, pulled)
+
+    async def stop_push(self, author_id: int, since_id: int) -> None:
+        await self.breaker.call(self.inner.stop_push, author_id, since_id)
+
+    async def resume_push(self, author_id: int) -> None:
+        await self.breaker.call(self.inner.resume_push, author_id)
+
+    async def push_stopped_since(self, author_id: int) -> int | None:
+        return await self.breaker.call(self.inner.push_stopped_since, author_id)
+
+    async def is_pulled(self, author_id: int) -> bool:
+        return await self.breaker.call(self.inner.is_pulled, author_id)
+
+    async def save_snapshot(
+        self, user_id: int, snapshot_id: int, ids: Sequence[int], tail: int | None, ttl_s: int
+    ) -> None:
+        await self.breaker.call(self.inner.save_snapshot, user_id, snapshot_id, ids, tail, ttl_s)
+
+    async def load_snapshot(
+        self, user_id: int, snapshot_id: int
+    ) -> tuple[list[int], int | None] | None:
+        return await self.breaker.call(self.inner.load_snapshot, user_id, snapshot_id)
+
+    async def ping(self) -> None:
+        await self.inner.ping()  # readiness asks Redis itself, whatever the circuit says
+
+    async def close(self) -> None:
+        await self.inner.close()
