@@ -372,3 +372,13 @@ def test_damaged_bytes_are_either_accepted_or_refused_never_a_crash(
         assert outcome.status in {413, 415, 422}
     else:
         assert reopen(outcome).size == (outcome.width, outcome.height)
+
+
+def test_a_gif_cut_short_at_any_byte_is_refused_or_accepted_never_a_crash() -> None:
+    # Found by the property test above: a GIF cut inside a later frame's header made
+    # Pillow's frame count raise struct.error, which no handler expected.
+    data = SAMPLES["GIF"]
+    for end in range(len(data)):
+        outcome = clean_or_refuse(data[:end], "image/gif")
+        if not isinstance(outcome, ImageRejected):
+            assert reopen(outcome).size == (outcome.width, outcome.height)

@@ -97,7 +97,11 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
         )
     # A GIF keeps its animation, so every frame is decoded: a few kilobytes of
     # near-identical frames would otherwise cost minutes of CPU.
-    frames: int = getattr(image, "n_frames", 1) if image.format == "GIF" else 1
+    try:
+        # Counting frames walks the whole file: a damaged frame header shows only here.
+        frames: int = getattr(image, "n_frames", 1) if image.format == "GIF" else 1
+    except _DAMAGED as exc:
+        raise MediaRejected("undecodable", "The image is damaged or truncated.") from exc
     if frames > 1 and width * height * frames > max_pixels:
         raise MediaRejected(
             "too_many_pixels",
