@@ -19,8 +19,7 @@ SearchType = Literal["users", "hashtags", "locations"]
 
 
 def _clean(query: str) -> str:
-    if not query.isprintable():
-        raise InvalidInput("q: control characters are not allowed", code="invalid_query")
+    """The query (already a clean `Line`), its spaces collapsed, lower-cased."""
     return " ".join(query.split()).lower()
 
 
