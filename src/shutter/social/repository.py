@@ -242,10 +242,14 @@ async def attach_comment_hashtags(
     row as inserted)."""
     if not tags:
         return
+    # In tag order, so that two writers of the same new tags lock them in the same order.
     await conn.execute(
         _insert(conn)(hashtags)
         .values(
-            [{"tag": tag, "post_count": 0, "created_at": comment["created_at"]} for tag in tags]
+            [
+                {"tag": tag, "post_count": 0, "created_at": comment["created_at"]}
+                for tag in sorted(tags)
+            ]
         )
         .on_conflict_do_nothing(index_elements=["tag"])
     )
