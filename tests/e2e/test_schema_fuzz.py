@@ -1,15 +1,18 @@
 """The OpenAPI schema fuzzed with schemathesis, as a signed-in user, over real HTTP
-against a served Shutter (embedded profile): no call may answer 5xx, and every 4xx must
-be the error envelope. A bounded number of examples per operation keeps it to a minute
-or two on the reference machine."""
+against a served Shutter, on both profiles (SQLite refuses less than PostgreSQL does: a NUL
+byte in a text field was a 500 there only): no call may answer 5xx, and every 4xx must be
+the error envelope. A bounded number of examples per operation keeps it to a minute or
+two per profile on the reference machine."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,11 +22,29 @@ from hypothesis import settings as hyp_settings
 
 from shutter.app import create_app
 from shutter.settings import Settings
-from tests.conftest import SECRET, RunningServer
+from tests import services
+from tests.conftest import (
+    PROFILES,
+    SECRET,
+    RunningServer,
+    _create_bucket,
+    _empty_database,
+    _forget_namespace,
+)
 
 EXAMPLES_PER_OPERATION = 10
-# One served app for the module: keep its operations on one test worker (make test).
-pytestmark = pytest.mark.xdist_group("schema_fuzz")
+# One served app per profile: keep each profile's operations on one test worker (make
+# test), the two profiles on two workers side by side.
+
+
+def _fuzzed(profile: Any) -> Any:
+    """A profile of conftest's PROFILES, in a test-worker group of its own."""
+    name, marks = (profile, []) if isinstance(profile, str) else (profile.values[0], profile.marks)
+    group = pytest.mark.xdist_group(f"schema_fuzz_{name}")
+    return pytest.param(name, marks=[*marks, group], id=name)
+
+
+FUZZED_PROFILES = [_fuzzed(profile) for profile in PROFILES]
 
 
 @dataclass
@@ -33,16 +54,31 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """Shutter served from a thread of its own for the whole module, with a signed-in
-    user (and a second account and a post, so that ids in paths can hit something)."""
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        data_dir=Path(tmp_path_factory.mktemp("fuzz")) / "data",
-        rate_limits="off",
-        log_level="CRITICAL",
-        secret_key=SECRET,
-    )
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """Shutter served from a thread of its own for the whole module, per profile, with a
+    signed-in user (and a second account, so that ids in paths can hit something)."""
+    values: dict[str, object] = {
+        "data_dir": Path(tmp_path_factory.mktemp("fuzz")) / "data",
+        "rate_limits": "off",
+        "log_level": "CRITICAL",
+        "secret_key": SECRET,
+    }
+    if request.param == "distributed":
+        s3 = request.getfixturevalue("s3_endpoint")
+        values.update(
+            database_url=request.getfixturevalue("postgres_url"),
+            redis_url=services.REDIS_URL,
+            nats_url=services.NATS_URL,
+            s3_bucket=f"shutter-fuzz-{uuid.uuid4().hex[:12]}",
+            s3_endpoint_url=s3,
+            namespace=f"f{uuid.uuid4().hex[:12]}",
+            in_process_workers=True,
+        )
+        _empty_database(str(values["database_url"]))
+        _create_bucket(s3, str(values["s3_bucket"]))
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
     started = threading.Event()
     holder: dict[str, object] = {}
 
@@ -75,6 +111,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert isinstance(stop, asyncio.Event)
     loop.call_soon_threadsafe(stop.set)
     thread.join(60)
+    if request.param == "distributed":
+        _forget_namespace(str(values["namespace"]), services.REDIS_URL)
 
 
 def _schema() -> schemathesis.BaseSchema:
@@ -89,6 +127,7 @@ schema = _schema()
 OPERATIONS = [result.ok() for result in schema.get_all_operations()]
 
 
+@pytest.mark.parametrize("served", FUZZED_PROFILES, indirect=True, scope="module")
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
 def test_no_server_errors_and_every_error_in_the_envelope(
     operation: schemathesis.APIOperation, served: Served

@@ -77,8 +77,14 @@ async def test_register_returns_the_new_user_and_a_working_token(
 async def test_usernames_are_1_to_30_of_lower_case_letters_digits_dots_underscores(
     client: httpx.AsyncClient,
 ) -> None:
-    accepted = ["a", "a" * 30, "x.y_z", "0123", "_", "...", "MiXeD"]
+    accepted = ["a", "a" * 30, "x.y_z", "0123", "MiXeD", "_a_", "a.b.c", "admin1", "me_"]
     refused = ["", " ", "a" * 31, "with space", "hyphen-ated", "at@sign", "ünï", "emoji📷", "a/b"]
+    # Names that break the web client's routes or could not be mentioned: dots alone, at
+    # either end or two in a row, nothing but dots and underscores.
+    refused += [".", "..", "...", "_", "__", "._.", "a..b", ".alice", "alice."]
+    # Names of the client's and the server's paths, and names that speak for the service.
+    refused += ["admin", "API", "login", "static", "me", "settings", "explore", "support"]
+    refused += ["root", "help", "p", "u", "direct", "docs", "media", "metrics", "healthz"]
 
     for i, username in enumerate(accepted):
         body = registration(username, email=f"ok{i}@example.com")
@@ -150,6 +156,65 @@ async def test_concurrent_registrations_of_one_name_create_one_account(
     for response in responses:
         if response is not created[0]:
             assert_error(response, 409, "username_taken")
+
+
+async def test_emails_mixing_scripts_are_refused_and_lookalikes_are_one_address(
+    client: httpx.AsyncClient,
+) -> None:
+    # A Cyrillic "а" (U+0430) among Latin letters, in the local part or in the domain.
+    for i, email in enumerate(["p\u0430ypal@example.com", "user@ex\u0430mple.com"]):
+        response = await client.post("/auth/register", json=registration(f"mix{i}", email))
+        error = assert_error(response, 422, "validation_error")
+        assert "email" in error["message"], (email, error)
+    # One script throughout is fine, whichever it is.
+    cyrillic = await client.post(
+        "/auth/register", json=registration("ivan", "\u0438\u0432\u0430\u043d@example.com")
+    )
+    assert cyrillic.status_code == 201, cyrillic.text
+    # Full-width letters are the same address as plain ones (NFKC), at sign-up and login.
+    alice = await register(client, "alice")
+    wide = "\uff41\uff4c\uff49\uff43\uff45@example.com"  # ａｌｉｃｅ
+    again = await client.post("/auth/register", json=registration("alice2", wide))
+    assert_error(again, 409, "email_taken")
+    login = await client.post("/auth/login", json={"login": wide.upper(), "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    me = await client.get("/users/me", headers=bearer(login.json()["access_token"]))
+    assert me.json()["id"] == alice.id
+
+
+async def test_text_is_normalised_and_control_characters_refused_never_a_500(
+    client: httpx.AsyncClient,
+) -> None:
+    """NUL bytes (PostgreSQL cannot store them: they were a 500), other controls, escape
+    sequences, bidi overrides and invisible-only text: a 422 naming the field, in every
+    text field; a path parameter that no account can match: 404."""
+    alice = await register(client, "alice")
+    refused_bios = ["nul\x00", "bell\x07", "\x1b[31mred", "c1\x85", "rtl\u202egpj.exe"]
+    refused_bios += ["\u2066isolate\u2069", "\u200b\u200c\u2060", " \n\t "]
+    edits = [{"bio": bio} for bio in refused_bios]
+    edits += [{"display_name": name} for name in ["a\x00b", "tab\there", "line\nbreak", "\u202e"]]
+    for body in edits:
+        response = await client.patch("/users/me", json=body, headers=alice.headers)
+        error = assert_error(response, 422, "validation_error")
+        assert next(iter(body)) in error["message"], (body, error)
+    edited = await client.patch(
+        "/users/me",
+        json={"display_name": "Cafe\u0301", "bio": "line one\r\nline\ttwo 👨\u200d👩\u200d👧"},
+        headers=alice.headers,
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["display_name"] == "Caf\u00e9"  # NFC
+    assert edited.json()["bio"] == "line one\nline\ttwo 👨\u200d👩\u200d👧"
+
+    for login in ["a\x00b", "alice\x00@example.com", "\u202ealice"]:
+        response = await client.post("/auth/login", json={"login": login, "password": PASSWORD})
+        assert "login" in assert_error(response, 422, "validation_error")["message"]
+    for username in ["a%00b", "alice%00", "a%E2%80%AEb", "%C3%BC", "a%0Ab"]:
+        response = await client.get(f"/users/by-username/{username}")
+        assert_error(response, 404, "user_not_found")
+    for q in ["a\x00b", "x\u202ey", "\u200b"]:
+        response = await client.get("/search", params={"q": q, "type": "locations"})
+        assert_error(response, 422, "validation_error")
 
 
 # -- log in ----------------------------------------------------------------------------

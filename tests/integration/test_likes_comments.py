@@ -171,6 +171,23 @@ async def test_a_comment_that_is_not_one_is_refused(
     assert (await _post(client, author, post_id))["comment_count"] == 0, why
 
 
+async def test_comment_text_follows_the_one_text_rule(client: httpx.AsyncClient) -> None:
+    """C1 controls, bidi overrides and isolates, and comments made only of zero-width
+    characters are refused; text is stored NFC, newlines, tabs and emoji joiners kept."""
+    author = await register(client)
+    post_id = await quick_post(client, author)
+    path = f"/posts/{post_id}/comments"
+    for text in ["c1\x85", "csi\x9b", "rtl\u202dx", "\u2068fsi", "\u200b\u200b", "\u2060\ufeff"]:
+        response = await client.post(path, json={"text": text}, headers=author.headers)
+        assert "text" in assert_error(response, 422, "validation_error")["message"], text
+    kept = await client.post(
+        path, json={"text": "Cafe\u0301\n\t👩\u200d💻"}, headers=author.headers
+    )
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["comment"]["text"] == "Caf\u00e9\n\t👩\u200d💻"
+    assert (await _post(client, author, post_id))["comment_count"] == 1
+
+
 async def test_a_reply_must_belong_to_the_same_post(client: httpx.AsyncClient) -> None:
     author = await register(client)
     one, two = await quick_post(client, author), await quick_post(client, author)

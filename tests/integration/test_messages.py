@@ -292,8 +292,13 @@ async def test_blocked_people_cannot_message_each_other(client: httpx.AsyncClien
     conversation = sent["conversation_id"]
     await block(client, bob, alice)
 
-    for sender, recipient in ((alice, bob), (bob, alice)):
-        assert_error(await send_raw(client, sender, recipient, "hi"), 403, "messaging_blocked")
+    # The blocker is told why; to the blocked one the blocker looks like no account at
+    # all: the very answer an id nobody has gets.
+    assert_error(await send_raw(client, bob, alice, "hi"), 403, "messaging_blocked")
+    unknown = await send_raw(client, alice, "123456789", "hi")
+    blocked = await send_raw(client, alice, bob, "hi")
+    assert_error(blocked, 404, "user_not_found")
+    assert (blocked.status_code, blocked.json()) == (unknown.status_code, unknown.json())
     # The conversation is hidden from both while the block lasts.
     for account in (alice, bob):
         assert await folder(client, account) == []
@@ -337,7 +342,8 @@ async def test_messages_are_validated(client: httpx.AsyncClient) -> None:
     alice, bob = await friends(client)
     assert_error(await send_raw(client, alice, alice, "me"), 422, "cannot_message_self")
     assert_error(await send_raw(client, alice, "999999999", "hi"), 404, "user_not_found")
-    for content in ("", "   \n ", "x" * 1001, "bell\x07", "tab\there", "del\x7f"):
+    refused = ("", "   \n ", "x" * 1001, "bell\x07", "del\x7f", "rtl\u202egpj", "\u200b\u200b")
+    for content in refused:
         assert_error(await send_raw(client, alice, bob, content), 422, "validation_error")
     for client_id in ("", "has space", "x" * 65, "emoji😀"):
         response = await send_raw(client, alice, bob, "hi", client_message_id=client_id)
@@ -355,8 +361,9 @@ async def test_messages_are_validated(client: httpx.AsyncClient) -> None:
         headers=alice.headers | {"Content-Type": "application/json"},
     )
     assert_error(malformed, 400, "malformed_json")
-    # Nothing above was stored; the longest text and newlines are fine.
-    sent = await send(client, alice, bob, "line one\nline two " + "x" * 982)
+    # Nothing above was stored; the longest text, newlines and tabs (as in every
+    # multi-line field) are fine.
+    sent = await send(client, alice, bob, "line one\nline\ttwo " + "x" * 982)
     page = await history(client, bob, sent["conversation_id"])
     assert [len(m["content"]) for m in page["messages"]] == [1000]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.assertions import assert_error
 from tests.conftest import RunningServer
@@ -181,3 +182,45 @@ async def test_people_in_a_block_neither_show_nor_count(
     assert liked["actor_count"] == 1
     assert liked["text"] == f"{ann.username} liked your post."
     assert inbox["unread_count"] == 1
+
+
+@pytest.mark.parametrize("change", ["author_goes_private", "author_blocks_recipient"])
+async def test_a_reply_about_a_post_you_can_no_longer_see_is_not_shown(
+    server: RunningServer, client: httpx.AsyncClient, change: str
+) -> None:
+    """Ann commented on a public post; Bob replied to her. Once the post's author goes
+    private (Ann does not follow) or blocks Ann, the reply's notification must not show
+    her the reply's text nor the post's thumbnail, nor count in her badge."""
+    author, ann, bob = await register(client), await register(client), await register(client)
+    post_id = await quick_post(client, author)
+    top = await comment(client, ann, post_id, "nice light")
+    await comment(client, bob, post_id, "secret reply", parent_id=top["id"])
+    (before,) = (await _inbox(server, client, ann))["notifications"]
+    assert (before["type"], before["post"]["id"]) == ("reply", post_id)
+
+    if change == "author_goes_private":
+        await set_private(client, author)
+    else:
+        await block_row(server.context, author, ann)
+    inbox = await _inbox(server, client, ann)
+    assert inbox["notifications"] == []
+    assert inbox["unread_count"] == 0
+    assert "secret reply" not in str(inbox)
+
+
+async def test_no_reply_notification_is_made_about_a_post_you_cannot_see(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    """The author went private after Ann commented; a follower's reply to her comment is
+    not announced to her at all (not merely hidden: it stays untold if the author goes
+    public again)."""
+    author, ann, bob = await register(client), await register(client), await register(client)
+    post_id = await quick_post(client, author)
+    top = await comment(client, ann, post_id, "nice light")
+    await follow(client, bob, author)
+    await set_private(client, author)
+    await comment(client, bob, post_id, "secret reply", parent_id=top["id"])
+    assert (await _inbox(server, client, ann))["notifications"] == []
+
+    await set_private(client, author, False)
+    assert (await _inbox(server, client, ann))["notifications"] == []

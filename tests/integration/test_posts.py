@@ -180,6 +180,12 @@ async def test_captions_take_up_to_2200_characters(client: httpx.AsyncClient) ->
     assert_error(await publish(client, alice, [spare], "x" * 2201), 422, "validation_error")
     assert_error(await publish(client, alice, [spare], "bell\x07"), 422, "validation_error")
     assert_error(await publish(client, alice, [spare], "null\x00"), 422, "validation_error")
+    # C1 controls and bidi overrides or isolates, in the caption or the place's name.
+    for caption in ("c1\x85next", "csi\x9b31m", "gpj\u202eexe", "\u2067isolate"):
+        refused = await publish(client, alice, [spare], caption)
+        assert "caption" in assert_error(refused, 422, "validation_error")["message"]
+    at_nul = await publish(client, alice, [spare], "", location={"name": "a\x00b"})
+    assert "location.name" in assert_error(at_nul, 422, "validation_error")["message"]
     assert (await publish(client, alice, [spare], "fine")).status_code == 201
 
 

@@ -85,6 +85,14 @@ EXPECTED: dict[tuple[str, str], tuple[int | str | None, ...]] = {
     ("hashtag", "private"):                 ("in",  "in",  "out", "out", "out", "out", "out"),
     ("location", "public"):                 ("in",  "in",  NA,    "in",  "out", "out", "in"),
     ("location", "private"):                ("in",  "in",  "out", "out", "out", "out", "out"),
+    # A hashtag or a place named only by the author's post: found, counted and shown only
+    # where the post is readable (a private account's places and tags stay private).
+    ("hashtag search", "public"):           ("in",  "in",  NA,    "in",  "out", "out", "in"),
+    ("hashtag search", "private"):          ("in",  "in",  "out", "out", "out", "out", "out"),
+    ("place search", "public"):             ("in",  "in",  NA,    "in",  "out", "out", "in"),
+    ("place search", "private"):            ("in",  "in",  "out", "out", "out", "out", "out"),
+    ("place page", "public"):               (200,   200,   NA,    200,   404,   404,   200),
+    ("place page", "private"):              (200,   200,   404,   404,   404,   404,   404),
     # Private accounts are found (their profile is public); their posts are not.
     ("search", "public"):                   ("in",  "in",  NA,    "in",  "out", "out", "in"),
     ("search", "private"):                  ("in",  "in",  "in",  "in",  "out", "out", "in"),
@@ -114,14 +122,18 @@ SHOWN = {True: "in", False: "out"}
 
 @dataclass
 class Author:
-    """An author and what they made: a post (with a hashtag and a place), a comment on
-    it with a reply, and a story."""
+    """An author and what they made: a post (with a hashtag and a place others use too),
+    a comment on it with a reply, a story, and a second post with a hashtag and a place
+    of its own."""
 
     account: Account
     post_id: str
     location_id: str
     comment_id: str
     story_id: str
+    own_tag: str
+    own_place: str
+    own_location_id: str
 
 
 @dataclass
@@ -205,6 +217,18 @@ async def read_like_notification(
     return SHOWN[any(viewer.id in _ids(item["actors"]) for item in likes)]
 
 
+async def read_hashtag_search(
+    client: httpx.AsyncClient, author: Author, viewer: Account | None
+) -> int | str:
+    response = await _get(client, f"/search?type=hashtags&q={author.own_tag}", viewer)
+    assert response.status_code == 200, response.text
+    return SHOWN[author.own_tag in [item["name"] for item in response.json()["hashtags"]]]
+
+
+def _own_location_id(author: Author) -> str:
+    return author.own_location_id
+
+
 def _post_id(author: Author) -> str:
     return author.post_id
 
@@ -227,6 +251,9 @@ READERS: dict[str, Reader] = {
     "hashtag": _listing(f"/hashtags/{TAG}/posts?limit=50", _post_id),
     "location": _listing("/locations/{a.location_id}/posts?limit=50", _post_id),
     "search": _listing("/search?type=users&limit=50&q={a.account.username}", _account_id),
+    "hashtag search": read_hashtag_search,
+    "place search": _listing("/search?type=locations&q={a.own_place}", _own_location_id),
+    "place page": lambda c, a, v: _status(c, f"/locations/{a.own_location_id}/posts", v),
     "explore": read_explore,
     "stories": lambda c, a, v: _status(c, f"/users/{a.account.id}/stories", v),
     "tray": _listing("/stories/feed", _account_id),
@@ -247,7 +274,23 @@ async def make_content(client: httpx.AsyncClient, account: Account) -> Author:
     await comment(client, account, post["id"], "a reply", thread["id"])
     await like(client, account, post["id"])
     story = await post_story(client, account)
-    return Author(account, post["id"], post["location"]["id"], thread["id"], story["id"])
+    own_tag, own_place = f"own{account.id}", f"Own Place {account.id}"
+    media_id = await upload_image(client, account, image_bytes((9, 9)))
+    response = await publish(
+        client, account, [media_id], f"#{own_tag}", location={"name": own_place, "lat": 1.5}
+    )
+    assert response.status_code == 201, response.text
+    own_location_id = response.json()["post"]["location"]["id"]
+    return Author(
+        account,
+        post["id"],
+        post["location"]["id"],
+        thread["id"],
+        story["id"],
+        own_tag,
+        own_place,
+        own_location_id,
+    )
 
 
 async def act_on(client: httpx.AsyncClient, viewer: Account, author: Author) -> None:
@@ -265,6 +308,10 @@ async def build_world(server: RunningServer, client: httpx.AsyncClient) -> World
     for relation in ("follower", "pending", "stranger", "blocked", "blocker"):
         viewers[relation] = await register(client)
     friend = await register(client)  # so that the following lists have an entry to show
+    # ... and the shared hashtag and place a post everyone may read (their pages exist).
+    media_id = await upload_image(client, friend, image_bytes((7, 7)))
+    shared = await publish(client, friend, [media_id], f"#{TAG}", location={"name": PLACE})
+    assert shared.status_code == 201, shared.text
     authors: dict[str, Author] = {}
     for privacy, account in (("public", public), ("private", private)):
         await follow(client, account, friend)

@@ -204,7 +204,9 @@ comments = Table(
     Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),
 )
 
-# Hashtags (stored case-folded) with the number of live posts using them.
+# Hashtags (stored case-folded), from captions and comments, with the number of live posts
+# whose caption uses them, of every account: orders search candidates, never shown (what a
+# reader is shown is counted for that reader, through the visibility rule).
 hashtags = Table(
     "hashtags",
     metadata,
@@ -222,15 +224,29 @@ post_hashtags = Table(
     Index("ix_post_hashtags_post_id", "post_id"),
 )
 
-# Places posts were tagged with, one per case-insensitive name.
+# Hashtags used in comments: a post is listed under the tags of its live comments too (to
+# readers who may see the comment). Owned by the comment; deleting it deletes these rows.
+comment_hashtags = Table(
+    "comment_hashtags",
+    metadata,
+    Column("comment_id", BigInteger, nullable=False),
+    Column("tag", String(100), nullable=False),
+    Column("post_id", BigInteger, nullable=False),
+    Column("author_id", BigInteger, nullable=False),  # the comment's: blocks hide it
+    PrimaryKeyConstraint("comment_id", "tag"),
+    Index("ix_comment_hashtags_tag_post_id", "tag", "post_id"),
+)
+
+# Places posts were tagged with, one per case-insensitive name. A place keeps no
+# coordinates of its own: the first post to name it must not fix them for everyone (a
+# private one least of all). Its page shows an average over public posts (docs/privacy.md).
 locations = Table(
     "locations",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("name", String(100), nullable=False),
     Column("name_key", String(100), nullable=False, unique=True),  # case-folded name
-    Column("lat", Float, nullable=True),
-    Column("lng", Float, nullable=True),
+    # Live posts naming the place, of every account: orders search candidates, never shown.
     Column("post_count", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -12,7 +12,7 @@ from shutter.events import outbox
 from shutter.events.types import FOLLOW_REQUESTED, USER_FOLLOWED, USER_UNFOLLOWED
 from shutter.follows import repository
 from shutter.pagination import make_cursor
-from shutter.privacy.visibility import is_blocked_either_way, require_account_content
+from shutter.privacy.visibility import block_directions, require_account_content
 from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
 from shutter.users.service import UrlFor, present_profile
@@ -31,8 +31,12 @@ async def follow(
     target = await users_repo.get_auth_row(conn, followee_id)
     if target is None:
         raise NotFound("No such user.", code="user_not_found")
-    if await is_blocked_either_way(conn, follower_id, followee_id):
-        raise Forbidden("You cannot follow this account.", code="follow_blocked")
+    follower_blocked, followee_blocked = await block_directions(conn, follower_id, followee_id)
+    if follower_blocked:
+        raise Forbidden("You blocked this account; unblock it to follow it.", code="follow_blocked")
+    if followee_blocked:
+        # The blocker must look nonexistent: the very answer an unknown id gets above.
+        raise NotFound("No such user.", code="user_not_found")
     status = "pending" if target["is_private"] else "accepted"
     edge_id = context.ids.next_id()
     created = await repository.insert_if_absent(

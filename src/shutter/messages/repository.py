@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import RowMapping, and_, case, func, select, true, update
+from sqlalchemy import Exists, RowMapping, and_, case, exists, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
-from shutter.db.tables import conversation_members, conversations, messages, users
+from shutter.db.tables import blocks, conversation_members, conversations, messages, users
 from shutter.privacy.visibility import blocked_either_way
 
 mine = conversation_members.alias("mine")
@@ -127,15 +127,26 @@ async def record_sent(
     )
 
 
+class RecipientStatus(NamedTuple):
+    sender_blocked: bool  # the sender blocked the recipient
+    recipient_blocked: bool  # the recipient blocked the sender
+
+
+def _blocks(blocker_id: int, blocked_id: int) -> Exists:
+    return exists().where((blocks.c.blocker_id == blocker_id) & (blocks.c.blocked_id == blocked_id))
+
+
 async def recipient_status(
     conn: AsyncConnection, sender_id: int, recipient_id: int
-) -> tuple[bool, bool]:
-    """(the recipient exists, one of the two blocked the other), in one query."""
-    query = select(blocked_either_way(sender_id, recipient_id).label("blocked")).where(
-        users.c.id == recipient_id
-    )
-    blocked = (await conn.execute(query)).scalar_one_or_none()
-    return blocked is not None, bool(blocked)
+) -> RecipientStatus | None:
+    """The blocks between sender and recipient, or None if there is no such recipient;
+    in one query."""
+    query = select(
+        _blocks(sender_id, recipient_id).label("sender_blocked"),
+        _blocks(recipient_id, sender_id).label("recipient_blocked"),
+    ).where(users.c.id == recipient_id)
+    row = (await conn.execute(query)).first()
+    return None if row is None else RecipientStatus(bool(row[0]), bool(row[1]))
 
 
 async def by_client_id(

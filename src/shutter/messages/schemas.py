@@ -7,17 +7,10 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from shutter.pagination import MAX_ID
+from shutter.textfields import Paragraph
 from shutter.users.schemas import AuthorOut
 
 CONTENT_MAX = 1000
-
-
-def _readable(value: str) -> str:
-    if not value.strip():
-        raise ValueError("a message cannot be blank")
-    if any((ord(ch) < 32 and ch != "\n") or 0x7F <= ord(ch) < 0xA0 for ch in value):
-        raise ValueError("control characters other than newline are not allowed")
-    return value
 
 
 def _id_in_range(value: str) -> str:
@@ -28,11 +21,10 @@ def _id_in_range(value: str) -> str:
 
 Content = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=CONTENT_MAX),
-    AfterValidator(_readable),
+    Paragraph(min_length=1, max_length=CONTENT_MAX),
     Field(
         description=f"1 to {CONTENT_MAX} characters, not blank, no control characters "
-        "other than newline"
+        "other than newline and tab"
     ),
 ]
 ClientMessageId = Annotated[

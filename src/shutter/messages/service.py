@@ -143,14 +143,14 @@ async def _store(
 async def _check_recipient(conn: AsyncConnection, sender_id: int, recipient_id: int) -> None:
     if recipient_id == sender_id:
         raise InvalidInput("You cannot send a message to yourself.", code="cannot_message_self")
-    exists, blocked = await repository.recipient_status(conn, sender_id, recipient_id)
-    if not exists:
-        raise NotFound("No such user.", code="user_not_found")
-    if blocked:
+    status = await repository.recipient_status(conn, sender_id, recipient_id)
+    if status is not None and status.sender_blocked:
         raise Forbidden(
-            "You cannot message this account: one of you blocked the other.",
-            code="messaging_blocked",
+            "You blocked this account; unblock it to message it.", code="messaging_blocked"
         )
+    # Someone who blocked the sender must look nonexistent: the answer an unknown id gets.
+    if status is None or status.recipient_blocked:
+        raise NotFound("No such user.", code="user_not_found")
 
 
 async def _conversation(

@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, func, select, update
+from sqlalchemy import RowMapping, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
-from shutter.db.tables import notification_actors, notifications
+from shutter.db.tables import notification_actors, notifications, posts
 from shutter.ids import IdGenerator
-from shutter.privacy.visibility import blocked_either_way
+from shutter.privacy.visibility import blocked_either_way, posts_readable_by
 
 
 def _insert(conn: AsyncConnection) -> Any:
@@ -181,8 +181,8 @@ async def latest_actors(
 
 
 async def unread_count(conn: AsyncConnection, user_id: int) -> int:
-    """Unread notifications with at least one actor outside a block with the user (the
-    badge counts what the list shows)."""
+    """Unread notifications with at least one actor outside a block with the user, about
+    no post or a post the user may still read (the badge counts what the list shows)."""
     someone_visible = (
         select(notification_actors.c.id)
         .where(
@@ -191,8 +191,18 @@ async def unread_count(conn: AsyncConnection, user_id: int) -> int:
         )
         .exists()
     )
+    post_readable = notifications.c.post_id.is_(None) | (
+        exists().where(
+            (posts.c.id == notifications.c.post_id)
+            & posts.c.deleted_at.is_(None)
+            & posts_readable_by(user_id)
+        )
+    )
     query = select(func.count()).where(
-        (notifications.c.user_id == user_id) & notifications.c.read_at.is_(None) & someone_visible
+        (notifications.c.user_id == user_id)
+        & notifications.c.read_at.is_(None)
+        & someone_visible
+        & post_readable
     )
     return int((await conn.execute(query)).scalar_one())
 

@@ -13,6 +13,7 @@ from shutter.media import repository as media_repo
 from shutter.media.service import present_media
 from shutter.notifications import repository
 from shutter.pagination import make_cursor
+from shutter.privacy.visibility import posts_readable_by
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
 from shutter.users.service import UrlFor, present_author
@@ -44,16 +45,19 @@ async def _present(
     conn: AsyncConnection, user_id: int, rows: Sequence[RowMapping], url_for: UrlFor
 ) -> list[dict[str, Any]]:
     """Rows to API objects: actors, post thumbnails and comment excerpts for the page in
-    one query each. Hidden: actors across a block (nor counted), posts and comments
-    deleted since, and follow requests no longer pending (the worker tidies them up soon
-    after)."""
+    one query each. Hidden: actors across a block (nor counted), posts the recipient may
+    no longer read (deleted, or their author went private or blocked the recipient) with
+    everything about them, comments deleted since, and follow requests no longer pending
+    (the worker tidies them up soon after)."""
     groups = await repository.latest_actors(
         conn, user_id, [row["id"] for row in rows], SHOWN_ACTORS
     )
     everyone = {actor for actors, _ in groups.values() for actor in actors}
     authors = await users_repo.get_authors(conn, everyone)
     post_ids = sorted({row["post_id"] for row in rows if row["post_id"] is not None})
-    live_posts = await _live(conn, posts, post_ids)
+    # Posts the recipient may still read: the author may have gone private or blocked
+    # them since; a notification must not show its excerpt or thumbnail then.
+    live_posts = await _readable_posts(conn, user_id, post_ids)
     thumbs = await media_repo.for_posts(conn, post_ids) if post_ids else {}
     excerpts = await _comment_texts(conn, [row["comment_id"] for row in rows if row["comment_id"]])
     pending = await _pending_requesters(conn, user_id, everyone)
@@ -126,10 +130,13 @@ def describe(kind: str, names: list[str], count: int, comment: str | None) -> st
     return sentences.get(kind, f"{who} did something.")
 
 
-async def _live(conn: AsyncConnection, table: Any, ids: Sequence[int]) -> set[int]:
+async def _readable_posts(conn: AsyncConnection, reader_id: int, ids: Sequence[int]) -> set[int]:
+    """Which of these posts are live and readable by the reader (the one rule)."""
     if not ids:
         return set()
-    query = select(table.c.id).where(table.c.id.in_(ids) & table.c.deleted_at.is_(None))
+    query = select(posts.c.id).where(
+        posts.c.id.in_(ids) & posts.c.deleted_at.is_(None) & posts_readable_by(reader_id)
+    )
     return set((await conn.execute(query)).scalars())
 
 

@@ -40,6 +40,15 @@ async def _may_notify(conn: AsyncConnection, actor_id: int, recipient_id: int | 
     return not await is_blocked_either_way(conn, actor_id, recipient_id)
 
 
+async def _may_read(conn: AsyncConnection, reader_id: int, author_id: int) -> bool:
+    """May the reader read the author's posts now? A reply to your comment on a post
+    whose author went private (or blocked you) since must not tell you about the post."""
+    author = await users_repo.get_auth_row(conn, author_id)
+    return author is not None and await can_view_account_content(
+        conn, reader_id, author_id, author["is_private"]
+    )
+
+
 async def on_like_changed(context: AppContext, event: Event) -> None:
     post_id, liker_id = int(event.payload["post_id"]), int(event.payload["user_id"])
     pushed: dict[int, str] = {}
@@ -72,7 +81,11 @@ async def on_comment_created(context: AppContext, event: Event) -> None:
         actor, now = comment["author_id"], utcnow()
         told = {actor}
         parent_author = event.payload.get("parent_author_id")
-        if parent_author is not None and await _may_notify(conn, actor, int(parent_author)):
+        if (
+            parent_author is not None
+            and await _may_notify(conn, actor, int(parent_author))
+            and await _may_read(conn, int(parent_author), post["author_id"])
+        ):
             pushed[int(parent_author)] = "reply"
             await repository.add_actor(
                 conn,

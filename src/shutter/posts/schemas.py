@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from shutter.media.schemas import MediaOut
 from shutter.pagination import MAX_ID
 from shutter.social.entities import MAX_HASHTAGS, hashtags
+from shutter.textfields import Line, Paragraph
 from shutter.users.schemas import AuthorOut
 
 CAPTION_MAX = 2200
@@ -18,16 +19,9 @@ MEDIA_PER_POST_MAX = 10
 class Location(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    name: Annotated[str, Line(min_length=1, max_length=100, strip=True)]
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)
-
-    @field_validator("name")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        if not value.isprintable():
-            raise ValueError("control characters are not allowed")
-        return value
 
 
 class PostCreate(BaseModel):
@@ -36,7 +30,7 @@ class PostCreate(BaseModel):
     media_ids: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$")]] = Field(
         min_length=1, max_length=MEDIA_PER_POST_MAX, description="1 to 10 ready media you own"
     )
-    caption: Annotated[str, StringConstraints(max_length=CAPTION_MAX)] = ""
+    caption: Annotated[str, Paragraph(max_length=CAPTION_MAX)] = ""
     location: Location | None = None
 
     @field_validator("media_ids")
@@ -51,9 +45,7 @@ class PostCreate(BaseModel):
 
     @field_validator("caption")
     @classmethod
-    def _no_control_characters(cls, value: str) -> str:
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in value) or "\x7f" in value:
-            raise ValueError("control characters are not allowed")
+    def _not_too_many_hashtags(cls, value: str) -> str:
         if len(hashtags(value)) > MAX_HASHTAGS:
             raise ValueError(f"at most {MAX_HASHTAGS} hashtags")
         return value

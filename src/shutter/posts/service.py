@@ -74,7 +74,7 @@ async def create_post(
     location_id = None
     if location is not None:
         location_id = await social_repo.location_for(
-            conn, context.ids.next_id(), location.name, location.lat, location.lng, now
+            conn, context.ids.next_id(), location.name, now
         )
     await repository.insert(
         conn,

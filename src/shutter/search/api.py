@@ -12,13 +12,14 @@ from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.search import service
 from shutter.search.service import SearchType
+from shutter.textfields import Line
 
 router = APIRouter(tags=["search"])
 
 
 @router.get("/search")
 async def search(
-    q: Annotated[str, Query(min_length=1, max_length=100, description="what to look for")],
+    q: Annotated[str, Line(min_length=1, max_length=100), Query(description="what to look for")],
     viewer: OptionalUser,
     context: Context,
     url_for: UrlFor,

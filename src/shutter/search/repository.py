@@ -6,12 +6,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, RowMapping, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Float,
+    RowMapping,
+    Select,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.tables import hashtags, locations, post_hashtags, posts, users
+from shutter.db.tables import (
+    comment_hashtags,
+    hashtags,
+    locations,
+    post_hashtags,
+    posts,
+    users,
+)
 from shutter.posts.repository import POST_COLUMNS
-from shutter.privacy.visibility import blocked_either_way, posts_readable_by
+from shutter.privacy.visibility import blocked_either_way, hidden_by_block, posts_readable_by
 from shutter.search.ranking import trigrams
 from shutter.users.repository import PROFILE_COLUMNS
 
@@ -65,49 +85,126 @@ def _fts_query(query: str) -> str | None:
     return " OR ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
 
 
+def _tagged(viewer_id: int | None, tag_matches: Any) -> CompoundSelect[Any]:
+    """SQL: (tag, post_id) of every post under the tags that `tag_matches(column)`
+    selects, from captions, and from live comments the viewer may see (a comment by
+    someone in a block with the viewer is hidden from them, and so is what it tags).
+    Whether the viewer may read the post itself is left to the caller."""
+    from_captions = select(post_hashtags.c.tag, post_hashtags.c.post_id).where(
+        tag_matches(post_hashtags.c.tag)
+    )
+    from_comments = select(comment_hashtags.c.tag, comment_hashtags.c.post_id).where(
+        tag_matches(comment_hashtags.c.tag)
+        & ~hidden_by_block(viewer_id, comment_hashtags.c.author_id)
+    )
+    return union(from_captions, from_comments)
+
+
+def _readable_live_post(viewer_id: int | None) -> ColumnElement[bool]:
+    return posts.c.deleted_at.is_(None) & posts_readable_by(viewer_id)
+
+
 async def hashtags_by_prefix(
-    conn: AsyncConnection, prefix: str, limit: int
+    conn: AsyncConnection, viewer_id: int | None, prefix: str, limit: int
 ) -> Sequence[RowMapping]:
-    statement = (
-        select(hashtags.c.tag, hashtags.c.post_count)
-        .where(hashtags.c.tag.like(like_prefix(prefix), escape="\\") & (hashtags.c.post_count > 0))
+    """Hashtags starting with `prefix` that tag at least one post the viewer may read,
+    each with the number of such posts, most used first."""
+    candidates = (
+        select(hashtags.c.tag)
+        .where(hashtags.c.tag.like(like_prefix(prefix), escape="\\"))
         .order_by(hashtags.c.post_count.desc(), hashtags.c.tag)
+        .limit(CANDIDATES)
+        .scalar_subquery()
+    )
+    tagged = _tagged(viewer_id, lambda column: column.in_(candidates)).subquery()
+    post_count = func.count().label("post_count")
+    statement = (
+        select(tagged.c.tag, post_count)
+        .join(posts, posts.c.id == tagged.c.post_id)
+        .where(_readable_live_post(viewer_id))
+        .group_by(tagged.c.tag)
+        .order_by(post_count.desc(), tagged.c.tag)
         .limit(limit)
     )
     return (await conn.execute(statement)).mappings().all()
 
 
-async def locations_by_name(conn: AsyncConnection, query: str, limit: int) -> Sequence[RowMapping]:
-    """Places whose name contains the query, those starting with it first."""
-    pattern = like_prefix(query)
-    starts = locations.c.name_key.like(pattern, escape="\\")
+async def hashtag_post_count(conn: AsyncConnection, viewer_id: int | None, tag: str) -> int:
+    """How many live posts the viewer may read are under the hashtag."""
+    tagged = _tagged(viewer_id, lambda column: column == tag).subquery()
+    statement = (
+        select(func.count())
+        .select_from(tagged)
+        .join(posts, posts.c.id == tagged.c.post_id)
+        .where(_readable_live_post(viewer_id))
+    )
+    return int((await conn.execute(statement)).scalar_one())
+
+
+def _places(viewer_id: int | None) -> tuple[Select[Any], ColumnElement[Any]]:
+    """(SQL over places that have a live post the viewer may read, grouped: add a WHERE
+    and an ORDER BY; the expression of that number of posts). Each row: id, name,
+    post_count (those posts) and lat/lng: the mean over posts of public accounts, so that
+    no private post's position is ever published and no single poster fixes a place's
+    (None when no public post gave any)."""
+    readable_count = func.sum(case((posts_readable_by(viewer_id), 1), else_=0))
+    public = (
+        posts_readable_by(None)
+        & posts.c.location_lat.is_not(None)
+        & posts.c.location_lng.is_not(None)
+    )
     statement = (
         select(
             locations.c.id,
             locations.c.name,
-            locations.c.lat,
-            locations.c.lng,
-            locations.c.post_count,
+            readable_count.label("post_count"),
+            func.avg(case((public, posts.c.location_lat))).label("lat"),
+            func.avg(case((public, posts.c.location_lng))).label("lng"),
         )
-        .where(locations.c.name_key.like("%" + pattern, escape="\\") & (locations.c.post_count > 0))
-        .order_by(starts.desc(), locations.c.post_count.desc(), locations.c.name_key)
+        .join(posts, (posts.c.location_id == locations.c.id) & posts.c.deleted_at.is_(None))
+        .group_by(locations.c.id, locations.c.name, locations.c.name_key)
+        .having(readable_count > 0)
+    )
+    return statement, readable_count
+
+
+async def locations_by_name(
+    conn: AsyncConnection, viewer_id: int | None, query: str, limit: int
+) -> Sequence[RowMapping]:
+    """Places whose name contains the query and that have a post the viewer may read,
+    those starting with it first."""
+    pattern = like_prefix(query)
+    starts = locations.c.name_key.like(pattern, escape="\\")
+    places, post_count = _places(viewer_id)
+    statement = (
+        places.where(
+            locations.c.name_key.like("%" + pattern, escape="\\") & (locations.c.post_count > 0)
+        )
+        .order_by(starts.desc(), post_count.desc(), locations.c.name_key)
         .limit(limit)
     )
-    return (await conn.execute(statement)).mappings().all()
+    rows: Sequence[RowMapping] = (await conn.execute(statement)).mappings().all()
+    return rows
+
+
+async def location(
+    conn: AsyncConnection, viewer_id: int | None, location_id: int
+) -> RowMapping | None:
+    """A place, if it has a post the viewer may read (else None, as if it did not exist)."""
+    places, _ = _places(viewer_id)
+    statement = places.where(locations.c.id == location_id)
+    row: RowMapping | None = (await conn.execute(statement)).mappings().first()
+    return row
 
 
 async def posts_with_hashtag(
     conn: AsyncConnection, viewer_id: int | None, tag: str, before_id: int | None, limit: int
 ) -> Sequence[RowMapping]:
-    """Live posts the viewer may see under a hashtag, newest first."""
-    statement = (
-        select(*POST_COLUMNS)
-        .join(post_hashtags, post_hashtags.c.post_id == posts.c.id)
-        .where(
-            (post_hashtags.c.tag == tag)
-            & posts.c.deleted_at.is_(None)
-            & posts_readable_by(viewer_id)
-        )
+    """Live posts the viewer may see under a hashtag (in their caption or in a comment
+    the viewer may see), newest first."""
+    tagged = _tagged(viewer_id, lambda column: column == tag).subquery()
+    statement = select(*POST_COLUMNS).where(
+        posts.c.id.in_(select(tagged.c.post_id)) & _readable_live_post(viewer_id)
     )
     if before_id is not None:
         statement = statement.where(posts.c.id < before_id)

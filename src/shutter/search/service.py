@@ -10,7 +10,6 @@ from shutter.errors import InvalidInput, NotFound
 from shutter.posts.service import page_of
 from shutter.search import repository
 from shutter.search.ranking import match_rank
-from shutter.social import repository as social_repo
 from shutter.social.entities import MAX_TAG_LENGTH, normalise_tag
 from shutter.stores.hydration import HydrationCache
 from shutter.users.service import UrlFor, present_profile
@@ -19,8 +18,7 @@ SearchType = Literal["users", "hashtags", "locations"]
 
 
 def _clean(query: str) -> str:
-    if not query.isprintable():
-        raise InvalidInput("q: control characters are not allowed", code="invalid_query")
+    """The query (already a clean `Line`), its spaces collapsed, lower-cased."""
     return " ".join(query.split()).lower()
 
 
@@ -38,9 +36,13 @@ async def search(
         return {"users": await _users(conn, viewer_id, cleaned.lstrip("@"), limit, url_for)}
     if kind == "hashtags":
         tag = normalise_tag(cleaned.lstrip("#"))
-        rows = await repository.hashtags_by_prefix(conn, tag, limit) if tag else []
+        rows = await repository.hashtags_by_prefix(conn, viewer_id, tag, limit) if tag else []
         return {"hashtags": [{"name": row["tag"], "post_count": row["post_count"]} for row in rows]}
-    rows = await repository.locations_by_name(conn, cleaned.casefold(), limit) if cleaned else []
+    rows = (
+        await repository.locations_by_name(conn, viewer_id, cleaned.casefold(), limit)
+        if cleaned
+        else []
+    )
     return {"locations": [present_location(row) for row in rows]}
 
 
@@ -58,13 +60,20 @@ async def _users(
     return [present_profile(row, url_for) for *_, row in ranked[:limit]]
 
 
+# Published coordinates of a place are rounded to 3 decimals (about 100 m).
+PLACE_PRECISION = 3
+
+
 def present_location(row: Any) -> dict[str, Any]:
+    """A place as the reader may see it: the number of its posts they may read, and
+    coordinates averaged over public posts only."""
+    lat, lng = row["lat"], row["lng"]
     return {
         "id": str(row["id"]),
         "name": row["name"],
-        "lat": row["lat"],
-        "lng": row["lng"],
-        "post_count": row["post_count"],
+        "lat": None if lat is None else round(float(lat), PLACE_PRECISION),
+        "lng": None if lng is None else round(float(lng), PLACE_PRECISION),
+        "post_count": int(row["post_count"]),
     }
 
 
@@ -89,14 +98,16 @@ async def hashtag_page(
     url_for: UrlFor,
     cache: HydrationCache | None,
 ) -> dict[str, Any]:
-    """A hashtag with its post count, and a page of its posts the viewer may see."""
+    """A hashtag with the number of its posts the viewer may see, and a page of them.
+    404 when there is none: a tag used only where the viewer may not look is answered
+    as one nobody used."""
     name = parse_tag(tag)
-    row = await social_repo.get_hashtag(conn, name)
-    if row is None:
+    post_count = await repository.hashtag_post_count(conn, viewer_id, name)
+    if post_count == 0:
         raise NotFound(f"Nobody has used #{name} yet.", code="hashtag_not_found")
     rows = await repository.posts_with_hashtag(conn, viewer_id, name, before_id, limit + 1)
     page = await page_of(conn, rows, limit, viewer_id, url_for, cache)
-    return {"hashtag": {"name": name, "post_count": row["post_count"]}, **page}
+    return {"hashtag": {"name": name, "post_count": post_count}, **page}
 
 
 async def location_page(
@@ -108,7 +119,9 @@ async def location_page(
     url_for: UrlFor,
     cache: HydrationCache | None,
 ) -> dict[str, Any]:
-    row = await social_repo.get_location(conn, location_id)
+    """A place and a page of its posts the viewer may see; 404 when there is none (a
+    place named only by posts the viewer may not read is answered as no place at all)."""
+    row = await repository.location(conn, viewer_id, location_id)
     if row is None:
         raise NotFound("No such place.", code="location_not_found")
     rows = await repository.posts_at_location(conn, viewer_id, location_id, before_id, limit + 1)

@@ -13,7 +13,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, ids_param
-from shutter.db.tables import comments, hashtags, likes, locations, post_hashtags, posts
+from shutter.db.tables import (
+    comment_hashtags,
+    comments,
+    hashtags,
+    likes,
+    locations,
+    post_hashtags,
+    posts,
+)
 from shutter.privacy.visibility import blocked_either_way, hidden_by_block
 
 
@@ -227,28 +235,57 @@ async def detach_hashtags(conn: AsyncConnection, post_id: int) -> None:
         )
 
 
-async def get_hashtag(conn: AsyncConnection, tag: str) -> RowMapping | None:
-    query = select(hashtags.c.tag, hashtags.c.post_count).where(hashtags.c.tag == tag)
-    return (await conn.execute(query)).mappings().first()
+async def attach_comment_hashtags(
+    conn: AsyncConnection, comment: dict[str, Any], tags: Sequence[str]
+) -> None:
+    """Index a new comment's post under the comment's hashtags (`comment`: the comment's
+    row as inserted)."""
+    if not tags:
+        return
+    # In tag order, so that two writers of the same new tags lock them in the same order.
+    await conn.execute(
+        _insert(conn)(hashtags)
+        .values(
+            [
+                {"tag": tag, "post_count": 0, "created_at": comment["created_at"]}
+                for tag in sorted(tags)
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["tag"])
+    )
+    await conn.execute(
+        comment_hashtags.insert().values(
+            [
+                {
+                    "comment_id": comment["id"],
+                    "tag": tag,
+                    "post_id": comment["post_id"],
+                    "author_id": comment["author_id"],
+                }
+                for tag in tags
+            ]
+        )
+    )
+
+
+async def detach_comment_hashtags(conn: AsyncConnection, comment_ids: Sequence[int]) -> None:
+    """Take deleted comments out of their hashtags' pages."""
+    if comment_ids:
+        await conn.execute(
+            delete(comment_hashtags).where(id_in(conn, comment_hashtags.c.comment_id, comment_ids))
+        )
 
 
 # Locations
 
 
-async def location_for(
-    conn: AsyncConnection,
-    new_id: int,
-    name: str,
-    lat: float | None,
-    lng: float | None,
-    now: datetime,
-) -> int:
+async def location_for(conn: AsyncConnection, new_id: int, name: str, now: datetime) -> int:
     """The id of the place with this name (case-insensitive), created on first use, and
-    its post count moved up by one."""
+    its post count moved up by one. The post's coordinates stay the post's own."""
     key = name.casefold()
     await conn.execute(
         _insert(conn)(locations)
-        .values(id=new_id, name=name, name_key=key, lat=lat, lng=lng, created_at=now)
+        .values(id=new_id, name=name, name_key=key, created_at=now)
         .on_conflict_do_nothing(index_elements=["name_key"])
     )
     statement = (
@@ -265,10 +302,3 @@ async def add_to_location_count(conn: AsyncConnection, location_id: int, delta: 
     await conn.execute(
         update(locations).where(locations.c.id == location_id).values(post_count=target + delta)
     )
-
-
-async def get_location(conn: AsyncConnection, location_id: int) -> RowMapping | None:
-    query = select(
-        locations.c.id, locations.c.name, locations.c.lat, locations.c.lng, locations.c.post_count
-    ).where(locations.c.id == location_id)
-    return (await conn.execute(query)).mappings().first()

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 from shutter.pagination import MAX_ID
 from shutter.posts.schemas import CAPTION_MAX
 from shutter.social.entities import MAX_HASHTAGS, hashtags
+from shutter.textfields import Paragraph
 from shutter.users.schemas import AuthorOut
 
 COMMENT_MAX = CAPTION_MAX
@@ -17,16 +18,12 @@ COMMENT_MAX = CAPTION_MAX
 class CommentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_MAX)]
+    text: Annotated[str, Paragraph(min_length=1, max_length=COMMENT_MAX)]
     parent_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,19}$")] | None = None
 
     @field_validator("text")
     @classmethod
-    def _readable_text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a comment cannot be blank")
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in value) or "\x7f" in value:
-            raise ValueError("control characters are not allowed")
+    def _not_too_many_hashtags(cls, value: str) -> str:
         if len(hashtags(value)) > MAX_HASHTAGS:
             raise ValueError(f"at most {MAX_HASHTAGS} hashtags")
         return value

@@ -110,6 +110,7 @@ async def create_comment(
         "created_at": now,
     }
     await repository.insert_comment(conn, values)
+    await repository.attach_comment_hashtags(conn, values, hashtags(text))
     await repository.add_to_post_counter(conn, post_id, "comment_count", 1)
     if parent is not None:
         await repository.add_to_reply_count(conn, parent["id"], 1)
@@ -155,6 +156,7 @@ async def delete_comment(
         removed += await repository.mark_replies_deleted(conn, comment_id, now)
     else:
         await repository.add_to_reply_count(conn, comment["parent_id"], -1)
+    await repository.detach_comment_hashtags(conn, removed)
     await repository.add_to_post_counter(conn, comment["post_id"], "comment_count", -len(removed))
     await outbox.record(
         conn,

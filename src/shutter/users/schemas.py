@@ -5,35 +5,22 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-USERNAME_PATTERN = re.compile(r"^[a-z0-9._]{1,30}$")
+from shutter.textfields import Line, Paragraph
+from shutter.users.identity import normalise_email, normalise_username
+
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256  # hashing cost grows with length; nobody types more
-
-
-def normalise_username(value: str) -> str:
-    """Lower-cased and checked: 1-30 of a-z, 0-9, '.', '_'."""
-    value = value.strip().lower()
-    if not USERNAME_PATTERN.fullmatch(value):
-        raise ValueError("a username is 1 to 30 characters of a-z, 0-9, '.' and '_'")
-    return value
-
-
-def normalise_email(value: str) -> str:
-    try:
-        result = validate_email(value.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(f"not a valid email address: {exc}") from exc
-    return result.normalized.lower()
+DISPLAY_NAME_MAX = 64
+BIO_MAX = 150
 
 
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: Annotated[str, StringConstraints(max_length=64)]
-    email: Annotated[str, StringConstraints(max_length=254)]
+    username: Annotated[str, Line(max_length=64)]
+    email: Annotated[str, Line(max_length=254)]
     password: Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 
     _username = field_validator("username")(normalise_username)
@@ -41,7 +28,7 @@ class RegisterIn(BaseModel):
 
 
 class LoginIn(BaseModel):
-    login: Annotated[str, StringConstraints(min_length=1, max_length=254)] = Field(
+    login: Annotated[str, Line(min_length=1, max_length=254)] = Field(
         description="username or email"
     )
     password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
@@ -61,10 +48,8 @@ class ProfileUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    display_name: Annotated[str, StringConstraints(max_length=64, strip_whitespace=True)] | None = (
-        None
-    )
-    bio: Annotated[str, StringConstraints(max_length=150)] | None = None
+    display_name: Annotated[str, Line(max_length=DISPLAY_NAME_MAX, strip=True)] | None = None
+    bio: Annotated[str, Paragraph(max_length=BIO_MAX)] | None = None
     avatar_media_id: str | None = Field(
         None, description="id of a ready image you uploaded; null removes the avatar"
     )

@@ -17,6 +17,7 @@ from shutter.privacy.visibility import Access, account_access, block_directions
 from shutter.stores.objects import UrlFor as ObjectUrlFor
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository
+from shutter.users.identity import could_be_username, normalise_login
 from shutter.users.schemas import ProfileUpdate, RegisterIn
 
 UrlFor = ObjectUrlFor  # re-exported: every service that presents media takes one
@@ -65,8 +66,7 @@ async def authenticate(conn: AsyncConnection, login: str, password: str) -> tupl
 
     The error never says whether the account exists, and takes as long either way.
     """
-    login = login.strip().lower()
-    row = await repository.get_credentials(conn, login)
+    row = await repository.get_credentials(conn, normalise_login(login))
     ok = await verify_password(row["password_hash"] if row else None, password)
     if row is None or not ok:
         raise Unauthenticated(
@@ -124,7 +124,12 @@ async def update_profile(conn: AsyncConnection, user_id: int, changes: ProfileUp
 
 
 async def resolve_user_id(conn: AsyncConnection, username: str) -> int:
-    user_id = await repository.get_id_by_username(conn, username.strip().lower())
+    """The id of the account with this username; 404 when there is none, and at once for
+    a name no account can have (control characters, other scripts...)."""
+    username = username.strip().lower()
+    user_id = (
+        await repository.get_id_by_username(conn, username) if could_be_username(username) else None
+    )
     if user_id is None:
         raise NotFound("No such user.", code="user_not_found")
     return user_id
