@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 
 from shutter import __doc__ as description
 from shutter.auth import api as auth_api
+from shutter.auth.passwords import PasswordChecks
 from shutter.auth.tokens import TokenIssuer
 from shutter.blocks import api as blocks_api
 from shutter.context import AppContext
@@ -174,6 +175,9 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
             settings.redis_url,
             settings.namespace,
             enabled=settings.rate_limits_enabled,
+        ),
+        passwords=PasswordChecks(
+            settings.password_checks_max_concurrent, settings.password_check_wait_seconds
         ),
     )
     if settings.nats_url:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from shutter.auth.passwords import PasswordChecks
 from shutter.auth.sessions import TokenVersions
 from shutter.auth.tokens import TokenIssuer
 from shutter.db.database import Database
@@ -34,3 +35,5 @@ class AppContext:
     redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
     nats: Any | None = None  # nats.aio.client.Client when configured
     extras: dict[str, Any] = field(default_factory=dict)
+    # The process's bound on concurrent password hashing (set from the settings in app.py).
+    passwords: PasswordChecks = field(default_factory=lambda: PasswordChecks(4, 2.0))

@@ -9,10 +9,11 @@ import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from shutter.errors import RateLimited, ShutterError
+from shutter.errors import Busy, RateLimited, ShutterError
 
 log = structlog.get_logger("shutter.http")
 
@@ -28,7 +29,11 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    503: "busy",
 }
+
+# Seconds a client is told to wait when every database connection stayed busy.
+POOL_RETRY_AFTER_S = 2
 
 
 def error_response(
@@ -57,8 +62,22 @@ def _describe(error: dict[str, Any]) -> dict[str, Any]:
 
 async def _on_shutter_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShutterError)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    retry_after = exc.retry_after if isinstance(exc, RateLimited | Busy) else None
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return error_response(exc.status, exc.code, exc.message, headers=headers)
+
+
+async def _on_pool_timeout(request: Request, _exc: Exception) -> Response:
+    """No database connection came free within SHUTTER_DATABASE_POOL_TIMEOUT_SECONDS: the
+    server is overloaded, not broken. Answer at once with when to come back, rather than
+    a 500 (or, with the old 30 s wait, a request that hangs)."""
+    log.warning("database_pool_exhausted", path=request.url.path)
+    return error_response(
+        503,
+        "busy",
+        "The server is busy; try again in a moment.",
+        headers={"Retry-After": str(POOL_RETRY_AFTER_S)},
+    )
 
 
 async def _on_validation_error(_request: Request, exc: Exception) -> Response:
@@ -96,4 +115,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ShutterError, _on_shutter_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
     app.add_exception_handler(Exception, _on_unexpected_error)
