@@ -32,6 +32,7 @@ from shutter.follows import api as follows_api
 from shutter.follows import requests_api
 from shutter.http import ops
 from shutter.http.errors import install_error_handlers
+from shutter.http.limits import RequestLimitsMiddleware
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
@@ -128,6 +129,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(web_api.STATIC_PREFIX, web_api.static_files(), name="static")
     app.include_router(web_api.router)
 
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        body_max_bytes=settings.body_max_bytes,
+        upload_max_bytes=max(settings.image_max_bytes, settings.video_max_bytes),
+        body_read_timeout_s=settings.body_read_timeout_seconds,
+    )
+    # Outermost, so that refusals of the limits carry a request id and are counted too.
     app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
     return app
 

@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     # A connection that has not sent a complete request head within this is closed.
     header_read_timeout_seconds: float = Field(10.0, gt=0, le=3600)
     # An idle keep-alive connection is closed after this.
-    keep_alive_timeout_seconds: float = Field(5.0, gt=0, le=3600)
+    keep_alive_timeout_seconds: int = Field(5, ge=1, le=3600)
     # Connections and requests served at once by one `shutter serve` process; past it new
     # requests get 503 at once (uvicorn's limit_concurrency).
     concurrency_limit: int = Field(2048, ge=1, le=1_000_000)
