@@ -118,6 +118,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
     @field_validator("public_url", "media_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
