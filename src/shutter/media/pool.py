@@ -6,15 +6,26 @@ One pool per OS process, started on first use and shared by every app in it (tes
 many); processes are spawned (not forked: the parent runs threads and an event loop).
 They run at a lower CPU priority (nice NICENESS): on a machine short of cores, a burst of
 uploads then takes the CPU the API and the databases leave, instead of slowing feed reads.
+
+Each pool process ends with the process that started it, however that one ends (SIGTERM,
+SIGKILL, a crash): on Linux the kernel sends it SIGKILL (PR_SET_PDEATHSIG), and on every
+platform a watcher thread notices the parent is gone. multiprocessing's resource tracker
+(spawned alongside) then reads end-of-file on its pipe, whose last writers were these
+processes and the parent, and exits too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
@@ -33,6 +44,8 @@ class WorkerCrashed(Exception):
 
 
 NICENESS = 10
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_POLL_S = 1.0
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -46,15 +59,39 @@ def _executor(size: int) -> ProcessPoolExecutor:
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=False)
             _pool = ProcessPoolExecutor(
-                size, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+                size,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
             _pool_size = size
         return _pool
 
 
-def _lower_priority() -> None:
-    """In each pool process: media work yields the CPU to request handling."""
+def _start_worker(parent_pid: int) -> None:
+    """In each pool process, first: end with the parent; yield the CPU to request handling."""
+    _end_with_parent(parent_pid)
     os.nice(NICENESS)
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+    # The death signal fires when the parent's *thread* that started us ends, and exists
+    # only on Linux: the watcher covers both.
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True
+    ).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
 
 
 def _discard(broken: ProcessPoolExecutor) -> None:
