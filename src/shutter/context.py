@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shutter.auth.passwords import PasswordChecks
-from shutter.auth.sessions import TokenVersions
+from shutter.auth.sessions import TokenVersions, UsedTickets
 from shutter.auth.tokens import TokenIssuer
 from shutter.db.database import Database
 from shutter.events.runtime import EventRuntime
@@ -30,6 +30,7 @@ class AppContext:
     events: EventRuntime = field(default_factory=EventRuntime)
     hydration: HydrationCache = field(default_factory=HydrationCache)
     token_versions: TokenVersions = field(default_factory=TokenVersions)
+    used_tickets: UsedTickets = field(default_factory=UsedTickets)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter.disabled)
     realtime: RealtimeBus = field(default_factory=InProcessBus)
     redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
