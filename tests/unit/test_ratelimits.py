@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 
 import pytest
 from pydantic import ValidationError
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from shutter.errors import Busy, RateLimited
 from shutter.settings import Settings
 from shutter.stores.ratelimits import RateLimiter, parse_limits, storage_uri
+from tests import services
 
 
 def limiter(limits: str = "3/minute", *, enabled: bool = True) -> RateLimiter:
@@ -147,3 +149,25 @@ async def test_while_redis_is_down_logins_fail_closed_and_likes_open_until_it_re
     finally:
         redis.terminate()
         redis.wait(10)
+
+
+@pytest.mark.distributed
+@pytest.mark.skipif(not services.probe().available, reason="needs the distributed services")
+@pytest.mark.parametrize("kind", ["redis", "cluster"])
+async def test_reserve_and_refund_over_redis_and_redis_cluster(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    url = services.REDIS_URL if kind == "redis" else request.getfixturevalue("redis_cluster_url")
+    namespace = f"t{uuid.uuid4().hex[:12]}"
+    logins = RateLimiter.open({"login": parse_limits("10/minute")}, url, namespace, enabled=True)
+    try:
+        results = await asyncio.gather(
+            *(logins.hit("login", "10.0.0.1") for _ in range(40)), return_exceptions=True
+        )
+        assert sum(result is None for result in results) == 10
+        await logins.refund("login", "10.0.0.1")
+        await logins.hit("login", "10.0.0.1")  # the refunded place, taken again
+        with pytest.raises(RateLimited):
+            await logins.hit("login", "10.0.0.1")
+    finally:
+        await logins.reset()

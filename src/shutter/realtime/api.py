@@ -21,6 +21,7 @@ import orjson
 import structlog
 from fastapi import APIRouter, Query, WebSocket
 from pydantic import BaseModel
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
@@ -35,6 +36,7 @@ log = structlog.get_logger("shutter.realtime")
 
 PING = orjson.dumps({"type": "ping"})
 CLOSE_WAIT_S = 10.0
+CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455
 
 
 class WsTicketOut(BaseModel):
@@ -64,6 +66,9 @@ async def gateway(
         viewer = await _redeem(context, ticket) if ticket else await authenticate(context, token)
     except Unauthenticated as exc:
         await websocket.close(CLOSE_UNAUTHENTICATED, exc.message[:120])
+        return
+    except PoolTimeout:  # no database connection came free in time: come back later
+        await websocket.close(CLOSE_TRY_AGAIN_LATER, "busy; reconnect later")
         return
     settings = context.settings
     socket = Socket(viewer.id, settings.ws_queue_size, viewer.token_version)
