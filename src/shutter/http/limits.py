@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import parse_qs
 
 import orjson
 import structlog
@@ -25,8 +24,9 @@ from shutter.settings import Settings
 
 log = structlog.get_logger("shutter.http")
 
-# The embedded object store's pre-signed PUT: its body is bounded by the size its signed
-# URL names (checked against the signature by the route), not by the JSON limit.
+# The embedded object store's pre-signed PUT: the route bounds its body by the exact size
+# its signed URL names (413/422 size_mismatch, after checking the signature); here it is
+# only held to the largest media size, not to the JSON limit.
 UPLOAD_PATH_PREFIX = "/media/upload/"
 
 
@@ -49,9 +49,6 @@ class RequestLimitsMiddleware:
     def limit_for(self, scope: Scope) -> int:
         """The largest body the request's route class takes."""
         if scope["path"].startswith(UPLOAD_PATH_PREFIX):
-            sizes = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("size", [])
-            if len(sizes) == 1 and sizes[0].isdigit():
-                return min(int(sizes[0]), self.upload_max_bytes)
             return self.upload_max_bytes
         return self.body_max_bytes
 
