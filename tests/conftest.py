@@ -26,7 +26,7 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 from shutter.app import create_app  # noqa: E402
-from shutter.http.limits import uvicorn_options  # noqa: E402
+from shutter.http.limits import apply_connection_limits  # noqa: E402
 from shutter.settings import Settings  # noqa: E402
 from tests import services  # noqa: E402
 
@@ -342,9 +342,9 @@ class RunningServer:
             log_level="warning",
             lifespan="on",
             timeout_graceful_shutdown=5,
-            # The connection limits `shutter serve` runs with (header timeout, concurrency).
-            **uvicorn_options(settings),
         )
+        # The connection limits `shutter serve` runs with (header timeout, concurrency).
+        apply_connection_limits(config, settings)
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task[None] | None = None
         self.base_url = ""

@@ -75,7 +75,7 @@ def serve(
     """Run the API (and, in the embedded profile, everything else) in this process.
 
     The connection limits default to their SHUTTER_* settings (docs/operations.md)."""
-    from shutter.http.limits import uvicorn_options
+    from shutter.http.limits import apply_connection_limits
 
     _override("concurrency_limit", concurrency_limit)
     _override("keep_alive_timeout_seconds", keep_alive_timeout)
@@ -90,7 +90,7 @@ def serve(
         f"[bold]Shutter[/bold] ({settings.profile} profile) on http://{host}:{port}  "
         f"API docs: http://{host}:{port}/docs"
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         "shutter.app:create_app",
         factory=True,
         host=host,
@@ -99,8 +99,27 @@ def serve(
         log_level="warning",
         access_log=False,
         proxy_headers=True,
-        **uvicorn_options(settings),
     )
+    apply_connection_limits(config, settings)
+    _run(config)
+
+
+def _run(config: uvicorn.Config) -> None:
+    """What uvicorn.run does with its config: one server, or a supervisor of `workers`
+    processes on one socket (uvicorn.run builds the config itself, so the connection
+    limits, which live on it, could not be given)."""
+    from uvicorn.supervisors import Multiprocess
+
+    server = uvicorn.Server(config)
+    try:
+        if config.workers > 1:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        else:
+            server.run()
+    except KeyboardInterrupt:
+        pass
+    if not server.started and config.workers == 1:
+        raise typer.Exit(3)  # uvicorn's own exit status for a failed start
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 import structlog
+import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -135,15 +136,22 @@ async def _refuse(send: Send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+DEFAULT_HEADER_TIMEOUT_S = 10.0
+
+
 class HeaderTimeoutProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, closing connections whose request head is not complete
-    within `header_timeout_s` of the connection opening or of the head starting. (Idle
-    keep-alive connections are closed by uvicorn's own keep-alive timeout.)"""
+    within the header timeout of the connection opening or of the head starting. (Idle
+    keep-alive connections are closed by uvicorn's own keep-alive timeout.)
 
-    header_timeout_s = 10.0
+    The timeout is read from the uvicorn config (`apply_connection_limits` sets it there),
+    which uvicorn hands to the processes of `--workers N` as it is."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.header_timeout_s: float = getattr(
+            self.config, "header_read_timeout", DEFAULT_HEADER_TIMEOUT_S
+        )
         self._head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -178,15 +186,10 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
-def header_timeout_protocol(seconds: float) -> type[HeaderTimeoutProtocol]:
-    """HeaderTimeoutProtocol with its timeout set (uvicorn builds protocols from a class)."""
-    return type("HeaderTimeoutProtocol", (HeaderTimeoutProtocol,), {"header_timeout_s": seconds})
-
-
-def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """The connection limits `shutter serve` (and the tests) give uvicorn."""
-    return {
-        "http": header_timeout_protocol(settings.header_read_timeout_seconds),
-        "limit_concurrency": settings.concurrency_limit,
-        "timeout_keep_alive": settings.keep_alive_timeout_seconds,
-    }
+def apply_connection_limits(config: uvicorn.Config, settings: Settings) -> None:
+    """Give a uvicorn config the connection limits of the settings (`shutter serve` and the
+    test servers): header timeout, keep-alive timeout, concurrency limit."""
+    config.http = HeaderTimeoutProtocol
+    config.limit_concurrency = settings.concurrency_limit
+    config.timeout_keep_alive = settings.keep_alive_timeout_seconds
+    setattr(config, "header_read_timeout", settings.header_read_timeout_seconds)  # noqa: B010

@@ -67,7 +67,7 @@ FAIL_CLOSED = frozenset({"login", "register", "password"})
 # What a refused client is told to wait while the counters are unreachable.
 UNAVAILABLE_RETRY_AFTER_S = 5
 # Redis answers in a millisecond; a limiter that cannot reach it must not hold requests.
-REDIS_TIMEOUT_S = 1.0
+REDIS_TIMEOUT_S = 2.0
 
 
 class RateLimiter:
@@ -173,11 +173,11 @@ class RateLimiter:
         for item in items:
             storage_key = item.key_for(action, str(key))
             if isinstance(self.storage, MemoryStorage):
-                # No await between reading and popping: atomic on the event loop, as the
-                # storage's own acquire_entry is.
-                events = self.storage.events.get(storage_key)
-                if events:
-                    events.pop(0)
+                # Under the key's lock, as the storage's own acquire_entry and expiry.
+                async with self.storage.locks[storage_key]:
+                    events = self.storage.events.get(storage_key)
+                    if events:
+                        events.pop(0)
             elif isinstance(self.storage, RedisStorage):
                 bridge: Any = self.storage.bridge  # redis-py's; typed loosely by `limits`
                 await bridge.get_connection().lpop(bridge.prefixed_key(storage_key))
