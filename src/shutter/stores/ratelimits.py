@@ -60,10 +60,11 @@ def storage_uri(redis_url: str) -> str:
 
 
 # Actions refused (503 busy) rather than let through while the counters cannot be reached:
-# they guard passwords and account creation, where an unlimited burst is the attack. Every
-# other action (likes, posts, comments, follows, messages) is let through with a warning:
-# a Redis outage should not take the product down for everyone.
-FAIL_CLOSED = frozenset({"login", "register", "password"})
+# they guard passwords (logins, and password changes, which count against the account's
+# login budget) and account creation, where an unlimited burst is the attack. Every other
+# action (likes, posts, comments, follows, messages) is let through with a warning: a
+# Redis outage should not take the product down for everyone.
+FAIL_CLOSED = frozenset({"login", "register"})
 # What a refused client is told to wait while the counters are unreachable.
 UNAVAILABLE_RETRY_AFTER_S = 5
 # Redis answers in a millisecond; a limiter that cannot reach it must not hold requests.
