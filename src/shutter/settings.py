@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     password_checks_max_concurrent: int = Field(4, ge=1, le=256)
     password_check_wait_seconds: float = Field(2.0, ge=0, le=60)
     # How long a request waits for a free database connection before 503 busy.
-    database_pool_timeout_seconds: float = Field(3.0, gt=0, le=60)
+    database_pool_timeout_seconds: float = Field(5.0, gt=0, le=60)
     # Largest request body of the JSON API; larger ones get 413 body_too_large before
     # being read. Uploads to the embedded store are bounded by their ticket's size instead.
     body_max_bytes: int = Field(256 * 1024, ge=1024, le=64 * MIB)

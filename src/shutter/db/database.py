@@ -28,7 +28,7 @@ EVENTS_RECORDED = "shutter_events_recorded"
 class Database:
     """Owns the engine; hands out transactions."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_timeout: float = 3.0) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_timeout: float = 5.0) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         # A request that cannot get a connection within pool_timeout fails fast (the HTTP
