@@ -258,8 +258,10 @@ def settings(
         "secret_key": SECRET,
         # Tests that send hundreds of requests at once check what they did, not load
         # shedding, on a shared two-core machine: they may wait for a connection as long
-        # as before the 5 s default (tests of the 503 set their own).
+        # as before the 5 s default, and for a password-check slot (tests of the 503s
+        # set their own).
         "database_pool_timeout_seconds": 30,
+        "password_check_wait_seconds": 30,
     }
     if profile in ("distributed", "cluster"):
         s3 = request.getfixturevalue("s3_endpoint")
