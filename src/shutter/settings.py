@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -13,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Profile = Literal["embedded", "distributed"]
 
 MIB = 1024 * 1024
+
+
+def _half_the_cores() -> int:
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
 class Settings(BaseSettings):
@@ -97,9 +102,10 @@ class Settings(BaseSettings):
 
     # Limits: requests, connections and passwords (docs/operations.md).
     # Password hashes verified or computed at once in this process (argon2id takes 64 MiB
-    # and tens of ms each); a request waits at most password_check_wait_seconds for a
-    # slot, then gets 503 busy with Retry-After.
-    password_checks_max_concurrent: int = Field(4, ge=1, le=256)
+    # and tens of ms of a core each; default: half the cores, 1 to 4, so that a burst of
+    # logins leaves CPU to the requests of signed-in users); a request waits at most
+    # password_check_wait_seconds for a slot, then gets 503 busy with Retry-After.
+    password_checks_max_concurrent: int = Field(default_factory=_half_the_cores, ge=1, le=256)
     password_check_wait_seconds: float = Field(2.0, ge=0, le=60)
     # How long a request waits for a free database connection before 503 busy.
     database_pool_timeout_seconds: float = Field(5.0, gt=0, le=60)
