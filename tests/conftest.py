@@ -27,6 +27,7 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 from shutter.app import create_app  # noqa: E402
+from shutter.http.limits import apply_connection_limits  # noqa: E402
 from shutter.settings import Settings  # noqa: E402
 from tests import services  # noqa: E402
 
@@ -268,6 +269,12 @@ def settings(
         "rate_limits": "off",
         "log_level": "WARNING",
         "secret_key": SECRET,
+        # Tests that send hundreds of requests at once check what they did, not load
+        # shedding, on a shared two-core machine: they may wait for a connection as long
+        # as before the 5 s default, and for a password-check slot (tests of the 503s
+        # set their own).
+        "database_pool_timeout_seconds": 30,
+        "password_check_wait_seconds": 30,
     }
     if profile in ("distributed", "cluster"):
         s3 = request.getfixturevalue("s3_endpoint")
@@ -355,6 +362,8 @@ class RunningServer:
             lifespan="on",
             timeout_graceful_shutdown=5,
         )
+        # The connection limits `shutter serve` runs with (header timeout, concurrency).
+        apply_connection_limits(config, settings)
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task[None] | None = None
         self.base_url = ""

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 
 from shutter import __doc__ as description
 from shutter.auth import api as auth_api
+from shutter.auth.passwords import PasswordChecks
 from shutter.auth.tokens import TokenIssuer
 from shutter.blocks import api as blocks_api
 from shutter.context import AppContext
@@ -33,6 +34,7 @@ from shutter.follows import requests_api
 from shutter.http import ops
 from shutter.http.errors import install_error_handlers
 from shutter.http.headers import SecurityHeadersMiddleware
+from shutter.http.limits import RequestLimitsMiddleware
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
@@ -135,6 +137,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(web_api.STATIC_PREFIX, web_api.static_files(), name="static")
     app.include_router(web_api.router)
 
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        body_max_bytes=settings.body_max_bytes,
+        upload_max_bytes=max(settings.image_max_bytes, settings.video_max_bytes),
+        body_read_timeout_s=settings.body_read_timeout_seconds,
+    )
+    # Outermost, so that refusals of the limits carry a request id and are counted too.
     app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
     app.add_middleware(SecurityHeadersMiddleware)
     return app
@@ -199,6 +208,9 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
             settings.redis_url,
             settings.namespace,
             enabled=settings.rate_limits_enabled,
+        ),
+        passwords=PasswordChecks(
+            settings.password_checks_max_concurrent, settings.password_check_wait_seconds
         ),
     )
     if settings.nats_url:

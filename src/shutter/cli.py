@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,14 +19,70 @@ cli = typer.Typer(
 console = Console(stderr=True)
 
 
+def load_settings(*, needs_secret: bool = True) -> Settings:
+    """The settings, or one clear line on stderr and exit status 2 when they are invalid
+    (a malformed value, a secret key too short or missing where it is required)."""
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+        if needs_secret:
+            _ = settings.resolved_secret_key  # refused now, not in a traceback at startup
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SHUTTER_{str(error['loc'][0]).upper() if error['loc'] else '?'}: "
+            + error["msg"].removeprefix("Value error, ")
+            for error in exc.errors()
+        )
+        typer.echo(f"shutter: invalid settings: {problems}", err=True)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        typer.echo(f"shutter: invalid settings: {exc}", err=True)
+        raise typer.Exit(2) from None
+    return settings
+
+
+def _override(name: str, value: object | None) -> None:
+    """A command-line flag wins over its SHUTTER_* variable, in this process and in the
+    worker processes uvicorn starts (which read the settings again)."""
+    if value is not None:
+        os.environ[f"SHUTTER_{name.upper()}"] = str(value)
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="API processes (distributed profile)")] = 1,
+    concurrency_limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="connections and requests at once, past which 503 [2048]"),
+    ] = None,
+    keep_alive_timeout: Annotated[
+        int | None, typer.Option(min=1, help="seconds an idle keep-alive connection stays [5]")
+    ] = None,
+    header_timeout: Annotated[
+        float | None, typer.Option(min=0.01, help="seconds to send a request's head [10]")
+    ] = None,
+    body_timeout: Annotated[
+        float | None,
+        typer.Option(min=0.01, help="seconds between two parts of a request body, then 408 [30]"),
+    ] = None,
+    body_max_bytes: Annotated[
+        int | None, typer.Option(min=1024, help="largest JSON request body, then 413 [262144]")
+    ] = None,
 ) -> None:
-    """Run the API (and, in the embedded profile, everything else) in this process."""
-    settings = Settings()
+    """Run the API (and, in the embedded profile, everything else) in this process.
+
+    The connection limits default to their SHUTTER_* settings (docs/operations.md)."""
+    from shutter.http.limits import apply_connection_limits
+
+    _override("concurrency_limit", concurrency_limit)
+    _override("keep_alive_timeout_seconds", keep_alive_timeout)
+    _override("header_read_timeout_seconds", header_timeout)
+    _override("body_read_timeout_seconds", body_timeout)
+    _override("body_max_bytes", body_max_bytes)
+    settings = load_settings()
     if workers > 1 and settings.profile == "embedded":
         console.print("[red]--workers > 1 needs the distributed profile[/red]")
         raise typer.Exit(2)
@@ -33,7 +90,7 @@ def serve(
         f"[bold]Shutter[/bold] ({settings.profile} profile) on http://{host}:{port}  "
         f"API docs: http://{host}:{port}/docs"
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         "shutter.app:create_app",
         factory=True,
         host=host,
@@ -43,6 +100,26 @@ def serve(
         access_log=False,
         proxy_headers=True,
     )
+    apply_connection_limits(config, settings)
+    _run(config)
+
+
+def _run(config: uvicorn.Config) -> None:
+    """What uvicorn.run does with its config: one server, or a supervisor of `workers`
+    processes on one socket (uvicorn.run builds the config itself, so the connection
+    limits, which live on it, could not be given)."""
+    from uvicorn.supervisors import Multiprocess
+
+    server = uvicorn.Server(config)
+    try:
+        if config.workers > 1:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        else:
+            server.run()
+    except KeyboardInterrupt:
+        pass
+    if not server.started and config.workers == 1:
+        raise typer.Exit(3)  # uvicorn's own exit status for a failed start
 
 
 @cli.command()
@@ -51,7 +128,7 @@ def worker(
     port: Annotated[int, typer.Option(help="port of /healthz and /metrics")] = 8001,
 ) -> None:
     """Relay the outbox to JetStream and run event handlers (distributed profile)."""
-    settings = Settings()
+    settings = load_settings()
     console.print(
         f"[bold]Shutter worker[/bold] ({settings.profile} profile); health on "
         f"http://{host}:{port}/healthz"
@@ -91,7 +168,7 @@ def migrate() -> None:
     from shutter.db.database import Database
     from shutter.db.migrate import upgrade_to_head
 
-    settings = Settings()
+    settings = load_settings(needs_secret=False)
 
     async def run() -> None:
         db = Database.from_settings(settings)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shutter.auth.sessions import TokenVersions
+from shutter.auth.passwords import PasswordChecks
+from shutter.auth.sessions import TokenVersions, UsedTickets
 from shutter.auth.tokens import TokenIssuer
 from shutter.db.database import Database
 from shutter.events.runtime import EventRuntime
@@ -30,6 +31,7 @@ class AppContext:
     events: EventRuntime = field(default_factory=EventRuntime)
     hydration: HydrationCache = field(default_factory=HydrationCache)
     token_versions: TokenVersions = field(default_factory=TokenVersions)
+    used_tickets: UsedTickets = field(default_factory=UsedTickets)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter.disabled)
     realtime: RealtimeBus = field(default_factory=InProcessBus)
     redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
@@ -37,3 +39,5 @@ class AppContext:
     degraded_reads: DegradedReads = field(default_factory=lambda: DegradedReads(20.0))
     nats: Any | None = None  # nats.aio.client.Client when configured
     extras: dict[str, Any] = field(default_factory=dict)
+    # The process's bound on concurrent password hashing (set from the settings in app.py).
+    passwords: PasswordChecks = field(default_factory=lambda: PasswordChecks(4, 2.0))

@@ -74,3 +74,15 @@ class Unavailable(ShutterError):
     def __init__(self, message: str, *, code: str, retry_after: int) -> None:
         super().__init__(message, code=code)
         self.retry_after = retry_after
+
+
+class Busy(ShutterError):
+    """The server is at a capacity bound (password checks, database connections, a store it
+    needs is down): the client should retry after `retry_after` seconds."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int = 1, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -13,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Profile = Literal["embedded", "distributed"]
 
 MIB = 1024 * 1024
+
+
+def _half_the_cores() -> int:
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
 class Settings(BaseSettings):
@@ -118,8 +123,40 @@ class Settings(BaseSettings):
     # is closed (4008), and the heartbeat period (a socket silent for two is closed, 4009).
     ws_queue_size: int = Field(256, ge=1, le=100_000)
     ws_heartbeat_seconds: float = Field(20.0, gt=0, le=3600)
+    # Lifetime of a WebSocket ticket (POST /ws/ticket): the socket URL carries it instead
+    # of the access token, so a proxy's log holds nothing that stays usable.
+    ws_ticket_ttl_seconds: int = Field(30, ge=1, le=600)
+
+    # Limits: requests, connections and passwords (docs/operations.md).
+    # Password hashes verified or computed at once in this process (argon2id takes 64 MiB
+    # and tens of ms of a core each; default: half the cores, 1 to 4, so that a burst of
+    # logins leaves CPU to the requests of signed-in users); a request waits at most
+    # password_check_wait_seconds for a slot, then gets 503 busy with Retry-After.
+    password_checks_max_concurrent: int = Field(default_factory=_half_the_cores, ge=1, le=256)
+    password_check_wait_seconds: float = Field(2.0, ge=0, le=60)
+    # How long a request waits for a free database connection before 503 busy.
+    database_pool_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # Largest request body of the JSON API; larger ones get 413 body_too_large before
+    # being read. Uploads to the embedded store are bounded by their ticket's size instead.
+    body_max_bytes: int = Field(256 * 1024, ge=1024, le=64 * MIB)
+    # A client that takes longer than this between two parts of a request body gets 408.
+    body_read_timeout_seconds: float = Field(30.0, gt=0, le=3600)
+    # A connection that has not sent a complete request head within this is closed.
+    header_read_timeout_seconds: float = Field(10.0, gt=0, le=3600)
+    # An idle keep-alive connection is closed after this.
+    keep_alive_timeout_seconds: int = Field(5, ge=1, le=3600)
+    # Connections and requests served at once by one `shutter serve` process; past it new
+    # requests get 503 at once (uvicorn's limit_concurrency).
+    concurrency_limit: int = Field(2048, ge=1, le=1_000_000)
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
 
     @field_validator("public_url", "media_base_url")
     @classmethod

@@ -275,7 +275,11 @@ def test_the_messages_badge_counts_unread_conversations_live(
 ) -> None:
     alice, alice_token, bob, bob_token = _couple(web, register)  # Bob follows Alice
     bob_page = browsing.page(token=bob_token)
-    bob_page.goto("/")
+    with bob_page.expect_websocket() as opened:
+        bob_page.goto("/")
+    # The socket's URL (which proxies log) carries a one-time ticket, not the access token.
+    assert "/api/v1/ws?ticket=" in opened.value.url
+    assert bob_token not in opened.value.url
     messages_link = bob_page.get_by_role("link", name=re.compile("^Messages"))
     messages_link.wait_for()
     assert messages_link.locator(".badge").count() == 0

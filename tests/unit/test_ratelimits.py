@@ -1,14 +1,23 @@
 """The rate limiter over process memory: counting, refusal with a Retry-After inside the
-window, check-without-counting, the off switch; and the Redis URI forms it accepts."""
+window, check-without-counting, refunds, concurrent hits, the off switch; the Redis URI
+forms it accepts; and what it does while Redis is down."""
 
 from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+import uuid
 
 import pytest
 from pydantic import ValidationError
 
-from shutter.errors import RateLimited
+from shutter.errors import Busy, RateLimited
 from shutter.settings import Settings
 from shutter.stores.ratelimits import RateLimiter, parse_limits, storage_uri
+from tests import services
 
 
 def limiter(limits: str = "3/minute", *, enabled: bool = True) -> RateLimiter:
@@ -69,3 +78,96 @@ def test_settings_refuse_a_malformed_limit() -> None:
     with pytest.raises(ValidationError, match="rate_limit_posts"):
         Settings(_env_file=None, rate_limit_posts="lots")  # type: ignore[call-arg]
     assert Settings(_env_file=None).rate_limit_table["posts"] == "25/hour"  # type: ignore[call-arg]
+
+
+async def test_a_refund_gives_back_one_hit() -> None:
+    logins = limiter("2/minute")
+    for _ in range(5):  # each attempt refunded: never refused
+        await logins.hit("likes", "10.0.0.1")
+        await logins.refund("likes", "10.0.0.1")
+    await logins.hit("likes", "10.0.0.1")
+    await logins.hit("likes", "10.0.0.1")
+    with pytest.raises(RateLimited):
+        await logins.hit("likes", "10.0.0.1")
+
+
+async def test_concurrent_hits_never_pass_the_limit() -> None:
+    logins = limiter("10/minute")
+    results = await asyncio.gather(
+        *(logins.hit("likes", "10.0.0.1") for _ in range(40)), return_exceptions=True
+    )
+    assert sum(result is None for result in results) == 10
+    assert all(isinstance(r, RateLimited) for r in results if r is not None)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
+async def test_while_redis_is_down_logins_fail_closed_and_likes_open_until_it_returns() -> None:
+    port = _free_port()  # nothing listens here yet: Redis is "down"
+    limits = {"login": parse_limits("2/minute"), "likes": parse_limits("2/minute")}
+    down = RateLimiter.open(limits, f"redis://127.0.0.1:{port}/0", "t-down", enabled=True)
+    with pytest.raises(Busy) as refused:
+        await down.hit("login", "10.0.0.1")
+    assert (refused.value.status, refused.value.code) == (503, "busy")
+    assert refused.value.retry_after >= 1
+    for _ in range(3):  # failing open: nothing is counted, nothing refused
+        await down.hit("likes", 1)
+    await down.refund("login", "10.0.0.1")  # only logged
+
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:  # the same limiter, unchanged, counts again once Redis answers
+            try:
+                await down.hit("login", "10.0.0.1")
+                break
+            except Busy:
+                assert time.monotonic() < deadline, "the limiter did not recover"
+                await asyncio.sleep(0.05)
+        await down.hit("login", "10.0.0.1")
+        with pytest.raises(RateLimited):
+            await down.hit("login", "10.0.0.1")
+    finally:
+        redis.terminate()
+        redis.wait(10)
+
+
+@pytest.mark.distributed
+@pytest.mark.skipif(not services.probe().available, reason="needs the distributed services")
+@pytest.mark.parametrize("kind", ["redis", "cluster"])
+async def test_reserve_and_refund_over_redis_and_redis_cluster(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    url = services.REDIS_URL if kind == "redis" else request.getfixturevalue("redis_cluster_url")
+    namespace = f"t{uuid.uuid4().hex[:12]}"
+    logins = RateLimiter.open({"login": parse_limits("10/minute")}, url, namespace, enabled=True)
+    try:
+        results = await asyncio.gather(
+            *(logins.hit("login", "10.0.0.1") for _ in range(40)), return_exceptions=True
+        )
+        assert sum(result is None for result in results) == 10
+        await logins.refund("login", "10.0.0.1")
+        await logins.hit("login", "10.0.0.1")  # the refunded place, taken again
+        with pytest.raises(RateLimited):
+            await logins.hit("login", "10.0.0.1")
+    finally:
+        await logins.reset()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from shutter.auth.passwords import hash_password
 from shutter.context import AppContext
 from shutter.errors import Forbidden, Unauthenticated
 from shutter.http.deps import Context, CurrentUser, UrlFor, client_address, rate_limited
@@ -25,7 +27,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 )
 async def register(body: RegisterIn, context: Context, url_for: UrlFor) -> Response:
     """Create an account and log it in."""
-    password_hash = await hash_password(body.password)
+    password_hash = await context.passwords.hash(body.password)
     async with context.db.write() as conn:
         user_id = await service.register(context, conn, body, password_hash)
     async with context.db.read() as conn:
@@ -39,15 +41,15 @@ async def login(body: LoginIn, request: Request, context: Context) -> Response:
     """Exchange a username or email and password for an access token.
 
     Failed attempts are counted per client address; once they pass the login limit,
-    every attempt from there is refused with 429 until the window moves on."""
+    every attempt from there is refused with 429 until the window moves on. Each attempt
+    takes its place in the budget before its password is verified, so that a concurrent
+    burst of guesses gets no more verifications than the budget; a successful one gives
+    its place back."""
     address = client_address(request)
-    await context.rate_limiter.check("login", address)
-    try:
-        async with context.db.read() as conn:
-            user_id, version = await service.authenticate(conn, body.login, body.password)
-    except Unauthenticated:
-        await context.rate_limiter.hit("login", address)
-        raise
+    async with _attempt(context, address):
+        user_id, version = await service.authenticate(
+            context.db, context.passwords, body.login, body.password
+        )
     return _token_response(context, user_id, version)
 
 
@@ -58,22 +60,37 @@ async def change_password(
     """Change your password. Every access token issued before stops working (all your
     devices are logged out); the answer carries a new token for this one.
 
-    Wrong current passwords count against the login limit of the account, so a stolen
-    token cannot be used to guess the password."""
-    key = f"user:{viewer.id}"
-    await context.rate_limiter.check("login", key)
-    async with context.db.read() as conn:
-        old_hash = await service.verify_current_password(conn, viewer.id, body.current_password)
-    if old_hash is None:
-        await context.rate_limiter.hit("login", key)
-        raise Forbidden("The current password is wrong.", code="wrong_password")
-    new_hash = await hash_password(body.new_password)
+    Wrong current passwords count against the login limit of the account (reserved before
+    verifying, as for login), so a stolen token cannot be used to guess the password."""
+    async with _attempt(context, f"user:{viewer.id}"):
+        old_hash = await service.verify_current_password(
+            context.db, context.passwords, viewer.id, body.current_password
+        )
+        if old_hash is None:
+            raise Forbidden("The current password is wrong.", code="wrong_password")
+    new_hash = await context.passwords.hash(body.new_password)
     async with context.db.write() as conn:
         version = await service.change_password(conn, viewer.id, old_hash, new_hash)
     context.token_versions.forget(viewer.id)
     # Open WebSockets of the older tokens close too, wherever they are.
     await context.realtime.publish([viewer.id], sessions_revoked(version))
     return _token_response(context, viewer.id, version)
+
+
+@asynccontextmanager
+async def _attempt(context: AppContext, key: str) -> AsyncIterator[None]:
+    """One password attempt against the `login` budget of `key`: counted before the block
+    (429 once the budget is spent), kept if the block rejects the password (Unauthenticated,
+    Forbidden), given back otherwise (right password, or never verified: 503 busy)."""
+    await context.rate_limiter.hit("login", key)
+    try:
+        yield
+    except (Unauthenticated, Forbidden):
+        raise
+    except Exception:
+        await context.rate_limiter.refund("login", key)
+        raise
+    await context.rate_limiter.refund("login", key)
 
 
 def _token_response(context: AppContext, user_id: int, version: int) -> Response:

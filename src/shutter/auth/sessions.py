@@ -9,6 +9,8 @@ revoked token for at most `TTL_S` seconds more.
 
 from __future__ import annotations
 
+import time
+
 from shutter.stores.hydration import Lru
 
 TTL_S = 2.0
@@ -28,3 +30,21 @@ class TokenVersions:
 
     def forget(self, user_id: int) -> None:
         self._versions.forget(user_id)
+
+
+class UsedTickets:
+    """WebSocket tickets already redeemed in this process, remembered until they expire,
+    so that each opens one socket (across processes, Redis keeps the same record)."""
+
+    def __init__(self) -> None:
+        self._expiry: dict[str, float] = {}
+
+    def redeem(self, ticket_id: str, expires_at: float) -> bool:
+        """True the first time a ticket is shown; False after."""
+        now = time.time()
+        if len(self._expiry) > 1000:  # forget the expired ones now and then
+            self._expiry = {key: at for key, at in self._expiry.items() if at >= now}
+        if ticket_id in self._expiry:
+            return False
+        self._expiry[ticket_id] = expires_at
+        return True

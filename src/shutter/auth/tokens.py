@@ -1,7 +1,10 @@
-"""Signed, expiring access tokens (JWT, HS256)."""
+"""Signed, expiring access tokens (JWT, HS256), and WebSocket tickets: short-lived tokens
+of their own kind (`typ: ws`) that stand in for the access token in the socket's URL,
+where proxies log it. Neither kind is accepted as the other."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -10,12 +13,21 @@ import jwt
 from shutter.errors import Unauthenticated
 
 ALGORITHM = "HS256"
+WS_TICKET = "ws"
 
 
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
     user_id: int
     token_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketClaims:
+    user_id: int
+    token_version: int
+    ticket_id: str
+    expires_at: int
 
 
 class TokenIssuer:
@@ -39,8 +51,46 @@ class TokenIssuer:
             claims = jwt.decode(
                 token, self._key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
             )
+            if "typ" in claims:  # a ticket, not an access token
+                raise jwt.InvalidTokenError("not an access token")
             return TokenClaims(user_id=int(claims["sub"]), token_version=int(claims.get("ver", 0)))
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("The access token has expired; log in again.") from exc
         except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
             raise Unauthenticated("The access token is not valid.") from exc
+
+    def issue_ws_ticket(self, user_id: int, token_version: int, ttl_seconds: int) -> str:
+        """A ticket for opening one WebSocket as this user, valid for `ttl_seconds`."""
+        now = int(time.time())
+        claims = {
+            "sub": str(user_id),
+            "ver": token_version,
+            "typ": WS_TICKET,
+            "jti": secrets.token_urlsafe(12),
+            "iat": now,
+            "exp": now + ttl_seconds,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def verify_ws_ticket(self, ticket: str) -> TicketClaims:
+        """Decode a WebSocket ticket; raises Unauthenticated when it is forged, expired,
+        malformed or another kind of token."""
+        try:
+            claims = jwt.decode(
+                ticket,
+                self._key,
+                algorithms=[ALGORITHM],
+                options={"require": ["exp", "sub", "jti", "typ"]},
+            )
+            if claims["typ"] != WS_TICKET:
+                raise jwt.InvalidTokenError("not a WebSocket ticket")
+            return TicketClaims(
+                user_id=int(claims["sub"]),
+                token_version=int(claims.get("ver", 0)),
+                ticket_id=str(claims["jti"]),
+                expires_at=int(claims["exp"]),
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("The ticket has expired; ask for a new one.") from exc
+        except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+            raise Unauthenticated("The ticket is not valid.") from exc

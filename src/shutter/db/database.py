@@ -28,10 +28,12 @@ EVENTS_RECORDED = "shutter_events_recorded"
 class Database:
     """Owns the engine; hands out transactions."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_timeout: float = 5.0) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        # A request that cannot get a connection within pool_timeout fails fast (the HTTP
+        # layer answers 503 busy) instead of piling up behind SQLAlchemy's default 30 s.
+        kwargs: dict[str, Any] = {"echo": echo, "pool_timeout": pool_timeout}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
@@ -51,7 +53,9 @@ class Database:
     def from_settings(cls, settings: Settings) -> Database:
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings.resolved_database_url)
+        return cls(
+            settings.resolved_database_url, pool_timeout=settings.database_pool_timeout_seconds
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

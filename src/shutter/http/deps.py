@@ -21,6 +21,7 @@ class Viewer:
     """The authenticated caller."""
 
     id: int
+    token_version: int = 0  # of the credential it came with (WebSocket tickets carry it on)
 
 
 async def get_context(request: Request) -> AppContext:
@@ -56,14 +57,20 @@ async def authenticate(context: AppContext, token: str) -> Viewer:
     """The user an access token stands for (HTTP and the WebSocket alike); raises
     Unauthenticated for a forged or expired token, or one revoked by a password change."""
     claims = context.tokens.verify(token)
-    if context.token_versions.confirmed(claims.user_id, claims.token_version):
-        return Viewer(id=claims.user_id)
+    return await current_viewer(context, claims.user_id, claims.token_version)
+
+
+async def current_viewer(context: AppContext, user_id: int, token_version: int) -> Viewer:
+    """The user, if `token_version` (of a token or ticket) is still theirs; raises
+    Unauthenticated for a version revoked by a password change, or a deleted user."""
+    if context.token_versions.confirmed(user_id, token_version):
+        return Viewer(id=user_id, token_version=token_version)
     async with context.db.read() as conn:
-        row = await users_repo.get_auth_row(conn, claims.user_id)
-    if row is None or row["token_version"] != claims.token_version:
+        row = await users_repo.get_auth_row(conn, user_id)
+    if row is None or row["token_version"] != token_version:
         raise Unauthenticated("The access token is no longer valid; log in again.")
-    context.token_versions.remember(claims.user_id, claims.token_version)
-    return Viewer(id=claims.user_id)
+    context.token_versions.remember(user_id, token_version)
+    return Viewer(id=user_id, token_version=token_version)
 
 
 async def get_viewer(viewer: Annotated[Viewer | None, Depends(get_optional_viewer)]) -> Viewer:

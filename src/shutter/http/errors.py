@@ -10,10 +10,11 @@ import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from shutter.errors import RateLimited, ShutterError, Unavailable
+from shutter.errors import Busy, RateLimited, ShutterError, Unavailable
 from shutter.stores.breaker import StoreUnavailable
 
 log = structlog.get_logger("shutter.http")
@@ -30,12 +31,16 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    503: "busy",
     507: "insufficient_storage",
 }
 # What says "the disk is full" besides OSError(ENOSPC): SQLite's SQLITE_FULL, PostgreSQL's
 # disk_full (SQLSTATE 53100).
 _SQLITE_FULL = "database or disk is full"
 _PG_DISK_FULL = "53100"
+
+# Seconds a client is told to wait when every database connection stayed busy.
+POOL_RETRY_AFTER_S = 2
 
 
 def error_response(
@@ -86,7 +91,7 @@ def _describe(error: dict[str, Any]) -> dict[str, Any]:
 
 async def _on_shutter_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShutterError)
-    retry_after = exc.retry_after if isinstance(exc, RateLimited | Unavailable) else None
+    retry_after = exc.retry_after if isinstance(exc, RateLimited | Unavailable | Busy) else None
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return error_response(exc.status, exc.code, exc.message, headers=headers)
 
@@ -99,6 +104,19 @@ async def _on_store_unavailable(_request: Request, exc: Exception) -> Response:
         "temporarily_unavailable",
         "Part of the service is unavailable; try again shortly.",
         headers={"Retry-After": exc.retry_after_header},
+    )
+
+
+async def _on_pool_timeout(request: Request, _exc: Exception) -> Response:
+    """No database connection came free within SHUTTER_DATABASE_POOL_TIMEOUT_SECONDS: the
+    server is overloaded, not broken. Answer at once with when to come back, rather than
+    a 500 (or, with the old 30 s wait, a request that hangs)."""
+    log.warning("database_pool_exhausted", path=request.url.path)
+    return error_response(
+        503,
+        "busy",
+        "The server is busy; try again in a moment.",
+        headers={"Retry-After": str(POOL_RETRY_AFTER_S)},
     )
 
 
@@ -146,4 +164,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StoreUnavailable, _on_store_unavailable)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
     app.add_exception_handler(Exception, _on_unexpected_error)

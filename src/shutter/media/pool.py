@@ -12,6 +12,13 @@ it itself between decoded frames; a job stuck anywhere else (inside a decoder) i
 from here: its worker process is killed, its scratch directory removed, and a fresh process
 takes its place for the next job. Each worker is a process of its own with a pipe to the
 parent (not a ProcessPoolExecutor, which can neither kill one job nor name its process).
+
+Each worker ends with the process that started it, however that one ends (SIGTERM,
+SIGKILL, a crash): a watcher thread in the worker notices the parent is gone, and on Linux
+the kernel also sends it SIGKILL (PR_SET_PDEATHSIG) when it was started from the parent's
+main thread (the signal follows the starting *thread*, so a worker started from a
+short-lived thread must not ask for it). multiprocessing's resource tracker then reads
+end-of-file on its pipe, whose last writers were these processes and the parent, and exits.
 """
 
 from __future__ import annotations
@@ -19,12 +26,16 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import pickle
 import shutil
+import signal
+import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
@@ -61,15 +72,39 @@ NICENESS = 10
 KILL_GRACE_S = 2.0
 
 
-def initialize_worker() -> None:
-    """Run first in each worker process: media work yields the CPU to request handling."""
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_POLL_S = 1.0
+
+
+def initialize_worker(parent_pid: int, death_signal: bool) -> None:
+    """Run first in each worker process: end with the parent; media work yields the CPU
+    to request handling."""
+    _end_with_parent(parent_pid, death_signal)
     os.nice(NICENESS)
 
 
-def _serve(conn: Connection, scratch: str) -> None:
+def _end_with_parent(parent_pid: int, death_signal: bool) -> None:
+    if death_signal and sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True
+    ).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
+
+
+def _serve(conn: Connection, scratch: str, parent_pid: int, death_signal: bool) -> None:
     """A worker process: run each `(function, args)` received, answer `("ok", result)` or
     `("error", exception)`; stop at None or when the parent is gone."""
-    initialize_worker()
+    initialize_worker(parent_pid, death_signal)
     tempfile.tempdir = scratch  # the parent removes it if it has to kill this process
     while True:
         try:
@@ -89,6 +124,10 @@ def _serve(conn: Connection, scratch: str) -> None:
             conn.send(("error", RuntimeError(f"unpicklable result: {exc!r}")))
 
 
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
 class _Worker:
     """One worker process and the parent's end of its pipe."""
 
@@ -97,7 +136,10 @@ class _Worker:
         self.scratch = tempfile.mkdtemp(prefix="shutter-media-")
         self.conn, child = context.Pipe()
         self.process: BaseProcess = context.Process(
-            target=_serve, args=(child, self.scratch), name="shutter-media", daemon=True
+            target=_serve,
+            args=(child, self.scratch, os.getpid(), _in_main_thread()),
+            name="shutter-media",
+            daemon=True,
         )
         self.process.start()
         child.close()

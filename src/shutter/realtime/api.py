@@ -1,6 +1,11 @@
-"""WS /api/v1/ws?token=…: the real-time gateway (protocol in docs/messages.md).
+"""WS /api/v1/ws?ticket=…: the real-time gateway (protocol in docs/messages.md).
 
-After the token is checked (as for HTTP: revoked tokens are refused) the socket receives
+A client first asks `POST /api/v1/ws/ticket` (authenticated) for a ticket: it lasts
+SHUTTER_WS_TICKET_TTL_SECONDS (30 s) and opens one socket, so the URL, which proxies and
+browsers log, never holds the long-lived access token. (`?token=` is still accepted, for
+clients written before tickets; it is deprecated.)
+
+After the ticket is checked (as for HTTP: revoked tokens are refused) the socket receives
 `{"type": "hello"}` once its events are routed to it, then `message`, `read` and
 `notification` events, and a `ping` every heartbeat period, which the client answers
 with any frame (`{"type": "pong"}`).
@@ -15,11 +20,15 @@ from typing import Annotated, Any
 import orjson
 import structlog
 from fastapi import APIRouter, Query, WebSocket
+from pydantic import BaseModel
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
 from shutter.context import AppContext
 from shutter.errors import Unauthenticated
-from shutter.http.deps import authenticate
+from shutter.http.deps import Context, CurrentUser, Viewer, authenticate, current_viewer
+from shutter.http.responses import json_response
 from shutter.realtime.bus import CLOSE_HEARTBEAT_TIMEOUT, CLOSE_UNAUTHENTICATED, Socket
 
 router = APIRouter(tags=["real-time"])
@@ -27,23 +36,42 @@ log = structlog.get_logger("shutter.realtime")
 
 PING = orjson.dumps({"type": "ping"})
 CLOSE_WAIT_S = 10.0
+CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455
+
+
+class WsTicketOut(BaseModel):
+    ticket: str
+    expires_in: int
+
+
+@router.post("/ws/ticket", response_model=WsTicketOut)
+async def ws_ticket(viewer: CurrentUser, context: Context) -> Response:
+    """A short-lived, single-use ticket for opening the WebSocket: `WS /ws?ticket=…`."""
+    ttl = context.settings.ws_ticket_ttl_seconds
+    ticket = context.tokens.issue_ws_ticket(viewer.id, viewer.token_version, ttl)
+    return json_response({"ticket": ticket, "expires_in": ttl})
 
 
 @router.websocket("/ws")
 async def gateway(
     websocket: WebSocket,
-    token: Annotated[str, Query(max_length=4096, description="an access token")] = "",
+    ticket: Annotated[str, Query(max_length=4096, description="a ticket from /ws/ticket")] = "",
+    token: Annotated[
+        str, Query(max_length=4096, description="an access token (deprecated: use a ticket)")
+    ] = "",
 ) -> None:
     context: AppContext = websocket.app.state.context
     await websocket.accept()
     try:
-        viewer = await authenticate(context, token)
+        viewer = await _redeem(context, ticket) if ticket else await authenticate(context, token)
     except Unauthenticated as exc:
         await websocket.close(CLOSE_UNAUTHENTICATED, exc.message[:120])
         return
+    except PoolTimeout:  # no database connection came free in time: come back later
+        await websocket.close(CLOSE_TRY_AGAIN_LATER, "busy; reconnect later")
+        return
     settings = context.settings
-    version = context.tokens.verify(token).token_version  # checked current just above
-    socket = Socket(viewer.id, settings.ws_queue_size, version)
+    socket = Socket(viewer.id, settings.ws_queue_size, viewer.token_version)
     try:
         if await _attached(context, socket):
             hello = {"type": "hello", "user_id": str(viewer.id)}
@@ -61,6 +89,25 @@ async def gateway(
         # The close frame queues behind what the client has not read yet; give it time.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(websocket.close(code, reason), CLOSE_WAIT_S)
+
+
+async def _redeem(context: AppContext, ticket: str) -> Viewer:
+    """The user a ticket stands for, the first time it is shown while it lasts; raises
+    Unauthenticated otherwise, or when its token version was revoked since."""
+    claims = context.tokens.verify_ws_ticket(ticket)
+    first = None
+    if context.redis is not None:  # every API process shares the record of used tickets
+        key = f"{context.settings.namespace}:ws-ticket:{claims.ticket_id}"
+        try:
+            first = bool(await context.redis.set(key, 1, nx=True, exat=claims.expires_at + 1))
+        except Exception as exc:
+            # Still short-lived and signed; this process's own record stands in.
+            log.warning("ws_ticket_record_unavailable", error=type(exc).__name__)
+    if first is None:
+        first = context.used_tickets.redeem(claims.ticket_id, claims.expires_at)
+    if not first:
+        raise Unauthenticated("This ticket was already used; ask for a new one.")
+    return await current_viewer(context, claims.user_id, claims.token_version)
 
 
 async def _attached(context: AppContext, socket: Socket) -> bool:

@@ -9,8 +9,9 @@ from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.auth.passwords import verify_password
+from shutter.auth.passwords import PasswordChecks
 from shutter.context import AppContext
+from shutter.db.database import Database
 from shutter.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shutter.media import repository as media_repo
 from shutter.privacy.visibility import Access, account_access, block_directions
@@ -61,13 +62,19 @@ def _raise_taken(taken: set[str]) -> None:
     raise Conflict(f"That {field} is already taken.", code=f"{field}_taken")
 
 
-async def authenticate(conn: AsyncConnection, login: str, password: str) -> tuple[int, int]:
-    """(user id, token version) for valid credentials; Unauthenticated otherwise.
+async def authenticate(
+    db: Database, passwords: PasswordChecks, login: str, password: str
+) -> tuple[int, int]:
+    """(user id, token version) for valid credentials; Unauthenticated otherwise (Busy when
+    too many passwords are being checked at once).
 
-    The error never says whether the account exists, and takes as long either way.
+    The error never says whether the account exists, and takes as long either way: an
+    unknown name is verified against a dummy hash. The database connection is released
+    before the hash is verified, so that slow verifications never hold the pool.
     """
-    row = await repository.get_credentials(conn, normalise_login(login))
-    ok = await verify_password(row["password_hash"] if row else None, password)
+    async with db.read() as conn:
+        row = await repository.get_credentials(conn, normalise_login(login))
+    ok = await passwords.verify(row["password_hash"] if row else None, password)
     if row is None or not ok:
         raise Unauthenticated(
             "The username or email and password do not match.", code="invalid_credentials"
@@ -75,10 +82,14 @@ async def authenticate(conn: AsyncConnection, login: str, password: str) -> tupl
     return row["id"], row["token_version"]
 
 
-async def verify_current_password(conn: AsyncConnection, user_id: int, password: str) -> str | None:
-    """The account's password hash if `password` is its password, else None."""
-    stored = await repository.get_password_hash(conn, user_id)
-    if stored is None or not await verify_password(stored, password):
+async def verify_current_password(
+    db: Database, passwords: PasswordChecks, user_id: int, password: str
+) -> str | None:
+    """The account's password hash if `password` is its password, else None. As in
+    authenticate, no connection is held while verifying."""
+    async with db.read() as conn:
+        stored = await repository.get_password_hash(conn, user_id)
+    if not await passwords.verify(stored, password) or stored is None:
         return None
     return stored
 

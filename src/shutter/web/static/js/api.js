@@ -210,9 +210,12 @@ export const unreadConversations = () =>
   get("/conversations/unread-count").then((d) => ({ unread: d.unread_count ?? 0, requests: d.request_count ?? 0 }));
 export const replyToStory = (storyId, content, clientMessageId) =>
   post(`/stories/${storyId}/reply`, { content, client_message_id: clientMessageId });
-export const socketUrl = () => {
+// The socket's URL carries a short-lived, single-use ticket, never the access token: URLs
+// end up in proxies' logs.
+export const socketUrl = async () => {
+  const { ticket } = await post("/ws/ticket");
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}${BASE}/ws?token=${encodeURIComponent(auth.token || "")}`;
+  return `${scheme}//${location.host}${BASE}/ws?ticket=${encodeURIComponent(ticket)}`;
 };
 
 // ---- normalisers: the only place that knows field names ----

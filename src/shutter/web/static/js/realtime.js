@@ -1,4 +1,4 @@
-// The WebSocket (WS /api/v1/ws?token=): events {type: message|read|notification, ...} are
+// The WebSocket (WS /api/v1/ws?ticket=, a ticket from POST /ws/ticket): events {type: message|read|notification, ...} are
 // re-dispatched as window "shutter:event" CustomEvents. The protocol (docs/messages.md):
 // the server says "hello" once events flow, then sends a "ping" every heartbeat_s, which
 // we answer with a "pong"; a silent server is given up on and the socket reopened.
@@ -12,6 +12,7 @@ const SLOW_CONSUMER = 4008;
 const UNAUTHENTICATED = 4401;
 
 let socket = null;
+let opening = false; // asking for a ticket, before the socket exists
 let retry = 0;
 let timer = null;
 let watchdog = null;
@@ -32,13 +33,20 @@ export function stop() {
   connected = false;
 }
 
-function connect() {
-  if (stopped || !auth.token || socket) return;
+async function connect() {
+  if (stopped || !auth.token || socket || opening) return;
+  opening = true;
   let ws;
   try {
-    ws = new WebSocket(socketUrl());
+    ws = new WebSocket(await socketUrl());
   } catch {
     return schedule();
+  } finally {
+    opening = false;
+  }
+  if (stopped || socket) {
+    ws.close();
+    return;
   }
   socket = ws;
   let heartbeatMs = 20000;
