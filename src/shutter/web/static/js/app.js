@@ -106,8 +106,14 @@ function navItem(href, iconName, label, badge) {
     { href, class: `nav-item${active ? " active" : ""}`, "aria-current": active ? "page" : false, "data-nav": label.toLowerCase() },
     icon(iconName),
     h("span", { class: "nav-label" }, label),
-    badge ? h("span", { class: "badge", "aria-label": `${badge} unread` }, badge > 99 ? "99+" : String(badge)) : null,
+    badge ? h("span", { class: "badge" }, h("span", { "aria-hidden": "true" }, badge > 99 ? "99+" : String(badge)), h("span", { class: "visually-hidden" }, `, ${badge} unread`)) : null,
   );
+}
+
+function decorative(el) {
+  el.setAttribute("aria-hidden", "true");
+  if (el.tagName === "IMG") el.alt = "";
+  return el;
 }
 
 function renderNav() {
@@ -129,7 +135,7 @@ function renderNav() {
       navItem("/direct", "send", "Messages", badges.direct),
       navItem("/notifications", "bell", "Notifications", badges.notifications),
       me
-        ? h("a", { href: `/u/${me.username}`, class: `nav-item${location.pathname === `/u/${me.username}` ? " active" : ""}`, "data-nav": "profile" }, avatar(me, 24), h("span", { class: "nav-label" }, "Profile"))
+        ? h("a", { href: `/u/${me.username}`, class: `nav-item${location.pathname === `/u/${me.username}` ? " active" : ""}`, "aria-current": location.pathname === `/u/${me.username}` ? "page" : false, "data-nav": "profile" }, decorative(avatar(me, 24)), h("span", { class: "nav-label" }, "Profile"))
         : navItem("/settings", "user", "Profile"),
     ),
     h("button", { type: "button", class: "nav-item nav-logout", "data-nav": "logout", onClick: logout }, icon("logout"), h("span", { class: "nav-label" }, "Log out")),

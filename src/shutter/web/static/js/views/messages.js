@@ -37,7 +37,7 @@ export async function inboxView(ctx) {
               h("span", { class: "strong" }, c.other.username),
               h("span", { class: "muted" }, c.last ? `${c.last.senderId === (auth.me && auth.me.id) ? "You: " : ""}${c.last.content.slice(0, 60)} · ${timeAgo(c.last.sentAt)}` : ""),
             ),
-            c.unread ? h("span", { class: "badge", "aria-label": `${c.unread} unread` }, String(c.unread)) : null,
+            c.unread ? h("span", { class: "badge" }, h("span", { "aria-hidden": "true" }, String(c.unread)), h("span", { class: "visually-hidden" }, `, ${c.unread} unread`)) : null,
           ),
         ),
       ),
