@@ -88,7 +88,7 @@ export async function conversationView(ctx) {
   if (!other) return h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Conversation not found"), h("a", { href: "/direct" }, "Back to messages"));
 
   const thread = h("ol", { class: "thread", "aria-live": "polite", "aria-label": `Conversation with ${other.username}` });
-  const seen = h("p", { class: "seen muted", hidden: true }, "Seen");
+  const seen = h("p", { class: "read-receipt muted", hidden: true }, "Seen");
   const bySeq = new Map();
   const pending = new Map(); // client id -> element, until the server echoes it
   let lastSeq = 0;
