@@ -185,6 +185,17 @@ export async function startSession() {
 document.addEventListener("click", (e) => {
   const a = e.target.closest("a[href]");
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target) return;
+  if (a.getAttribute("href").startsWith("#")) {
+    // In-page (the skip link): move the focus there, without a history entry or a re-render.
+    const target = document.getElementById(a.getAttribute("href").slice(1));
+    if (target) {
+      e.preventDefault();
+      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.focus();
+      target.scrollIntoView({ block: "start" });
+    }
+    return;
+  }
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname.startsWith("/media/") || url.pathname.startsWith("/docs")) return;
   e.preventDefault();

@@ -90,7 +90,8 @@ function carousel(post) {
   const slides = post.media.map((m, i) =>
     h("div", { class: "carousel-slide", role: "group", "aria-roledescription": "slide", "aria-label": `${i + 1} of ${n}` }, mediaView(m, { alt: altFor(post, i), ratio })),
   );
-  const track = h("div", { class: "carousel-track" }, slides);
+  // The track scrolls (swipes), so it takes the keyboard focus itself (arrow keys).
+  const track = h("div", { class: "carousel-track", tabindex: "0" }, slides);
   const dots = h("div", { class: "carousel-dots", "aria-hidden": "true" }, post.media.map((_, i) => h("span", { class: i === 0 ? "dot on" : "dot" })));
   const status = h("span", { class: "visually-hidden", "aria-live": "polite" });
   const prev = h("button", { type: "button", class: "carousel-arrow prev", "aria-label": "Previous photo", hidden: true, onClick: () => go(index - 1) }, "‹");
@@ -112,7 +113,7 @@ function carousel(post) {
   track.addEventListener("scroll", () => paint(Math.round(track.scrollLeft / track.clientWidth)), { passive: true });
   const box = h(
     "div",
-    { class: "carousel", role: "region", "aria-roledescription": "carousel", "aria-label": `${n} photos by ${post.author.username}`, tabindex: "0" },
+    { class: "carousel", role: "region", "aria-roledescription": "carousel", "aria-label": `${n} photos by ${post.author.username}` },
     h("div", { class: "carousel-stage" }, track, prev, next),
     dots,
     status,
@@ -176,7 +177,7 @@ function doubleTapToLike(media, post, onChange) {
 /** A caption clamped to two lines with a "more" button, when it is longer than that. */
 function clampedCaption(post) {
   const text = h("span", { class: "caption-text" }, userLink(post.author, { class: "user-link strong" }), " ", richText(post.caption));
-  const more = h("button", { type: "button", class: "caption-more", hidden: true, "aria-label": "Show the whole caption" }, "more");
+  const more = h("button", { type: "button", class: "caption-more", hidden: true }, "more", h("span", { class: "visually-hidden" }, " of the caption"));
   const caption = h("div", { class: "caption clamped" }, text, more);
   more.addEventListener("click", () => {
     caption.classList.remove("clamped");
