@@ -94,23 +94,38 @@ function carousel(post) {
   const track = h("div", { class: "carousel-track", tabindex: "0" }, slides);
   const dots = h("div", { class: "carousel-dots", "aria-hidden": "true" }, post.media.map((_, i) => h("span", { class: i === 0 ? "dot on" : "dot" })));
   const status = h("span", { class: "visually-hidden", "aria-live": "polite" });
-  const prev = h("button", { type: "button", class: "carousel-arrow prev", "aria-label": "Previous photo", hidden: true, onClick: () => go(index - 1) }, "‹");
-  const next = h("button", { type: "button", class: "carousel-arrow next", "aria-label": "Next photo", onClick: () => go(index + 1) }, "›");
-  let index = 0;
+  const prev = h("button", { type: "button", class: "carousel-arrow prev", "aria-label": "Previous photo", hidden: true, onClick: () => go(-1) }, "‹");
+  const next = h("button", { type: "button", class: "carousel-arrow next", "aria-label": "Next photo", onClick: () => go(1) }, "›");
   function paint(i) {
-    if (i === index && status.textContent) return;
-    index = i;
     [...dots.children].forEach((d, j) => d.classList.toggle("on", i === j));
     prev.hidden = i === 0;
     next.hidden = i === n - 1;
-    status.textContent = `Photo ${i + 1} of ${n}`;
+    const said = `Photo ${i + 1} of ${n}`;
+    if (status.textContent !== said) status.textContent = said;
+    if (document.activeElement === prev || document.activeElement === next) {
+      if (document.activeElement.hidden) track.focus(); // the arrow pressed has gone
+    }
   }
-  function go(i) {
-    const to = Math.max(0, Math.min(n - 1, i));
-    track.scrollTo({ left: to * track.clientWidth, behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
-    paint(to);
+  // The dots follow the scroll (a swipe, or an arrow's animation). A key pressed while an
+  // arrow's animation runs goes on from where that one is going, not from where it passes.
+  let target = null;
+  const here = () => Math.round(track.scrollLeft / track.clientWidth);
+  function go(delta) {
+    const animating = target !== null;
+    target = Math.max(0, Math.min(n - 1, (animating ? target : here()) + delta));
+    // (A second smooth scroll started while one runs can stop short: jump instead.)
+    const smooth = !animating && !matchMedia("(prefers-reduced-motion: reduce)").matches;
+    track.scrollTo({ left: target * track.clientWidth, behavior: smooth ? "smooth" : "auto" });
   }
-  track.addEventListener("scroll", () => paint(Math.round(track.scrollLeft / track.clientWidth)), { passive: true });
+  track.addEventListener("scroll", () => {
+    paint(here());
+    if (target !== null && Math.abs(track.scrollLeft - target * track.clientWidth) < 2) target = null;
+  }, { passive: true });
+  // A finger or a wheel takes over from the animation.
+  for (const type of ["touchstart", "wheel", "pointerdown"]) {
+    track.addEventListener(type, () => (target = null), { passive: true });
+  }
+  paint(0);
   const box = h(
     "div",
     { class: "carousel", role: "region", "aria-roledescription": "carousel", "aria-label": `${n} photos by ${post.author.username}` },
@@ -121,7 +136,7 @@ function carousel(post) {
   box.addEventListener("keydown", (e) => {
     if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
       e.preventDefault();
-      go(index + (e.key === "ArrowRight" ? 1 : -1));
+      go(e.key === "ArrowRight" ? 1 : -1);
     }
   });
   return box;
