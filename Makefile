@@ -21,12 +21,20 @@ $(VENV)/.installed: pyproject.toml
 # here when missing and we are root; otherwise the tests skip loudly (fail under CI=true).
 CHROMIUM ?= /usr/bin/chromium
 
-browser:  ## install Debian's chromium for the browser tests, if missing and root
+# axe-core (the accessibility checks) comes from npm, pinned in tests/e2e/package-lock.json.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+
+browser: $(AXE)  ## install Debian's chromium (if missing and root) and axe-core for the browser tests
 	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 	@[ -x $(CHROMIUM) ] || echo "!! no chromium at $(CHROMIUM): the browser tests will be skipped (failed under CI=true)"
+
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; \
+	else echo "!! no npm: the accessibility tests will be skipped (failed under CI=true)"; fi
 
 run: install  ## run Shutter (embedded profile, no services) on http://127.0.0.1:8000
 	$(BIN)/shutter serve
@@ -37,9 +45,10 @@ lint: install  ## ruff (lint + format check) and mypy (strict on src/)
 	$(BIN)/mypy
 
 test: lint browser  ## everything: lint, types, unit, integration (both profiles), e2e
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=20 --ignore=tests/e2e/test_web.py
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=20 \
+		--ignore=tests/e2e/test_web.py --ignore=tests/e2e/test_web_a11y.py
 	@# Playwright's sync API owns the event loop of its process: the browser tests get their own.
-	$(BIN)/python -m pytest -n 0 --durations=5 tests/e2e/test_web.py
+	$(BIN)/python -m pytest -n 0 --durations=5 tests/e2e/test_web.py tests/e2e/test_web_a11y.py
 
 format: install  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format src tests
@@ -55,4 +64,4 @@ bench: install  ## benchmark over real HTTP (BENCH_PROFILE=distributed, BENCH_AR
 	$(BIN)/shutter bench --profile $(BENCH_PROFILE) $(BENCH_ARGS)
 
 clean:  ## remove the virtual environment and caches (keeps shutter-data/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/e2e/node_modules

@@ -62,8 +62,21 @@ class Browsing:
         self.base_url = base_url
         self.contexts: list[Any] = []
 
-    def page(self, *, token: str | None = None, viewport: dict[str, int] = DESKTOP) -> Any:
-        context = self.browser.new_context(base_url=self.base_url, viewport=viewport)
+    def page(
+        self,
+        *,
+        token: str | None = None,
+        viewport: dict[str, int] = DESKTOP,
+        color_scheme: str = "light",
+        bypass_csp: bool = False,
+    ) -> Any:
+        """A page in a new context; `bypass_csp` lets a test inject a script (axe-core)."""
+        context = self.browser.new_context(
+            base_url=self.base_url,
+            viewport=viewport,
+            color_scheme=color_scheme,
+            bypass_csp=bypass_csp,
+        )
         context.set_default_timeout(15_000)
         if token:
             context.add_init_script(f"localStorage.setItem('shutter.token', {token!r})")

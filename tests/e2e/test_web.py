@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, Browsing
 from tests.e2e.test_serve import ServeProcess, _upload
@@ -107,7 +108,7 @@ def test_two_people_sign_up_one_posts_a_photo_the_other_follows_and_sees_it(
     post.wait_for()
     assert post.get_by_role("link", name=alice).first.is_visible()
     assert "Sunset over the #harbour" in post.locator(".caption").inner_text()
-    image = post.get_by_role("img", name=re.compile(f"^Photo by {alice}: Sunset"))
+    image = post.get_by_role("img", name=f"Photo by {alice}", exact=True)  # never the caption
     image.wait_for()
     # Decoded from one of the WebP variants of its srcset (naturalWidth is density-corrected
     # with a srcset, so it depends on the layout: only "decoded" is asserted).
@@ -322,13 +323,20 @@ def test_a_story_is_posted_and_viewed(
     alice_page.get_by_role("dialog", name="Viewers").get_by_role("link", name=bob).wait_for()
 
 
-def _photo_post(web: ServeProcess, token: str, caption: str) -> str:
-    """A photo post made over the API (the composer is tested above); returns its id."""
+def _jpeg(size: tuple[int, int]) -> bytes:
     data = io.BytesIO()
-    Image.new("RGB", (64, 48), (next(_names) % 256, 90, 160)).save(data, format="JPEG")
+    Image.new("RGB", size, (next(_names) % 256, 90, 160)).save(data, format="JPEG")
+    return data.getvalue()
+
+
+def _photo_post(
+    web: ServeProcess, token: str, caption: str, sizes: tuple[tuple[int, int], ...] = ((64, 48),)
+) -> str:
+    """A post of one photo per size, made over the API (the composer is tested above);
+    returns its id."""
     with _api(web, token) as api:
-        media = _upload(api, token, data.getvalue())
-        response = api.post("/posts", json={"media_ids": [media["id"]], "caption": caption})
+        ids = [_upload(api, token, _jpeg(size))["id"] for size in sizes]
+        response = api.post("/posts", json={"media_ids": ids, "caption": caption})
     assert response.status_code == 201, response.text
     post_id: str = response.json()["post"]["id"]
     return post_id
@@ -360,7 +368,12 @@ def test_explore_is_a_grid_of_posts_from_people_you_do_not_follow(
         if posts <= {href.removeprefix("/p/") for href in shown}:
             break
         page.mouse.wheel(0, 5000)
-        page.wait_for_timeout(250)  # pacing the scroll, not waiting for an outcome
+        # The next page has come, or the grid says it has no more (its spinner is gone).
+        page.wait_for_function(
+            "n => document.querySelectorAll('.grid a.tile').length > n"
+            " || !document.querySelector('.sentinel .spinner')",
+            arg=len(shown),
+        )
     assert posts <= {href.removeprefix("/p/") for href in shown}, shown
     assert len(shown) == len(set(shown)), "a post came twice"
     assert f"/p/{friend_post}" not in shown  # followed: it is in the home feed instead
@@ -422,3 +435,285 @@ def test_blurhash_placeholder_and_srcset_while_an_image_loads(
     assert found["alt"] == "A test photo"
     assert found["varies"] is True
     assert found["bad"] == "invalid blurhash"
+
+
+def _box(locator: Any) -> dict[str, float]:
+    box: dict[str, float] = locator.bounding_box()
+    assert box is not None, f"{locator} is not laid out"
+    return box
+
+
+def test_a_post_card_menu_carousel_caption_and_double_tap(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+) -> None:
+    author = _name("lena")
+    token = register(author)
+    # Three shapes: landscape first, then portrait and square.
+    album = _photo_post(
+        web, token, "Long walk " + "along the river " * 30, ((640, 480), (480, 640), (500, 500))
+    )
+    short = _photo_post(web, token, "Short one")
+    page = browsing.page(token=token)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/")
+    card = page.locator(f'article[data-post-id="{album}"]')
+    other = page.locator(f'article[data-post-id="{short}"]')
+    card.wait_for()
+
+    # The carousel takes the first photo's shape: every slide is as tall, no white gap.
+    frames = card.locator(".carousel-slide .media-frame")
+    expect(frames).to_have_count(3)
+    heights = frames.evaluate_all("fs => fs.map(f => f.getBoundingClientRect().height)")
+    width = _box(card.locator(".carousel-track"))["width"]
+    assert all(abs(h - width * 480 / 640) < 2 for h in heights), (heights, width)
+    assert card.get_by_role("img", name=f"Photo by {author}, 2 of 3", exact=True).count() == 1
+    # Visible dots under the photo (not white on white), the first one marked.
+    dots = card.locator(".carousel-dots .dot")
+    expect(dots).to_have_count(3)
+    colours = dots.evaluate_all("ds => ds.map(d => getComputedStyle(d).backgroundColor)")
+    card_colour = card.evaluate("c => getComputedStyle(c).backgroundColor")
+    assert card_colour not in colours, (colours, card_colour)
+    assert colours[0] != colours[1], colours
+    # Arrows with names reach every photo with a mouse; the keys too.
+    previous, following = (
+        card.get_by_role("button", name="Previous photo"),
+        card.get_by_role("button", name="Next photo"),
+    )
+    expect(previous).to_be_hidden()
+    following.click()
+    expect(dots.nth(1)).to_have_class(re.compile(r"\bon\b"))
+    page.wait_for_function(
+        "t => Math.abs(t.scrollLeft - t.clientWidth) < 2",
+        arg=card.locator(".carousel-track").element_handle(),
+    )  # photo 2 is in view
+    expect(previous).to_be_visible()
+    card.get_by_role("region", name=f"3 photos by {author}").locator(".carousel-track").focus()
+    page.keyboard.press("ArrowRight")
+    expect(dots.nth(2)).to_have_class(re.compile(r"\bon\b"))
+    expect(following).to_be_hidden()
+    page.keyboard.press("ArrowLeft")
+    expect(dots.nth(1)).to_have_class(re.compile(r"\bon\b"))
+    expect(card.locator(".carousel [aria-live]")).to_have_text("Photo 2 of 3")  # said aloud
+    # A swipe ends as a scroll of the track: the dots and arrows follow it.
+    track = card.locator(".carousel-track").element_handle()
+    page.wait_for_function("t => Math.abs(t.scrollLeft - t.clientWidth) < 2", arg=track)
+    track.evaluate("t => t.scrollTo({left: 0})")
+    expect(dots.nth(0)).to_have_class(re.compile(r"\bon\b"))
+    expect(previous).to_be_hidden()
+
+    # A long caption is clamped to two lines with "more"; a short one is not.
+    caption = card.locator(".caption-text")
+    clamped = _box(caption)["height"]
+    line = float(caption.evaluate("c => parseFloat(getComputedStyle(c).lineHeight)"))
+    assert clamped <= 2 * line + 1, (clamped, line)
+    more = card.get_by_role("button", name="more of the caption")
+    expect(more).to_be_visible()
+    expect(more).to_have_text(re.compile("^more"))
+    expect(other.locator(".caption")).to_contain_text("Short one")
+    expect(other.get_by_role("button", name="more of the caption")).to_be_hidden()
+    more.click()
+    expect(more).to_have_count(0)
+    assert _box(caption)["height"] > 3 * line
+
+    # A short, lower-case time, with the full date on hover and in datetime.
+    time_el = card.locator("a.post-time time")
+    assert re.fullmatch(r"now|\d+m", time_el.inner_text()), time_el.inner_text()
+    assert re.match(r"\d{4}-\d\d-\d\dT", time_el.get_attribute("datetime") or "")
+    assert re.search(r"\d{4}", time_el.get_attribute("title") or "")
+
+    # Double-tap (double-click) the photo: a heart over it, and it is liked.
+    card.locator(".post-media").dblclick()
+    expect(card.locator(".heart-burst")).to_have_count(1)
+    expect(card.locator("p.likes")).to_have_text("1 like")
+    expect(card.get_by_role("button", name="Like")).to_have_attribute("aria-pressed", "true")
+    expect(card.locator(".heart-burst")).to_have_count(0)  # the animation ends and goes
+
+    # The "…" menu: a menu button; Escape closes it and gives the focus back.
+    menu_button = card.get_by_role("button", name="More options")
+    expect(menu_button).to_have_attribute("aria-haspopup", "menu")
+    expect(menu_button).to_have_attribute("aria-expanded", "false")
+    menu_button.click()
+    expect(menu_button).to_have_attribute("aria-expanded", "true")
+    menu = card.get_by_role("menu")
+    expect(menu.get_by_role("menuitem")).to_have_text(["Go to post", "Copy link", "Delete"])
+    expect(menu.get_by_role("menuitem", name="Go to post")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("menuitem", name="Copy link")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(menu_button).to_be_focused()
+    expect(menu_button).to_have_attribute("aria-expanded", "false")
+    # Copy link.
+    menu_button.click()
+    menu.get_by_role("menuitem", name="Copy link").click()
+    expect(page.get_by_text("Link copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == f"{web.base_url}/p/{album}"
+    # Delete asks first: Cancel keeps the post.
+    menu_button.click()
+    menu.get_by_role("menuitem", name="Delete").click()
+    dialog = page.get_by_role("alertdialog", name="Delete post?")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(card).to_be_visible()
+    expect(menu_button).to_be_focused()
+    menu_button.click()
+    menu.get_by_role("menuitem", name="Delete").click()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(card).to_have_count(0)
+    assert httpx.get(f"{web.base_url}/api/v1/posts/{album}", timeout=30).status_code == 404
+    # Someone else's post has the menu without Delete.
+    visitor = browsing.page(token=register(_name("mo")))
+    visitor.goto(f"/p/{short}")
+    visitor.get_by_role("button", name="More options").click()
+    expect(visitor.get_by_role("menuitem")).to_have_text(["Go to post", "Copy link"])
+    assert page.console_errors == []
+    assert visitor.console_errors == []
+
+
+def test_replies_notifications_and_times_read_well_after_a_reload(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+) -> None:
+    alice, alice_token, bob, bob_token = _couple(web, register)  # Bob follows Alice
+    post_id = _photo_post(web, alice_token, "Reply to me")
+    with _api(web, bob_token) as api:
+        comment = api.post(f"/posts/{post_id}/comments", json={"text": "First!"}).json()
+        assert api.post(f"/posts/{post_id}/like").status_code == 200
+    with _api(web, alice_token) as api:
+        reply = api.post(
+            f"/posts/{post_id}/comments",
+            json={"text": f"@{bob} welcome back", "parent_id": comment["comment"]["id"]},
+        )
+        assert reply.status_code == 201, reply.text
+    likers = [_name("cleo"), _name("dan")]
+    for liker in likers:
+        with _api(web, register(liker)) as api:
+            assert api.post(f"/posts/{post_id}/like").status_code == 200
+
+    # The reply is still there after a reload: "View 1 reply" brings it under its comment.
+    page = browsing.page(token=alice_token)
+    page.goto(f"/p/{post_id}")
+    first = page.locator(".comment").filter(has_text="First!").first
+    first.get_by_role("button", name="View 1 reply").click()
+    expect(first.locator(".replies .comment")).to_have_text(re.compile(f"{alice} @{bob} welcome"))
+    expect(first.get_by_role("button", name="View 1 reply")).to_have_count(0)
+
+    # Each notification says its sentence once, with proper plurals.
+    page.goto("/notifications")
+    likes = page.locator(".notification[data-type=like] p")
+    expect(likes).to_have_text(
+        re.compile(rf"^{likers[1]}, {likers[0]} and 1 other liked your post\. (now|\d+m)$")
+    )
+    follow = page.locator(".notification[data-type=follow] p")
+    expect(follow).to_have_text(re.compile(rf"^{bob} started following you\. (now|\d+m)$"))
+    comment_line = page.locator(".notification[data-type=comment] p")
+    expect(comment_line).to_have_text(re.compile(rf"^{bob} commented: First! (now|\d+m)$"))
+    with _api(web, alice_token) as api:
+        texts = [n["text"] for n in api.get("/notifications").json()["notifications"]]
+    assert f"{likers[1]}, {likers[0]} and 1 other liked your post." in texts
+
+    # Times: minutes, hours and days in lower case, then a date (with the year when old).
+    shown = page.evaluate(
+        """async () => {
+            const {timeAgo} = await import('/static/js/dom.js');
+            const now = Date.parse('2026-06-15T12:00:00Z');
+            const ago = (s) => new Date(now - s * 1000).toISOString();
+            const dates = ['2026-03-04T12:00:00Z', '2025-03-04T12:00:00Z'];
+            return [30, 6 * 60, 2 * 3600, 3 * 86400].map((s) => timeAgo(ago(s), now))
+                .concat(dates.map((d) => timeAgo(d, now)));
+        }"""
+    )
+    assert shown == ["now", "6m", "2h", "3d", "Mar 4", "Mar 4, 2025"]
+    time_el = page.locator(".notification time").first
+    assert time_el.evaluate("t => getComputedStyle(t).textTransform") == "none"
+    assert page.console_errors == []
+
+
+def _story(web: ServeProcess, token: str) -> str:
+    with _api(web, token) as api:
+        media = _upload(api, token, _jpeg((300, 500)))
+        created = api.post("/stories", json={"media_id": media["id"]})
+    assert created.status_code == 201, created.text
+    story_id: str = (created.json().get("story") or created.json())["id"]
+    return story_id
+
+
+def test_the_story_tray_shows_you_once_and_round_rings(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+) -> None:
+    alice, alice_token, bob, bob_token = _couple(web, register)  # Bob follows Alice
+    alices = _story(web, alice_token)
+    _story(web, bob_token)
+    with _api(web, bob_token) as api:
+        assert api.post(f"/stories/{alices}/seen").status_code == 204
+    page = browsing.page(token=bob_token, viewport={"width": 390, "height": 844})
+    page.goto("/")
+    tray = page.get_by_role("list", name="Stories")
+    seen = tray.get_by_role("link", name=f"{alice}'s story", exact=True)
+    seen.wait_for()
+    # Your own story once, first; its "+" still adds another.
+    expect(tray.get_by_role("listitem")).to_have_count(2)
+    expect(tray.get_by_role("link", name="Your story")).to_have_count(1)
+    expect(tray.locator(f'a[href="/stories/{_user_id(web, bob)}"]')).to_have_count(1)
+    expect(tray.get_by_text(bob, exact=True)).to_have_count(0)
+    assert page.get_by_label("Add to your story").count() == 1
+    # A seen ring is a grey circle around the avatar, not an oval.
+    ring, face = _box(seen), _box(seen.get_by_role("img"))
+    assert abs(ring["width"] - ring["height"]) < 1, ring
+    assert abs((ring["x"] + ring["width"] / 2) - (face["x"] + face["width"] / 2)) < 1
+    assert abs((ring["y"] + ring["height"] / 2) - (face["y"] + face["height"] / 2)) < 1
+    assert "seen" in (seen.get_attribute("class") or "")
+    assert page.console_errors == []
+
+
+def test_sign_up_and_log_in_errors_are_shown_by_the_field(
+    browsing: Browsing, register: Callable[[str], str]
+) -> None:
+    taken = _name("nina")
+    register(taken)
+    page = browsing.page(viewport=PHONE)
+    page.goto("/signup")
+    email, username, password = (
+        page.get_by_label("Email"),
+        page.get_by_label("Username"),
+        page.get_by_label("Password"),
+    )
+
+    def error_of(field: Any) -> str:
+        assert field.get_attribute("aria-invalid") == "true"
+        ids = (field.get_attribute("aria-describedby") or "").split()
+        texts = [page.locator(f"#{i}").inner_text() for i in ids]
+        visible = [page.locator(f"#{i}").is_visible() for i in ids]
+        assert all(visible), ids
+        return texts[0]
+
+    email.fill("not-an-email")
+    username.fill("has space")
+    password.fill("short")
+    page.get_by_role("button", name="Sign up").click()
+    expect(email).to_be_focused()
+    assert error_of(email) == "Enter a valid email address, like name@example.com."
+    assert error_of(username).startswith("Usernames are up to 30 letters")
+    assert error_of(password) == "Use at least 8 characters for your password."
+    # The server's answer, in words, next to the field it is about.
+    email.fill(f"{_name('new')}@example.com")
+    username.fill(taken)
+    password.fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.locator("#f-username-error")).to_have_text(
+        "That username is taken. Try another one."
+    )
+    expect(username).to_be_focused()
+    assert error_of(username) == "That username is taken. Try another one."
+    assert email.get_attribute("aria-invalid") is None  # the others are cleared
+    assert page.get_by_text("value_error").count() == 0
+
+    page.goto("/login")
+    page.get_by_label("Username or email").fill(taken)
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#f-password-error")).to_have_text(
+        "The username or password is incorrect. Check them and try again."
+    )
+    assert page.get_by_label("Password").get_attribute("aria-invalid") == "true"
+    assert page.url.endswith("/login")

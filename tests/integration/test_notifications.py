@@ -46,7 +46,7 @@ async def test_likes_aggregate_into_one_notification_and_unlikes_withdraw(
     assert grouped["type"] == "like"
     assert grouped["actor_count"] == 3
     assert [a["username"] for a in grouped["actors"]] == [cat.username, bob.username]
-    assert grouped["text"] == f"{cat.username}, {bob.username} and 1 others liked your post."
+    assert grouped["text"] == f"{cat.username}, {bob.username} and 1 other liked your post."
     assert inbox["unread_count"] == 1
 
     for fan in (cat, bob):

@@ -106,13 +106,11 @@ async def _present(
 def describe(kind: str, names: list[str], count: int, comment: str | None) -> str:
     """The sentence a person reads: "alice and 12 others liked your post."."""
     if count <= 1 or len(names) < 2:
-        who = names[0] if count <= 1 else f"{names[0]} and {count - 1} others"
+        who = names[0] if count <= 1 else f"{names[0]} and {_others(count - 1)}"
     elif count == 2:
         who = f"{names[0]} and {names[1]}"
     else:
-        who = f"{names[0]}, {names[1]} and {count - 2} others"
-    if count == 2 and len(names) < 2:
-        who = f"{names[0]} and 1 other"
+        who = f"{names[0]}, {names[1]} and {_others(count - 2)}"
     excerpt = (comment or "")[:EXCERPT]
     sentences = {
         "like": f"{who} liked your post.",
@@ -128,6 +126,10 @@ def describe(kind: str, names: list[str], count: int, comment: str | None) -> st
         "follow_accepted": f"{who} accepted your follow request.",
     }
     return sentences.get(kind, f"{who} did something.")
+
+
+def _others(n: int) -> str:
+    return "1 other" if n == 1 else f"{n} others"
 
 
 async def _readable_posts(conn: AsyncConnection, reader_id: int, ids: Sequence[int]) -> set[int]:

@@ -159,6 +159,8 @@ export const like = (id) => post(`/posts/${id}/like`);
 export const unlike = (id) => del(`/posts/${id}/like`);
 export const comments = (postId, cursor) =>
   get(`/posts/${postId}/comments`, { cursor }).then(page("comments", normComment));
+export const replies = (commentId, cursor) =>
+  get(`/comments/${commentId}/replies`, { cursor }).then(page("comments", normComment));
 export const addComment = (postId, text, parentId) =>
   post(`/posts/${postId}/comments`, parentId ? { text, parent_id: parentId } : { text }).then(
     (d) => normComment(d.comment || d),
@@ -313,7 +315,10 @@ export function normNotification(n) {
     actors,
     others: n.other_count ?? n.others ?? Math.max(0, (n.actor_count ?? actors.length) - actors.length),
     postId: n.post_id ? String(n.post_id) : n.post ? String(n.post.id) : null,
-    text: n.text || n.comment_text || (n.comment && n.comment.text) || "",
+    thumbUrl: (n.post && n.post.thumb_url) || null,
+    // Only the comment's own words: `text` is the server's whole sentence, which the view
+    // builds itself from the actors (with links).
+    text: (n.comment && n.comment.text) || n.comment_text || "",
     read: !!(n.read ?? n.is_read ?? n.read_at),
     createdAt: n.created_at || n.updated_at,
   };

@@ -106,8 +106,14 @@ function navItem(href, iconName, label, badge) {
     { href, class: `nav-item${active ? " active" : ""}`, "aria-current": active ? "page" : false, "data-nav": label.toLowerCase() },
     icon(iconName),
     h("span", { class: "nav-label" }, label),
-    badge ? h("span", { class: "badge", "aria-label": `${badge} unread` }, badge > 99 ? "99+" : String(badge)) : null,
+    badge ? h("span", { class: "badge" }, h("span", { "aria-hidden": "true" }, badge > 99 ? "99+" : String(badge)), h("span", { class: "visually-hidden" }, `, ${badge} unread`)) : null,
   );
+}
+
+function decorative(el) {
+  el.setAttribute("aria-hidden", "true");
+  if (el.tagName === "IMG") el.alt = "";
+  return el;
 }
 
 function renderNav() {
@@ -129,7 +135,7 @@ function renderNav() {
       navItem("/direct", "send", "Messages", badges.direct),
       navItem("/notifications", "bell", "Notifications", badges.notifications),
       me
-        ? h("a", { href: `/u/${me.username}`, class: `nav-item${location.pathname === `/u/${me.username}` ? " active" : ""}`, "data-nav": "profile" }, avatar(me, 24), h("span", { class: "nav-label" }, "Profile"))
+        ? h("a", { href: `/u/${me.username}`, class: `nav-item${location.pathname === `/u/${me.username}` ? " active" : ""}`, "aria-current": location.pathname === `/u/${me.username}` ? "page" : false, "data-nav": "profile" }, decorative(avatar(me, 24)), h("span", { class: "nav-label" }, "Profile"))
         : navItem("/settings", "user", "Profile"),
     ),
     h("button", { type: "button", class: "nav-item nav-logout", "data-nav": "logout", onClick: logout }, icon("logout"), h("span", { class: "nav-label" }, "Log out")),
@@ -179,6 +185,17 @@ export async function startSession() {
 document.addEventListener("click", (e) => {
   const a = e.target.closest("a[href]");
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target) return;
+  if (a.getAttribute("href").startsWith("#")) {
+    // In-page (the skip link): move the focus there, without a history entry or a re-render.
+    const target = document.getElementById(a.getAttribute("href").slice(1));
+    if (target) {
+      e.preventDefault();
+      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.focus();
+      target.scrollIntoView({ block: "start" });
+    }
+    return;
+  }
   const url = new URL(a.href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname.startsWith("/media/") || url.pathname.startsWith("/docs")) return;
   e.preventDefault();

@@ -115,22 +115,26 @@ export function richText(text) {
   return out;
 }
 
-export function timeAgo(iso) {
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "now", "6m", "2h", "3d", then a date: "Mar 4", with the year when not this year. */
+export function timeAgo(iso, now = Date.now()) {
   if (!iso) return "";
-  const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+  const then = new Date(iso);
+  const seconds = Math.max(0, (now - then.getTime()) / 1000);
   if (seconds < 60) return "now";
-  const units = [
-    [60 * 60 * 24 * 7, "w"],
-    [60 * 60 * 24, "d"],
-    [60 * 60, "h"],
-    [60, "m"],
-  ];
-  for (const [size, unit] of units) if (seconds >= size) return `${Math.floor(seconds / size)}${unit}`;
-  return "now";
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+  if (seconds < 7 * 86400) return `${Math.floor(seconds / 86400)}d`;
+  const date = `${MONTHS[then.getMonth()]} ${then.getDate()}`;
+  return then.getFullYear() === new Date(now).getFullYear() ? date : `${date}, ${then.getFullYear()}`;
 }
 
+/** A <time> with the short form shown, the exact moment in `datetime` and on hover. */
 export function timeEl(iso) {
-  return h("time", { datetime: iso, title: iso ? new Date(iso).toLocaleString() : "" }, timeAgo(iso));
+  if (!iso) return h("time", {}, "");
+  const full = new Date(iso).toLocaleString("en", { dateStyle: "long", timeStyle: "short" });
+  return h("time", { datetime: iso, title: full }, timeAgo(iso));
 }
 
 export function count(n, one, many) {
@@ -190,26 +194,127 @@ export function infiniteScroll(sentinel, load) {
   return observer;
 }
 
-export function modal(title, content, { onClose } = {}) {
+/** A dialog over the page. Escape or the backdrop closes it; focus comes back to where it was. */
+export function modal(title, content, { onClose, role = "dialog" } = {}) {
+  const opener = document.activeElement;
   const close = () => {
     backdrop.remove();
-    document.removeEventListener("keydown", onKey);
+    document.removeEventListener("keydown", onKey, true);
+    if (opener && opener.isConnected && opener.focus) opener.focus();
     if (onClose) onClose();
   };
-  const onKey = (e) => e.key === "Escape" && close();
+  const onKey = (e) => {
+    if (e.key === "Escape") {
+      e.stopPropagation();
+      close();
+    } else if (e.key === "Tab") {
+      // Keep the focus inside the dialog while it is open.
+      const items = [...dialog.querySelectorAll("a[href], button:not([disabled]), input, textarea, [tabindex='0']")];
+      if (!items.length) return;
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first.focus();
+      }
+    }
+  };
+  const headingId = `dialog-${++dialogCount}`;
   const dialog = h(
     "div",
-    { class: "modal", role: "dialog", "aria-modal": "true", "aria-label": title },
-    h("header", { class: "modal-head" }, h("h2", {}, title), h("button", { class: "icon-button", type: "button", "aria-label": "Close", onClick: close }, icon("close"))),
+    { class: "modal", role, "aria-modal": "true", "aria-labelledby": headingId },
+    h("header", { class: "modal-head" }, h("h2", { id: headingId }, title), h("button", { class: "icon-button", type: "button", "aria-label": "Close", onClick: close }, icon("close"))),
     h("div", { class: "modal-body" }, content),
   );
   const backdrop = h("div", { class: "backdrop", onClick: (e) => e.target === backdrop && close() }, dialog);
   document.body.append(backdrop);
-  document.addEventListener("keydown", onKey);
-  const focusable = dialog.querySelector("input, textarea, button:not(.icon-button)") || dialog.querySelector("button");
+  document.addEventListener("keydown", onKey, true);
+  const focusable = dialog.querySelector("input, textarea, .modal-body button") || dialog.querySelector("button");
   if (focusable) focusable.focus();
   return { close, dialog };
 }
+let dialogCount = 0;
+
+/** Asks before something that cannot be undone; resolves to true when confirmed. */
+export function confirmDialog(title, text, confirmLabel) {
+  return new Promise((resolve) => {
+    let answer = false;
+    const cancel = h("button", { type: "button", class: "button" }, "Cancel");
+    const ok = h("button", { type: "button", class: "button primary danger-fill" }, confirmLabel);
+    const ref = modal(title, h("div", { class: "confirm" }, h("p", {}, text), h("div", { class: "confirm-buttons" }, cancel, ok)), {
+      role: "alertdialog",
+      onClose: () => resolve(answer),
+    });
+    cancel.addEventListener("click", () => ref.close());
+    ok.addEventListener("click", () => {
+      answer = true;
+      ref.close();
+    });
+    cancel.focus(); // the safe choice has the focus
+  });
+}
+
+/**
+ * A "…" button with a menu (the WAI-ARIA menu button pattern): Enter, Space or a click
+ * opens it on its first item, arrows move, Escape closes it and focus returns to the button.
+ * `items`: [{label, onSelect, danger}].
+ */
+export function menuButton(label, items) {
+  const id = `menu-${++menuCount}`;
+  const button = h("button", { type: "button", class: "icon-button", "aria-label": label, "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": id }, icon("more"));
+  const entries = items.map((item) =>
+    h("button", { type: "button", role: "menuitem", tabindex: "-1", class: `menu-item${item.danger ? " danger" : ""}`, onClick: () => {
+      close(true);
+      item.onSelect();
+    } }, item.label),
+  );
+  const menu = h("div", { id, class: "popup-menu", role: "menu", "aria-label": label, hidden: true }, entries);
+  const wrap = h("div", { class: "menu-wrap" }, button, menu);
+  const isOpen = () => !menu.hidden;
+  const focusAt = (i) => entries[(i + entries.length) % entries.length].focus();
+  function open() {
+    menu.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    focusAt(0);
+    document.addEventListener("pointerdown", outside, true);
+  }
+  function close(refocus) {
+    if (!isOpen()) return;
+    menu.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    document.removeEventListener("pointerdown", outside, true);
+    if (refocus) button.focus();
+  }
+  const outside = (e) => !wrap.contains(e.target) && close(false);
+  button.addEventListener("click", () => (isOpen() ? close(true) : open()));
+  menu.addEventListener("keydown", (e) => {
+    const at = entries.indexOf(document.activeElement);
+    if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      close(true);
+    } else if (e.key === "ArrowDown") {
+      e.preventDefault();
+      focusAt(at + 1);
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      focusAt(at - 1);
+    } else if (e.key === "Home") {
+      e.preventDefault();
+      focusAt(0);
+    } else if (e.key === "End") {
+      e.preventDefault();
+      focusAt(-1);
+    } else if (e.key === "Tab") {
+      close(false);
+    }
+  });
+  return wrap;
+}
+let menuCount = 0;
 
 export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();

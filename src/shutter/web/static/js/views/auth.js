@@ -1,11 +1,91 @@
 // Sign up and log in. The token is kept in localStorage by api.js.
 
 import * as api from "../api.js";
-import { errorBox, h } from "../dom.js";
+import { h } from "../dom.js";
 
-function field(label, attrs) {
+function field(label, attrs, hint) {
   const id = `f-${attrs.name}`;
-  return h("div", { class: "field" }, h("label", { for: id }, label), h("input", { id, ...attrs }));
+  const hintId = hint ? `${id}-hint` : null;
+  return h(
+    "div",
+    { class: "field" },
+    h("label", { for: id }, label),
+    h("input", { id, "aria-describedby": hintId || undefined, ...attrs }),
+    hint ? h("p", { class: "field-hint muted small", id: hintId }, hint) : null,
+  );
+}
+
+// The server's codes and fields, in words a person reads next to the field concerned.
+const CODE_MESSAGES = {
+  username_taken: ["username", "That username is taken. Try another one."],
+  email_taken: ["email", "An account already uses this email. Log in instead?"],
+  invalid_credentials: ["password", "The username or password is incorrect. Check them and try again."],
+};
+const FIELD_MESSAGES = {
+  username: "Usernames are up to 30 letters, numbers, periods and underscores.",
+  email: "Enter a valid email address, like name@example.com.",
+  password: "Use at least 8 characters for your password.",
+  login: "Enter your username or email.",
+};
+
+/** Checks what can be checked here; returns {field: message} for what is wrong. */
+function checkLocally(form) {
+  const problems = {};
+  for (const input of form.querySelectorAll("input")) {
+    const value = input.value.trim();
+    if (!value) problems[input.name] = input.name === "login" ? FIELD_MESSAGES.login : `Enter your ${input.name}.`;
+    else if (input.name === "email" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) problems.email = FIELD_MESSAGES.email;
+    else if (input.name === "username" && form.dataset.kind === "signup" && !/^[A-Za-z0-9._]{1,30}$/.test(value)) problems.username = FIELD_MESSAGES.username;
+    else if (input.name === "password" && form.dataset.kind === "signup" && input.value.length < 8) problems.password = FIELD_MESSAGES.password;
+  }
+  return problems;
+}
+
+/** An API error as {field: message}, or {"": message} for the form as a whole. */
+function problemsFrom(err, form) {
+  if (CODE_MESSAGES[err.code]) {
+    const [name, message] = CODE_MESSAGES[err.code];
+    return { [form.elements[name] ? name : ""]: message };
+  }
+  if (err.code === "validation_error") {
+    const out = {};
+    for (const d of err.details || []) {
+      const name = String(d.field || "").split(".").pop();
+      if (form.elements[name] && FIELD_MESSAGES[name]) out[name] = FIELD_MESSAGES[name];
+    }
+    if (Object.keys(out).length) return out;
+    return { "": "Some of these details are not valid. Check them and try again." };
+  }
+  if (err.status === 429) return { "": "Too many attempts. Wait a minute and try again." };
+  return { "": err.message || "Something went wrong. Try again." };
+}
+
+function clearProblems(form) {
+  form.querySelectorAll(".field-error, .form-error").forEach((e) => e.remove());
+  for (const input of form.querySelectorAll("input")) {
+    input.removeAttribute("aria-invalid");
+    const hint = input.id + "-hint";
+    if (document.getElementById(hint)) input.setAttribute("aria-describedby", hint);
+    else input.removeAttribute("aria-describedby");
+  }
+}
+
+/** Shows each message under its field (aria-invalid, aria-describedby) and focuses the first. */
+function showProblems(form, problems) {
+  let first = null;
+  for (const [name, message] of Object.entries(problems)) {
+    const input = name && form.elements[name];
+    if (!input) {
+      form.append(h("p", { class: "form-error", role: "alert" }, message));
+      continue;
+    }
+    const id = `${input.id}-error`;
+    input.closest(".field").append(h("p", { class: "field-error", id }, message));
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", [id, input.getAttribute("aria-describedby")].filter(Boolean).join(" "));
+    first = first || input;
+  }
+  if (first) first.focus();
 }
 
 function authCard(title, form, footer) {
@@ -19,12 +99,14 @@ function authCard(title, form, footer) {
 
 async function submitting(form, action) {
   const button = form.querySelector("button[type=submit]");
-  form.querySelectorAll(".form-error").forEach((e) => e.remove());
+  clearProblems(form);
+  const local = checkLocally(form);
+  if (Object.keys(local).length) return showProblems(form, local);
   button.disabled = true;
   try {
     await action();
   } catch (err) {
-    form.append(errorBox(err));
+    showProblems(form, problemsFrom(err, form));
   } finally {
     button.disabled = false;
   }
@@ -38,7 +120,7 @@ function afterSignIn(ctx) {
 export function loginView(ctx) {
   const form = h(
     "form",
-    { class: "form", novalidate: true },
+    { class: "form", novalidate: true, dataset: { kind: "login" } },
     field("Username or email", { name: "login", autocomplete: "username", required: true, autocapitalize: "none" }),
     field("Password", { name: "password", type: "password", autocomplete: "current-password", required: true }),
     h("button", { type: "submit", class: "button primary wide" }, "Log in"),
@@ -57,11 +139,11 @@ export function loginView(ctx) {
 export function signupView(ctx) {
   const form = h(
     "form",
-    { class: "form", novalidate: true },
+    { class: "form", novalidate: true, dataset: { kind: "signup" } },
     h("p", { class: "muted center" }, "Sign up to see photos and videos from your friends."),
     field("Email", { name: "email", type: "email", autocomplete: "email", required: true }),
     field("Username", { name: "username", autocomplete: "username", required: true, autocapitalize: "none", maxlength: 30 }),
-    field("Password", { name: "password", type: "password", autocomplete: "new-password", required: true, minlength: 8 }),
+    field("Password", { name: "password", type: "password", autocomplete: "new-password", required: true, minlength: 8 }, "At least 8 characters."),
     h("button", { type: "submit", class: "button primary wide" }, "Sign up"),
   );
   form.addEventListener("submit", (e) => {

@@ -37,7 +37,7 @@ export async function inboxView(ctx) {
               h("span", { class: "strong" }, c.other.username),
               h("span", { class: "muted" }, c.last ? `${c.last.senderId === (auth.me && auth.me.id) ? "You: " : ""}${c.last.content.slice(0, 60)} · ${timeAgo(c.last.sentAt)}` : ""),
             ),
-            c.unread ? h("span", { class: "badge", "aria-label": `${c.unread} unread` }, String(c.unread)) : null,
+            c.unread ? h("span", { class: "badge" }, h("span", { "aria-hidden": "true" }, String(c.unread)), h("span", { class: "visually-hidden" }, `, ${c.unread} unread`)) : null,
           ),
         ),
       ),
@@ -88,7 +88,7 @@ export async function conversationView(ctx) {
   if (!other) return h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Conversation not found"), h("a", { href: "/direct" }, "Back to messages"));
 
   const thread = h("ol", { class: "thread", "aria-live": "polite", "aria-label": `Conversation with ${other.username}` });
-  const seen = h("p", { class: "seen muted", hidden: true }, "Seen");
+  const seen = h("p", { class: "read-receipt muted", hidden: true }, "Seen");
   const bySeq = new Map();
   const pending = new Map(); // client id -> element, until the server echoes it
   let lastSeq = 0;

@@ -52,11 +52,39 @@ export async function postView(ctx) {
       ),
     );
     byId.set(c.id, replies);
-    for (const r of c.replies) replies.append(commentItem(r));
+    for (const r of c.replies) place(r);
+    // Replies are not in the page of comments: "View N replies" fetches them.
+    if (!c.parentId && c.replyCount > c.replies.length) {
+      let cursor = null;
+      const shown = () => replies.querySelectorAll(":scope > .comment").length;
+      const label = () => {
+        const left = Math.max(0, c.replyCount - shown());
+        return `View ${left === 1 ? "1 reply" : `${left} replies`}`;
+      };
+      const button = h("button", { type: "button", class: "button link small view-replies" }, label());
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try {
+          const page = await api.replies(c.id, cursor);
+          page.items.forEach((r) => place({ ...r, parentId: c.id }));
+          cursor = page.next;
+          if (cursor) button.textContent = label();
+          else button.remove();
+        } catch (err) {
+          toast(err.message, "error");
+        } finally {
+          button.disabled = false;
+        }
+      });
+      replies.after(button);
+    }
     return li;
   }
 
+  const placed = new Set(); // a reply you just wrote is not shown again when replies load
   function place(c) {
+    if (placed.has(c.id)) return;
+    placed.add(c.id);
     const parent = c.parentId && byId.get(c.parentId);
     (parent || thread).append(commentItem(c));
   }

@@ -3,7 +3,7 @@
 import * as api from "../api.js";
 import { auth } from "../api.js";
 import { placeholderCanvas } from "../blurhash.js";
-import { avatar, count, h, icon, richText, timeEl, toast, userLink } from "../dom.js";
+import { avatar, confirmDialog, count, h, icon, menuButton, richText, timeEl, toast, userLink } from "../dom.js";
 
 /** srcset from the variants; identical URLs (no variants yet) collapse to one. */
 function srcset(urls) {
@@ -22,11 +22,16 @@ function srcset(urls) {
   return out.length > 1 ? out.join(", ") : null;
 }
 
-export function mediaView(media, { alt, sizes = "(max-width: 640px) 100vw, 600px", tile = false } = {}) {
+/** Width / height clamped to what a feed shows (4:5 … 1.91:1, as Instagram). */
+export function frameRatio(media) {
   const ratio = media.width && media.height ? media.width / media.height : 1;
+  return Math.max(0.8, Math.min(1.91, ratio));
+}
+
+export function mediaView(media, { alt, sizes = "(max-width: 640px) 100vw, 600px", tile = false, ratio = frameRatio(media) } = {}) {
   const frame = h("div", {
     class: `media-frame${tile ? " tile-frame" : ""}`,
-    style: tile ? {} : { aspectRatio: String(Math.max(0.8, Math.min(1.91, ratio))) },
+    style: tile ? {} : { aspectRatio: String(ratio) },
   });
   const placeholder = media.blurhash ? placeholderCanvas(media.blurhash) : null;
   if (placeholder) frame.append(placeholder);
@@ -67,89 +72,208 @@ export function mediaView(media, { alt, sizes = "(max-width: 640px) 100vw, 600px
   return frame;
 }
 
+// Posts carry no alt text of their own yet: say what it is and whose, never the caption.
 function altFor(post, i) {
-  const who = post.author.username;
-  const what = post.caption ? `: ${post.caption.slice(0, 120)}` : "";
-  const which = post.media.length > 1 ? ` (${i + 1} of ${post.media.length})` : "";
-  return `${post.media[i].type === "video" ? "Video" : "Photo"} by ${who}${which}${what}`;
+  const which = post.media.length > 1 ? `, ${i + 1} of ${post.media.length}` : "";
+  return `${post.media[i].type === "video" ? "Video" : "Photo"} by ${post.author.username}${which}`;
 }
 
+/**
+ * One photo, or a carousel: every slide takes the first photo's shape (as Instagram), so
+ * mixed shapes leave no gap. Arrows (buttons), the arrow keys and swipes move it; the dots
+ * under it show where you are.
+ */
 function carousel(post) {
   if (post.media.length === 1) return mediaView(post.media[0], { alt: altFor(post, 0) });
-  const track = h("div", { class: "carousel-track" }, post.media.map((m, i) => h("div", { class: "carousel-slide" }, mediaView(m, { alt: altFor(post, i) }))));
-  const dots = h("div", { class: "carousel-dots", "aria-hidden": "true" }, post.media.map((_, i) => h("span", { class: i === 0 ? "on" : "" })));
-  track.addEventListener("scroll", () => {
-    const i = Math.round(track.scrollLeft / track.clientWidth);
+  const ratio = frameRatio(post.media[0]);
+  const n = post.media.length;
+  const slides = post.media.map((m, i) =>
+    h("div", { class: "carousel-slide", role: "group", "aria-roledescription": "slide", "aria-label": `${i + 1} of ${n}` }, mediaView(m, { alt: altFor(post, i), ratio })),
+  );
+  // The track scrolls (swipes), so it takes the keyboard focus itself (arrow keys).
+  const track = h("div", { class: "carousel-track", tabindex: "0" }, slides);
+  const dots = h("div", { class: "carousel-dots", "aria-hidden": "true" }, post.media.map((_, i) => h("span", { class: i === 0 ? "dot on" : "dot" })));
+  const status = h("span", { class: "visually-hidden", "aria-live": "polite" });
+  const prev = h("button", { type: "button", class: "carousel-arrow prev", "aria-label": "Previous photo", hidden: true, onClick: () => go(-1) }, "‹");
+  const next = h("button", { type: "button", class: "carousel-arrow next", "aria-label": "Next photo", onClick: () => go(1) }, "›");
+  function paint(i) {
     [...dots.children].forEach((d, j) => d.classList.toggle("on", i === j));
+    prev.hidden = i === 0;
+    next.hidden = i === n - 1;
+    const said = `Photo ${i + 1} of ${n}`;
+    if (status.textContent !== said) status.textContent = said;
+    if (document.activeElement === prev || document.activeElement === next) {
+      if (document.activeElement.hidden) track.focus(); // the arrow pressed has gone
+    }
+  }
+  // The dots follow the scroll (a swipe, or an arrow's animation). A key pressed while an
+  // arrow's animation runs goes on from where that one is going, not from where it passes.
+  let target = null;
+  const here = () => Math.round(track.scrollLeft / track.clientWidth);
+  function go(delta) {
+    const animating = target !== null;
+    target = Math.max(0, Math.min(n - 1, (animating ? target : here()) + delta));
+    // (A second smooth scroll started while one runs can stop short: jump instead.)
+    const smooth = !animating && !matchMedia("(prefers-reduced-motion: reduce)").matches;
+    track.scrollTo({ left: target * track.clientWidth, behavior: smooth ? "smooth" : "auto" });
+  }
+  track.addEventListener("scroll", () => {
+    paint(here());
+    if (target !== null && Math.abs(track.scrollLeft - target * track.clientWidth) < 2) target = null;
   }, { passive: true });
-  return h("div", { class: "carousel" }, track, dots);
+  // A finger or a wheel takes over from the animation.
+  for (const type of ["touchstart", "wheel", "pointerdown"]) {
+    track.addEventListener(type, () => (target = null), { passive: true });
+  }
+  paint(0);
+  const box = h(
+    "div",
+    { class: "carousel", role: "region", "aria-roledescription": "carousel", "aria-label": `${n} photos by ${post.author.username}` },
+    h("div", { class: "carousel-stage" }, track, prev, next),
+    dots,
+    status,
+  );
+  box.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+      e.preventDefault();
+      go(e.key === "ArrowRight" ? 1 : -1);
+    }
+  });
+  return box;
+}
+
+/** Likes or unlikes with the count updated at once, and put back if the server says no. */
+async function setLiked(post, liked, onChange) {
+  if (post.liked === liked) return;
+  post.liked = liked;
+  post.likes += liked ? 1 : -1;
+  onChange();
+  try {
+    await (liked ? api.like(post.id) : api.unlike(post.id));
+  } catch (err) {
+    post.liked = !liked;
+    post.likes += liked ? -1 : 1;
+    onChange();
+    toast(err.unavailable ? "Likes are not available yet." : err.message, err.unavailable ? "info" : "error");
+  }
 }
 
 export function likeButton(post, onChange) {
-  const button = h("button", { type: "button", class: "icon-button like", "aria-pressed": String(post.liked), "aria-label": post.liked ? "Unlike" : "Like" }, icon("heart"));
-  button.addEventListener("click", async () => {
-    const was = post.liked;
-    post.liked = !was;
-    post.likes += was ? -1 : 1;
-    onChange();
-    try {
-      await (was ? api.unlike(post.id) : api.like(post.id));
-    } catch (err) {
-      post.liked = was;
-      post.likes += was ? 1 : -1;
-      onChange();
-      toast(err.unavailable ? "Likes are not available yet." : err.message, err.unavailable ? "info" : "error");
-    }
-  });
+  const button = h("button", { type: "button", class: "icon-button like", "aria-pressed": String(post.liked), "aria-label": "Like" }, icon("heart"));
+  button.addEventListener("click", () => setLiked(post, !post.liked, onChange));
   return button;
+}
+
+/** Double-tap (or double-click) on the photo likes it, with a heart over the photo. */
+function doubleTapToLike(media, post, onChange) {
+  let lastTap = 0;
+  const burst = () => {
+    const heart = h("span", { class: "heart-burst", "aria-hidden": "true" }, icon("heart"));
+    heart.addEventListener("animationend", () => heart.remove());
+    media.append(heart);
+    if (auth.me) setLiked(post, true, onChange);
+    else toast("Log in to like posts.");
+  };
+  media.addEventListener("dblclick", (e) => {
+    if (e.target.closest("button, video")) return;
+    e.preventDefault();
+    burst();
+  });
+  // Touch screens: two taps within 300 ms (a phone's dblclick is not reliable).
+  media.addEventListener("pointerup", (e) => {
+    if (e.pointerType !== "touch" || e.target.closest("button, video")) return;
+    if (e.timeStamp - lastTap < 300) {
+      lastTap = 0;
+      burst();
+    } else lastTap = e.timeStamp;
+  });
+}
+
+/** A caption clamped to two lines with a "more" button, when it is longer than that. */
+function clampedCaption(post) {
+  const text = h("span", { class: "caption-text" }, userLink(post.author, { class: "user-link strong" }), " ", richText(post.caption));
+  const more = h("button", { type: "button", class: "caption-more", hidden: true }, "more", h("span", { class: "visually-hidden" }, " of the caption"));
+  const caption = h("div", { class: "caption clamped" }, text, more);
+  more.addEventListener("click", () => {
+    caption.classList.remove("clamped");
+    more.remove();
+    observer.disconnect();
+  });
+  // Measured once laid out (and again on resize): only a caption that overflows gets "more".
+  const observer = new ResizeObserver(() => {
+    if (caption.classList.contains("clamped")) more.hidden = text.scrollHeight <= text.clientHeight + 1;
+  });
+  observer.observe(text);
+  return caption;
 }
 
 export function postCard(post, { onDeleted, full = false } = {}) {
   const card = h("article", { class: "card post", dataset: { postId: post.id }, "aria-label": `Post by ${post.author.username}` });
   const isMine = auth.me && auth.me.id === post.author.id;
-  const likes = h("p", { class: "likes" });
+  const likes = h("p", { class: "likes", "aria-live": "polite" });
   const buttons = h("div", { class: "post-actions" });
+  const like = likeButton(post, () => paint());
   const paint = () => {
     likes.textContent = post.likes ? count(post.likes, "like", "likes") : "Be the first to like this";
-    buttons.replaceChildren(
-      likeButton(post, paint),
-      h("a", { href: `/p/${post.id}`, class: "icon-button", "aria-label": "Comment" }, icon("comment")),
-      h("a", { href: `/direct?share=${post.id}`, class: "icon-button", "aria-label": "Share" }, icon("send")),
-    );
-    const b = buttons.querySelector(".like");
-    b.classList.toggle("on", post.liked);
+    like.setAttribute("aria-pressed", String(post.liked));
+    like.classList.toggle("on", post.liked);
   };
+  buttons.append(
+    like,
+    h("a", { href: `/p/${post.id}`, class: "icon-button", "aria-label": "Comment" }, icon("comment")),
+    h("a", { href: `/direct?share=${post.id}`, class: "icon-button", "aria-label": "Share" }, icon("send")),
+  );
   paint();
+  const link = `${location.origin}/p/${post.id}`;
+  const menuItems = [
+    { label: "Go to post", onSelect: () => window.shutter.navigate(`/p/${post.id}`) },
+    {
+      label: "Copy link",
+      onSelect: async () => {
+        try {
+          await navigator.clipboard.writeText(link);
+          toast("Link copied.");
+        } catch {
+          toast(`Copy this link: ${link}`);
+        }
+      },
+    },
+  ];
+  if (isMine) {
+    menuItems.push({
+      label: "Delete",
+      danger: true,
+      onSelect: async () => {
+        if (!(await confirmDialog("Delete post?", "It will be gone for good, with its likes and comments.", "Delete"))) return;
+        try {
+          await api.deletePost(post.id);
+          card.remove();
+          toast("Post deleted.");
+          if (onDeleted) onDeleted(post);
+        } catch (err) {
+          toast(err.message, "error");
+        }
+      },
+    });
+  }
   const header = h(
     "header",
     { class: "post-head" },
     h("a", { href: `/u/${post.author.username}`, class: "post-author", tabindex: "-1", "aria-hidden": "true" }, avatar(post.author, 32)),
     h("div", { class: "post-who" }, userLink(post.author, { class: "user-link strong" }), post.location ? h("span", { class: "post-location" }, post.location) : null),
-    isMine
-      ? h("button", {
-          type: "button",
-          class: "icon-button",
-          "aria-label": "Delete post",
-          title: "Delete post",
-          onClick: async () => {
-            if (!confirm("Delete this post?")) return;
-            try {
-              await api.deletePost(post.id);
-              card.remove();
-              toast("Post deleted.");
-              if (onDeleted) onDeleted(post);
-            } catch (err) {
-              toast(err.message, "error");
-            }
-          },
-        }, icon("close"))
-      : null,
+    menuButton("More options", menuItems),
   );
-  const caption = post.caption ? h("p", { class: "caption" }, userLink(post.author, { class: "user-link strong" }), " ", richText(post.caption)) : null;
+  const caption = !post.caption
+    ? null
+    : full
+      ? h("p", { class: "caption" }, userLink(post.author, { class: "user-link strong" }), " ", richText(post.caption))
+      : clampedCaption(post);
   const comments = !full && post.commentCount ? h("a", { href: `/p/${post.id}`, class: "muted comments-link" }, `View all ${count(post.commentCount, "comment", "comments")}`) : null;
+  const media = h("div", { class: "post-media" }, carousel(post));
+  doubleTapToLike(media, post, paint);
   card.append(
     header,
-    carousel(post),
+    media,
     h("div", { class: "post-body" }, buttons, likes, caption, comments, h("a", { href: `/p/${post.id}`, class: "post-time muted" }, timeEl(post.createdAt))),
   );
   return card;

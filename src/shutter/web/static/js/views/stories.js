@@ -27,12 +27,26 @@ export function storyTray(ctx) {
     add.value = "";
   });
   const me = auth.me;
-  const yours = h(
-    "label",
-    { for: "story-file", class: "story-bubble own", role: "listitem" },
-    h("span", { class: "ring none" }, me ? avatar(me, 56) : null, h("span", { class: "plus", "aria-hidden": "true" }, "+")),
-    h("span", { class: "story-name" }, "Your story"),
-  );
+  const plus = () => h("label", { for: "story-file", class: "plus", title: "Add to your story" }, h("span", { "aria-hidden": "true" }, "+"));
+  // Your own bubble comes first and only once: a link to your story when you have one
+  // (its "+" still adds another), otherwise the button that adds one.
+  function yourBubble(own) {
+    if (!own) {
+      return h(
+        "div",
+        { class: "story-bubble own", role: "listitem" },
+        h("label", { for: "story-file", class: "story-add" }, h("span", { class: "ring none" }, me ? avatar(me, 56) : null, h("span", { class: "plus", "aria-hidden": "true" }, "+")), h("span", { class: "story-name" }, "Your story")),
+        add,
+      );
+    }
+    return h(
+      "div",
+      { class: "story-bubble own", role: "listitem" },
+      h("span", { class: "ring-wrap" }, h("a", { href: `/stories/${own.author.id}`, class: `ring${own.hasUnseen ? "" : " seen"}`, "aria-label": "Your story" }, avatar(own.author, 56)), plus()),
+      h("span", { class: "story-name", "aria-hidden": "true" }, "Your story"),
+      add,
+    );
+  }
   async function load() {
     let trays;
     try {
@@ -42,21 +56,22 @@ export function storyTray(ctx) {
       return;
     }
     if (!ctx.current) return;
-    tray.replaceChildren(yours, add);
+    const own = me && trays.find((t) => t.author.id === me.id);
+    tray.replaceChildren(yourBubble(own));
     trays.sort((a, b) => Number(b.hasUnseen) - Number(a.hasUnseen));
     for (const t of trays) {
-      const own = me && t.author.id === me.id;
-      const bubble = h(
-        "a",
-        { href: `/stories/${t.author.id}`, class: "story-bubble", "aria-label": `${own ? "Your" : t.author.username + "'s"} story${t.hasUnseen ? ", unseen" : ""}` },
-        h("span", { class: `ring${t.hasUnseen ? "" : " seen"}` }, avatar(t.author, 56)),
-        h("span", { class: "story-name" }, own ? "You" : t.author.username),
+      if (t === own) continue;
+      tray.append(
+        h(
+          "div",
+          { class: "story-bubble", role: "listitem" },
+          h("a", { href: `/stories/${t.author.id}`, class: `ring${t.hasUnseen ? "" : " seen"}`, "aria-label": `${t.author.username}'s story${t.hasUnseen ? ", unseen" : ""}` }, avatar(t.author, 56)),
+          h("span", { class: "story-name", "aria-hidden": "true" }, t.author.username),
+        ),
       );
-      if (own) yours.after(bubble);
-      else tray.append(bubble);
     }
   }
-  tray.append(yours, add);
+  tray.append(yourBubble(null));
   load();
   return tray;
 }
