@@ -65,10 +65,12 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> Iterator[StalledWorkers]:
     stall = StalledWorkers()
     dispatch = HandlerRegistry.dispatch
 
-    async def held(self: HandlerRegistry, context: Any, event: Event) -> None:
+    async def held(
+        self: HandlerRegistry, context: Any, event: Event, lane: str | None = None
+    ) -> None:
         if event.topic in stall.topics:
             await stall.released.wait()
-        await dispatch(self, context, event)
+        await dispatch(self, context, event, lane)
 
     monkeypatch.setattr(HandlerRegistry, "dispatch", held)
     yield stall
