@@ -86,7 +86,9 @@ def is_disk_full(exc: BaseException) -> bool:
 
 def _describe(error: dict[str, Any]) -> dict[str, Any]:
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-    return {"field": location, "message": str(error.get("msg", "invalid"))}
+    # pydantic prefixes the message of a validator's ValueError; the reader needs only ours.
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return {"field": location, "message": message}
 
 
 async def _on_shutter_error(_request: Request, exc: Exception) -> Response:
