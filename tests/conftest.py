@@ -257,6 +257,25 @@ def settings_overrides() -> dict[str, Any]:
     return {}
 
 
+def distributed_values(request: pytest.FixtureRequest, bucket_prefix: str) -> dict[str, Any]:
+    """Settings of the distributed profile on an emptied database, with a new bucket and a
+    namespace of its own (Redis keys, the JetStream stream and its subjects)."""
+    s3 = request.getfixturevalue("s3_endpoint")
+    values: dict[str, Any] = {
+        "database_url": request.getfixturevalue("postgres_url"),
+        "redis_url": services.REDIS_URL,
+        "nats_url": services.NATS_URL,
+        "s3_bucket": f"{bucket_prefix}-{uuid.uuid4().hex[:12]}",
+        "s3_endpoint_url": s3,
+        "namespace": f"t{uuid.uuid4().hex[:12]}",
+        # The test server also runs the JetStream consumer (as `shutter worker` would).
+        "in_process_workers": True,
+    }
+    _empty_database(values["database_url"])
+    _create_bucket(s3, values["s3_bucket"])
+    return values
+
+
 @pytest.fixture
 def settings(
     profile: str,
@@ -277,22 +296,9 @@ def settings(
         "password_check_wait_seconds": 30,
     }
     if profile in ("distributed", "cluster"):
-        s3 = request.getfixturevalue("s3_endpoint")
-        values.update(
-            database_url=request.getfixturevalue("postgres_url"),
-            redis_url=services.REDIS_URL,
-            nats_url=services.NATS_URL,
-            s3_bucket=f"shutter-test-{uuid.uuid4().hex[:12]}",
-            s3_endpoint_url=s3,
-            # Redis keys, the JetStream stream and its subjects are this test's own.
-            namespace=f"t{uuid.uuid4().hex[:12]}",
-            # The test server also runs the JetStream consumer (as `shutter worker` would).
-            in_process_workers=True,
-        )
+        values.update(distributed_values(request, "shutter-test"))
         if profile == "cluster":
             values["redis_url"] = request.getfixturevalue("redis_cluster_url")
-        _empty_database(values["database_url"])
-        _create_bucket(s3, values["s3_bucket"])
     values.update(settings_overrides)
     yield Settings(_env_file=None, **values)  # type: ignore[call-arg]
     if profile in ("distributed", "cluster"):

@@ -7,6 +7,7 @@ skipped and the summary says so loudly.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 import socket
@@ -52,6 +53,7 @@ async def _postgres_answers() -> str | None:
     return None
 
 
+@functools.cache  # asked at import by conftest and by a few test modules: probed once
 def probe() -> ServiceStatus:
     status = ServiceStatus()
     for name, url, port in (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +26,8 @@ from tests.conftest import (
     PROFILES,
     SECRET,
     RunningServer,
-    _create_bucket,
-    _empty_database,
     _forget_namespace,
+    distributed_values,
 )
 
 EXAMPLES_PER_OPERATION = 10
@@ -66,18 +64,7 @@ def served(
         "secret_key": SECRET,
     }
     if request.param == "distributed":
-        s3 = request.getfixturevalue("s3_endpoint")
-        values.update(
-            database_url=request.getfixturevalue("postgres_url"),
-            redis_url=services.REDIS_URL,
-            nats_url=services.NATS_URL,
-            s3_bucket=f"shutter-fuzz-{uuid.uuid4().hex[:12]}",
-            s3_endpoint_url=s3,
-            namespace=f"f{uuid.uuid4().hex[:12]}",
-            in_process_workers=True,
-        )
-        _empty_database(str(values["database_url"]))
-        _create_bucket(s3, str(values["s3_bucket"]))
+        values.update(distributed_values(request, "shutter-fuzz"))
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
     started = threading.Event()
     holder: dict[str, object] = {}
