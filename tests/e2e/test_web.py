@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, Browsing
+from tests.e2e.conftest import DESKTOP, PHONE, Browsing
 from tests.e2e.test_serve import ServeProcess, _upload
 
 pytestmark = pytest.mark.xdist_group("browser")  # one browser and one server per run
@@ -663,6 +663,80 @@ def test_the_story_tray_shows_you_once_and_round_rings(
     assert abs((ring["x"] + ring["width"] / 2) - (face["x"] + face["width"] / 2)) < 1
     assert abs((ring["y"] + ring["height"] / 2) - (face["y"] + face["height"] / 2)) < 1
     assert "seen" in (seen.get_attribute("class") or "")
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_stories_pause_on_hold_take_a_reply_and_move_on_to_the_next_person(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess, viewport: dict[str, int]
+) -> None:
+    alice, alice_token, _, bob_token = _couple(web, register)
+    carol = _name("carol")
+    carol_token = register(carol)
+    _story(web, alice_token)
+    _story(web, alice_token)
+    carols = _story(web, carol_token)
+    with _api(web, bob_token) as api:
+        assert api.post(f"/users/{_user_id(web, carol)}/follow").status_code == 200
+        # Carol's story is seen, so the tray puts her after Alice.
+        assert api.post(f"/stories/{carols}/seen").status_code == 204
+    page = browsing.page(token=bob_token, viewport=viewport)
+    page.clock.install()  # the story timers run on a clock the test moves
+    page.goto(f"/stories/{_user_id(web, alice)}")
+    page.get_by_role("img", name=f"Story by {alice}").wait_for()
+    progress = page.get_by_role("progressbar", name="Stories")
+    expect(page.locator(".story-bar")).to_have_count(2)  # one bar per story
+    expect(progress).to_have_attribute("aria-valuenow", "1")
+
+    # Pressing and holding pauses: the clock runs past the story's 5 s and it stays.
+    page.locator(".story-nav.next").hover()
+    page.mouse.down()
+    page.clock.run_for(400)
+    expect(page.locator(".story-viewer")).to_have_class(re.compile(r"\bpaused\b"))
+    page.clock.run_for(10_000)
+    expect(progress).to_have_attribute("aria-valuenow", "1")
+    width = page.locator(".story-bar .fill").first.evaluate("f => f.style.width")
+    assert width != "100%", width
+    page.mouse.up()  # the end of a hold is not a tap: still the first story
+    expect(page.locator(".story-viewer")).not_to_have_class(re.compile(r"\bpaused\b"))
+    expect(progress).to_have_attribute("aria-valuenow", "1")
+    page.clock.run_for(5_500)
+    expect(progress).to_have_attribute("aria-valuenow", "2")
+
+    # The pause button does the same from the keyboard.
+    page.get_by_role("button", name="Pause").click()
+    page.clock.run_for(8_000)
+    expect(progress).to_have_attribute("aria-valuenow", "2")
+    page.get_by_role("button", name="Play").click()
+
+    # Typing a reply pauses too; it arrives in Alice's messages.
+    reply = page.get_by_role("textbox", name=f"Reply to {alice}")
+    reply.fill("Where is this?")
+    page.clock.run_for(8_000)
+    expect(progress).to_have_attribute("aria-valuenow", "2")
+    reply.press("Enter")
+    page.get_by_text("Reply sent.").wait_for()
+    expect(reply).to_have_value("")
+    with _api(web, alice_token) as api:  # Alice does not follow Bob: a message request
+        folders = [
+            api.get("/conversations", params={"folder": f}).json() for f in ("inbox", "requests")
+        ]
+    texts = [
+        c["last_message"]["content"]
+        for f in folders
+        for c in f["conversations"]
+        if c["last_message"]
+    ]
+    assert "Where is this?" in texts, folders
+
+    # After Alice's last story come Carol's, not the feed; back from there returns to Alice.
+    page.clock.run_for(5_500)
+    page.wait_for_url(re.compile(rf"/stories/{_user_id(web, carol)}$"))
+    page.get_by_role("img", name=f"Story by {carol}").wait_for()
+    expect(page.locator(".story-bar")).to_have_count(1)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(rf"/stories/{_user_id(web, alice)}$"))
+    expect(progress).to_have_attribute("aria-valuenow", "2")
     assert page.console_errors == []
 
 
