@@ -443,6 +443,64 @@ def _box(locator: Any) -> dict[str, float]:
     return box
 
 
+def _pixels(img: Any) -> list[int]:
+    """The pixel size of the file an <img> chose (its naturalWidth is divided by the
+    density its srcset entry gives, so the file is loaded again, without a srcset)."""
+    size: list[int] = img.evaluate(
+        "async i => { const f = new Image(); f.src = i.currentSrc; await f.decode();"
+        " return [f.naturalWidth, f.naturalHeight]; }"
+    )
+    return size
+
+
+@pytest.mark.parametrize(
+    ("viewport", "density"), [(PHONE, 3), (DESKTOP, 2)], ids=["phone-3x", "desktop-2x"]
+)
+def test_grid_tiles_are_sharp_and_avatars_are_small_files(
+    browsing: Browsing,
+    register: Callable[[str], str],
+    web: ServeProcess,
+    viewport: dict[str, int],
+    density: int,
+) -> None:
+    author = _name("grid")
+    token = register(author)
+    tag = _name("sharp")
+    for size in ((1600, 1200), (900, 1600), (1200, 1200)):
+        _photo_post(web, token, f"#{tag}", (size,))
+    with _api(web, token) as api:
+        avatar = _upload(api, token, _jpeg((1600, 1200)))
+        assert api.patch("/users/me", json={"avatar_media_id": avatar["id"]}).status_code == 200
+    page = browsing.page(token=token, viewport=viewport, device_scale_factor=density)
+
+    def tiles_are_sharp() -> None:
+        tiles = page.locator(".grid .tile img")
+        expect(tiles).to_have_count(3)
+        for tile in tiles.all():
+            tile.scroll_into_view_if_needed()
+            expect(tile).to_have_js_property("complete", True)
+            shown = _box(tile)
+            natural = _pixels(tile)
+            # The picture's shorter side covers the square tile at this density.
+            assert min(natural) >= shown["width"] * density * 0.98, (natural, shown)
+
+    page.goto(f"/u/{author}")
+    tiles_are_sharp()
+    page.goto(f"/tags/{tag}")
+    tiles_are_sharp()
+    # The 24 px avatar in the navigation is the 150 px square, not the 1600 px original.
+    nav_avatar = page.locator("#nav img.avatar")
+    expect(nav_avatar).to_have_js_property("complete", True)
+    assert _pixels(nav_avatar) == [150, 150]
+    page.goto(f"/u/{author}")
+    header = page.locator(".profile-avatar img")
+    expect(header).to_have_js_property("complete", True)
+    natural = _pixels(header)
+    assert max(natural) <= 320, natural
+    assert min(natural) >= min(_box(header)["width"] * density, 240), natural
+    assert page.console_errors == []
+
+
 def test_a_post_card_menu_carousel_caption_and_double_tap(
     browsing: Browsing, register: Callable[[str], str], web: ServeProcess
 ) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
-from shutter.db.tables import follows, users
+from shutter.db.tables import follows, media, users
 
 PROFILE_COLUMNS = (
     users.c.id,
@@ -38,13 +38,19 @@ async def get_auth_row(conn: AsyncConnection, user_id: int) -> RowMapping | None
     return result.mappings().first()
 
 
+# A profile page shows the avatar large: the avatar media's variants come with it.
+_WITH_AVATAR_VARIANTS = users.outerjoin(media, media.c.id == users.c.avatar_media_id)
+
+
 async def get_profile(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    result = await conn.execute(select(*PROFILE_COLUMNS).where(users.c.id == user_id))
-    return result.mappings().first()
+    query = select(*PROFILE_COLUMNS, media.c.variants.label("avatar_variants"))
+    query = query.select_from(_WITH_AVATAR_VARIANTS).where(users.c.id == user_id)
+    return (await conn.execute(query)).mappings().first()
 
 
 async def get_own_profile(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    query = select(*PROFILE_COLUMNS, users.c.email).where(users.c.id == user_id)
+    query = select(*PROFILE_COLUMNS, users.c.email, media.c.variants.label("avatar_variants"))
+    query = query.select_from(_WITH_AVATAR_VARIANTS).where(users.c.id == user_id)
     return (await conn.execute(query)).mappings().first()
 
 

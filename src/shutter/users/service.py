@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -128,7 +129,11 @@ async def update_profile(conn: AsyncConnection, user_id: int, changes: ProfileUp
                 raise InvalidInput(
                     "An avatar must be an image that finished processing.", code="media_not_ready"
                 )
-            values.update(avatar_media_id=media_id, avatar_key=media["original_key"])
+            # Avatars are shown small everywhere: the square 150 px variant, not the
+            # original (a profile page also gets the larger ones, see present_profile).
+            variants = orjson.loads(media["variants"]) if media["variants"] else {}
+            avatar_key = variants.get("thumb") or media["original_key"]
+            values.update(avatar_media_id=media_id, avatar_key=avatar_key)
     if values:
         values["updated_at"] = utcnow()
         await repository.update_profile(conn, user_id, values)
@@ -196,6 +201,7 @@ def present_profile(row: RowMapping, url_for: UrlFor) -> dict[str, Any]:
         "display_name": row["display_name"],
         "bio": row["bio"],
         "avatar_url": url_for(row["avatar_key"]) if row["avatar_key"] else None,
+        "avatar_urls": _avatar_urls(row, url_for),
         "is_private": bool(row["is_private"]),
         "follower_count": row["follower_count"],
         "following_count": row["following_count"],
@@ -203,6 +209,18 @@ def present_profile(row: RowMapping, url_for: UrlFor) -> dict[str, Any]:
         "created_at": isoformat(row["created_at"]),
         "relationship": None,
     }
+
+
+def _avatar_urls(row: RowMapping, url_for: UrlFor) -> dict[str, str] | None:
+    """The avatar at 150 px (square) and 320 px wide, where the row has the avatar media's
+    variants (a single profile's query joins them; lists do without)."""
+    raw = row.get("avatar_variants") if row["avatar_key"] else None
+    if not raw:
+        return None
+    variants: dict[str, str] = orjson.loads(raw)
+    if "thumb" not in variants or "small" not in variants:
+        return None
+    return {"thumb": url_for(variants["thumb"]), "small": url_for(variants["small"])}
 
 
 def present_author(row: Mapping[Any, Any], url_for: UrlFor) -> dict[str, Any]:

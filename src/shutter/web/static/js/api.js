@@ -230,6 +230,7 @@ export function normUser(u) {
     displayName: u.display_name || "",
     bio: u.bio || "",
     avatarUrl: u.avatar_url || null,
+    avatarUrls: u.avatar_urls || null,
     isPrivate: !!u.is_private,
     followers: u.follower_count ?? null,
     following: u.following_count ?? null,
