@@ -501,6 +501,39 @@ def test_grid_tiles_are_sharp_and_avatars_are_small_files(
     assert page.console_errors == []
 
 
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_shared_post_arrives_as_a_card(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess, viewport: dict[str, int]
+) -> None:
+    alice, alice_token, bob, bob_token = _couple(web, register)
+    post_id = _photo_post(web, alice_token, "Shared sunset", ((640, 480),))
+    bob_page = browsing.page(token=bob_token, viewport=viewport)
+    bob_page.goto(f"/p/{post_id}")
+    bob_page.get_by_role("link", name="Share").click()
+    bob_page.wait_for_url(re.compile(r"/direct\?share="))
+    # From the inbox (empty here) to a conversation, the post comes along.
+    bob_page.goto(f"/direct/with/{alice}?share={post_id}")
+    preview = bob_page.locator(".share-preview")
+    expect(preview.get_by_role("link", name=f"Post by {alice}")).to_be_visible()
+    bob_page.get_by_role("button", name="Send").click()
+    expect(preview).to_have_count(0)
+    sent = bob_page.locator(".msg.mine").get_by_role("link", name=f"Post by {alice}")
+    expect(sent).to_have_attribute("href", f"/p/{post_id}")
+
+    alice_page = browsing.page(token=alice_token, viewport=viewport)
+    alice_page.goto("/direct")
+    alice_page.get_by_role("link", name=re.compile(bob)).click()
+    card = alice_page.locator(".thread").get_by_role("link", name=f"Post by {alice}")
+    expect(card).to_be_visible()
+    expect(card.locator("img")).to_have_js_property("complete", True)
+    assert card.locator("img").evaluate("i => i.naturalWidth") > 0
+    expect(alice_page.locator(".thread").get_by_text("/p/")).to_have_count(0)  # no bare URL
+    card.click()
+    alice_page.wait_for_url(re.compile(rf"/p/{post_id}$"))
+    assert bob_page.console_errors == []
+    assert alice_page.console_errors == []
+
+
 def test_a_post_card_menu_carousel_caption_and_double_tap(
     browsing: Browsing, register: Callable[[str], str], web: ServeProcess
 ) -> None:

@@ -193,8 +193,8 @@ export const storyViewers = (id) =>
   get(`/stories/${id}/viewers`).then((d) => (d.viewers || d.users || d.items || []).map((v) => normUser(v.user || v)));
 
 // ---- direct messages ----
-export const sendMessage = (recipientId, content, clientMessageId) =>
-  post("/messages", { recipient_id: recipientId, content, client_message_id: clientMessageId });
+export const sendMessage = (recipientId, content, clientMessageId, postId = null) =>
+  post("/messages", { recipient_id: recipientId, content, client_message_id: clientMessageId, post_id: postId || undefined });
 export const conversations = (folder = "inbox") =>
   get("/conversations", { folder, limit: 50 }).then((d) => (d.conversations || d.items || []).map(normConversation));
 export const conversation = (id) => get(`/conversations/${id}`).then(normConversation);
@@ -370,7 +370,7 @@ export function normMessage(m) {
     seq: Number(m.seq ?? 0),
     sentAt: m.sent_at || m.created_at,
     clientId: m.client_message_id || null,
-    post: m.post ? { id: String(m.post.id), available: !!m.post.available, thumbUrl: m.post.thumb_url || null } : null,
+    post: m.post ? { id: String(m.post.id), available: !!m.post.available, thumbUrl: m.post.thumb_url || null, author: m.post.author ? normAuthor(m.post.author) : null } : null,
     story: m.story ? { id: String(m.story.id), available: !!m.story.available, thumbUrl: m.story.thumb_url || null } : null,
   };
 }
