@@ -534,6 +534,63 @@ def test_a_shared_post_arrives_as_a_card(
     assert alice_page.console_errors == []
 
 
+def test_places_are_searched_and_have_a_page(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+) -> None:
+    author = _name("nora")
+    token = register(author)
+    place = f"Miradouro {_name('Graca')}"
+    with _api(web, token) as api:
+        media = _upload(api, token, _jpeg((640, 480)))
+        created = api.post(
+            "/posts",
+            json={"media_ids": [media["id"]], "caption": "view", "location": {"name": place}},
+        )
+    assert created.status_code == 201, created.text
+    post_id = created.json()["post"]["id"]
+    page = browsing.page(token=register(_name("otto")), viewport=PHONE)
+    page.goto("/search")
+    page.get_by_role("tab", name="Places").click()
+    page.get_by_label("Search people, tags and places").fill(place[:14])
+    page.get_by_role("link", name=re.compile(rf"^{place}\b")).click()
+    page.wait_for_url(re.compile(r"/explore/locations/\d+$"))
+    expect(page.get_by_role("heading", name=place)).to_be_visible()
+    expect(page.get_by_text("1 post", exact=True)).to_be_visible()
+    expect(page.locator(".grid a.tile")).to_have_attribute("href", f"/p/{post_id}")
+    place_url = page.url
+    # The place on a post leads there too.
+    page.goto(f"/p/{post_id}")
+    page.get_by_role("link", name=place).click()
+    page.wait_for_url(place_url)
+    assert page.console_errors == []
+
+
+def test_an_empty_feed_suggests_accounts_to_follow(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+) -> None:
+    for _ in range(2):
+        _photo_post(web, register(_name("popular")), "worth following")
+    newcomer = _name("newbie")
+    token = register(newcomer)
+    page = browsing.page(token=token, viewport=PHONE)
+    page.goto("/")
+    page.get_by_text("Welcome to Shutter").wait_for()
+    suggested = page.get_by_role("region", name="Suggested for you")
+    follow = suggested.get_by_role("button", name=re.compile(r"^Follow "))
+    expect(follow.first).to_be_visible()
+    expect(suggested.get_by_role("link", name=newcomer)).to_have_count(0)
+    name = (follow.first.get_attribute("aria-label") or "").removeprefix("Follow ")
+    follow.first.click()
+    expect(
+        suggested.get_by_role("button", name=re.compile(rf"(Following|Requested): {name}$"))
+    ).to_be_visible()
+    with _api(web, token) as api:
+        me = api.get("/users/me").json()
+        following = api.get(f"/users/{me['id']}/following").json()["users"]
+    assert [u["username"] for u in following] == [name]
+    assert page.console_errors == []
+
+
 def test_a_post_card_menu_carousel_caption_and_double_tap(
     browsing: Browsing, register: Callable[[str], str], web: ServeProcess
 ) -> None:

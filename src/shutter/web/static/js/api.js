@@ -151,6 +151,8 @@ export const feed = (mode, cursor) =>
 // Explore: a snapshot scroll (the cursor names it); signed out, the popular public posts.
 export const explore = (cursor, limit = 12) =>
   get("/explore", { cursor, limit }).then(page("posts", normPost));
+export const locationPosts = (id, cursor) =>
+  get(`/locations/${id}/posts`, { cursor }).then((d) => ({ ...page("posts", normPost)(d), location: d.location ? normPlace(d.location) : null }));
 export const hashtagPosts = (tag, cursor) =>
   get(`/hashtags/${encodeURIComponent(tag)}/posts`, { cursor }).then(page("posts", normPost));
 
@@ -171,6 +173,7 @@ export const deleteComment = (id) => del(`/comments/${id}`);
 export const search = (q, type) =>
   get("/search", { q, type }).then((d) => {
     const list = d.results || d[type] || d.users || d.hashtags || d.items || [];
+    if (type === "locations") return (d.locations || []).map(normPlace);
     return type === "users" ? list.map(normUser) : list.map(normTag);
   });
 
@@ -274,6 +277,7 @@ export function normPost(p) {
     author: normAuthor(p.author || {}),
     caption: p.caption || "",
     location: p.location ? p.location.name : null,
+    locationId: p.location && p.location.id ? String(p.location.id) : null,
     media: (p.media || []).map(normMedia),
     likes: p.like_count ?? 0,
     commentCount: p.comment_count ?? 0,
@@ -301,6 +305,10 @@ export function normComment(c) {
     replyCount: c.reply_count ?? (c.replies || []).length,
     createdAt: c.created_at,
   };
+}
+
+function normPlace(l) {
+  return { id: String(l.id), name: l.name, posts: l.post_count ?? 0 };
 }
 
 function normTag(t) {

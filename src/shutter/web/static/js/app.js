@@ -13,6 +13,7 @@ import { notificationsView } from "./views/notifications.js";
 import { postView } from "./views/post.js";
 import { profileView, requestsView, settingsView } from "./views/profile.js";
 import { exploreView, hashtagView, searchView } from "./views/search.js";
+import { placeView } from "./views/places.js";
 import { storyViewerView } from "./views/stories.js";
 
 // [pattern, view, needs a signed-in user]
@@ -22,6 +23,7 @@ const ROUTES = [
   [/^\/signup$/, signupView, false],
   [/^\/new$/, composerView, true],
   [/^\/explore$/, exploreView, false],
+  [/^\/explore\/locations\/(?<locationId>\d+)$/, placeView, false],
   [/^\/search$/, searchView, false],
   [/^\/notifications$/, notificationsView, true],
   [/^\/direct$/, inboxView, true],

@@ -287,7 +287,7 @@ export function postCard(post, { onDeleted, full = false } = {}) {
     "header",
     { class: "post-head" },
     h("a", { href: `/u/${post.author.username}`, class: "post-author", tabindex: "-1", "aria-hidden": "true" }, avatar(post.author, 32)),
-    h("div", { class: "post-who" }, userLink(post.author, { class: "user-link strong" }), post.location ? h("span", { class: "post-location" }, post.location) : null),
+    h("div", { class: "post-who" }, userLink(post.author, { class: "user-link strong" }), post.location ? (post.locationId ? h("a", { class: "post-location", href: `/explore/locations/${post.locationId}` }, post.location) : h("span", { class: "post-location" }, post.location)) : null),
     menuButton("More options", menuItems),
   );
   const caption = !post.caption
