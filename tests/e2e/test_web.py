@@ -591,6 +591,33 @@ def test_an_empty_feed_suggests_accounts_to_follow(
     assert page.console_errors == []
 
 
+def test_the_app_is_installable_and_opens_offline(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+) -> None:
+    author = _name("wren")
+    token = register(author)
+    _photo_post(web, token, "Kept for the train")
+    page = browsing.page(token=token, viewport=PHONE)
+    page.goto("/")
+    manifest = page.locator('link[rel="manifest"]').get_attribute("href")
+    assert manifest == "/manifest.webmanifest"
+    page.get_by_text("Kept for the train").wait_for()
+    # The worker installs on the first visit and controls the pages after it.
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("!!navigator.serviceWorker.controller")
+    page.get_by_text("Kept for the train").wait_for()
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_text("Kept for the train")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="You're offline")).to_be_visible()
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_role("status").filter(has_text="You're offline")).to_be_hidden()
+    assert page.console_errors == []
+
+
 def test_a_post_card_menu_carousel_caption_and_double_tap(
     browsing: Browsing, register: Callable[[str], str], web: ServeProcess
 ) -> None:

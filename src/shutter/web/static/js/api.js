@@ -148,6 +148,17 @@ export const getPost = (id) => get(`/posts/${id}`).then((d) => normPost(d.post |
 export const deletePost = (id) => del(`/posts/${id}`);
 export const feed = (mode, cursor) =>
   get("/feed", { mode, cursor, limit: 10 }).then(page("posts", normPost));
+// The home feed's first page is asked for at start-up, alongside /users/me, not after it.
+let earlyFeed = null;
+export function prefetchFeed(mode) {
+  earlyFeed = { mode, promise: feed(mode) };
+  earlyFeed.promise.catch(() => {}); // the feed view reports errors when it takes it
+}
+export function firstFeedPage(mode) {
+  const early = earlyFeed;
+  earlyFeed = null;
+  return early && early.mode === mode ? early.promise : feed(mode);
+}
 // Explore: a snapshot scroll (the cursor names it); signed out, the popular public posts.
 export const explore = (cursor, limit = 12) =>
   get("/explore", { cursor, limit }).then(page("posts", normPost));

@@ -4,6 +4,7 @@
 import * as api from "./api.js";
 import { auth } from "./api.js";
 import { avatar, clear, errorBox, h, icon, spinner } from "./dom.js";
+import { startPwa } from "./pwa.js";
 import * as realtime from "./realtime.js";
 import { loginView, signupView } from "./views/auth.js";
 import { composerView } from "./views/composer.js";
@@ -221,4 +222,10 @@ auth.onLoggedOut = () => {
 // Exposed for the views that sign in (they start the session then navigate).
 window.shutter = { navigate, startSession };
 
+// On the home page the feed is asked for at once, in parallel with the session.
+if (auth.token && location.pathname === "/") {
+  const mode = new URLSearchParams(location.search).get("mode") || localStorage.getItem("shutter.feedMode") || "chronological";
+  api.prefetchFeed(mode);
+}
 startSession().finally(render);
+startPwa();

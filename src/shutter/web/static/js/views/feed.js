@@ -32,7 +32,7 @@ export function feedView(ctx) {
     const load = async () => {
       let page;
       try {
-        page = await api.feed(mode, cursor);
+        page = await (cursor ? api.feed(mode, cursor) : api.firstFeedPage(mode));
       } catch (err) {
         if (err.code === "cursor_expired") {
           start(mode); // the ranked snapshot is gone: start again from the top
