@@ -32,7 +32,9 @@ export function startPwa() {
     reloading = true;
     location.reload();
   });
-  navigator.serviceWorker
+  // Registered once the page has loaded: caching the shell must not slow the first visit.
+  const register = () =>
+    navigator.serviceWorker
     .register("/sw.js", { scope: "/" })
     .then((registration) => {
       if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration.waiting);
@@ -45,4 +47,6 @@ export function startPwa() {
       });
     })
     .catch((err) => console.warn("service worker not registered", err));
+  if (document.readyState === "complete") register();
+  else window.addEventListener("load", register, { once: true });
 }
