@@ -615,6 +615,13 @@ def test_the_app_is_installable_and_opens_offline(
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.get_by_role("status").filter(has_text="You're offline")).to_be_hidden()
+    # Logging out drops the offline copy of the feed.
+    assert page.evaluate("caches.has('shutter-data')")
+    page.set_viewport_size(DESKTOP)  # the side bar has Log out
+    page.reload()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/login"))
+    page.wait_for_function("caches.has('shutter-data').then(has => !has)")
     assert page.console_errors == []
 
 

@@ -4,7 +4,7 @@
 import * as api from "./api.js";
 import { auth } from "./api.js";
 import { avatar, clear, errorBox, h, icon, spinner } from "./dom.js";
-import { startPwa } from "./pwa.js";
+import { forgetOfflineData, startPwa } from "./pwa.js";
 import * as realtime from "./realtime.js";
 import { loginView, signupView } from "./views/auth.js";
 import { composerView } from "./views/composer.js";
@@ -147,6 +147,7 @@ function renderNav() {
 
 function logout() {
   api.logout();
+  forgetOfflineData();
   realtime.stop();
   badges.notifications = 0;
   badges.direct = 0;
@@ -215,6 +216,7 @@ window.addEventListener("shutter:event", (e) => {
   }
 });
 auth.onLoggedOut = () => {
+  forgetOfflineData();
   realtime.stop();
   navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
 };

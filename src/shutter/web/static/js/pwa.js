@@ -17,6 +17,11 @@ function offerUpdate(worker) {
   document.body.append(h("div", { class: "update-banner", role: "status" }, h("span", {}, "A new version of Shutter is ready."), reload));
 }
 
+/** Logging out drops the offline copy of the feed (it is yours, not the next person's). */
+export function forgetOfflineData() {
+  if ("caches" in window) caches.delete("shutter-data").catch(() => {});
+}
+
 export function startPwa() {
   document.body.append(banner);
   paintOnline();
