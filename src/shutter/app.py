@@ -171,6 +171,7 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         log.warning("schema_not_current", hint="run `shutter migrate`")
     redis = None
     breaker = None
+    extras: dict[str, Any] = {}
     timelines: TimelineStore
     if settings.redis_url:
         redis = open_redis(
@@ -182,6 +183,7 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         # One breaker for every use of this client (timelines, real-time bus): one
         # outage, one timeout, one pair of log lines.
         breaker = CircuitBreaker("redis", settings.redis_retry_seconds)
+        extras["redis_breaker"] = breaker  # its error counts go to /metrics
         redis_timelines = RedisTimelineStore(
             redis,
             f"{settings.namespace}:",
@@ -212,6 +214,7 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         passwords=PasswordChecks(
             settings.password_checks_max_concurrent, settings.password_check_wait_seconds
         ),
+        extras=extras,
     )
     if settings.nats_url:
         import nats

@@ -57,7 +57,11 @@ async def authenticate(context: AppContext, token: str) -> Viewer:
     """The user an access token stands for (HTTP and the WebSocket alike); raises
     Unauthenticated for a forged or expired token, or one revoked by a password change."""
     claims = context.tokens.verify(token)
-    return await current_viewer(context, claims.user_id, claims.token_version)
+    viewer = await current_viewer(context, claims.user_id, claims.token_version)
+    metrics = context.extras.get("metrics")
+    if metrics is not None:
+        metrics.activity.seen(viewer.id)  # the daily and monthly active users of /metrics
+    return viewer
 
 
 async def current_viewer(context: AppContext, user_id: int, token_version: int) -> Viewer:
