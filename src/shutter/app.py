@@ -63,6 +63,7 @@ from shutter.stores.timelines import (
     MemoryTimelineStore,
     RedisTimelineStore,
     TimelineStore,
+    check_compact_encoding,
 )
 from shutter.stories import api as stories_api
 from shutter.stories import tasks as stories_tasks
@@ -192,6 +193,7 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
             connect_timeout_s=settings.redis_connect_timeout_seconds,
             timeout_s=settings.redis_timeout_seconds,
         )
+        await check_compact_encoding(redis_timelines)  # warns when timelines cost 4.6x
         timelines = GuardedTimelineStore(redis_timelines, breaker)
         stack.push_async_callback(timelines.close)
     else:
