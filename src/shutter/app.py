@@ -166,6 +166,8 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
     """Open every store the settings name; the stack closes them again."""
     db = Database.from_settings(settings)
     stack.push_async_callback(db.dispose)
+    if db.replicas:
+        await db.replicas.check_all()  # reads use the replicas from the first request on
     if settings.is_sqlite:
         await upgrade_to_head(db)  # a fresh data dir gets its schema here
     elif not await is_at_head(db):

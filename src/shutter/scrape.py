@@ -46,6 +46,8 @@ async def gather(context: AppContext, metrics: Metrics) -> None:
     """Bring the scraped figures up to date (never raises)."""
     figures = metrics.scraped
     _pools(context, figures)
+    if context.db.replicas:
+        await _bounded("replicas", context.db.replicas.check_all())  # measured now
     _replicas(context, figures)
     _redis(context, figures)
     _disk(context, figures)
@@ -72,7 +74,7 @@ async def _bounded(name: str, work: Awaitable[None]) -> bool:
 
 def _pools(context: AppContext, figures: ScrapedFigures) -> None:
     engines = {"primary": context.db.engine}
-    for replica in getattr(context.db, "replicas", ()):
+    for replica in context.db.replicas:
         engines[replica.name] = replica.engine
     for name, engine in engines.items():
         pool: Any = engine.pool
@@ -99,7 +101,7 @@ def _pools(context: AppContext, figures: ScrapedFigures) -> None:
 
 
 def _replicas(context: AppContext, figures: ScrapedFigures) -> None:
-    for replica in getattr(context.db, "replicas", ()):
+    for replica in context.db.replicas:
         labels = {"replica": replica.name}
         figures.set(
             "shutter_db_replica_lag_seconds",
