@@ -225,7 +225,9 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
 
         watch = _NatsConnectionLog()
         client = await nats.connect(
-            settings.nats_url,
+            # A comma-separated list names several nodes of a NATS cluster; the client
+            # learns the others from them and moves to another when its node goes away.
+            [url.strip() for url in settings.nats_url.split(",")],
             connect_timeout=5,
             reconnect_time_wait=1,
             disconnected_cb=watch.disconnected,
@@ -334,7 +336,7 @@ async def start_event_runtime(
                 runtime.drains.append(drain)
     else:
         js = context.nats.jetstream()
-        await ensure_stream(js, namespace)
+        await ensure_stream(js, namespace, settings.nats_stream_replicas)
         if relay:
             runtime.relay = OutboxRelay(context, js, namespace)
             runtime.relay.start()

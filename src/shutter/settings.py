@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     node_id: int | None = Field(None, ge=0, le=1023)
     # Followers read from the database per fan-out step.
     fanout_page_size: int = Field(5000, ge=10, le=100_000)
+    # Copies JetStream keeps of the event stream (3 on a three-node NATS cluster: a node
+    # may die without losing or stalling events). Applies when the stream is created.
+    nats_stream_replicas: int = Field(1, ge=1, le=5)
     # How long JetStream waits for a worker's ack before redelivering an event.
     event_ack_wait_seconds: float = Field(30.0, ge=0.5, le=3600)
     # Deliveries of an event before it is dead-lettered, and the first retry delay

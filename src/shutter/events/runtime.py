@@ -228,8 +228,9 @@ def dead_letter_subject(namespace: str, topic: str) -> str:
     return f"{namespace}.dlq.{topic}"
 
 
-async def ensure_stream(js: Any, namespace: str) -> None:
-    """Create (or keep) the durable, file-backed stream for events and dead letters."""
+async def ensure_stream(js: Any, namespace: str, replicas: int = 1) -> None:
+    """Create (or keep) the durable, file-backed stream for events and dead letters, kept
+    on `replicas` nodes of a NATS cluster (its consumers get as many)."""
     from nats.js.api import StorageType, StreamConfig
 
     await js.add_stream(
@@ -238,6 +239,7 @@ async def ensure_stream(js: Any, namespace: str) -> None:
             subjects=[f"{namespace}.events.>", f"{namespace}.dlq.>"],
             storage=StorageType.FILE,
             duplicate_window=120.0,
+            num_replicas=replicas,
         )
     )
 
