@@ -114,8 +114,13 @@ class ActiveUsers:
         # Embedded profile: the day's ISO date -> the users seen that day (30 days kept).
         self.days: dict[str, set[int]] = {}
 
+    # Bounds the memory of a process that is never scraped; past it, users go uncounted
+    # until the next scrape (a scrape every 15-60 s sees far fewer distinct users).
+    MAX_PENDING = 200_000
+
     def seen(self, user_id: int) -> None:
-        self.pending.add(user_id)
+        if len(self.pending) < self.MAX_PENDING:
+            self.pending.add(user_id)
 
     def take(self) -> set[int]:
         taken, self.pending = self.pending, set()
