@@ -37,6 +37,17 @@ def postgres_bindir() -> Path | None:
     return Path(found).parent if found else None
 
 
+def can_run_postgres() -> bool:
+    """PostgreSQL refuses root: as root, a `postgres` account and `runuser` are needed."""
+    if os.geteuid() != 0:
+        return True
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return False
+    return shutil.which("runuser") is not None
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

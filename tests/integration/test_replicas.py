@@ -19,6 +19,7 @@ from tests.conftest import PROFILES, RunningServer
 from tests.factories import Account, create_post, follow, like, register
 from tests.integration.pg_replication import (
     ReplicatedPostgres,
+    can_run_postgres,
     postgres_bindir,
     replicated_postgres,
 )
@@ -37,11 +38,16 @@ def profile(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def pair() -> Iterator[ReplicatedPostgres]:
     bindir = postgres_bindir()
+    message = None
     if bindir is None:
         message = "POSTGRESQL BINARIES MISSING: no pg_basebackup (install postgresql)"
+    elif not can_run_postgres():
+        message = "POSTGRESQL CANNOT RUN: root needs a `postgres` account and `runuser`"
+    if message is not None:
         if services.IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+    assert bindir is not None
     made = replicated_postgres(bindir)
     try:
 
