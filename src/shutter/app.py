@@ -63,6 +63,7 @@ from shutter.stores.timelines import (
     MemoryTimelineStore,
     RedisTimelineStore,
     TimelineStore,
+    check_compact_encoding,
 )
 from shutter.stories import api as stories_api
 from shutter.stories import tasks as stories_tasks
@@ -165,12 +166,15 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
     """Open every store the settings name; the stack closes them again."""
     db = Database.from_settings(settings)
     stack.push_async_callback(db.dispose)
+    if db.replicas:
+        await db.replicas.check_all()  # reads use the replicas from the first request on
     if settings.is_sqlite:
         await upgrade_to_head(db)  # a fresh data dir gets its schema here
     elif not await is_at_head(db):
         log.warning("schema_not_current", hint="run `shutter migrate`")
     redis = None
     breaker = None
+    extras: dict[str, Any] = {}
     timelines: TimelineStore
     if settings.redis_url:
         redis = open_redis(
@@ -182,6 +186,7 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         # One breaker for every use of this client (timelines, real-time bus): one
         # outage, one timeout, one pair of log lines.
         breaker = CircuitBreaker("redis", settings.redis_retry_seconds)
+        extras["redis_breaker"] = breaker  # its error counts go to /metrics
         redis_timelines = RedisTimelineStore(
             redis,
             f"{settings.namespace}:",
@@ -190,6 +195,7 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
             connect_timeout_s=settings.redis_connect_timeout_seconds,
             timeout_s=settings.redis_timeout_seconds,
         )
+        await check_compact_encoding(redis_timelines)  # warns when timelines cost 4.6x
         timelines = GuardedTimelineStore(redis_timelines, breaker)
         stack.push_async_callback(timelines.close)
     else:
@@ -212,13 +218,16 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
         passwords=PasswordChecks(
             settings.password_checks_max_concurrent, settings.password_check_wait_seconds
         ),
+        extras=extras,
     )
     if settings.nats_url:
         import nats
 
         watch = _NatsConnectionLog()
         client = await nats.connect(
-            settings.nats_url,
+            # A comma-separated list names several nodes of a NATS cluster; the client
+            # learns the others from them and moves to another when its node goes away.
+            [url.strip() for url in settings.nats_url.split(",")],
             connect_timeout=5,
             reconnect_time_wait=1,
             disconnected_cb=watch.disconnected,
@@ -327,7 +336,7 @@ async def start_event_runtime(
                 runtime.drains.append(drain)
     else:
         js = context.nats.jetstream()
-        await ensure_stream(js, namespace)
+        await ensure_stream(js, namespace, settings.nats_stream_replicas)
         if relay:
             runtime.relay = OutboxRelay(context, js, namespace)
             runtime.relay.start()

@@ -11,8 +11,8 @@ open their transaction with BEGIN IMMEDIATE, so that a write never fails half-wa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
@@ -20,6 +20,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from shutter.db.replicas import ReplicaSet, replica_engine_options, replica_reads
 from shutter.settings import Settings
 
 EVENTS_RECORDED = "shutter_events_recorded"
@@ -28,7 +29,16 @@ EVENTS_RECORDED = "shutter_events_recorded"
 class Database:
     """Owns the engine; hands out transactions."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_timeout: float = 5.0,
+        replica_urls: Sequence[str] = (),
+        replica_max_lag_s: float = 2.0,
+        replica_check_interval_s: float = 1.0,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         # A request that cannot get a connection within pool_timeout fails fast (the HTTP
@@ -48,30 +58,62 @@ class Database:
         self.on_events_committed: Callable[[], None] | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        if replica_urls and self.is_sqlite:
+            raise ValueError("read replicas need PostgreSQL")
+        self.replicas = ReplicaSet(
+            [
+                create_async_engine(replica, echo=echo, **replica_engine_options(pool_timeout))
+                for replica in replica_urls
+            ],
+            max_lag_s=replica_max_lag_s,
+            check_interval_s=replica_check_interval_s,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         return cls(
-            settings.resolved_database_url, pool_timeout=settings.database_pool_timeout_seconds
+            settings.resolved_database_url,
+            pool_timeout=settings.database_pool_timeout_seconds,
+            replica_urls=settings.replica_urls,
+            replica_max_lag_s=settings.replica_max_lag_seconds,
+            replica_check_interval_s=settings.replica_check_interval_seconds,
         )
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reading.
+    async def read(self, *, primary: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A connection for reading: to a read replica where the request allows it
+        (`replicas.replica_reads`) and one is fit to serve, else to the primary (always
+        with `primary=True`).
 
         Autocommit: each statement its own snapshot, which is what READ COMMITTED gives
         inside a transaction on PostgreSQL too. It saves the BEGIN and ROLLBACK round
         trips (on SQLite, two hops to the driver's thread). Readers never rely on two
         statements seeing the same snapshot.
         """
-        async with self.engine.connect() as conn:
+        async with AsyncExitStack() as stack:
+            conn = None
+            if self.replicas and not primary and replica_reads.get():
+                conn = await self._replica_connection(stack)
+            if conn is None:
+                conn = await stack.enter_async_context(self.engine.connect())
             if not self.is_sqlite:
                 yield await conn.execution_options(isolation_level="AUTOCOMMIT")
                 return
             # The driver runs in autocommit mode (see _configure_sqlite); no BEGIN is sent.
             yield await conn.execution_options(sqlite_begin=None)
+
+    async def _replica_connection(self, stack: AsyncExitStack) -> AsyncConnection | None:
+        """A connection to a replica fit to serve, or None (the primary serves)."""
+        replica = self.replicas.choose()
+        if replica is None:
+            return None
+        try:
+            return await stack.enter_async_context(replica.engine.connect())
+        except Exception as exc:  # gone since its last measure: the primary serves
+            self.replicas.failed(replica, exc)
+            return None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -94,6 +136,7 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        await self.replicas.close()
         await self.engine.dispose()
 
 

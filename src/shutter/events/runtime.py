@@ -30,6 +30,7 @@ import structlog
 
 from shutter.events import outbox
 from shutter.events.types import Event
+from shutter.ids import id_timestamp_ms
 from shutter.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -184,12 +185,14 @@ class OutboxDrain(_Loop):
             try:
                 await self.registry.dispatch(self.context, event)
                 done.append(event.id)
+                _observe(self.context, self.lane, event, "ok")
             except Exception as exc:
                 log.exception("event_failed", event_id=event.id, topic=event.topic)
                 async with db.write() as conn:
                     dead = await outbox.mark_failed(conn, event.id, repr(exc), self.max_attempts)
                 if dead:
                     log.error("event_dead_lettered", event_id=event.id, topic=event.topic)
+                _observe(self.context, self.lane, event, "dead_lettered" if dead else "retry")
         if done:
             async with db.write() as conn:
                 await outbox.mark_published(conn, done)
@@ -199,6 +202,18 @@ class OutboxDrain(_Loop):
         # An event stays unpublished until its handlers have finished.
         async with self.context.db.read() as conn:
             return not await self._claim(conn, 1)
+
+
+def _observe(context: AppContext, lane: str, event: Event, outcome: str) -> None:
+    """Count a handled event in /metrics and, once done, how old it was (its id carries
+    the millisecond it was recorded)."""
+    metrics = context.extras.get("metrics")
+    if metrics is None:
+        return
+    metrics.events_handled.labels(lane, outcome).inc()
+    if outcome == "ok":
+        age_s = (time.time() * 1000 - id_timestamp_ms(event.id)) / 1000
+        metrics.event_lag.labels(lane).observe(max(age_s, 0.0))
 
 
 def stream_name(namespace: str) -> str:
@@ -213,8 +228,9 @@ def dead_letter_subject(namespace: str, topic: str) -> str:
     return f"{namespace}.dlq.{topic}"
 
 
-async def ensure_stream(js: Any, namespace: str) -> None:
-    """Create (or keep) the durable, file-backed stream for events and dead letters."""
+async def ensure_stream(js: Any, namespace: str, replicas: int = 1) -> None:
+    """Create (or keep) the durable, file-backed stream for events and dead letters, kept
+    on `replicas` nodes of a NATS cluster (its consumers get as many)."""
     from nats.js.api import StorageType, StreamConfig
 
     await js.add_stream(
@@ -223,6 +239,7 @@ async def ensure_stream(js: Any, namespace: str) -> None:
             subjects=[f"{namespace}.events.>", f"{namespace}.dlq.>"],
             storage=StorageType.FILE,
             duplicate_window=120.0,
+            num_replicas=replicas,
         )
     )
 
@@ -376,12 +393,16 @@ class JetStreamConsumer:
                 )
                 await message.term()
                 log.error("event_dead_lettered", event_id=event.id, topic=event.topic)
+                _observe(self.context, self.lane, event, "dead_lettered")
             else:
                 await message.nak(delay=min(self.retry_base_s * 2 ** (attempt - 1), 60.0))
+                _observe(self.context, self.lane, event, "retry")
             return
         finally:
             keep_alive.cancel()
         await message.ack()
+        if self.registry.lane_of(event.topic) == self.lane:  # not one passed on unhandled
+            _observe(self.context, self.lane, event, "ok")
 
     async def _keep_alive(self, message: Any) -> None:
         """Tell JetStream a long handler (a huge fan-out) is still working on the event, so

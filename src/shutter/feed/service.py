@@ -195,7 +195,9 @@ async def rebuild_timeline(context: AppContext, reader_id: int) -> None:
     try:
         if not await store.begin_rebuild(reader_id):
             return  # someone else is on it
-        async with context.db.read() as conn:
+        # The primary: a replica's lag would leave out for good a post whose fan-out
+        # passed this reader by while the timeline was missing.
+        async with context.db.read(primary=True) as conn:
             post_ids = await repository.pull_ids(
                 conn, reader_id, None, context.settings.timeline_max
             )

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shutter.context import AppContext
+from shutter.db.replicas import replica_reads
 from shutter.errors import Unauthenticated
 from shutter.stores.objects import ObjectUrls
 from shutter.users import repository as users_repo
@@ -45,19 +46,36 @@ BaseUrl = Annotated[str, Depends(get_base_url)]
 
 
 async def get_optional_viewer(
+    request: Request,
     context: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Viewer | None:
-    if credentials is None:
-        return None
-    return await authenticate(context, credentials.credentials)
+    viewer = None if credentials is None else await authenticate(context, credentials.credentials)
+    if context.db.replicas:
+        _route_reads(request.method, context, viewer)
+    return viewer
+
+
+def _route_reads(method: str, context: AppContext, viewer: Viewer | None) -> None:
+    """Let the reads of a GET go to a read replica, unless the reader wrote within the
+    replicas' write window (read your writes); remember a writer."""
+    replicas = context.db.replicas
+    if method not in ("GET", "HEAD"):
+        if viewer is not None:
+            replicas.wrote(viewer.id)
+    elif viewer is None or not replicas.wrote_recently(viewer.id):
+        replica_reads.set(True)
 
 
 async def authenticate(context: AppContext, token: str) -> Viewer:
     """The user an access token stands for (HTTP and the WebSocket alike); raises
     Unauthenticated for a forged or expired token, or one revoked by a password change."""
     claims = context.tokens.verify(token)
-    return await current_viewer(context, claims.user_id, claims.token_version)
+    viewer = await current_viewer(context, claims.user_id, claims.token_version)
+    metrics = context.extras.get("metrics")
+    if metrics is not None:
+        metrics.activity.seen(viewer.id)  # the daily and monthly active users of /metrics
+    return viewer
 
 
 async def current_viewer(context: AppContext, user_id: int, token_version: int) -> Viewer:

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
+from shutter import scrape
 from shutter.context import AppContext
 from shutter.http.deps import Context
 from shutter.http.responses import json_response
@@ -97,5 +98,7 @@ async def _check(check: Callable[[], Awaitable[object]]) -> str:
 
 @router.get("/metrics")
 async def metrics(context: Context) -> Response:
-    registry = context.extras["metrics"].registry
+    metrics = context.extras["metrics"]
+    await scrape.gather(context, metrics)
+    registry = metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from contextlib import AsyncExitStack
 
 import structlog
@@ -17,13 +18,30 @@ import structlog
 from shutter.context import AppContext
 from shutter.events.runtime import MEDIA_LANE, HandlerRegistry
 from shutter.events.types import MEDIA_UPLOADED, Event
-from shutter.media import service
+from shutter.media import repository, service
 
 log = structlog.get_logger("shutter.media")
 
 
 async def on_media_uploaded(context: AppContext, event: Event) -> None:
-    await service.process_media(context, int(event.payload["media_id"]))
+    media_id = int(event.payload["media_id"])
+    metrics = context.extras.get("metrics")
+    if metrics is None:
+        await service.process_media(context, media_id)
+        return
+    started = time.perf_counter()
+    metrics.media_jobs_running.inc()
+    outcome = "error"  # raised: the event is retried
+    try:
+        await service.process_media(context, media_id)
+        async with context.db.read() as conn:
+            row = await repository.get(conn, media_id)
+        outcome = row["status"] if row is not None else "gone"
+    finally:
+        metrics.media_jobs_running.dec()
+        metrics.media_job_seconds.labels(outcome).observe(time.perf_counter() - started)
+    if outcome in ("ready", "failed"):
+        metrics.uploads.labels("succeeded" if outcome == "ready" else "failed").inc()
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
@@ -30,6 +31,7 @@ from shutter.stores.breaker import CircuitBreaker
 ID_WIDTH = 20
 SENTINEL = "0"
 FAN_OUT_BATCH = 500
+log = structlog.get_logger("shutter.stores")
 REBUILD_LOCK_S = 60
 TOUCH_EVERY_S = 3600
 
@@ -388,6 +390,30 @@ class RedisTimelineStore(TimelineStore):
         # Redis Cluster: a plain client per primary, for fan-out pipelines grouped by node.
         self._node_clients: dict[tuple[str, int], Redis] = {}
 
+    @property
+    def compact_entries_needed(self) -> int:
+        """The `zset-max-listpack-entries` that keeps every timeline a listpack (~26 bytes
+        an entry instead of ~121 in a skiplist): TIMELINE_MAX posts, the sentinel, and the
+        one extra member a fan-out adds before it trims (a sorted set that outgrows the
+        setting once becomes a skiplist and stays one)."""
+        return self.timeline_max + 2
+
+    async def compact_entries_setting(self) -> int | None:
+        """The lowest `zset-max-listpack-entries` (`zset-max-ziplist-entries` before Redis
+        7) among the nodes, or None when the server does not let us read it (managed Redis
+        often disables CONFIG)."""
+        values: list[int] = []
+        clients: list[tuple[Any, dict[str, Any]]] = [(self.redis, {})]
+        if self.cluster:
+            clients = [(self.redis, {"target_nodes": node}) for node in self.redis.get_primaries()]
+        for client, options in clients:
+            for name in ("zset-max-listpack-entries", "zset-max-ziplist-entries"):
+                reply = await client.config_get(name, **options)
+                if name in reply:
+                    values.append(int(reply[name]))
+                    break
+        return min(values) if values else None
+
     def _timeline(self, user_id: int) -> str:
         return f"{self.prefix}tl:{{{user_id}}}"
 
@@ -719,3 +745,28 @@ class GuardedTimelineStore(TimelineStore):
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+async def check_compact_encoding(store: RedisTimelineStore) -> int | None:
+    """At start-up: warn when Redis would keep full timelines as skiplists (~121 bytes an
+    entry) rather than listpacks (~26), i.e. when `zset-max-listpack-entries` is below
+    what TIMELINE_MAX needs. Returns the setting read (None if it could not be read). Never
+    raises: a Redis that is down or forbids CONFIG does not stop the process."""
+    try:
+        setting = await asyncio.wait_for(store.compact_entries_setting(), 5.0)
+    except Exception as exc:  # down, or CONFIG disabled (managed Redis): say so, carry on
+        log.info("redis_encoding_unchecked", error=f"{type(exc).__name__}: {exc}"[:200])
+        return None
+    needed = store.compact_entries_needed
+    if setting is None:
+        log.info("redis_encoding_unchecked", error="no zset-max-listpack-entries setting")
+    elif setting < needed:
+        log.warning(
+            "redis_timelines_not_compact",
+            zset_max_listpack_entries=setting,
+            needed=needed,
+            bytes_per_entry="~121 instead of ~26",
+            hint=f"set zset-max-listpack-entries {needed} or more in redis.conf "
+            "(docs/operations.md, 'Redis memory')",
+        )
+    return setting
