@@ -97,5 +97,5 @@ async def _check(check: Callable[[], Awaitable[object]]) -> str:
 
 @router.get("/metrics")
 async def metrics(context: Context) -> Response:
-    registry = context.extras["metrics"].registry
+    registry = context.metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -16,19 +16,19 @@ import structlog
 
 from shutter.context import AppContext
 from shutter.events.runtime import MEDIA_LANE, HandlerRegistry
-from shutter.events.types import MEDIA_UPLOADED, Event
+from shutter.events.types import MediaUploaded
 from shutter.media import service
 
 log = structlog.get_logger("shutter.media")
 
 
-async def on_media_uploaded(context: AppContext, event: Event) -> None:
-    await service.process_media(context, int(event.payload["media_id"]))
+async def on_media_uploaded(context: AppContext, event: MediaUploaded) -> None:
+    await service.process_media(context, event.media_id)
 
 
-def register(registry: HandlerRegistry) -> None:
+def register(registry: HandlerRegistry[AppContext]) -> None:
     # A lane of its own: a video may take minutes, and fan-out must not wait behind it.
-    registry.on(MEDIA_UPLOADED, on_media_uploaded, lane=MEDIA_LANE)
+    registry.on(MediaUploaded, on_media_uploaded, lane=MEDIA_LANE)
 
 
 async def _collect_periodically(context: AppContext) -> None:

@@ -19,9 +19,8 @@ import structlog
 from sqlalchemy import RowMapping
 
 from shutter.context import AppContext
-from shutter.events import outbox
 from shutter.events.periodic import Scheduler
-from shutter.events.types import STORY_EXPIRED
+from shutter.events.types import StoryExpired
 from shutter.stories import repository
 from shutter.timeutil import utcnow
 
@@ -34,18 +33,13 @@ async def expire_stories(context: AppContext) -> int:
     """Soft-delete every story past its deadline; returns how many this call expired."""
     total = 0
     while True:
-        async with context.db.write() as conn:
-            rows = await repository.expire_due(conn, utcnow(), BATCH)
+        async with context.db.write() as uow:
+            rows = await repository.expire_due(uow.conn, utcnow(), BATCH)
             for row in rows:
-                await outbox.record(
-                    conn,
-                    context.ids,
-                    STORY_EXPIRED,
-                    {
-                        "story_id": row["id"],
-                        "author_id": row["author_id"],
-                        "media_id": row["media_id"],
-                    },
+                await uow.record(
+                    StoryExpired(
+                        story_id=row["id"], author_id=row["author_id"], media_id=row["media_id"]
+                    )
                 )
         total += len(rows)
         if len(rows) < BATCH:
@@ -82,8 +76,8 @@ async def remove_retained_media(context: AppContext) -> int:
                     for key in keys:
                         await context.objects.delete(key)
                     removed += keys
-            async with context.db.write() as conn:
-                await repository.mark_media_deleted(conn, row["id"], utcnow())
+            async with context.db.write() as uow:
+                await repository.mark_media_deleted(uow.conn, row["id"], utcnow())
             log.info(
                 "story_media_removed",
                 story_id=row["id"],
@@ -114,5 +108,5 @@ async def run_expiry(context: AppContext) -> None:
     await remove_retained_media(context)
 
 
-def schedule(scheduler: Scheduler, context: AppContext) -> None:
+def schedule(scheduler: Scheduler[AppContext], context: AppContext) -> None:
     scheduler.every(context.settings.story_expiry_interval_seconds, "story_expiry", run_expiry)

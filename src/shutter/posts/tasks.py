@@ -12,7 +12,7 @@ import structlog
 
 from shutter.context import AppContext
 from shutter.events.periodic import Scheduler
-from shutter.social import repository
+from shutter.posts import counters
 
 log = structlog.get_logger("shutter.counts")
 
@@ -25,16 +25,16 @@ class CountReconciler:
 
     async def __call__(self, context: AppContext) -> int:
         """Reconcile the next batch; returns how many posts were off."""
-        async with context.db.write() as conn:
-            post_ids = await repository.post_ids_page(conn, self.after_id, BATCH)
-            fixed = await repository.reconcile_post_counts(conn, post_ids)
+        async with context.db.write() as uow:
+            post_ids = await counters.post_ids_page(uow.conn, self.after_id, BATCH)
+            fixed = await counters.reconcile_post_counts(uow.conn, post_ids)
         self.after_id = post_ids[-1] if len(post_ids) == BATCH else 0
         if fixed:
             log.warning("counts_reconciled", posts_fixed=fixed)
         return fixed
 
 
-def schedule(scheduler: Scheduler, context: AppContext) -> None:
+def schedule(scheduler: Scheduler[AppContext], context: AppContext) -> None:
     scheduler.every(
         context.settings.count_reconcile_interval_seconds, "count_reconcile", CountReconciler()
     )
