@@ -15,6 +15,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shutter.ids import id_timestamp_ms
+
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     """Route stdlib and structlog output through one renderer."""
@@ -102,6 +104,14 @@ class Metrics:
         self.registry.register(self.scraped)
         self.activity = ActiveUsers()
         self.product_read_at = float("-inf")  # when the product's figures were last read
+
+    def observe_event(self, lane: str, event_id: int, outcome: str) -> None:
+        """Count a handled event and, once done, how old it was (its id carries the
+        millisecond it was recorded)."""
+        self.events_handled.labels(lane, outcome).inc()
+        if outcome == "ok":
+            age_s = (time.time() * 1000 - id_timestamp_ms(event_id)) / 1000
+            self.event_lag.labels(lane).observe(max(age_s, 0.0))
 
 
 class ActiveUsers:

@@ -125,7 +125,7 @@ def _replicas(context: AppContext, figures: ScrapedFigures) -> None:
 
 
 def _redis(context: AppContext, figures: ScrapedFigures) -> None:
-    breaker = context.extras.get("redis_breaker")
+    breaker = context.redis_breaker
     if breaker is None:
         return
     help_text = "Redis calls that failed (error) or were refused by the open circuit (refused)"

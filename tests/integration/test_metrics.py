@@ -133,7 +133,7 @@ async def test_dead_letters_and_redis_errors_show_up(
     assert sample(samples, "shutter_events_dead_letters") == 1
     assert sample(samples, "shutter_events_handled_total", outcome="dead_lettered") == 1
     if profile == "distributed":
-        breaker = server.context.extras["redis_breaker"]
+        breaker = server.context.redis_breaker
 
         async def refused() -> None:
             raise ConnectionError("redis went away")

@@ -159,8 +159,8 @@ class Bench:
         import asyncpg
         import nats
 
-        from shutter.app import open_redis
         from shutter.events.runtime import stream_name
+        from shutter.stores.redis import open_redis
 
         admin = await asyncpg.connect(self.options.postgres_admin_url)
         try:
@@ -189,8 +189,8 @@ class Bench:
         started = time.perf_counter()
         graph = build_graph(scale, self.rng)
         await seed_graph(db, graph, scale, await hash_password("bench-password"), self.rng)
-        async with db.write() as conn:
-            await conn.execute(text("ANALYZE"))
+        async with db.write() as uow:
+            await uow.conn.execute(text("ANALYZE"))
         self.results["seed_s"] = round(time.perf_counter() - started, 1)
         self.results["graph"] = {
             "users": len(graph.user_ids),
@@ -351,7 +351,7 @@ class Bench:
             watchers = [self.token(reader) for reader in sample]
             times, _ = await probes.post_and_watch(port, token, media, watchers, caption=caption)
             return times
-        from shutter.app import open_redis
+        from shutter.stores.redis import open_redis
 
         redis = open_redis(self.options.redis_url)
         try:
@@ -437,7 +437,7 @@ class Bench:
                 redis_bytes_per_entry_tuned=None,
             )
             return
-        from shutter.app import open_redis
+        from shutter.stores.redis import open_redis
 
         redis = open_redis(self.options.redis_url)
         try:

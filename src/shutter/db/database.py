@@ -1,7 +1,10 @@
 """The metadata database: engine, and read/write units of work.
 
-A unit of work is one transaction. It commits when the `async with` block ends without an
-error and rolls back otherwise; services and repositories never commit.
+`write()` yields a `UnitOfWork` (db/unit_of_work.py): one transaction that commits when
+the `async with` block ends without an error and rolls back otherwise; services and
+repositories never commit. After the commit it runs the unit's after-commit effects, and
+wakes the event runtime (the `on_events_committed` hook given at construction) when the
+transaction recorded events.
 
 SQLite allows one writer at a time. Writers in this process queue on an asyncio lock and
 open their transaction with BEGIN IMMEDIATE, so that a write never fails half-way with
@@ -21,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from shutter.db.replicas import ReplicaSet, replica_engine_options, replica_reads
+from shutter.db.unit_of_work import UnitOfWork
+from shutter.ids import IdGenerator
 from shutter.settings import Settings
-
-EVENTS_RECORDED = "shutter_events_recorded"
 
 
 class Database:
@@ -38,8 +41,14 @@ class Database:
         replica_urls: Sequence[str] = (),
         replica_max_lag_s: float = 2.0,
         replica_check_interval_s: float = 1.0,
+        ids: IdGenerator | None = None,
+        on_events_committed: Callable[[], None] | None = None,
     ) -> None:
+        """`ids` numbers outbox events; `on_events_committed` is called after a
+        transaction that recorded events commits (the event runtime's `notify`)."""
         self.url = url
+        self.ids = ids or IdGenerator()
+        self._on_events_committed = on_events_committed
         self.is_sqlite = url.startswith("sqlite")
         # A request that cannot get a connection within pool_timeout fails fast (the HTTP
         # layer answers 503 busy) instead of piling up behind SQLAlchemy's default 30 s.
@@ -54,8 +63,6 @@ class Database:
             kwargs["connect_args"] = {"server_settings": {"pg_trgm.similarity_threshold": "0.2"}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        # Called after a transaction that recorded outbox events commits.
-        self.on_events_committed: Callable[[], None] | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         if replica_urls and self.is_sqlite:
@@ -70,7 +77,13 @@ class Database:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        ids: IdGenerator | None = None,
+        on_events_committed: Callable[[], None] | None = None,
+    ) -> Database:
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         return cls(
@@ -79,6 +92,8 @@ class Database:
             replica_urls=settings.replica_urls,
             replica_max_lag_s=settings.replica_max_lag_seconds,
             replica_check_interval_s=settings.replica_check_interval_seconds,
+            ids=ids,
+            on_events_committed=on_events_committed,
         )
 
     @asynccontextmanager
@@ -116,20 +131,22 @@ class Database:
             return None
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction that commits at the end of the block, or rolls back on error."""
+    async def write(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work that commits at the end of the block, or rolls back on error
+        (dropping its after-commit effects); after the commit its effects run."""
         if self._write_lock is None:
             async with self.engine.begin() as conn:
-                yield conn
-                recorded = conn.info.pop(EVENTS_RECORDED, False)
+                uow = UnitOfWork(conn, self.ids)
+                yield uow
         else:
             async with self._write_lock, self.engine.connect() as conn:
                 conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
                 async with conn.begin():
-                    yield conn
-                    recorded = conn.info.pop(EVENTS_RECORDED, False)
-        if recorded and self.on_events_committed is not None:
-            self.on_events_committed()
+                    uow = UnitOfWork(conn, self.ids)
+                    yield uow
+        if uow.recorded and self._on_events_committed is not None:
+            self._on_events_committed()
+        await uow.run_effects()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

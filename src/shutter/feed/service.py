@@ -9,7 +9,7 @@ and the page is refilled, so unfollow and delete take effect at once.
 
 The pull feed (`pull_feed`) stays as the fallback and the benchmark's baseline. It is
 also what the reader gets while the timeline store (Redis) is down (`degraded_feed`):
-the same posts in the same order, rationed per process (feed/degraded.py), and marked.
+the same posts in the same order, rationed per process (stores/degraded.py), and marked.
 """
 
 from __future__ import annotations

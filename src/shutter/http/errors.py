@@ -115,7 +115,7 @@ async def _on_pool_timeout(request: Request, _exc: Exception) -> Response:
     a 500 (or, with the old 30 s wait, a request that hangs)."""
     log.warning("database_pool_exhausted", path=request.url.path)
     context = getattr(request.app.state, "context", None)
-    metrics = context.extras.get("metrics") if context is not None else None
+    metrics = context.metrics if context is not None else None
     if metrics is not None:
         metrics.pool_timeouts.inc()
     return error_response(

@@ -98,7 +98,6 @@ async def _check(check: Callable[[], Awaitable[object]]) -> str:
 
 @router.get("/metrics")
 async def metrics(context: Context) -> Response:
-    metrics = context.extras["metrics"]
-    await scrape.gather(context, metrics)
-    registry = metrics.registry
+    await scrape.gather(context, context.metrics)
+    registry = context.metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

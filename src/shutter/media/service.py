@@ -14,14 +14,13 @@ from sqlalchemy import RowMapping
 
 from shutter.context import AppContext
 from shutter.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
-from shutter.events import outbox
-from shutter.events.types import MEDIA_UPLOADED
+from shutter.events.types import MediaUploaded
 from shutter.media import pool, quota, repository
 from shutter.media.images import MediaRejected, Rendition
 from shutter.media.pipeline import Limits
 from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, normalise
+from shutter.stores.objects import UrlFor
 from shutter.timeutil import isoformat, utcnow
-from shutter.users.service import UrlFor
 
 log = structlog.get_logger("shutter.media")
 
@@ -72,9 +71,9 @@ async def create_upload(
     target = await context.objects.presign_upload(
         upload_key(media_id), content_type, size_bytes, int(expires.timestamp()), base_url
     )
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         await repository.insert(
-            conn,
+            uow.conn,
             {
                 "id": media_id,
                 "owner_id": owner_id,
@@ -116,13 +115,13 @@ async def complete_upload(context: AppContext, owner_id: int, media_id: int) -> 
         await _fail(context, media_id, "pending", "size_mismatch", message)
         await context.objects.delete(row["upload_key"])  # nothing of a refused upload is kept
         raise InvalidInput(message, code="size_mismatch")
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         claimed = await repository.transition(
-            conn, media_id, "pending", {"status": "processing", "updated_at": utcnow()}
+            uow.conn, media_id, "pending", {"status": "processing", "updated_at": utcnow()}
         )
         if claimed:  # the event exists exactly when the media went to processing
-            await outbox.record(conn, context.ids, MEDIA_UPLOADED, {"media_id": str(media_id)})
-        status = await repository.status_of(conn, media_id)
+            await uow.record(MediaUploaded(media_id=media_id))
+        status = await repository.status_of(uow.conn, media_id)
     if status == "failed":
         raise Conflict("This upload failed.", code="media_failed")
     return status or "processing"
@@ -166,9 +165,9 @@ async def process_media(context: AppContext, media_id: int) -> None:
         log.error("media_job_killed", media_id=media_id, after_s=exc.seconds)
         return
     values = await _store(context, rendition)
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         done = await repository.transition(
-            conn, media_id, "processing", {**values, "status": "ready", "updated_at": utcnow()}
+            uow.conn, media_id, "processing", {**values, "status": "ready", "updated_at": utcnow()}
         )
     if done:
         await context.objects.delete(row["upload_key"])
@@ -209,9 +208,9 @@ async def ingest(context: AppContext, owner_id: int, data: bytes, content_type: 
     values = await _store(context, rendition)
     media_id = context.ids.next_id()
     now = utcnow()
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         await repository.insert(
-            conn,
+            uow.conn,
             {
                 **values,
                 "id": media_id,
@@ -230,9 +229,9 @@ async def ingest(context: AppContext, owner_id: int, data: bytes, content_type: 
 async def _fail(
     context: AppContext, media_id: int, from_status: str, code: str, message: str
 ) -> None:
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         await repository.transition(
-            conn,
+            uow.conn,
             media_id,
             from_status,
             {
@@ -321,16 +320,16 @@ async def collect_garbage(context: AppContext, now: datetime | None = None) -> C
     settings = context.settings
     retention_cutoff = now - timedelta(seconds=settings.media_retention_seconds)
     stuck_cutoff = now - timedelta(seconds=settings.media_processing_timeout_seconds)
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         timed_out = await repository.fail_stuck(
-            conn, stuck_cutoff, "processing_timeout", "Processing took too long; upload again."
+            uow.conn, stuck_cutoff, "processing_timeout", "Processing took too long; upload again."
         )
     removed_media = removed_objects = 0
     while True:
-        async with context.db.write() as conn:
-            doomed = await repository.delete_collectable(conn, retention_cutoff, limit=200)
+        async with context.db.write() as uow:
+            doomed = await repository.delete_collectable(uow.conn, retention_cutoff, limit=200)
             still_used = await repository.originals_in_use(
-                conn, [row["original_key"] for row in doomed if row["original_key"]]
+                uow.conn, [row["original_key"] for row in doomed if row["original_key"]]
             )
         removed_objects += await _delete_objects(context, doomed, still_used)
         removed_media += len(doomed)

@@ -17,18 +17,15 @@ import structlog
 
 from shutter.context import AppContext
 from shutter.events.runtime import MEDIA_LANE, HandlerRegistry
-from shutter.events.types import MEDIA_UPLOADED, Event
+from shutter.events.types import MediaUploaded
 from shutter.media import repository, service
 
 log = structlog.get_logger("shutter.media")
 
 
-async def on_media_uploaded(context: AppContext, event: Event) -> None:
-    media_id = int(event.payload["media_id"])
-    metrics = context.extras.get("metrics")
-    if metrics is None:
-        await service.process_media(context, media_id)
-        return
+async def on_media_uploaded(context: AppContext, event: MediaUploaded) -> None:
+    media_id = event.media_id
+    metrics = context.metrics
     started = time.perf_counter()
     metrics.media_jobs_running.inc()
     outcome = "error"  # raised: the event is retried
@@ -44,9 +41,9 @@ async def on_media_uploaded(context: AppContext, event: Event) -> None:
         metrics.uploads.labels("succeeded" if outcome == "ready" else "failed").inc()
 
 
-def register(registry: HandlerRegistry) -> None:
+def register(registry: HandlerRegistry[AppContext]) -> None:
     # A lane of its own: a video may take minutes, and fan-out must not wait behind it.
-    registry.on(MEDIA_UPLOADED, on_media_uploaded, lane=MEDIA_LANE)
+    registry.on(MediaUploaded, on_media_uploaded, lane=MEDIA_LANE)
 
 
 async def _collect_periodically(context: AppContext) -> None:

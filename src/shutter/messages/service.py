@@ -58,17 +58,17 @@ async def send_message(context: AppContext, command: SendMessage, url_for: UrlFo
     """Store a message (once per client_message_id) and push it to both participants."""
     for _ in range(2):
         try:
-            async with context.db.write() as conn:
+            async with context.db.write() as uow:
                 previous = await repository.by_client_id(
-                    conn, command.sender_id, command.client_message_id
+                    uow.conn, command.sender_id, command.client_message_id
                 )
                 if previous is not None:
                     return Sent(_replay(previous, command), created=False)
-                row, recipient_id = await _store(context, conn, command)
+                row, recipient_id = await _store(context, uow.conn, command)
                 # Each participant's copy: a shared post shows only to whom may see it.
                 events = {}
                 for reader in (command.sender_id, recipient_id):
-                    (message,) = await present_messages(conn, reader, [row], url_for)
+                    (message,) = await present_messages(uow.conn, reader, [row], url_for)
                     events[reader] = {"type": "message", "message": message}
         except _LostRace:
             continue  # the winner has committed: the next pass answers with its message
@@ -255,10 +255,10 @@ async def mark_read(
 ) -> dict[str, Any]:
     """Move the reader's position forward (clamped to the last seq, never backwards);
     tells both participants' sockets when it moved. Returns `{read_seq, unread_count}`."""
-    async with context.db.write() as conn:
-        member = await _member(conn, user_id, conversation_id)
+    async with context.db.write() as uow:
+        member = await _member(uow.conn, user_id, conversation_id)
         target = min(up_to_seq, member["last_seq"])
-        moved = await repository.advance_read(conn, user_id, conversation_id, target)
+        moved = await repository.advance_read(uow.conn, user_id, conversation_id, target)
     read_seq = max(member["read_seq"], target)
     if moved:
         event = {

@@ -13,19 +13,19 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, InvalidInput, NotFound
-from shutter.events import outbox
-from shutter.events.types import POST_CREATED, POST_DELETED
+from shutter.events.types import PostCreated, PostDeleted
 from shutter.media import repository as media_repo
 from shutter.media.service import present_media
 from shutter.pagination import make_cursor
-from shutter.posts import repository
+from shutter.posts import repository, viewer_likes
 from shutter.posts.schemas import PostCreate
 from shutter.privacy.visibility import can_view_account_content, require_account_content
-from shutter.social import repository as social_repo
-from shutter.social.entities import hashtags
 from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
+from shutter.tags import repository as tags_repo
+from shutter.tags.entities import hashtags
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
 from shutter.users.service import UrlFor, present_author
@@ -46,13 +46,15 @@ async def show_to_author(context: AppContext, author_id: int, post_id: int) -> N
 
 async def create_post(
     context: AppContext,
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     author_id: int,
     data: PostCreate,
     idempotency_key: str | None,
 ) -> tuple[int, bool]:
     """Create a post; returns (post id, replayed). With an idempotency key seen before,
-    returns the post it created (replayed=True) instead of posting twice."""
+    returns the post it created (replayed=True) instead of posting twice. After the
+    commit the author sees the post in their own feed at once (`show_to_author`)."""
+    conn = uow.conn
     post_id = context.ids.next_id()
     now = utcnow()
     if idempotency_key is not None:
@@ -69,13 +71,13 @@ async def create_post(
                     "This Idempotency-Key was used for a different request.",
                     code="idempotency_key_reused",
                 )
-            return earlier["resource_id"], True
+            replayed_id: int = earlier["resource_id"]
+            uow.after_commit(lambda: show_to_author(context, author_id, replayed_id))
+            return replayed_id, True
     location = data.location
     location_id = None
     if location is not None:
-        location_id = await social_repo.location_for(
-            conn, context.ids.next_id(), location.name, now
-        )
+        location_id = await tags_repo.location_for(conn, context.ids.next_id(), location.name, now)
     await repository.insert(
         conn,
         {
@@ -89,14 +91,13 @@ async def create_post(
             "created_at": now,
         },
     )
-    await social_repo.attach_hashtags(conn, post_id, hashtags(data.caption), now)
+    await tags_repo.attach_hashtags(conn, post_id, hashtags(data.caption), now)
     for position, media_id in enumerate(int(value) for value in data.media_ids):
         if not await media_repo.attach_to_post(conn, media_id, author_id, post_id, position):
             raise await _unusable_media(conn, media_id, author_id)
     await users_repo.add_to_counter(conn, author_id, "post_count", 1)
-    await outbox.record(
-        conn, context.ids, POST_CREATED, {"post_id": post_id, "author_id": author_id}
-    )
+    await uow.record(PostCreated(post_id=post_id, author_id=author_id))
+    uow.after_commit(lambda: show_to_author(context, author_id, post_id))
     return post_id, False
 
 
@@ -114,9 +115,8 @@ async def _unusable_media(conn: AsyncConnection, media_id: int, author_id: int) 
     )
 
 
-async def delete_post(
-    context: AppContext, conn: AsyncConnection, viewer_id: int, post_id: int
-) -> None:
+async def delete_post(context: AppContext, uow: UnitOfWork, viewer_id: int, post_id: int) -> None:
+    conn = uow.conn
     row = await repository.get_live(conn, post_id)
     if row is None:
         raise NotFound("No such post.", code="post_not_found")
@@ -124,12 +124,10 @@ async def delete_post(
         raise Forbidden("You can only delete your own posts.", code="not_your_post")
     if await repository.mark_deleted(conn, post_id, utcnow()):
         await users_repo.add_to_counter(conn, viewer_id, "post_count", -1)
-        await social_repo.detach_hashtags(conn, post_id)
+        await tags_repo.detach_hashtags(conn, post_id)
         if row["location_id"] is not None:
-            await social_repo.add_to_location_count(conn, row["location_id"], -1)
-        await outbox.record(
-            conn, context.ids, POST_DELETED, {"post_id": post_id, "author_id": viewer_id}
-        )
+            await tags_repo.add_to_location_count(conn, row["location_id"], -1)
+        await uow.record(PostDeleted(post_id=post_id, author_id=viewer_id))
 
 
 async def get_post(
@@ -210,7 +208,7 @@ async def hydrate(
     elif repository.LIKED_BY_READER in rows[0]:  # the query that found the rows said so
         liked = {row["id"] for row in rows if row[repository.LIKED_BY_READER]}
     else:
-        liked = await social_repo.liked_among(conn, viewer_id, [row["id"] for row in rows])
+        liked = await viewer_likes.liked_among(conn, viewer_id, [row["id"] for row in rows])
     authors, missing_authors = cache.authors.get_many({row["author_id"] for row in rows})
     if missing_authors:
         fetched = await users_repo.get_authors(conn, missing_authors)

@@ -10,8 +10,8 @@ from shutter.errors import InvalidInput, NotFound
 from shutter.posts.service import page_of
 from shutter.search import repository
 from shutter.search.ranking import match_rank
-from shutter.social.entities import MAX_TAG_LENGTH, normalise_tag
 from shutter.stores.hydration import HydrationCache
+from shutter.tags.entities import MAX_TAG_LENGTH, normalise_tag
 from shutter.users.service import UrlFor, present_profile
 
 SearchType = Literal["users", "hashtags", "locations"]

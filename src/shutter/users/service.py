@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.auth.passwords import PasswordChecks
 from shutter.context import AppContext
 from shutter.db.database import Database
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from shutter.media import repository as media_repo
 from shutter.privacy.visibility import Access, account_access, block_directions
+from shutter.realtime.bus import sessions_revoked
 from shutter.stores.objects import UrlFor as ObjectUrlFor
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository
@@ -95,18 +97,37 @@ async def verify_current_password(
     return stored
 
 
-async def change_password(conn: AsyncConnection, user_id: int, old_hash: str, new_hash: str) -> int:
+async def change_password(
+    context: AppContext, uow: UnitOfWork, user_id: int, old_hash: str, new_hash: str
+) -> int:
     """Replace the password (verified as `old_hash` by the caller) and bump the token
     version, which revokes every earlier token; returns the new version. Raises Conflict
-    if the password changed in between (two changes at once: one wins)."""
-    version = await repository.replace_password(conn, user_id, old_hash, new_hash, utcnow())
+    if the password changed in between (two changes at once: one wins). After the commit
+    the older tokens stop working here at once, and their open WebSockets close wherever
+    they are."""
+    version = await repository.replace_password(uow.conn, user_id, old_hash, new_hash, utcnow())
     if version is None:
         raise Conflict("The password was changed meanwhile; log in again.", code="password_changed")
+
+    async def revoke_sessions() -> None:
+        context.token_versions.forget(user_id)
+        await context.realtime.publish([user_id], sessions_revoked(version))
+
+    uow.after_commit(revoke_sessions)
     return version
 
 
-async def update_profile(conn: AsyncConnection, user_id: int, changes: ProfileUpdate) -> None:
-    """Apply the fields that were sent."""
+async def update_profile(
+    context: AppContext, uow: UnitOfWork, user_id: int, changes: ProfileUpdate
+) -> None:
+    """Apply the fields that were sent. After the
+    commit the cached author card is dropped (not before: no stale refill)."""
+    conn = uow.conn
+
+    async def forget_author() -> None:
+        context.hydration.authors.forget(user_id)
+
+    uow.after_commit(forget_author)
     sent = changes.model_fields_set
     values: dict[str, Any] = {}
     if "display_name" in sent:
