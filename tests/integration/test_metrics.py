@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shutter.events.types import POST_CREATED, Event
+from shutter.events.types import PostCreated
 from shutter.stores.breaker import StoreUnavailable
 from tests.conftest import RunningServer
 from tests.factories import create_post, follow, register
@@ -120,10 +120,10 @@ async def test_an_operator_sees_events_media_users_and_stores(
 async def test_dead_letters_and_redis_errors_show_up(
     profile: str, server: RunningServer, client: httpx.AsyncClient, root: httpx.AsyncClient
 ) -> None:
-    async def broken_handler(_context: Any, _event: Event) -> None:
+    async def broken_handler(_context: Any, _event: PostCreated) -> None:
         raise RuntimeError("exploded")
 
-    server.context.events.registry.on(POST_CREATED, broken_handler)
+    server.context.events.registry.on(PostCreated, broken_handler)
     author = await register(client)
     await create_post(client, author)
     await server.settle()
