@@ -10,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import comments, follows, posts
 from shutter.media import repository as media_repo
-from shutter.media.service import present_media
+from shutter.media.presenters import thumb_url
 from shutter.notifications import repository
-from shutter.pagination import make_cursor
+from shutter.pagination import page_tail
 from shutter.privacy.visibility import posts_readable_by
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_author
+from shutter.users.presenters import present_author
+from shutter.users.service import UrlFor
 
 SHOWN_ACTORS = 2
 EXCERPT = 100
@@ -27,11 +28,11 @@ async def list_notifications(
 ) -> dict[str, Any]:
     """`{notifications, unread_count, next_cursor}`, most recent activity first."""
     rows = await repository.page(conn, user_id, before_sort, limit + 1)
-    page = rows[:limit]
+    page = page_tail(rows, limit, lambda row: int(row["sort_id"]))
     return {
-        "notifications": await _present(conn, user_id, page, url_for),
+        "notifications": await _present(conn, user_id, page.items, url_for),
         "unread_count": await repository.unread_count(conn, user_id),
-        "next_cursor": make_cursor(page[-1]["sort_id"]) if len(rows) > limit and page else None,
+        "next_cursor": page.next_cursor,
     }
 
 
@@ -78,7 +79,7 @@ async def _present(
             first = thumbs.get(row["post_id"], [])[:1]
             post = {
                 "id": str(row["post_id"]),
-                "thumb_url": present_media(first[0], url_for)["urls"]["thumb"] if first else None,
+                "thumb_url": thumb_url(first[0], url_for) if first else None,
             }
         comment_text = excerpts.get(row["comment_id"]) if row["comment_id"] else None
         result.append(

@@ -7,12 +7,13 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.errors import InvalidInput, NotFound
-from shutter.posts.service import page_of
+from shutter.posts.presenters import page_of
 from shutter.search import repository
 from shutter.search.ranking import match_rank
 from shutter.social.entities import MAX_TAG_LENGTH, normalise_tag
 from shutter.stores.hydration import HydrationCache
-from shutter.users.service import UrlFor, present_profile
+from shutter.users.presenters import ProfileOutDict, present_profile
+from shutter.users.service import UrlFor
 
 SearchType = Literal["users", "hashtags", "locations"]
 
@@ -48,7 +49,7 @@ async def search(
 
 async def _users(
     conn: AsyncConnection, viewer_id: int | None, query: str, limit: int, url_for: UrlFor
-) -> list[dict[str, Any]]:
+) -> list[ProfileOutDict]:
     if not query:
         return []
     ranked = []
