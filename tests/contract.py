@@ -82,7 +82,8 @@ class ContractCheck:
         problem = violations_of(route, body)
         if problem is not None:
             self.violations.append(
-                f"{scope['method']} {scope['path']} ({route.name}) -> {status}: {problem}\nbody: {body[:600]!r}"
+                f"{scope['method']} {scope['path']} ({route.name}) -> {status}: {problem}"
+                f"\nbody: {body[:600]!r}"
             )
 
 
@@ -91,4 +92,3 @@ def install(app: FastAPI) -> ContractCheck:
     check = ContractCheck(app.build_middleware_stack())
     app.middleware_stack = check  # type: ignore[assignment]
     return check
-

@@ -42,6 +42,4 @@ def response_contract(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[contract
     monkeypatch.setattr(tests.conftest, "create_app", checked_app)
     yield checks
     violations = [problem for check in checks for problem in check.violations]
-    assert not violations, "responses break their documented contract:\n" + "\n\n".join(
-        violations
-    )
+    assert not violations, "responses break their documented contract:\n" + "\n\n".join(violations)
