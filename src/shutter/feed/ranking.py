@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,20 +66,29 @@ def without_long_runs(ranked: Sequence[PostRow], max_run: int = MAX_RUN) -> list
     return result
 
 
+class SnapshotScroll(NamedTuple):
+    """Where a scroll's cursor points: a saved snapshot, the offset into its ids, and the
+    id to continue below past them (None: the snapshot is the whole list)."""
+
+    snapshot_id: int
+    offset: int
+    ids: list[int]
+    tail: int | None
+
+
 async def resume_snapshot(
     store: TimelineStore, owner_id: int, kind: str, cursor: str, what: str
-) -> tuple[int, int, list[int], int | None]:
-    """(snapshot id, offset, ids, tail) of the saved snapshot a scroll's cursor points
-    into: `422 invalid_cursor` for a cursor of another kind, `422 cursor_expired` when the
-    snapshot is gone (expired, or another reader's)."""
+) -> SnapshotScroll:
+    """The saved snapshot a scroll's cursor points into: `422 invalid_cursor` for a
+    cursor of another kind, `422 cursor_expired` when the snapshot is gone (expired, or
+    another reader's)."""
     snapshot_id, offset = parse_snapshot_cursor(kind, cursor)
     saved = await store.load_snapshot(owner_id, snapshot_id)
     if saved is None:
         raise InvalidInput(
             f"This {what} has expired; start again from the top.", code="cursor_expired"
         )
-    ids, tail = saved
-    return snapshot_id, offset, ids, tail
+    return SnapshotScroll(snapshot_id, offset, saved.ids, saved.tail)
 
 
 async def ranked_feed(

@@ -90,14 +90,6 @@ async def page_following(
     return [(row[0], row[1]) for row in rows]
 
 
-async def followee_ids(conn: AsyncConnection, user_id: int) -> list[int]:
-    """Everyone the user follows (approved)."""
-    query = select(follows.c.followee_id).where(
-        (follows.c.follower_id == user_id) & (follows.c.status == "accepted")
-    )
-    return list((await conn.execute(query)).scalars())
-
-
 async def follower_ids_after(
     conn: AsyncConnection, user_id: int, after_edge: int | None, limit: int
 ) -> list[tuple[int, int]]:
