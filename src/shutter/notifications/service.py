@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,6 +11,11 @@ from shutter.db.tables import comments, follows, posts
 from shutter.media import repository as media_repo
 from shutter.media.presenters import thumb_url
 from shutter.notifications import repository
+from shutter.notifications.presenters import (
+    NotificationOutDict,
+    NotificationPageDict,
+    NotifiedPostDict,
+)
 from shutter.pagination import page_tail
 from shutter.privacy.visibility import posts_readable_by
 from shutter.timeutil import isoformat, utcnow
@@ -25,7 +29,7 @@ EXCERPT = 100
 
 async def list_notifications(
     conn: AsyncConnection, user_id: int, before_sort: int | None, limit: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> NotificationPageDict:
     """`{notifications, unread_count, next_cursor}`, most recent activity first."""
     rows = await repository.page(conn, user_id, before_sort, limit + 1)
     page = page_tail(rows, limit, lambda row: int(row["sort_id"]))
@@ -44,7 +48,7 @@ async def mark_read(conn: AsyncConnection, user_id: int, ids: Sequence[int] | No
 
 async def _present(
     conn: AsyncConnection, user_id: int, rows: Sequence[RowMapping], url_for: UrlFor
-) -> list[dict[str, Any]]:
+) -> list[NotificationOutDict]:
     """Rows to API objects: actors, post thumbnails and comment excerpts for the page in
     one query each. Hidden: actors across a block (nor counted), posts the recipient may
     no longer read (deleted, or their author went private or blocked the recipient) with
@@ -62,7 +66,7 @@ async def _present(
     thumbs = await media_repo.for_posts(conn, post_ids) if post_ids else {}
     excerpts = await _comment_texts(conn, [row["comment_id"] for row in rows if row["comment_id"]])
     pending = await _pending_requesters(conn, user_id, everyone)
-    result = []
+    result: list[NotificationOutDict] = []
     for row in rows:
         actor_ids, actor_count = groups.get(row["id"], ([], 0))
         actors = [authors[a] for a in actor_ids if a in authors]
@@ -74,7 +78,7 @@ async def _present(
             continue
         if row["kind"] == "follow_request" and actors[0]["id"] not in pending:
             continue
-        post = None
+        post: NotifiedPostDict | None = None
         if row["post_id"] is not None:
             first = thumbs.get(row["post_id"], [])[:1]
             post = {
