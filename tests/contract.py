@@ -70,7 +70,7 @@ class ContractCheck:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     self._check(scope, status, b"".join(chunks))
-            await send(message)  # type: ignore[arg-type]
+            await send(message)
 
         await self.inner(scope, receive, capture)
 
@@ -90,5 +90,5 @@ class ContractCheck:
 def install(app: FastAPI) -> ContractCheck:
     """Wrap the app (before it starts) so that every response is checked."""
     check = ContractCheck(app.build_middleware_stack())
-    app.middleware_stack = check  # type: ignore[assignment]
+    app.middleware_stack = check
     return check
