@@ -122,7 +122,18 @@ class World:
 
 @pytest.fixture
 def service_settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, redis_url=None, celebrity_threshold=3)
+    """The embedded profile (whatever the environment says), with a threshold a test can
+    cross with three followers."""
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        database_url=None,
+        redis_url=None,
+        nats_url=None,
+        s3_bucket=None,
+        log_level="WARNING",
+        celebrity_threshold=3,
+    )
 
 
 @pytest.fixture
