@@ -11,11 +11,12 @@ from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.events.types import FollowRequested, UserFollowed, UserUnfollowed
 from shutter.follows import repository
-from shutter.pagination import make_cursor
+from shutter.pagination import page_tail
 from shutter.privacy.visibility import block_directions, require_account_content
 from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_profile
+from shutter.users.presenters import present_profile
+from shutter.users.service import UrlFor
 
 FollowState = Literal["following", "requested", "none"]
 
@@ -123,11 +124,11 @@ async def page_of_users(
     conn: AsyncConnection, edges: list[tuple[int, int]], limit: int, url_for: UrlFor
 ) -> dict[str, Any]:
     """`{users, next_cursor}` from up to limit+1 (edge id, user id) pairs."""
-    page = edges[:limit]
-    profiles = await users_repo.get_profiles(conn, [other for _, other in page])
+    page = page_tail(edges, limit, lambda edge: edge[0])
+    profiles = await users_repo.get_profiles(conn, [other for _, other in page.items])
     return {
         "users": [present_profile(row, url_for) for row in profiles],
-        "next_cursor": make_cursor(page[-1][0]) if len(edges) > limit and page else None,
+        "next_cursor": page.next_cursor,
     }
 
 

@@ -3,7 +3,7 @@ them (in a worker), describe media, and delete what nobody needs any more."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import structlog
 from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
@@ -18,6 +19,7 @@ from shutter.events.types import MediaUploaded
 from shutter.media import pool, quota, repository
 from shutter.media.images import MediaRejected, Rendition
 from shutter.media.pipeline import Limits
+from shutter.media.presenters import MediaOutDict, present_media
 from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, normalise
 from shutter.stores.objects import UrlFor
 from shutter.timeutil import isoformat, utcnow
@@ -25,7 +27,6 @@ from shutter.timeutil import isoformat, utcnow
 log = structlog.get_logger("shutter.media")
 
 ACCEPTED = "a JPEG, PNG, WebP, HEIC, AVIF or GIF image, or an MP4, MOV or WebM video"
-VARIANT_NAMES = ("thumb", "small", "medium", "large")
 
 
 def upload_key(media_id: int) -> str:
@@ -243,60 +244,33 @@ async def _fail(
         )
 
 
+async def unusable_media(
+    conn: AsyncConnection, media_id: int, owner_id: int, purpose: str
+) -> Exception:
+    """Why a media object may not be attached to a new post or story (`purpose`: "can be
+    posted", "can become a story"): someone else's or missing (404, revealing nothing),
+    already used, or not ready."""
+    row = await repository.get(conn, media_id)
+    if row is None or row["owner_id"] != owner_id:
+        return NotFound(f"Media {media_id} does not exist.", code="media_not_found")
+    if row["post_id"] is not None or row["story_id"] is not None:
+        return InvalidInput(
+            f"Media {media_id} already belongs to a post or a story.", code="media_in_use"
+        )
+    return InvalidInput(
+        f"Media {media_id} is {row['status']}; only ready media {purpose}.",
+        code="media_not_ready",
+    )
+
+
 async def get_own_media(
     context: AppContext, owner_id: int, media_id: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> MediaOutDict:
     async with context.db.read() as conn:
         row = await repository.get(conn, media_id)
     if row is None or row["owner_id"] != owner_id:
         raise NotFound("No such media.", code="media_not_found")
-    return present_media(row, url_for, with_status=True)
-
-
-def present_media(
-    row: Mapping[Any, Any],
-    url_for: UrlFor,
-    *,
-    with_status: bool = False,
-    until: datetime | None = None,
-) -> dict[str, Any]:
-    """The media object of the API: a URL per size (a video's sizes are its poster frame's,
-    its `original` the MP4), dimensions as shown, blurhash, and a video's duration/poster.
-    With `until` (a story's end) every URL expires by then and is cached privately."""
-    link: Callable[[str], str] = url_for
-    if until is not None:
-        deadline = until
-
-        def link(key: str) -> str:
-            return url_for.until(key, deadline)
-
-    urls = None
-    if row["original_key"]:
-        variants: dict[str, str] = orjson.loads(row["variants"]) if row["variants"] else {}
-        original = link(row["original_key"])
-        urls = {
-            name: link(variants[name]) if name in variants else original for name in VARIANT_NAMES
-        }
-        urls["original"] = original
-    result: dict[str, Any] = {
-        "id": str(row["id"]),
-        "type": row["kind"],
-        "width": row["width"],
-        "height": row["height"],
-        "blurhash": row["blurhash"],
-        "urls": urls,
-    }
-    if row["kind"] == "video":
-        result["duration_s"] = row["duration_s"]
-        result["poster_url"] = link(row["poster_key"]) if row["poster_key"] else None
-    if with_status:
-        result["status"] = row["status"]
-        result["error"] = (
-            {"code": row["error_code"], "message": row["error_message"]}
-            if row["status"] == "failed"
-            else None
-        )
-    return result
+    return present_media(repository.media_row(row, with_status=True), url_for, with_status=True)
 
 
 # -- lifecycle -------------------------------------------------------------------------------

@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.context import AppContext
 from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.media import repository as media_repo
-from shutter.media.service import present_media
+from shutter.media.presenters import thumb_url
+from shutter.media.repository import media_row
 from shutter.messages import repository
+from shutter.pagination import page_tail
 from shutter.posts import repository as posts_repo
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import block_directions, is_approved_follower
@@ -29,7 +31,8 @@ from shutter.stories import repository as stories_repo
 from shutter.stories.service import visible_story
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_author
+from shutter.users.presenters import present_author
+from shutter.users.service import UrlFor
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,11 +213,10 @@ async def list_conversations(
 ) -> dict[str, Any]:
     """`{conversations, next_cursor}`: a folder, most recent message first."""
     rows = await repository.page_members(conn, user_id, folder == "inbox", before_sort, limit + 1)
-    page = rows[:limit]
-    more = len(rows) > limit and page
+    page = page_tail(rows, limit, lambda row: int(row["sort_id"]))
     return {
-        "conversations": await _present_conversations(conn, user_id, page, url_for),
-        "next_cursor": str(page[-1]["sort_id"]) if more else None,
+        "conversations": await _present_conversations(conn, user_id, page.items, url_for),
+        "next_cursor": page.next_cursor,
     }
 
 
@@ -351,7 +353,7 @@ async def present_messages(
             "id": str(post_id),
             "available": True,
             "author": present_author(authors[post["author_id"]], url_for),
-            "thumb_url": present_media(media[0], url_for)["urls"]["thumb"] if media else None,
+            "thumb_url": thumb_url(media[0], url_for) if media else None,
         }
 
     def story_ref(story_id: int | None) -> dict[str, Any] | None:
@@ -360,8 +362,8 @@ async def present_messages(
         story = stories.get(story_id)
         if story is None:
             return {"id": str(story_id), "available": False}
-        thumb = present_media(story, url_for, until=story["expires_at"])["urls"]
-        return {"id": str(story_id), "available": True, "thumb_url": thumb and thumb["thumb"]}
+        thumb = thumb_url(media_row(story), url_for, until=story["expires_at"])
+        return {"id": str(story_id), "available": True, "thumb_url": thumb}
 
     return [
         {

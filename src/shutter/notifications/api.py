@@ -11,6 +11,7 @@ from starlette.responses import Response
 from shutter.http.deps import Context, CurrentUser, Page, UrlFor, Write
 from shutter.http.responses import json_response
 from shutter.notifications import repository, service
+from shutter.notifications.schemas import NotificationPage
 
 router = APIRouter(tags=["notifications"])
 
@@ -27,7 +28,7 @@ class UnreadCount(BaseModel):
     unread_count: int
 
 
-@router.get("/notifications")
+@router.get("/notifications", response_model=NotificationPage)
 async def notifications(
     viewer: CurrentUser,
     context: Context,

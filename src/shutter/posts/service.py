@@ -4,12 +4,9 @@ pages of post rows into API objects, batched."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
@@ -17,18 +14,19 @@ from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.events.types import PostCreated, PostDeleted
 from shutter.media import repository as media_repo
-from shutter.media.service import present_media
-from shutter.pagination import make_cursor
-from shutter.posts import repository, viewer_likes
+from shutter.media.service import unusable_media
+from shutter.posts import repository
+from shutter.posts.presenters import PostOutDict, PostPageDict, hydrate, page_of
+from shutter.posts.repository import PostRow
 from shutter.posts.schemas import PostCreate
 from shutter.privacy.visibility import can_view_account_content, require_account_content
 from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
 from shutter.tags import repository as tags_repo
 from shutter.tags.entities import hashtags
-from shutter.timeutil import isoformat, utcnow
+from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_author
+from shutter.users.service import UrlFor
 
 log = structlog.get_logger("shutter.posts")
 
@@ -94,25 +92,11 @@ async def create_post(
     await tags_repo.attach_hashtags(conn, post_id, hashtags(data.caption), now)
     for position, media_id in enumerate(int(value) for value in data.media_ids):
         if not await media_repo.attach_to_post(conn, media_id, author_id, post_id, position):
-            raise await _unusable_media(conn, media_id, author_id)
+            raise await unusable_media(conn, media_id, author_id, "can be posted")
     await users_repo.add_to_counter(conn, author_id, "post_count", 1)
     await uow.record(PostCreated(post_id=post_id, author_id=author_id))
     uow.after_commit(lambda: show_to_author(context, author_id, post_id))
     return post_id, False
-
-
-async def _unusable_media(conn: AsyncConnection, media_id: int, author_id: int) -> Exception:
-    row = await media_repo.get(conn, media_id)
-    if row is None or row["owner_id"] != author_id:
-        return NotFound(f"Media {media_id} does not exist.", code="media_not_found")
-    if row["post_id"] is not None or row["story_id"] is not None:
-        return InvalidInput(
-            f"Media {media_id} already belongs to a post or a story.", code="media_in_use"
-        )
-    return InvalidInput(
-        f"Media {media_id} is {row['status']}; only ready media can be posted.",
-        code="media_not_ready",
-    )
 
 
 async def delete_post(context: AppContext, uow: UnitOfWork, viewer_id: int, post_id: int) -> None:
@@ -136,14 +120,14 @@ async def get_post(
     post_id: int,
     url_for: UrlFor,
     cache: HydrationCache | None = None,
-) -> dict[str, Any]:
+) -> PostOutDict:
     """One post, if it exists and the viewer may see it (otherwise 404, revealing nothing)."""
     row = await readable_post(conn, viewer_id, post_id)
     (post,) = await hydrate(conn, [row], viewer_id, url_for, cache)
     return post
 
 
-async def readable_post(conn: AsyncConnection, viewer_id: int | None, post_id: int) -> RowMapping:
+async def readable_post(conn: AsyncConnection, viewer_id: int | None, post_id: int) -> PostRow:
     """The post's row if it is live and the viewer may see it; 404 otherwise (the same
     answer whether it never existed, was deleted or is hidden, revealing nothing)."""
     row = await repository.get_live(conn, post_id)
@@ -165,7 +149,7 @@ async def list_by_author(
     limit: int,
     url_for: UrlFor,
     cache: HydrationCache | None = None,
-) -> dict[str, Any]:
+) -> PostPageDict:
     """A page of a profile's grid, newest first."""
     author = await users_repo.get_auth_row(conn, author_id)
     if author is None:
@@ -173,78 +157,3 @@ async def list_by_author(
     await require_account_content(conn, viewer_id, author_id, author["is_private"])
     rows = await repository.page_by_author(conn, author_id, before_id, limit + 1)
     return await page_of(conn, rows, limit, viewer_id, url_for, cache)
-
-
-async def page_of(
-    conn: AsyncConnection,
-    rows: Sequence[RowMapping],
-    limit: int,
-    viewer_id: int | None,
-    url_for: UrlFor,
-    cache: HydrationCache | None = None,
-) -> dict[str, Any]:
-    """`{posts, next_cursor}` from up to limit+1 rows (the extra one says there is more)."""
-    page = rows[:limit]
-    return {
-        "posts": await hydrate(conn, page, viewer_id, url_for, cache),
-        "next_cursor": make_cursor(page[-1]["id"]) if len(rows) > limit and page else None,
-    }
-
-
-async def hydrate(
-    conn: AsyncConnection,
-    rows: Sequence[RowMapping],
-    viewer_id: int | None,
-    url_for: UrlFor,
-    cache: HydrationCache | None = None,
-) -> list[dict[str, Any]]:
-    """Post rows to API objects: authors and media for the whole page at once, from the
-    cache where it has them and in one query each for the rest."""
-    if not rows:
-        return []
-    cache = cache or HydrationCache(0, 0)
-    if viewer_id is None:
-        liked: set[int] = set()
-    elif repository.LIKED_BY_READER in rows[0]:  # the query that found the rows said so
-        liked = {row["id"] for row in rows if row[repository.LIKED_BY_READER]}
-    else:
-        liked = await viewer_likes.liked_among(conn, viewer_id, [row["id"] for row in rows])
-    authors, missing_authors = cache.authors.get_many({row["author_id"] for row in rows})
-    if missing_authors:
-        fetched = await users_repo.get_authors(conn, missing_authors)
-        cache.keep_authors(fetched)
-        authors.update(fetched.items())
-    media, missing_media = cache.media.get_many(row["id"] for row in rows)
-    if missing_media:
-        fetched_media = await media_repo.for_posts(conn, missing_media)
-        fetched_media = {post_id: fetched_media.get(post_id, []) for post_id in missing_media}
-        cache.keep_media(fetched_media)
-        media.update(fetched_media.items())
-    posts = []
-    for row in rows:
-        author = authors.get(row["author_id"])
-        if author is None:
-            continue
-        posts.append(
-            {
-                "id": str(row["id"]),
-                "author": present_author(author, url_for),
-                "caption": row["caption"],
-                "location": (
-                    {
-                        "id": str(row["location_id"]) if row["location_id"] else None,
-                        "name": row["location_name"],
-                        "lat": row["location_lat"],
-                        "lng": row["location_lng"],
-                    }
-                    if row["location_name"]
-                    else None
-                ),
-                "media": [present_media(item, url_for) for item in media.get(row["id"], [])],
-                "like_count": row["like_count"],
-                "liked_by_me": row["id"] in liked,
-                "comment_count": row["comment_count"],
-                "created_at": isoformat(row["created_at"]),
-            }
-        )
-    return posts

@@ -11,13 +11,14 @@ from shutter.http.deps import Context, Page, UrlFor, ViewerId
 from shutter.http.responses import json_response
 from shutter.pagination import Limit
 from shutter.search import service
+from shutter.search.schemas import HashtagPage, PlacePage, SearchResults
 from shutter.search.service import SearchType
 from shutter.textfields import Line
 
 router = APIRouter(tags=["search"])
 
 
-@router.get("/search")
+@router.get("/search", response_model=SearchResults)
 async def search(
     q: Annotated[str, Line(min_length=1, max_length=100), Query(description="what to look for")],
     viewer_id: ViewerId,
@@ -33,7 +34,7 @@ async def search(
     return json_response(results)
 
 
-@router.get("/hashtags/{tag}/posts")
+@router.get("/hashtags/{tag}/posts", response_model=HashtagPage)
 async def hashtag_posts(
     tag: Annotated[str, Path(min_length=1, max_length=101, description="a hashtag, # optional")],
     viewer_id: ViewerId,
@@ -55,7 +56,7 @@ async def hashtag_posts(
     return json_response(page)
 
 
-@router.get("/locations/{location_id}/posts")
+@router.get("/locations/{location_id}/posts", response_model=PlacePage)
 async def location_posts(
     location_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="a place id")],
     viewer_id: ViewerId,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,9 +17,12 @@ from shutter.media import repository as media_repo
 from shutter.privacy.visibility import Access, account_access, block_directions
 from shutter.realtime.bus import sessions_revoked
 from shutter.stores.objects import UrlFor as ObjectUrlFor
-from shutter.timeutil import isoformat, utcnow
+from shutter.timeutil import utcnow
 from shutter.users import repository
 from shutter.users.identity import could_be_username, normalise_login
+from shutter.users.presenters import ProfileOutDict, RelationshipDict
+from shutter.users.presenters import present_author as present_author  # likewise
+from shutter.users.presenters import present_profile as present_profile  # social/ imports it here
 from shutter.users.schemas import ProfileUpdate, RegisterIn
 
 UrlFor = ObjectUrlFor  # re-exported: every service that presents media takes one
@@ -174,7 +175,7 @@ async def resolve_user_id(conn: AsyncConnection, username: str) -> int:
 
 async def relationship(
     conn: AsyncConnection, viewer_id: int | None, user_id: int
-) -> dict[str, bool] | None:
+) -> RelationshipDict | None:
     """How the viewer relates to the user; None for anonymous readers and for oneself."""
     if viewer_id is None or viewer_id == user_id:
         return None
@@ -192,7 +193,7 @@ async def relationship(
 
 async def get_profile(
     conn: AsyncConnection, viewer_id: int | None, user_id: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> ProfileOutDict:
     """A profile with the reader's relationship. Someone the owner blocked gets
     `404 user_not_found`, as if the account did not exist (privacy/visibility.py)."""
     row = await repository.get_profile(conn, user_id)
@@ -206,48 +207,10 @@ async def get_profile(
     return result
 
 
-async def get_own_profile(conn: AsyncConnection, user_id: int, url_for: UrlFor) -> dict[str, Any]:
+async def get_own_profile(conn: AsyncConnection, user_id: int, url_for: UrlFor) -> ProfileOutDict:
     row = await repository.get_own_profile(conn, user_id)
     if row is None:
         raise NotFound("No such user.", code="user_not_found")
     result = present_profile(row, url_for)
     result["email"] = row["email"]
     return result
-
-
-def present_profile(row: RowMapping, url_for: UrlFor) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "username": row["username"],
-        "display_name": row["display_name"],
-        "bio": row["bio"],
-        "avatar_url": url_for(row["avatar_key"]) if row["avatar_key"] else None,
-        "avatar_urls": _avatar_urls(row, url_for),
-        "is_private": bool(row["is_private"]),
-        "follower_count": row["follower_count"],
-        "following_count": row["following_count"],
-        "post_count": row["post_count"],
-        "created_at": isoformat(row["created_at"]),
-        "relationship": None,
-    }
-
-
-def _avatar_urls(row: RowMapping, url_for: UrlFor) -> dict[str, str] | None:
-    """The avatar at 150 px (square) and 320 px wide, where the row has the avatar media's
-    variants (a single profile's query joins them; lists do without)."""
-    raw = row.get("avatar_variants") if row["avatar_key"] else None
-    if not raw:
-        return None
-    variants: dict[str, str] = orjson.loads(raw)
-    if "thumb" not in variants or "small" not in variants:
-        return None
-    return {"thumb": url_for(variants["thumb"]), "small": url_for(variants["small"])}
-
-
-def present_author(row: Mapping[Any, Any], url_for: UrlFor) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "username": row["username"],
-        "display_name": row["display_name"],
-        "avatar_url": url_for(row["avatar_key"]) if row["avatar_key"] else None,
-    }
