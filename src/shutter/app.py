@@ -30,7 +30,7 @@ from shutter.explore import api as explore_api
 from shutter.feed import api as feed_api
 from shutter.feed import tasks as feed_tasks
 from shutter.follows import api as follows_api
-from shutter.follows import requests_api
+from shutter.follows import profile_api, requests_api
 from shutter.http import ops
 from shutter.http import websocket as realtime_api
 from shutter.http.errors import install_error_handlers
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     modules = (
         auth_api,
         users_api,
+        profile_api,
         follows_api,
         requests_api,
         blocks_api,

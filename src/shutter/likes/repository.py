@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.sql import insert_or_ignore
 from shutter.db.tables import (
     likes,
 )
 from shutter.privacy.visibility import hidden_by_block
-
-
-def _insert(conn: AsyncConnection) -> Any:
-    return sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
 
 
 async def insert_like(
@@ -25,9 +19,8 @@ async def insert_like(
 ) -> bool:
     """Like a post; False if this user already did (concurrent callers included)."""
     statement = (
-        _insert(conn)(likes)
+        insert_or_ignore(conn, likes, ["post_id", "user_id"])
         .values(post_id=post_id, user_id=user_id, id=like_id, created_at=now)
-        .on_conflict_do_nothing(index_elements=["post_id", "user_id"])
         .returning(likes.c.id)
     )
     return (await conn.execute(statement)).first() is not None

@@ -7,11 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import id_in
+from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import (
     comment_hashtags,
     hashtags,
@@ -20,20 +18,14 @@ from shutter.db.tables import (
 )
 
 
-def _insert(conn: AsyncConnection) -> Any:
-    return sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
-
-
 async def attach_hashtags(
     conn: AsyncConnection, post_id: int, tags: Sequence[str], now: datetime
 ) -> None:
     """Index a new post under its hashtags and count it in each."""
     if not tags:
         return
-    statement = (
-        _insert(conn)(hashtags)
-        .values([{"tag": tag, "post_count": 0, "created_at": now} for tag in tags])
-        .on_conflict_do_nothing(index_elements=["tag"])
+    statement = insert_or_ignore(conn, hashtags, ["tag"]).values(
+        [{"tag": tag, "post_count": 0, "created_at": now} for tag in tags]
     )
     await conn.execute(statement)
     await conn.execute(
@@ -68,14 +60,12 @@ async def attach_comment_hashtags(
         return
     # In tag order, so that two writers of the same new tags lock them in the same order.
     await conn.execute(
-        _insert(conn)(hashtags)
-        .values(
+        insert_or_ignore(conn, hashtags, ["tag"]).values(
             [
                 {"tag": tag, "post_count": 0, "created_at": comment["created_at"]}
                 for tag in sorted(tags)
             ]
         )
-        .on_conflict_do_nothing(index_elements=["tag"])
     )
     await conn.execute(
         comment_hashtags.insert().values(
@@ -105,9 +95,9 @@ async def location_for(conn: AsyncConnection, new_id: int, name: str, now: datet
     its post count moved up by one. The post's coordinates stay the post's own."""
     key = name.casefold()
     await conn.execute(
-        _insert(conn)(locations)
-        .values(id=new_id, name=name, name_key=key, created_at=now)
-        .on_conflict_do_nothing(index_elements=["name_key"])
+        insert_or_ignore(conn, locations, ["name_key"]).values(
+            id=new_id, name=name, name_key=key, created_at=now
+        )
     )
     statement = (
         update(locations)
