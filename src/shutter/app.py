@@ -10,6 +10,8 @@ import structlog
 from fastapi import APIRouter, FastAPI
 
 from shutter import __doc__ as description
+from shutter.accounts import api as accounts_api
+from shutter.accounts import tasks as accounts_tasks
 from shutter.auth import api as auth_api
 from shutter.auth.passwords import PasswordChecks
 from shutter.auth.tokens import TokenIssuer
@@ -36,6 +38,7 @@ from shutter.http.errors import install_error_handlers
 from shutter.http.headers import SecurityHeadersMiddleware
 from shutter.http.limits import RequestLimitsMiddleware
 from shutter.ids import MAX_NODE, IdGenerator
+from shutter.mail.senders import DirectorySender, MailSender, SmtpSender
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
 from shutter.media import tasks as media_tasks
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     modules = (
         auth_api,
+        accounts_api,
         users_api,
         follows_api,
         requests_api,
@@ -213,6 +217,7 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
             settings.password_checks_max_concurrent, settings.password_check_wait_seconds
         ),
     )
+    context.mail = _mail_sender(settings, context.ids)
     if settings.nats_url:
         import nats
 
@@ -315,6 +320,7 @@ async def start_event_runtime(
     feed_tasks.register(registry)
     notifications_tasks.register(registry)
     media_tasks.register(registry)
+    accounts_tasks.register(registry)
     runtime = context.events
     runtime.registry = registry
     settings = context.settings
@@ -355,6 +361,13 @@ async def start_event_runtime(
         social_tasks.schedule(scheduler, context)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
+
+
+def _mail_sender(settings: Settings, ids: IdGenerator) -> MailSender:
+    """SMTP when configured, else .eml files in the data dir."""
+    if settings.smtp_url:
+        return SmtpSender(settings.smtp_url, settings.mail_from, settings.smtp_timeout_seconds)
+    return DirectorySender(settings.mail_dir, settings.mail_from, ids)
 
 
 async def _open_object_store(settings: Settings, stack: AsyncExitStack) -> ObjectStore:

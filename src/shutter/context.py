@@ -12,6 +12,7 @@ from shutter.db.database import Database
 from shutter.events.runtime import EventRuntime
 from shutter.feed.degraded import DegradedReads
 from shutter.ids import IdGenerator
+from shutter.mail.senders import MailSender, MemorySender
 from shutter.realtime.bus import InProcessBus, RealtimeBus
 from shutter.settings import Settings
 from shutter.stores.hydration import HydrationCache
@@ -41,3 +42,5 @@ class AppContext:
     extras: dict[str, Any] = field(default_factory=dict)
     # The process's bound on concurrent password hashing (set from the settings in app.py).
     passwords: PasswordChecks = field(default_factory=lambda: PasswordChecks(4, 2.0))
+    # Where account mail goes (SMTP or the mail dir; set from the settings in app.py).
+    mail: MailSender = field(default_factory=MemorySender)

@@ -58,6 +58,12 @@ class Metrics:
             registry=self.registry,
         )
         _GcWatch.install(self.gc_pause)
+        self.mail = Counter(
+            "shutter_mail_total",
+            "Mail handed to the mail server (or written to the mail dir), by event and result",
+            ["topic", "result"],
+            registry=self.registry,
+        )
 
 
 class _GcWatch:

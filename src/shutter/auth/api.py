@@ -8,9 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from shutter.accounts import service as accounts
 from shutter.context import AppContext
 from shutter.errors import Forbidden, Unauthenticated
-from shutter.http.deps import Context, CurrentUser, UrlFor, client_address, rate_limited
+from shutter.http.deps import (
+    BaseUrl,
+    Context,
+    CurrentUser,
+    UrlFor,
+    client_address,
+    rate_limited,
+)
 from shutter.http.responses import json_response
 from shutter.realtime.bus import sessions_revoked
 from shutter.users import service
@@ -25,11 +33,14 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     response_model=RegisterOut,
     dependencies=[rate_limited("register", per="address")],
 )
-async def register(body: RegisterIn, context: Context, url_for: UrlFor) -> Response:
-    """Create an account and log it in."""
+async def register(
+    body: RegisterIn, context: Context, url_for: UrlFor, base_url: BaseUrl
+) -> Response:
+    """Create an account and log it in; a link to confirm the email address is mailed."""
     password_hash = await context.passwords.hash(body.password)
     async with context.db.write() as conn:
         user_id = await service.register(context, conn, body, password_hash)
+        await accounts.verification_due(context, conn, user_id, body.email, base_url)
     async with context.db.read() as conn:
         user = await service.get_own_profile(conn, user_id, url_for)
     token = context.tokens.issue(user_id, 0)

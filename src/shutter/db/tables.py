@@ -47,6 +47,8 @@ users = Table(
     Column("is_private", Boolean, nullable=False, server_default="0"),
     # Bumped on password change: tokens carry it and older ones stop working.
     Column("token_version", Integer, nullable=False, server_default="0"),
+    # When the current email was proven (a verification link opened); null until then.
+    Column("email_verified_at", DateTime(timezone=True), nullable=True),
     Column("follower_count", Integer, nullable=False, server_default="0"),
     Column("following_count", Integer, nullable=False, server_default="0"),
     Column("post_count", Integer, nullable=False, server_default="0"),
@@ -367,4 +369,22 @@ messages = Table(
     Index("uq_messages_conversation_id_seq", "conversation_id", "seq", unique=True),
     # A client's retry stores nothing twice: the id is the sender's own.
     Index("uq_messages_sender_id_client_message_id", "sender_id", "client_message_id", unique=True),
+)
+
+
+# One-time tokens mailed to a user (password reset, email verification). Only a SHA-256
+# of the token is kept: a copy of the database signs nobody in.
+account_tokens = Table(
+    "account_tokens",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("purpose", String(16), nullable=False),  # "password_reset" | "verify_email"
+    Column("email", String(254), nullable=False),  # the address it was sent to
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Index("uq_account_tokens_token_hash", "token_hash", unique=True),
+    Index("ix_account_tokens_user_id_purpose", "user_id", "purpose"),
 )

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
+from shutter.accounts.api import verified_email_required
 from shutter.errors import InvalidInput
 from shutter.http.deps import Context, CurrentUser, UrlFor, rate_limited
 from shutter.http.responses import json_response
@@ -38,7 +39,7 @@ SENDING: dict[str, Any] = {
     "responses": {
         200: {"model": MessageSent, "description": "a retry: the message stored the first time"}
     },
-    "dependencies": [rate_limited("messages")],
+    "dependencies": [verified_email_required, rate_limited("messages")],
 }
 
 

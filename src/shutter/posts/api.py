@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path
 from starlette.responses import Response
 
+from shutter.accounts.api import verified_email_required
 from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor, rate_limited
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit, parse_cursor
@@ -33,7 +34,7 @@ IdempotencyKey = Annotated[
     "/posts",
     status_code=201,
     response_model=PostEnvelope,
-    dependencies=[rate_limited("posts")],
+    dependencies=[verified_email_required, rate_limited("posts")],
 )
 async def create_post(
     body: PostCreate,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
+from shutter.accounts.api import verified_email_required
 from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor, rate_limited
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit, parse_cursor
@@ -77,7 +78,7 @@ async def comments(
     "/posts/{post_id}/comments",
     status_code=201,
     response_model=CommentEnvelope,
-    dependencies=[rate_limited("comments")],
+    dependencies=[verified_email_required, rate_limited("comments")],
 )
 async def create_comment(
     post_id: PostId, body: CommentCreate, viewer: CurrentUser, context: Context, url_for: UrlFor

@@ -44,7 +44,9 @@ async def get_profile(conn: AsyncConnection, user_id: int) -> RowMapping | None:
 
 
 async def get_own_profile(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    query = select(*PROFILE_COLUMNS, users.c.email).where(users.c.id == user_id)
+    query = select(*PROFILE_COLUMNS, users.c.email, users.c.email_verified_at).where(
+        users.c.id == user_id
+    )
     return (await conn.execute(query)).mappings().first()
 
 

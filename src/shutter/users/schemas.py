@@ -90,6 +90,9 @@ class UserOut(BaseModel):
         None, description="the reader's relation to this user; null for yourself or anonymous"
     )
     email: str | None = Field(None, description="only on your own profile")
+    email_verified: bool | None = Field(
+        None, description="only on your own profile: the email was confirmed by a mailed link"
+    )
 
 
 class AuthorOut(BaseModel):

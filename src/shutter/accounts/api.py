@@ -1,0 +1,117 @@
+"""Account calls: password reset by mail, email verification, email change; and the
+guard that keeps unverified accounts from posting when the instance requires it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from shutter.accounts import service
+from shutter.accounts.schemas import (
+    Accepted,
+    EmailChangeIn,
+    EmailState,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
+    VerifyEmailIn,
+)
+from shutter.errors import Forbidden
+from shutter.http.deps import BaseUrl, Context, CurrentUser, rate_limited
+from shutter.http.responses import json_response
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+RESET_ACCEPTED = (
+    "If an account has this address, a link to reset its password is on its way. "
+    "It works once, within the hour."
+)
+
+
+@router.post(
+    "/password-reset",
+    status_code=202,
+    response_model=Accepted,
+    dependencies=[rate_limited("password_reset", per="address")],
+)
+async def request_password_reset(
+    body: PasswordResetIn, context: Context, base_url: BaseUrl
+) -> Response:
+    """Mail a one-time link to reset the password. The answer is the same, in about the
+    same time, whether or not an account has the address."""
+    await context.rate_limiter.hit("password_reset", f"email:{body.email}")
+    await service.request_password_reset(context, body.email, base_url)
+    return json_response({"status": "accepted", "message": RESET_ACCEPTED}, 202)
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=204,
+    dependencies=[rate_limited("token_checks", per="address")],
+)
+async def confirm_password_reset(body: PasswordResetConfirmIn, context: Context) -> Response:
+    """Set a new password with the mailed token. Every session of the account ends (all
+    access tokens stop working, open WebSockets close) and the owner is told by mail.
+    400 `invalid_token` / `token_expired` for a bad, used or expired token."""
+    await service.check_reset_token(context, body.token)
+    new_hash = await context.passwords.hash(body.new_password)
+    await service.reset_password(context, body.token, new_hash)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/verify-email",
+    response_model=EmailState,
+    dependencies=[rate_limited("token_checks", per="address")],
+)
+async def verify_email(body: VerifyEmailIn, context: Context) -> Response:
+    """Prove an address with the token of the mailed link (no sign-in needed)."""
+    email = await service.verify_email(context, body.token)
+    return json_response({"email": email, "email_verified": True})
+
+
+@router.post(
+    "/resend-verification",
+    status_code=202,
+    response_model=Accepted,
+    dependencies=[rate_limited("verification_mail")],
+)
+async def resend_verification(viewer: CurrentUser, context: Context, base_url: BaseUrl) -> Response:
+    """Mail a new verification link to your address; 409 `already_verified`."""
+    await service.resend_verification(context, viewer.id, base_url)
+    message = "A new confirmation link is on its way."
+    return json_response({"status": "accepted", "message": message}, 202)
+
+
+@router.post("/email", response_model=EmailState)
+async def change_email(
+    body: EmailChangeIn, viewer: CurrentUser, context: Context, base_url: BaseUrl
+) -> Response:
+    """Change your email address (your password confirms it): the old address is told, the
+    new one gets a confirmation link and stays unverified until it is opened. Wrong
+    passwords count against the login limit of the account."""
+    key = f"user:{viewer.id}"
+    await context.rate_limiter.hit("login", key)
+    try:
+        await service.change_email(context, viewer.id, body.password, body.new_email, base_url)
+    except Forbidden:
+        raise
+    except Exception:
+        await context.rate_limiter.refund("login", key)
+        raise
+    await context.rate_limiter.refund("login", key)
+    return json_response({"email": body.new_email, "email_verified": False})
+
+
+async def _verified_email(viewer: CurrentUser, context: Context) -> None:
+    if context.settings.require_verified_email and not await service.email_verified(
+        context, viewer.id
+    ):
+        raise Forbidden(
+            "Confirm your email address first (see the link we mailed you).",
+            code="email_not_verified",
+        )
+
+
+# Route dependency of posting, commenting and messaging: 403 `email_not_verified` while
+# SHUTTER_REQUIRE_VERIFIED_EMAIL is on and the caller's address is unproven.
+verified_email_required = Depends(_verified_email)

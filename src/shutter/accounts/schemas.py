@@ -1,0 +1,57 @@
+"""Request and response models of the account calls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+
+from shutter.textfields import Line
+from shutter.users.identity import normalise_email
+from shutter.users.schemas import PASSWORD_MAX, PASSWORD_MIN
+
+# Tokens are 43 URL-safe characters; anything far off is refused before a lookup.
+Token = Annotated[
+    str, StringConstraints(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+]
+NewPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+
+
+class PasswordResetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, Line(min_length=3, max_length=254)]
+
+    _email = field_validator("email")(normalise_email)
+
+
+class PasswordResetConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Token
+    new_password: NewPassword
+
+
+class VerifyEmailIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Token
+
+
+class EmailChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
+    new_email: Annotated[str, Line(min_length=3, max_length=254)]
+
+    _email = field_validator("new_email")(normalise_email)
+
+
+class Accepted(BaseModel):
+    status: str = "accepted"
+    message: str
+
+
+class EmailState(BaseModel):
+    email: str
+    email_verified: bool

@@ -1,0 +1,43 @@
+"""accounts: verified emails and one-time account tokens (password reset, verification)
+
+Revision ID: 0011_accounts
+Revises: 0009_comment_hashtags
+Create Date: 2026-11-30 23:50:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011_accounts"
+down_revision = "0009_comment_hashtags"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        "account_tokens",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("purpose", sa.String(16), nullable=False),
+        sa.Column("email", sa.String(254), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_tokens")),
+    )
+    op.create_index("uq_account_tokens_token_hash", "account_tokens", ["token_hash"], unique=True)
+    op.create_index("ix_account_tokens_user_id_purpose", "account_tokens", ["user_id", "purpose"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_account_tokens_user_id_purpose", table_name="account_tokens")
+    op.drop_index("uq_account_tokens_token_hash", table_name="account_tokens")
+    op.drop_table("account_tokens")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("email_verified_at")
