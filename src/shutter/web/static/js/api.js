@@ -235,6 +235,7 @@ export function normUser(u) {
     following: u.following_count ?? null,
     posts: u.post_count ?? null,
     email: u.email || null,
+    emailVerified: u.email_verified ?? null, // own profile only; null when unknown
     rel: {
       following: !!rel.following,
       requested: !!rel.follow_requested,

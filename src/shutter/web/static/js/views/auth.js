@@ -133,6 +133,7 @@ export function loginView(ctx) {
       await afterSignIn(ctx);
     });
   });
+  form.append(h("p", { class: "center small" }, h("a", { href: "/forgot-password" }, "Forgot password?")));
   return authCard("Log in", form, ["Don't have an account? ", h("a", { href: "/signup" }, "Sign up")]);
 }
 
