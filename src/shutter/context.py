@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shutter.auth.passwords import PasswordChecks
-from shutter.auth.sessions import TokenVersions, UsedTickets
+from shutter.auth.sessions import RevokedSessions, TokenVersions, UsedTickets
 from shutter.auth.tokens import TokenIssuer
 from shutter.db.database import Database
 from shutter.events.runtime import EventRuntime
@@ -32,6 +32,7 @@ class AppContext:
     events: EventRuntime = field(default_factory=EventRuntime)
     hydration: HydrationCache = field(default_factory=HydrationCache)
     token_versions: TokenVersions = field(default_factory=TokenVersions)
+    live_sessions: RevokedSessions = field(default_factory=RevokedSessions)
     used_tickets: UsedTickets = field(default_factory=UsedTickets)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter.disabled)
     realtime: RealtimeBus = field(default_factory=InProcessBus)

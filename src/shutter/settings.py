@@ -85,7 +85,10 @@ class Settings(BaseSettings):
     rate_limit_token_checks: str = "30/hour"  # noqa: S105 - a limit
     upload_bytes_per_hour: int = Field(2048 * MIB, ge=MIB)
 
-    access_token_ttl_seconds: int = Field(7 * 86_400, ge=60)
+    # Access tokens are short-lived; a session's refresh token (rotated on each use) gets
+    # new ones, and lasts this long after its last use (docs/accounts.md).
+    access_token_ttl_seconds: int = Field(900, ge=60)
+    refresh_token_ttl_seconds: int = Field(60 * 86_400, ge=300)
     # Mail (docs/accounts.md): `smtp://user:pass@host:port` (STARTTLS when the server
     # offers it) or `smtps://…` (TLS from the start); unset, each mail is written as an
     # .eml file under <data dir>/mail/. The sender address, and the instance name that

@@ -1,25 +1,29 @@
-"""Account calls: password reset by mail, email verification, email change; and the
+"""Account calls: password reset by mail, email verification, email change, sessions
+(refresh, logout, the list of signed-in devices); and the
 guard that keeps unverified accounts from posting when the instance requires it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from shutter.accounts import service
+from shutter.accounts import service, sessions
 from shutter.accounts.schemas import (
     Accepted,
     EmailChangeIn,
     EmailState,
     PasswordResetConfirmIn,
     PasswordResetIn,
+    RefreshIn,
+    SessionList,
     VerifyEmailIn,
 )
-from shutter.errors import Forbidden
-from shutter.http.deps import BaseUrl, Context, CurrentUser, rate_limited
+from shutter.errors import Forbidden, InvalidInput
+from shutter.http.deps import BaseUrl, Context, CurrentUser, client_address, rate_limited
 from shutter.http.responses import json_response
+from shutter.users.schemas import TokenOut
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(tags=["auth"])
 
 RESET_ACCEPTED = (
     "If an account has this address, a link to reset its password is on its way. "
@@ -28,7 +32,7 @@ RESET_ACCEPTED = (
 
 
 @router.post(
-    "/password-reset",
+    "/auth/password-reset",
     status_code=202,
     response_model=Accepted,
     dependencies=[rate_limited("password_reset", per="address")],
@@ -44,7 +48,7 @@ async def request_password_reset(
 
 
 @router.post(
-    "/password-reset/confirm",
+    "/auth/password-reset/confirm",
     status_code=204,
     dependencies=[rate_limited("token_checks", per="address")],
 )
@@ -59,7 +63,7 @@ async def confirm_password_reset(body: PasswordResetConfirmIn, context: Context)
 
 
 @router.post(
-    "/verify-email",
+    "/auth/verify-email",
     response_model=EmailState,
     dependencies=[rate_limited("token_checks", per="address")],
 )
@@ -70,7 +74,7 @@ async def verify_email(body: VerifyEmailIn, context: Context) -> Response:
 
 
 @router.post(
-    "/resend-verification",
+    "/auth/resend-verification",
     status_code=202,
     response_model=Accepted,
     dependencies=[rate_limited("verification_mail")],
@@ -82,7 +86,7 @@ async def resend_verification(viewer: CurrentUser, context: Context, base_url: B
     return json_response({"status": "accepted", "message": message}, 202)
 
 
-@router.post("/email", response_model=EmailState)
+@router.post("/auth/email", response_model=EmailState)
 async def change_email(
     body: EmailChangeIn, viewer: CurrentUser, context: Context, base_url: BaseUrl
 ) -> Response:
@@ -100,6 +104,52 @@ async def change_email(
         raise
     await context.rate_limiter.refund("login", key)
     return json_response({"email": body.new_email, "email_verified": False})
+
+
+# Not rate-limited: a refresh token is 256 random bits (nothing to guess), and every
+# device of a household behind one address refreshes every few minutes.
+@router.post("/auth/refresh", response_model=TokenOut)
+async def refresh(body: RefreshIn, request: Request, context: Context) -> Response:
+    """A new access token and a new refresh token for the session; the one sent stops
+    working. Sending a refresh token that was already used ends its whole session (401
+    `refresh_token_reused`): someone else has a copy."""
+    user_agent = request.headers.get("user-agent", "")
+    tokens = await sessions.refresh(
+        context, body.refresh_token, user_agent, client_address(request)
+    )
+    return json_response(tokens)
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(viewer: CurrentUser, context: Context) -> Response:
+    """Sign this session out: its access and refresh tokens stop working, its WebSockets
+    close. (A token from before sessions existed has none: 204, nothing to end.)"""
+    if viewer.session_id is not None:
+        await sessions.revoke(context, viewer.id, only=viewer.session_id)
+    return Response(status_code=204)
+
+
+@router.get("/sessions", response_model=SessionList, tags=["sessions"])
+async def list_sessions(viewer: CurrentUser, context: Context) -> Response:
+    """Your signed-in devices, most recently used first; `current` marks this one."""
+    found = await sessions.list_sessions(context, viewer.id, viewer.session_id)
+    return json_response({"sessions": found})
+
+
+@router.delete("/sessions/{session_id}", status_code=204, tags=["sessions"])
+async def revoke_session(session_id: str, viewer: CurrentUser, context: Context) -> Response:
+    """Sign one of your devices out (this one too, if it is this session's id)."""
+    if not session_id.isdigit() or len(session_id) > 19:
+        raise InvalidInput("session_id: must be a session id")
+    await sessions.revoke(context, viewer.id, only=int(session_id))
+    return Response(status_code=204)
+
+
+@router.delete("/sessions", status_code=200, tags=["sessions"])
+async def revoke_other_sessions(viewer: CurrentUser, context: Context) -> Response:
+    """Sign out everywhere else: every session but this one ends."""
+    ended = await sessions.revoke(context, viewer.id, keep=viewer.session_id)
+    return json_response({"revoked": len(ended)})
 
 
 async def _verified_email(viewer: CurrentUser, context: Context) -> None:

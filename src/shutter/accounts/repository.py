@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.tables import account_tokens, users
+from shutter.db.tables import account_tokens, auth_sessions, refresh_tokens, users
 
 
 async def insert_token(conn: AsyncConnection, values: dict[str, Any]) -> None:
@@ -113,3 +113,85 @@ async def change_email(
 async def email_taken(conn: AsyncConnection, email: str) -> bool:
     query = select(users.c.id).where(users.c.email == email)
     return (await conn.execute(query)).first() is not None
+
+
+# -- sessions ---------------------------------------------------------------------------
+
+
+async def insert_session(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(auth_sessions.insert().values(**values))
+
+
+async def insert_refresh_token(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(refresh_tokens.insert().values(**values))
+
+
+async def find_refresh_token(conn: AsyncConnection, token_hash: str) -> RowMapping | None:
+    query = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def rotate_refresh_token(conn: AsyncConnection, token_hash: str, now: datetime) -> bool:
+    """Mark a refresh token used; False if it was already (a replay, or a race)."""
+    statement = (
+        update(refresh_tokens)
+        .where((refresh_tokens.c.token_hash == token_hash) & refresh_tokens.c.rotated_at.is_(None))
+        .values(rotated_at=now)
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def get_session(conn: AsyncConnection, session_id: int) -> RowMapping | None:
+    query = select(auth_sessions).where(auth_sessions.c.id == session_id)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def session_alive(conn: AsyncConnection, session_id: int, user_id: int) -> bool:
+    query = select(auth_sessions.c.id).where(
+        (auth_sessions.c.id == session_id)
+        & (auth_sessions.c.user_id == user_id)
+        & auth_sessions.c.revoked_at.is_(None)
+    )
+    return (await conn.execute(query)).first() is not None
+
+
+async def touch_session(conn: AsyncConnection, session_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(
+        update(auth_sessions).where(auth_sessions.c.id == session_id).values(**values)
+    )
+
+
+async def live_sessions(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    """The account's sessions not revoked, most recently used first."""
+    query = (
+        select(auth_sessions)
+        .where((auth_sessions.c.user_id == user_id) & auth_sessions.c.revoked_at.is_(None))
+        .order_by(auth_sessions.c.last_used_at.desc(), auth_sessions.c.id.desc())
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def revoke_sessions(
+    conn: AsyncConnection,
+    user_id: int,
+    now: datetime,
+    *,
+    only: int | None = None,
+    keep: int | None = None,
+) -> list[int]:
+    """Revoke the account's live sessions (just `only`, or all but `keep`); returns the ids."""
+    condition = (auth_sessions.c.user_id == user_id) & auth_sessions.c.revoked_at.is_(None)
+    if only is not None:
+        condition &= auth_sessions.c.id == only
+    if keep is not None:
+        condition &= auth_sessions.c.id != keep
+    statement = (
+        update(auth_sessions).where(condition).values(revoked_at=now).returning(auth_sessions.c.id)
+    )
+    return [int(row[0]) for row in (await conn.execute(statement)).all()]
+
+
+async def get_token_version(conn: AsyncConnection, user_id: int) -> int | None:
+    query = select(users.c.token_version).where(users.c.id == user_id)
+    version: int | None = (await conn.execute(query)).scalar_one_or_none()
+    return version

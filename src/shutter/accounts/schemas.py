@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shutter.textfields import Line
 from shutter.users.identity import normalise_email
@@ -55,3 +55,23 @@ class Accepted(BaseModel):
 class EmailState(BaseModel):
     email: str
     email_verified: bool
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: Token
+
+
+class SessionOut(BaseModel):
+    id: str
+    device: str = Field(description='from the User-Agent, e.g. "Firefox on Linux"')
+    user_agent: str
+    ip: str
+    created_at: str
+    last_used_at: str
+    current: bool = Field(description="the session this request was made with")
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionOut]

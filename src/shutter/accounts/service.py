@@ -126,7 +126,9 @@ async def reset_password(context: AppContext, token: str, new_password_hash: str
         if account["email_verified_at"] is None:
             await repo.mark_verified(conn, user_id, account["email"], now)
         await outbox.record(conn, context.ids, events.PASSWORD_RESET, {"user_id": user_id})
+        ended = await repo.revoke_sessions(conn, user_id, now)
     context.token_versions.forget(user_id)
+    context.live_sessions.forget(ended)
     await context.realtime.publish([user_id], sessions_revoked(version))
     log.info("password_reset", user_id=user_id)
     return user_id

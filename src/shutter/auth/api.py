@@ -1,4 +1,5 @@
-"""POST /auth/register, POST /auth/login, POST /auth/password."""
+"""POST /auth/register, POST /auth/login, POST /auth/password (sessions, refresh and
+logout: accounts/api.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from shutter.accounts import service as accounts
+from shutter.accounts import sessions
 from shutter.context import AppContext
 from shutter.errors import Forbidden, Unauthenticated
 from shutter.http.deps import (
@@ -34,17 +36,21 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     dependencies=[rate_limited("register", per="address")],
 )
 async def register(
-    body: RegisterIn, context: Context, url_for: UrlFor, base_url: BaseUrl
+    body: RegisterIn, request: Request, context: Context, url_for: UrlFor, base_url: BaseUrl
 ) -> Response:
-    """Create an account and log it in; a link to confirm the email address is mailed."""
+    """Create an account and sign it in (a new session); a link to confirm the email
+    address is mailed."""
     password_hash = await context.passwords.hash(body.password)
     async with context.db.write() as conn:
         user_id = await service.register(context, conn, body, password_hash)
         await accounts.verification_due(context, conn, user_id, body.email, base_url)
+        session_id, refresh_token = await sessions.open_session(
+            context, conn, user_id, _user_agent(request), client_address(request)
+        )
     async with context.db.read() as conn:
         user = await service.get_own_profile(conn, user_id, url_for)
-    token = context.tokens.issue(user_id, 0)
-    return json_response({"user": user, "access_token": token, "token_type": "bearer"}, 201)
+    tokens = sessions.token_body(context, user_id, 0, session_id, refresh_token)
+    return json_response({"user": user, **tokens}, 201)
 
 
 @router.post("/login", response_model=TokenOut)
@@ -61,7 +67,11 @@ async def login(body: LoginIn, request: Request, context: Context) -> Response:
         user_id, version = await service.authenticate(
             context.db, context.passwords, body.login, body.password
         )
-    return _token_response(context, user_id, version)
+    return json_response(
+        await sessions.start_session(
+            context, user_id, version, _user_agent(request), client_address(request)
+        )
+    )
 
 
 @router.post("/password", response_model=TokenOut)
@@ -82,10 +92,13 @@ async def change_password(
     new_hash = await context.passwords.hash(body.new_password)
     async with context.db.write() as conn:
         version = await service.change_password(conn, viewer.id, old_hash, new_hash)
+        # Refresh tokens of the other devices stop working too; this one stays signed in.
+        ended = await sessions.revoke_in(conn, viewer.id, keep=viewer.session_id)
     context.token_versions.forget(viewer.id)
     # Open WebSockets of the older tokens close too, wherever they are.
     await context.realtime.publish([viewer.id], sessions_revoked(version))
-    return _token_response(context, viewer.id, version)
+    await sessions.revoked(context, viewer.id, ended)
+    return _token_response(context, viewer.id, version, viewer.session_id)
 
 
 @asynccontextmanager
@@ -104,10 +117,16 @@ async def _attempt(context: AppContext, key: str) -> AsyncIterator[None]:
     await context.rate_limiter.refund("login", key)
 
 
-def _token_response(context: AppContext, user_id: int, version: int) -> Response:
+def _user_agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")
+
+
+def _token_response(
+    context: AppContext, user_id: int, version: int, session_id: int | None
+) -> Response:
     return json_response(
         {
-            "access_token": context.tokens.issue(user_id, version),
+            "access_token": context.tokens.issue(user_id, version, session_id),
             "token_type": "bearer",
             "expires_in": context.tokens.ttl_seconds,
         }

@@ -388,3 +388,33 @@ account_tokens = Table(
     Index("uq_account_tokens_token_hash", "token_hash", unique=True),
     Index("ix_account_tokens_user_id_purpose", "user_id", "purpose"),
 )
+
+
+# A signed-in device: access tokens carry its id (`sid`) and stop working once it is
+# revoked; its refresh token rotates on every use (refresh_tokens).
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("user_agent", String(255), nullable=False, server_default=""),
+    Column("ip", String(64), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),  # of the refresh token
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index("ix_auth_sessions_user_id", "user_id"),
+)
+
+# Every refresh token a session was given, by SHA-256: the current one has no
+# `rotated_at`; showing a rotated one again means it was copied, and ends the session.
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("session_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("rotated_at", DateTime(timezone=True), nullable=True),
+    Index("ix_refresh_tokens_session_id", "session_id"),
+)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shutter.accounts import repository as accounts_repo
 from shutter.context import AppContext
 from shutter.errors import Unauthenticated
 from shutter.stores.objects import ObjectUrls
@@ -22,6 +23,7 @@ class Viewer:
 
     id: int
     token_version: int = 0  # of the credential it came with (WebSocket tickets carry it on)
+    session_id: int | None = None  # the signed-in device (tokens from before sessions: None)
 
 
 async def get_context(request: Request) -> AppContext:
@@ -57,20 +59,37 @@ async def authenticate(context: AppContext, token: str) -> Viewer:
     """The user an access token stands for (HTTP and the WebSocket alike); raises
     Unauthenticated for a forged or expired token, or one revoked by a password change."""
     claims = context.tokens.verify(token)
-    return await current_viewer(context, claims.user_id, claims.token_version)
+    return await current_viewer(context, claims.user_id, claims.token_version, claims.session_id)
 
 
-async def current_viewer(context: AppContext, user_id: int, token_version: int) -> Viewer:
-    """The user, if `token_version` (of a token or ticket) is still theirs; raises
-    Unauthenticated for a version revoked by a password change, or a deleted user."""
-    if context.token_versions.confirmed(user_id, token_version):
-        return Viewer(id=user_id, token_version=token_version)
+async def current_viewer(
+    context: AppContext, user_id: int, token_version: int, session_id: int | None = None
+) -> Viewer:
+    """The user, if `token_version` (of a token or ticket) is still theirs and its session
+    (if it names one) was not signed out; raises Unauthenticated for a version revoked by a
+    password change, a revoked session, or a deleted user. Both answers are remembered for
+    a moment (auth/sessions.py), so most requests run no query."""
+    viewer = Viewer(id=user_id, token_version=token_version, session_id=session_id)
+    version_ok = context.token_versions.confirmed(user_id, token_version)
+    session_ok = session_id is None or context.live_sessions.confirmed_alive(session_id)
+    if version_ok and session_ok:
+        return viewer
     async with context.db.read() as conn:
         row = await users_repo.get_auth_row(conn, user_id)
-    if row is None or row["token_version"] != token_version:
-        raise Unauthenticated("The access token is no longer valid; log in again.")
+        if row is None or row["token_version"] != token_version:
+            raise Unauthenticated("The access token is no longer valid; log in again.")
+        if (
+            session_id is not None
+            and not session_ok
+            and not await accounts_repo.session_alive(conn, session_id, user_id)
+        ):
+            raise Unauthenticated(
+                "This session was signed out; log in again.", code="session_revoked"
+            )
     context.token_versions.remember(user_id, token_version)
-    return Viewer(id=user_id, token_version=token_version)
+    if session_id is not None:
+        context.live_sessions.remember_alive(session_id)
+    return viewer
 
 
 async def get_viewer(viewer: Annotated[Viewer | None, Depends(get_optional_viewer)]) -> Viewer:

@@ -106,12 +106,17 @@ class RegisterOut(BaseModel):
     user: UserOut
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+    refresh_token: str
 
 
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
+    refresh_token: str | None = Field(
+        None, description="login and refresh: the session's refresh token (POST /auth/refresh)"
+    )
 
 
 class UserPage(BaseModel):

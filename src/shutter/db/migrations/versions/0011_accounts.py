@@ -1,4 +1,5 @@
-"""accounts: verified emails and one-time account tokens (password reset, verification)
+"""accounts: verified emails, one-time account tokens (password reset, verification),
+sessions and their rotating refresh tokens
 
 Revision ID: 0011_accounts
 Revises: 0009_comment_hashtags
@@ -33,9 +34,36 @@ def upgrade() -> None:
     )
     op.create_index("uq_account_tokens_token_hash", "account_tokens", ["token_hash"], unique=True)
     op.create_index("ix_account_tokens_user_id_purpose", "account_tokens", ["user_id", "purpose"])
+    op.create_table(
+        "auth_sessions",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_agent", sa.String(255), server_default="", nullable=False),
+        sa.Column("ip", sa.String(64), server_default="", nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_sessions")),
+    )
+    op.create_index("ix_auth_sessions_user_id", "auth_sessions", ["user_id"])
+    op.create_table(
+        "refresh_tokens",
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("session_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rotated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_refresh_tokens")),
+    )
+    op.create_index("ix_refresh_tokens_session_id", "refresh_tokens", ["session_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_refresh_tokens_session_id", table_name="refresh_tokens")
+    op.drop_table("refresh_tokens")
+    op.drop_index("ix_auth_sessions_user_id", table_name="auth_sessions")
+    op.drop_table("auth_sessions")
     op.drop_index("ix_account_tokens_user_id_purpose", table_name="account_tokens")
     op.drop_index("uq_account_tokens_token_hash", table_name="account_tokens")
     op.drop_table("account_tokens")
