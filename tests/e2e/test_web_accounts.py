@@ -120,3 +120,60 @@ def test_a_password_is_reset_through_the_mailed_link(browsing: Browsing, web: Se
     page.get_by_label("New password").fill("yet another password")
     page.get_by_role("button", name="Reset password").click()
     expect(page.get_by_role("alert")).to_contain_text("not valid or was used already")
+
+
+def _sign_up(page: Any, username: str) -> None:
+    page.goto("/signup")
+    page.get_by_label("Email").fill(f"{username}@example.com")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.get_by_role("link", name="Profile").wait_for()
+
+
+def test_the_client_refreshes_an_expired_access_token_silently(browsing: Browsing) -> None:
+    page = browsing.page()
+    _sign_up(page, _name("silent"))
+    refresh_before = page.evaluate("() => localStorage.getItem('shutter.refresh')")
+    assert refresh_before
+    # The access token is no longer accepted (as once its 15 minutes are up).
+    page.evaluate("() => localStorage.setItem('shutter.token', 'expired.access.token')")
+    page.get_by_role("link", name="Notifications").click()
+    page.get_by_role("heading", name="Notifications").wait_for()
+    page.wait_for_function("() => localStorage.getItem('shutter.token') !== 'expired.access.token'")
+    page.locator(".spinner").first.wait_for(state="detached")
+    assert "/login" not in page.url
+    assert page.get_by_role("alert").count() == 0
+    tokens = page.evaluate(
+        "() => [localStorage.getItem('shutter.token'), localStorage.getItem('shutter.refresh')]"
+    )
+    assert tokens[0] != "expired.access.token"
+    assert tokens[0].count(".") == 2  # a fresh JWT
+    assert tokens[1] != refresh_before  # rotated
+
+
+def test_sign_out_everywhere_else_from_security_settings(
+    browsing: Browsing, web: ServeProcess
+) -> None:
+    username = _name("twodevices")
+    laptop = browsing.page()
+    _sign_up(laptop, username)
+    phone = browsing.page(viewport=PHONE_390)
+    phone.goto("/login")
+    phone.get_by_label("Username or email").fill(username)
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Log in").click()
+    phone.wait_for_url(re.compile(r"/$"))
+
+    laptop.goto("/settings/security")
+    sessions = laptop.locator(".session-list li")
+    expect(sessions).to_have_count(2)
+    expect(sessions.filter(has_text="This device")).to_have_count(1)
+    laptop.get_by_role("button", name="Sign out everywhere else").click()
+    expect(sessions).to_have_count(1)
+
+    # The phone's next request finds its session ended: signed out cleanly, to log in.
+    phone.get_by_role("link", name="Notifications").click()
+    phone.wait_for_url(re.compile(r"/login"))
+    assert phone.evaluate("() => localStorage.getItem('shutter.refresh')") is None

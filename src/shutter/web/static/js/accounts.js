@@ -21,3 +21,7 @@ export function tokenFromLink() {
   const params = new URLSearchParams(location.hash.slice(1));
   return params.get("token") || "";
 }
+
+export const sessions = async () => (await request("GET", "/sessions")).sessions;
+export const endSession = (id) => request("DELETE", `/sessions/${id}`);
+export const endOtherSessions = () => request("DELETE", "/sessions");

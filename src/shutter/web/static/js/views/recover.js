@@ -82,6 +82,7 @@ export function resetPasswordView(ctx) {
     try {
       await accounts.confirmPasswordReset(token, password);
       auth.token = null; // every session of the account has ended
+      auth.refreshToken = null;
       auth.me = null;
       form.replaceChildren(
         h("p", { class: "notice", role: "status" }, "Your password has been reset. Every device was signed out."),

@@ -3,7 +3,7 @@
 
 import * as accounts from "../accounts.js";
 import * as api from "../api.js";
-import { errorBox, h, toast } from "../dom.js";
+import { errorBox, h, timeAgo, toast } from "../dom.js";
 
 function field(label, attrs) {
   const id = `s-${attrs.name}`;
@@ -63,6 +63,37 @@ export async function securityView(ctx) {
       toast("Password changed. Your other devices were signed out.");
     },
   );
+  const sessionList = h("ul", { class: "session-list", "aria-labelledby": "security-sessions" });
+  async function showSessions() {
+    try {
+      const found = await accounts.sessions();
+      sessionList.replaceChildren(
+        ...found.map((s) => {
+          const end = s.current ? h("span", { class: "muted small" }, "This device") : h("button", { type: "button", class: "button small", "data-session": s.id }, "Sign out");
+          if (!s.current) {
+            end.addEventListener("click", async () => {
+              await accounts.endSession(s.id).catch((err) => toast(err.message, "error"));
+              showSessions();
+            });
+          }
+          return h("li", { class: "session" }, h("span", {}, h("span", { class: "strong" }, s.device), h("span", { class: "muted small" }, ` · ${s.ip} · active ${timeAgo(s.last_used_at)}`)), end);
+        }),
+      );
+    } catch (err) {
+      sessionList.replaceChildren(errorBox(err));
+    }
+  }
+  const everywhere = h("button", { type: "button", class: "button" }, "Sign out everywhere else");
+  everywhere.addEventListener("click", async () => {
+    try {
+      const { revoked } = await accounts.endOtherSessions();
+      toast(revoked === 1 ? "Signed out of 1 other device." : `Signed out of ${revoked} other devices.`);
+    } catch (err) {
+      toast(err.message, "error");
+    }
+    showSessions();
+  });
+  showSessions();
   const logout = h("button", { type: "button", class: "button wide", "data-action": "logout" }, "Log out");
   logout.addEventListener("click", () => window.shutter.logout());
   return h(
@@ -77,6 +108,9 @@ export async function securityView(ctx) {
       emailForm,
       h("h2", { id: "security-password" }, "Password"),
       passwordForm,
+      h("h2", { id: "security-sessions" }, "Where you're signed in"),
+      sessionList,
+      everywhere,
       h("h2", {}, "This device"),
       logout,
       h("p", { class: "small" }, h("a", { href: "/settings" }, "Edit profile")),
