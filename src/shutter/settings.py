@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     rate_limit_password_reset: str = "5/hour;20/day"  # noqa: S105 - a limit
     rate_limit_verification_mail: str = "5/hour;20/day"
     rate_limit_token_checks: str = "30/hour"  # noqa: S105 - a limit
+    # Two-factor codes tried per account (sign-in, set-up, turning it off).
+    rate_limit_mfa: str = "5/minute;20/hour"
     upload_bytes_per_hour: int = Field(2048 * MIB, ge=MIB)
 
     # Access tokens are short-lived; a session's refresh token (rotated on each use) gets
@@ -204,6 +206,7 @@ class Settings(BaseSettings):
         "rate_limit_password_reset",
         "rate_limit_verification_mail",
         "rate_limit_token_checks",
+        "rate_limit_mfa",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:

@@ -7,20 +7,26 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from shutter.accounts import service, sessions
+from shutter.accounts import mfa, service, sessions
 from shutter.accounts.schemas import (
     Accepted,
     EmailChangeIn,
     EmailState,
+    MfaLoginIn,
     PasswordResetConfirmIn,
     PasswordResetIn,
+    RecoveryCodesOut,
     RefreshIn,
     SessionList,
+    TotpCodeIn,
+    TotpDisableIn,
+    TotpSetupOut,
     VerifyEmailIn,
 )
 from shutter.errors import Forbidden, InvalidInput
 from shutter.http.deps import BaseUrl, Context, CurrentUser, client_address, rate_limited
 from shutter.http.responses import json_response
+from shutter.users import service as users_service
 from shutter.users.schemas import TokenOut
 
 router = APIRouter(tags=["auth"])
@@ -150,6 +156,48 @@ async def revoke_other_sessions(viewer: CurrentUser, context: Context) -> Respon
     """Sign out everywhere else: every session but this one ends."""
     ended = await sessions.revoke(context, viewer.id, keep=viewer.session_id)
     return json_response({"revoked": len(ended)})
+
+
+@router.post("/auth/login/mfa", response_model=TokenOut)
+async def login_mfa(body: MfaLoginIn, request: Request, context: Context) -> Response:
+    """The second step of a sign-in that answered 401 `mfa_required`: its `challenge` and
+    a code from the app (or a recovery code, once). 400 `invalid_code`; codes are
+    rate-limited per account (429)."""
+    user_id, version = await mfa.complete_sign_in(context, body.challenge, body.code)
+    user_agent = request.headers.get("user-agent", "")
+    tokens = await sessions.start_session(
+        context, user_id, version, user_agent, client_address(request)
+    )
+    return json_response(tokens)
+
+
+@router.post("/auth/mfa/totp", response_model=TotpSetupOut)
+async def begin_totp(viewer: CurrentUser, context: Context) -> Response:
+    """Start setting up an authenticator app: scan `qr_svg` (or type `secret`), then
+    confirm with a first code. 409 `mfa_already_enabled`."""
+    return json_response(await mfa.begin_setup(context, viewer.id))
+
+
+@router.post(
+    "/auth/mfa/totp/confirm", response_model=RecoveryCodesOut, dependencies=[rate_limited("mfa")]
+)
+async def confirm_totp(body: TotpCodeIn, viewer: CurrentUser, context: Context) -> Response:
+    """Turn two-factor sign-in on with a first code; answers ten recovery codes, shown this
+    once. 400 `invalid_code`."""
+    codes = await mfa.confirm_setup(context, viewer.id, body.code)
+    return json_response({"recovery_codes": codes})
+
+
+@router.delete("/auth/mfa/totp", status_code=204, dependencies=[rate_limited("mfa")])
+async def disable_totp(body: TotpDisableIn, viewer: CurrentUser, context: Context) -> Response:
+    """Turn two-factor sign-in off: your password and a code (or a recovery code)."""
+    stored = await users_service.verify_current_password(
+        context.db, context.passwords, viewer.id, body.password
+    )
+    if stored is None:
+        raise Forbidden("The password is wrong.", code="wrong_password")
+    await mfa.disable(context, viewer.id, body.code)
+    return Response(status_code=204)
 
 
 async def _verified_email(viewer: CurrentUser, context: Context) -> None:

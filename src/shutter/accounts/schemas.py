@@ -75,3 +75,36 @@ class SessionOut(BaseModel):
 
 class SessionList(BaseModel):
     sessions: list[SessionOut]
+
+
+Code = Annotated[str, StringConstraints(min_length=6, max_length=32)]
+
+
+class TotpCodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Code = Field(description="6 digits from the app, or a recovery code")
+
+
+class TotpDisableIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
+    code: Code
+
+
+class MfaLoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    challenge: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    code: Code
+
+
+class TotpSetupOut(BaseModel):
+    secret: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+class RecoveryCodesOut(BaseModel):
+    recovery_codes: list[str]

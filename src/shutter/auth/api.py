@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from shutter.accounts import mfa, sessions
 from shutter.accounts import service as accounts
-from shutter.accounts import sessions
 from shutter.context import AppContext
-from shutter.errors import Forbidden, Unauthenticated
+from shutter.errors import Forbidden, MfaRequired, Unauthenticated
 from shutter.http.deps import (
     BaseUrl,
     Context,
@@ -67,6 +67,10 @@ async def login(body: LoginIn, request: Request, context: Context) -> Response:
         user_id, version = await service.authenticate(
             context.db, context.passwords, body.login, body.password
         )
+    if await mfa.required(context, user_id):
+        # The password was right (its attempt was given back): a second factor is due.
+        challenge = mfa.issue_challenge(context, user_id, version)
+        raise MfaRequired("Enter the code from your authenticator app.", challenge=challenge)
     return json_response(
         await sessions.start_session(
             context, user_id, version, _user_agent(request), client_address(request)

@@ -418,3 +418,26 @@ refresh_tokens = Table(
     Column("rotated_at", DateTime(timezone=True), nullable=True),
     Index("ix_refresh_tokens_session_id", "session_id"),
 )
+
+
+# TOTP two-factor sign-in: the secret (pending until a first code confirms it) and the
+# last time step accepted, so that each code signs in once.
+mfa_totp = Table(
+    "mfa_totp",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("secret", String(64), nullable=False),
+    Column("enabled_at", DateTime(timezone=True), nullable=True),
+    Column("last_step", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Single-use recovery codes, by SHA-256.
+mfa_recovery_codes = Table(
+    "mfa_recovery_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Index("ix_mfa_recovery_codes_user_id", "user_id"),
+)

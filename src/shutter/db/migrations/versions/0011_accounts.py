@@ -1,5 +1,5 @@
 """accounts: verified emails, one-time account tokens (password reset, verification),
-sessions and their rotating refresh tokens
+sessions and their rotating refresh tokens, TOTP secrets and recovery codes
 
 Revision ID: 0011_accounts
 Revises: 0009_comment_hashtags
@@ -57,9 +57,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_refresh_tokens")),
     )
     op.create_index("ix_refresh_tokens_session_id", "refresh_tokens", ["session_id"])
+    op.create_table(
+        "mfa_totp",
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("secret", sa.String(64), nullable=False),
+        sa.Column("enabled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_step", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_mfa_totp")),
+    )
+    op.create_table(
+        "mfa_recovery_codes",
+        sa.Column("code_hash", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("code_hash", name=op.f("pk_mfa_recovery_codes")),
+    )
+    op.create_index("ix_mfa_recovery_codes_user_id", "mfa_recovery_codes", ["user_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_mfa_recovery_codes_user_id", table_name="mfa_recovery_codes")
+    op.drop_table("mfa_recovery_codes")
+    op.drop_table("mfa_totp")
     op.drop_index("ix_refresh_tokens_session_id", table_name="refresh_tokens")
     op.drop_table("refresh_tokens")
     op.drop_index("ix_auth_sessions_user_id", table_name="auth_sessions")
