@@ -177,3 +177,32 @@ def test_sign_out_everywhere_else_from_security_settings(
     phone.get_by_role("link", name="Notifications").click()
     phone.wait_for_url(re.compile(r"/login"))
     assert phone.evaluate("() => localStorage.getItem('shutter.refresh')") is None
+
+
+def test_two_factor_set_up_and_sign_in_with_a_code(browsing: Browsing) -> None:
+    import pyotp
+
+    username = _name("twofactor")
+    page = browsing.page(viewport=PHONE_390)
+    _sign_up(page, username)
+    page.goto("/settings/security")
+    page.get_by_role("button", name="Set up an authenticator app").click()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    totp = pyotp.TOTP(page.locator(".totp-secret").inner_text())
+    page.get_by_label("Code from the app").fill(totp.now())
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+
+    page.get_by_role("button", name="Log out").first.click()
+    page.wait_for_url(re.compile(r"/login"))
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    code = page.get_by_label("Security code")
+    code.fill("000000" if totp.now() != "000000" else "111111")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("alert")).to_contain_text("not right")
+    code.fill(totp.at(time.time() + 30))  # the next step: the current one was used
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.get_by_role("link", name="Profile").wait_for()

@@ -25,3 +25,13 @@ export function tokenFromLink() {
 export const sessions = async () => (await request("GET", "/sessions")).sessions;
 export const endSession = (id) => request("DELETE", `/sessions/${id}`);
 export const endOtherSessions = () => request("DELETE", "/sessions");
+
+export const beginTotp = () => request("POST", "/auth/mfa/totp");
+export const confirmTotp = (code) => request("POST", "/auth/mfa/totp/confirm", { body: { code } });
+export const disableTotp = (password, code) => request("DELETE", "/auth/mfa/totp", { body: { password, code } });
+export async function loginWithCode(challenge, code) {
+  const data = await request("POST", "/auth/login/mfa", { body: { challenge, code } });
+  auth.token = data.access_token;
+  auth.refreshToken = data.refresh_token;
+  return data;
+}

@@ -49,7 +49,11 @@ export async function errorFrom(status, text) {
     /* not JSON: an S3 XML error, a proxy page... */
   }
   const err = body && body.error;
-  if (err && err.message) return new ApiError(status, err.code || "error", err.message, err.details);
+  if (err && err.message) {
+    const error = new ApiError(status, err.code || "error", err.message, err.details);
+    if (err.challenge) error.challenge = err.challenge; // 401 mfa_required
+    return error;
+  }
   const generic = {
     401: "Please log in again.",
     403: "You are not allowed to do that.",

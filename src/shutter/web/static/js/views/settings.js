@@ -4,6 +4,7 @@
 import * as accounts from "../accounts.js";
 import * as api from "../api.js";
 import { errorBox, h, timeAgo, toast } from "../dom.js";
+import { totpSection } from "./mfa.js";
 
 function field(label, attrs) {
   const id = `s-${attrs.name}`;
@@ -108,6 +109,8 @@ export async function securityView(ctx) {
       emailForm,
       h("h2", { id: "security-password" }, "Password"),
       passwordForm,
+      h("h2", {}, "Two-factor sign-in"),
+      totpSection(),
       h("h2", { id: "security-sessions" }, "Where you're signed in"),
       sessionList,
       everywhere,
