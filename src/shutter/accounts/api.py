@@ -4,7 +4,7 @@ guard that keeps unverified accounts from posting when the instance requires it.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from shutter.accounts import mfa, service, sessions
@@ -198,18 +198,3 @@ async def disable_totp(body: TotpDisableIn, viewer: CurrentUser, context: Contex
         raise Forbidden("The password is wrong.", code="wrong_password")
     await mfa.disable(context, viewer.id, body.code)
     return Response(status_code=204)
-
-
-async def _verified_email(viewer: CurrentUser, context: Context) -> None:
-    if context.settings.require_verified_email and not await service.email_verified(
-        context, viewer.id
-    ):
-        raise Forbidden(
-            "Confirm your email address first (see the link we mailed you).",
-            code="email_not_verified",
-        )
-
-
-# Route dependency of posting, commenting and messaging: 403 `email_not_verified` while
-# SHUTTER_REQUIRE_VERIFIED_EMAIL is on and the caller's address is unproven.
-verified_email_required = Depends(_verified_email)

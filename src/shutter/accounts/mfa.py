@@ -98,7 +98,8 @@ async def _check_code(conn: AsyncConnection, user_id: int, secret: str, code: st
 async def begin_setup(context: AppContext, user_id: int) -> dict[str, str]:
     """A new secret, pending until a code confirms it: {secret, otpauth_uri, qr_svg}."""
     secret = pyotp.random_base32()
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         row = await _row(conn, user_id)
         if row is not None and row["enabled_at"] is not None:
             raise Conflict("Two-factor sign-in is on already.", code="mfa_already_enabled")
@@ -120,7 +121,8 @@ async def confirm_setup(context: AppContext, user_id: int, code: str) -> list[st
     """Turn two-factor sign-in on with a first code; returns the recovery codes (shown
     this once; only their hashes are kept)."""
     codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         row = await _row(conn, user_id)
         if row is None:
             raise Conflict("Start the set-up first.", code="mfa_not_started")
@@ -144,7 +146,8 @@ async def confirm_setup(context: AppContext, user_id: int, code: str) -> list[st
 
 async def disable(context: AppContext, user_id: int, code: str) -> None:
     """Turn two-factor sign-in off (the password was checked by the caller)."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         row = await _row(conn, user_id)
         if row is None or row["enabled_at"] is None:
             raise Conflict("Two-factor sign-in is off.", code="mfa_not_enabled")
@@ -196,7 +199,8 @@ async def complete_sign_in(context: AppContext, challenge: str, code: str) -> tu
     """Check the second factor of a sign-in; (user id, token version)."""
     user_id, version = read_challenge(context, challenge)
     await context.rate_limiter.hit("mfa", user_id)
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         row = await _row(conn, user_id)
         current = (
             await conn.execute(select(users.c.token_version).where(users.c.id == user_id))

@@ -9,17 +9,27 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.accounts import events, mails
+from shutter.accounts import mails
 from shutter.accounts import repository as repo
 from shutter.context import AppContext
+from shutter.db.database import Database
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Conflict, Forbidden, NotFound, ShutterError
-from shutter.events import outbox
+from shutter.events.types import (
+    EmailChanged,
+    PasswordReset,
+    PasswordResetRequested,
+    VerificationRequested,
+)
+from shutter.ids import IdGenerator
 from shutter.mail.message import Mail
 from shutter.realtime.bus import sessions_revoked
+from shutter.settings import Settings
 from shutter.timeutil import utcnow
 from shutter.users import service as users_service
 
@@ -38,6 +48,17 @@ class InvalidToken(ShutterError):
     code = "invalid_token"
 
 
+class TokenDeps(Protocol):
+    """What making a mailed link's token (and its mail) uses of the application context."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def ids(self) -> IdGenerator: ...
+    @property
+    def settings(self) -> Settings: ...
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -49,7 +70,7 @@ def link(base_url: str, path: str, token: str) -> str:
 
 
 async def _issue_token(
-    context: AppContext, conn: AsyncConnection, user_id: int, purpose: str, email: str
+    context: TokenDeps, conn: AsyncConnection, user_id: int, purpose: str, email: str
 ) -> str:
     """A new one-time token (256 random bits); only its hash is stored."""
     ttl = (
@@ -97,9 +118,8 @@ async def _redeem(context: AppContext, conn: AsyncConnection, token: str, purpos
 async def request_password_reset(context: AppContext, email: str, base_url: str) -> None:
     """Record the request, whether or not an account has this address: the caller's answer
     and its time are the same either way (the handler finds out and mails, or not)."""
-    async with context.db.write() as conn:
-        payload = {"email": email, "base_url": base_url}
-        await outbox.record(conn, context.ids, events.PASSWORD_RESET_REQUESTED, payload)
+    async with context.db.write() as uow:
+        await uow.record(PasswordResetRequested(email=email, base_url=base_url))
 
 
 async def check_reset_token(context: AppContext, token: str) -> None:
@@ -115,7 +135,8 @@ async def reset_password(context: AppContext, token: str, new_password_hash: str
     """Set the password of the token's account, spend every reset link of it, and revoke
     every session (all earlier access tokens; open WebSockets close). A reset proves the
     address too. Returns the user id."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         user_id = await _redeem(context, conn, token, RESET)
         account = await repo.get_account(conn, user_id)
         if account is None:
@@ -125,18 +146,23 @@ async def reset_password(context: AppContext, token: str, new_password_hash: str
         await repo.use_all_tokens(conn, user_id, RESET, now)
         if account["email_verified_at"] is None:
             await repo.mark_verified(conn, user_id, account["email"], now)
-        await outbox.record(conn, context.ids, events.PASSWORD_RESET, {"user_id": user_id})
+        await uow.record(PasswordReset(user_id=user_id))
         ended = await repo.revoke_sessions(conn, user_id, now)
-    context.token_versions.forget(user_id)
-    context.live_sessions.forget(ended)
-    await context.realtime.publish([user_id], sessions_revoked(version))
+
+        async def revoke_sessions() -> None:
+            context.token_versions.forget(user_id)
+            context.live_sessions.forget(ended)
+            await context.realtime.publish([user_id], sessions_revoked(version))
+
+        uow.after_commit(revoke_sessions)
     log.info("password_reset", user_id=user_id)
     return user_id
 
 
 async def reset_link_for(context: AppContext, username: str, base_url: str) -> str:
     """A one-time reset link for an account, for an operator to hand over (no mail)."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         account = await repo.get_account_by_username(conn, username.strip().lower())
         if account is None:
             raise NotFound("No such user.", code="user_not_found")
@@ -147,29 +173,28 @@ async def reset_link_for(context: AppContext, username: str, base_url: str) -> s
 # -- email verification and change ------------------------------------------------------
 
 
-async def verification_due(
-    context: AppContext, conn: AsyncConnection, user_id: int, email: str, base_url: str
-) -> None:
-    """Record, in the caller's transaction (registration), that `email` needs a link."""
-    payload = {"user_id": user_id, "email": email, "base_url": base_url}
-    await outbox.record(conn, context.ids, events.VERIFICATION_REQUESTED, payload)
+async def verification_due(uow: UnitOfWork, user_id: int, email: str, base_url: str) -> None:
+    """Record, in the caller's unit of work (registration), that `email` needs a link."""
+    await uow.record(VerificationRequested(user_id=user_id, email=email, base_url=base_url))
 
 
 async def resend_verification(context: AppContext, user_id: int, base_url: str) -> None:
     """Mail a new verification link; Conflict when the address is verified already."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         account = await repo.get_account(conn, user_id)
         if account is None:
             raise NotFound("No such user.", code="user_not_found")
         if account["email_verified_at"] is not None:
             raise Conflict("Your email address is verified already.", code="already_verified")
-        await verification_due(context, conn, user_id, account["email"], base_url)
+        await verification_due(uow, user_id, account["email"], base_url)
 
 
 async def verify_email(context: AppContext, token: str) -> str:
     """Mark the token's address verified; returns it. InvalidToken when the token is bad or
     the account's address changed since the link was sent."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         row = await repo.find_token(conn, hash_token(token), VERIFY)
         user_id = await _redeem(context, conn, token, VERIFY)
         assert row is not None  # _redeem raised otherwise
@@ -194,7 +219,8 @@ async def change_email(
     )
     if stored is None:
         raise Forbidden("The password is wrong.", code="wrong_password")
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         account = await repo.get_account(conn, user_id)
         if account is None:
             raise NotFound("No such user.", code="user_not_found")
@@ -206,18 +232,18 @@ async def change_email(
         if not await repo.change_email(conn, user_id, old_email, new_email, utcnow()):
             raise Conflict("The email was changed meanwhile; try again.", code="email_changed")
         await repo.use_all_tokens(conn, user_id, VERIFY, utcnow())
-        changed = {"user_id": user_id, "old_email": old_email, "new_email": new_email}
-        await outbox.record(conn, context.ids, events.EMAIL_CHANGED, changed)
-        await verification_due(context, conn, user_id, new_email, base_url)
+        await uow.record(EmailChanged(user_id=user_id, old_email=old_email, new_email=new_email))
+        await verification_due(uow, user_id, new_email, base_url)
 
 
 # -- mail (run by the event handlers) ---------------------------------------------------
 
 
-async def mail_reset_link(context: AppContext, email: str, base_url: str) -> Mail | None:
+async def mail_reset_link(context: TokenDeps, email: str, base_url: str) -> Mail | None:
     """The reset mail for the account with this address (a new token), or None when no
     account has it."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         account = await repo.get_account_by_email(conn, email)
         if account is None:
             return None
@@ -229,11 +255,12 @@ async def mail_reset_link(context: AppContext, email: str, base_url: str) -> Mai
 
 
 async def mail_verification_link(
-    context: AppContext, user_id: int, email: str, base_url: str
+    context: TokenDeps, user_id: int, email: str, base_url: str
 ) -> Mail | None:
     """The verification mail for this address (a new token), or None when the account no
     longer has it or has verified it already."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         account = await repo.get_account(conn, user_id)
         if account is None or account["email"] != email or account["email_verified_at"]:
             return None
@@ -242,7 +269,7 @@ async def mail_verification_link(
     return mails.verify_email(context.settings.instance_name, email, account["username"], url)
 
 
-async def mail_password_was_reset(context: AppContext, user_id: int) -> Mail | None:
+async def mail_password_was_reset(context: TokenDeps, user_id: int) -> Mail | None:
     async with context.db.read() as conn:
         account = await repo.get_account(conn, user_id)
     if account is None:
@@ -252,7 +279,7 @@ async def mail_password_was_reset(context: AppContext, user_id: int) -> Mail | N
 
 
 async def mail_email_changed(
-    context: AppContext, user_id: int, old_email: str, new_email: str
+    context: TokenDeps, user_id: int, old_email: str, new_email: str
 ) -> Mail | None:
     async with context.db.read() as conn:
         account = await repo.get_account(conn, user_id)

@@ -61,7 +61,8 @@ async def start_session(
     context: AppContext, user_id: int, version: int, user_agent: str, ip: str
 ) -> dict[str, Any]:
     """A new session for a sign-in; returns the token body."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         session_id, refresh_token = await open_session(context, conn, user_id, user_agent, ip)
     return token_body(context, user_id, version, session_id, refresh_token)
 
@@ -99,7 +100,8 @@ async def refresh(
     ended (signed out, expired), and `refresh_token_reused` for a rotated token shown again,
     which ends its session too."""
     reused: tuple[int, int] | None = None
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         row = await repo.find_refresh_token(conn, hash_token(refresh_token))
         if row is None:
             raise Unauthenticated(
@@ -158,7 +160,8 @@ async def revoke(
 ) -> list[int]:
     """Sign out one session of the account (`only`; 404 when it is not a live one of
     theirs), or all but `keep`."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         ids = await repo.revoke_sessions(conn, user_id, utcnow(), only=only, keep=keep)
     if only is not None and not ids:
         raise NotFound("No such session.", code="session_not_found")

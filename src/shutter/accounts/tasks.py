@@ -5,17 +5,24 @@ failure is logged and counted in `shutter_mail_total{result="failed"}`."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import structlog
 
-from shutter.accounts import events, service
-from shutter.events.types import Event
+from shutter.accounts import service
+from shutter.accounts.service import TokenDeps
+from shutter.events.types import (
+    DomainEvent,
+    EmailChanged,
+    PasswordReset,
+    PasswordResetRequested,
+    VerificationRequested,
+)
 from shutter.mail.message import Mail
+from shutter.mail.senders import MailSender
+from shutter.observability import Metrics
 
 if TYPE_CHECKING:
-    from shutter.context import AppContext
     from shutter.events.runtime import HandlerRegistry
 
 log = structlog.get_logger("shutter.mail")
@@ -23,59 +30,58 @@ log = structlog.get_logger("shutter.mail")
 MAIL_LANE = "mail"
 
 
-async def _deliver(context: AppContext, event: Event, mail: Mail | None) -> None:
-    metrics = context.extras.get("metrics")
+class MailDeps(TokenDeps, Protocol):
+    """What the mail handlers use of the application context."""
+
+    @property
+    def mail(self) -> MailSender: ...
+    @property
+    def metrics(self) -> Metrics: ...
+
+
+AnyMailDeps = TypeVar("AnyMailDeps", bound=MailDeps)  # the app context, or a fake
+
+
+async def _deliver(deps: MailDeps, event: DomainEvent, mail: Mail | None) -> None:
     if mail is None:
-        log.info("mail_not_due", topic=event.topic, event_id=event.id)
+        log.info("mail_not_due", topic=event.topic, event_id=event.outbox_id)
         return
     try:
-        await context.mail.send(mail)
+        await deps.mail.send(mail)
     except Exception as exc:
-        if metrics is not None:
-            metrics.mail.labels(topic=event.topic, result="failed").inc()
+        deps.metrics.mail.labels(topic=event.topic, result="failed").inc()
         log.warning(
-            "mail_failed", topic=event.topic, event_id=event.id, error=f"{type(exc).__name__}"
+            "mail_failed",
+            topic=event.topic,
+            event_id=event.outbox_id,
+            error=f"{type(exc).__name__}",
         )
         raise
-    if metrics is not None:
-        metrics.mail.labels(topic=event.topic, result="sent").inc()
+    deps.metrics.mail.labels(topic=event.topic, result="sent").inc()
 
 
-async def on_password_reset_requested(context: AppContext, event: Event) -> None:
-    payload = event.payload
-    mail = await service.mail_reset_link(context, payload["email"], payload["base_url"])
-    await _deliver(context, event, mail)
+async def on_password_reset_requested(deps: MailDeps, event: PasswordResetRequested) -> None:
+    mail = await service.mail_reset_link(deps, event.email, event.base_url)
+    await _deliver(deps, event, mail)
 
 
-async def on_password_reset(context: AppContext, event: Event) -> None:
-    mail = await service.mail_password_was_reset(context, int(event.payload["user_id"]))
-    await _deliver(context, event, mail)
+async def on_password_reset(deps: MailDeps, event: PasswordReset) -> None:
+    mail = await service.mail_password_was_reset(deps, event.user_id)
+    await _deliver(deps, event, mail)
 
 
-async def on_verification_requested(context: AppContext, event: Event) -> None:
-    payload = event.payload
-    mail = await service.mail_verification_link(
-        context, int(payload["user_id"]), payload["email"], payload["base_url"]
-    )
-    await _deliver(context, event, mail)
+async def on_verification_requested(deps: MailDeps, event: VerificationRequested) -> None:
+    mail = await service.mail_verification_link(deps, event.user_id, event.email, event.base_url)
+    await _deliver(deps, event, mail)
 
 
-async def on_email_changed(context: AppContext, event: Event) -> None:
-    payload = event.payload
-    mail = await service.mail_email_changed(
-        context, int(payload["user_id"]), payload["old_email"], payload["new_email"]
-    )
-    await _deliver(context, event, mail)
+async def on_email_changed(deps: MailDeps, event: EmailChanged) -> None:
+    mail = await service.mail_email_changed(deps, event.user_id, event.old_email, event.new_email)
+    await _deliver(deps, event, mail)
 
 
-HANDLERS: dict[str, Callable[[AppContext, Event], Awaitable[None]]] = {
-    events.PASSWORD_RESET_REQUESTED: on_password_reset_requested,
-    events.PASSWORD_RESET: on_password_reset,
-    events.VERIFICATION_REQUESTED: on_verification_requested,
-    events.EMAIL_CHANGED: on_email_changed,
-}
-
-
-def register(registry: HandlerRegistry) -> None:
-    for topic, handler in HANDLERS.items():
-        registry.on(topic, handler, lane=MAIL_LANE)
+def register(registry: HandlerRegistry[AnyMailDeps]) -> None:
+    registry.on(PasswordResetRequested, on_password_reset_requested, lane=MAIL_LANE)
+    registry.on(PasswordReset, on_password_reset, lane=MAIL_LANE)
+    registry.on(VerificationRequested, on_verification_requested, lane=MAIL_LANE)
+    registry.on(EmailChanged, on_email_changed, lane=MAIL_LANE)

@@ -1,29 +1,27 @@
-"""Request dependencies: the app context, the caller, base URLs. Aliases keep routes short."""
+"""Request dependencies: the app context, the caller, the unit of work, base URLs.
+Aliases keep routes short. Token authentication itself is `auth/viewer.py`."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.accounts import repository as accounts_repo
+from shutter.auth.viewer import Viewer, authenticate
 from shutter.context import AppContext
-from shutter.errors import Unauthenticated
+from shutter.db.replicas import replica_reads
+from shutter.db.tables import users
+from shutter.db.unit_of_work import UnitOfWork
+from shutter.errors import Forbidden, Unauthenticated
+from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.stores.objects import ObjectUrls
-from shutter.users import repository as users_repo
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login")
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """The authenticated caller."""
-
-    id: int
-    token_version: int = 0  # of the credential it came with (WebSocket tickets carry it on)
-    session_id: int | None = None  # the signed-in device (tokens from before sessions: None)
 
 
 async def get_context(request: Request) -> AppContext:
@@ -47,49 +45,27 @@ BaseUrl = Annotated[str, Depends(get_base_url)]
 
 
 async def get_optional_viewer(
+    request: Request,
     context: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Viewer | None:
-    if credentials is None:
-        return None
-    return await authenticate(context, credentials.credentials)
-
-
-async def authenticate(context: AppContext, token: str) -> Viewer:
-    """The user an access token stands for (HTTP and the WebSocket alike); raises
-    Unauthenticated for a forged or expired token, or one revoked by a password change."""
-    claims = context.tokens.verify(token)
-    return await current_viewer(context, claims.user_id, claims.token_version, claims.session_id)
-
-
-async def current_viewer(
-    context: AppContext, user_id: int, token_version: int, session_id: int | None = None
-) -> Viewer:
-    """The user, if `token_version` (of a token or ticket) is still theirs and its session
-    (if it names one) was not signed out; raises Unauthenticated for a version revoked by a
-    password change, a revoked session, or a deleted user. Both answers are remembered for
-    a moment (auth/sessions.py), so most requests run no query."""
-    viewer = Viewer(id=user_id, token_version=token_version, session_id=session_id)
-    version_ok = context.token_versions.confirmed(user_id, token_version)
-    session_ok = session_id is None or context.live_sessions.confirmed_alive(session_id)
-    if version_ok and session_ok:
-        return viewer
-    async with context.db.read() as conn:
-        row = await users_repo.get_auth_row(conn, user_id)
-        if row is None or row["token_version"] != token_version:
-            raise Unauthenticated("The access token is no longer valid; log in again.")
-        if (
-            session_id is not None
-            and not session_ok
-            and not await accounts_repo.session_alive(conn, session_id, user_id)
-        ):
-            raise Unauthenticated(
-                "This session was signed out; log in again.", code="session_revoked"
-            )
-    context.token_versions.remember(user_id, token_version)
-    if session_id is not None:
-        context.live_sessions.remember_alive(session_id)
+    viewer = None if credentials is None else await authenticate(context, credentials.credentials)
+    if viewer is not None:
+        context.metrics.activity.seen(viewer.id)  # the daily and monthly active users
+    if context.db.replicas:
+        _route_reads(request.method, context, viewer)
     return viewer
+
+
+def _route_reads(method: str, context: AppContext, viewer: Viewer | None) -> None:
+    """Let the reads of a GET go to a read replica, unless the reader wrote within the
+    replicas' write window (read your writes); remember a writer."""
+    replicas = context.db.replicas
+    if method not in ("GET", "HEAD"):
+        if viewer is not None:
+            replicas.wrote(viewer.id)
+    elif viewer is None or not replicas.wrote_recently(viewer.id):
+        replica_reads.set(True)
 
 
 async def get_viewer(viewer: Annotated[Viewer | None, Depends(get_optional_viewer)]) -> Viewer:
@@ -131,3 +107,72 @@ def rate_limited(action: str, *, per: Literal["user", "address"] = "user") -> An
         await context.rate_limiter.hit(action, client_address(request))
 
     return Depends(by_user if per == "user" else by_address)
+
+
+async def get_unit_of_work(context: Context) -> AsyncIterator[UnitOfWork]:
+    """The request's unit of work: commits when the route returns (before the response is
+    sent, so the caller's next request reads its writes), rolls back and drops the
+    after-commit effects when it raises; then runs the effects."""
+    async with context.db.write() as uow:
+        yield uow
+
+
+# Declare it after the viewer, so that authentication runs before the transaction opens
+# (on SQLite the transaction holds the process's write lock).
+Write = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
+
+
+async def get_viewer_id(viewer: OptionalUser) -> int | None:
+    return viewer.id if viewer else None
+
+
+# The caller's id on routes anyone may call: None when anonymous.
+ViewerId = Annotated[int | None, Depends(get_viewer_id)]
+
+
+async def get_read_connection(context: Context) -> AsyncIterator[AsyncConnection]:
+    """A reading connection for the route (autocommit; see `Database.read`), given back
+    when the route returns."""
+    async with context.db.read() as conn:
+        yield conn
+
+
+Read = Annotated[AsyncConnection, Depends(get_read_connection, scope="function")]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """A keyset page asked for: `after` is the id the page continues after (None for the
+    first page), from the opaque `cursor` query parameter; `limit` its size."""
+
+    after: int | None
+    limit: int
+
+
+async def get_page_request(cursor: CursorParam = None, limit: Limit = 20) -> PageRequest:
+    return PageRequest(parse_cursor(cursor), limit)
+
+
+# `?cursor=…&limit=…` (1 to 50, default 20), parsed: 422 invalid_cursor for a bad cursor.
+Page = Annotated[PageRequest, Depends(get_page_request)]
+
+
+# Whose email address was confirmed by a mailed link (accounts/).
+_EMAIL_VERIFIED_AT = select(users.c.email_verified_at).where(users.c.id == bindparam("user_id"))
+
+
+async def _verified_email(viewer: CurrentUser, context: Context) -> None:
+    if not context.settings.require_verified_email:
+        return
+    async with context.db.read() as conn:
+        verified_at = (await conn.execute(_EMAIL_VERIFIED_AT, {"user_id": viewer.id})).scalar()
+    if verified_at is None:
+        raise Forbidden(
+            "Confirm your email address first (see the link we mailed you).",
+            code="email_not_verified",
+        )
+
+
+# Route dependency of posting, commenting and messaging: 403 `email_not_verified` while
+# SHUTTER_REQUIRE_VERIFIED_EMAIL is on and the caller's address is unproven.
+verified_email_required = Depends(_verified_email)

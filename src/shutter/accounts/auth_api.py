@@ -1,5 +1,6 @@
 """POST /auth/register, POST /auth/login, POST /auth/password (sessions, refresh and
-logout: accounts/api.py)."""
+logout: accounts/api.py). Here rather than in users/: they open sessions (accounts builds
+on users, never the other way round)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from shutter.http.deps import (
     rate_limited,
 )
 from shutter.http.responses import json_response
-from shutter.realtime.bus import sessions_revoked
 from shutter.users import service
 from shutter.users.schemas import LoginIn, PasswordChangeIn, RegisterIn, RegisterOut, TokenOut
 
@@ -41,11 +41,11 @@ async def register(
     """Create an account and sign it in (a new session); a link to confirm the email
     address is mailed."""
     password_hash = await context.passwords.hash(body.password)
-    async with context.db.write() as conn:
-        user_id = await service.register(context, conn, body, password_hash)
-        await accounts.verification_due(context, conn, user_id, body.email, base_url)
+    async with context.db.write() as uow:
+        user_id = await service.register(context, uow.conn, body, password_hash)
+        await accounts.verification_due(uow, user_id, body.email, base_url)
         session_id, refresh_token = await sessions.open_session(
-            context, conn, user_id, _user_agent(request), client_address(request)
+            context, uow.conn, user_id, _user_agent(request), client_address(request)
         )
     async with context.db.read() as conn:
         user = await service.get_own_profile(conn, user_id, url_for)
@@ -94,14 +94,11 @@ async def change_password(
         if old_hash is None:
             raise Forbidden("The current password is wrong.", code="wrong_password")
     new_hash = await context.passwords.hash(body.new_password)
-    async with context.db.write() as conn:
-        version = await service.change_password(conn, viewer.id, old_hash, new_hash)
+    async with context.db.write() as uow:
+        version = await service.change_password(context, uow, viewer.id, old_hash, new_hash)
         # Refresh tokens of the other devices stop working too; this one stays signed in.
-        ended = await sessions.revoke_in(conn, viewer.id, keep=viewer.session_id)
-    context.token_versions.forget(viewer.id)
-    # Open WebSockets of the older tokens close too, wherever they are.
-    await context.realtime.publish([viewer.id], sessions_revoked(version))
-    await sessions.revoked(context, viewer.id, ended)
+        ended = await sessions.revoke_in(uow.conn, viewer.id, keep=viewer.session_id)
+        uow.after_commit(lambda: sessions.revoked(context, viewer.id, ended))
     return _token_response(context, viewer.id, version, viewer.session_id)
 
 
