@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
+import structlog
 import typer
 import uvicorn
 from rich.console import Console
@@ -278,6 +280,8 @@ def admin_reset_password(
     from shutter.errors import NotFound
 
     settings = load_settings()
+    # Start-up warnings go to stderr: stdout carries the link alone (for a pipe).
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
 
     async def run() -> str:
         async with AsyncExitStack() as stack:

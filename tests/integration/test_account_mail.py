@@ -210,8 +210,9 @@ async def test_reset_tokens_expire_and_cannot_be_forged(
     await client.post("/auth/password-reset", json={"email": account.email})
     mails = await mail_to(server, mailbox, account.email, 2)
     token = next(mail for mail in mails if "Reset" in mail.subject).token()
-    async with server.context.db.write() as conn:
-        await conn.execute(update(account_tokens).values(expires_at=account_tokens.c.created_at))
+    async with server.context.db.write() as uow:
+        expired = update(account_tokens).values(expires_at=account_tokens.c.created_at)
+        await uow.conn.execute(expired)
 
     for body in (
         {"token": token, "new_password": "new password 2"},

@@ -17,6 +17,7 @@ from shutter.accounts.schemas import (
     PasswordResetIn,
     RecoveryCodesOut,
     RefreshIn,
+    RevokedOut,
     SessionList,
     TotpCodeIn,
     TotpDisableIn,
@@ -151,7 +152,7 @@ async def revoke_session(session_id: str, viewer: CurrentUser, context: Context)
     return Response(status_code=204)
 
 
-@router.delete("/sessions", status_code=200, tags=["sessions"])
+@router.delete("/sessions", response_model=RevokedOut, tags=["sessions"])
 async def revoke_other_sessions(viewer: CurrentUser, context: Context) -> Response:
     """Sign out everywhere else: every session but this one ends."""
     ended = await sessions.revoke(context, viewer.id, keep=viewer.session_id)

@@ -77,6 +77,10 @@ class SessionList(BaseModel):
     sessions: list[SessionOut]
 
 
+class RevokedOut(BaseModel):
+    revoked: int = Field(description="how many sessions were signed out")
+
+
 Code = Annotated[str, StringConstraints(min_length=6, max_length=32)]
 
 
