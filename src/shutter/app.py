@@ -10,8 +10,11 @@ import structlog
 from fastapi import APIRouter, FastAPI
 
 from shutter import __doc__ as description
+from shutter.accounts import api as accounts_api
+from shutter.accounts import auth_api
+from shutter.accounts import tasks as accounts_tasks
 from shutter.auth.passwords import PasswordChecks
-from shutter.auth.sessions import TokenVersions, UsedTickets
+from shutter.auth.sessions import RevokedSessions, TokenVersions, UsedTickets
 from shutter.auth.tokens import TokenIssuer
 from shutter.blocks import api as blocks_api
 from shutter.comments import api as comments_api
@@ -38,6 +41,7 @@ from shutter.http.headers import SecurityHeadersMiddleware
 from shutter.http.limits import RequestLimitsMiddleware
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.likes import api as likes_api
+from shutter.mail.senders import DirectorySender, MailSender, SmtpSender
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
 from shutter.media import tasks as media_tasks
@@ -71,7 +75,6 @@ from shutter.stores.timelines import (
 from shutter.stories import api as stories_api
 from shutter.stories import tasks as stories_tasks
 from shutter.users import api as users_api
-from shutter.users import auth_api
 from shutter.web import api as web_api
 
 if TYPE_CHECKING:
@@ -120,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     modules = (
         auth_api,
+        accounts_api,
         users_api,
         profile_api,
         follows_api,
@@ -231,6 +235,7 @@ async def open_context(
         events=events,
         hydration=HydrationCache(),
         token_versions=TokenVersions(),
+        live_sessions=RevokedSessions(),
         used_tickets=UsedTickets(),
         rate_limiter=RateLimiter.open(
             {action: parse_limits(value) for action, value in settings.rate_limit_table.items()},
@@ -244,6 +249,7 @@ async def open_context(
             settings.password_checks_max_concurrent, settings.password_check_wait_seconds
         ),
         metrics=metrics or Metrics(),
+        mail=_mail_sender(settings, ids),
         redis=redis,
         redis_breaker=breaker,  # its error counts go to /metrics
         nats=nats_client,
@@ -318,6 +324,7 @@ async def start_event_runtime(
     feed_tasks.register(registry)
     notifications_tasks.register(registry)
     media_tasks.register(registry)
+    accounts_tasks.register(registry)
     settings = context.settings
     namespace = context.settings.namespace
     if context.nats is None:
@@ -363,6 +370,13 @@ async def start_event_runtime(
         posts_tasks.schedule(scheduler, context)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
+
+
+def _mail_sender(settings: Settings, ids: IdGenerator) -> MailSender:
+    """SMTP when configured, else .eml files in the data dir."""
+    if settings.smtp_url:
+        return SmtpSender(settings.smtp_url, settings.mail_from, settings.smtp_timeout_seconds)
+    return DirectorySender(settings.mail_dir, settings.mail_from, ids)
 
 
 async def _open_object_store(settings: Settings, stack: AsyncExitStack) -> ObjectStore:

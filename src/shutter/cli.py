@@ -1,12 +1,14 @@
-"""The `shutter` command: serve, worker, seed, migrate, media-gc, bench."""
+"""The `shutter` command: serve, worker, seed, migrate, media-gc, bench, admin."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
+import structlog
 import typer
 import uvicorn
 from rich.console import Console
@@ -258,6 +260,41 @@ def media_gc() -> None:
         )
 
     asyncio.run(run())
+
+
+admin = typer.Typer(help="Operator tasks on accounts.", no_args_is_help=True)
+cli.add_typer(admin, name="admin")
+
+
+@admin.command("reset-password")
+def admin_reset_password(
+    username: Annotated[str, typer.Argument(help="the account's username")],
+) -> None:
+    """Print a one-time link (valid SHUTTER_PASSWORD_RESET_TTL_SECONDS, 1 h by default)
+    that sets a new password for USERNAME: for instances without mail, hand it over
+    yourself. Links start with SHUTTER_PUBLIC_URL (else http://127.0.0.1:8000)."""
+    from contextlib import AsyncExitStack
+
+    from shutter.accounts.service import reset_link_for
+    from shutter.app import open_context
+    from shutter.errors import NotFound
+
+    settings = load_settings()
+    # Start-up warnings go to stderr: stdout carries the link alone (for a pipe).
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+
+    async def run() -> str:
+        async with AsyncExitStack() as stack:
+            context = await open_context(settings, stack)
+            base_url = settings.public_url or "http://127.0.0.1:8000"
+            return await reset_link_for(context, username, base_url)
+
+    try:
+        link = asyncio.run(run())
+    except NotFound:
+        typer.echo(f"shutter: no user named {username!r}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(link)
 
 
 def main() -> None:

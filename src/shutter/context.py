@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shutter.auth.passwords import PasswordChecks
-from shutter.auth.sessions import TokenVersions, UsedTickets
+from shutter.auth.sessions import RevokedSessions, TokenVersions, UsedTickets
 from shutter.auth.tokens import TokenIssuer
 from shutter.db.database import Database
 from shutter.events.runtime import EventRuntime
 from shutter.ids import IdGenerator
+from shutter.mail.senders import MailSender
 from shutter.observability import Metrics
 from shutter.realtime.bus import RealtimeBus
 from shutter.settings import Settings
@@ -44,6 +45,8 @@ class AppContext:
     events: EventRuntime[AppContext]
     hydration: HydrationCache
     token_versions: TokenVersions
+    # Sessions confirmed alive lately (a revoked one stops working within seconds).
+    live_sessions: RevokedSessions
     used_tickets: UsedTickets
     rate_limiter: RateLimiter
     realtime: RealtimeBus
@@ -52,6 +55,8 @@ class AppContext:
     # The process's bound on concurrent password hashing.
     passwords: PasswordChecks
     metrics: Metrics
+    # Where account mail goes (SMTP, or .eml files in the mail dir).
+    mail: MailSender
     redis: RedisClient | None = None  # when the distributed profile has one
     redis_breaker: CircuitBreaker | None = None  # guards every use of `redis`
     nats: NatsClient | None = None  # when configured

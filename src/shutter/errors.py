@@ -28,6 +28,17 @@ class Unauthenticated(ShutterError):
     code = "unauthenticated"
 
 
+class MfaRequired(Unauthenticated):
+    """The password was right and the account has two-factor sign-in: the error body
+    carries a short-lived `challenge` for POST /auth/login/mfa."""
+
+    code = "mfa_required"
+
+    def __init__(self, message: str, *, challenge: str) -> None:
+        super().__init__(message)
+        self.challenge = challenge
+
+
 class Forbidden(ShutterError):
     status = 403
     code = "forbidden"

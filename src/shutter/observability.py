@@ -62,6 +62,12 @@ class Metrics:
             registry=self.registry,
         )
         _GcWatch.install(self.gc_pause)
+        self.mail = Counter(
+            "shutter_mail_total",
+            "Mail handed to the mail server (or written to the mail dir), by event and result",
+            ["topic", "result"],
+            registry=self.registry,
+        )
         # Events: how old an event is when its handlers have finished (outbox write to
         # done: the fan-out lag a reader feels), and how each handling ended.
         self.event_lag = Histogram(

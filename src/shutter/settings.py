@@ -77,9 +77,33 @@ class Settings(BaseSettings):
     # Upload tickets (`POST /media`, which stories and avatars use too) per user, and the
     # bytes those tickets may announce per user per rolling hour (counted in whole MiB).
     rate_limit_uploads: str = "60/hour"
+    # Accounts (docs/accounts.md): password-reset mails asked for, per client address and
+    # per email address; verification mails re-sent per user; one-time tokens (reset,
+    # verification) tried per client address.
+    rate_limit_password_reset: str = "5/hour;20/day"  # noqa: S105 - a limit
+    rate_limit_verification_mail: str = "5/hour;20/day"
+    rate_limit_token_checks: str = "30/hour"  # noqa: S105 - a limit
+    # Two-factor codes tried per account (sign-in, set-up, turning it off).
+    rate_limit_mfa: str = "5/minute;20/hour"
     upload_bytes_per_hour: int = Field(2048 * MIB, ge=MIB)
 
-    access_token_ttl_seconds: int = Field(7 * 86_400, ge=60)
+    # Access tokens are short-lived; a session's refresh token (rotated on each use) gets
+    # new ones, and lasts this long after its last use (docs/accounts.md).
+    access_token_ttl_seconds: int = Field(900, ge=60)
+    refresh_token_ttl_seconds: int = Field(60 * 86_400, ge=300)
+    # Mail (docs/accounts.md): `smtp://user:pass@host:port` (STARTTLS when the server
+    # offers it) or `smtps://…` (TLS from the start); unset, each mail is written as an
+    # .eml file under <data dir>/mail/. The sender address, and the instance name that
+    # mail subjects carry.
+    smtp_url: str | None = None
+    mail_from: str = "Shutter <no-reply@localhost>"
+    instance_name: str = Field("Shutter", min_length=1, max_length=64)
+    smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    # An unverified account may sign in and read but not post, comment or message.
+    require_verified_email: bool = False
+    # Lifetimes of the one-time links mailed for a password reset and an email check.
+    password_reset_ttl_seconds: int = Field(3_600, ge=60, le=86_400)
+    email_verification_ttl_seconds: int = Field(3 * 86_400, ge=60, le=30 * 86_400)
     upload_url_ttl_seconds: int = Field(3_600, ge=10)
     image_max_bytes: int = Field(30 * MIB, ge=1)
     video_max_bytes: int = Field(250 * MIB, ge=1)
@@ -169,6 +193,13 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("must start with smtp:// or smtps://")
+        return value or None
+
     @field_validator("public_url", "media_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
@@ -183,6 +214,10 @@ class Settings(BaseSettings):
         "rate_limit_register",
         "rate_limit_login",
         "rate_limit_uploads",
+        "rate_limit_password_reset",
+        "rate_limit_verification_mail",
+        "rate_limit_token_checks",
+        "rate_limit_mfa",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
@@ -255,6 +290,11 @@ class Settings(BaseSettings):
         if self.in_process_workers is None:
             return self.profile == "embedded"
         return self.in_process_workers
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where mail goes as .eml files when no SMTP server is configured."""
+        return self.data_dir / "mail"
 
     @property
     def media_dir(self) -> Path:

@@ -32,6 +32,25 @@ class TokenVersions:
         self._versions.forget(user_id)
 
 
+class RevokedSessions:
+    """Which sessions were confirmed alive lately, remembered for `TTL_S` seconds like token
+    versions: a session revoked on another API process stops working there within TTL_S."""
+
+    def __init__(self, capacity: int = 100_000, ttl_s: float = TTL_S) -> None:
+        self._alive: Lru[bool] = Lru(capacity, ttl_s)
+
+    def confirmed_alive(self, session_id: int) -> bool:
+        found, _ = self._alive.get_many((session_id,))
+        return found.get(session_id) is True
+
+    def remember_alive(self, session_id: int) -> None:
+        self._alive.put_many({session_id: True})
+
+    def forget(self, session_ids: list[int]) -> None:
+        for session_id in session_ids:
+            self._alive.forget(session_id)
+
+
 class UsedTickets:
     """WebSocket tickets already redeemed in this process, remembered until they expire,
     so that each opens one socket (across processes, Redis keeps the same record)."""

@@ -20,6 +20,7 @@ WS_TICKET = "ws"
 class TokenClaims:
     user_id: int
     token_version: int
+    session_id: int | None = None  # tokens issued before sessions had none
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class TicketClaims:
     token_version: int
     ticket_id: str
     expires_at: int
+    session_id: int | None = None
 
 
 class TokenIssuer:
@@ -35,14 +37,16 @@ class TokenIssuer:
         self._key = secret_key
         self.ttl_seconds = ttl_seconds
 
-    def issue(self, user_id: int, token_version: int) -> str:
+    def issue(self, user_id: int, token_version: int, session_id: int | None = None) -> str:
         now = int(time.time())
-        claims = {
+        claims: dict[str, object] = {
             "sub": str(user_id),
             "ver": token_version,
             "iat": now,
             "exp": now + self.ttl_seconds,
         }
+        if session_id is not None:
+            claims["sid"] = str(session_id)
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> TokenClaims:
@@ -53,16 +57,22 @@ class TokenIssuer:
             )
             if "typ" in claims:  # a ticket, not an access token
                 raise jwt.InvalidTokenError("not an access token")
-            return TokenClaims(user_id=int(claims["sub"]), token_version=int(claims.get("ver", 0)))
+            return TokenClaims(
+                user_id=int(claims["sub"]),
+                token_version=int(claims.get("ver", 0)),
+                session_id=int(claims["sid"]) if "sid" in claims else None,
+            )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("The access token has expired; log in again.") from exc
         except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
             raise Unauthenticated("The access token is not valid.") from exc
 
-    def issue_ws_ticket(self, user_id: int, token_version: int, ttl_seconds: int) -> str:
+    def issue_ws_ticket(
+        self, user_id: int, token_version: int, ttl_seconds: int, session_id: int | None = None
+    ) -> str:
         """A ticket for opening one WebSocket as this user, valid for `ttl_seconds`."""
         now = int(time.time())
-        claims = {
+        claims: dict[str, object] = {
             "sub": str(user_id),
             "ver": token_version,
             "typ": WS_TICKET,
@@ -70,6 +80,8 @@ class TokenIssuer:
             "iat": now,
             "exp": now + ttl_seconds,
         }
+        if session_id is not None:
+            claims["sid"] = str(session_id)
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify_ws_ticket(self, ticket: str) -> TicketClaims:
@@ -89,6 +101,7 @@ class TokenIssuer:
                 token_version=int(claims.get("ver", 0)),
                 ticket_id=str(claims["jti"]),
                 expires_at=int(claims["exp"]),
+                session_id=int(claims["sid"]) if "sid" in claims else None,
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("The ticket has expired; ask for a new one.") from exc

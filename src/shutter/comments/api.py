@@ -19,6 +19,7 @@ from shutter.http.deps import (
     ViewerId,
     Write,
     rate_limited,
+    verified_email_required,
 )
 from shutter.http.responses import json_response
 from shutter.posts.api import PostId
@@ -48,7 +49,7 @@ async def comments(
     "/posts/{post_id}/comments",
     status_code=201,
     response_model=CommentEnvelope,
-    dependencies=[rate_limited("comments")],
+    dependencies=[verified_email_required, rate_limited("comments")],
 )
 async def create_comment(
     post_id: PostId,

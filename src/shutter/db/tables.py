@@ -47,6 +47,8 @@ users = Table(
     Column("is_private", Boolean, nullable=False, server_default="0"),
     # Bumped on password change: tokens carry it and older ones stop working.
     Column("token_version", Integer, nullable=False, server_default="0"),
+    # When the current email was proven (a verification link opened); null until then.
+    Column("email_verified_at", DateTime(timezone=True), nullable=True),
     Column("follower_count", Integer, nullable=False, server_default="0"),
     Column("following_count", Integer, nullable=False, server_default="0"),
     Column("post_count", Integer, nullable=False, server_default="0"),
@@ -367,4 +369,75 @@ messages = Table(
     Index("uq_messages_conversation_id_seq", "conversation_id", "seq", unique=True),
     # A client's retry stores nothing twice: the id is the sender's own.
     Index("uq_messages_sender_id_client_message_id", "sender_id", "client_message_id", unique=True),
+)
+
+
+# One-time tokens mailed to a user (password reset, email verification). Only a SHA-256
+# of the token is kept: a copy of the database signs nobody in.
+account_tokens = Table(
+    "account_tokens",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("purpose", String(16), nullable=False),  # "password_reset" | "verify_email"
+    Column("email", String(254), nullable=False),  # the address it was sent to
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Index("uq_account_tokens_token_hash", "token_hash", unique=True),
+    Index("ix_account_tokens_user_id_purpose", "user_id", "purpose"),
+)
+
+
+# A signed-in device: access tokens carry its id (`sid`) and stop working once it is
+# revoked; its refresh token rotates on every use (refresh_tokens).
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("user_agent", String(255), nullable=False, server_default=""),
+    Column("ip", String(64), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),  # of the refresh token
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index("ix_auth_sessions_user_id", "user_id"),
+)
+
+# Every refresh token a session was given, by SHA-256: the current one has no
+# `rotated_at`; showing a rotated one again means it was copied, and ends the session.
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("session_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("rotated_at", DateTime(timezone=True), nullable=True),
+    Index("ix_refresh_tokens_session_id", "session_id"),
+)
+
+
+# TOTP two-factor sign-in: the secret (pending until a first code confirms it) and the
+# last time step accepted, so that each code signs in once.
+mfa_totp = Table(
+    "mfa_totp",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("secret", String(64), nullable=False),
+    Column("enabled_at", DateTime(timezone=True), nullable=True),
+    Column("last_step", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Single-use recovery codes, by SHA-256.
+mfa_recovery_codes = Table(
+    "mfa_recovery_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Index("ix_mfa_recovery_codes_user_id", "user_id"),
 )

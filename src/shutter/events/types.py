@@ -75,10 +75,14 @@ def _kind(hint: object) -> str:
         return "int?"
     if hint == tuple[int, ...]:
         return "ints"
+    if hint is str:
+        return "str"
     raise TypeError(f"unsupported event field type {hint!r}")
 
 
 def _convert(kind: str, value: object) -> object:
+    if kind == "str":
+        return str(value)
     if kind == "bool":
         return bool(value)
     if kind == "int?" and value is None:
@@ -194,6 +198,49 @@ class MediaUploaded(DomainEvent):
         return {"media_id": str(self.media_id)}
 
 
+# Account events (accounts/): each one ends in a mail (accounts/tasks.py). Payloads carry
+# no secret: the one-time token of a link is made by the handler that sends the mail, so
+# the outbox (and the event log) never holds a usable token.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordResetRequested(DomainEvent):
+    """Someone asked for a reset link for this address (which may belong to no account:
+    recorded either way, so that the answer reveals nothing)."""
+
+    topic: ClassVar[str] = "account.password_reset_requested"
+    email: str
+    base_url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordReset(DomainEvent):
+    """The password was reset through a mailed link; the owner is told."""
+
+    topic: ClassVar[str] = "account.password_reset"
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerificationRequested(DomainEvent):
+    """A verification link is due for this address (registration, resend, email change)."""
+
+    topic: ClassVar[str] = "account.verification_requested"
+    user_id: int
+    email: str
+    base_url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmailChanged(DomainEvent):
+    """The old address is told of the change."""
+
+    topic: ClassVar[str] = "account.email_changed"
+    user_id: int
+    old_email: str
+    new_email: str
+
+
 CATALOGUE: tuple[type[DomainEvent], ...] = (
     PostCreated,
     PostDeleted,
@@ -206,6 +253,10 @@ CATALOGUE: tuple[type[DomainEvent], ...] = (
     CommentDeleted,
     StoryExpired,
     MediaUploaded,
+    PasswordResetRequested,
+    PasswordReset,
+    VerificationRequested,
+    EmailChanged,
 )
 BY_TOPIC: dict[str, type[DomainEvent]] = {kind.topic: kind for kind in CATALOGUE}
 

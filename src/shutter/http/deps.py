@@ -9,13 +9,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.auth.viewer import Viewer, authenticate
 from shutter.context import AppContext
 from shutter.db.replicas import replica_reads
+from shutter.db.tables import users
 from shutter.db.unit_of_work import UnitOfWork
-from shutter.errors import Unauthenticated
+from shutter.errors import Forbidden, Unauthenticated
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.stores.objects import ObjectUrls
 
@@ -153,3 +155,24 @@ async def get_page_request(cursor: CursorParam = None, limit: Limit = 20) -> Pag
 
 # `?cursor=…&limit=…` (1 to 50, default 20), parsed: 422 invalid_cursor for a bad cursor.
 Page = Annotated[PageRequest, Depends(get_page_request)]
+
+
+# Whose email address was confirmed by a mailed link (accounts/).
+_EMAIL_VERIFIED_AT = select(users.c.email_verified_at).where(users.c.id == bindparam("user_id"))
+
+
+async def _verified_email(viewer: CurrentUser, context: Context) -> None:
+    if not context.settings.require_verified_email:
+        return
+    async with context.db.read() as conn:
+        verified_at = (await conn.execute(_EMAIL_VERIFIED_AT, {"user_id": viewer.id})).scalar()
+    if verified_at is None:
+        raise Forbidden(
+            "Confirm your email address first (see the link we mailed you).",
+            code="email_not_verified",
+        )
+
+
+# Route dependency of posting, commenting and messaging: 403 `email_not_verified` while
+# SHUTTER_REQUIRE_VERIFIED_EMAIL is on and the caller's address is unproven.
+verified_email_required = Depends(_verified_email)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from shutter.errors import Busy, RateLimited, ShutterError, Unavailable
+from shutter.errors import Busy, MfaRequired, RateLimited, ShutterError, Unavailable
 from shutter.stores.breaker import StoreUnavailable
 
 log = structlog.get_logger("shutter.http")
@@ -50,10 +50,13 @@ def error_response(
     *,
     details: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
+    if extra:
+        body.update(extra)
     response = Response(
         orjson.dumps({"error": body}),
         status_code=status,
@@ -95,7 +98,8 @@ async def _on_shutter_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShutterError)
     retry_after = exc.retry_after if isinstance(exc, RateLimited | Unavailable | Busy) else None
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return error_response(exc.status, exc.code, exc.message, headers=headers)
+    extra = {"challenge": exc.challenge} if isinstance(exc, MfaRequired) else None
+    return error_response(exc.status, exc.code, exc.message, headers=headers, extra=extra)
 
 
 async def _on_store_unavailable(_request: Request, exc: Exception) -> Response:

@@ -49,7 +49,7 @@ class WsTicketOut(BaseModel):
 async def ws_ticket(viewer: CurrentUser, context: Context) -> Response:
     """A short-lived, single-use ticket for opening the WebSocket: `WS /ws?ticket=…`."""
     ttl = context.settings.ws_ticket_ttl_seconds
-    ticket = context.tokens.issue_ws_ticket(viewer.id, viewer.token_version, ttl)
+    ticket = context.tokens.issue_ws_ticket(viewer.id, viewer.token_version, ttl, viewer.session_id)
     return json_response({"ticket": ticket, "expires_in": ttl})
 
 
@@ -72,7 +72,7 @@ async def gateway(
         await websocket.close(CLOSE_TRY_AGAIN_LATER, "busy; reconnect later")
         return
     settings = context.settings
-    socket = Socket(viewer.id, settings.ws_queue_size, viewer.token_version)
+    socket = Socket(viewer.id, settings.ws_queue_size, viewer.token_version, viewer.session_id)
     try:
         if await _attached(context, socket):
             hello = {"type": "hello", "user_id": str(viewer.id)}
@@ -108,7 +108,7 @@ async def _redeem(context: AppContext, ticket: str) -> Viewer:
         first = context.used_tickets.redeem(claims.ticket_id, claims.expires_at)
     if not first:
         raise Unauthenticated("This ticket was already used; ask for a new one.")
-    return await current_viewer(context, claims.user_id, claims.token_version)
+    return await current_viewer(context, claims.user_id, claims.token_version, claims.session_id)
 
 
 async def _attached(context: AppContext, socket: Socket) -> bool:

@@ -10,7 +10,15 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from shutter.errors import InvalidInput
-from shutter.http.deps import Context, CurrentUser, Page, UrlFor, Write, rate_limited
+from shutter.http.deps import (
+    Context,
+    CurrentUser,
+    Page,
+    UrlFor,
+    Write,
+    rate_limited,
+    verified_email_required,
+)
 from shutter.http.responses import json_response
 from shutter.messages import service
 from shutter.messages.schemas import (
@@ -38,7 +46,7 @@ SENDING: dict[str, Any] = {
     "responses": {
         200: {"model": MessageSent, "description": "a retry: the message stored the first time"}
     },
-    "dependencies": [rate_limited("messages")],
+    "dependencies": [verified_email_required, rate_limited("messages")],
 }
 
 

@@ -15,6 +15,7 @@ from shutter.http.deps import (
     ViewerId,
     Write,
     rate_limited,
+    verified_email_required,
 )
 from shutter.http.responses import json_response
 from shutter.posts import service
@@ -40,7 +41,7 @@ IdempotencyKey = Annotated[
     "/posts",
     status_code=201,
     response_model=PostEnvelope,
-    dependencies=[rate_limited("posts")],
+    dependencies=[verified_email_required, rate_limited("posts")],
 )
 async def create_post(
     body: PostCreate,

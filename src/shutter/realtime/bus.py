@@ -47,18 +47,25 @@ SESSIONS_REVOKED = "sessions_revoked"
 _REVOKED_PREFIX = b'{"type":"' + SESSIONS_REVOKED.encode() + b'"'
 
 
-def sessions_revoked(token_version: int) -> dict[str, Any]:
-    """The event that closes the user's sockets opened with tokens older than this."""
-    return {"type": SESSIONS_REVOKED, "token_version": token_version}
+def sessions_revoked(token_version: int, session_ids: list[int] | None = None) -> dict[str, Any]:
+    """The event that closes the user's sockets opened with tokens older than this
+    version, or (`session_ids`; version -1) opened by these signed-out sessions."""
+    event: dict[str, Any] = {"type": SESSIONS_REVOKED, "token_version": token_version}
+    if session_ids:
+        event["session_ids"] = [str(session_id) for session_id in session_ids]
+    return event
 
 
 class Socket:
     """One open socket's outgoing queue. Bounded: when it is full the socket is marked
     for closing (a slow consumer), and the client catches up by `after_seq`."""
 
-    def __init__(self, user_id: int, queue_size: int, token_version: int = 0) -> None:
+    def __init__(
+        self, user_id: int, queue_size: int, token_version: int = 0, session_id: int | None = None
+    ) -> None:
         self.user_id = user_id
         self.token_version = token_version
+        self.session_id = session_id
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
         # Set with (code, reason) when the socket must be closed.
         self.closing: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
@@ -67,8 +74,11 @@ class Socket:
         if self.closing.done():
             return
         if data.startswith(_REVOKED_PREFIX):
-            if orjson.loads(data)["token_version"] > self.token_version:
+            revoked = orjson.loads(data)
+            if revoked["token_version"] > self.token_version:
                 self.close(CLOSE_UNAUTHENTICATED, "the password changed: log in again")
+            elif str(self.session_id) in revoked.get("session_ids", ()):
+                self.close(CLOSE_UNAUTHENTICATED, "this session was signed out")
             return
         try:
             self.queue.put_nowait(data)

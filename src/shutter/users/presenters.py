@@ -40,6 +40,7 @@ class ProfileOutDict(TypedDict):
     created_at: str
     relationship: RelationshipDict | None
     email: NotRequired[str]
+    email_verified: NotRequired[bool]
 
 
 class AuthorOutDict(TypedDict):

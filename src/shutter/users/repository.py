@@ -46,6 +46,7 @@ class ProfileRow(TypedDict):
 
 class OwnProfileRow(ProfileRow):
     email: str
+    email_verified_at: datetime | None
 
 
 def profile_row(row: RowMapping) -> ProfileRow:
@@ -108,10 +109,19 @@ async def get_profile(conn: AsyncConnection, user_id: int) -> ProfileRow | None:
 
 
 async def get_own_profile(conn: AsyncConnection, user_id: int) -> OwnProfileRow | None:
-    query = select(*PROFILE_COLUMNS, users.c.email, media.c.variants.label("avatar_variants"))
+    query = select(
+        *PROFILE_COLUMNS,
+        users.c.email,
+        users.c.email_verified_at,
+        media.c.variants.label("avatar_variants"),
+    )
     query = query.select_from(_WITH_AVATAR_VARIANTS).where(users.c.id == user_id)
     row = (await conn.execute(query)).mappings().first()
-    return None if row is None else OwnProfileRow(**profile_row(row), email=row["email"])
+    if row is None:
+        return None
+    return OwnProfileRow(
+        **profile_row(row), email=row["email"], email_verified_at=row["email_verified_at"]
+    )
 
 
 async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None:

@@ -98,6 +98,9 @@ class UserOut(BaseModel):
         None, description="the reader's relation to this user; null for yourself or anonymous"
     )
     email: str | None = Field(None, description="only on your own profile")
+    email_verified: bool | None = Field(
+        None, description="only on your own profile: the email was confirmed by a mailed link"
+    )
 
 
 class AuthorOut(BaseModel):
@@ -111,12 +114,17 @@ class RegisterOut(BaseModel):
     user: UserOut
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+    refresh_token: str
 
 
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
+    refresh_token: str | None = Field(
+        None, description="login and refresh: the session's refresh token (POST /auth/refresh)"
+    )
 
 
 class UserPage(BaseModel):

@@ -213,4 +213,5 @@ async def get_own_profile(conn: AsyncConnection, user_id: int, url_for: UrlFor) 
         raise NotFound("No such user.", code="user_not_found")
     result = present_profile(row, url_for)
     result["email"] = row["email"]
+    result["email_verified"] = row["email_verified_at"] is not None
     return result

@@ -4,6 +4,7 @@
 
 const BASE = "/api/v1";
 const TOKEN_KEY = "shutter.token";
+const REFRESH_KEY = "shutter.refresh";
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -27,6 +28,14 @@ export const auth = {
     if (value) localStorage.setItem(TOKEN_KEY, value);
     else localStorage.removeItem(TOKEN_KEY);
   },
+  // The session's refresh token: a 401 is answered by one silent refresh, then a retry.
+  get refreshToken() {
+    return localStorage.getItem(REFRESH_KEY);
+  },
+  set refreshToken(value) {
+    if (value) localStorage.setItem(REFRESH_KEY, value);
+    else localStorage.removeItem(REFRESH_KEY);
+  },
   me: null, // the signed-in user's profile, loaded by app.js
   onLoggedOut: () => {},
 };
@@ -40,7 +49,11 @@ export async function errorFrom(status, text) {
     /* not JSON: an S3 XML error, a proxy page... */
   }
   const err = body && body.error;
-  if (err && err.message) return new ApiError(status, err.code || "error", err.message, err.details);
+  if (err && err.message) {
+    const error = new ApiError(status, err.code || "error", err.message, err.details);
+    if (err.challenge) error.challenge = err.challenge; // 401 mfa_required
+    return error;
+  }
   const generic = {
     401: "Please log in again.",
     403: "You are not allowed to do that.",
@@ -52,7 +65,31 @@ export async function errorFrom(status, text) {
   return new ApiError(status, "http_" + status, generic[status] || `The server answered ${status}.`);
 }
 
-export async function request(method, path, { body, query, headers } = {}) {
+let refreshing = null; // one refresh at a time, shared by the requests that hit a 401
+
+/** Trade the refresh token for new tokens; false when the session is over. */
+function refreshSession() {
+  const token = auth.refreshToken;
+  if (!token) return Promise.resolve(false);
+  refreshing ||= fetch(BASE + "/auth/refresh", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ refresh_token: token }),
+  })
+    .then(async (response) => {
+      if (!response.ok) return auth.refreshToken !== token; // another tab may have rotated it
+      const data = await response.json();
+      auth.token = data.access_token;
+      auth.refreshToken = data.refresh_token;
+      return true;
+    })
+    .catch(() => false)
+    .finally(() => (refreshing = null));
+  return refreshing;
+}
+
+export async function request(method, path, options = {}, retried = false) {
+  const { body, query, headers } = options;
   const url = new URL(BASE + path, location.origin);
   for (const [k, v] of Object.entries(query || {})) {
     if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
@@ -72,8 +109,12 @@ export async function request(method, path, { body, query, headers } = {}) {
   const text = await response.text();
   if (!response.ok) {
     const error = await errorFrom(response.status, text);
+    if (response.status === 401 && auth.token && error.code !== "invalid_credentials" && !retried && (await refreshSession())) {
+      return request(method, path, options, true);
+    }
     if (response.status === 401 && auth.token && error.code !== "invalid_credentials") {
       auth.token = null;
+      auth.refreshToken = null;
       auth.me = null;
       auth.onLoggedOut();
     }
@@ -95,12 +136,14 @@ const page = (key, norm) => (data) => ({
 export async function register(username, email, password) {
   const data = await post("/auth/register", { username, email, password });
   auth.token = data.access_token;
+  auth.refreshToken = data.refresh_token;
   auth.me = normUser(data.user);
   return auth.me;
 }
 export async function login(loginName, password) {
   const data = await post("/auth/login", { login: loginName, password });
   auth.token = data.access_token;
+  auth.refreshToken = data.refresh_token;
   return loadMe();
 }
 export async function loadMe() {
@@ -108,7 +151,10 @@ export async function loadMe() {
   return auth.me;
 }
 export function logout() {
+  // Ends this session on the server too (best effort: signed out here either way).
+  if (auth.token) fetch(BASE + "/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${auth.token}` } }).catch(() => {});
   auth.token = null;
+  auth.refreshToken = null;
   auth.me = null;
 }
 export async function updateMe(fields) {
@@ -250,6 +296,7 @@ export function normUser(u) {
     following: u.following_count ?? null,
     posts: u.post_count ?? null,
     email: u.email || null,
+    emailVerified: u.email_verified ?? null, // own profile only; null when unknown
     rel: {
       following: !!rel.following,
       requested: !!rel.follow_requested,

@@ -13,6 +13,8 @@ import { conversationView, inboxView } from "./views/messages.js";
 import { notificationsView } from "./views/notifications.js";
 import { postView } from "./views/post.js";
 import { profileView, requestsView, settingsView } from "./views/profile.js";
+import { forgotPasswordView, resetPasswordView, verifyBanner, verifyEmailView } from "./views/recover.js";
+import { securityView } from "./views/settings.js";
 import { exploreView, hashtagView, searchView } from "./views/search.js";
 import { placeView } from "./views/places.js";
 import { storyViewerView } from "./views/stories.js";
@@ -32,6 +34,10 @@ const ROUTES = [
   [/^\/direct\/(?<conversationId>\d+)$/, conversationView, true],
   [/^\/requests$/, requestsView, true],
   [/^\/settings$/, settingsView, true],
+  [/^\/settings\/security$/, securityView, true],
+  [/^\/forgot-password$/, forgotPasswordView, false],
+  [/^\/reset-password$/, resetPasswordView, false],
+  [/^\/verify-email$/, verifyEmailView, false],
   [/^\/p\/(?<postId>\d+)$/, postView, false],
   [/^\/u\/(?<username>[^/]+)(?:\/(?<list>followers|following))?$/, profileView, false],
   [/^\/tags\/(?<tag>[^/]+)$/, hashtagView, false],
@@ -89,7 +95,7 @@ async function render() {
   try {
     const node = await view(ctx);
     if (token !== renderToken) return;
-    clear(target).append(node);
+    clear(target).append(...[path === "/verify-email" ? null : verifyBanner(auth.me), node].filter(Boolean));
   } catch (err) {
     if (token !== renderToken) return;
     console.error(err);
@@ -222,7 +228,7 @@ auth.onLoggedOut = () => {
 };
 
 // Exposed for the views that sign in (they start the session then navigate).
-window.shutter = { navigate, startSession };
+window.shutter = { navigate, startSession, logout };
 
 // On the home page the feed is asked for at once, in parallel with the session.
 if (auth.token && location.pathname === "/") {

@@ -2,6 +2,7 @@
 
 import * as api from "../api.js";
 import { h } from "../dom.js";
+import { codeStep } from "./mfa.js";
 
 function field(label, attrs, hint) {
   const id = `f-${attrs.name}`;
@@ -129,10 +130,18 @@ export function loginView(ctx) {
     e.preventDefault();
     const data = new FormData(form);
     submitting(form, async () => {
-      await api.login(String(data.get("login")).trim(), String(data.get("password")));
+      try {
+        await api.login(String(data.get("login")).trim(), String(data.get("password")));
+      } catch (err) {
+        if (err.code !== "mfa_required") throw err;
+        // Two-factor sign-in: the code step replaces the form (views/mfa.js).
+        form.replaceWith(codeStep(err.challenge, () => afterSignIn(ctx)));
+        return;
+      }
       await afterSignIn(ctx);
     });
   });
+  form.append(h("p", { class: "center small" }, h("a", { href: "/forgot-password" }, "Forgot password?")));
   return authCard("Log in", form, ["Don't have an account? ", h("a", { href: "/signup" }, "Sign up")]);
 }
 

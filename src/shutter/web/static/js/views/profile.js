@@ -247,6 +247,7 @@ export async function settingsView(ctx) {
       "div",
       { class: "card settings" },
       h("h1", {}, "Edit profile"),
+      h("p", { class: "small" }, h("a", { href: "/settings/security" }, "Security: email, password, log out")),
       h("div", { class: "avatar-row" }, preview, h("div", {}, h("p", { class: "strong" }, me.username), h("label", { for: "avatar-file", class: "button link" }, "Change profile photo"), avatarInput, me.avatarUrl ? removeAvatar : null, avatarStatus)),
       form,
     ),

@@ -1,4 +1,6 @@
-"""POST /auth/register, POST /auth/login, POST /auth/password."""
+"""POST /auth/register, POST /auth/login, POST /auth/password (sessions, refresh and
+logout: accounts/api.py). Here rather than in users/: they open sessions (accounts builds
+on users, never the other way round)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,18 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from shutter.accounts import mfa, sessions
+from shutter.accounts import service as accounts
 from shutter.context import AppContext
-from shutter.errors import Forbidden, Unauthenticated
-from shutter.http.deps import Context, CurrentUser, UrlFor, client_address, rate_limited
+from shutter.errors import Forbidden, MfaRequired, Unauthenticated
+from shutter.http.deps import (
+    BaseUrl,
+    Context,
+    CurrentUser,
+    UrlFor,
+    client_address,
+    rate_limited,
+)
 from shutter.http.responses import json_response
 from shutter.users import service
 from shutter.users.schemas import LoginIn, PasswordChangeIn, RegisterIn, RegisterOut, TokenOut
@@ -24,15 +35,22 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     response_model=RegisterOut,
     dependencies=[rate_limited("register", per="address")],
 )
-async def register(body: RegisterIn, context: Context, url_for: UrlFor) -> Response:
-    """Create an account and log it in."""
+async def register(
+    body: RegisterIn, request: Request, context: Context, url_for: UrlFor, base_url: BaseUrl
+) -> Response:
+    """Create an account and sign it in (a new session); a link to confirm the email
+    address is mailed."""
     password_hash = await context.passwords.hash(body.password)
     async with context.db.write() as uow:
         user_id = await service.register(context, uow.conn, body, password_hash)
+        await accounts.verification_due(uow, user_id, body.email, base_url)
+        session_id, refresh_token = await sessions.open_session(
+            context, uow.conn, user_id, _user_agent(request), client_address(request)
+        )
     async with context.db.read() as conn:
         user = await service.get_own_profile(conn, user_id, url_for)
-    token = context.tokens.issue(user_id, 0)
-    return json_response({"user": user, "access_token": token, "token_type": "bearer"}, 201)
+    tokens = sessions.token_body(context, user_id, 0, session_id, refresh_token)
+    return json_response({"user": user, **tokens}, 201)
 
 
 @router.post("/login", response_model=TokenOut)
@@ -49,7 +67,15 @@ async def login(body: LoginIn, request: Request, context: Context) -> Response:
         user_id, version = await service.authenticate(
             context.db, context.passwords, body.login, body.password
         )
-    return _token_response(context, user_id, version)
+    if await mfa.required(context, user_id):
+        # The password was right (its attempt was given back): a second factor is due.
+        challenge = mfa.issue_challenge(context, user_id, version)
+        raise MfaRequired("Enter the code from your authenticator app.", challenge=challenge)
+    return json_response(
+        await sessions.start_session(
+            context, user_id, version, _user_agent(request), client_address(request)
+        )
+    )
 
 
 @router.post("/password", response_model=TokenOut)
@@ -70,7 +96,10 @@ async def change_password(
     new_hash = await context.passwords.hash(body.new_password)
     async with context.db.write() as uow:
         version = await service.change_password(context, uow, viewer.id, old_hash, new_hash)
-    return _token_response(context, viewer.id, version)
+        # Refresh tokens of the other devices stop working too; this one stays signed in.
+        ended = await sessions.revoke_in(uow.conn, viewer.id, keep=viewer.session_id)
+        uow.after_commit(lambda: sessions.revoked(context, viewer.id, ended))
+    return _token_response(context, viewer.id, version, viewer.session_id)
 
 
 @asynccontextmanager
@@ -89,10 +118,16 @@ async def _attempt(context: AppContext, key: str) -> AsyncIterator[None]:
     await context.rate_limiter.refund("login", key)
 
 
-def _token_response(context: AppContext, user_id: int, version: int) -> Response:
+def _user_agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")
+
+
+def _token_response(
+    context: AppContext, user_id: int, version: int, session_id: int | None
+) -> Response:
     return json_response(
         {
-            "access_token": context.tokens.issue(user_id, version),
+            "access_token": context.tokens.issue(user_id, version, session_id),
             "token_type": "bearer",
             "expires_in": context.tokens.ttl_seconds,
         }

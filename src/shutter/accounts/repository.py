@@ -1,0 +1,197 @@
+"""Queries on account tokens and on the account columns this package owns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.db.tables import account_tokens, auth_sessions, refresh_tokens, users
+
+
+async def insert_token(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(account_tokens.insert().values(**values))
+
+
+async def find_token(conn: AsyncConnection, token_hash: str, purpose: str) -> RowMapping | None:
+    query = select(account_tokens).where(
+        (account_tokens.c.token_hash == token_hash) & (account_tokens.c.purpose == purpose)
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def use_token(conn: AsyncConnection, token_id: int, now: datetime) -> bool:
+    """Mark a token used; False if it was used already (two redemptions at once: one wins)."""
+    statement = (
+        update(account_tokens)
+        .where((account_tokens.c.id == token_id) & account_tokens.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def use_all_tokens(conn: AsyncConnection, user_id: int, purpose: str, now: datetime) -> None:
+    """Spend every outstanding token of this purpose (older links stop working)."""
+    await conn.execute(
+        update(account_tokens)
+        .where(
+            (account_tokens.c.user_id == user_id)
+            & (account_tokens.c.purpose == purpose)
+            & account_tokens.c.used_at.is_(None)
+        )
+        .values(used_at=now)
+    )
+
+
+async def get_account(conn: AsyncConnection, user_id: int) -> RowMapping | None:
+    query = select(
+        users.c.id,
+        users.c.username,
+        users.c.email,
+        users.c.email_verified_at,
+        users.c.password_hash,
+    ).where(users.c.id == user_id)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def get_account_by_email(conn: AsyncConnection, email: str) -> RowMapping | None:
+    query = select(users.c.id, users.c.username, users.c.email).where(users.c.email == email)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def get_account_by_username(conn: AsyncConnection, username: str) -> RowMapping | None:
+    query = select(users.c.id, users.c.username, users.c.email).where(users.c.username == username)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def email_verified(conn: AsyncConnection, user_id: int) -> bool:
+    query = select(users.c.email_verified_at).where(users.c.id == user_id)
+    return (await conn.execute(query)).scalar_one_or_none() is not None
+
+
+async def set_password(
+    conn: AsyncConnection, user_id: int, password_hash: str, now: datetime
+) -> int:
+    """Replace the password and bump the token version (every earlier token stops
+    working); returns the new version."""
+    statement = (
+        update(users)
+        .where(users.c.id == user_id)
+        .values(
+            password_hash=password_hash, token_version=users.c.token_version + 1, updated_at=now
+        )
+        .returning(users.c.token_version)
+    )
+    version: int = (await conn.execute(statement)).scalar_one()
+    return version
+
+
+async def mark_verified(conn: AsyncConnection, user_id: int, email: str, now: datetime) -> bool:
+    """Mark the email verified if it is still `email`; False if it changed meanwhile."""
+    statement = (
+        update(users)
+        .where((users.c.id == user_id) & (users.c.email == email))
+        .values(email_verified_at=now, updated_at=now)
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def change_email(
+    conn: AsyncConnection, user_id: int, old_email: str, new_email: str, now: datetime
+) -> bool:
+    """Set a new, unverified email if the stored one is still `old_email`."""
+    statement = (
+        update(users)
+        .where((users.c.id == user_id) & (users.c.email == old_email))
+        .values(email=new_email, email_verified_at=None, updated_at=now)
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def email_taken(conn: AsyncConnection, email: str) -> bool:
+    query = select(users.c.id).where(users.c.email == email)
+    return (await conn.execute(query)).first() is not None
+
+
+# -- sessions ---------------------------------------------------------------------------
+
+
+async def insert_session(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(auth_sessions.insert().values(**values))
+
+
+async def insert_refresh_token(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(refresh_tokens.insert().values(**values))
+
+
+async def find_refresh_token(conn: AsyncConnection, token_hash: str) -> RowMapping | None:
+    query = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def rotate_refresh_token(conn: AsyncConnection, token_hash: str, now: datetime) -> bool:
+    """Mark a refresh token used; False if it was already (a replay, or a race)."""
+    statement = (
+        update(refresh_tokens)
+        .where((refresh_tokens.c.token_hash == token_hash) & refresh_tokens.c.rotated_at.is_(None))
+        .values(rotated_at=now)
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def get_session(conn: AsyncConnection, session_id: int) -> RowMapping | None:
+    query = select(auth_sessions).where(auth_sessions.c.id == session_id)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def session_alive(conn: AsyncConnection, session_id: int, user_id: int) -> bool:
+    query = select(auth_sessions.c.id).where(
+        (auth_sessions.c.id == session_id)
+        & (auth_sessions.c.user_id == user_id)
+        & auth_sessions.c.revoked_at.is_(None)
+    )
+    return (await conn.execute(query)).first() is not None
+
+
+async def touch_session(conn: AsyncConnection, session_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(
+        update(auth_sessions).where(auth_sessions.c.id == session_id).values(**values)
+    )
+
+
+async def live_sessions(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    """The account's sessions not revoked, most recently used first."""
+    query = (
+        select(auth_sessions)
+        .where((auth_sessions.c.user_id == user_id) & auth_sessions.c.revoked_at.is_(None))
+        .order_by(auth_sessions.c.last_used_at.desc(), auth_sessions.c.id.desc())
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def revoke_sessions(
+    conn: AsyncConnection,
+    user_id: int,
+    now: datetime,
+    *,
+    only: int | None = None,
+    keep: int | None = None,
+) -> list[int]:
+    """Revoke the account's live sessions (just `only`, or all but `keep`); returns the ids."""
+    condition = (auth_sessions.c.user_id == user_id) & auth_sessions.c.revoked_at.is_(None)
+    if only is not None:
+        condition &= auth_sessions.c.id == only
+    if keep is not None:
+        condition &= auth_sessions.c.id != keep
+    statement = (
+        update(auth_sessions).where(condition).values(revoked_at=now).returning(auth_sessions.c.id)
+    )
+    return [int(row[0]) for row in (await conn.execute(statement)).all()]
+
+
+async def get_token_version(conn: AsyncConnection, user_id: int) -> int | None:
+    query = select(users.c.token_version).where(users.c.id == user_id)
+    version: int | None = (await conn.execute(query)).scalar_one_or_none()
+    return version
