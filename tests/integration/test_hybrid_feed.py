@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import RunningServer
 from tests.factories import Account, follow, image_bytes, pages_of, register, upload_image
+from tests.stores import drop_timeline
 
 
 async def quick_post(client: httpx.AsyncClient, account: Account, caption: str = "") -> str:
@@ -119,7 +120,7 @@ async def test_a_lost_timeline_is_served_from_the_database_and_rebuilt(
     before = await whole_feed(client, reader)
     assert before == [mine, *posted[::-1]]
 
-    await server.context.timelines.drop(int(reader.id))  # as if Redis were flushed
+    await drop_timeline(server.context.timelines, int(reader.id))  # as if Redis were flushed
     assert await whole_feed(client, reader) == before  # never an empty page meanwhile
     for _ in range(100):
         if await stored_timeline(server, reader) is not None:

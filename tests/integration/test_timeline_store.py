@@ -11,6 +11,7 @@ from shutter.stores.redis import open_redis
 from shutter.stores.timelines import MemoryTimelineStore, RedisTimelineStore, TimelineStore
 from tests import services
 from tests.conftest import CLUSTER_PROFILE, PROFILES
+from tests.stores import drop_timeline
 
 CAP = 10
 
@@ -96,7 +97,7 @@ async def test_an_empty_timeline_is_not_a_missing_one(store: TimelineStore) -> N
     assert (await store.page(1, None, 10)).ids is None
     await built(store, 1, [])
     assert (await store.page(1, None, 10)).ids == []
-    await store.drop(1)
+    await drop_timeline(store, 1)
     assert (await store.page(1, None, 10)).ids is None
 
 

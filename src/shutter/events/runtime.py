@@ -457,7 +457,12 @@ class EventRuntime(Generic[D]):
         await asyncio.gather(*(loop.stop() for loop in self._loops()))
 
     async def wait_idle(self, timeout_s: float = 30.0) -> None:
-        """Wait until every recorded event has been handled (tests and the bench use it)."""
+        """Wait until every recorded event has been handled.
+
+        The application never waits on it: the test harness (tests/conftest.py) and the
+        feed profiler (bench/feed_profile.py, which cannot import tests/) do. It stays on
+        the runtime because it reads its loops' and consumers' idle state, which only the
+        runtime knows."""
         deadline = asyncio.get_running_loop().time() + timeout_s
         self.notify()
         while True:

@@ -33,6 +33,7 @@ from shutter.ids import id_timestamp_ms, smallest_id_at
 from shutter.pagination import snapshot_cursor
 from shutter.posts.presenters import hydrate
 from shutter.posts.repository import PostRow
+from shutter.stores.timelines import Snapshots
 from shutter.users.service import UrlFor
 
 WINDOW_DAYS = 7  # only posts (and likes) this recent are candidates
@@ -84,7 +85,7 @@ async def explore(
     url_for: UrlFor,
 ) -> dict[str, Any]:
     """A page of Explore for a reader (None: anonymous, popular public posts only)."""
-    store = context.timelines
+    store: Snapshots = context.timelines
     owner = reader_id if reader_id is not None else ANONYMOUS
     if not cursor:
         snapshot_id, offset = context.ids.next_id(), 0

@@ -28,7 +28,7 @@ from shutter.pagination import make_cursor, parse_snapshot_cursor, snapshot_curs
 from shutter.posts.presenters import hydrate
 from shutter.posts.repository import PostRow
 from shutter.stores.breaker import StoreUnavailable
-from shutter.stores.timelines import TimelineStore
+from shutter.stores.timelines import Snapshots
 from shutter.users.service import UrlFor
 
 SNAPSHOT_SIZE = 300
@@ -77,7 +77,7 @@ class SnapshotScroll(NamedTuple):
 
 
 async def resume_snapshot(
-    store: TimelineStore, owner_id: int, kind: str, cursor: str, what: str
+    store: Snapshots, owner_id: int, kind: str, cursor: str, what: str
 ) -> SnapshotScroll:
     """The saved snapshot a scroll's cursor points into: `422 invalid_cursor` for a
     cursor of another kind, `422 cursor_expired` when the snapshot is gone (expired, or
@@ -105,7 +105,7 @@ async def ranked_feed(
     then the degraded chronological page (its cursor continues chronologically, so the
     scroll still never repeats), and a later page, whose snapshot cannot be read, is
     `503 temporarily_unavailable` until the store is back."""
-    store = context.timelines
+    store: Snapshots = context.timelines
     if cursor is None:
         snapshot_id = context.ids.next_id()
         try:

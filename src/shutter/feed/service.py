@@ -29,6 +29,7 @@ from shutter.posts.presenters import PostPageDict, hydrate, page_of
 from shutter.posts.repository import PostRow
 from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
+from shutter.stores.timelines import AuthorLists, Timelines
 from shutter.users.service import UrlFor
 
 log = structlog.get_logger("shutter.feed")
@@ -116,7 +117,7 @@ async def chronological_rows(
 ) -> tuple[list[PostRow], int | None]:
     """Up to `limit` visible post rows below `before_id`, newest first, and the id to
     continue below (None at the end of the feed)."""
-    store = context.timelines
+    store: Timelines = context.timelines
     window = limit + 10
     timeline = await store.page(reader_id, before_id, window)
     if timeline.ids is None:
@@ -171,7 +172,8 @@ async def _pulled_sources(
 ) -> list[tuple[list[int], bool]]:
     """Recent posts of pulled authors; past the end of a capped list, the database."""
     sources = []
-    recent = await context.timelines.recent(authors, cursor, window)
+    authors_store: AuthorLists = context.timelines
+    recent = await authors_store.recent(authors, cursor, window)
     for author_id, (ids, truncated) in recent.items():
         if truncated:
             below = ids[-1] if ids else cursor
@@ -190,7 +192,7 @@ def schedule_rebuild(context: AppContext, reader_id: int) -> None:
 
 
 async def rebuild_timeline(context: AppContext, reader_id: int) -> None:
-    store = context.timelines
+    store: Timelines = context.timelines
     try:
         if not await store.begin_rebuild(reader_id):
             return  # someone else is on it

@@ -19,10 +19,15 @@ from shutter.follows import repository as follows_repo
 from shutter.ids import IdGenerator
 from shutter.posts import repository as posts_repo
 from shutter.settings import Settings
-from shutter.stores.timelines import TimelineStore
+from shutter.stores.timelines import AuthorLists, Timelines
 from shutter.users import repository as users_repo
 
 log = structlog.get_logger("shutter.fanout")
+
+
+class FanOutStore(Timelines, AuthorLists, Protocol):
+    """What fan-out uses of the timeline store: timelines and the authors' recent lists and
+    push modes (never the ranked snapshots)."""
 
 
 class FeedDeps(Protocol):
@@ -35,7 +40,7 @@ class FeedDeps(Protocol):
     @property
     def ids(self) -> IdGenerator: ...
     @property
-    def timelines(self) -> TimelineStore: ...
+    def timelines(self) -> FanOutStore: ...
 
 
 AnyFeedDeps = TypeVar("AnyFeedDeps", bound=FeedDeps)  # the app context, or a test's fake

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from sqlalchemy import Exists, RowMapping, and_, case, exists, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -40,6 +40,62 @@ MESSAGE_COLUMNS = (
     messages.c.story_id,
     messages.c.created_at,
 )
+
+
+class MemberRow(TypedDict):
+    """One member's view of a conversation (MEMBER_COLUMNS)."""
+
+    conversation_id: int
+    user_id: int
+    other_id: int
+    accepted: bool
+    read_seq: int
+    sort_id: int
+    last_seq: int
+    last_message_id: int | None
+    other_read_seq: int
+
+
+def member_row(row: RowMapping) -> MemberRow:
+    return {
+        "conversation_id": row["conversation_id"],
+        "user_id": row["user_id"],
+        "other_id": row["other_id"],
+        "accepted": bool(row["accepted"]),
+        "read_seq": row["read_seq"],
+        "sort_id": row["sort_id"],
+        "last_seq": row["last_seq"],
+        "last_message_id": row["last_message_id"],
+        "other_read_seq": row["other_read_seq"],
+    }
+
+
+class MessageRow(TypedDict):
+    """A message (MESSAGE_COLUMNS)."""
+
+    id: int
+    conversation_id: int
+    seq: int
+    sender_id: int
+    client_message_id: str
+    content: str
+    post_id: int | None
+    story_id: int | None
+    created_at: datetime
+
+
+def message_row(row: RowMapping) -> MessageRow:
+    return {
+        "id": row["id"],
+        "conversation_id": row["conversation_id"],
+        "seq": row["seq"],
+        "sender_id": row["sender_id"],
+        "client_message_id": row["client_message_id"],
+        "content": row["content"],
+        "post_id": row["post_id"],
+        "story_id": row["story_id"],
+        "created_at": row["created_at"],
+    }
 
 
 def _members() -> Any:
@@ -157,17 +213,18 @@ async def by_client_id(
     return (await conn.execute(query)).mappings().first()
 
 
-async def member(conn: AsyncConnection, user_id: int, conversation_id: int) -> RowMapping | None:
+async def member(conn: AsyncConnection, user_id: int, conversation_id: int) -> MemberRow | None:
     """The user's view of a conversation, or None when they are not in it."""
     query = _members().where(
         (mine.c.user_id == user_id) & (mine.c.conversation_id == conversation_id)
     )
-    return (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(query)).mappings().first()
+    return None if row is None else member_row(row)
 
 
 async def page_members(
     conn: AsyncConnection, user_id: int, accepted: bool, before_sort: int | None, limit: int
-) -> list[RowMapping]:
+) -> list[MemberRow]:
     """A folder of the user's conversations, most recent message first; conversations
     with someone either of them blocked are left out."""
     query = _members().where(
@@ -178,14 +235,14 @@ async def page_members(
     if before_sort is not None:
         query = query.where(mine.c.sort_id < before_sort)
     query = query.order_by(mine.c.sort_id.desc()).limit(limit)
-    return list((await conn.execute(query)).mappings())
+    return [member_row(row) for row in (await conn.execute(query)).mappings()]
 
 
-async def messages_by_ids(conn: AsyncConnection, message_ids: Sequence[int]) -> list[RowMapping]:
+async def messages_by_ids(conn: AsyncConnection, message_ids: Sequence[int]) -> list[MessageRow]:
     if not message_ids:
         return []
     query = select(*MESSAGE_COLUMNS).where(id_in(conn, messages.c.id, message_ids))
-    return list((await conn.execute(query)).mappings())
+    return [message_row(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def page_messages(
@@ -194,17 +251,17 @@ async def page_messages(
     after_seq: int | None,
     before_seq: int | None,
     limit: int,
-) -> list[RowMapping]:
+) -> list[MessageRow]:
     """Up to `limit` messages ascending by seq: the first ones after `after_seq`, or the
     last ones before `before_seq` (the newest when neither is given)."""
     query = select(*MESSAGE_COLUMNS).where(messages.c.conversation_id == conversation_id)
     if after_seq is not None:
         query = query.where(messages.c.seq > after_seq).order_by(messages.c.seq)
-        return list((await conn.execute(query.limit(limit))).mappings())
+        return [message_row(row) for row in (await conn.execute(query.limit(limit))).mappings()]
     if before_seq is not None:
         query = query.where(messages.c.seq < before_seq)
     rows = (await conn.execute(query.order_by(messages.c.seq.desc()).limit(limit))).mappings()
-    return list(reversed(list(rows)))
+    return [message_row(row) for row in reversed(list(rows))]
 
 
 async def advance_read(conn: AsyncConnection, user_id: int, conversation_id: int, seq: int) -> bool:

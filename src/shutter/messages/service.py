@@ -10,7 +10,6 @@ asks for everything after the last seq it has (docs/messages.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,19 +18,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.errors import Forbidden, InvalidInput, NotFound
-from shutter.media import repository as media_repo
-from shutter.media.presenters import thumb_url
-from shutter.media.repository import media_row
 from shutter.messages import repository
+from shutter.messages.presenters import (
+    ConversationOutDict,
+    ConversationPageDict,
+    MessagePageDict,
+    MessageSentDict,
+    ReadStateDict,
+    UnreadCountDict,
+    present_conversations,
+    present_messages,
+    present_sent,
+)
+from shutter.messages.repository import MemberRow, MessageRow, message_row
 from shutter.pagination import page_tail
-from shutter.posts import repository as posts_repo
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import block_directions, is_approved_follower
-from shutter.stories import repository as stories_repo
 from shutter.stories.service import visible_story
-from shutter.timeutil import isoformat, utcnow
-from shutter.users import repository as users_repo
-from shutter.users.presenters import present_author
+from shutter.timeutil import utcnow
 from shutter.users.service import UrlFor
 
 
@@ -49,7 +53,7 @@ class SendMessage:
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    answer: dict[str, Any]
+    answer: MessageSentDict
     created: bool  # False: a retry, answered with what the first attempt stored
 
 
@@ -77,20 +81,11 @@ async def send_message(context: AppContext, command: SendMessage, url_for: UrlFo
             continue  # the winner has committed: the next pass answers with its message
         for reader, event in events.items():
             await context.realtime.publish([reader], event)
-        return Sent(_sent(row), created=True)
+        return Sent(present_sent(row), created=True)
     raise RuntimeError("client_message_id race not resolved")  # pragma: no cover
 
 
-def _sent(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
-    return {
-        "message_id": str(row["id"]),
-        "conversation_id": str(row["conversation_id"]),
-        "seq": row["seq"],
-        "sent_at": isoformat(row["created_at"]),
-    }
-
-
-def _replay(previous: RowMapping, command: SendMessage) -> dict[str, Any]:
+def _replay(previous: RowMapping, command: SendMessage) -> MessageSentDict:
     """The first attempt's answer, if this is the same request again."""
     pair = {previous["user_low"], previous["user_high"]}
     same = (
@@ -104,12 +99,12 @@ def _replay(previous: RowMapping, command: SendMessage) -> dict[str, Any]:
             "client_message_id was already used for another message; use a new one.",
             code="client_message_id_reused",
         )
-    return _sent(previous)
+    return present_sent(message_row(previous))
 
 
 async def _store(
     context: AppContext, conn: AsyncConnection, command: SendMessage
-) -> tuple[dict[str, Any], int]:
+) -> tuple[MessageRow, int]:
     """Check the request, then store the message with the next seq; returns the stored
     row and the recipient."""
     sender_id = command.sender_id
@@ -126,7 +121,7 @@ async def _store(
     message_id = context.ids.next_id()
     conversation_id = await _conversation(context, conn, sender_id, recipient_id, message_id)
     seq = await repository.next_seq(conn, conversation_id, message_id)
-    row = {
+    row: MessageRow = {
         "id": message_id,
         "conversation_id": conversation_id,
         "seq": seq,
@@ -137,7 +132,7 @@ async def _store(
         "story_id": command.story_id,
         "created_at": now,
     }
-    if not await repository.insert_message(conn, row):
+    if not await repository.insert_message(conn, dict(row)):
         raise _LostRace  # rolls back the seq taken above
     await repository.record_sent(conn, conversation_id, sender_id, message_id, seq)
     return row, recipient_id
@@ -192,7 +187,7 @@ def _member_row(
     }
 
 
-async def _member(conn: AsyncConnection, user_id: int, conversation_id: int) -> RowMapping:
+async def _member(conn: AsyncConnection, user_id: int, conversation_id: int) -> MemberRow:
     """The user's side of a conversation they are in and may see; 404 otherwise (the same
     answer for strangers and for a conversation a block hides, revealing nothing)."""
     row = await repository.member(conn, user_id, conversation_id)
@@ -210,21 +205,21 @@ async def list_conversations(
     before_sort: int | None,
     limit: int,
     url_for: UrlFor,
-) -> dict[str, Any]:
+) -> ConversationPageDict:
     """`{conversations, next_cursor}`: a folder, most recent message first."""
     rows = await repository.page_members(conn, user_id, folder == "inbox", before_sort, limit + 1)
-    page = page_tail(rows, limit, lambda row: int(row["sort_id"]))
+    page = page_tail(rows, limit, lambda row: row["sort_id"])
     return {
-        "conversations": await _present_conversations(conn, user_id, page.items, url_for),
+        "conversations": await present_conversations(conn, user_id, page.items, url_for),
         "next_cursor": page.next_cursor,
     }
 
 
 async def get_conversation(
     conn: AsyncConnection, user_id: int, conversation_id: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> ConversationOutDict:
     row = await _member(conn, user_id, conversation_id)
-    (conversation,) = await _present_conversations(conn, user_id, [row], url_for)
+    (conversation,) = await present_conversations(conn, user_id, [row], url_for)
     return conversation
 
 
@@ -236,7 +231,7 @@ async def history(
     before_seq: int | None,
     limit: int,
     url_for: UrlFor,
-) -> dict[str, Any]:
+) -> MessagePageDict:
     """`{messages, last_seq, has_more}`: ascending by seq, after `after_seq` or just
     before `before_seq` (the newest page when neither is given)."""
     member = await _member(conn, user_id, conversation_id)
@@ -254,7 +249,7 @@ async def history(
 
 async def mark_read(
     context: AppContext, user_id: int, conversation_id: int, up_to_seq: int
-) -> dict[str, Any]:
+) -> ReadStateDict:
     """Move the reader's position forward (clamped to the last seq, never backwards);
     tells both participants' sockets when it moved. Returns `{read_seq, unread_count}`."""
     async with context.db.write() as uow:
@@ -275,107 +270,17 @@ async def mark_read(
 
 async def accept(
     conn: AsyncConnection, user_id: int, conversation_id: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> ConversationOutDict:
     """Move a request to the inbox (accepting twice changes nothing)."""
     await _member(conn, user_id, conversation_id)
     await repository.accept(conn, user_id, conversation_id)
     return await get_conversation(conn, user_id, conversation_id, url_for)
 
 
-async def unread_count(conn: AsyncConnection, user_id: int) -> dict[str, int]:
+async def unread_count(conn: AsyncConnection, user_id: int) -> UnreadCountDict:
     totals = await repository.unread_totals(conn, user_id)
     return {
         "unread_count": int(totals["unread_count"]),
         "unread_messages": int(totals["unread_messages"]),
         "request_count": int(totals["request_count"]),
     }
-
-
-async def _present_conversations(
-    conn: AsyncConnection, user_id: int, rows: Sequence[RowMapping], url_for: UrlFor
-) -> list[dict[str, Any]]:
-    """Member rows to API objects: the other people and the last messages of the whole
-    page in one query each."""
-    authors = await users_repo.get_authors(conn, {row["other_id"] for row in rows})
-    last_rows = await repository.messages_by_ids(
-        conn, [row["last_message_id"] for row in rows if row["last_message_id"] is not None]
-    )
-    last = {
-        message["conversation_id"]: message
-        for message in await present_messages(conn, user_id, last_rows, url_for)
-    }
-    result = []
-    for row in rows:
-        other = authors.get(row["other_id"])
-        if other is None:
-            continue
-        result.append(
-            {
-                "id": str(row["conversation_id"]),
-                "other_user": present_author(other, url_for),
-                "folder": "inbox" if row["accepted"] else "requests",
-                "last_seq": row["last_seq"],
-                "read_seq": row["read_seq"],
-                "other_read_seq": row["other_read_seq"],
-                "unread_count": max(0, row["last_seq"] - row["read_seq"]),
-                "last_message": last.get(str(row["conversation_id"])),
-            }
-        )
-    return result
-
-
-async def present_messages(
-    conn: AsyncConnection,
-    reader_id: int,
-    rows: Sequence[RowMapping | dict[str, Any]],
-    url_for: UrlFor,
-) -> list[dict[str, Any]]:
-    """Message rows to API objects for one reader. A shared post or a replied-to story is
-    shown only while the reader may see it (`available: false` otherwise); posts, their
-    authors and thumbnails, and stories are fetched for the whole list at once."""
-    post_ids = sorted({row["post_id"] for row in rows if row["post_id"] is not None})
-    story_ids = sorted({row["story_id"] for row in rows if row["story_id"] is not None})
-    readable_posts = await posts_repo.readable_live_among(conn, post_ids, reader_id)
-    thumbs = await media_repo.for_posts(conn, list(readable_posts))
-    authors = await users_repo.get_authors(
-        conn, {post["author_id"] for post in readable_posts.values()}
-    )
-    stories = await stories_repo.readable_live_among(conn, story_ids, reader_id, utcnow())
-
-    def shared_post(post_id: int | None) -> dict[str, Any] | None:
-        if post_id is None:
-            return None
-        post = readable_posts.get(post_id)
-        if post is None or post["author_id"] not in authors:
-            return {"id": str(post_id), "available": False}
-        media = thumbs.get(post_id)
-        return {
-            "id": str(post_id),
-            "available": True,
-            "author": present_author(authors[post["author_id"]], url_for),
-            "thumb_url": thumb_url(media[0], url_for) if media else None,
-        }
-
-    def story_ref(story_id: int | None) -> dict[str, Any] | None:
-        if story_id is None:
-            return None
-        story = stories.get(story_id)
-        if story is None:
-            return {"id": str(story_id), "available": False}
-        thumb = thumb_url(media_row(story), url_for, until=story["expires_at"])
-        return {"id": str(story_id), "available": True, "thumb_url": thumb}
-
-    return [
-        {
-            "id": str(row["id"]),
-            "conversation_id": str(row["conversation_id"]),
-            "seq": row["seq"],
-            "sender_id": str(row["sender_id"]),
-            "client_message_id": row["client_message_id"],
-            "content": row["content"],
-            "post": shared_post(row["post_id"]),
-            "story": story_ref(row["story_id"]),
-            "sent_at": isoformat(row["created_at"]),
-        }
-        for row in sorted(rows, key=lambda row: row["seq"])
-    ]

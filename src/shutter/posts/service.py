@@ -22,6 +22,7 @@ from shutter.posts.schemas import PostCreate
 from shutter.privacy.visibility import can_view_account_content, require_account_content
 from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
+from shutter.stores.timelines import Timelines
 from shutter.tags import repository as tags_repo
 from shutter.tags.entities import hashtags
 from shutter.timeutil import utcnow
@@ -37,7 +38,8 @@ async def show_to_author(context: AppContext, author_id: int, post_id: int) -> N
     is then served from the database (which has it), and the fan-out event puts it in the
     author's timeline too once the store is back."""
     try:
-        await context.timelines.add(author_id, [post_id])
+        timelines: Timelines = context.timelines
+        await timelines.add(author_id, [post_id])
     except StoreUnavailable:
         log.info("own_timeline_insert_skipped", post_id=post_id, author_id=author_id)
 

@@ -72,7 +72,8 @@ class CircuitBreaker:
 
     @property
     def is_open(self) -> bool:
-        """True during an outage (including while a probe is out)."""
+        """True during an outage (including while a probe is out). Production reads it:
+        /metrics exports it as the circuit's state (scrape.py)."""
         return self._open_until is not None
 
     @property

@@ -19,7 +19,7 @@ import bisect
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import structlog
 from redis.asyncio import Redis
@@ -70,14 +70,8 @@ class TimelinePage:
     pulled_authors: set[int] = field(default_factory=set)
 
 
-class TimelineStore(abc.ABC):
-    """Where timelines, recent-post lists and author fan-out modes live."""
-
-    def __init__(self, timeline_max: int, inactive_days: int) -> None:
-        self.timeline_max = timeline_max
-        self.ttl_s = inactive_days * 86_400
-
-    # -- reading --------------------------------------------------------------------------
+class Timelines(Protocol):
+    """Home timelines: read a page, fan posts out, merge and remove, rebuild a missing one."""
 
     @abc.abstractmethod
     async def page(self, user_id: int, before: int | None, limit: int) -> TimelinePage:
@@ -85,18 +79,9 @@ class TimelineStore(abc.ABC):
         one round trip. Keeps an active reader's timeline alive (one write an hour)."""
 
     @abc.abstractmethod
-    async def recent(
-        self, author_ids: Iterable[int], before: int | None, limit: int
-    ) -> dict[int, RecentPosts]:
-        """Per author: (up to `limit` recent post ids below `before`, whether older posts
-        may exist beyond the capped list)."""
-
-    @abc.abstractmethod
     async def holding(self, user_ids: Sequence[int], post_id: int) -> set[int]:
         """Which of these users' stored timelines hold the post (the benchmark's
         post-to-timeline probe), in one round trip."""
-
-    # -- writing --------------------------------------------------------------------------
 
     @abc.abstractmethod
     async def fan_out(self, user_ids: Sequence[int], post_id: int) -> int:
@@ -111,14 +96,6 @@ class TimelineStore(abc.ABC):
         """Take posts out of these timelines (delete, unfollow)."""
 
     @abc.abstractmethod
-    async def add_recent(self, author_id: int, post_id: int) -> None: ...
-
-    @abc.abstractmethod
-    async def remove_recent(self, author_id: int, post_ids: Sequence[int]) -> None: ...
-
-    # -- rebuilding -----------------------------------------------------------------------
-
-    @abc.abstractmethod
     async def begin_rebuild(self, user_id: int) -> bool:
         """Claim the rebuild of a missing timeline. While it runs, the timeline exists (so
         that concurrent fan-outs land in it) but reads treat it as missing. False if
@@ -129,13 +106,25 @@ class TimelineStore(abc.ABC):
         """Merge the rebuilt ids and open the timeline to readers."""
 
     @abc.abstractmethod
-    async def drop(self, user_id: int) -> None: ...
-
-    @abc.abstractmethod
     async def oldest(self, user_id: int) -> OldestEntry:
         """(oldest id held, how many are held) of a timeline; (None, 0) if missing/empty."""
 
-    # -- author modes (celebrities) -------------------------------------------------------
+
+class AuthorLists(Protocol):
+    """Per author: the capped list of recent post ids, and the push/pull mode (celebrities)."""
+
+    @abc.abstractmethod
+    async def recent(
+        self, author_ids: Iterable[int], before: int | None, limit: int
+    ) -> dict[int, RecentPosts]:
+        """Per author: (up to `limit` recent post ids below `before`, whether older posts
+        may exist beyond the capped list)."""
+
+    @abc.abstractmethod
+    async def add_recent(self, author_id: int, post_id: int) -> None: ...
+
+    @abc.abstractmethod
+    async def remove_recent(self, author_id: int, post_ids: Sequence[int]) -> None: ...
 
     @abc.abstractmethod
     async def set_pulled(self, author_id: int, pulled: bool) -> None:
@@ -156,7 +145,10 @@ class TimelineStore(abc.ABC):
     @abc.abstractmethod
     async def is_pulled(self, author_id: int) -> bool: ...
 
-    # -- ranked snapshots -----------------------------------------------------------------
+
+class Snapshots(Protocol):
+    """Ranked orders kept for a while, so that a ranked scroll (feed, explore) pages
+    through one fixed order."""
 
     @abc.abstractmethod
     async def save_snapshot(
@@ -167,10 +159,20 @@ class TimelineStore(abc.ABC):
     @abc.abstractmethod
     async def load_snapshot(self, user_id: int, snapshot_id: int) -> Snapshot | None: ...
 
-    async def ping(self) -> None:  # noqa: B027 - in-process stores are always there
+
+class TimelineStore(Timelines, AuthorLists, Snapshots, abc.ABC):
+    """One store holding all three (memory, Redis, or Redis behind a breaker): the
+    application builds one, and each consumer is typed on the narrowest part it uses
+    (`Timelines`, `AuthorLists`, `Snapshots`)."""
+
+    def __init__(self, timeline_max: int, inactive_days: int) -> None:
+        self.timeline_max = timeline_max
+        self.ttl_s = inactive_days * 86_400
+
+    async def ping(self) -> None:  # in-process stores are always there
         """Raise if the store cannot be reached."""
 
-    async def close(self) -> None:  # noqa: B027 - in-process stores hold no connections
+    async def close(self) -> None:  # in-process stores hold no connections
         """Release connections."""
 
 
@@ -285,10 +287,6 @@ class MemoryTimelineStore(TimelineStore):
             self._insert(timeline, post_id, self.timeline_max)
         self._expires[user_id] = time.monotonic() + self.ttl_s
         self._rebuilding.pop(user_id, None)
-
-    async def drop(self, user_id: int) -> None:
-        self._timelines.pop(user_id, None)
-        self._expires.pop(user_id, None)
 
     async def oldest(self, user_id: int) -> OldestEntry:
         timeline = self._live(user_id)
@@ -630,9 +628,6 @@ class RedisTimelineStore(TimelineStore):
             pipe.delete(self._marker(user_id))
             await pipe.execute()
 
-    async def drop(self, user_id: int) -> None:
-        await self.redis.delete(self._timeline(user_id))
-
     async def oldest(self, user_id: int) -> OldestEntry:
         key = self._timeline(user_id)
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -728,9 +723,6 @@ class GuardedTimelineStore(TimelineStore):
 
     async def finish_rebuild(self, user_id: int, post_ids: Sequence[int]) -> None:
         await self.breaker.call(self.inner.finish_rebuild, user_id, post_ids)
-
-    async def drop(self, user_id: int) -> None:
-        await self.breaker.call(self.inner.drop, user_id)
 
     async def oldest(self, user_id: int) -> OldestEntry:
         return await self.breaker.call(self.inner.oldest, user_id)

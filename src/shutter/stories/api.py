@@ -11,6 +11,7 @@ from starlette.responses import Response
 from shutter.http.deps import Context, CurrentUser, Page, UrlFor, Write
 from shutter.http.responses import json_response
 from shutter.stories import service
+from shutter.stories.presenters import StoryCreatedDict
 from shutter.stories.schemas import (
     StoryCreate,
     StoryCreated,
@@ -32,7 +33,8 @@ async def create_story(
     """Share a ready photo or video as a story, visible for SHUTTER_STORY_TTL_SECONDS."""
     story_id = await service.create_story(context, uow.conn, viewer.id, int(body.media_id))
     story = await service.get_story(uow.conn, viewer.id, story_id, url_for)
-    return json_response({"story": story, "expires_at": story["expires_at"]}, 201)
+    created: StoryCreatedDict = {"story": story, "expires_at": story["expires_at"]}
+    return json_response(created, 201)
 
 
 @router.get("/stories/feed", response_model=StoryTray)

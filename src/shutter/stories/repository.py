@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import RowMapping, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import follows, media, stories, story_views, users
+from shutter.media.repository import MediaRow, media_row
 from shutter.privacy.visibility import blocked_either_way, content_readable_by
+from shutter.users.repository import AuthorRow, author_row
 
 # A story joined with the fields its media object needs: `id` is the MEDIA id (what
 # present_media reads), the story's own id is `story_id`.
@@ -35,6 +37,35 @@ STORY_COLUMNS = (
     media.c.poster_key,
     media.c.duration_s,
 )
+
+
+class StoryRow(TypedDict):
+    """A live story (STORY_COLUMNS): its own fields and its media object's."""
+
+    story_id: int
+    author_id: int
+    created_at: datetime
+    expires_at: datetime
+    media: MediaRow
+
+
+def story_row(row: RowMapping) -> StoryRow:
+    return {
+        "story_id": row["story_id"],
+        "author_id": row["author_id"],
+        "created_at": row["created_at"],
+        "expires_at": row["expires_at"],
+        "media": media_row(row),
+    }
+
+
+class StoryViewerRow(TypedDict):
+    """One view of a story (page_viewers): the view's id and time, the viewer's author
+    fields."""
+
+    view_id: int
+    viewed_at: datetime
+    viewer: AuthorRow
 
 
 def _live(now: datetime) -> Any:
@@ -72,17 +103,17 @@ async def get_live(conn: AsyncConnection, story_id: int, now: datetime) -> RowMa
     return (await conn.execute(query)).mappings().first()
 
 
-async def live_by_author(conn: AsyncConnection, author_id: int, now: datetime) -> list[RowMapping]:
+async def live_by_author(conn: AsyncConnection, author_id: int, now: datetime) -> list[StoryRow]:
     """An author's live stories, oldest first."""
     query = (
         _with_media().where((stories.c.author_id == author_id) & _live(now)).order_by(stories.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return [story_row(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def live_for_tray(
     conn: AsyncConnection, reader_id: int, now: datetime, limit: int
-) -> list[RowMapping]:
+) -> list[StoryRow]:
     """Live stories of the reader and of the accounts the reader follows (accepted follows
     only: for a private account that is exactly its approved followers), minus anyone
     blocked either way; the newest `limit` of them, newest first."""
@@ -99,7 +130,7 @@ async def live_for_tray(
         .order_by(stories.c.id.desc())
         .limit(limit)
     )
-    return list((await conn.execute(query)).mappings())
+    return [story_row(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def seen_among(conn: AsyncConnection, viewer_id: int, story_ids: Sequence[int]) -> set[int]:
@@ -126,7 +157,7 @@ async def record_view(
 
 async def page_viewers(
     conn: AsyncConnection, story_id: int, author_id: int, before_id: int | None, limit: int
-) -> list[RowMapping]:
+) -> list[StoryViewerRow]:
     """Viewers of a story, most recent first, without the author and without anyone the
     author blocked or who blocked the author. Rows: view id, viewed_at and author fields."""
     query = (
@@ -148,7 +179,10 @@ async def page_viewers(
     if before_id is not None:
         query = query.where(story_views.c.id < before_id)
     query = query.order_by(story_views.c.id.desc()).limit(limit)
-    return list((await conn.execute(query)).mappings())
+    return [
+        {"view_id": row["view_id"], "viewed_at": row["viewed_at"], "viewer": author_row(row)}
+        for row in (await conn.execute(query)).mappings()
+    ]
 
 
 async def mark_deleted(conn: AsyncConnection, story_id: int, now: datetime) -> bool:
@@ -229,7 +263,7 @@ async def mark_media_deleted(conn: AsyncConnection, story_id: int, now: datetime
 
 async def readable_live_among(
     conn: AsyncConnection, story_ids: Sequence[int], reader_id: int, now: datetime
-) -> dict[int, RowMapping]:
+) -> dict[int, StoryRow]:
     """Live stories among `story_ids` that the reader may see, with their media fields,
     in one query (for stories referred to by messages)."""
     if not story_ids:
@@ -239,4 +273,4 @@ async def readable_live_among(
         & _live(now)
         & content_readable_by(reader_id, stories.c.author_id)
     )
-    return {row["story_id"]: row for row in (await conn.execute(query)).mappings()}
+    return {row["story_id"]: story_row(row) for row in (await conn.execute(query)).mappings()}

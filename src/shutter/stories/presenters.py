@@ -1,0 +1,125 @@
+"""Stories to the API's story objects: a story (StoryOut), a reel, the tray, a page of
+viewers (stories/schemas.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypedDict
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.media.presenters import MediaOutDict, present_media
+from shutter.pagination import Page
+from shutter.stores.objects import UrlFor
+from shutter.stories import repository
+from shutter.stories.repository import StoryRow, StoryViewerRow
+from shutter.timeutil import isoformat
+from shutter.users import repository as users_repo
+from shutter.users.presenters import AuthorOutDict, present_author
+from shutter.users.repository import AuthorRow
+
+
+class StoryOutDict(TypedDict):
+    """The wire shape of StoryOut."""
+
+    id: str
+    author: AuthorOutDict
+    media: MediaOutDict
+    created_at: str
+    expires_at: str
+    seen: bool
+
+
+class StoryCreatedDict(TypedDict):
+    story: StoryOutDict
+    expires_at: str
+
+
+class StoryReelDict(TypedDict):
+    """The wire shape of StoryReel."""
+
+    user: AuthorOutDict
+    items: list[StoryOutDict]
+    has_unseen: bool
+
+
+class StoryTrayDict(TypedDict):
+    tray: list[StoryReelDict]
+
+
+class StoryViewerDict(TypedDict):
+    user: AuthorOutDict
+    viewed_at: str
+
+
+class StoryViewerPageDict(TypedDict):
+    viewers: list[StoryViewerDict]
+    next_cursor: str | None
+
+
+def present_story(row: StoryRow, author: AuthorRow, seen: bool, url_for: UrlFor) -> StoryOutDict:
+    return {
+        "id": str(row["story_id"]),
+        "author": present_author(author, url_for),
+        # Expiring URLs, cached privately: no copy outlives the story.
+        "media": present_media(row["media"], url_for, until=row["expires_at"]),
+        "created_at": isoformat(row["created_at"]),
+        "expires_at": isoformat(row["expires_at"]),
+        "seen": seen,
+    }
+
+
+async def present_stories(
+    conn: AsyncConnection, rows: Sequence[StoryRow], reader_id: int, url_for: UrlFor
+) -> list[StoryOutDict]:
+    """Story rows to API objects; authors and seen state for the whole list in one query
+    each."""
+    if not rows:
+        return []
+    authors = await users_repo.get_authors(conn, {row["author_id"] for row in rows})
+    seen = await repository.seen_among(conn, reader_id, [row["story_id"] for row in rows])
+    stories = []
+    for row in rows:
+        author = authors.get(row["author_id"])
+        if author is not None:
+            stories.append(present_story(row, author, row["story_id"] in seen, url_for))
+    return stories
+
+
+def present_reel(author: AuthorRow, items: list[StoryOutDict], url_for: UrlFor) -> StoryReelDict:
+    return {
+        "user": present_author(author, url_for),
+        "items": items,
+        "has_unseen": any(not item["seen"] for item in items),
+    }
+
+
+def present_tray(stories: Sequence[StoryOutDict], reader_id: int) -> StoryTrayDict:
+    """Stories (oldest first) grouped into reels: the reader's own reel first, then the
+    reels with unseen stories, then by their newest story, newest first."""
+    reels: dict[str, StoryReelDict] = {}
+    for story in stories:  # oldest first, so each reel's items are in order
+        reel = reels.setdefault(
+            story["author"]["id"], {"user": story["author"], "items": [], "has_unseen": False}
+        )
+        reel["items"].append(story)
+        reel["has_unseen"] = reel["has_unseen"] or not story["seen"]
+
+    def rank(reel: StoryReelDict) -> tuple[bool, bool, int]:
+        newest = int(reel["items"][-1]["id"])
+        return (reel["user"]["id"] != str(reader_id), not reel["has_unseen"], -newest)
+
+    return {"tray": sorted(reels.values(), key=rank)}
+
+
+def present_viewer_page(page: Page[StoryViewerRow], url_for: UrlFor) -> StoryViewerPageDict:
+    return {
+        "viewers": [
+            {
+                "user": present_author(item["viewer"], url_for),
+                "viewed_at": isoformat(item["viewed_at"]),
+            }
+            for item in page.items
+        ],
+        "next_cursor": page.next_cursor,
+    }
