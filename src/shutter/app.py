@@ -44,6 +44,7 @@ from shutter.media import tasks as media_tasks
 from shutter.messages import api as messages_api
 from shutter.notifications import api as notifications_api
 from shutter.notifications import tasks as notifications_tasks
+from shutter.oauth import api as oauth_api
 from shutter.observability import (
     Metrics,
     RequestContextMiddleware,
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in modules:
         api.include_router(module.router)
     app.include_router(api)
+    oauth_api.install(app)  # /oauth/*, /api/v1/apps and the Mastodon API's errors
     app.include_router(media_api.store_router)
     app.include_router(ops.router)
     # The web client last, so that its page routes never shadow the API or the store.
