@@ -38,6 +38,7 @@ from shutter.http.headers import SecurityHeadersMiddleware
 from shutter.http.limits import RequestLimitsMiddleware
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.likes import api as likes_api
+from shutter.mastodon import api as mastodon_api
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
 from shutter.media import tasks as media_tasks
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     oauth_api.install(app)  # /oauth/*, /api/v1/apps and the Mastodon API's errors
+    app.include_router(mastodon_api.router)  # the Mastodon-compatible client API
     app.include_router(media_api.store_router)
     app.include_router(ops.router)
     # The web client last, so that its page routes never shadow the API or the store.

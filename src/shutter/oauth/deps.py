@@ -66,3 +66,12 @@ def scoped(scope: str, *, user: bool = True) -> Any:
 def user_id_of(grant: Grant) -> int:
     assert grant.user_id is not None  # scoped(..., user=True) refused the others
     return grant.user_id
+
+
+def rate_limited(action: str) -> Any:
+    """As http.deps.rate_limited, counted against the OAuth token's user (or app)."""
+
+    async def hit(grant: AppGrant, context: Context) -> None:
+        await context.rate_limiter.hit(action, grant.user_id or grant.app_id)
+
+    return Depends(hit)
