@@ -28,6 +28,7 @@ ROUTES = [
     ("POST", f"/api/v1/statuses/{ZERO}/favourite", "write:favourites"),
     ("POST", f"/api/v1/statuses/{ZERO}/unfavourite", "write:favourites"),
     ("POST", "/api/v2/media", "write:media"),
+    ("PUT", f"/api/v1/media/{ZERO}", "write:media"),
     ("GET", "/api/v1/timelines/home", "read:statuses"),
 ]
 

@@ -86,8 +86,12 @@ async def test_mastodon_py_posts_follows_pages_favourites_and_replies(
                 description=f"A test image {number}",
             )
             assert media["type"] == "image"
+            assert media["description"] == f"A test image {number}"
             assert media["blurhash"]
             assert media["meta"]["original"]["width"] > 0
+            if number == 0:  # described again after the upload, as apps let one edit
+                media = await call(alice_api.media_update, media, description="A red square")
+                assert media["description"] == "A red square"
             status = await call(alice_api.status_post, f"Photo {number}", media_ids=[media])
             assert status["media_attachments"][0]["id"] == media["id"]
             posted.append(status["id"])
@@ -124,3 +128,7 @@ async def test_mastodon_py_posts_follows_pages_favourites_and_replies(
         post = (await client.get(f"/posts/{int(seen[0])}", headers=alice.headers)).json()["post"]
         assert post["like_count"] == 1
         assert post["comment_count"] == 1
+        # The alt text is Shutter's own too.
+        first = (await client.get(f"/posts/{int(posted[0])}", headers=alice.headers)).json()
+        assert first["post"]["media"][0]["alt"] == "A red square"
+        assert post["media"][0]["alt"] == "A test image 4"

@@ -88,6 +88,7 @@ media = Table(
     Column("height", Integer, nullable=True),
     Column("blurhash", String(64), nullable=True),
     Column("duration_s", Float, nullable=True),
+    Column("alt", String(1500), nullable=True),  # the author's description (alt text)
     Column("error_code", String(64), nullable=True),
     Column("error_message", String(255), nullable=True),
     Column("post_id", BigInteger, nullable=True),

@@ -24,6 +24,7 @@ from shutter.http.responses import json_response
 from shutter.likes import service as likes_service
 from shutter.mastodon import entities, repository
 from shutter.mastodon.entities import mid, parse_id
+from shutter.media import repository as media_repo
 from shutter.media import service as media_service
 from shutter.oauth.deps import ApiError, rate_limited, scoped, user_id_of
 from shutter.oauth.service import Grant
@@ -452,8 +453,28 @@ async def upload_media(
     if len(data) > limit:
         raise ApiError(413, "File is too large")
     media_id = await media_service.ingest(context, user_id_of(grant), data, kind)
+    if description:
+        async with context.db.write() as uow:
+            await media_repo.set_alt(uow.conn, media_id, user_id_of(grant), description)
     item = await media_service.get_own_media(context, user_id_of(grant), media_id, url_for)
-    return json_response(entities.media_attachment(item, description))
+    return json_response(entities.media_attachment(item))
+
+
+@router.put("/api/v1/media/{media_id}", response_model=dict[str, Any])
+async def describe_media(
+    media_id: str,
+    grant: WriteMedia,
+    context: Context,
+    url_for: UrlFor,
+    description: Annotated[str | None, Form(max_length=1500)] = None,
+) -> Response:
+    """Set the alt text of one's own media before it is posted (as on Mastodon)."""
+    owner_id, target = user_id_of(grant), parse_id(media_id)
+    async with context.db.write() as uow:
+        if not await media_repo.set_alt(uow.conn, target, owner_id, description or None):
+            raise ApiError(404, "Record not found")
+    item = await media_service.get_own_media(context, owner_id, target, url_for)
+    return json_response(entities.media_attachment(item))
 
 
 # -- timelines -----------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def _size(width: int | None, height: int | None) -> dict[str, Any]:
     return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": width / height}
 
 
-def media_attachment(item: MediaOutDict, description: str | None = None) -> dict[str, Any]:
+def media_attachment(item: MediaOutDict) -> dict[str, Any]:
     urls = item.get("urls") or {}
     large = urls.get("large") or urls.get("medium") or next(iter(urls.values()), None)
     preview = urls.get("small") or urls.get("thumb") or large
@@ -90,7 +90,7 @@ def media_attachment(item: MediaOutDict, description: str | None = None) -> dict
         "preview_url": item.get("poster_url") or preview if kind == "video" else preview,
         "remote_url": None,
         "meta": {"original": original, "small": small} if original else {},
-        "description": description,
+        "description": item.get("alt"),
         "blurhash": item["blurhash"],
     }
 

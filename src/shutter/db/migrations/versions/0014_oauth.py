@@ -1,4 +1,4 @@
-"""OAuth 2.0: client apps, authorization codes, tokens
+"""OAuth 2.0: client apps, authorization codes, tokens; media alt text
 
 Revision ID: 0014_oauth
 Revises: 0009_comment_hashtags
@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("media") as batch:
+        batch.add_column(sa.Column("alt", sa.String(length=1500), nullable=True))
     op.create_table(
         "oauth_apps",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -67,3 +69,5 @@ def downgrade() -> None:
     op.drop_table("oauth_tokens")
     op.drop_table("oauth_codes")
     op.drop_table("oauth_apps")
+    with op.batch_alter_table("media") as batch:
+        batch.drop_column("alt")
