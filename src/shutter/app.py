@@ -42,12 +42,14 @@ from shutter.http.limits import RequestLimitsMiddleware
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.likes import api as likes_api
 from shutter.mail.senders import DirectorySender, MailSender, SmtpSender
+from shutter.mastodon import api as mastodon_api
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
 from shutter.media import tasks as media_tasks
 from shutter.messages import api as messages_api
 from shutter.notifications import api as notifications_api
 from shutter.notifications import tasks as notifications_tasks
+from shutter.oauth import api as oauth_api
 from shutter.observability import (
     Metrics,
     RequestContextMiddleware,
@@ -144,6 +146,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in modules:
         api.include_router(module.router)
     app.include_router(api)
+    oauth_api.install(app)  # /oauth/*, /api/v1/apps and the Mastodon API's errors
+    app.include_router(mastodon_api.router)  # the Mastodon-compatible client API
     app.include_router(media_api.store_router)
     app.include_router(ops.router)
     # The web client last, so that its page routes never shadow the API or the store.

@@ -90,6 +90,7 @@ media = Table(
     Column("height", Integer, nullable=True),
     Column("blurhash", String(64), nullable=True),
     Column("duration_s", Float, nullable=True),
+    Column("alt", String(1500), nullable=True),  # the author's description (alt text)
     Column("error_code", String(64), nullable=True),
     Column("error_message", String(255), nullable=True),
     Column("post_id", BigInteger, nullable=True),
@@ -440,4 +441,49 @@ mfa_recovery_codes = Table(
     Column("user_id", BigInteger, nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=True),
     Index("ix_mfa_recovery_codes_user_id", "user_id"),
+)
+
+
+# OAuth 2.0 (shutter/oauth/): registered client apps, authorization codes and tokens.
+# Secrets, codes and tokens are stored as SHA-256 hex digests, never in the clear.
+oauth_apps = Table(
+    "oauth_apps",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("client_secret_hash", String(64), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("website", String(255), nullable=True),
+    Column("redirect_uris", Text, nullable=False),  # newline-separated
+    Column("scopes", String(1000), nullable=False),  # space-separated
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+oauth_codes = Table(
+    "oauth_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("app_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("scopes", String(1000), nullable=False),
+    Column("code_challenge", String(128), nullable=True),  # PKCE S256
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
+oauth_tokens = Table(
+    "oauth_tokens",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("refresh_hash", String(64), nullable=True, unique=True),
+    Column("app_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=True),  # None: a client_credentials token
+    Column("scopes", String(1000), nullable=False),
+    # The user's token version when issued: a password change revokes the token.
+    Column("token_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index("ix_oauth_tokens_user_id_app_id", "user_id", "app_id"),
 )

@@ -30,6 +30,7 @@ class MediaOutDict(TypedDict):
     blurhash: str | None
     urls: dict[str, str] | None
     duration_s: NotRequired[float | None]
+    alt: NotRequired[str | None]
     poster_url: NotRequired[str | None]
     status: NotRequired[str]
     error: NotRequired[MediaErrorDict | None]
@@ -68,6 +69,8 @@ def present_media(
         "blurhash": row["blurhash"],
         "urls": urls,
     }
+    if "alt" in row:
+        result["alt"] = row["alt"]
     if row["kind"] == "video":
         result["duration_s"] = row["duration_s"]
         result["poster_url"] = link(row["poster_key"]) if row["poster_key"] else None

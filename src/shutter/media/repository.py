@@ -25,6 +25,7 @@ POST_MEDIA_COLUMNS = (
     media.c.variants,
     media.c.poster_key,
     media.c.duration_s,
+    media.c.alt,
 )
 
 
@@ -42,6 +43,7 @@ class MediaRow(TypedDict):
     variants: str | None
     poster_key: str | None
     duration_s: float | None
+    alt: NotRequired[str | None]
     status: NotRequired[str]
     error_code: NotRequired[str | None]
     error_message: NotRequired[str | None]
@@ -61,6 +63,8 @@ def media_row(row: RowMapping, *, with_status: bool = False) -> MediaRow:
         "poster_key": row["poster_key"],
         "duration_s": row["duration_s"],
     }
+    if "alt" in row:
+        result["alt"] = row["alt"]
     if with_status:
         result["status"] = row["status"]
         result["error_code"] = row["error_code"]
@@ -172,3 +176,19 @@ async def for_posts(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int,
     for row in (await conn.execute(query)).mappings():
         grouped.setdefault(row["post_id"], []).append(media_row(row))
     return grouped
+
+
+async def set_alt(conn: AsyncConnection, media_id: int, owner_id: int, alt: str | None) -> bool:
+    """Describe one's own media not yet in a post or story (False otherwise): the media
+    of posts are cached as they were published."""
+    done = await conn.execute(
+        update(media)
+        .where(
+            (media.c.id == media_id)
+            & (media.c.owner_id == owner_id)
+            & media.c.post_id.is_(None)
+            & media.c.story_id.is_(None)
+        )
+        .values(alt=alt, updated_at=utcnow())
+    )
+    return done.rowcount == 1

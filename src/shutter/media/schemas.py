@@ -50,5 +50,6 @@ class MediaOut(BaseModel):
     blurhash: str | None
     urls: MediaUrls | None
     duration_s: float | None = None
+    alt: str | None = Field(None, description="the author's description of the media")
     poster_url: str | None = None
     error: MediaError | None = None

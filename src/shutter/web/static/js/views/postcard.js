@@ -101,6 +101,7 @@ export function mediaView(media, { alt, sizes = "(max-width: 640px) 100vw, 600px
 
 // Posts carry no alt text of their own yet: say what it is and whose, never the caption.
 function altFor(post, i) {
+  if (post.media[i].alt) return post.media[i].alt; // the author's own description
   const which = post.media.length > 1 ? `, ${i + 1} of ${post.media.length}` : "";
   return `${post.media[i].type === "video" ? "Video" : "Photo"} by ${post.author.username}${which}`;
 }

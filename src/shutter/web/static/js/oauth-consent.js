@@ -1,0 +1,49 @@
+// The OAuth consent page (/oauth/authorize): signs in first if needed (the web client's
+// own login, which comes back here), then posts Allow or Deny and follows the redirect.
+const TOKEN_KEY = "shutter.token";
+const SCOPE_TEXT = {
+  read: "Read your account, posts, followers and notifications",
+  write: "Post, like, comment and change your profile",
+  follow: "Follow, unfollow and block accounts",
+  push: "Receive push notifications",
+};
+
+const root = document.getElementById("consent");
+const params = new URLSearchParams(location.search);
+const token = localStorage.getItem(TOKEN_KEY);
+if (!token) {
+  location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+} else {
+  document.getElementById("consent-app").textContent = root.dataset.clientName;
+  const list = document.getElementById("consent-scopes");
+  for (const scope of root.dataset.scopes.split(" ")) {
+    const item = document.createElement("li");
+    item.textContent = SCOPE_TEXT[scope] || scope;
+    list.append(item);
+  }
+  document.getElementById("consent-allow").addEventListener("click", () => decide(true));
+  document.getElementById("consent-deny").addEventListener("click", () => decide(false));
+}
+
+async function decide(approve) {
+  const status = document.getElementById("consent-status");
+  const body = { approve };
+  for (const key of ["client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge", "code_challenge_method"]) {
+    if (params.has(key)) body[key] = params.get(key);
+  }
+  const response = await fetch("/oauth/authorize", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json();
+  if (!response.ok) {
+    status.textContent = answer.error?.message || answer.error_description || "Something went wrong.";
+    return;
+  }
+  if (answer.redirect_to) {
+    location.assign(answer.redirect_to);
+  } else {
+    status.textContent = answer.code ? `Your authorization code: ${answer.code}` : "Access denied.";
+  }
+}

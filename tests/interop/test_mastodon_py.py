@@ -1,0 +1,134 @@
+"""Mastodon.py, a client nobody here wrote, against a real Shutter server over HTTP on
+both profiles: app registration, the authorization-code flow (consent driven by HTTP),
+a photo upload, a post, a follow, the home timeline page by page with the library's own
+pagination helpers (the same posts in the same order as Shutter's own /feed), a
+favourite and a reply.
+
+Mastodon.py is synchronous (requests); the server runs in the test's event loop, so
+every library call runs in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from mastodon import Mastodon
+
+from tests.conftest import RunningServer
+from tests.factories import Account, distinct_image, register
+
+REDIRECT = "https://interop.example/callback"
+SCOPES = ["read", "write", "follow"]
+
+
+async def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    return await asyncio.to_thread(partial(fn, *args, **kwargs))
+
+
+async def sign_in(root: httpx.AsyncClient, base_url: str, user: Account) -> Mastodon:
+    client_id, client_secret = await call(
+        Mastodon.create_app,
+        "Interop",
+        scopes=SCOPES,
+        redirect_uris=REDIRECT,
+        api_base_url=base_url,
+    )
+    api = await call(
+        Mastodon,
+        client_id=client_id,
+        client_secret=client_secret,
+        api_base_url=base_url,
+        version_check_mode="none",
+    )
+    url = await call(
+        api.auth_request_url, redirect_uris=REDIRECT, scopes=SCOPES, state="s1", allow_http=True
+    )
+    consent = await root.get(url)
+    assert consent.status_code == 200
+    assert "Interop" in consent.text
+    asked = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+    decision = await root.post(
+        "/oauth/authorize", json={**asked, "approve": True}, headers=user.headers
+    )
+    assert decision.status_code == 200, decision.text
+    back = parse_qs(urlsplit(decision.json()["redirect_to"]).query)
+    assert back["state"] == ["s1"]
+    await call(
+        api.log_in, code=back["code"][0], redirect_uri=REDIRECT, scopes=SCOPES, allow_http=True
+    )
+    return api
+
+
+async def test_mastodon_py_posts_follows_pages_favourites_and_replies(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    base_url = server.base_url
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as root:
+        alice, bob = await register(client), await register(client)
+        alice_api = await sign_in(root, base_url, alice)
+        bob_api = await sign_in(root, base_url, bob)
+
+        me = await call(alice_api.account_verify_credentials)
+        assert me["username"] == alice.username
+        assert int(me["id"]) == int(alice.id)
+        instance = await call(alice_api.instance)
+        assert instance["title"] == "Shutter"
+
+        posted = []
+        for number in range(5):
+            media = await call(
+                alice_api.media_post,
+                distinct_image(number),
+                mime_type="image/png",
+                description=f"A test image {number}",
+            )
+            assert media["type"] == "image"
+            assert media["description"] == f"A test image {number}"
+            assert media["blurhash"]
+            assert media["meta"]["original"]["width"] > 0
+            if number == 0:  # described again after the upload, as apps let one edit
+                media = await call(alice_api.media_update, media, description="A red square")
+                assert media["description"] == "A red square"
+            status = await call(alice_api.status_post, f"Photo {number}", media_ids=[media])
+            assert status["media_attachments"][0]["id"] == media["id"]
+            posted.append(status["id"])
+
+        relationship = await call(bob_api.account_follow, me["id"])
+        assert relationship["following"] is True
+        await server.settle()
+
+        # Page by page with the library's helpers, as an app scrolls.
+        page = await call(bob_api.timeline_home, limit=2)
+        seen = []
+        while page:
+            assert len(page) <= 2
+            seen.extend(status["id"] for status in page)
+            page = await call(bob_api.fetch_next, page)
+        assert seen == sorted(posted, reverse=True)
+        assert seen == sorted(seen, reverse=True)  # ids order correctly as strings
+
+        # The same reader through Shutter's own API sees the same posts in the same order.
+        native = (await client.get("/feed", params={"limit": 50}, headers=bob.headers)).json()
+        assert [int(post["id"]) for post in native["posts"]] == [int(sid) for sid in seen]
+
+        liked = await call(bob_api.status_favourite, seen[0])
+        assert liked["favourited"] is True
+        assert liked["favourites_count"] == 1
+        reply = await call(bob_api.status_reply, liked, "Lovely light")
+        assert reply["in_reply_to_id"] == seen[0]
+        again = await call(alice_api.status, seen[0])
+        assert again["favourites_count"] == 1
+        assert again["replies_count"] == 1
+        assert again["favourited"] is False  # alice did not favourite it
+
+        # Shutter's own API shows the same like and comment.
+        post = (await client.get(f"/posts/{int(seen[0])}", headers=alice.headers)).json()["post"]
+        assert post["like_count"] == 1
+        assert post["comment_count"] == 1
+        # The alt text is Shutter's own too.
+        first = (await client.get(f"/posts/{int(posted[0])}", headers=alice.headers)).json()
+        assert first["post"]["media"][0]["alt"] == "A red square"
+        assert post["media"][0]["alt"] == "A test image 4"
