@@ -40,6 +40,8 @@ from shutter.media import api as media_api
 from shutter.media import pool as media_pool
 from shutter.media import tasks as media_tasks
 from shutter.messages import api as messages_api
+from shutter.moderation import api as moderation_api
+from shutter.moderation import tasks as moderation_tasks
 from shutter.notifications import api as notifications_api
 from shutter.notifications import tasks as notifications_tasks
 from shutter.observability import (
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         explore_api,
         messages_api,
         realtime_api,
+        moderation_api,
     )
     for module in modules:
         api.include_router(module.router)
@@ -315,6 +318,7 @@ async def start_event_runtime(
     feed_tasks.register(registry)
     notifications_tasks.register(registry)
     media_tasks.register(registry)
+    moderation_tasks.register(registry)
     runtime = context.events
     runtime.registry = registry
     settings = context.settings
@@ -353,6 +357,7 @@ async def start_event_runtime(
         scheduler = Scheduler(context)
         stories_tasks.schedule(scheduler, context)
         social_tasks.schedule(scheduler, context)
+        moderation_tasks.schedule(scheduler, context)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
 

@@ -1,4 +1,4 @@
-"""The `shutter` command: serve, worker, seed, migrate, media-gc, bench."""
+"""The `shutter` command: serve, worker, seed, migrate, media-gc, bench, admin."""
 
 from __future__ import annotations
 
@@ -258,6 +258,15 @@ def media_gc() -> None:
         )
 
     asyncio.run(run())
+
+
+def _add_subcommands() -> None:
+    from shutter.moderation.cli import admin_cli
+
+    cli.add_typer(admin_cli, name="admin")
+
+
+_add_subcommands()
 
 
 def main() -> None:

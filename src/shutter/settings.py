@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     # Upload tickets (`POST /media`, which stories and avatars use too) per user, and the
     # bytes those tickets may announce per user per rolling hour (counted in whole MiB).
     rate_limit_uploads: str = "60/hour"
+    rate_limit_reports: str = "20/hour;100/day"  # reports filed, per user
     upload_bytes_per_hour: int = Field(2048 * MIB, ge=MIB)
 
     access_token_ttl_seconds: int = Field(7 * 86_400, ge=60)
@@ -151,6 +152,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # Trust and safety (docs/moderation.md). Automatic screening of uploaded images and
+    # video frames by the local classifier in the media worker: at or above the remove
+    # threshold the media is taken down when posted (and queued, appealable); at or above
+    # the review threshold it is posted marked sensitive and queued.
+    moderation: Literal["on", "off"] = "on"
+    moderation_remove_threshold: float = Field(0.95, gt=0, le=1)
+    moderation_review_threshold: float = Field(0.7, gt=0, le=1)
+    # Seconds one screening may take before the media is marked `screening_failed`.
+    moderation_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    # Distinct reporters of one account within the window that flag it into the queue.
+    moderation_report_flag_count: int = Field(3, ge=2, le=1000)
+    moderation_report_flag_window_seconds: int = Field(3_600, ge=60)
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, value: str | None) -> str | None:
@@ -172,6 +186,7 @@ class Settings(BaseSettings):
         "rate_limit_register",
         "rate_limit_login",
         "rate_limit_uploads",
+        "rate_limit_reports",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
@@ -195,6 +210,10 @@ class Settings(BaseSettings):
             for name in type(self).model_fields
             if name.startswith(prefix)
         }
+
+    @property
+    def screening_enabled(self) -> bool:
+        return self.moderation == "on"
 
     @property
     def profile(self) -> Profile:

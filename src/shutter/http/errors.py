@@ -14,8 +14,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from shutter.errors import Busy, RateLimited, ShutterError, Unavailable
+from shutter.errors import AccountSuspended, Busy, RateLimited, ShutterError, Unavailable
 from shutter.stores.breaker import StoreUnavailable
+from shutter.timeutil import isoformat
 
 log = structlog.get_logger("shutter.http")
 
@@ -95,7 +96,10 @@ async def _on_shutter_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ShutterError)
     retry_after = exc.retry_after if isinstance(exc, RateLimited | Unavailable | Busy) else None
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return error_response(exc.status, exc.code, exc.message, headers=headers)
+    details = None
+    if isinstance(exc, AccountSuspended):  # the client shows when it ends (null: not set)
+        details = [{"suspended_until": isoformat(exc.until)}]
+    return error_response(exc.status, exc.code, exc.message, details=details, headers=headers)
 
 
 async def _on_store_unavailable(_request: Request, exc: Exception) -> Response:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
 from shutter.db.tables import idempotency_keys, posts
-from shutter.privacy.visibility import posts_readable_by
+from shutter.privacy.visibility import post_is_live, posts_readable_by
 
 POST_COLUMNS = (
     posts.c.id,
@@ -37,7 +37,7 @@ async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
 
 async def get_live(conn: AsyncConnection, post_id: int) -> RowMapping | None:
     """A post that has not been deleted."""
-    query = select(*POST_COLUMNS).where((posts.c.id == post_id) & posts.c.deleted_at.is_(None))
+    query = select(*POST_COLUMNS).where((posts.c.id == post_id) & post_is_live())
     return (await conn.execute(query)).mappings().first()
 
 
@@ -54,9 +54,7 @@ async def mark_deleted(conn: AsyncConnection, post_id: int, now: datetime) -> bo
 async def page_by_author(
     conn: AsyncConnection, author_id: int, before_id: int | None, limit: int
 ) -> Sequence[RowMapping]:
-    query = select(*POST_COLUMNS).where(
-        (posts.c.author_id == author_id) & posts.c.deleted_at.is_(None)
-    )
+    query = select(*POST_COLUMNS).where((posts.c.author_id == author_id) & post_is_live())
     if before_id is not None:
         query = query.where(posts.c.id < before_id)
     result = await conn.execute(query.order_by(posts.c.id.desc()).limit(limit))
@@ -94,9 +92,7 @@ async def live_ids_by_author(
     after_id: int | None = None,
 ) -> list[int]:
     """Ids of an author's live posts, newest first, within the given bounds."""
-    query = select(posts.c.id).where(
-        (posts.c.author_id == author_id) & posts.c.deleted_at.is_(None)
-    )
+    query = select(posts.c.id).where((posts.c.author_id == author_id) & post_is_live())
     if before_id is not None:
         query = query.where(posts.c.id < before_id)
     if after_id is not None:
@@ -108,15 +104,15 @@ async def get_live_many(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[
     """Live posts among `post_ids`, in one query."""
     if not post_ids:
         return {}
-    query = select(*POST_COLUMNS).where(posts.c.id.in_(post_ids) & posts.c.deleted_at.is_(None))
+    query = select(*POST_COLUMNS).where(posts.c.id.in_(post_ids) & post_is_live())
     return {row["id"]: row for row in (await conn.execute(query)).mappings()}
 
 
 async def author_of(conn: AsyncConnection, post_id: int) -> tuple[int, bool] | None:
-    """(author id, still live) of a post, deleted or not."""
-    query = select(posts.c.author_id, posts.c.deleted_at).where(posts.c.id == post_id)
+    """(author id, still live) of a post, deleted (or removed) or not."""
+    query = select(posts.c.author_id, post_is_live().label("live")).where(posts.c.id == post_id)
     row = (await conn.execute(query)).first()
-    return None if row is None else (row.author_id, row.deleted_at is None)
+    return None if row is None else (row.author_id, bool(row.live))
 
 
 async def readable_live_among(
@@ -126,8 +122,6 @@ async def readable_live_among(
     if not post_ids:
         return {}
     query = select(*POST_COLUMNS).where(
-        id_in(conn, posts.c.id, post_ids)
-        & posts.c.deleted_at.is_(None)
-        & posts_readable_by(reader_id)
+        id_in(conn, posts.c.id, post_ids) & post_is_live() & posts_readable_by(reader_id)
     )
     return {row["id"]: row for row in (await conn.execute(query)).mappings()}

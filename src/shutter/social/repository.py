@@ -22,7 +22,7 @@ from shutter.db.tables import (
     post_hashtags,
     posts,
 )
-from shutter.privacy.visibility import blocked_either_way, hidden_by_block
+from shutter.privacy.visibility import blocked_either_way, comment_is_live, hidden_by_block
 
 
 def _insert(conn: AsyncConnection) -> Any:
@@ -141,9 +141,7 @@ async def insert_comment(conn: AsyncConnection, values: dict[str, Any]) -> None:
 
 async def get_comment(conn: AsyncConnection, comment_id: int) -> RowMapping | None:
     """A comment that has not been deleted."""
-    query = select(*COMMENT_COLUMNS).where(
-        (comments.c.id == comment_id) & comments.c.deleted_at.is_(None)
-    )
+    query = select(*COMMENT_COLUMNS).where((comments.c.id == comment_id) & comment_is_live())
     return (await conn.execute(query)).mappings().first()
 
 
@@ -161,7 +159,7 @@ async def page_comments(
         comments.c.parent_id.is_(None) if parent_id is None else comments.c.parent_id == parent_id
     )
     query = select(*COMMENT_COLUMNS).where(
-        (comments.c.post_id == post_id) & parent & comments.c.deleted_at.is_(None)
+        (comments.c.post_id == post_id) & parent & comment_is_live()
     )
     if after_id is not None:
         query = query.where(comments.c.id > after_id)

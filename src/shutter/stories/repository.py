@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
 from shutter.db.tables import follows, media, stories, story_views, users
-from shutter.privacy.visibility import blocked_either_way, content_readable_by
+from shutter.privacy.visibility import blocked_either_way, content_readable_by, story_is_live
 
 # A story joined with the fields its media object needs: `id` is the MEDIA id (what
 # present_media reads), the story's own id is `story_id`.
@@ -40,7 +40,7 @@ STORY_COLUMNS = (
 
 
 def _live(now: datetime) -> Any:
-    return stories.c.deleted_at.is_(None) & (stories.c.expires_at > now)
+    return story_is_live(now)
 
 
 def _with_media() -> Any:

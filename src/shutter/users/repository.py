@@ -44,7 +44,7 @@ async def get_profile(conn: AsyncConnection, user_id: int) -> RowMapping | None:
 
 
 async def get_own_profile(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    query = select(*PROFILE_COLUMNS, users.c.email).where(users.c.id == user_id)
+    query = select(*PROFILE_COLUMNS, users.c.email, users.c.role).where(users.c.id == user_id)
     return (await conn.execute(query)).mappings().first()
 
 
@@ -56,7 +56,13 @@ async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None
 async def get_credentials(conn: AsyncConnection, login: str) -> RowMapping | None:
     """id, password hash and token version of the account named by username or email."""
     column = users.c.email if "@" in login else users.c.username
-    query = select(users.c.id, users.c.password_hash, users.c.token_version)
+    query = select(
+        users.c.id,
+        users.c.password_hash,
+        users.c.token_version,
+        users.c.suspended_at,
+        users.c.suspended_until,
+    )
     return (await conn.execute(query.where(column == login))).mappings().first()
 
 

@@ -90,6 +90,7 @@ class UserOut(BaseModel):
         None, description="the reader's relation to this user; null for yourself or anonymous"
     )
     email: str | None = Field(None, description="only on your own profile")
+    role: str | None = Field(None, description="user, moderator or admin; own profile only")
 
 
 class AuthorOut(BaseModel):
