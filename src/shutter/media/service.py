@@ -20,6 +20,7 @@ from shutter.media import pool, quota, repository
 from shutter.media.images import MediaRejected, Rendition
 from shutter.media.pipeline import Limits
 from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, normalise
+from shutter.moderation import screening
 from shutter.timeutil import isoformat, utcnow
 from shutter.users.service import UrlFor
 
@@ -166,6 +167,9 @@ async def process_media(context: AppContext, media_id: int) -> None:
         log.error("media_job_killed", media_id=media_id, after_s=exc.seconds)
         return
     values = await _store(context, rendition)
+    if context.settings.screening_enabled:
+        verdict, score = await screening.screen(context, rendition)
+        values.update(screening=verdict.value, screening_score=score)
     async with context.db.write() as conn:
         done = await repository.transition(
             conn, media_id, "processing", {**values, "status": "ready", "updated_at": utcnow()}

@@ -390,3 +390,13 @@ async def usernames(conn: AsyncConnection, user_ids: set[int]) -> dict[int, str]
         return {}
     query = select(users.c.id, users.c.username).where(users.c.id.in_(sorted(user_ids)))
     return {row.id: row.username for row in await conn.execute(query)}
+
+
+async def screening_of_post(conn: AsyncConnection, post_id: int) -> list[tuple[str, float | None]]:
+    """(verdict, score) of each screened medium of a post that was not found clean."""
+    query = select(media.c.screening, media.c.screening_score).where(
+        (media.c.post_id == post_id)
+        & media.c.screening.is_not(None)
+        & (media.c.screening != "clean")
+    )
+    return [(row.screening, row.screening_score) for row in await conn.execute(query)]

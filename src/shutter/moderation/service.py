@@ -583,3 +583,36 @@ async def deny_appeal(conn: AsyncConnection, appeal_id: int) -> None:
         raise NotFound("No such appeal.", code="appeal_not_found")
     if not await repository.resolve_appeal(conn, appeal_id, "denied", utcnow()):
         raise InvalidInput("This appeal is already resolved.", code="appeal_resolved")
+
+
+# --- automatic screening of new posts ---------------------------------------------------
+
+
+async def screen_new_post(
+    context: AppContext, conn: AsyncConnection, post_id: int, author_id: int
+) -> None:
+    """Apply what the media worker's screening found to a post being created, in its
+    transaction: a `removed` medium takes the post down at once (an appealable action by
+    the system, the author notified) and queues it for review; a `sensitive` one marks
+    the post sensitive and queues it; a `failed` screening queues it for review."""
+    verdicts = await repository.screening_of_post(conn, post_id)
+    if not verdicts:
+        return
+    score = max((value for _, value in verdicts if value is not None), default=None)
+    found = {verdict for verdict, _ in verdicts}
+    signals = {"screening": sorted(found), "score": score}
+    if "removed" in found:
+        command = TakeAction(
+            actor_id=None,
+            action="remove",
+            target_type="post",
+            target_id=post_id,
+            reason=f"automatic screening: explicit nudity (score {score:.2f})",
+        )
+        await take_action(context, conn, command)
+        await raise_flag(context, conn, "screening", "post", post_id, author_id, "nudity", signals)
+    elif "sensitive" in found:
+        await repository.set_sensitive(conn, post_id, True)
+        await raise_flag(context, conn, "screening", "post", post_id, author_id, "nudity", signals)
+    elif "failed" in found:
+        await raise_flag(context, conn, "screening", "post", post_id, author_id, "other", signals)

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor, rate_limited
 from shutter.http.responses import json_response
+from shutter.moderation import service as moderation_service
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.posts import service
 from shutter.posts.schemas import PostCreate, PostEnvelope, PostPage
@@ -47,7 +48,9 @@ async def create_post(
         post_id, replayed = await service.create_post(
             context, conn, viewer.id, body, idempotency_key
         )
-        post = await service.get_post(conn, viewer.id, post_id, url_for, context.hydration)
+        if not replayed:  # what screening found in the media: removed, blurred, queued
+            await moderation_service.screen_new_post(context, conn, post_id, viewer.id)
+        post = await service.created_post(conn, viewer.id, post_id, url_for, context.hydration)
     await service.show_to_author(context, viewer.id, post_id)
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return json_response({"post": post}, 201, headers)

@@ -26,6 +26,7 @@ POST_COLUMNS = (
     posts.c.like_count,
     posts.c.comment_count,
     posts.c.created_at,
+    posts.c.sensitive,
 )
 # A boolean column some queries add to POST_COLUMNS: the reader likes this post.
 LIKED_BY_READER = "liked_by_reader"
@@ -38,6 +39,14 @@ async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
 async def get_live(conn: AsyncConnection, post_id: int) -> RowMapping | None:
     """A post that has not been deleted."""
     query = select(*POST_COLUMNS).where((posts.c.id == post_id) & post_is_live())
+    return (await conn.execute(query)).mappings().first()
+
+
+async def get_own_new(conn: AsyncConnection, post_id: int) -> RowMapping | None:
+    """A post not deleted, removed or not (the author's answer to creating it)."""
+    query = select(*POST_COLUMNS, posts.c.removed_at).where(
+        (posts.c.id == post_id) & posts.c.deleted_at.is_(None)
+    )
     return (await conn.execute(query)).mappings().first()
 
 

@@ -32,6 +32,8 @@ class PostCreate(BaseModel):
     )
     caption: Annotated[str, Paragraph(max_length=CAPTION_MAX)] = ""
     location: Location | None = None
+    # Shown blurred behind a tap (moderators and screening may set it too).
+    sensitive: bool = False
 
     @field_validator("media_ids")
     @classmethod
@@ -66,6 +68,8 @@ class PostOut(BaseModel):
     media: list[MediaOut]
     like_count: int
     comment_count: int
+    sensitive: bool = False
+    removed: bool | None = None  # only in the author's answer to POST /posts
     liked_by_me: bool
     created_at: str
 

@@ -86,6 +86,7 @@ async def create_post(
             "location_lat": location.lat if location else None,
             "location_lng": location.lng if location else None,
             "location_id": location_id,
+            "sensitive": data.sensitive,
             "created_at": now,
         },
     )
@@ -142,6 +143,23 @@ async def get_post(
     """One post, if it exists and the viewer may see it (otherwise 404, revealing nothing)."""
     row = await readable_post(conn, viewer_id, post_id)
     (post,) = await hydrate(conn, [row], viewer_id, url_for, cache)
+    return post
+
+
+async def created_post(
+    conn: AsyncConnection,
+    author_id: int,
+    post_id: int,
+    url_for: UrlFor,
+    cache: HydrationCache | None = None,
+) -> dict[str, Any]:
+    """The post just created, as its author gets it back: shown even when screening
+    removed it at once (`removed: true`), which nobody else will see."""
+    row = await repository.get_own_new(conn, post_id)
+    if row is None or row["author_id"] != author_id:
+        raise NotFound("No such post.", code="post_not_found")
+    (post,) = await hydrate(conn, [row], author_id, url_for, cache)
+    post["removed"] = row["removed_at"] is not None
     return post
 
 
@@ -246,6 +264,7 @@ async def hydrate(
                 "like_count": row["like_count"],
                 "liked_by_me": row["id"] in liked,
                 "comment_count": row["comment_count"],
+                "sensitive": bool(row.get("sensitive", False)),
                 "created_at": isoformat(row["created_at"]),
             }
         )
