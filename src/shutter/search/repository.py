@@ -172,7 +172,9 @@ def _places(viewer_id: int | None) -> tuple[Select[Any], ColumnElement[Any]]:
             func.avg(case((public, posts.c.location_lat))).label("lat"),
             func.avg(case((public, posts.c.location_lng))).label("lng"),
         )
-        .join(posts, (posts.c.location_id == locations.c.id) & post_is_live())
+        .select_from(locations)
+        .join(posts, posts.c.location_id == locations.c.id)
+        .where(post_is_live())
         .group_by(locations.c.id, locations.c.name, locations.c.name_key)
         .having(readable_count > 0)
     )
