@@ -72,6 +72,7 @@ export async function request(method, path, { body, query, headers } = {}) {
   const text = await response.text();
   if (!response.ok) {
     const error = await errorFrom(response.status, text);
+    if (error.code === "account_suspended") window.dispatchEvent(new CustomEvent("shutter:suspended", { detail: error.details }));
     if (response.status === 401 && auth.token && error.code !== "invalid_credentials") {
       auth.token = null;
       auth.me = null;
@@ -235,6 +236,7 @@ export function normUser(u) {
     following: u.following_count ?? null,
     posts: u.post_count ?? null,
     email: u.email || null,
+    role: u.role || "user",
     rel: {
       following: !!rel.following,
       requested: !!rel.follow_requested,
@@ -277,6 +279,7 @@ export function normPost(p) {
     likes: p.like_count ?? 0,
     commentCount: p.comment_count ?? 0,
     liked: !!p.liked_by_me,
+    sensitive: !!p.sensitive,
     createdAt: p.created_at,
   };
 }
@@ -321,6 +324,8 @@ export function normNotification(n) {
     text: (n.comment && n.comment.text) || n.comment_text || "",
     read: !!(n.read ?? n.is_read ?? n.read_at),
     createdAt: n.created_at || n.updated_at,
+    sentence: n.text || "", // the server's own words (moderation notices have no actors)
+    action: n.action || null,
   };
 }
 
