@@ -4,15 +4,23 @@ effects, the audit log, suspensions and appeals."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.assertions import assert_error
-from tests.conftest import RunningServer
+from tests.assertions import assert_error, eventually
+from tests.conftest import PROFILES, RunningServer
 from tests.factories import Account, comment, create_post, follow, register
 from tests.integration.test_hybrid_feed import whole_feed
+from tests.integration.test_realtime import (
+    _free_port,
+    live,
+    read_until_closed,
+    start_api,
+    wait_healthy,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -311,3 +319,35 @@ async def test_role_changes_are_audited(server: RunningServer, client: httpx.Asy
     ]
     me = await client.get("/users/me", headers=moderator.headers)
     assert me.json()["role"] == "moderator"
+
+
+@pytest.mark.parametrize("profile", PROFILES[1:])
+async def test_suspension_closes_a_socket_and_revokes_the_token_on_another_api_process(
+    server: RunningServer, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    from shutter.auth.sessions import TTL_S
+
+    author, moderator = await register(client), await make_moderator(server, client)
+    port = _free_port()
+    other = start_api(server.settings, port, tmp_path / "api2.log")
+    other_url = f"http://127.0.0.1:{port}"
+    try:
+        await wait_healthy(other_url, other)
+        async with httpx.AsyncClient(base_url=f"{other_url}/api/v1", timeout=30) as other_api:
+            me = await other_api.get("/users/me", headers=author.headers)
+            assert me.status_code == 200, me.text  # the other process now remembers the token
+            async with live(other_url, author) as ws:
+                await act(client, moderator, "suspend", "user", author.id, reason="spam")
+                _, closed = await read_until_closed(ws)
+                assert closed.rcvd is not None
+                assert closed.rcvd.code == 4401
+
+            async def refused() -> bool:
+                answer = await other_api.get("/users/me", headers=author.headers)
+                return answer.status_code == 401
+
+            # The documented bound (auth/sessions.py) plus slack for a busy machine.
+            await eventually(refused, timeout_s=TTL_S + 10)
+    finally:
+        other.terminate()
+        other.wait(30)
