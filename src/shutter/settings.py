@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     # Distinct reporters of one account within the window that flag it into the queue.
     moderation_report_flag_count: int = Field(3, ge=2, le=1000)
     moderation_report_flag_window_seconds: int = Field(3_600, ge=60)
+    # Posts with the same caption, or the same picture, by one account within that window
+    # that flag it into the queue (anti-spam).
+    moderation_repeat_flag_count: int = Field(5, ge=2, le=1000)
 
     @field_validator("secret_key")
     @classmethod

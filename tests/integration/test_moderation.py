@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from tests.assertions import assert_error, eventually
@@ -351,3 +352,17 @@ async def test_suspension_closes_a_socket_and_revokes_the_token_on_another_api_p
     finally:
         other.terminate()
         other.wait(30)
+
+
+async def test_posting_the_same_picture_and_caption_again_and_again_flags_the_account(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    spammer, moderator = await register(client), await make_moderator(server, client)
+    for _ in range(4):
+        await create_post(client, spammer, "cheap followers at example.com")
+    assert await queue(client, moderator) == []
+    await create_post(client, spammer, "cheap followers at example.com")
+    (row,) = await queue(client, moderator)
+    assert (row["target_type"], row["target_id"], row["sources"]) == ("user", spammer.id, ["spam"])
+    signals = orjson.loads(row["reports"][0]["comment"])
+    assert (signals["same_caption"], signals["same_media"]) == (5, 5)

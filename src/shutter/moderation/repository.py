@@ -400,3 +400,36 @@ async def screening_of_post(conn: AsyncConnection, post_id: int) -> list[tuple[s
         & (media.c.screening != "clean")
     )
     return [(row.screening, row.screening_score) for row in await conn.execute(query)]
+
+
+async def repeats_of_post(conn: AsyncConnection, post_id: int, since: datetime) -> tuple[int, int]:
+    """(the author's live posts since `since` with this post's caption, the author's media
+    since then with the same content as this post's media): repetition signals."""
+    post = select(posts.c.author_id, posts.c.caption).where(posts.c.id == post_id).subquery()
+    same_caption = (
+        select(func.count())
+        .select_from(posts)
+        .where(
+            (posts.c.author_id == post.c.author_id)
+            & (posts.c.caption == post.c.caption)
+            & (posts.c.caption != "")
+            & (posts.c.created_at >= since)
+            & posts.c.deleted_at.is_(None)
+        )
+        .scalar_subquery()
+    )
+    keys = select(media.c.original_key).where(
+        (media.c.post_id == post_id) & media.c.original_key.is_not(None)
+    )
+    same_media = (
+        select(func.count())
+        .select_from(media)
+        .where(
+            (media.c.owner_id == post.c.author_id)
+            & media.c.original_key.in_(keys)
+            & (media.c.created_at >= since)
+        )
+        .scalar_subquery()
+    )
+    row = (await conn.execute(select(same_caption, same_media).select_from(post))).first()
+    return (int(row[0]), int(row[1])) if row is not None else (0, 0)

@@ -224,6 +224,21 @@ async def _flag_if_reported_by_many(
     await raise_flag(context, conn, "spam", "user", owner_id, owner_id, "spam", signals)
 
 
+async def _flag_if_repeated(
+    context: AppContext, conn: AsyncConnection, post_id: int, author_id: int
+) -> None:
+    """Anti-spam: an account posting the same caption, or the same picture (media keys are
+    content-addressed), many times within the window is flagged into the queue."""
+    settings = context.settings
+    window = settings.moderation_report_flag_window_seconds
+    since = utcnow() - timedelta(seconds=window)
+    captions, pictures = await repository.repeats_of_post(conn, post_id, since)
+    if max(captions, pictures) < settings.moderation_repeat_flag_count:
+        return
+    signals = {"same_caption": captions, "same_media": pictures, "window_s": window}
+    await raise_flag(context, conn, "spam", "user", author_id, author_id, "spam", signals)
+
+
 async def raise_flag(
     context: AppContext,
     conn: AsyncConnection,
@@ -595,6 +610,7 @@ async def screen_new_post(
     transaction: a `removed` medium takes the post down at once (an appealable action by
     the system, the author notified) and queues it for review; a `sensitive` one marks
     the post sensitive and queues it; a `failed` screening queues it for review."""
+    await _flag_if_repeated(context, conn, post_id, author_id)
     verdicts = await repository.screening_of_post(conn, post_id)
     if not verdicts:
         return
