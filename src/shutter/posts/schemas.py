@@ -69,7 +69,7 @@ class PostOut(BaseModel):
     like_count: int
     comment_count: int
     sensitive: bool = False
-    removed: bool | None = None  # only in the author's answer to POST /posts
+    removed: bool | None = None  # true in POST /posts's answer when screening removed it
     liked_by_me: bool
     created_at: str
 

@@ -153,13 +153,15 @@ async def created_post(
     url_for: UrlFor,
     cache: HydrationCache | None = None,
 ) -> dict[str, Any]:
-    """The post just created, as its author gets it back: shown even when screening
-    removed it at once (`removed: true`), which nobody else will see."""
+    """The post just created, as its author gets it back (the post object of GET): shown
+    even when screening removed it at once, then with `removed: true` (nobody else sees
+    it)."""
     row = await repository.get_own_new(conn, post_id)
     if row is None or row["author_id"] != author_id:
         raise NotFound("No such post.", code="post_not_found")
     (post,) = await hydrate(conn, [row], author_id, url_for, cache)
-    post["removed"] = row["removed_at"] is not None
+    if row["removed_at"] is not None:
+        post["removed"] = True
     return post
 
 
