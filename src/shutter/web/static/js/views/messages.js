@@ -5,6 +5,7 @@ import * as api from "../api.js";
 import { auth } from "../api.js";
 import { avatar, errorBox, h, spinner, timeAgo, timeEl, unavailable, uuid } from "../dom.js";
 import * as realtime from "../realtime.js";
+import { openReport } from "./report.js";
 
 const POLL_MS = 3000;
 
@@ -100,7 +101,8 @@ export async function conversationView(ctx) {
     return null;
   }
   function bubble(m, mine) {
-    return h("li", { class: `msg${mine ? " mine" : ""}`, dataset: { seq: String(m.seq || "") } }, attachment(m), h("span", { class: "msg-text" }, m.content), h("span", { class: "msg-time" }, timeEl(m.sentAt)));
+    const report = !mine && m.id ? h("button", { type: "button", class: "button link small", onClick: () => openReport("message", m.id, "message") }, "Report") : null;
+    return h("li", { class: `msg${mine ? " mine" : ""}`, dataset: { seq: String(m.seq || "") } }, attachment(m), h("span", { class: "msg-text" }, m.content), h("span", { class: "msg-time" }, timeEl(m.sentAt)), report);
   }
   function paintSeen() {
     const mineLast = [...bySeq.values()].filter((m) => m.senderId === auth.me.id).pop();
