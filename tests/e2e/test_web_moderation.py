@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from tests.e2e.conftest import Browsing
 from tests.e2e.test_serve import ServeProcess
 from tests.e2e.test_web import PASSWORD, _api, _name, _photo_post, _user_id
+from tests.e2e.test_web_a11y import _violations, axe_path  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -111,3 +113,46 @@ def test_a_suspended_account_sees_a_clear_page(
     page.wait_for_url(re.compile(r"/suspended"))
     page.get_by_role("heading", name="Your account is suspended").wait_for()
     assert httpx.get(f"{web.base_url}/api/v1/users/by-username/{user}").status_code == 404
+
+
+def test_the_report_dialog_admin_area_and_suspended_page_pass_axe(
+    browsing: Browsing,
+    register: Callable[[str], str],
+    web: ServeProcess,
+    axe_path: Path,  # noqa: F811 - the fixture of test_web_a11y.py
+) -> None:
+    author, reporter, moderator = _name("ada"), _name("rae"), _name("max")
+    author_token, reporter_token = register(author), register(reporter)
+    moderator_token = register(moderator)
+    _grant(web, moderator)
+    post_id = _photo_post(web, author_token, "Look at this")
+    with _api(web, reporter_token) as api:
+        body = {"target_type": "post", "target_id": post_id, "reason": "spam", "comment": "ad"}
+        assert api.post("/reports", json=body).status_code == 201
+
+    problems: dict[str, list[str]] = {}
+    page = browsing.page(token=reporter_token, bypass_csp=True)
+    page.goto(f"/p/{post_id}")
+    page.locator(f'article[data-post-id="{post_id}"]').wait_for()
+    page.get_by_role("button", name="More options").click()
+    page.get_by_role("menuitem", name="Report").click()
+    page.get_by_role("dialog", name="Report post").wait_for()
+    problems["report dialog"] = _violations(page, axe_path)
+
+    admin = browsing.page(token=moderator_token, bypass_csp=True)
+    for tab, ready in (
+        ("queue", lambda: admin.locator("li.admin-item").first.wait_for()),
+        ("audit", lambda: admin.locator("li.admin-item").first.wait_for()),
+        ("appeals", lambda: admin.get_by_text("No open appeals.").wait_for()),
+    ):
+        admin.goto(f"/admin?tab={tab}")
+        ready()
+        problems[f"admin {tab}"] = _violations(admin, axe_path)
+
+    visitor = browsing.page(bypass_csp=True)
+    visitor.goto("/suspended?until=2999-01-01T00:00:00.000Z")
+    visitor.get_by_role("heading", name="Your account is suspended").wait_for()
+    problems["suspended"] = _violations(visitor, axe_path)
+    assert {name: found for name, found in problems.items() if found} == {}
+    for one in (page, admin, visitor):
+        assert one.console_errors == []
