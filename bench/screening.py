@@ -17,7 +17,7 @@ from bench.media import LIMITS, photo_12mp
 from PIL import Image
 
 from shutter.media.pipeline import process_upload
-from shutter.moderation.screening import NudeNetClassifier, pictures_of
+from shutter.media.screening import NudeNetClassifier, pictures_of
 
 
 def photo(size: tuple[int, int]) -> bytes:

@@ -31,8 +31,8 @@ async def make_moderator(server: RunningServer, client: httpx.AsyncClient) -> Ac
     from shutter.moderation import service
 
     account = await register(client)
-    async with server.context.db.write() as conn:
-        await service.set_role(server.context, conn, account.username, "moderator")
+    async with server.context.db.write() as uow:
+        await service.set_role(server.context, uow.conn, account.username, "moderator")
     return account
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shutter.moderation.screening import CLASSIFIER_KEY, FakeClassifier
+from shutter.media.screening import FakeClassifier
 from tests.assertions import assert_error
 from tests.conftest import RunningServer
 from tests.factories import Account, image_bytes, publish, register, upload_image
@@ -40,7 +40,7 @@ async def post_picture(
 async def test_verdicts_remove_blur_or_pass_and_queue_for_review(
     server: RunningServer, client: httpx.AsyncClient
 ) -> None:
-    server.context.extras[CLASSIFIER_KEY] = FakeClassifier()
+    object.__setattr__(server.context, "classifier", FakeClassifier())
     author, viewer = await register(client), await register(client)
     moderator = await make_moderator(server, client)
 
@@ -77,7 +77,7 @@ async def test_verdicts_remove_blur_or_pass_and_queue_for_review(
 async def test_a_crashing_classifier_keeps_the_upload_and_queues_it(
     server: RunningServer, client: httpx.AsyncClient
 ) -> None:
-    server.context.extras[CLASSIFIER_KEY] = FakeClassifier(crash=True)
+    object.__setattr__(server.context, "classifier", FakeClassifier(crash=True))
     author, moderator = await register(client), await make_moderator(server, client)
     post = await post_picture(client, author, EXPLICIT)
     assert (post.get("removed", False), post["sensitive"]) == (False, False)
@@ -89,7 +89,7 @@ async def test_a_crashing_classifier_keeps_the_upload_and_queues_it(
 async def test_a_sensitive_post_by_its_author(
     server: RunningServer, client: httpx.AsyncClient
 ) -> None:
-    server.context.extras[CLASSIFIER_KEY] = FakeClassifier()
+    object.__setattr__(server.context, "classifier", FakeClassifier())
     author = await register(client)
     media_id = await upload_image(client, author, image_bytes(color=BENIGN))
     body = {"media_ids": [media_id], "caption": "spoilers", "sensitive": True}
@@ -104,7 +104,7 @@ async def test_screening_off_screens_nothing(
     server: RunningServer, client: httpx.AsyncClient
 ) -> None:
     fake = FakeClassifier()
-    server.context.extras[CLASSIFIER_KEY] = fake
+    object.__setattr__(server.context, "classifier", fake)
     author = await register(client)
     post = await post_picture(client, author, EXPLICIT)
     assert (post.get("removed", False), post["sensitive"]) == (False, False)

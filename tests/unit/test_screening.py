@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from shutter.moderation.screening import (
+from shutter.media.screening import (
     FakeClassifier,
     NudeNetClassifier,
     Thresholds,

@@ -102,7 +102,7 @@ media = Table(
     Column("story_id", BigInteger, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    # Automatic screening (moderation/screening.py): null when not screened (off), else
+    # Automatic screening (media/screening.py): null when not screened (off), else
     # "clean" | "sensitive" | "removed" | "failed", with the classifier's highest score.
     Column("screening", String(16), nullable=True),
     Column("screening_score", Float, nullable=True),

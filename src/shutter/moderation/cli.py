@@ -23,8 +23,8 @@ def _set_role(username: str, role: Literal["user", "moderator", "admin"]) -> str
     async def run() -> str:
         async with AsyncExitStack() as stack:
             context = await open_context(Settings(), stack)
-            async with context.db.write() as conn:
-                return await service.set_role(context, conn, username, role)
+            async with context.db.write() as uow:
+                return await service.set_role(context, uow.conn, username, role)
 
     try:
         return asyncio.run(run())

@@ -4,7 +4,7 @@ audit log), appeals and automatic flags.
 Every action is one transaction that changes the target, writes the audit row, resolves
 the target's open reports and notifies the author; what must happen after the commit
 (revoking a suspended account's sessions, pushing a notification to open sockets) is
-returned as `after_commit` effects for the caller to run. Hiding what was removed is not
+registered on the unit of work (`uow.after_commit`). Hiding what was removed is not
 done here: the visibility rule (privacy/visibility.py) reads `removed_at` and
 `suspended_at` on every read path.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -21,19 +21,20 @@ import orjson
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.comments import repository as comments_repo
 from shutter.context import AppContext
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, InvalidInput, NotFound
-from shutter.events import outbox
-from shutter.media.service import present_media
+from shutter.events.types import ContentRemoved, ContentRestored
+from shutter.media.presenters import present_media
+from shutter.media.repository import media_row
 from shutter.moderation import repository
-from shutter.moderation.events import MODERATION_TOPICS, REMOVED_TOPIC, RESTORED_TOPIC
-from shutter.moderation.notices import APPEALABLE, GROUP_PREFIX
 from shutter.notifications import repository as notifications_repo
+from shutter.notifications.moderation_notices import APPEALABLE, GROUP_PREFIX
 from shutter.pagination import make_cursor
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import Access, account_access
 from shutter.realtime.bus import sessions_revoked
-from shutter.social import repository as social_repo
 from shutter.stories.service import visible_story
 from shutter.timeutil import isoformat, utcnow
 from shutter.users.service import UrlFor
@@ -75,16 +76,13 @@ NOTIFIED = {
 }
 SYSTEM = "system"  # the actor of automatic actions (screening)
 
-Effect = Callable[[], Awaitable[None]]
-
 
 @dataclass
 class Outcome:
-    """What a use case produced, and what to do once its transaction has committed."""
+    """What a use case produced (what to do after the commit is on the unit of work)."""
 
     body: dict[str, Any]
     created: bool = True
-    after_commit: list[Effect] = field(default_factory=list)
 
 
 # --- roles --------------------------------------------------------------------------------
@@ -178,13 +176,13 @@ async def _reportable_owner(
 ) -> int:
     """The owner of a target the viewer can see; 404 (revealing nothing) otherwise."""
     if target_type == "post":
-        row = await readable_post(conn, viewer_id, target_id)
-        return int(row["author_id"])
+        post = await readable_post(conn, viewer_id, target_id)
+        return post["author_id"]
     if target_type == "story":
-        row = await visible_story(conn, viewer_id, target_id)
-        return int(row["author_id"])
+        story = await visible_story(conn, viewer_id, target_id)
+        return int(story["author_id"])
     if target_type == "comment":
-        comment = await social_repo.get_comment(conn, target_id)
+        comment = await comments_repo.get_comment(conn, target_id)
         if comment is None:
             raise NotFound("No such comment.", code="comment_not_found")
         try:
@@ -378,7 +376,7 @@ async def preview(
             items = await repository.media_of(conn, target_type, target_id)
             shown["media"] = [
                 {
-                    **present_media(item, url_for),
+                    **present_media(media_row(item), url_for),
                     "screening": item["screening"],
                     "screening_score": item["screening_score"],
                 }
@@ -401,13 +399,14 @@ class TakeAction:
     until: datetime | None = None
 
 
-async def take_action(context: AppContext, conn: AsyncConnection, command: TakeAction) -> Outcome:
+async def take_action(context: AppContext, uow: UnitOfWork, command: TakeAction) -> Outcome:
     """Act on a target (reported or not): change it, write the audit row, resolve its open
     reports (and those named), notify its author. Acting twice is harmless: the state
     ends the same and the audit log shows both."""
     if command.target_type not in ACTION_TARGETS[command.action]:
         allowed = ", ".join(ACTION_TARGETS[command.action])
         raise InvalidInput(f"{command.action} applies to: {allowed}.", code="action_not_applicable")
+    conn = uow.conn
     until = command.until
     if until is not None:
         until = until if until.tzinfo else until.replace(tzinfo=UTC)
@@ -439,16 +438,28 @@ async def take_action(context: AppContext, conn: AsyncConnection, command: TakeA
     effect = command.action
     if effect == "remove":
         if await repository.set_removed(conn, command.target_type, command.target_id, now):
-            await _record(context, conn, REMOVED_TOPIC, command, owner_id)
+            await uow.record(
+                ContentRemoved(
+                    target_type=command.target_type,
+                    target_id=command.target_id,
+                    author_id=owner_id,
+                )
+            )
     elif effect == "restore":
         if await repository.set_removed(conn, command.target_type, command.target_id, None):
-            await _record(context, conn, RESTORED_TOPIC, command, owner_id)
+            await uow.record(
+                ContentRestored(
+                    target_type=command.target_type,
+                    target_id=command.target_id,
+                    author_id=owner_id,
+                )
+            )
         await repository.grant_appeals_on(conn, command.target_type, command.target_id, now)
     elif effect == "mark_sensitive":
         await repository.set_sensitive(conn, command.target_id, True)
     elif effect == "suspend":
         version = await repository.suspend(conn, owner_id, now, until)
-        outcome.after_commit.append(_revoke_sessions(context, owner_id, version))
+        uow.after_commit(_revoke_sessions(context, owner_id, version))
     elif effect == "unsuspend":
         await repository.unsuspend(conn, owner_id)
         await repository.grant_appeals_on(conn, "user", owner_id, now)
@@ -457,7 +468,7 @@ async def take_action(context: AppContext, conn: AsyncConnection, command: TakeA
         await notifications_repo.add_actor(
             conn, context.ids, owner_id, kind, f"{GROUP_PREFIX}{action_id}", owner_id, now
         )
-        outcome.after_commit.append(_push_notification(context, owner_id, kind))
+        uow.after_commit(_push_notification(context, owner_id, kind))
     await repository.resolve_reports(
         conn, command.target_type, command.target_id, action_id, now, command.report_ids
     )
@@ -466,19 +477,9 @@ async def take_action(context: AppContext, conn: AsyncConnection, command: TakeA
     return outcome
 
 
-async def _record(
-    context: AppContext, conn: AsyncConnection, topic: str, command: TakeAction, owner_id: int
-) -> None:
-    assert topic in MODERATION_TOPICS
-    payload = {
-        "target_type": command.target_type,
-        "target_id": command.target_id,
-        "author_id": owner_id,
-    }
-    await outbox.record(conn, context.ids, topic, payload)
-
-
-def _revoke_sessions(context: AppContext, user_id: int, version: int) -> Effect:
+def _revoke_sessions(
+    context: AppContext, user_id: int, version: int
+) -> Callable[[], Awaitable[None]]:
     """After a suspension commits: this process forgets the account's confirmed token
     version at once (others within the TokenVersions TTL), and every open socket of the
     account closes, on every process (the real-time bus carries it)."""
@@ -490,7 +491,9 @@ def _revoke_sessions(context: AppContext, user_id: int, version: int) -> Effect:
     return revoke
 
 
-def _push_notification(context: AppContext, user_id: int, kind: str) -> Effect:
+def _push_notification(
+    context: AppContext, user_id: int, kind: str
+) -> Callable[[], Awaitable[None]]:
     async def push() -> None:
         async with context.db.read() as conn:
             unread = await notifications_repo.unread_count(conn, user_id)
@@ -604,12 +607,14 @@ async def deny_appeal(conn: AsyncConnection, appeal_id: int) -> None:
 
 
 async def screen_new_post(
-    context: AppContext, conn: AsyncConnection, post_id: int, author_id: int
+    context: AppContext, uow: UnitOfWork, post_id: int, author_id: int
 ) -> None:
     """Apply what the media worker's screening found to a post being created, in its
     transaction: a `removed` medium takes the post down at once (an appealable action by
     the system, the author notified) and queues it for review; a `sensitive` one marks
-    the post sensitive and queues it; a `failed` screening queues it for review."""
+    the post sensitive and queues it; a `failed` screening queues it for review. One of
+    the context's `new_post_checks` (posts/checks.py), run by `posts.service.create_post`."""
+    conn = uow.conn
     await _flag_if_repeated(context, conn, post_id, author_id)
     verdicts = await repository.screening_of_post(conn, post_id)
     if not verdicts:
@@ -625,7 +630,7 @@ async def screen_new_post(
             target_id=post_id,
             reason=f"automatic screening: explicit nudity (score {score:.2f})",
         )
-        await take_action(context, conn, command)
+        await take_action(context, uow, command)
         await raise_flag(context, conn, "screening", "post", post_id, author_id, "nudity", signals)
     elif "sensitive" in found:
         await repository.set_sensitive(conn, post_id, True)

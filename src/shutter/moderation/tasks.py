@@ -9,15 +9,18 @@
 
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
 import structlog
 
-from shutter.context import AppContext
+from shutter.db.database import Database
 from shutter.events.periodic import Scheduler
 from shutter.events.runtime import HandlerRegistry
-from shutter.events.types import Event
+from shutter.events.types import ContentRemoved, ContentRestored, PostCreated, PostDeleted
 from shutter.feed import tasks as feed_tasks
+from shutter.feed.tasks import FeedDeps
+from shutter.ids import IdGenerator
 from shutter.moderation import repository
-from shutter.moderation.events import REMOVED_TOPIC, RESTORED_TOPIC
 from shutter.timeutil import utcnow
 
 log = structlog.get_logger("shutter.moderation")
@@ -26,30 +29,40 @@ LIFT_INTERVAL_S = 60.0
 LIFT_BATCH = 500
 
 
-def _as_post_event(event: Event) -> Event | None:
-    """The payload of a moderation event on a post, in the shape the feed handlers read."""
-    if event.payload["target_type"] != "post":
-        return None
-    payload = {"post_id": event.payload["target_id"], "author_id": event.payload["author_id"]}
-    return Event(event.id, event.topic, payload)
+class LiftDeps(Protocol):
+    """What lifting ended suspensions uses of the application context."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def ids(self) -> IdGenerator: ...
 
 
-async def on_content_removed(context: AppContext, event: Event) -> None:
-    post_event = _as_post_event(event)
-    if post_event is not None:
-        await feed_tasks.on_post_deleted(context, post_event)
+D = TypeVar("D", bound=FeedDeps)
+L = TypeVar("L", bound=LiftDeps)
 
 
-async def on_content_restored(context: AppContext, event: Event) -> None:
-    post_event = _as_post_event(event)
-    if post_event is not None:
-        await feed_tasks.on_post_created(context, post_event)
+async def on_content_removed(context: FeedDeps, event: ContentRemoved) -> None:
+    if event.target_type == "post":
+        deleted = PostDeleted(
+            post_id=event.target_id, author_id=event.author_id, outbox_id=event.outbox_id
+        )
+        await feed_tasks.on_post_deleted(context, deleted)
 
 
-async def lift_ended_suspensions(context: AppContext) -> int:
+async def on_content_restored(context: FeedDeps, event: ContentRestored) -> None:
+    if event.target_type == "post":
+        created = PostCreated(
+            post_id=event.target_id, author_id=event.author_id, outbox_id=event.outbox_id
+        )
+        await feed_tasks.on_post_created(context, created)
+
+
+async def lift_ended_suspensions(context: LiftDeps) -> int:
     """Lift the suspensions whose end has passed, with a line in the audit log each."""
     now = utcnow()
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         ended = await repository.ended_suspensions(conn, now, LIFT_BATCH)
         for user_id in ended:
             await repository.unsuspend(conn, user_id)
@@ -71,10 +84,10 @@ async def lift_ended_suspensions(context: AppContext) -> int:
     return len(ended)
 
 
-def register(registry: HandlerRegistry) -> None:
-    registry.on(REMOVED_TOPIC, on_content_removed)
-    registry.on(RESTORED_TOPIC, on_content_restored)
+def register(registry: HandlerRegistry[D]) -> None:
+    registry.on(ContentRemoved, on_content_removed)
+    registry.on(ContentRestored, on_content_restored)
 
 
-def schedule(scheduler: Scheduler, context: AppContext) -> None:
+def schedule(scheduler: Scheduler[L], context: L) -> None:
     scheduler.every(LIFT_INTERVAL_S, "lift_ended_suspensions", lift_ended_suspensions)

@@ -30,7 +30,7 @@ from shutter.db.tables import (
     posts,
     users,
 )
-from shutter.posts.repository import POST_COLUMNS
+from shutter.posts.repository import POST_COLUMNS, PostRow, post_rows
 from shutter.privacy.visibility import (
     account_suspended,
     blocked_either_way,
@@ -39,7 +39,7 @@ from shutter.privacy.visibility import (
     posts_readable_by,
 )
 from shutter.search.ranking import trigrams
-from shutter.users.repository import PROFILE_COLUMNS
+from shutter.users.repository import PROFILE_COLUMNS, ProfileRow, profile_row
 
 CANDIDATES = 200
 
@@ -52,7 +52,7 @@ def like_prefix(value: str) -> str:
 
 async def user_candidates(
     conn: AsyncConnection, viewer_id: int | None, query: str
-) -> Sequence[RowMapping]:
+) -> list[ProfileRow]:
     """Users whose username or display name starts with the query or resembles it."""
     prefix = like_prefix(query)
     display_name = func.lower(users.c.display_name)
@@ -83,7 +83,8 @@ async def user_candidates(
     )
     if viewer_id is not None:
         statement = statement.where(~blocked_either_way(viewer_id, users.c.id))
-    return (await conn.execute(statement.limit(CANDIDATES))).mappings().all()
+    result = await conn.execute(statement.limit(CANDIDATES))
+    return [profile_row(row) for row in result.mappings()]
 
 
 def _fts_query(query: str) -> str | None:
@@ -212,7 +213,7 @@ async def location(
 
 async def posts_with_hashtag(
     conn: AsyncConnection, viewer_id: int | None, tag: str, before_id: int | None, limit: int
-) -> Sequence[RowMapping]:
+) -> list[PostRow]:
     """Live posts the viewer may see under a hashtag (in their caption or in a comment
     the viewer may see), newest first."""
     tagged = _tagged(viewer_id, lambda column: column == tag).subquery()
@@ -222,7 +223,7 @@ async def posts_with_hashtag(
     if before_id is not None:
         statement = statement.where(posts.c.id < before_id)
     statement = statement.order_by(posts.c.id.desc()).limit(limit)
-    return (await conn.execute(statement)).mappings().all()
+    return post_rows(await conn.execute(statement))
 
 
 async def posts_at_location(
@@ -231,7 +232,7 @@ async def posts_at_location(
     location_id: int,
     before_id: int | None,
     limit: int,
-) -> Sequence[RowMapping]:
+) -> list[PostRow]:
     """Live posts the viewer may see at a place, newest first."""
     statement = select(*POST_COLUMNS).where(
         (posts.c.location_id == location_id) & post_is_live() & posts_readable_by(viewer_id)
@@ -239,4 +240,4 @@ async def posts_at_location(
     if before_id is not None:
         statement = statement.where(posts.c.id < before_id)
     statement = statement.order_by(posts.c.id.desc()).limit(limit)
-    return (await conn.execute(statement)).mappings().all()
+    return post_rows(await conn.execute(statement))

@@ -19,7 +19,7 @@ export const REASONS = [
 let formCount = 0;
 
 /** Opens the report dialog for one target (post, comment, user, story, message). */
-export function openReport(targetType, targetId, what = targetType) {
+export function openReport(targetType, targetId, what = targetType, { onClose } = {}) {
   const id = `report-${++formCount}`;
   const choices = REASONS.map(([value, label], i) =>
     h("label", { class: "report-reason" }, h("input", { type: "radio", name: `${id}-reason`, value, required: i === 0 }), " ", label),
@@ -34,7 +34,7 @@ export function openReport(targetType, targetId, what = targetType) {
     note,
     submit,
   );
-  const ref = modal(`Report ${what}`, form);
+  const ref = modal(`Report ${what}`, form, { onClose });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const picked = form.querySelector("input[type=radio]:checked");

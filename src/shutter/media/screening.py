@@ -1,4 +1,5 @@
 """Automatic screening of uploads (seed 004 §8.1), in the media worker, off the request path.
+Trust and safety (moderation/) acts on the verdicts when the media is posted.
 
 A `ContentClassifier` scores pictures from 0 (benign) to 1 (explicit). The real one is
 NudeNet's detector (its ONNX model ships inside the `nudenet` wheel; nothing is downloaded)
@@ -30,7 +31,7 @@ import structlog
 
 from shutter.media.images import Rendition
 
-log = structlog.get_logger("shutter.moderation.screening")
+log = structlog.get_logger("shutter.media.screening")
 
 # NudeNet's labels that make a picture explicit (faces, covered parts and feet do not).
 EXPLICIT = frozenset(
@@ -45,7 +46,6 @@ EXPLICIT = frozenset(
 # The variant screened: 640 px wide is more than the model's 320 px input.
 SCREENED_VARIANT = "medium"
 MODEL_FILE = "320n.onnx"
-CLASSIFIER_KEY = "content_classifier"  # AppContext.extras: a classifier to use in-process
 
 
 class Verdict(Enum):
@@ -166,7 +166,7 @@ async def screen(context: Any, rendition: Rendition) -> tuple[Verdict, float | N
         settings.moderation_remove_threshold, settings.moderation_review_threshold
     )
     timeout_s = settings.moderation_timeout_seconds
-    classifier: ContentClassifier | None = context.extras.get(CLASSIFIER_KEY)
+    classifier: ContentClassifier | None = context.classifier
     started = time.perf_counter()
     try:
         if classifier is not None or settings.media_processes == 0:

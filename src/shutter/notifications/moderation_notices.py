@@ -1,14 +1,17 @@
 """What the author of moderated content reads in their notifications: the action, the
-reason, and whether they may appeal. Used by the notifications list."""
+reason, and whether they may appeal. Used by the notifications list; moderation/ writes
+these notifications (it imports this module, never the other way round)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.moderation import repository
+from shutter.db.tables import moderation_actions
+from shutter.notifications.presenters import NotificationOutDict, NotifiedActionDict
 from shutter.timeutil import isoformat
 
 APPEALABLE = ("remove", "mark_sensitive", "suspend", "warn")
@@ -16,25 +19,27 @@ KINDS = ("moderation_removed", "moderation_sensitive", "moderation_warning")
 GROUP_PREFIX = "moderation:"
 
 
-async def describe_actions(
-    conn: AsyncConnection, action_ids: Sequence[int]
-) -> dict[int, dict[str, Any]]:
+class Notice(TypedDict):
+    text: str
+    action: NotifiedActionDict
+
+
+async def describe_actions(conn: AsyncConnection, action_ids: Sequence[int]) -> dict[int, Notice]:
     """For the notifications list: per action id, what the author is told."""
-    found: dict[int, dict[str, Any]] = {}
-    for action_id in sorted(set(action_ids) - {0}):
-        row = await repository.get_action(conn, action_id)
-        if row is None:
-            continue
-        what = {"post": "post", "comment": "comment", "story": "story"}.get(
-            row["target_type"], row["target_type"]
-        )
+    wanted = sorted(set(action_ids) - {0})
+    if not wanted:
+        return {}
+    query = select(moderation_actions).where(moderation_actions.c.id.in_(wanted))
+    found: dict[int, Notice] = {}
+    for row in (await conn.execute(query)).mappings():
+        what = row["target_type"]
         reason = row["reason"] or "no reason given"
         sentence = {
             "remove": f"Your {what} was removed for breaking the rules: {reason}.",
             "mark_sensitive": f"Your {what} was marked sensitive: {reason}.",
             "warn": f"A moderator warned you about your {what}: {reason}.",
         }.get(row["action"], f"A moderator acted on your {what}: {reason}.")
-        found[action_id] = {
+        found[row["id"]] = {
             "text": sentence,
             "action": {
                 "id": str(row["id"]),
@@ -53,7 +58,7 @@ def action_id(group_key: str) -> int:
     return int(group_key.removeprefix(GROUP_PREFIX)) if group_key.startswith(GROUP_PREFIX) else 0
 
 
-def present(row: Any, notice: dict[str, Any]) -> dict[str, Any]:
+def present(row: Any, notice: Notice) -> NotificationOutDict:
     """A moderation notification in the shape of the others: no actors, the sentence, and
     the action (with whether it may be appealed)."""
     return {
