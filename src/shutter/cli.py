@@ -261,7 +261,7 @@ def media_gc() -> None:
 
 
 def _add_subcommands() -> None:
-    from shutter.moderation.cli import admin_cli
+    from shutter.admin_cli import admin_cli
 
     cli.add_typer(admin_cli, name="admin")
 

@@ -78,6 +78,15 @@ class Settings(BaseSettings):
     # bytes those tickets may announce per user per rolling hour (counted in whole MiB).
     rate_limit_uploads: str = "60/hour"
     rate_limit_reports: str = "20/hour;100/day"  # reports filed, per user
+    # Accounts younger than `new_account_seconds` are held to these as well (anti-spam:
+    # a throwaway account does little harm in its first day).
+    new_account_seconds: int = Field(86_400, ge=0)
+    rate_limit_new_account_posts: str = "5/hour"
+    rate_limit_new_account_likes: str = "100/hour"
+    rate_limit_new_account_comments: str = "20/hour"
+    rate_limit_new_account_follows: str = "20/hour"
+    rate_limit_new_account_uploads: str = "20/hour"
+    rate_limit_new_account_reports: str = "5/hour"
     upload_bytes_per_hour: int = Field(2048 * MIB, ge=MIB)
 
     access_token_ttl_seconds: int = Field(7 * 86_400, ge=60)
@@ -201,6 +210,12 @@ class Settings(BaseSettings):
         "rate_limit_login",
         "rate_limit_uploads",
         "rate_limit_reports",
+        "rate_limit_new_account_posts",
+        "rate_limit_new_account_likes",
+        "rate_limit_new_account_comments",
+        "rate_limit_new_account_follows",
+        "rate_limit_new_account_uploads",
+        "rate_limit_new_account_reports",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:

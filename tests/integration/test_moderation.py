@@ -366,3 +366,30 @@ async def test_posting_the_same_picture_and_caption_again_and_again_flags_the_ac
     assert (row["target_type"], row["target_id"], row["sources"]) == ("user", spammer.id, ["spam"])
     signals = orjson.loads(row["reports"][0]["comment"])
     assert (signals["same_caption"], signals["same_media"]) == (5, 5)
+
+
+async def test_the_files_of_removed_content_are_not_served_until_it_is_restored(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    """Issue 16 item 4, embedded profile: the file route refuses the media of a removed
+    post (a moderator's preview still shows them, by expiring links); restore serves them
+    again. With S3 the URLs are the bucket's, which Shutter does not serve."""
+    author, reporter = await register(client), await register(client)
+    moderator = await make_moderator(server, client)
+    post = await create_post(client, author, "a picture")
+    urls = post["media"][0]["urls"]
+    if "/media/files/" not in urls["original"]:
+        pytest.skip("the object store serves these files, not Shutter")
+    assert (await client.get(urls["thumb"])).status_code == 200
+    await report(client, reporter, "post", post["id"])
+
+    await act(client, moderator, "remove", "post", post["id"], reason="nudity")
+    for url in {urls["thumb"], urls["original"]}:
+        assert (await client.get(url)).status_code == 404
+    (item,) = await queue(client, moderator, "resolved")
+    preview = item["preview"]["media"][0]["urls"]["thumb"]
+    assert "exp=" in preview
+    assert (await client.get(preview)).status_code == 200
+
+    await act(client, moderator, "restore", "post", post["id"], reason="on second look")
+    assert (await client.get(urls["thumb"])).status_code == 200

@@ -433,6 +433,15 @@ moderation_actions = Table(
     Index("ix_moderation_actions_target", "target_type", "target_id"),
 )
 
+# Object keys of removed posts' and stories' media: the embedded profile's file route
+# refuses them (but for expiring links, which only moderators' previews carry).
+withheld_media_keys = Table(
+    "withheld_media_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # One appeal per action, by the author it was taken against.
 appeals = Table(
     "appeals",

@@ -10,7 +10,7 @@ from sqlalchemy import RowMapping, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
-from shutter.db.tables import media, posts, users
+from shutter.db.tables import media, posts, users, withheld_media_keys
 from shutter.timeutil import utcnow
 
 POST_MEDIA_COLUMNS = (
@@ -172,3 +172,9 @@ async def for_posts(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int,
     for row in (await conn.execute(query)).mappings():
         grouped.setdefault(row["post_id"], []).append(media_row(row))
     return grouped
+
+
+async def is_withheld(conn: AsyncConnection, key: str) -> bool:
+    """Is this object key a file of removed content (moderation withholds it)?"""
+    query = select(withheld_media_keys.c.key).where(withheld_media_keys.c.key == key)
+    return (await conn.execute(query)).first() is not None

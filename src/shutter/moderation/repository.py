@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, func, select, update
+import orjson
+from sqlalchemy import RowMapping, Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.sql import insert_or_ignore
 from shutter.db.tables import (
     appeals,
     comments,
@@ -23,6 +25,7 @@ from shutter.db.tables import (
     reports,
     stories,
     users,
+    withheld_media_keys,
 )
 
 # --- accounts: roles and suspensions -------------------------------------------------
@@ -189,6 +192,36 @@ async def media_of(conn: AsyncConnection, target_type: str, target_id: int) -> l
         .order_by(media.c.position, media.c.id)
     )
     return list((await conn.execute(query)).mappings())
+
+
+def media_keys(rows: Sequence[RowMapping]) -> set[str]:
+    """Every object key of these media rows: original, variants, poster."""
+    keys: set[str] = set()
+    for row in rows:
+        keys.update(key for key in (row["original_key"], row["poster_key"]) if key)
+        if row["variants"]:
+            keys.update(orjson.loads(row["variants"]).values())
+    return keys
+
+
+async def withhold_media(
+    conn: AsyncConnection, target_type: str, target_id: int, now: datetime
+) -> None:
+    """Stop serving the files of a removed post's or story's media."""
+    keys = media_keys(await media_of(conn, target_type, target_id))
+    for key in sorted(keys):
+        await conn.execute(
+            insert_or_ignore(conn, withheld_media_keys, ["key"]).values(key=key, created_at=now)
+        )
+
+
+async def release_media(conn: AsyncConnection, target_type: str, target_id: int) -> None:
+    """Serve the files of a restored post's or story's media again."""
+    keys = media_keys(await media_of(conn, target_type, target_id))
+    if keys:
+        await conn.execute(
+            delete(withheld_media_keys).where(withheld_media_keys.c.key.in_(sorted(keys)))
+        )
 
 
 # --- reports ----------------------------------------------------------------------------

@@ -75,6 +75,7 @@ NOTIFIED = {
     "warn": "moderation_warning",
 }
 SYSTEM = "system"  # the actor of automatic actions (screening)
+PREVIEW_LINK_TTL = timedelta(hours=1)  # how long a queue preview's media links work
 
 
 @dataclass
@@ -376,7 +377,8 @@ async def preview(
             items = await repository.media_of(conn, target_type, target_id)
             shown["media"] = [
                 {
-                    **present_media(media_row(item), url_for),
+                    # Expiring links: the files of removed content are served by them only.
+                    **present_media(media_row(item), url_for, until=utcnow() + PREVIEW_LINK_TTL),
                     "screening": item["screening"],
                     "screening_score": item["screening_score"],
                 }
@@ -437,6 +439,8 @@ async def take_action(context: AppContext, uow: UnitOfWork, command: TakeAction)
     outcome = Outcome({})
     effect = command.action
     if effect == "remove":
+        if command.target_type in ("post", "story"):  # its files are not served any more
+            await repository.withhold_media(conn, command.target_type, command.target_id, now)
         if await repository.set_removed(conn, command.target_type, command.target_id, now):
             await uow.record(
                 ContentRemoved(
@@ -446,6 +450,8 @@ async def take_action(context: AppContext, uow: UnitOfWork, command: TakeAction)
                 )
             )
     elif effect == "restore":
+        if command.target_type in ("post", "story"):
+            await repository.release_media(conn, command.target_type, command.target_id)
         if await repository.set_removed(conn, command.target_type, command.target_id, None):
             await uow.record(
                 ContentRestored(
