@@ -294,6 +294,8 @@ def settings(
         # set their own).
         "database_pool_timeout_seconds": 30,
         "password_check_wait_seconds": 30,
+        # Screening runs a real model per upload; its tests turn it on (test_screening.py).
+        "moderation": "off",
     }
     if profile in ("distributed", "cluster"):
         values.update(distributed_values(request, "shutter-test"))

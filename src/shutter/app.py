@@ -47,6 +47,9 @@ from shutter.media import api as media_api
 from shutter.media import pool as media_pool
 from shutter.media import tasks as media_tasks
 from shutter.messages import api as messages_api
+from shutter.moderation import api as moderation_api
+from shutter.moderation import service as moderation_service
+from shutter.moderation import tasks as moderation_tasks
 from shutter.notifications import api as notifications_api
 from shutter.notifications import tasks as notifications_tasks
 from shutter.oauth import api as oauth_api
@@ -142,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         explore_api,
         messages_api,
         realtime_api,
+        moderation_api,
     )
     for module in modules:
         api.include_router(module.router)
@@ -257,6 +261,7 @@ async def open_context(
         redis=redis,
         redis_breaker=breaker,  # its error counts go to /metrics
         nats=nats_client,
+        new_post_checks=(moderation_service.screen_new_post,),
     )
 
 
@@ -329,6 +334,7 @@ async def start_event_runtime(
     notifications_tasks.register(registry)
     media_tasks.register(registry)
     accounts_tasks.register(registry)
+    moderation_tasks.register(registry)
     settings = context.settings
     namespace = context.settings.namespace
     if context.nats is None:
@@ -372,6 +378,7 @@ async def start_event_runtime(
         scheduler: Scheduler[AppContext] = Scheduler(context)
         stories_tasks.schedule(scheduler, context)
         posts_tasks.schedule(scheduler, context)
+        moderation_tasks.schedule(scheduler, context)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
 

@@ -13,6 +13,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from shutter.admin_cli import admin_cli
 from shutter.settings import Settings
 
 cli = typer.Typer(
@@ -262,7 +263,8 @@ def media_gc() -> None:
     asyncio.run(run())
 
 
-admin = typer.Typer(help="Operator tasks on accounts.", no_args_is_help=True)
+# `shutter admin`: roles (admin_cli.py) and, here, a reset link for operators without mail.
+admin = admin_cli
 cli.add_typer(admin, name="admin")
 
 

@@ -33,6 +33,9 @@ from shutter.stores.timelines import TimelineStore
 if TYPE_CHECKING:
     from nats.aio.client import Client as NatsClient
 
+    from shutter.media.screening import ContentClassifier
+    from shutter.posts.checks import NewPostCheck
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AppContext:
@@ -60,3 +63,7 @@ class AppContext:
     redis: RedisClient | None = None  # when the distributed profile has one
     redis_breaker: CircuitBreaker | None = None  # guards every use of `redis`
     nats: NatsClient | None = None  # when configured
+    # Run in the transaction that creates a post (moderation: screening's verdicts).
+    new_post_checks: tuple[NewPostCheck, ...] = ()
+    # A content classifier to use in-process instead of NudeNet (tests set a fake one).
+    classifier: ContentClassifier | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class ShutterError(Exception):
     """An error the client caused and can act on: carries a status, a code and a message."""
@@ -42,6 +44,18 @@ class MfaRequired(Unauthenticated):
 class Forbidden(ShutterError):
     status = 403
     code = "forbidden"
+
+
+class AccountSuspended(ShutterError):
+    """403 `account_suspended`: a moderator suspended the account (until `until`, if set)."""
+
+    status = 403
+    code = "account_suspended"
+
+    def __init__(self, until: datetime | None) -> None:
+        ending = f" until {until.isoformat()}" if until is not None else ""
+        super().__init__(f"This account is suspended{ending}.")
+        self.until = until
 
 
 class NotFound(ShutterError):

@@ -85,6 +85,16 @@ class Settings(BaseSettings):
     rate_limit_token_checks: str = "30/hour"  # noqa: S105 - a limit
     # Two-factor codes tried per account (sign-in, set-up, turning it off).
     rate_limit_mfa: str = "5/minute;20/hour"
+    rate_limit_reports: str = "20/hour;100/day"  # reports filed, per user
+    # Accounts younger than `new_account_seconds` are held to these as well (anti-spam:
+    # a throwaway account does little harm in its first day).
+    new_account_seconds: int = Field(86_400, ge=0)
+    rate_limit_new_account_posts: str = "5/hour"
+    rate_limit_new_account_likes: str = "100/hour"
+    rate_limit_new_account_comments: str = "20/hour"
+    rate_limit_new_account_follows: str = "20/hour"
+    rate_limit_new_account_uploads: str = "20/hour"
+    rate_limit_new_account_reports: str = "5/hour"
     upload_bytes_per_hour: int = Field(2048 * MIB, ge=MIB)
 
     # Access tokens are short-lived; a session's refresh token (rotated on each use) gets
@@ -186,6 +196,22 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # Trust and safety (docs/moderation.md). Automatic screening of uploaded images and
+    # video frames by the local classifier in the media worker: at or above the remove
+    # threshold the media is taken down when posted (and queued, appealable); at or above
+    # the review threshold it is posted marked sensitive and queued.
+    moderation: Literal["on", "off"] = "on"
+    moderation_remove_threshold: float = Field(0.95, gt=0, le=1)
+    moderation_review_threshold: float = Field(0.7, gt=0, le=1)
+    # Seconds one screening may take before the media is marked `screening_failed`.
+    moderation_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    # Distinct reporters of one account within the window that flag it into the queue.
+    moderation_report_flag_count: int = Field(3, ge=2, le=1000)
+    moderation_report_flag_window_seconds: int = Field(3_600, ge=60)
+    # Posts with the same caption, or the same picture, by one account within that window
+    # that flag it into the queue (anti-spam).
+    moderation_repeat_flag_count: int = Field(5, ge=2, le=1000)
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, value: str | None) -> str | None:
@@ -218,6 +244,13 @@ class Settings(BaseSettings):
         "rate_limit_verification_mail",
         "rate_limit_token_checks",
         "rate_limit_mfa",
+        "rate_limit_reports",
+        "rate_limit_new_account_posts",
+        "rate_limit_new_account_likes",
+        "rate_limit_new_account_comments",
+        "rate_limit_new_account_follows",
+        "rate_limit_new_account_uploads",
+        "rate_limit_new_account_reports",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
@@ -241,6 +274,10 @@ class Settings(BaseSettings):
             for name in type(self).model_fields
             if name.startswith(prefix)
         }
+
+    @property
+    def screening_enabled(self) -> bool:
+        return self.moderation == "on"
 
     @property
     def profile(self) -> Profile:

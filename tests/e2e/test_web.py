@@ -744,11 +744,11 @@ def test_a_post_card_menu_carousel_caption_and_double_tap(
     dialog.get_by_role("button", name="Delete").click()
     expect(card).to_have_count(0)
     assert httpx.get(f"{web.base_url}/api/v1/posts/{album}", timeout=30).status_code == 404
-    # Someone else's post has the menu without Delete.
+    # Someone else's post has the menu without Delete, and with Report.
     visitor = browsing.page(token=register(_name("mo")))
     visitor.goto(f"/p/{short}")
     visitor.get_by_role("button", name="More options").click()
-    expect(visitor.get_by_role("menuitem")).to_have_text(["Go to post", "Copy link"])
+    expect(visitor.get_by_role("menuitem")).to_have_text(["Go to post", "Copy link", "Report"])
     assert page.console_errors == []
     assert visitor.console_errors == []
 

@@ -45,6 +45,7 @@ POST_FIELDS = {
     "like_count",
     "comment_count",
     "liked_by_me",
+    "sensitive",
     "created_at",
 }
 AUTHOR_FIELDS = {"id", "username", "display_name", "avatar_url"}
@@ -88,6 +89,7 @@ async def test_a_new_post_is_the_contract_post_object(client: httpx.AsyncClient)
     assert response.status_code == 201, response.text
     post = response.json()["post"]
     assert set(post) == POST_FIELDS
+    assert post["sensitive"] is False
     assert re.fullmatch(r"[0-9]+", post["id"])
     assert int(post["id"]) > 2**53  # a string, since a JSON number would lose digits
     assert set(post["author"]) == AUTHOR_FIELDS

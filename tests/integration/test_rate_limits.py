@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.assertions import assert_error
+from tests.conftest import RunningServer
 from tests.factories import register
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -76,3 +77,26 @@ async def test_off_switch_disables_every_limit(client: httpx.AsyncClient) -> Non
     for _ in range(3):
         bad = {"login": alice.username, "password": "wrong password"}
         assert_error(await client.post("/auth/login", json=bad), 401)
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{**LIMITS, "rate_limit_follows": "10/hour", "rate_limit_new_account_follows": "1/hour"}],
+)
+async def test_an_account_in_its_first_day_has_tighter_limits(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    """Issue 16 item 7: the `rate_limit_new_account_*` limits hold while an account is
+    younger than `new_account_seconds`; then only the usual ones."""
+    young, *targets = [await register(client) for _ in range(4)]
+    ok = await client.post(f"/users/{targets[0].id}/follow", headers=young.headers)
+    assert ok.status_code == 200, ok.text
+    assert_limited(await client.post(f"/users/{targets[1].id}/follow", headers=young.headers), 3600)
+    # A day later (the account's age is read from its id) the usual limit applies.
+    object.__setattr__(
+        server.context,
+        "settings",
+        server.context.settings.model_copy(update={"new_account_seconds": 0}),
+    )
+    ok = await client.post(f"/users/{targets[1].id}/follow", headers=young.headers)
+    assert ok.status_code == 200, ok.text

@@ -358,3 +358,130 @@ async def test_every_read_path_follows_the_one_rule(
                 actual[key] = await reader(client, author, viewer)
     wrong = {key: (actual[key], want) for key, want in expected.items() if actual[key] != want}
     assert wrong == {}, "(endpoint, privacy, relation): (got, expected)"
+
+
+# Moderation (docs/moderation.md): what a removal of the author's post, comment and story
+# changes, for every relation; everything else stays as in EXPECTED.
+REMOVED: dict[str, int | str] = {
+    "post": 404,
+    "comments": 404,
+    "replies": 404,
+    "likers": 404,
+    "feed": "out",
+    "hashtag": "out",
+    "location": "out",
+    "explore": "out",
+    "tray": "out",
+    "story_viewers": 404,
+}
+# Endpoints that list the author's things ("in"/"out"); all others answer a status.
+LISTINGS = {
+    "feed",
+    "hashtag",
+    "location",
+    "search",
+    "hashtag search",
+    "place search",
+    "explore",
+    "tray",
+}
+# Endpoints that need a signed-in viewer (401 anonymous, whatever the author's state).
+SIGNED_IN = {"feed", "stories", "tray", "story_viewers"}
+
+
+def moderated_expectation(endpoint: str, relation: str, want: int | str, state: str) -> int | str:
+    """What `relation` gets at `endpoint` once the author's content is removed, or the
+    author suspended: a suspended account is gone for everyone else (404, "out"); removed
+    content for everyone, its author included."""
+    if want == 401:
+        return 401
+    if state == "suspended":
+        if endpoint in SIGNED_IN and relation == "anonymous":
+            return 401
+        return "out" if endpoint in LISTINGS else 404
+    return REMOVED.get(endpoint, want)
+
+
+async def _moderator(server: RunningServer, client: httpx.AsyncClient) -> Account:
+    from shutter.moderation import service
+
+    account = await register(client)
+    async with server.context.db.write() as uow:
+        await service.set_role(server.context, uow.conn, account.username, "moderator")
+    return account
+
+
+async def _act(
+    client: httpx.AsyncClient, moderator: Account, action: str, target: str, target_id: str
+) -> None:
+    body = {"action": action, "target_type": target, "target_id": target_id, "reason": "test"}
+    response = await client.post("/admin/actions", json=body, headers=moderator.headers)
+    assert response.status_code == 201, response.text
+
+
+async def _observe(
+    client: httpx.AsyncClient, world: World, *, state: str | None
+) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """(expected, actual) over READERS but the by_viewer rows, in the given state."""
+    expected, actual = {}, {}
+    for endpoint, reader in READERS.items():
+        if endpoint.startswith("by_viewer"):
+            continue
+        for privacy, author in world.authors.items():
+            for relation, want in zip(RELATIONS, EXPECTED[(endpoint, privacy)], strict=True):
+                if want is NA or (state == "suspended" and relation == "owner"):
+                    continue  # a suspended owner cannot sign in (test_moderation.py)
+                if state is not None:
+                    want = moderated_expectation(endpoint, relation, want, state)
+                viewer = author.account if relation == "owner" else world.viewers[relation]
+                key = (endpoint, privacy, relation)
+                expected[key] = want
+                actual[key] = await reader(client, author, viewer)
+    return expected, actual
+
+
+def _wrong(pair: tuple[dict[Any, Any], dict[Any, Any]]) -> dict[Any, Any]:
+    expected, actual = pair
+    return {key: (actual[key], want) for key, want in expected.items() if actual[key] != want}
+
+
+async def test_removed_content_is_hidden_on_every_read_path_and_restore_brings_it_back(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    world = await build_world(server, client)
+    moderator = await _moderator(server, client)
+    for author in world.authors.values():
+        await _act(client, moderator, "remove", "post", author.post_id)
+        await _act(client, moderator, "remove", "comment", author.comment_id)
+        await _act(client, moderator, "remove", "story", author.story_id)
+    # No settle: the rule hides removed content at once, before handlers tidy up.
+    assert _wrong(await _observe(client, world, state="removed")) == {}
+    for author in world.authors.values():
+        for target, target_id in (
+            ("post", author.post_id),
+            ("comment", author.comment_id),
+            ("story", author.story_id),
+        ):
+            await _act(client, moderator, "restore", target, target_id)
+    await server.settle()
+    assert _wrong(await _observe(client, world, state=None)) == {}
+
+
+async def test_a_suspended_author_is_hidden_on_every_read_path_and_unsuspension_undoes_it(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    world = await build_world(server, client)
+    moderator = await _moderator(server, client)
+    for author in world.authors.values():
+        await _act(client, moderator, "suspend", "user", author.account.id)
+    assert _wrong(await _observe(client, world, state="suspended")) == {}
+    for author in world.authors.values():
+        await _act(client, moderator, "unsuspend", "user", author.account.id)
+        login = await client.post(
+            "/auth/login",
+            json={"login": author.account.username, "password": author.account.password},
+        )
+        assert login.status_code == 200, login.text
+        author.account.token = login.json()["access_token"]
+    await server.settle()
+    assert _wrong(await _observe(client, world, state=None)) == {}

@@ -37,6 +37,7 @@ ROW: PostRow = {
     "location_id": 9,
     "like_count": 3,
     "comment_count": 1,
+    "sensitive": False,
     "created_at": NOW,
 }
 AUTHOR: AuthorRow = {"id": 1, "username": "ada", "display_name": "Ada", "avatar_key": None}
@@ -80,6 +81,7 @@ def test_a_post_is_presented_in_its_documented_shape() -> None:
         "like_count": 3,
         "liked_by_me": True,
         "comment_count": 1,
+        "sensitive": False,
         "created_at": "2026-11-30T12:00:00.000Z",
     }
     PostOut.model_validate(body)

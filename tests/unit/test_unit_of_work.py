@@ -109,7 +109,7 @@ def test_rows_in_flight_decode_whatever_their_numbers_look_like() -> None:
 
 @pytest.mark.parametrize("kind", CATALOGUE, ids=lambda kind: kind.topic)
 def test_every_event_round_trips_through_json(kind: type) -> None:
-    values = {"comment_ids": (1, 2), "approved": True, "parent_author_id": 5}
+    values = {"comment_ids": (1, 2), "approved": True, "parent_author_id": 5, "target_type": "post"}
     fields = [item.name for item in dataclasses.fields(kind) if item.name != "outbox_id"]
     hints = typing.get_type_hints(kind)
     event = kind(

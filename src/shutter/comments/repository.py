@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.db.tables import (
     comments,
 )
-from shutter.privacy.visibility import blocked_either_way
+from shutter.privacy.visibility import blocked_either_way, comment_is_live
 
 COMMENT_COLUMNS = (
     comments.c.id,
@@ -31,9 +31,7 @@ async def insert_comment(conn: AsyncConnection, values: dict[str, Any]) -> None:
 
 async def get_comment(conn: AsyncConnection, comment_id: int) -> RowMapping | None:
     """A comment that has not been deleted."""
-    query = select(*COMMENT_COLUMNS).where(
-        (comments.c.id == comment_id) & comments.c.deleted_at.is_(None)
-    )
+    query = select(*COMMENT_COLUMNS).where((comments.c.id == comment_id) & comment_is_live())
     return (await conn.execute(query)).mappings().first()
 
 
@@ -51,7 +49,7 @@ async def page_comments(
         comments.c.parent_id.is_(None) if parent_id is None else comments.c.parent_id == parent_id
     )
     query = select(*COMMENT_COLUMNS).where(
-        (comments.c.post_id == post_id) & parent & comments.c.deleted_at.is_(None)
+        (comments.c.post_id == post_id) & parent & comment_is_live()
     )
     if after_id is not None:
         query = query.where(comments.c.id > after_id)

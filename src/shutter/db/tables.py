@@ -54,6 +54,12 @@ users = Table(
     Column("post_count", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Trust and safety (moderation/): "user" | "moderator" | "admin", granted by the CLI.
+    Column("role", String(16), nullable=False, server_default="user"),
+    # Set while the account is suspended (the visibility rule hides it and its content);
+    # `suspended_until` null means until lifted. An ended suspension is lifted by a job.
+    Column("suspended_at", DateTime(timezone=True), nullable=True),
+    Column("suspended_until", DateTime(timezone=True), nullable=True),
 )
 
 follows = Table(
@@ -99,6 +105,10 @@ media = Table(
     Column("story_id", BigInteger, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Automatic screening (media/screening.py): null when not screened (off), else
+    # "clean" | "sensitive" | "removed" | "failed", with the classifier's highest score.
+    Column("screening", String(16), nullable=True),
+    Column("screening_score", Float, nullable=True),
     Index("ix_media_owner_id_id", "owner_id", "id"),
     Index("ix_media_post_id", "post_id"),
     # Content-addressed objects may be shared: deleting one first asks who else uses it.
@@ -126,6 +136,10 @@ posts = Table(
     Column("comment_count", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
+    # Taken down by a moderator or by screening (hidden from all); a restore clears it.
+    Column("removed_at", DateTime(timezone=True), nullable=True),
+    # Shown blurred behind a tap: set by the author, a moderator or screening.
+    Column("sensitive", Boolean, nullable=False, server_default="0"),
     Index("ix_posts_author_id_id", "author_id", "id"),
     Index("ix_posts_location_id_id", "location_id", "id"),
 )
@@ -204,6 +218,7 @@ comments = Table(
     Column("reply_count", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
+    Column("removed_at", DateTime(timezone=True), nullable=True),  # by a moderator
     Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),
 )
 
@@ -297,6 +312,7 @@ stories = Table(
     # Set by the author's delete or by the expiry job; the media retention counts from it.
     Column("deleted_at", DateTime(timezone=True), nullable=True),
     Column("media_deleted_at", DateTime(timezone=True), nullable=True),
+    Column("removed_at", DateTime(timezone=True), nullable=True),  # by a moderator
     Index("ix_stories_author_id_id", "author_id", "id"),
     Index(
         "ix_stories_expiring",
@@ -486,4 +502,76 @@ oauth_tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Index("ix_oauth_tokens_user_id_app_id", "user_id", "app_id"),
+)
+
+
+# Trust and safety (moderation/). Reports by people, and flags raised by screening and the
+# anti-spam signals (reporter_id null, `source` says which), one row each; the queue
+# groups them by target. One open report per reporter and target.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("reporter_id", BigInteger, nullable=True),
+    Column("source", String(16), nullable=False),  # "user" | "screening" | "spam"
+    Column("target_type", String(16), nullable=False),
+    Column("target_id", BigInteger, nullable=False),
+    Column("target_owner_id", BigInteger, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("status", String(16), nullable=False),  # "open" | "resolved"
+    Column("action_id", BigInteger, nullable=True),  # the action that resolved it
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Index("ix_reports_status_target", "status", "target_type", "target_id"),
+    Index("ix_reports_reporter_id_id", "reporter_id", "id"),
+    Index(
+        "uq_reports_open_per_reporter",
+        "reporter_id",
+        "target_type",
+        "target_id",
+        unique=True,
+        postgresql_where=text("status = 'open' AND reporter_id IS NOT NULL"),
+        sqlite_where=text("status = 'open' AND reporter_id IS NOT NULL"),
+    ),
+)
+
+# Every moderation action and role change: the audit log. actor_id null: the system
+# (screening). Never updated nor deleted.
+moderation_actions = Table(
+    "moderation_actions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("actor_id", BigInteger, nullable=True),
+    Column("action", String(24), nullable=False),
+    Column("target_type", String(16), nullable=False),
+    Column("target_id", BigInteger, nullable=False),
+    Column("target_owner_id", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_moderation_actions_target", "target_type", "target_id"),
+)
+
+# Object keys of removed posts' and stories' media: the embedded profile's file route
+# refuses them (but for expiring links, which only moderators' previews carry).
+withheld_media_keys = Table(
+    "withheld_media_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One appeal per action, by the author it was taken against.
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("action_id", BigInteger, nullable=False, unique=True),
+    Column("appellant_id", BigInteger, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # "open" | "granted" | "denied"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Index("ix_appeals_status_id", "status", "id"),
 )

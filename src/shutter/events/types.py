@@ -85,6 +85,8 @@ def _convert(kind: str, value: object) -> object:
         return str(value)
     if kind == "bool":
         return bool(value)
+    if kind == "str":
+        return str(value)
     if kind == "int?" and value is None:
         return None
     if kind == "ints":
@@ -241,6 +243,28 @@ class EmailChanged(DomainEvent):
     new_email: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContentRemoved(DomainEvent):
+    """A moderator (or screening, `actor_id` null in the audit log) removed a post, comment
+    or story of `author_id`. Read paths hide it at once (the visibility rule); the handlers
+    tidy the stored timelines afterwards. `target_type`: post, comment or story."""
+
+    topic: ClassVar[str] = "moderation.content_removed"
+    target_type: str
+    target_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContentRestored(DomainEvent):
+    """Removed content put back (an upheld appeal, or a moderator's restore)."""
+
+    topic: ClassVar[str] = "moderation.content_restored"
+    target_type: str
+    target_id: int
+    author_id: int
+
+
 CATALOGUE: tuple[type[DomainEvent], ...] = (
     PostCreated,
     PostDeleted,
@@ -257,6 +281,8 @@ CATALOGUE: tuple[type[DomainEvent], ...] = (
     PasswordReset,
     VerificationRequested,
     EmailChanged,
+    ContentRemoved,
+    ContentRestored,
 )
 BY_TOPIC: dict[str, type[DomainEvent]] = {kind.topic: kind for kind in CATALOGUE}
 
@@ -272,6 +298,8 @@ COMMENT_CREATED = CommentCreated.topic
 COMMENT_DELETED = CommentDeleted.topic
 STORY_EXPIRED = StoryExpired.topic
 MEDIA_UPLOADED = MediaUploaded.topic
+CONTENT_REMOVED = ContentRemoved.topic
+CONTENT_RESTORED = ContentRestored.topic
 
 
 @dataclass(frozen=True, slots=True)

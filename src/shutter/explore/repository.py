@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.db.sql import id_in
 from shutter.db.tables import follows, likes, media, posts
 from shutter.posts.repository import POST_COLUMNS, PostRow, post_row, post_rows
-from shutter.privacy.visibility import posts_discoverable_by
+from shutter.privacy.visibility import post_is_live, posts_discoverable_by
 
 # How many of the reader's own recent likes define "people who like what you like", and
 # how many of those people (and of the accounts the reader follows) lend their likes.
@@ -31,12 +31,7 @@ def _explorable(viewer_id: int | None, since_id: int) -> ColumnElement[bool]:
         .where((media.c.post_id == posts.c.id) & (media.c.status != "ready"))
         .exists()
     )
-    return (
-        (posts.c.id >= since_id)
-        & posts.c.deleted_at.is_(None)
-        & posts_discoverable_by(viewer_id)
-        & ~unready
-    )
+    return (posts.c.id >= since_id) & post_is_live() & posts_discoverable_by(viewer_id) & ~unready
 
 
 class Signalled(NamedTuple):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.db.sql import id_in, ids_param
 from shutter.db.tables import follows, likes, posts
 from shutter.posts.repository import LIKED_BY_READER, POST_COLUMNS, PostRow, post_row, post_rows
-from shutter.privacy.visibility import blocked_either_way
+from shutter.privacy.visibility import blocked_either_way, post_is_live
 
 # Hot statements are built once per dialect and executed with parameters: building a
 # SQLAlchemy statement costs about 0.4 ms, more than running it.
@@ -38,7 +38,7 @@ def _pull_statement(dialect_name: str, columns: str) -> Select[Any]:
                     & ~blocked_either_way(reader, posts.c.author_id)
                 )
             )
-            & posts.c.deleted_at.is_(None)
+            & post_is_live()
             & (posts.c.id < bindparam("before"))
         )
         .order_by(posts.c.id.desc())
@@ -87,7 +87,7 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
     )
     return select(*POST_COLUMNS, liked).where(
         ids_param(dialect_name, posts.c.id)
-        & posts.c.deleted_at.is_(None)
+        & post_is_live()
         & (
             (posts.c.author_id == reader)
             | (follows_author & ~blocked_either_way(reader, posts.c.author_id))

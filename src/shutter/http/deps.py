@@ -3,6 +3,7 @@ Aliases keep routes short. Token authentication itself is `auth/viewer.py`."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -18,6 +19,7 @@ from shutter.db.replicas import replica_reads
 from shutter.db.tables import users
 from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, Unauthenticated
+from shutter.ids import id_timestamp_ms
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.stores.objects import ObjectUrls
 
@@ -91,6 +93,11 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def is_new_account(user_id: int, young_s: int) -> bool:
+    """Was the account created less than `young_s` ago? (Its id says when.)"""
+    return time.time() * 1000 - id_timestamp_ms(user_id) < young_s * 1000
+
+
 def rate_limited(action: str, *, per: Literal["user", "address"] = "user") -> Any:
     """A route dependency that counts one `action` per call and answers
     `429 rate_limited` with `Retry-After` once the configured limit is used up:
@@ -101,6 +108,9 @@ def rate_limited(action: str, *, per: Literal["user", "address"] = "user") -> An
     counts per client address (registration, anonymous calls)."""
 
     async def by_user(viewer: CurrentUser, context: Context) -> None:
+        if is_new_account(viewer.id, context.settings.new_account_seconds):
+            # Tighter limits in an account's first day (`rate_limit_new_account_*`).
+            await context.rate_limiter.hit(f"new_account_{action}", viewer.id)
         await context.rate_limiter.hit(action, viewer.id)
 
     async def by_address(request: Request, context: Context) -> None:

@@ -14,8 +14,16 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from shutter.errors import Busy, MfaRequired, RateLimited, ShutterError, Unavailable
+from shutter.errors import (
+    AccountSuspended,
+    Busy,
+    MfaRequired,
+    RateLimited,
+    ShutterError,
+    Unavailable,
+)
 from shutter.stores.breaker import StoreUnavailable
+from shutter.timeutil import isoformat
 
 log = structlog.get_logger("shutter.http")
 
@@ -99,7 +107,12 @@ async def _on_shutter_error(_request: Request, exc: Exception) -> Response:
     retry_after = exc.retry_after if isinstance(exc, RateLimited | Unavailable | Busy) else None
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     extra = {"challenge": exc.challenge} if isinstance(exc, MfaRequired) else None
-    return error_response(exc.status, exc.code, exc.message, headers=headers, extra=extra)
+    details = None
+    if isinstance(exc, AccountSuspended):  # the client shows when it ends (null: not set)
+        details = [{"suspended_until": isoformat(exc.until)}]
+    return error_response(
+        exc.status, exc.code, exc.message, details=details, headers=headers, extra=extra
+    )
 
 
 async def _on_store_unavailable(_request: Request, exc: Exception) -> Response:

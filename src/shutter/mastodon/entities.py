@@ -106,7 +106,7 @@ def status(post: PostOutDict, author: dict[str, Any], base_url: str) -> dict[str
         "account": author,
         "content": f"<p>{caption}</p>" if caption else "",
         "visibility": "private" if author["locked"] else "public",
-        "sensitive": False,
+        "sensitive": bool(post["sensitive"]),
         "spoiler_text": "",
         "media_attachments": [media_attachment(item) for item in post["media"]],
         "application": None,

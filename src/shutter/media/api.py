@@ -144,6 +144,10 @@ async def serve_file(
         if remaining <= 0:
             raise NotFound("This link has expired.", code="link_expired")
         cache_control = f"private, max-age={remaining}"
+    if exp is None:  # the files of removed content: only by expiring (moderators') links
+        async with context.db.read() as conn:
+            if await repository.is_withheld(conn, key):
+                raise NotFound("No such file.")
     path = store.path_for(key)
     if not path.is_file():
         raise NotFound("No such file.")

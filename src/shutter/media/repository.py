@@ -10,7 +10,7 @@ from sqlalchemy import RowMapping, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
-from shutter.db.tables import media, posts, users
+from shutter.db.tables import media, posts, users, withheld_media_keys
 from shutter.timeutil import utcnow
 
 POST_MEDIA_COLUMNS = (
@@ -192,3 +192,9 @@ async def set_alt(conn: AsyncConnection, media_id: int, owner_id: int, alt: str 
         .values(alt=alt, updated_at=utcnow())
     )
     return done.rowcount == 1
+
+
+async def is_withheld(conn: AsyncConnection, key: str) -> bool:
+    """Is this object key a file of removed content (moderation withholds it)?"""
+    query = select(withheld_media_keys.c.key).where(withheld_media_keys.c.key == key)
+    return (await conn.execute(query)).first() is not None

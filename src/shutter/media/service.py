@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.context import AppContext
 from shutter.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from shutter.events.types import MediaUploaded
-from shutter.media import pool, quota, repository
+from shutter.media import pool, quota, repository, screening
 from shutter.media.images import MediaRejected, Rendition
 from shutter.media.pipeline import Limits
 from shutter.media.presenters import MediaOutDict, present_media
@@ -166,6 +166,9 @@ async def process_media(context: AppContext, media_id: int) -> None:
         log.error("media_job_killed", media_id=media_id, after_s=exc.seconds)
         return
     values = await _store(context, rendition)
+    if context.settings.screening_enabled:
+        verdict, score = await screening.screen(context, rendition)
+        values.update(screening=verdict.value, screening_score=score)
     async with context.db.write() as uow:
         done = await repository.transition(
             uow.conn, media_id, "processing", {**values, "status": "ready", "updated_at": utcnow()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from shutter.users.presenters import AuthorOutDict
 
@@ -17,6 +17,17 @@ class NotifiedCommentDict(TypedDict):
     text: str
 
 
+class NotifiedActionDict(TypedDict):
+    """A moderator's action a moderation notification is about."""
+
+    id: str
+    action: str
+    target_type: str
+    target_id: str
+    reason: str
+    appealable: bool
+
+
 class NotificationOutDict(TypedDict):
     id: str
     type: str
@@ -25,6 +36,7 @@ class NotificationOutDict(TypedDict):
     post: NotifiedPostDict | None
     comment: NotifiedCommentDict | None
     text: str
+    action: NotRequired[NotifiedActionDict]  # moderation notifications only
     read: bool
     created_at: str
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import notification_actors, notifications, posts
 from shutter.ids import IdGenerator
-from shutter.privacy.visibility import blocked_either_way, posts_readable_by
+from shutter.privacy.visibility import blocked_either_way, post_is_live, posts_readable_by
 
 
 async def _group_id(conn: AsyncConnection, user_id: int, group_key: str) -> int | None:
@@ -116,6 +116,7 @@ async def delete_where(
 NOTIFICATION_COLUMNS = (
     notifications.c.id,
     notifications.c.kind,
+    notifications.c.group_key,
     notifications.c.post_id,
     notifications.c.comment_id,
     notifications.c.actor_count,
@@ -183,9 +184,7 @@ async def unread_count(conn: AsyncConnection, user_id: int) -> int:
     )
     post_readable = notifications.c.post_id.is_(None) | (
         exists().where(
-            (posts.c.id == notifications.c.post_id)
-            & posts.c.deleted_at.is_(None)
-            & posts_readable_by(user_id)
+            (posts.c.id == notifications.c.post_id) & post_is_live() & posts_readable_by(user_id)
         )
     )
     query = select(func.count()).where(

@@ -17,16 +17,29 @@ class NotifiedComment(BaseModel):
     text: str
 
 
+class NotifiedAction(BaseModel):
+    id: str
+    action: str = Field(description="remove, mark_sensitive, warn, suspend…")
+    target_type: str
+    target_id: str
+    reason: str
+    appealable: bool
+
+
 class NotificationOut(BaseModel):
     id: str
     type: str = Field(
-        description="like, comment, reply, mention, follow, follow_request or follow_accepted"
+        description="like, comment, reply, mention, follow, follow_request, follow_accepted, "
+        "moderation_removed, moderation_sensitive or moderation_warning"
     )
     actors: list[AuthorOut] = Field(description="the most recent actors (at most two)")
     actor_count: int
     post: NotifiedPost | None
     comment: NotifiedComment | None
     text: str
+    action: NotifiedAction | None = Field(
+        None, description="moderation notifications: the action, and whether it may be appealed"
+    )
     read: bool
     created_at: str
 

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.db.tables import comments, follows, posts
 from shutter.media import repository as media_repo
 from shutter.media.presenters import thumb_url
-from shutter.notifications import repository
+from shutter.notifications import moderation_notices, repository
 from shutter.notifications.presenters import (
     NotificationOutDict,
     NotificationPageDict,
     NotifiedPostDict,
 )
 from shutter.pagination import page_tail
-from shutter.privacy.visibility import posts_readable_by
+from shutter.privacy.visibility import comment_is_live, post_is_live, posts_readable_by
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
 from shutter.users.presenters import present_author
@@ -66,8 +66,16 @@ async def _present(
     thumbs = await media_repo.for_posts(conn, post_ids) if post_ids else {}
     excerpts = await _comment_texts(conn, [row["comment_id"] for row in rows if row["comment_id"]])
     pending = await _pending_requesters(conn, user_id, everyone)
+    notices = await moderation_notices.describe_actions(
+        conn, [moderation_notices.action_id(row["group_key"]) for row in rows]
+    )
     result: list[NotificationOutDict] = []
     for row in rows:
+        if row["kind"] in moderation_notices.KINDS:  # from the moderators, about your content
+            notice = notices.get(moderation_notices.action_id(row["group_key"]))
+            if notice is not None:
+                result.append(moderation_notices.present(row, notice))
+            continue
         actor_ids, actor_count = groups.get(row["id"], ([], 0))
         actors = [authors[a] for a in actor_ids if a in authors]
         if not actors:
@@ -142,7 +150,7 @@ async def _readable_posts(conn: AsyncConnection, reader_id: int, ids: Sequence[i
     if not ids:
         return set()
     query = select(posts.c.id).where(
-        posts.c.id.in_(ids) & posts.c.deleted_at.is_(None) & posts_readable_by(reader_id)
+        posts.c.id.in_(ids) & post_is_live() & posts_readable_by(reader_id)
     )
     return set((await conn.execute(query)).scalars())
 
@@ -151,7 +159,7 @@ async def _comment_texts(conn: AsyncConnection, ids: Sequence[int]) -> dict[int,
     if not ids:
         return {}
     query = select(comments.c.id, comments.c.text).where(
-        comments.c.id.in_(sorted(set(ids))) & comments.c.deleted_at.is_(None)
+        comments.c.id.in_(sorted(set(ids))) & comment_is_live()
     )
     return {row.id: row.text for row in (await conn.execute(query)).all()}
 

@@ -53,7 +53,8 @@ async def create_post(
 ) -> Response:
     """Publish ready media with a caption. Returns at once; followers see it shortly."""
     post_id, replayed = await service.create_post(context, uow, viewer.id, body, idempotency_key)
-    post = await service.get_post(uow.conn, viewer.id, post_id, url_for, context.hydration)
+    # The post object of GET; `removed: true` when screening took it down at once.
+    post = await service.created_post(uow.conn, viewer.id, post_id, url_for, context.hydration)
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return json_response({"post": post}, 201, headers)
 

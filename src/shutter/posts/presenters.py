@@ -7,7 +7,7 @@ their posts here."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -43,7 +43,9 @@ class PostOutDict(TypedDict):
     like_count: int
     liked_by_me: bool
     comment_count: int
+    sensitive: bool
     created_at: str
+    removed: NotRequired[bool]  # in POST /posts's answer, when screening took it down
 
 
 class PostPageDict(TypedDict):
@@ -79,6 +81,7 @@ def present_post(
         "like_count": row["like_count"],
         "liked_by_me": liked_by_me,
         "comment_count": row["comment_count"],
+        "sensitive": row["sensitive"],
         "created_at": isoformat(row["created_at"]),
     }
 

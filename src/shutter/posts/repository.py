@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import idempotency_keys, posts
-from shutter.privacy.visibility import posts_readable_by
+from shutter.privacy.visibility import post_is_live, posts_readable_by
 
 POST_COLUMNS = (
     posts.c.id,
@@ -24,6 +24,7 @@ POST_COLUMNS = (
     posts.c.like_count,
     posts.c.comment_count,
     posts.c.created_at,
+    posts.c.sensitive,
 )
 # A boolean column some queries add to POST_COLUMNS: the reader likes this post.
 LIKED_BY_READER = "liked_by_reader"
@@ -42,7 +43,9 @@ class PostRow(TypedDict):
     like_count: int
     comment_count: int
     created_at: datetime
+    sensitive: bool
     liked_by_reader: NotRequired[bool]
+    removed: NotRequired[bool]  # only from get_own_new: a moderator or screening removed it
 
 
 def post_row(row: RowMapping) -> PostRow:
@@ -58,9 +61,12 @@ def post_row(row: RowMapping) -> PostRow:
         "like_count": row["like_count"],
         "comment_count": row["comment_count"],
         "created_at": row["created_at"],
+        "sensitive": bool(row["sensitive"]),
     }
     if LIKED_BY_READER in row:
         result["liked_by_reader"] = bool(row[LIKED_BY_READER])
+    if "removed_at" in row:
+        result["removed"] = row["removed_at"] is not None
     return result
 
 
@@ -74,7 +80,17 @@ async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
 
 async def get_live(conn: AsyncConnection, post_id: int) -> PostRow | None:
     """A post that has not been deleted."""
-    query = select(*POST_COLUMNS).where((posts.c.id == post_id) & posts.c.deleted_at.is_(None))
+    query = select(*POST_COLUMNS).where((posts.c.id == post_id) & post_is_live())
+    row = (await conn.execute(query)).mappings().first()
+    return None if row is None else post_row(row)
+
+
+async def get_own_new(conn: AsyncConnection, post_id: int) -> PostRow | None:
+    """A post not deleted, removed or not (the author's answer to creating it): its row
+    says `removed`."""
+    query = select(*POST_COLUMNS, posts.c.removed_at).where(
+        (posts.c.id == post_id) & posts.c.deleted_at.is_(None)
+    )
     row = (await conn.execute(query)).mappings().first()
     return None if row is None else post_row(row)
 
@@ -92,9 +108,7 @@ async def mark_deleted(conn: AsyncConnection, post_id: int, now: datetime) -> bo
 async def page_by_author(
     conn: AsyncConnection, author_id: int, before_id: int | None, limit: int
 ) -> list[PostRow]:
-    query = select(*POST_COLUMNS).where(
-        (posts.c.author_id == author_id) & posts.c.deleted_at.is_(None)
-    )
+    query = select(*POST_COLUMNS).where((posts.c.author_id == author_id) & post_is_live())
     if before_id is not None:
         query = query.where(posts.c.id < before_id)
     return post_rows(await conn.execute(query.order_by(posts.c.id.desc()).limit(limit)))
@@ -129,9 +143,7 @@ async def live_ids_by_author(
     after_id: int | None = None,
 ) -> list[int]:
     """Ids of an author's live posts, newest first, within the given bounds."""
-    query = select(posts.c.id).where(
-        (posts.c.author_id == author_id) & posts.c.deleted_at.is_(None)
-    )
+    query = select(posts.c.id).where((posts.c.author_id == author_id) & post_is_live())
     if before_id is not None:
         query = query.where(posts.c.id < before_id)
     if after_id is not None:
@@ -140,10 +152,10 @@ async def live_ids_by_author(
 
 
 async def author_of(conn: AsyncConnection, post_id: int) -> tuple[int, bool] | None:
-    """(author id, still live) of a post, deleted or not."""
-    query = select(posts.c.author_id, posts.c.deleted_at).where(posts.c.id == post_id)
+    """(author id, still live) of a post, deleted (or removed) or not."""
+    query = select(posts.c.author_id, post_is_live().label("live")).where(posts.c.id == post_id)
     row = (await conn.execute(query)).first()
-    return None if row is None else (row.author_id, row.deleted_at is None)
+    return None if row is None else (row.author_id, bool(row.live))
 
 
 async def readable_live_among(
@@ -153,8 +165,6 @@ async def readable_live_among(
     if not post_ids:
         return {}
     query = select(*POST_COLUMNS).where(
-        id_in(conn, posts.c.id, post_ids)
-        & posts.c.deleted_at.is_(None)
-        & posts_readable_by(reader_id)
+        id_in(conn, posts.c.id, post_ids) & post_is_live() & posts_readable_by(reader_id)
     )
     return {row["id"]: row for row in post_rows(await conn.execute(query))}

@@ -32,6 +32,8 @@ class PostCreate(BaseModel):
     )
     caption: Annotated[str, Paragraph(max_length=CAPTION_MAX)] = ""
     location: Location | None = None
+    # Shown blurred behind a tap (moderators and screening may set it too).
+    sensitive: bool = False
 
     @field_validator("media_ids")
     @classmethod
@@ -66,6 +68,8 @@ class PostOut(BaseModel):
     media: list[MediaOut]
     like_count: int
     comment_count: int
+    sensitive: bool = False
+    removed: bool | None = None  # true in POST /posts's answer when screening removed it
     liked_by_me: bool
     created_at: str
 

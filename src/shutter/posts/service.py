@@ -88,6 +88,7 @@ async def create_post(
             "location_lat": location.lat if location else None,
             "location_lng": location.lng if location else None,
             "location_id": location_id,
+            "sensitive": data.sensitive,
             "created_at": now,
         },
     )
@@ -97,6 +98,8 @@ async def create_post(
             raise await unusable_media(conn, media_id, author_id, "can be posted")
     await users_repo.add_to_counter(conn, author_id, "post_count", 1)
     await uow.record(PostCreated(post_id=post_id, author_id=author_id))
+    for check in context.new_post_checks:  # screening's verdicts, repeated content
+        await check(context, uow, post_id, author_id)
     uow.after_commit(lambda: show_to_author(context, author_id, post_id))
     return post_id, False
 
@@ -126,6 +129,25 @@ async def get_post(
     """One post, if it exists and the viewer may see it (otherwise 404, revealing nothing)."""
     row = await readable_post(conn, viewer_id, post_id)
     (post,) = await hydrate(conn, [row], viewer_id, url_for, cache)
+    return post
+
+
+async def created_post(
+    conn: AsyncConnection,
+    author_id: int,
+    post_id: int,
+    url_for: UrlFor,
+    cache: HydrationCache | None = None,
+) -> PostOutDict:
+    """The post just created, as its author gets it back (the post object of GET): shown
+    even when screening removed it at once, then with `removed: true` (nobody else sees
+    it)."""
+    row = await repository.get_own_new(conn, post_id)
+    if row is None or row["author_id"] != author_id:
+        raise NotFound("No such post.", code="post_not_found")
+    (post,) = await hydrate(conn, [row], author_id, url_for, cache)
+    if row.get("removed"):
+        post["removed"] = True
     return post
 
 

@@ -11,6 +11,10 @@ The rule (docs/privacy.md has it with examples):
 3. A private account shows its posts, stories and follower/following lists to approved
    followers only; its profile (name, counts) is public.
 4. Deleted content reaches nobody (the resource's own query leaves it out).
+5. Moderation (docs/moderation.md): content a moderator removed, and a suspended account
+   with everything it made, reach nobody but the moderators' queue. A suspended account
+   is "hidden" as a block is: its profile answers 404. `post_is_live`, `comment_is_live`
+   and `account_suspended` say it in SQL for pages of content.
 
 Resources built later (comments, likers, stories, hashtag pages, search, explore,
 notifications, messages) call `account_access` / `require_account_content` for one
@@ -19,13 +23,52 @@ account, and filter pages of many accounts in SQL with `hidden_by_block(viewer, 
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.tables import blocks, follows, posts, users
+from shutter.db.tables import blocks, comments, follows, posts, stories, users
 from shutter.errors import Forbidden, NotFound
+
+
+def account_suspended(user_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+    """SQL: the account is suspended (a primary-key probe of `users`)."""
+    return exists().where((users.c.id == user_id) & users.c.suspended_at.is_not(None))
+
+
+def post_is_live() -> ColumnElement[bool]:
+    """SQL over `posts`: neither deleted by its author nor removed by a moderator, and its
+    author not suspended. Every read path of posts starts from this."""
+    return (
+        posts.c.deleted_at.is_(None)
+        & posts.c.removed_at.is_(None)
+        & ~account_suspended(posts.c.author_id)
+    )
+
+
+def comment_is_live() -> ColumnElement[bool]:
+    """SQL over `comments`: the rule of `post_is_live` for comments."""
+    return (
+        comments.c.deleted_at.is_(None)
+        & comments.c.removed_at.is_(None)
+        & ~account_suspended(comments.c.author_id)
+    )
+
+
+def story_is_live(now: datetime) -> ColumnElement[bool]:
+    """SQL over `stories`: not expired, deleted or removed, its author not suspended."""
+    return (
+        stories.c.deleted_at.is_(None)
+        & (stories.c.expires_at > now)
+        & stories.c.removed_at.is_(None)
+        & ~account_suspended(stories.c.author_id)
+    )
+
+
+async def is_suspended(conn: AsyncConnection, user_id: int) -> bool:
+    return bool((await conn.execute(select(account_suspended(user_id)))).scalar())
 
 
 class Access(Enum):
@@ -74,7 +117,9 @@ def content_readable_by(viewer_id: int, author_id: ColumnElement[int]) -> Column
         & (follows.c.status == "accepted")
     )
     return (author_id == viewer_id) | (
-        (public_author | follows_author) & ~blocked_either_way(viewer_id, author_id)
+        (public_author | follows_author)
+        & ~blocked_either_way(viewer_id, author_id)
+        & ~account_suspended(author_id)
     )
 
 
@@ -110,6 +155,8 @@ async def account_access(
     """The rule: what the viewer (None: anonymous) may see of the owner's account."""
     if viewer_id == owner_id:
         return Access.CONTENT
+    if await is_suspended(conn, owner_id):
+        return Access.HIDDEN
     if viewer_id is not None:
         viewer_blocked, owner_blocked = await block_directions(conn, viewer_id, owner_id)
         if viewer_blocked:  # checked first: a blocker must always be able to unblock

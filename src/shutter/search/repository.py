@@ -31,7 +31,13 @@ from shutter.db.tables import (
     users,
 )
 from shutter.posts.repository import POST_COLUMNS, PostRow, post_rows
-from shutter.privacy.visibility import blocked_either_way, hidden_by_block, posts_readable_by
+from shutter.privacy.visibility import (
+    account_suspended,
+    blocked_either_way,
+    hidden_by_block,
+    post_is_live,
+    posts_readable_by,
+)
 from shutter.search.ranking import trigrams
 from shutter.users.repository import PROFILE_COLUMNS, ProfileRow, profile_row
 
@@ -70,7 +76,11 @@ async def user_candidates(
             ).bindparams(fts=fuzzy)
             matches.append(users.c.id.in_(found.columns(literal_column("rowid"))))
         order = users.c.follower_count
-    statement = select(*PROFILE_COLUMNS).where(or_(*matches)).order_by(order.desc())
+    statement = (
+        select(*PROFILE_COLUMNS)
+        .where(or_(*matches) & users.c.suspended_at.is_(None))
+        .order_by(order.desc())
+    )
     if viewer_id is not None:
         statement = statement.where(~blocked_either_way(viewer_id, users.c.id))
     result = await conn.execute(statement.limit(CANDIDATES))
@@ -97,12 +107,13 @@ def _tagged(viewer_id: int | None, tag_matches: Any) -> CompoundSelect[Any]:
     from_comments = select(comment_hashtags.c.tag, comment_hashtags.c.post_id).where(
         tag_matches(comment_hashtags.c.tag)
         & ~hidden_by_block(viewer_id, comment_hashtags.c.author_id)
+        & ~account_suspended(comment_hashtags.c.author_id)
     )
     return union(from_captions, from_comments)
 
 
 def _readable_live_post(viewer_id: int | None) -> ColumnElement[bool]:
-    return posts.c.deleted_at.is_(None) & posts_readable_by(viewer_id)
+    return post_is_live() & posts_readable_by(viewer_id)
 
 
 async def hashtags_by_prefix(
@@ -162,7 +173,9 @@ def _places(viewer_id: int | None) -> tuple[Select[Any], ColumnElement[Any]]:
             func.avg(case((public, posts.c.location_lat))).label("lat"),
             func.avg(case((public, posts.c.location_lng))).label("lng"),
         )
-        .join(posts, (posts.c.location_id == locations.c.id) & posts.c.deleted_at.is_(None))
+        .select_from(locations)
+        .join(posts, posts.c.location_id == locations.c.id)
+        .where(post_is_live())
         .group_by(locations.c.id, locations.c.name, locations.c.name_key)
         .having(readable_count > 0)
     )
@@ -222,9 +235,7 @@ async def posts_at_location(
 ) -> list[PostRow]:
     """Live posts the viewer may see at a place, newest first."""
     statement = select(*POST_COLUMNS).where(
-        (posts.c.location_id == location_id)
-        & posts.c.deleted_at.is_(None)
-        & posts_readable_by(viewer_id)
+        (posts.c.location_id == location_id) & post_is_live() & posts_readable_by(viewer_id)
     )
     if before_id is not None:
         statement = statement.where(posts.c.id < before_id)

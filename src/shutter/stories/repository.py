@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import follows, media, stories, story_views, users
 from shutter.media.repository import MediaRow, media_row
-from shutter.privacy.visibility import blocked_either_way, content_readable_by
+from shutter.privacy.visibility import blocked_either_way, content_readable_by, story_is_live
 from shutter.users.repository import AuthorRow, author_row
 
 # A story joined with the fields its media object needs: `id` is the MEDIA id (what
@@ -69,7 +69,7 @@ class StoryViewerRow(TypedDict):
 
 
 def _live(now: datetime) -> Any:
-    return stories.c.deleted_at.is_(None) & (stories.c.expires_at > now)
+    return story_is_live(now)
 
 
 def _with_media() -> Any:

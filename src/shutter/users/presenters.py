@@ -41,6 +41,7 @@ class ProfileOutDict(TypedDict):
     relationship: RelationshipDict | None
     email: NotRequired[str]
     email_verified: NotRequired[bool]
+    role: NotRequired[str]
 
 
 class AuthorOutDict(TypedDict):

@@ -47,6 +47,7 @@ class ProfileRow(TypedDict):
 class OwnProfileRow(ProfileRow):
     email: str
     email_verified_at: datetime | None
+    role: str
 
 
 def profile_row(row: RowMapping) -> ProfileRow:
@@ -113,6 +114,7 @@ async def get_own_profile(conn: AsyncConnection, user_id: int) -> OwnProfileRow 
         *PROFILE_COLUMNS,
         users.c.email,
         users.c.email_verified_at,
+        users.c.role,
         media.c.variants.label("avatar_variants"),
     )
     query = query.select_from(_WITH_AVATAR_VARIANTS).where(users.c.id == user_id)
@@ -120,7 +122,10 @@ async def get_own_profile(conn: AsyncConnection, user_id: int) -> OwnProfileRow 
     if row is None:
         return None
     return OwnProfileRow(
-        **profile_row(row), email=row["email"], email_verified_at=row["email_verified_at"]
+        **profile_row(row),
+        email=row["email"],
+        email_verified_at=row["email_verified_at"],
+        role=row["role"],
     )
 
 
@@ -132,7 +137,13 @@ async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None
 async def get_credentials(conn: AsyncConnection, login: str) -> RowMapping | None:
     """id, password hash and token version of the account named by username or email."""
     column = users.c.email if "@" in login else users.c.username
-    query = select(users.c.id, users.c.password_hash, users.c.token_version)
+    query = select(
+        users.c.id,
+        users.c.password_hash,
+        users.c.token_version,
+        users.c.suspended_at,
+        users.c.suspended_until,
+    )
     return (await conn.execute(query.where(column == login))).mappings().first()
 
 

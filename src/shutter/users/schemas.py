@@ -101,6 +101,7 @@ class UserOut(BaseModel):
     email_verified: bool | None = Field(
         None, description="only on your own profile: the email was confirmed by a mailed link"
     )
+    role: str | None = Field(None, description="user, moderator or admin; own profile only")
 
 
 class AuthorOut(BaseModel):

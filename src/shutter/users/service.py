@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ from shutter.auth.passwords import PasswordChecks
 from shutter.context import AppContext
 from shutter.db.database import Database
 from shutter.db.unit_of_work import UnitOfWork
-from shutter.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from shutter.errors import AccountSuspended, Conflict, InvalidInput, NotFound, Unauthenticated
 from shutter.media import repository as media_repo
 from shutter.privacy.visibility import Access, account_access, block_directions
 from shutter.realtime.bus import sessions_revoked
@@ -83,7 +84,19 @@ async def authenticate(
         raise Unauthenticated(
             "The username or email and password do not match.", code="invalid_credentials"
         )
+    refuse_if_suspended(row["suspended_at"], row["suspended_until"])
     return row["id"], row["token_version"]
+
+
+def refuse_if_suspended(suspended_at: datetime | None, until: datetime | None) -> None:
+    """403 `account_suspended` (with the end, if any) for a suspended account, checked
+    only after the password (a suspension is told to its owner alone). A suspension whose
+    end has passed no longer refuses, before the job that lifts it has run."""
+    if suspended_at is None:
+        return
+    if until is not None and until.replace(tzinfo=until.tzinfo or UTC) <= utcnow():
+        return
+    raise AccountSuspended(until)
 
 
 async def verify_current_password(
@@ -214,4 +227,5 @@ async def get_own_profile(conn: AsyncConnection, user_id: int, url_for: UrlFor) 
     result = present_profile(row, url_for)
     result["email"] = row["email"]
     result["email_verified"] = row["email_verified_at"] is not None
+    result["role"] = row["role"]
     return result

@@ -2,7 +2,7 @@
 sessions and their rotating refresh tokens, TOTP secrets and recovery codes
 
 Revision ID: 0011_accounts
-Revises: 0009_comment_hashtags
+Revises: 0010_moderation
 Create Date: 2026-11-30 23:50:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_accounts"
-down_revision = "0009_comment_hashtags"
+down_revision = "0010_moderation"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """OAuth 2.0: client apps, authorization codes, tokens; media alt text
 
 Revision ID: 0014_oauth
-Revises: 0009_comment_hashtags
+Revises: 0011_accounts
 Create Date: 2026-12-01 01:10:00.000000
 """
 

@@ -112,6 +112,7 @@ export async function request(method, path, options = {}, retried = false) {
     if (response.status === 401 && auth.token && error.code !== "invalid_credentials" && !retried && (await refreshSession())) {
       return request(method, path, options, true);
     }
+    if (error.code === "account_suspended") window.dispatchEvent(new CustomEvent("shutter:suspended", { detail: error.details }));
     if (response.status === 401 && auth.token && error.code !== "invalid_credentials") {
       auth.token = null;
       auth.refreshToken = null;
@@ -297,6 +298,7 @@ export function normUser(u) {
     posts: u.post_count ?? null,
     email: u.email || null,
     emailVerified: u.email_verified ?? null, // own profile only; null when unknown
+    role: u.role || "user",
     rel: {
       following: !!rel.following,
       requested: !!rel.follow_requested,
@@ -340,6 +342,7 @@ export function normPost(p) {
     likes: p.like_count ?? 0,
     commentCount: p.comment_count ?? 0,
     liked: !!p.liked_by_me,
+    sensitive: !!p.sensitive,
     createdAt: p.created_at,
   };
 }
@@ -388,6 +391,8 @@ export function normNotification(n) {
     text: (n.comment && n.comment.text) || n.comment_text || "",
     read: !!(n.read ?? n.is_read ?? n.read_at),
     createdAt: n.created_at || n.updated_at,
+    sentence: n.text || "", // the server's own words (moderation notices have no actors)
+    action: n.action || null,
   };
 }
 

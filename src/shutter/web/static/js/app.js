@@ -6,6 +6,7 @@ import { auth } from "./api.js";
 import { avatar, clear, errorBox, h, icon, spinner } from "./dom.js";
 import { forgetOfflineData, startPwa } from "./pwa.js";
 import * as realtime from "./realtime.js";
+import { adminView, isModerator, suspendedView } from "./views/admin.js";
 import { loginView, signupView } from "./views/auth.js";
 import { composerView } from "./views/composer.js";
 import { feedView } from "./views/feed.js";
@@ -42,6 +43,8 @@ const ROUTES = [
   [/^\/u\/(?<username>[^/]+)(?:\/(?<list>followers|following))?$/, profileView, false],
   [/^\/tags\/(?<tag>[^/]+)$/, hashtagView, false],
   [/^\/stories\/(?<userId>\d+)$/, storyViewerView, true],
+  [/^\/admin$/, adminView, true],
+  [/^\/suspended$/, suspendedView, false],
 ];
 
 const main = () => document.getElementById("main");
@@ -143,6 +146,7 @@ function renderNav() {
       navItem("/new", "plus", "Create"),
       navItem("/direct", "send", "Messages", badges.direct),
       navItem("/notifications", "bell", "Notifications", badges.notifications),
+      isModerator() ? navItem("/admin", "lock", "Admin") : null,
       me
         ? h("a", { href: `/u/${me.username}`, class: `nav-item${location.pathname === `/u/${me.username}` ? " active" : ""}`, "aria-current": location.pathname === `/u/${me.username}` ? "page" : false, "data-nav": "profile" }, decorative(avatar(me, 24)), h("span", { class: "nav-label" }, "Profile"))
         : navItem("/settings", "user", "Profile"),
@@ -220,6 +224,12 @@ window.addEventListener("shutter:event", (e) => {
   } else if (type === "message" || type === "read") {
     refreshBadges();
   }
+});
+// A suspended account (login answered 403 account_suspended): a clear page, not a broken app.
+window.addEventListener("shutter:suspended", (e) => {
+  const until = (e.detail || []).map((d) => d.suspended_until).find(Boolean);
+  realtime.stop();
+  navigate(`/suspended${until ? `?until=${encodeURIComponent(until)}` : ""}`, { replace: true });
 });
 auth.onLoggedOut = () => {
   forgetOfflineData();

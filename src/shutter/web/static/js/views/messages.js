@@ -5,6 +5,7 @@ import * as api from "../api.js";
 import { auth } from "../api.js";
 import { avatar, errorBox, h, spinner, timeAgo, timeEl, unavailable, uuid } from "../dom.js";
 import * as realtime from "../realtime.js";
+import { openReport } from "./report.js";
 import { linkedPostId, postLink, sharePreview, sharedPostCard } from "./shared.js";
 
 const POLL_MS = 3000;
@@ -103,9 +104,10 @@ export async function conversationView(ctx) {
     return null;
   }
   function bubble(m, mine) {
+    const report = !mine && m.id ? h("button", { type: "button", class: "button link small", onClick: () => openReport("message", m.id, "message") }, "Report") : null;
     // A post sent without words carries only its link as text: the card says it all.
     const onlyLink = (m.post && m.content === postLink(m.post.id)) || linkedPostId(m.content);
-    return h("li", { class: `msg${mine ? " mine" : ""}${m.post || onlyLink ? " has-post" : ""}`, dataset: { seq: String(m.seq || "") } }, attachment(m), onlyLink ? null : h("span", { class: "msg-text" }, m.content), h("span", { class: "msg-time" }, timeEl(m.sentAt)));
+    return h("li", { class: `msg${mine ? " mine" : ""}${m.post || onlyLink ? " has-post" : ""}`, dataset: { seq: String(m.seq || "") } }, attachment(m), onlyLink ? null : h("span", { class: "msg-text" }, m.content), h("span", { class: "msg-time" }, timeEl(m.sentAt)), report);
   }
   function paintSeen() {
     const mineLast = [...bySeq.values()].filter((m) => m.senderId === auth.me.id).pop();

@@ -2,6 +2,7 @@
 
 import * as api from "../api.js";
 import { avatar, errorBox, h, infiniteScroll, spinner, timeEl, unavailable, userLink } from "../dom.js";
+import { moderationNotice } from "./admin.js";
 
 const PHRASES = {
   like: "liked your post.",
@@ -26,6 +27,7 @@ function describe(n) {
     who.push(userLink(a, { class: "user-link strong" }));
   });
   if (n.others) who.push(` and ${n.others} ${n.others === 1 ? "other" : "others"}`);
+  if (n.type.startsWith("moderation_")) return moderationNotice(n);
   const phrase = PHRASES[n.type] || n.type.replace(/_/g, " ");
   return [who, " ", phrase, n.text ? [" ", h("span", { class: "quote" }, n.text)] : null];
 }

@@ -4,6 +4,7 @@ import * as api from "../api.js";
 import { auth } from "../api.js";
 import { avatar, errorBox, h, richText, spinner, timeEl, toast, unavailable, userLink } from "../dom.js";
 import { postCard } from "./postcard.js";
+import { openReport } from "./report.js";
 
 export async function postView(ctx) {
   const post = await api.getPost(ctx.params.postId);
@@ -33,6 +34,7 @@ export async function postView(ctx) {
           { class: "comment-meta muted" },
           timeEl(c.createdAt),
           auth.me && !c.parentId ? h("button", { type: "button", class: "button link small", onClick: () => startReply(c) }, "Reply") : null,
+          auth.me && !mine ? h("button", { type: "button", class: "button link small", onClick: () => openReport("comment", c.id, "comment") }, "Report") : null,
           mine || postMine
             ? h("button", {
                 type: "button",

@@ -4,6 +4,8 @@ import * as api from "../api.js";
 import { auth } from "../api.js";
 import { placeholderCanvas } from "../blurhash.js";
 import { avatar, confirmDialog, count, h, icon, menuButton, richText, timeEl, toast, userLink } from "../dom.js";
+import { reportItem } from "./report.js";
+import { coverSensitive } from "./sensitive.js";
 
 /** srcset from the variants; identical URLs (no variants yet) collapse to one. */
 function srcset(urls) {
@@ -284,6 +286,7 @@ export function postCard(post, { onDeleted, full = false } = {}) {
       },
     });
   }
+  if (!isMine && auth.me) menuItems.push(reportItem("post", post.id, "post"));
   const header = h(
     "header",
     { class: "post-head" },
@@ -298,6 +301,7 @@ export function postCard(post, { onDeleted, full = false } = {}) {
       : clampedCaption(post);
   const comments = !full && post.commentCount ? h("a", { href: `/p/${post.id}`, class: "muted comments-link" }, `View all ${count(post.commentCount, "comment", "comments")}`) : null;
   const media = h("div", { class: "post-media" }, carousel(post));
+  if (post.sensitive) coverSensitive(media);
   doubleTapToLike(media, post, paint);
   card.append(
     header,

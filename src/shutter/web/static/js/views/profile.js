@@ -6,6 +6,7 @@ import { auth } from "../api.js";
 import { avatar, count, errorBox, h, icon, infiniteScroll, modal, spinner, toast, unavailable } from "../dom.js";
 import { uploadFile } from "../upload.js";
 import { postTile } from "./postcard.js";
+import { openReport } from "./report.js";
 
 function followLabel(user) {
   if (user.rel.following) return "Following";
@@ -188,6 +189,10 @@ function blockMenu(user) {
           }
         },
       }, user.rel.blocking ? "Unblock" : "Block"),
+      h("button", { type: "button", class: "button wide", onClick: () => {
+        ref.close();
+        openReport("user", user.id, "account");
+      } }, "Report"),
     ),
   );
 }

@@ -6,6 +6,7 @@ import { auth } from "../api.js";
 import { avatar, clear, errorBox, h, icon, modal, spinner, timeEl, toast, unavailable, uuid } from "../dom.js";
 import { uploadFile } from "../upload.js";
 import { mediaView } from "./postcard.js";
+import { openReport } from "./report.js";
 
 const PHOTO_MS = 5000;
 
@@ -159,7 +160,11 @@ export async function storyViewerView(ctx) {
     index = i;
     const story = stories[i];
     setBars();
-    clear(head).append(avatar(story.author, 32), h("a", { href: `/u/${story.author.username}`, class: "user-link strong" }, story.author.username), timeEl(story.createdAt), pauseButton, h("button", { type: "button", class: "icon-button", "aria-label": "Close stories", onClick: back }, icon("close")));
+    const report = own ? null : h("button", { type: "button", class: "button link small", onClick: () => {
+      pause("dialog");
+      openReport("story", story.id, "story", { onClose: () => resume("dialog") });
+    } }, "Report");
+    clear(head).append(avatar(story.author, 32), h("a", { href: `/u/${story.author.username}`, class: "user-link strong" }, story.author.username), timeEl(story.createdAt), pauseButton, report, h("button", { type: "button", class: "icon-button", "aria-label": "Close stories", onClick: back }, icon("close")));
     const view = mediaView(story.media, { alt: `Story by ${story.author.username}` });
     clear(stage).append(view);
     if (own) {

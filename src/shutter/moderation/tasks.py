@@ -1,0 +1,93 @@
+"""Event handlers and periodic jobs of trust and safety.
+
+- A removed post leaves the stored timelines (read paths hide it at once already, through
+  the visibility rule); a restored one is pushed back as at its creation.
+- Suspensions whose `until` has passed are lifted every `LIFT_INTERVAL_S` (login accepts
+  the account again from `until` on, before the job runs; its content shows again when
+  the job has run).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+import structlog
+
+from shutter.db.database import Database
+from shutter.events.periodic import Scheduler
+from shutter.events.runtime import HandlerRegistry
+from shutter.events.types import ContentRemoved, ContentRestored, PostCreated, PostDeleted
+from shutter.feed import tasks as feed_tasks
+from shutter.feed.tasks import FeedDeps
+from shutter.ids import IdGenerator
+from shutter.moderation import repository
+from shutter.timeutil import utcnow
+
+log = structlog.get_logger("shutter.moderation")
+
+LIFT_INTERVAL_S = 60.0
+LIFT_BATCH = 500
+
+
+class LiftDeps(Protocol):
+    """What lifting ended suspensions uses of the application context."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def ids(self) -> IdGenerator: ...
+
+
+D = TypeVar("D", bound=FeedDeps)
+L = TypeVar("L", bound=LiftDeps)
+
+
+async def on_content_removed(context: FeedDeps, event: ContentRemoved) -> None:
+    if event.target_type == "post":
+        deleted = PostDeleted(
+            post_id=event.target_id, author_id=event.author_id, outbox_id=event.outbox_id
+        )
+        await feed_tasks.on_post_deleted(context, deleted)
+
+
+async def on_content_restored(context: FeedDeps, event: ContentRestored) -> None:
+    if event.target_type == "post":
+        created = PostCreated(
+            post_id=event.target_id, author_id=event.author_id, outbox_id=event.outbox_id
+        )
+        await feed_tasks.on_post_created(context, created)
+
+
+async def lift_ended_suspensions(context: LiftDeps) -> int:
+    """Lift the suspensions whose end has passed, with a line in the audit log each."""
+    now = utcnow()
+    async with context.db.write() as uow:
+        conn = uow.conn
+        ended = await repository.ended_suspensions(conn, now, LIFT_BATCH)
+        for user_id in ended:
+            await repository.unsuspend(conn, user_id)
+            await repository.insert_action(
+                conn,
+                {
+                    "id": context.ids.next_id(),
+                    "actor_id": None,
+                    "action": "unsuspend",
+                    "target_type": "user",
+                    "target_id": user_id,
+                    "target_owner_id": user_id,
+                    "reason": "the suspension ended",
+                    "created_at": now,
+                },
+            )
+    if ended:
+        log.info("suspensions_lifted", count=len(ended))
+    return len(ended)
+
+
+def register(registry: HandlerRegistry[D]) -> None:
+    registry.on(ContentRemoved, on_content_removed)
+    registry.on(ContentRestored, on_content_restored)
+
+
+def schedule(scheduler: Scheduler[L], context: L) -> None:
+    scheduler.every(LIFT_INTERVAL_S, "lift_ended_suspensions", lift_ended_suspensions)
