@@ -48,6 +48,8 @@ from shutter.observability import (
     configure_logging,
     freeze_startup_heap,
 )
+from shutter.portability import api as portability_api
+from shutter.portability import tasks as portability_tasks
 from shutter.posts import api as posts_api
 from shutter.realtime import api as realtime_api
 from shutter.realtime.bus import NatsBus, RedisBus
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         explore_api,
         messages_api,
         realtime_api,
+        portability_api,
     )
     for module in modules:
         api.include_router(module.router)
@@ -140,7 +143,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestLimitsMiddleware,
         body_max_bytes=settings.body_max_bytes,
-        upload_max_bytes=max(settings.image_max_bytes, settings.video_max_bytes),
+        upload_max_bytes=max(
+            settings.image_max_bytes, settings.video_max_bytes, settings.import_max_bytes
+        ),
         body_read_timeout_s=settings.body_read_timeout_seconds,
     )
     # Outermost, so that refusals of the limits carry a request id and are counted too.
@@ -315,6 +320,7 @@ async def start_event_runtime(
     feed_tasks.register(registry)
     notifications_tasks.register(registry)
     media_tasks.register(registry)
+    portability_tasks.register(registry)
     runtime = context.events
     runtime.registry = registry
     settings = context.settings

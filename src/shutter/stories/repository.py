@@ -203,6 +203,7 @@ async def media_past_retention(
             stories.c.deleted_at.is_not(None)
             & stories.c.media_deleted_at.is_(None)
             & (stories.c.deleted_at <= deleted_before)
+            & stories.c.archived.is_(False)
         )
         .order_by(stories.c.deleted_at)
         .limit(limit)

@@ -1,0 +1,22 @@
+"""The portability jobs' event handlers, in a lane of their own."""
+
+from __future__ import annotations
+
+from shutter.context import AppContext
+from shutter.events.runtime import HandlerRegistry
+from shutter.events.types import Event
+from shutter.portability import exporter, importer
+from shutter.portability.events import EXPORT_REQUESTED, IMPORT_REQUESTED, PORTABILITY_LANE
+
+
+async def on_import_requested(context: AppContext, event: Event) -> None:
+    await importer.run_import(context, int(event.payload["import_id"]))
+
+
+async def on_export_requested(context: AppContext, event: Event) -> None:
+    await exporter.run_export(context, int(event.payload["export_id"]))
+
+
+def register(registry: HandlerRegistry) -> None:
+    registry.on(IMPORT_REQUESTED, on_import_requested, lane=PORTABILITY_LANE)
+    registry.on(EXPORT_REQUESTED, on_export_requested, lane=PORTABILITY_LANE)
