@@ -4,6 +4,9 @@ carousels, videos, stories, a damaged file), refusing bad archives, and exportin
 from __future__ import annotations
 
 import asyncio
+import io
+import json
+import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,13 +16,17 @@ from sqlalchemy import select
 
 from shutter.db.tables import stories
 from tests.archives import InstagramArchive, Medium, Post
+from tests.assertions import assert_error
 from tests.conftest import RunningServer
 from tests.factories import (
     Account,
+    comment,
     create_post,
     distinct_image,
     follow,
     image_bytes,
+    like,
+    post_story,
     register,
     send_bytes,
     start_upload,
@@ -27,6 +34,14 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # Small bounds, so that the refusals are cheap to provoke.
+    return {"import_max_bytes": 5 * MIB, "import_max_uncompressed_bytes": 24 * MIB}
+
 
 T_2019 = 1_560_000_000  # 2019-06-08, before Shutter's id epoch
 T_2023 = 1_690_000_000
@@ -65,6 +80,10 @@ async def grid(client: httpx.AsyncClient, reader: Account, owner: Account) -> li
     assert response.status_code == 200, response.text
     posts: list[dict[str, Any]] = response.json()["posts"]
     return posts
+
+
+def aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def iso(unix_s: int) -> str:
@@ -148,7 +167,9 @@ async def test_an_instagram_archive_becomes_the_profile_it_was(
                 )
             )
         ).all()
-    assert [(row.created_at.timestamp(), row.archived) for row in kept] == [(T_2023 + 60, True)]
+    assert [(aware(row.created_at).timestamp(), row.archived) for row in kept] == [
+        (T_2023 + 60, True)
+    ]
 
     # No fan-out: Bob's feed is not sent old posts as new, and his mention notifies nobody.
     await server.settle()
@@ -168,3 +189,204 @@ async def test_an_instagram_archive_becomes_the_profile_it_was(
     assert len(await grid(client, bob, alice)) == 4
     me = (await client.get("/users/me", headers=alice.headers)).json()
     assert me["post_count"] == 4
+
+
+def zip_of(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+POSTS = "your_instagram_activity/content/posts_1.json"
+
+
+def posts_json(*uris: str) -> bytes:
+    records = [
+        {"media": [{"uri": uri, "creation_timestamp": T_2023 + n, "title": f"post {n}"}]}
+        for n, uri in enumerate(uris)
+    ]
+    return json.dumps(records).encode()
+
+
+async def test_what_is_not_an_instagram_archive_is_refused_with_a_reason(
+    client: httpx.AsyncClient,
+) -> None:
+    alice = await register(client)
+
+    not_zip = await import_archive(client, alice, b"PK\x03\x04 but not really a zip" * 10)
+    assert (not_zip["status"], not_zip["error"]["code"]) == ("failed", "not_a_zip"), not_zip
+
+    other = await import_archive(client, alice, zip_of({"notes.txt": b"hello"}))
+    assert other["status"] == "failed"
+    assert other["error"]["code"] == "not_instagram_archive"
+    assert "Instagram" in other["error"]["message"]
+
+    # 30 MiB of zeros unpacked, more than the 24 MiB allowed: refused before reading any.
+    bomb = zip_of({POSTS: posts_json("media/posts/202301/a.jpg"), "pad.bin": bytes(30 * MIB)})
+    refused = await import_archive(client, alice, bomb)
+    assert (refused["status"], refused["error"]["code"]) == (
+        "failed",
+        "archive_too_large_unpacked",
+    )
+    assert (await grid(client, alice, alice)) == []
+
+    # The wrong type, and an archive larger than SHUTTER_IMPORT_MAX_BYTES, at the ticket.
+    tar = await client.post(
+        "/media",
+        json={"content_type": "application/x-tar", "size_bytes": 10},
+        headers=alice.headers,
+    )
+    assert_error(tar, 415, "unsupported_media_type")
+    huge = await client.post(
+        "/media",
+        json={"content_type": "application/zip", "size_bytes": 6 * MIB},
+        headers=alice.headers,
+    )
+    assert_error(huge, 413, "file_too_large")
+    # An image is not an archive; an archive is not media to complete.
+    photo = await start_upload(client, alice, image_bytes())
+    not_archive = await client.post(
+        "/imports", json={"media_id": photo["media_id"]}, headers=alice.headers
+    )
+    assert_error(not_archive, 422, "not_an_archive")
+    archive_id = await upload_archive(client, alice, zip_of({"a": b"b"}))
+    completed = await client.post(f"/media/{archive_id}/complete", headers=alice.headers)
+    assert_error(completed, 409, "archive_not_media")
+    # Someone else's upload is not found.
+    bob = await register(client)
+    stolen = await client.post("/imports", json={"media_id": archive_id}, headers=bob.headers)
+    assert_error(stolen, 404, "media_not_found")
+
+
+async def test_bad_entries_are_skipped_and_reported_and_the_rest_imported(
+    client: httpx.AsyncClient,
+) -> None:
+    alice = await register(client)
+    good = "media/posts/202301/good.jpg"
+    archive = zip_of(
+        {
+            POSTS: posts_json(
+                good,
+                "../../../etc/passwd",  # path traversal
+                "media/posts/202301/zeros.jpg",  # expands 1000:1
+                "media/posts/202301/missing.jpg",
+                "media/posts/202301/notes.txt",
+            ),
+            good: image_bytes((20, 20)),
+            "media/posts/202301/zeros.jpg": bytes(2 * MIB),
+            "media/posts/202301/notes.txt": b"not a photo",
+            "../evil.txt": b"never read",
+        }
+    )
+
+    job = await import_archive(client, alice, archive)
+
+    assert (job["status"], job["total"], job["done"], job["skipped"]) == ("done", 5, 1, 4), job
+    assert [error["code"] for error in job["errors"]] == [
+        "unsafe_path",
+        "suspicious_compression",
+        "file_missing",
+        "unsupported_content",
+    ]
+    assert [post["caption"] for post in await grid(client, alice, alice)] == ["post 0"]
+
+
+async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
+    client: httpx.AsyncClient, server: RunningServer
+) -> None:
+    alice = await register(client)
+    bob = await register(client)
+    await follow(client, alice, bob)
+    await follow(client, bob, alice)
+    mine = await create_post(client, alice, caption="sunset #beach", media_count=2)
+    theirs = await create_post(client, bob, caption="bob's")
+    await comment(client, alice, theirs["id"], "nice one")
+    await comment(client, bob, mine["id"], "thanks for sharing")
+    await like(client, alice, theirs["id"])
+    await like(client, bob, mine["id"])
+    for sender, recipient, text in ((alice, bob, "hi bob"), (bob, alice, "hi alice")):
+        sent = await client.post(
+            "/messages",
+            json={
+                "recipient_id": recipient.id,
+                "content": text,
+                "client_message_id": text.replace(" ", "-"),
+            },
+            headers=sender.headers,
+        )
+        assert sent.status_code in (200, 201), sent.text
+    story = await post_story(client, alice)
+    await server.settle()
+
+    started = await client.post("/exports", headers=alice.headers)
+    assert started.status_code == 202, started.text
+    export = started.json()["export"]
+    deadline = asyncio.get_running_loop().time() + 120
+    while export["status"] not in ("done", "failed"):
+        assert asyncio.get_running_loop().time() < deadline, export
+        await asyncio.sleep(0.05)
+        response = await client.get(f"/exports/{export['id']}", headers=alice.headers)
+        assert response.status_code == 200, response.text
+        export = response.json()["export"]
+    assert export["status"] == "done", export
+    assert export["done"] == export["total"]
+    assert export["download_url"]
+    # Once a day, and the last one stays available.
+    again = await client.post("/exports", headers=alice.headers)
+    assert_error(again, 429, "rate_limited")
+    assert int(again.headers["retry-after"]) > 3600
+    other = await client.get(f"/exports/{export['id']}", headers=bob.headers)
+    assert_error(other, 404, "export_not_found")
+
+    async with httpx.AsyncClient(timeout=30) as raw:
+        download = await raw.get(export["download_url"])
+    assert download.status_code == 200, download.text
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        names = set(archive.namelist())
+        docs = {name: json.loads(archive.read(name)) for name in names if name.endswith(".json")}
+        files = {name: archive.read(name) for name in names if name.startswith("media/")}
+    assert set(docs) == {
+        "account.json",
+        "posts.json",
+        "comments.json",
+        "likes.json",
+        "followers.json",
+        "following.json",
+        "messages.json",
+        "stories.json",
+    }
+    assert docs["account.json"]["profile"]["username"] == alice.username
+    (post,) = docs["posts.json"]
+    assert (post["id"], post["caption"], post["like_count"], post["comment_count"]) == (
+        mine["id"],
+        "sunset #beach",
+        1,
+        1,
+    )
+    assert post["created_at"] == mine["created_at"]
+    assert len(post["media"]) == 2
+    assert all(item["file"] in files and files[item["file"]] for item in post["media"])
+    assert [c["text"] for c in docs["comments.json"]] == ["nice one"]
+    assert [item["post_id"] for item in docs["likes.json"]] == [theirs["id"]]
+    assert [p["username"] for p in docs["followers.json"]] == [bob.username]
+    assert [p["username"] for p in docs["following.json"]] == [bob.username]
+    (conversation,) = docs["messages.json"]
+    assert conversation["with"]["username"] == bob.username
+    assert [(m["from"], m["text"]) for m in conversation["messages"]] == [
+        ("me", "hi bob"),
+        ("them", "hi alice"),
+    ]
+    (kept,) = docs["stories.json"]
+    assert kept["id"] == story["id"]
+    assert kept["media"]["file"] in files
+
+    # The export, imported into a fresh account, gives the same posts.
+    carol = await register(client)
+    job = await import_archive(client, carol, download.content)
+    assert (job["status"], job["skipped"]) == ("done", 0), job
+    (copy,) = await grid(client, carol, carol)
+    assert copy["caption"] == "sunset #beach"
+    assert copy["created_at"][:19] == mine["created_at"][:19]
+    assert len(copy["media"]) == 2

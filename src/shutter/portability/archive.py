@@ -143,10 +143,11 @@ class SafeArchive:
             raise EntryRefused("file_too_large", f"{name} is larger than {max_bytes} bytes.")
         return data
 
-    def read_json(self, name: str) -> Any:
-        """A JSON entry, parsed and with Instagram's mojibake repaired."""
+    def read_json(self, name: str, *, repair: bool = True) -> Any:
+        """A JSON entry, parsed and (`repair`) with Instagram's mojibake repaired."""
         data = self.read(name, self.limits.json_max_bytes)
         try:
-            return repair_mojibake(orjson.loads(data))
+            parsed = orjson.loads(data)
+            return repair_mojibake(parsed) if repair else parsed
         except orjson.JSONDecodeError as exc:
             raise EntryRefused("invalid_json", f"{name} is not valid JSON.") from exc

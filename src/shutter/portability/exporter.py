@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import tempfile
 import zipfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -56,7 +56,7 @@ async def request_export(context: AppContext, user_id: int) -> dict[str, Any]:
             )
         interval = context.settings.export_interval_seconds
         if latest is not None and latest["status"] == JobStatus.DONE:
-            wait = latest["created_at"] + timedelta(seconds=interval) - now
+            wait = _utc(latest["created_at"]) + timedelta(seconds=interval) - now
             if wait.total_seconds() > 0:
                 raise RateLimited(
                     "You can ask for an export once a day; the last one is still available.",
@@ -95,8 +95,13 @@ async def latest_export(context: AppContext, user_id: int, base_url: str) -> dic
     return None if row is None else present(context, row, base_url)
 
 
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def present(context: AppContext, row: RowMapping, base_url: str) -> dict[str, Any]:
-    expires_at: datetime | None = row["expires_at"]
+    expires_at = _utc(row["expires_at"]) if row["expires_at"] is not None else None
     usable = (
         row["status"] == JobStatus.DONE
         and row["object_key"] is not None
@@ -278,7 +283,7 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
                 "id": str(row["id"]),
                 "caption": row["caption"],
                 "created_at": _time(row["created_at"]),
-                "creation_timestamp": int(row["created_at"].timestamp()),
+                "creation_timestamp": int(_utc(row["created_at"]).timestamp()),
                 "location": (
                     {
                         "name": row["location_name"],
@@ -318,7 +323,7 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
             {
                 "id": str(row["id"]),
                 "created_at": _time(row["created_at"]),
-                "creation_timestamp": int(row["created_at"].timestamp()),
+                "creation_timestamp": int(_utc(row["created_at"]).timestamp()),
                 "expires_at": _time(row["expires_at"]),
                 "archived": bool(row["archived"]),
                 "media": describe(story_media[row["id"]]) if row["id"] in story_media else None,

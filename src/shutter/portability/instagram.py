@@ -131,6 +131,8 @@ def read_contents(archive: SafeArchive, caption_limit: int = 2200) -> ArchiveCon
             story_files.append((name, match["root"]))
         elif match := _PROFILE.match(name):
             profile_files.append((name, match["root"]))
+    if not (post_files or story_files or profile_files) and "account.json" in archive.entries:
+        return _shutter_export(archive, caption_limit)
     if not (post_files or story_files or profile_files):
         raise ArchiveRefused(
             "not_instagram_archive",
@@ -185,3 +187,48 @@ def _profile(data: Any, archive: SafeArchive, root: str) -> Profile | None:
         if isinstance(photo, dict) and isinstance(photo.get("uri"), str) and photo["uri"]:
             picture = _resolve(archive, root, photo["uri"])
     return Profile(display_name=value("Name"), bio=value("Bio"), picture=picture)
+
+
+def _shutter_export(archive: SafeArchive, caption_limit: int) -> ArchiveContents:
+    """Shutter's own export (exporter.py): the same items, so that an account moves
+    between two Shutter servers the way it came from Instagram."""
+    account = archive.read_json("account.json", repair=False)
+    if not isinstance(account, dict) or account.get("format") != "shutter-export-1":
+        raise ArchiveRefused("not_instagram_archive", "This ZIP is not an Instagram export.")
+    contents = ArchiveContents()
+    profile = account.get("profile")
+    if isinstance(profile, dict):
+        contents.profile = Profile(
+            display_name=profile.get("display_name") or None, bio=profile.get("bio") or None
+        )
+    for name, kind in (("posts.json", "post"), ("stories.json", "story")):
+        if name not in archive.entries:
+            continue
+        try:
+            records = _records(archive.read_json(name, repair=False))
+        except EntryRefused as exc:
+            contents.unreadable.append((name, exc.code, exc.message))
+            continue
+        for record in records:
+            if not isinstance(record, dict):
+                continue
+            files = record.get("media")
+            files = [files] if isinstance(files, dict) else files
+            if not isinstance(files, list):
+                continue
+            converted = {
+                "title": record.get("caption"),
+                "creation_timestamp": record.get("creation_timestamp"),
+                "media": [{"uri": item.get("file")} for item in files if isinstance(item, dict)],
+            }
+            if kind == "story":
+                if not converted["media"]:
+                    continue
+                converted.update(converted["media"][0])
+            made = _item(archive, "", kind, converted, caption_limit)
+            if isinstance(made, ArchivedItem):
+                contents.items.append(made)
+            else:
+                contents.unreadable.append(made)
+    contents.items.sort(key=lambda item: (item.taken_at, item.kind, item.key))
+    return contents
