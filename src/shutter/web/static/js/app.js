@@ -8,6 +8,7 @@ import * as realtime from "./realtime.js";
 import { loginView, signupView } from "./views/auth.js";
 import { composerView } from "./views/composer.js";
 import { feedView } from "./views/feed.js";
+import { dataView } from "./views/data.js";
 import { conversationView, inboxView } from "./views/messages.js";
 import { notificationsView } from "./views/notifications.js";
 import { postView } from "./views/post.js";
@@ -29,6 +30,7 @@ const ROUTES = [
   [/^\/direct\/(?<conversationId>\d+)$/, conversationView, true],
   [/^\/requests$/, requestsView, true],
   [/^\/settings$/, settingsView, true],
+  [/^\/settings\/data$/, dataView, true],
   [/^\/p\/(?<postId>\d+)$/, postView, false],
   [/^\/u\/(?<username>[^/]+)(?:\/(?<list>followers|following))?$/, profileView, false],
   [/^\/tags\/(?<tag>[^/]+)$/, hashtagView, false],
