@@ -359,6 +359,7 @@ async def start_event_runtime(
         scheduler = Scheduler(context)
         stories_tasks.schedule(scheduler, context)
         social_tasks.schedule(scheduler, context)
+        portability_tasks.schedule(scheduler, context)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
 

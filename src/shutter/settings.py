@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # Exports: how long the download link works, and how often a user may ask for one.
     export_link_ttl_seconds: int = Field(7 * 86_400, ge=60)
     export_interval_seconds: int = Field(86_400, ge=0)
+    # Account deletion: days between DELETE /users/me and the purge (restore until then),
+    # and how often the purge job looks for accounts that are due.
+    account_deletion_grace_days: float = Field(30, ge=0)
+    account_purge_interval_seconds: float = Field(3_600.0, gt=0)
     # /readyz answers 503 when the disk holding the data dir (SQLite) or the local media
     # dir has less free space than this (embedded profile, local object store).
     min_free_disk_bytes: int = Field(512 * MIB, ge=0)

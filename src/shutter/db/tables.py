@@ -52,6 +52,16 @@ users = Table(
     Column("post_count", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Account deletion (portability/deletion.py): hidden from everyone from deactivated_at,
+    # purged (every row and object) from purge_after unless restored before.
+    Column("deactivated_at", DateTime(timezone=True), nullable=True),
+    Column("purge_after", DateTime(timezone=True), nullable=True),
+    Index(
+        "ix_users_purge_after",
+        "purge_after",
+        postgresql_where=text("purge_after IS NOT NULL"),
+        sqlite_where=text("purge_after IS NOT NULL"),
+    ),
 )
 
 follows = Table(

@@ -305,8 +305,13 @@ async def _present_conversations(
     result = []
     for row in rows:
         other = authors.get(row["other_id"])
-        if other is None:
-            continue
+        if other is None:  # a deleted account's stand-in (portability/deletion.py)
+            other = {
+                "id": row["other_id"],
+                "username": "",
+                "display_name": "Deleted account",
+                "avatar_key": None,
+            }
         result.append(
             {
                 "id": str(row["conversation_id"]),

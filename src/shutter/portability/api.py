@@ -7,16 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from shutter.http.deps import BaseUrl, Context, CurrentUser
+from shutter.http.deps import BaseUrl, Context, CurrentUser, rate_limited
 from shutter.http.responses import json_response
-from shutter.portability import exporter, importer
+from shutter.portability import deletion, exporter, importer
 from shutter.portability.schemas import (
+    DeletionEnvelope,
+    DeletionRequest,
     ExportEnvelope,
     ImportCreate,
     ImportEnvelope,
     ImportList,
     LatestExport,
+    RestoreOut,
 )
+from shutter.users.schemas import LoginIn
 
 router = APIRouter(tags=["your data"])
 
@@ -65,3 +69,27 @@ async def get_export(
     """Progress; when `done`, a `download_url` valid until `expires_at` (7 days)."""
     export = await exporter.get_export(context, viewer.id, export_id, base_url)
     return json_response({"export": export})
+
+
+@router.delete("/users/me", status_code=202, response_model=DeletionEnvelope)
+async def delete_account(body: DeletionRequest, viewer: CurrentUser, context: Context) -> Response:
+    """Delete your account: it is deactivated at once (hidden from everyone, every session
+    ended, login refused) and purged for good after the grace period
+    (SHUTTER_ACCOUNT_DELETION_GRACE_DAYS, 30 days); `POST /users/me/restore` cancels it
+    until then. `403 wrong_password` unless `password` is yours."""
+    scheduled = await deletion.request_deletion(context, viewer.id, body.password)
+    return json_response({"deletion": scheduled}, 202)
+
+
+@router.post(
+    "/users/me/restore",
+    response_model=RestoreOut,
+    dependencies=[rate_limited("login", per="address")],
+)
+async def restore_account(body: LoginIn, context: Context) -> Response:
+    """Cancel your account's deletion within the grace period, with your username or email
+    and password (your sessions ended with the request); answers with a new access token.
+    `404 not_scheduled` for an account that is not being deleted."""
+    user_id, version = await deletion.restore(context, body.login, body.password)
+    token = context.tokens.issue(user_id, version)
+    return json_response({"access_token": token, "token_type": "bearer"})

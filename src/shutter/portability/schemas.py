@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from shutter.users.schemas import PASSWORD_MAX
 
 
 class ImportCreate(BaseModel):
@@ -72,3 +75,23 @@ class ExportEnvelope(BaseModel):
 
 class LatestExport(BaseModel):
     export: ExportOut | None
+
+
+class DeletionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX)]
+
+
+class DeletionOut(BaseModel):
+    status: str = Field(description="scheduled: deactivated now, purged at purge_after")
+    purge_after: str
+
+
+class DeletionEnvelope(BaseModel):
+    deletion: DeletionOut
+
+
+class RestoreOut(BaseModel):
+    access_token: str
+    token_type: str

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from shutter.context import AppContext
+from shutter.events.periodic import Scheduler
 from shutter.events.runtime import HandlerRegistry
 from shutter.events.types import Event
-from shutter.portability import exporter, importer
+from shutter.portability import deletion, exporter, importer
 from shutter.portability.events import EXPORT_REQUESTED, IMPORT_REQUESTED, PORTABILITY_LANE
 
 
@@ -20,3 +21,10 @@ async def on_export_requested(context: AppContext, event: Event) -> None:
 def register(registry: HandlerRegistry) -> None:
     registry.on(IMPORT_REQUESTED, on_import_requested, lane=PORTABILITY_LANE)
     registry.on(EXPORT_REQUESTED, on_export_requested, lane=PORTABILITY_LANE)
+
+
+def schedule(scheduler: Scheduler, context: AppContext) -> None:
+    """Purge accounts whose deletion grace period is over."""
+    scheduler.every(
+        context.settings.account_purge_interval_seconds, "account_purge", deletion.purge_due
+    )

@@ -22,7 +22,7 @@ from shutter.db.tables import (
     post_hashtags,
     posts,
 )
-from shutter.privacy.visibility import blocked_either_way, hidden_by_block
+from shutter.privacy.visibility import hidden_by_block
 
 
 def _insert(conn: AsyncConnection) -> Any:
@@ -165,8 +165,8 @@ async def page_comments(
     )
     if after_id is not None:
         query = query.where(comments.c.id > after_id)
-    if viewer_id is not None:
-        query = query.where(~blocked_either_way(viewer_id, comments.c.author_id))
+    # Blocked either way, or deactivated (the author's deletion requested): left out.
+    query = query.where(~hidden_by_block(viewer_id, comments.c.author_id))
     return (await conn.execute(query.order_by(comments.c.id).limit(limit))).mappings().all()
 
 

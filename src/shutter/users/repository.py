@@ -56,7 +56,7 @@ async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None
 async def get_credentials(conn: AsyncConnection, login: str) -> RowMapping | None:
     """id, password hash and token version of the account named by username or email."""
     column = users.c.email if "@" in login else users.c.username
-    query = select(users.c.id, users.c.password_hash, users.c.token_version)
+    query = select(users.c.id, users.c.password_hash, users.c.token_version, users.c.purge_after)
     return (await conn.execute(query.where(column == login))).mappings().first()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.auth.passwords import PasswordChecks
 from shutter.context import AppContext
 from shutter.db.database import Database
-from shutter.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from shutter.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from shutter.media import repository as media_repo
 from shutter.privacy.visibility import Access, account_access, block_directions
 from shutter.stores.objects import UrlFor as ObjectUrlFor
@@ -78,6 +78,12 @@ async def authenticate(
     if row is None or not ok:
         raise Unauthenticated(
             "The username or email and password do not match.", code="invalid_credentials"
+        )
+    if row["purge_after"] is not None:  # deletion requested: only a restore logs in
+        raise Forbidden(
+            "This account is being deleted. Restore it with POST /api/v1/users/me/restore "
+            "before the deletion date to log in again.",
+            code="account_deactivated",
         )
     return row["id"], row["token_version"]
 

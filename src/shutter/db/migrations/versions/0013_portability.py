@@ -64,9 +64,24 @@ def upgrade() -> None:
     op.create_index("ix_exports_user_id_id", "exports", ["user_id", "id"], unique=False)
     with op.batch_alter_table("stories") as batch:
         batch.add_column(sa.Column("archived", sa.Boolean(), server_default="0", nullable=False))
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("deactivated_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("purge_after", sa.DateTime(timezone=True), nullable=True))
+    op.create_index(
+        "ix_users_purge_after",
+        "users",
+        ["purge_after"],
+        unique=False,
+        postgresql_where=sa.text("purge_after IS NOT NULL"),
+        sqlite_where=sa.text("purge_after IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_users_purge_after", table_name="users")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("purge_after")
+        batch.drop_column("deactivated_at")
     with op.batch_alter_table("stories") as batch:
         batch.drop_column("archived")
     op.drop_index("ix_exports_user_id_id", table_name="exports")
