@@ -10,7 +10,7 @@ asks for everything after the last seq it has (docs/messages.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -304,7 +304,7 @@ async def _present_conversations(
     }
     result = []
     for row in rows:
-        other = authors.get(row["other_id"])
+        other: Mapping[str, Any] | None = authors.get(row["other_id"])
         if other is None:  # a deleted account's stand-in (portability/deletion.py)
             other = {
                 "id": row["other_id"],
