@@ -304,7 +304,7 @@ async def _present_conversations(
     }
     result = []
     for row in rows:
-        other: Mapping[str, Any] | None = authors.get(row["other_id"])
+        other: Mapping[Any, Any] | None = authors.get(row["other_id"])
         if other is None:  # a deleted account's stand-in (portability/deletion.py)
             other = {
                 "id": row["other_id"],
