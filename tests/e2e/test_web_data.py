@@ -14,7 +14,7 @@ from PIL import Image
 
 from tests.archives import InstagramArchive, Medium, Post
 from tests.e2e.conftest import Browsing
-from tests.e2e.test_web import _name, _sign_up
+from tests.e2e.test_web import PASSWORD, _name, _sign_up
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -74,3 +74,38 @@ def test_an_instagram_archive_is_imported_and_an_export_downloaded(
     page.get_by_role("alert").filter(has_text="once a day").wait_for()
     assert link.is_visible()  # the last export stays available
     assert page.console_errors == [] or all("429" in e for e in page.console_errors)
+
+
+def test_an_account_is_deleted_with_its_grace_date_and_restored(browsing: Browsing) -> None:
+    username = _name("leaver")
+    page = browsing.page()
+    _sign_up(page, username)
+    page.goto("/settings/data")
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_role("button", name="Delete my account").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    page.get_by_role("alert").filter(has_text="not your password").wait_for()
+
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete my account").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    status = page.get_by_role("status").filter(has_text="deleted for good on")
+    status.wait_for()
+    purge_after = status.get_attribute("data-deletion-scheduled")
+    assert purge_after is not None
+    # The grace period the server stated (30 days by default) is the one shown.
+    assert str(int(purge_after[8:10])) in status.inner_text()
+
+    # Logged out everywhere; logging in says why; restoring brings the account back.
+    page.goto("/login")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text(re.compile("being deleted")).wait_for()
+    page.goto("/settings/restore")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Restore my account").click()
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto(f"/u/{username}")
+    page.get_by_role("heading", name=username).wait_for()

@@ -8,7 +8,7 @@ import * as realtime from "./realtime.js";
 import { loginView, signupView } from "./views/auth.js";
 import { composerView } from "./views/composer.js";
 import { feedView } from "./views/feed.js";
-import { dataView } from "./views/data.js";
+import { dataView, restoreView } from "./views/data.js";
 import { conversationView, inboxView } from "./views/messages.js";
 import { notificationsView } from "./views/notifications.js";
 import { postView } from "./views/post.js";
@@ -31,6 +31,7 @@ const ROUTES = [
   [/^\/requests$/, requestsView, true],
   [/^\/settings$/, settingsView, true],
   [/^\/settings\/data$/, dataView, true],
+  [/^\/settings\/restore$/, restoreView, false],
   [/^\/p\/(?<postId>\d+)$/, postView, false],
   [/^\/u\/(?<username>[^/]+)(?:\/(?<list>followers|following))?$/, profileView, false],
   [/^\/tags\/(?<tag>[^/]+)$/, hashtagView, false],

@@ -2,8 +2,8 @@
 // the job's progress and its report), and export everything as a zip (request, progress,
 // download). The calls are here rather than in api.js: no other screen uses them.
 
-import { ApiError, request } from "../api.js";
-import { errorBox, h, timeEl } from "../dom.js";
+import { ApiError, auth, loadMe, logout, request } from "../api.js";
+import { confirmDialog, errorBox, h, timeEl } from "../dom.js";
 import { sendBytes } from "../upload.js";
 
 const POLL_MS = 700;
@@ -160,6 +160,79 @@ function exportSection() {
   );
 }
 
-export async function dataView() {
-  return h("section", { class: "narrow" }, h("h1", {}, "Your data"), importSection(), exportSection());
+function formatDate(iso) {
+  return new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" });
+}
+
+function deleteSection(ctx) {
+  const password = h("input", { type: "password", id: "delete-password", name: "password", autocomplete: "current-password", required: true });
+  const result = h("div", { "aria-live": "polite" });
+  const form = h(
+    "form",
+    { class: "form" },
+    h("div", { class: "field" }, h("label", { for: "delete-password" }, "Your password"), password),
+    h("button", { type: "submit", class: "button danger" }, "Delete my account"),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    result.replaceChildren();
+    const sure = await confirmDialog(
+      "Delete your account?",
+      "Your profile, posts, comments, likes, followers, stories and messages will be hidden at once and deleted for good after the grace period.",
+      "Delete",
+    );
+    if (!sure) return;
+    try {
+      const { deletion } = await request("DELETE", "/users/me", { body: { password: password.value } });
+      logout();
+      ctx.refreshBadges?.();
+      form.replaceWith(
+        h(
+          "div",
+          { role: "status", "data-deletion-scheduled": deletion.purge_after },
+          h("p", { class: "strong" }, `Your account will be deleted for good on ${formatDate(deletion.purge_after)}.`),
+          h("p", {}, "You have been logged out everywhere. Changed your mind? ", h("a", { href: "/settings/restore" }, "Restore your account"), " with your username and password before that date."),
+        ),
+      );
+    } catch (err) {
+      result.replaceChildren(errorBox(err));
+    }
+  });
+  return h(
+    "section",
+    { class: "card settings", "aria-labelledby": "delete-title" },
+    h("h2", { id: "delete-title" }, "Delete your account"),
+    h("p", { class: "muted" }, "Download your data first if you want to keep it. Your account is hidden at once and deleted after 30 days; until then you can restore it."),
+    form,
+    result,
+  );
+}
+
+export async function dataView(ctx) {
+  return h("section", { class: "narrow" }, h("h1", {}, "Your data"), importSection(), exportSection(), deleteSection(ctx));
+}
+
+/** /settings/restore: cancel a scheduled deletion with the account's credentials. */
+export async function restoreView(ctx) {
+  const form = h(
+    "form",
+    { class: "form" },
+    h("div", { class: "field" }, h("label", { for: "restore-login" }, "Username or email"), h("input", { id: "restore-login", name: "login", autocomplete: "username", required: true })),
+    h("div", { class: "field" }, h("label", { for: "restore-password" }, "Password"), h("input", { id: "restore-password", name: "password", type: "password", autocomplete: "current-password", required: true })),
+    h("button", { type: "submit", class: "button primary" }, "Restore my account"),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    form.querySelectorAll(".form-error").forEach((x) => x.remove());
+    const data = new FormData(form);
+    try {
+      const restored = await request("POST", "/users/me/restore", { body: { login: String(data.get("login")), password: String(data.get("password")) } });
+      auth.token = restored.access_token;
+      await loadMe();
+      ctx.navigate("/");
+    } catch (err) {
+      form.append(errorBox(err));
+    }
+  });
+  return h("section", { class: "narrow" }, h("div", { class: "card settings" }, h("h1", {}, "Restore your account"), h("p", { class: "muted" }, "Cancel the deletion of your account: it comes back as it was."), form));
 }
