@@ -160,3 +160,53 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
         json={"username": alice.username, "email": alice.email, "password": "x" * 12},
     )
     assert again.status_code == 201, again.text
+
+
+async def test_a_purge_cut_short_by_a_crash_finishes_on_the_next_run(
+    client: httpx.AsyncClient, server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = await register(client)
+    bob = await register(client)
+    await follow(client, bob, alice)
+    photos = [await upload_image(client, alice, distinct_image(), "image/png") for _ in range(3)]
+    for photo in photos:
+        assert (await publish(client, alice, [photo], "soon gone")).status_code == 201
+    theirs = await create_post(client, bob, caption="stays")
+    await like(client, alice, theirs["id"])
+    await server.settle()
+    async with server.context.db.read() as conn:
+        query = select(media.c.original_key).where(media.c.owner_id == int(alice.id))
+        originals = list((await conn.execute(query)).scalars())
+    assert len(originals) == 3
+    assert (await delete_account(client, alice, alice.password)).status_code == 202
+
+    # The object store fails after two deletions: the purge stops half-way.
+    store = server.context.objects
+    real_delete = store.delete
+    calls = 0
+
+    async def failing_delete(key: str) -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 2:
+            raise ConnectionError("object store unreachable")
+        await real_delete(key)
+
+    monkeypatch.setattr(store, "delete", failing_delete)
+    with pytest.raises(ConnectionError):
+        await purge_due(server.context)
+    assert await rows_naming(server, int(alice.id)) != []  # the account is still due
+    monkeypatch.setattr(store, "delete", real_delete)
+
+    assert await purge_due(server.context) == 1
+    assert await rows_naming(server, int(alice.id)) == []
+    for key in originals:
+        assert await store.size(key) is None, key
+    bob_now = await user_profile(client, bob)
+    assert (bob_now["follower_count"], bob_now["following_count"], bob_now["post_count"]) == (
+        0,
+        0,
+        1,
+    )
+    post = (await client.get(f"/posts/{theirs['id']}", headers=bob.headers)).json()["post"]
+    assert post["like_count"] == 0

@@ -418,9 +418,10 @@ async def _purge_messages(context: AppContext, user_id: int) -> None:
 
 async def _purge_media(context: AppContext, user_id: int) -> None:
     """Every media row of the user and its objects (upload, original, variants, poster),
-    except objects another account's media shares (the same bytes, content-addressed)."""
+    except objects another account's media shares (the same bytes, content-addressed).
+    Objects go before their rows: a crash in between leaves rows that the next run finds."""
     while True:
-        async with context.db.write() as conn:
+        async with context.db.read() as conn:
             rows = list(
                 (
                     await conn.execute(
@@ -430,13 +431,13 @@ async def _purge_media(context: AppContext, user_id: int) -> None:
             )
             if not rows:
                 return
-            await conn.execute(delete(media).where(media.c.id.in_([row["id"] for row in rows])))
             originals = [row["original_key"] for row in rows if row["original_key"]]
             shared = set(
                 (
                     await conn.execute(
                         select(media.c.original_key).where(
                             media.c.original_key.in_(originals or [""])
+                            & (media.c.owner_id != user_id)
                         )
                     )
                 ).scalars()
@@ -452,6 +453,8 @@ async def _purge_media(context: AppContext, user_id: int) -> None:
                     keys.add(row["poster_key"])
         for key in sorted(keys):
             await context.objects.delete(key)
+        async with context.db.write() as conn:
+            await conn.execute(delete(media).where(media.c.id.in_([row["id"] for row in rows])))
 
 
 async def _purge_jobs(context: AppContext, user_id: int) -> None:
