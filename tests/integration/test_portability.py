@@ -7,14 +7,15 @@ import asyncio
 import io
 import json
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from shutter.db.tables import stories
+from shutter.db.tables import exports, stories
+from shutter.portability.exporter import remove_expired
 from tests.archives import InstagramArchive, Medium, Post
 from tests.assertions import assert_error
 from tests.conftest import RunningServer
@@ -381,6 +382,23 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
     (kept,) = docs["stories.json"]
     assert kept["id"] == story["id"]
     assert kept["media"]["file"] in files
+
+    # Past its link's life the zip is removed from the store, and the link is no more.
+    async with server.context.db.write() as conn:
+        await conn.execute(
+            update(exports)
+            .where(exports.c.id == int(export["id"]))
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        key = (
+            await conn.execute(
+                select(exports.c.object_key).where(exports.c.id == int(export["id"]))
+            )
+        ).scalar_one()
+    assert await remove_expired(server.context) == 1
+    assert await server.context.objects.size(key) is None
+    gone = (await client.get(f"/exports/{export['id']}", headers=alice.headers)).json()["export"]
+    assert gone["download_url"] is None
 
     # The export, imported into a fresh account, gives the same posts.
     carol = await register(client)

@@ -341,3 +341,19 @@ def _person(row: RowMapping) -> dict[str, Any]:
         "status": row["status"],
         "since": _time(row["created_at"]),
     }
+
+
+async def remove_expired(context: AppContext) -> int:
+    """Delete the zips of exports whose link has expired (the row stays, without a link);
+    returns how many (a periodic job)."""
+    removed = 0
+    while True:
+        async with context.db.read() as conn:
+            rows = await repository.expired_exports(conn, utcnow(), 100)
+        for row in rows:
+            await context.objects.delete(row["object_key"])  # the object first: idempotent
+            async with context.db.write() as conn:
+                await repository.set_export(conn, row["id"], object_key=None)
+        removed += len(rows)
+        if len(rows) < 100:
+            return removed

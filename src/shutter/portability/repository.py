@@ -160,6 +160,15 @@ async def start_export(conn: AsyncConnection, export_id: int, now: datetime) -> 
     return (await conn.execute(statement)).rowcount == 1
 
 
+async def expired_exports(conn: AsyncConnection, now: datetime, limit: int) -> list[RowMapping]:
+    query = (
+        select(exports.c.id, exports.c.object_key)
+        .where(exports.c.object_key.is_not(None) & (exports.c.expires_at <= now))
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
 async def set_export(conn: AsyncConnection, export_id: int, **values: Any) -> None:
     await conn.execute(update(exports).where(exports.c.id == export_id).values(**values))
 

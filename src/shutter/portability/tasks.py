@@ -24,7 +24,11 @@ def register(registry: HandlerRegistry) -> None:
 
 
 def schedule(scheduler: Scheduler, context: AppContext) -> None:
-    """Purge accounts whose deletion grace period is over."""
+    """Purge accounts whose deletion grace period is over; remove expired export zips."""
     scheduler.every(
         context.settings.account_purge_interval_seconds, "account_purge", deletion.purge_due
+    )
+    # Export zips whose link has expired (checked as often as the purge).
+    scheduler.every(
+        context.settings.account_purge_interval_seconds, "export_expiry", exporter.remove_expired
     )
