@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Two test processes: one per core of the reference machine.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install browser run test lint format migrate clean bench
+.PHONY: help install browser promtool run test lint format migrate clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,6 +36,15 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 		cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; \
 	else echo "!! no npm: the accessibility tests will be skipped (failed under CI=true)"; fi
 
+# The alert rules are checked with promtool (Debian's `prometheus` package), installed here
+# when missing and we are root; otherwise those checks skip loudly (fail under CI=true).
+promtool:  ## install Debian's promtool (if missing and root) for the alert-rule checks
+	@if ! command -v promtool >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing prometheus (promtool) for the alert-rule checks"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; \
+	fi
+	@command -v promtool >/dev/null || echo "!! no promtool: the alert-rule checks will be skipped (failed under CI=true)"
+
 run: install  ## run Shutter (embedded profile, no services) on http://127.0.0.1:8000
 	$(BIN)/shutter serve
 
@@ -44,7 +53,7 @@ lint: install  ## ruff (lint + format check) and mypy (strict on src/)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: lint browser  ## everything: lint, types, unit, integration (both profiles), e2e
+test: lint browser promtool  ## everything: lint, types, unit, integration (both profiles), e2e
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=20 \
 		--ignore=tests/e2e/test_web.py --ignore=tests/e2e/test_web_a11y.py
 	@# Playwright's sync API owns the event loop of its process: the browser tests get their own.

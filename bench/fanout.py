@@ -33,7 +33,7 @@ from rich.table import Table
 
 from shutter.app import open_context
 from shutter.db.migrate import upgrade_to_head
-from shutter.events.types import POST_CREATED, Event
+from shutter.events.types import PostCreated
 from shutter.feed import service as feed
 from shutter.feed.tasks import on_post_created
 from shutter.settings import Settings
@@ -127,7 +127,7 @@ async def main(
                     post_id,
                     author,
                 )
-                event = Event(0, POST_CREATED, {"post_id": post_id, "author_id": author})
+                event = PostCreated(post_id=post_id, author_id=author)
                 started = time.perf_counter()
                 await on_post_created(context, event)
                 results[f"fanout_{count}_followers_s"] = round(time.perf_counter() - started, 3)

@@ -303,8 +303,8 @@ async def many_accounts(server: Any, count: int, prefix: str | None = None) -> l
         }
         for index in range(count)
     ]
-    async with context.db.write() as conn:
-        await conn.execute(users.insert(), rows)
+    async with context.db.write() as uow:
+        await uow.conn.execute(users.insert(), rows)
     return [
         Account(
             str(row["id"]), row["username"], row["email"], "", context.tokens.issue(row["id"], 0)
@@ -365,8 +365,8 @@ async def block_row(context: Any, blocker: Account, blocked: Account) -> None:
     from shutter.db.tables import blocks
     from shutter.timeutil import utcnow
 
-    async with context.db.write() as conn:
-        await conn.execute(
+    async with context.db.write() as uow:
+        await uow.conn.execute(
             blocks.insert().values(
                 blocker_id=int(blocker.id),
                 blocked_id=int(blocked.id),

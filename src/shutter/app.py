@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 import structlog
 from fastapi import APIRouter, FastAPI
 
 from shutter import __doc__ as description
-from shutter.auth import api as auth_api
 from shutter.auth.passwords import PasswordChecks
+from shutter.auth.sessions import TokenVersions, UsedTickets
 from shutter.auth.tokens import TokenIssuer
 from shutter.blocks import api as blocks_api
+from shutter.comments import api as comments_api
 from shutter.context import AppContext
 from shutter.db.database import Database
 from shutter.db.migrate import is_at_head, upgrade_to_head
 from shutter.events.periodic import Scheduler
 from shutter.events.runtime import (
-    HandlerRegistry,
+    EventRuntime,
     JetStreamConsumer,
     OutboxDrain,
     OutboxRelay,
@@ -28,14 +29,15 @@ from shutter.events.runtime import (
 from shutter.explore import api as explore_api
 from shutter.feed import api as feed_api
 from shutter.feed import tasks as feed_tasks
-from shutter.feed.degraded import DegradedReads
 from shutter.follows import api as follows_api
 from shutter.follows import requests_api
 from shutter.http import ops
+from shutter.http import websocket as realtime_api
 from shutter.http.errors import install_error_handlers
 from shutter.http.headers import SecurityHeadersMiddleware
 from shutter.http.limits import RequestLimitsMiddleware
 from shutter.ids import MAX_NODE, IdGenerator
+from shutter.likes import api as likes_api
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
 from shutter.media import tasks as media_tasks
@@ -51,25 +53,31 @@ from shutter.observability import (
 from shutter.portability import api as portability_api
 from shutter.portability import tasks as portability_tasks
 from shutter.posts import api as posts_api
-from shutter.realtime import api as realtime_api
-from shutter.realtime.bus import NatsBus, RedisBus
+from shutter.posts import tasks as posts_tasks
+from shutter.realtime.bus import InProcessBus, NatsBus, RealtimeBus, RedisBus
 from shutter.search import api as search_api
 from shutter.settings import Settings
-from shutter.social import api as social_api
-from shutter.social import tasks as social_tasks
 from shutter.stores.breaker import CircuitBreaker
+from shutter.stores.degraded import DegradedReads
+from shutter.stores.hydration import HydrationCache
 from shutter.stores.objects import LocalObjectStore, ObjectStore, S3ObjectStore
 from shutter.stores.ratelimits import RateLimiter, parse_limits
+from shutter.stores.redis import RedisClient, is_single_node, open_redis
 from shutter.stores.timelines import (
     GuardedTimelineStore,
     MemoryTimelineStore,
     RedisTimelineStore,
     TimelineStore,
+    check_compact_encoding,
 )
 from shutter.stories import api as stories_api
 from shutter.stories import tasks as stories_tasks
 from shutter.users import api as users_api
+from shutter.users import auth_api
 from shutter.web import api as web_api
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client as NatsClient
 
 log = structlog.get_logger("shutter.app")
 
@@ -84,8 +92,7 @@ def _lifespan(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            context = await open_context(settings, stack)
-            context.extras["metrics"] = metrics
+            context = await open_context(settings, stack, metrics)
             await start_event_runtime(context, stack, consume=consume, relay=True)
             if consume:
                 await media_tasks.start_lifecycle_job(context, stack)
@@ -122,7 +129,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_api,
         posts_api,
         feed_api,
-        social_api,
+        likes_api,
+        comments_api,
         search_api,
         notifications_api,
         stories_api,
@@ -166,15 +174,12 @@ def create_worker_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
-    """Open every store the settings name; the stack closes them again."""
-    db = Database.from_settings(settings)
-    stack.push_async_callback(db.dispose)
-    if settings.is_sqlite:
-        await upgrade_to_head(db)  # a fresh data dir gets its schema here
-    elif not await is_at_head(db):
-        log.warning("schema_not_current", hint="run `shutter migrate`")
-    redis = None
+async def open_context(
+    settings: Settings, stack: AsyncExitStack, metrics: Metrics | None = None
+) -> AppContext:
+    """Open every store the settings name (the stack closes them again), then build the
+    context once from the parts."""
+    redis: RedisClient | None = None
     breaker = None
     timelines: TimelineStore
     if settings.redis_url:
@@ -195,54 +200,84 @@ async def open_context(settings: Settings, stack: AsyncExitStack) -> AppContext:
             connect_timeout_s=settings.redis_connect_timeout_seconds,
             timeout_s=settings.redis_timeout_seconds,
         )
+        await check_compact_encoding(redis_timelines)  # warns when timelines cost 4.6x
         timelines = GuardedTimelineStore(redis_timelines, breaker)
         stack.push_async_callback(timelines.close)
     else:
         timelines = MemoryTimelineStore(settings.timeline_max, settings.inactive_days)
-    context = AppContext(
+    ids = IdGenerator(await _node_id(settings, redis))
+    # Built before the database: a commit that recorded events wakes it (its `notify`).
+    events: EventRuntime[AppContext] = EventRuntime()
+    db = Database.from_settings(settings, ids=ids, on_events_committed=events.notify)
+    stack.push_async_callback(db.dispose)
+    if db.replicas:
+        await db.replicas.check_all()  # reads use the replicas from the first request on
+    if settings.is_sqlite:
+        await upgrade_to_head(db)  # a fresh data dir gets its schema here
+    elif not await is_at_head(db):
+        log.warning("schema_not_current", hint="run `shutter migrate`")
+    nats_client = await _open_nats(settings, stack)
+    realtime: RealtimeBus
+    if nats_client is not None:
+        realtime = NatsBus(nats_client, settings.namespace)
+    elif redis is not None and breaker is not None and is_single_node(redis):
+        realtime = RedisBus(redis, settings.namespace, breaker)
+    else:
+        realtime = InProcessBus()
+    stack.push_async_callback(realtime.close)
+    return AppContext(
         settings=settings,
         db=db,
-        ids=IdGenerator(await _node_id(settings, redis)),
+        ids=ids,
         tokens=TokenIssuer(settings.resolved_secret_key, settings.access_token_ttl_seconds),
         objects=await _open_object_store(settings, stack),
         timelines=timelines,
-        redis=redis,
-        degraded_reads=DegradedReads(settings.degraded_feed_reads_per_second),
+        events=events,
+        hydration=HydrationCache(),
+        token_versions=TokenVersions(),
+        used_tickets=UsedTickets(),
         rate_limiter=RateLimiter.open(
             {action: parse_limits(value) for action, value in settings.rate_limit_table.items()},
             settings.redis_url,
             settings.namespace,
             enabled=settings.rate_limits_enabled,
         ),
+        realtime=realtime,
+        degraded_reads=DegradedReads(settings.degraded_feed_reads_per_second),
         passwords=PasswordChecks(
             settings.password_checks_max_concurrent, settings.password_check_wait_seconds
         ),
+        metrics=metrics or Metrics(),
+        redis=redis,
+        redis_breaker=breaker,  # its error counts go to /metrics
+        nats=nats_client,
     )
-    if settings.nats_url:
-        import nats
 
-        watch = _NatsConnectionLog()
-        client = await nats.connect(
-            settings.nats_url,
-            connect_timeout=5,
-            reconnect_time_wait=1,
-            disconnected_cb=watch.disconnected,
-            reconnected_cb=watch.reconnected,
-            error_cb=watch.error,
-        )
-        # Once connected, reconnect for as long as an outage lasts: the default gives up
-        # after a minute or two, leaving the real-time bus and the event relay dead until a
-        # restart. (A NATS that is down at start-up still fails the start, as before.)
-        # Subscriptions are restored on reconnection.
-        client.options["max_reconnect_attempts"] = -1
-        stack.push_async_callback(client.close)
-        stack.callback(watch.stop)  # runs first: closing is not an outage
-        context.nats = client
-        context.realtime = NatsBus(client, settings.namespace)
-    elif redis is not None and breaker is not None and _is_single_node(redis):
-        context.realtime = RedisBus(redis, settings.namespace, breaker)
-    stack.push_async_callback(context.realtime.close)
-    return context
+
+async def _open_nats(settings: Settings, stack: AsyncExitStack) -> NatsClient | None:
+    if not settings.nats_url:
+        return None
+    import nats
+
+    watch = _NatsConnectionLog()
+    client: NatsClient = await nats.connect(
+        # A comma-separated list names several nodes of a NATS cluster; the client
+        # learns the others from them and moves to another when its node goes away.
+        [url.strip() for url in settings.nats_url.split(",")],
+        connect_timeout=5,
+        reconnect_time_wait=1,
+        disconnected_cb=watch.disconnected,
+        reconnected_cb=watch.reconnected,
+        error_cb=watch.error,
+    )
+    # Once connected, reconnect for as long as an outage lasts: the default gives up
+    # after a minute or two, leaving the real-time bus and the event relay dead until a
+    # restart. (A NATS that is down at start-up still fails the start, as before.)
+    # Subscriptions are restored on reconnection.
+    client.options["max_reconnect_attempts"] = -1
+    stack.push_async_callback(client.close)
+    stack.callback(watch.stop)  # runs first: closing is not an outage
+    return client
 
 
 class _NatsConnectionLog:
@@ -269,41 +304,7 @@ class _NatsConnectionLog:
             log.warning("nats_error", error=error)
 
 
-def open_redis(
-    url: str, *, connect_timeout_s: float | None = None, timeout_s: float | None = None
-) -> Any:
-    """A Redis client: `redis+cluster://host:port` (or a comma-separated list of node URLs)
-    selects Redis Cluster, discovering the other nodes from the ones named. The timeouts
-    bound each connection attempt and each reply."""
-    from redis.asyncio import Redis
-    from redis.asyncio.cluster import ClusterNode, RedisCluster
-
-    timeouts: dict[str, Any] = {
-        name: value
-        for name, value in (
-            ("socket_connect_timeout", connect_timeout_s),
-            ("socket_timeout", timeout_s),
-        )
-        if value is not None  # else the library's defaults
-    }
-    if url.startswith("redis+cluster://") or "," in url:
-        nodes = []
-        for part in url.split(","):
-            address = part.split("://", 1)[-1].rsplit("@", 1)[-1].split("/", 1)[0]
-            host, _, port = address.partition(":")
-            nodes.append(ClusterNode(host, int(port or 6379)))
-        return RedisCluster(startup_nodes=nodes, **timeouts)
-    return Redis.from_url(url, **timeouts)
-
-
-def _is_single_node(redis: Any) -> bool:
-    """Real-time events go over Redis pub/sub only on a single node (not Redis Cluster)."""
-    from redis.asyncio import Redis
-
-    return isinstance(redis, Redis)
-
-
-async def _node_id(settings: Settings, redis: Any) -> int | None:
+async def _node_id(settings: Settings, redis: RedisClient | None) -> int | None:
     """The id generator's node field: configured, or handed out by Redis so that the
     processes of one deployment differ (1,024 in rotation); else random."""
     if settings.node_id is not None or redis is None:
@@ -316,26 +317,32 @@ async def start_event_runtime(
 ) -> None:
     """Start moving events: `relay` publishes the outbox to JetStream, `consume` runs the
     handlers here. Without NATS both happen in-process through the outbox drain."""
-    registry = HandlerRegistry()
+    runtime = context.events
+    registry = runtime.registry
     feed_tasks.register(registry)
     notifications_tasks.register(registry)
     media_tasks.register(registry)
     portability_tasks.register(registry)
-    runtime = context.events
-    runtime.registry = registry
     settings = context.settings
     namespace = context.settings.namespace
     if context.nats is None:
         if consume:
             for lane in registry.lanes():  # media work never holds fan-out or notifications
-                drain = OutboxDrain(context, registry, settings.event_max_attempts, lane=lane)
+                drain = OutboxDrain(
+                    context.db,
+                    context,
+                    registry,
+                    settings.event_max_attempts,
+                    lane=lane,
+                    observe=context.metrics.observe_event,
+                )
                 drain.start()
                 runtime.drains.append(drain)
     else:
         js = context.nats.jetstream()
-        await ensure_stream(js, namespace)
+        await ensure_stream(js, namespace, settings.nats_stream_replicas)
         if relay:
-            runtime.relay = OutboxRelay(context, js, namespace)
+            runtime.relay = OutboxRelay(context.db, js, namespace)
             runtime.relay.start()
         if consume:
             for lane in registry.lanes():
@@ -348,17 +355,17 @@ async def start_event_runtime(
                     max_attempts=settings.event_max_attempts,
                     retry_base_s=settings.event_retry_base_seconds,
                     lane=lane,
+                    observe=context.metrics.observe_event,
                 )
                 await consumer.start()
                 runtime.consumers.append(consumer)
-    context.db.on_events_committed = runtime.notify
     stack.push_async_callback(runtime.stop)
     if consume:
         media_pool.warm(context)  # media handlers run here: their processes start now
         # Periodic jobs run where the handlers run (stopped before the event runtime).
-        scheduler = Scheduler(context)
+        scheduler: Scheduler[AppContext] = Scheduler(context)
         stories_tasks.schedule(scheduler, context)
-        social_tasks.schedule(scheduler, context)
+        posts_tasks.schedule(scheduler, context)
         portability_tasks.schedule(scheduler, context)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)

@@ -1,26 +1,39 @@
-"""The long-lived parts a process needs, built once in `app.py` and passed to services."""
+"""The long-lived parts a process needs, built once in `app.py` (`open_context`) and passed
+to routes, services, event handlers and periodic jobs.
+
+Frozen: every part is built first, then the context, and nothing is assigned to it later.
+Event handlers and periodic jobs do not take it by name: each declares a small Protocol of
+the parts it uses (e.g. `feed.tasks.FeedDeps`), which this class satisfies, so that
+`events/` never imports the application.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shutter.auth.passwords import PasswordChecks
 from shutter.auth.sessions import TokenVersions, UsedTickets
 from shutter.auth.tokens import TokenIssuer
 from shutter.db.database import Database
 from shutter.events.runtime import EventRuntime
-from shutter.feed.degraded import DegradedReads
 from shutter.ids import IdGenerator
-from shutter.realtime.bus import InProcessBus, RealtimeBus
+from shutter.observability import Metrics
+from shutter.realtime.bus import RealtimeBus
 from shutter.settings import Settings
+from shutter.stores.breaker import CircuitBreaker
+from shutter.stores.degraded import DegradedReads
 from shutter.stores.hydration import HydrationCache
 from shutter.stores.objects import ObjectStore
 from shutter.stores.ratelimits import RateLimiter
+from shutter.stores.redis import RedisClient
 from shutter.stores.timelines import TimelineStore
 
+if TYPE_CHECKING:
+    from nats.aio.client import Client as NatsClient
 
-@dataclass
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AppContext:
     settings: Settings
     db: Database
@@ -28,16 +41,17 @@ class AppContext:
     tokens: TokenIssuer
     objects: ObjectStore
     timelines: TimelineStore
-    events: EventRuntime = field(default_factory=EventRuntime)
-    hydration: HydrationCache = field(default_factory=HydrationCache)
-    token_versions: TokenVersions = field(default_factory=TokenVersions)
-    used_tickets: UsedTickets = field(default_factory=UsedTickets)
-    rate_limiter: RateLimiter = field(default_factory=RateLimiter.disabled)
-    realtime: RealtimeBus = field(default_factory=InProcessBus)
-    redis: Any | None = None  # redis.asyncio.Redis when the distributed profile has one
+    events: EventRuntime[AppContext]
+    hydration: HydrationCache
+    token_versions: TokenVersions
+    used_tickets: UsedTickets
+    rate_limiter: RateLimiter
+    realtime: RealtimeBus
     # Feed pages served from the database while the timeline store is down.
-    degraded_reads: DegradedReads = field(default_factory=lambda: DegradedReads(20.0))
-    nats: Any | None = None  # nats.aio.client.Client when configured
-    extras: dict[str, Any] = field(default_factory=dict)
-    # The process's bound on concurrent password hashing (set from the settings in app.py).
-    passwords: PasswordChecks = field(default_factory=lambda: PasswordChecks(4, 2.0))
+    degraded_reads: DegradedReads
+    # The process's bound on concurrent password hashing.
+    passwords: PasswordChecks
+    metrics: Metrics
+    redis: RedisClient | None = None  # when the distributed profile has one
+    redis_breaker: CircuitBreaker | None = None  # guards every use of `redis`
+    nats: NatsClient | None = None  # when configured

@@ -10,8 +10,12 @@ import uuid
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shutter.ids import id_timestamp_ms
 
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
@@ -58,6 +62,114 @@ class Metrics:
             registry=self.registry,
         )
         _GcWatch.install(self.gc_pause)
+        # Events: how old an event is when its handlers have finished (outbox write to
+        # done: the fan-out lag a reader feels), and how each handling ended.
+        self.event_lag = Histogram(
+            "shutter_event_lag_seconds",
+            "Age of an event when its handlers finished, by lane",
+            ["lane"],
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
+            registry=self.registry,
+        )
+        self.events_handled = Counter(
+            "shutter_events_handled_total",
+            "Events handled by this process, by lane and outcome (ok, retry, dead_lettered)",
+            ["lane", "outcome"],
+            registry=self.registry,
+        )
+        self.media_jobs_running = Gauge(
+            "shutter_media_jobs_running",
+            "Media processing jobs running in this process",
+            registry=self.registry,
+        )
+        self.media_job_seconds = Histogram(
+            "shutter_media_job_seconds",
+            "Duration of media processing jobs, by outcome (ready, failed, error)",
+            ["outcome"],
+            buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
+            registry=self.registry,
+        )
+        self.uploads = Counter(
+            "shutter_uploads_total",
+            "Uploads whose processing finished, by outcome (succeeded, failed)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.pool_timeouts = Counter(
+            "shutter_db_pool_timeouts_total",
+            "Requests that found no free database connection in time (answered 503 busy)",
+            registry=self.registry,
+        )
+        self.scraped = ScrapedFigures()
+        self.registry.register(self.scraped)
+        self.activity = ActiveUsers()
+        self.product_read_at = float("-inf")  # when the product's figures were last read
+
+    def observe_event(self, lane: str, event_id: int, outcome: str) -> None:
+        """Count a handled event and, once done, how old it was (its id carries the
+        millisecond it was recorded)."""
+        self.events_handled.labels(lane, outcome).inc()
+        if outcome == "ok":
+            age_s = (time.time() * 1000 - id_timestamp_ms(event_id)) / 1000
+            self.event_lag.labels(lane).observe(max(age_s, 0.0))
+
+
+class ActiveUsers:
+    """The users seen by this process since the figures were last gathered (an
+    authenticated request each); `shutter.scrape` moves them into the deployment's daily
+    sets (Redis HyperLogLogs, or sets in this process in the embedded profile)."""
+
+    def __init__(self) -> None:
+        self.pending: set[int] = set()
+        # Embedded profile: the day's ISO date -> the users seen that day (30 days kept).
+        self.days: dict[str, set[int]] = {}
+
+    # Bounds the memory of a process that is never scraped; past it, users go uncounted
+    # until the next scrape (a scrape every 15-60 s sees far fewer distinct users).
+    MAX_PENDING = 200_000
+
+    def seen(self, user_id: int) -> None:
+        if len(self.pending) < self.MAX_PENDING:
+            self.pending.add(user_id)
+
+    def take(self) -> set[int]:
+        taken, self.pending = self.pending, set()
+        return taken
+
+
+class ScrapedFigures(Collector):
+    """Figures read from the stores when /metrics is scraped (`shutter.scrape` fills them
+    in just before): gauges, and counters kept by other parts of the process."""
+
+    def __init__(self) -> None:
+        # name -> (kind, help, label names, {label values: value})
+        self.families: dict[
+            str, tuple[str, str, tuple[str, ...], dict[tuple[str, ...], float]]
+        ] = {}
+
+    def set(
+        self,
+        name: str,
+        help_text: str,
+        value: float,
+        labels: dict[str, str] | None = None,
+        *,
+        kind: str = "gauge",
+    ) -> None:
+        names = tuple(labels or ())
+        family = self.families.setdefault(name, (kind, help_text, names, {}))
+        family[3][tuple((labels or {}).values())] = value
+
+    def collect(self) -> Any:
+        for name, (kind, help_text, names, samples) in self.families.items():
+            family: GaugeMetricFamily | CounterMetricFamily
+            if kind == "counter":
+                family = CounterMetricFamily(name, help_text, labels=names)
+            else:
+                family = GaugeMetricFamily(name, help_text, labels=names)
+            for values, value in samples.items():
+                family.add_metric(list(values), value)
+            yield family
 
 
 class _GcWatch:

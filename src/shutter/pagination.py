@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Generic, NamedTuple, TypeVar
 
 from fastapi import Query
 
@@ -13,6 +14,7 @@ _CURSOR = re.compile(r"[0-9]{1,19}")
 # A scroll over a stored snapshot (ranked feed "r", explore "e"): `<kind><snapshot>_<offset>`.
 _SNAPSHOT_CURSOR = re.compile(r"([a-z])([0-9]{1,19})_([0-9]{1,4})")
 MAX_ID = 2**63 - 1
+T = TypeVar("T")
 
 Limit = Annotated[int, Query(ge=1, le=50, description="page size, 1 to 50")]
 CursorParam = Annotated[
@@ -31,6 +33,21 @@ def parse_cursor(cursor: str | None) -> int | None:
 
 def make_cursor(last_id: int | None) -> str | None:
     return None if last_id is None else str(last_id)
+
+
+class Page(NamedTuple, Generic[T]):
+    """A page of keyset pagination: its items and the cursor of the next page (None at
+    the end)."""
+
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def page_tail(rows: Sequence[T], limit: int, last_id: Callable[[T], int]) -> Page[T]:
+    """The page in up to limit+1 rows (queried one more than shown: the extra one says
+    there is more), continuing after the `last_id` of its last item."""
+    page = rows[:limit]
+    return Page(page, make_cursor(last_id(page[-1])) if len(rows) > limit and page else None)
 
 
 def snapshot_cursor(kind: str, snapshot_id: int, offset: int) -> str:

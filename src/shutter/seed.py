@@ -89,9 +89,9 @@ async def seed(settings: Settings, users: int, posts_per_user: int, seed_value: 
                 )
                 password_hash = await hash_password(DEMO_PASSWORD)
                 try:
-                    async with context.db.write() as conn:
+                    async with context.db.write() as uow:
                         user_id = await users_service.register(
-                            context, conn, account, password_hash
+                            context, uow.conn, account, password_hash
                         )
                 except Conflict:  # seeded before: reuse the account
                     async with context.db.read() as conn:
@@ -103,8 +103,8 @@ async def seed(settings: Settings, users: int, posts_per_user: int, seed_value: 
             for follower in ids:
                 others = [user for user in ids if user != follower]
                 for followee in rng.sample(others, k=min(len(others), rng.randint(3, 8))):
-                    async with context.db.write() as conn:
-                        await follows_service.follow(context, conn, follower, followee)
+                    async with context.db.write() as uow:
+                        await follows_service.follow(context, uow, follower, followee)
                     follows += 1
                 progress.advance(graph)
             photos = progress.add_task("posts", total=len(ids) * posts_per_user)
@@ -112,8 +112,8 @@ async def seed(settings: Settings, users: int, posts_per_user: int, seed_value: 
                 for _ in range(posts_per_user):
                     media_id = await _ready_media(context, author, demo_image(rng))
                     body = PostCreate(media_ids=[str(media_id)], caption=rng.choice(CAPTIONS))
-                    async with context.db.write() as conn:
-                        await posts_service.create_post(context, conn, author, body, None)
+                    async with context.db.write() as uow:
+                        await posts_service.create_post(context, uow, author, body, None)
                     made_posts += 1
                     progress.advance(photos)
     return SeedReport(users=names, follows=follows, posts=made_posts)

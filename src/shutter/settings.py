@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     node_id: int | None = Field(None, ge=0, le=1023)
     # Followers read from the database per fan-out step.
     fanout_page_size: int = Field(5000, ge=10, le=100_000)
+    # Copies JetStream keeps of the event stream (3 on a three-node NATS cluster: a node
+    # may die without losing or stalling events). Applies when the stream is created.
+    nats_stream_replicas: int = Field(1, ge=1, le=5)
     # How long JetStream waits for a worker's ack before redelivering an event.
     event_ack_wait_seconds: float = Field(30.0, ge=0.5, le=3600)
     # Deliveries of an event before it is dead-lettered, and the first retry delay
@@ -151,6 +154,14 @@ class Settings(BaseSettings):
     password_check_wait_seconds: float = Field(2.0, ge=0, le=60)
     # How long a request waits for a free database connection before 503 busy.
     database_pool_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # PostgreSQL read replicas (comma-separated URLs): the reads of GET requests go to
+    # one of them, unless it lags by more than replica_max_lag_seconds or is down (then
+    # the primary serves), or the reader wrote within the last few seconds (read your
+    # writes). Writes, event handlers and periodic jobs always use the primary.
+    database_replica_urls: str | None = None
+    replica_max_lag_seconds: float = Field(2.0, gt=0, le=3600)
+    # How often each process measures each replica's lag (and retries one that was down).
+    replica_check_interval_seconds: float = Field(1.0, ge=0.05, le=60)
     # Largest request body of the JSON API; larger ones get 413 body_too_large before
     # being read. Uploads to the embedded store are bounded by their ticket's size instead.
     body_max_bytes: int = Field(256 * 1024, ge=1024, le=64 * MIB)
@@ -218,6 +229,10 @@ class Settings(BaseSettings):
         if any(external) or not self.resolved_database_url.startswith("sqlite"):
             return "distributed"
         return "embedded"
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return [url.strip() for url in (self.database_replica_urls or "").split(",") if url.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -86,15 +86,6 @@ def clean_text(value: str, *, multiline: bool) -> str:
     return value
 
 
-def is_clean_line(value: str) -> bool:
-    """Would `value` pass as a one-line field unchanged? (For path parameters that are
-    looked up as they are: one that is not clean cannot match anything.)"""
-    try:
-        return clean_text(value, multiline=False) == value
-    except ValueError:
-        return False
-
-
 @dataclass(frozen=True)
 class TextRule:
     """The annotation that applies the rule to a `str` field, with the field's lengths:

@@ -69,6 +69,7 @@ class Browsing:
         viewport: dict[str, int] = DESKTOP,
         color_scheme: str = "light",
         bypass_csp: bool = False,
+        device_scale_factor: float = 1,
     ) -> Any:
         """A page in a new context; `bypass_csp` lets a test inject a script (axe-core)."""
         context = self.browser.new_context(
@@ -76,6 +77,7 @@ class Browsing:
             viewport=viewport,
             color_scheme=color_scheme,
             bypass_csp=bypass_csp,
+            device_scale_factor=device_scale_factor,
         )
         context.set_default_timeout(15_000)
         if token:

@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, Browsing
+from tests.e2e.conftest import DESKTOP, PHONE, Browsing
 from tests.e2e.test_serve import ServeProcess, _upload
 
 pytestmark = pytest.mark.xdist_group("browser")  # one browser and one server per run
@@ -443,6 +443,188 @@ def _box(locator: Any) -> dict[str, float]:
     return box
 
 
+def _pixels(img: Any) -> list[int]:
+    """The pixel size of the file an <img> chose (its naturalWidth is divided by the
+    density its srcset entry gives, so the file is loaded again, without a srcset)."""
+    size: list[int] = img.evaluate(
+        "async i => { const f = new Image(); f.src = i.currentSrc; await f.decode();"
+        " return [f.naturalWidth, f.naturalHeight]; }"
+    )
+    return size
+
+
+@pytest.mark.parametrize(
+    ("viewport", "density"), [(PHONE, 3), (DESKTOP, 2)], ids=["phone-3x", "desktop-2x"]
+)
+def test_grid_tiles_are_sharp_and_avatars_are_small_files(
+    browsing: Browsing,
+    register: Callable[[str], str],
+    web: ServeProcess,
+    viewport: dict[str, int],
+    density: int,
+) -> None:
+    author = _name("grid")
+    token = register(author)
+    tag = _name("sharp")
+    for size in ((1600, 1200), (900, 1600), (1200, 1200)):
+        _photo_post(web, token, f"#{tag}", (size,))
+    with _api(web, token) as api:
+        avatar = _upload(api, token, _jpeg((1600, 1200)))
+        assert api.patch("/users/me", json={"avatar_media_id": avatar["id"]}).status_code == 200
+    page = browsing.page(token=token, viewport=viewport, device_scale_factor=density)
+
+    def tiles_are_sharp() -> None:
+        tiles = page.locator(".grid .tile img")
+        expect(tiles).to_have_count(3)
+        for tile in tiles.all():
+            tile.scroll_into_view_if_needed()
+            expect(tile).to_have_js_property("complete", True)
+            shown = _box(tile)
+            natural = _pixels(tile)
+            # The picture's shorter side covers the square tile at this density.
+            assert min(natural) >= shown["width"] * density * 0.98, (natural, shown)
+
+    page.goto(f"/u/{author}")
+    tiles_are_sharp()
+    page.goto(f"/tags/{tag}")
+    tiles_are_sharp()
+    # The 24 px avatar in the navigation is the 150 px square, not the 1600 px original.
+    nav_avatar = page.locator("#nav img.avatar")
+    expect(nav_avatar).to_have_js_property("complete", True)
+    assert _pixels(nav_avatar) == [150, 150]
+    page.goto(f"/u/{author}")
+    header = page.locator(".profile-avatar img")
+    expect(header).to_have_js_property("complete", True)
+    natural = _pixels(header)
+    assert max(natural) <= 320, natural
+    assert min(natural) >= min(_box(header)["width"] * density, 240), natural
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_shared_post_arrives_as_a_card(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess, viewport: dict[str, int]
+) -> None:
+    alice, alice_token, bob, bob_token = _couple(web, register)
+    post_id = _photo_post(web, alice_token, "Shared sunset", ((640, 480),))
+    bob_page = browsing.page(token=bob_token, viewport=viewport)
+    bob_page.goto(f"/p/{post_id}")
+    bob_page.get_by_role("link", name="Share").click()
+    bob_page.wait_for_url(re.compile(r"/direct\?share="))
+    # From the inbox (empty here) to a conversation, the post comes along.
+    bob_page.goto(f"/direct/with/{alice}?share={post_id}")
+    preview = bob_page.locator(".share-preview")
+    expect(preview.get_by_role("link", name=f"Post by {alice}")).to_be_visible()
+    bob_page.get_by_role("button", name="Send").click()
+    expect(preview).to_have_count(0)
+    sent = bob_page.locator(".msg.mine").get_by_role("link", name=f"Post by {alice}")
+    expect(sent).to_have_attribute("href", f"/p/{post_id}")
+
+    alice_page = browsing.page(token=alice_token, viewport=viewport)
+    alice_page.goto("/direct")
+    alice_page.get_by_role("link", name=re.compile(bob)).click()
+    card = alice_page.locator(".thread").get_by_role("link", name=f"Post by {alice}")
+    expect(card).to_be_visible()
+    expect(card.locator("img")).to_have_js_property("complete", True)
+    assert card.locator("img").evaluate("i => i.naturalWidth") > 0
+    expect(alice_page.locator(".thread").get_by_text("/p/")).to_have_count(0)  # no bare URL
+    card.click()
+    alice_page.wait_for_url(re.compile(rf"/p/{post_id}$"))
+    assert bob_page.console_errors == []
+    assert alice_page.console_errors == []
+
+
+def test_places_are_searched_and_have_a_page(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+) -> None:
+    author = _name("nora")
+    token = register(author)
+    place = f"Miradouro {_name('Graca')}"
+    with _api(web, token) as api:
+        media = _upload(api, token, _jpeg((640, 480)))
+        created = api.post(
+            "/posts",
+            json={"media_ids": [media["id"]], "caption": "view", "location": {"name": place}},
+        )
+    assert created.status_code == 201, created.text
+    post_id = created.json()["post"]["id"]
+    page = browsing.page(token=register(_name("otto")), viewport=PHONE)
+    page.goto("/search")
+    page.get_by_role("tab", name="Places").click()
+    page.get_by_label("Search people, tags and places").fill(place[:14])
+    page.get_by_role("link", name=re.compile(rf"^{place}\b")).click()
+    page.wait_for_url(re.compile(r"/explore/locations/\d+$"))
+    expect(page.get_by_role("heading", name=place)).to_be_visible()
+    expect(page.get_by_text("1 post", exact=True)).to_be_visible()
+    expect(page.locator(".grid a.tile")).to_have_attribute("href", f"/p/{post_id}")
+    place_url = page.url
+    # The place on a post leads there too.
+    page.goto(f"/p/{post_id}")
+    page.get_by_role("link", name=place).click()
+    page.wait_for_url(place_url)
+    assert page.console_errors == []
+
+
+def test_an_empty_feed_suggests_accounts_to_follow(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+) -> None:
+    for _ in range(2):
+        _photo_post(web, register(_name("popular")), "worth following")
+    newcomer = _name("newbie")
+    token = register(newcomer)
+    page = browsing.page(token=token, viewport=PHONE)
+    page.goto("/")
+    page.get_by_text("Welcome to Shutter").wait_for()
+    suggested = page.get_by_role("region", name="Suggested for you")
+    follow = suggested.get_by_role("button", name=re.compile(r"^Follow "))
+    expect(follow.first).to_be_visible()
+    expect(suggested.get_by_role("link", name=newcomer)).to_have_count(0)
+    name = (follow.first.get_attribute("aria-label") or "").removeprefix("Follow ")
+    follow.first.click()
+    expect(
+        suggested.get_by_role("button", name=re.compile(rf"(Following|Requested): {name}$"))
+    ).to_be_visible()
+    with _api(web, token) as api:
+        me = api.get("/users/me").json()
+        following = api.get(f"/users/{me['id']}/following").json()["users"]
+    assert [u["username"] for u in following] == [name]
+    assert page.console_errors == []
+
+
+def test_the_app_is_installable_and_opens_offline(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+) -> None:
+    author = _name("wren")
+    token = register(author)
+    _photo_post(web, token, "Kept for the train")
+    page = browsing.page(token=token, viewport=PHONE)
+    page.goto("/")
+    manifest = page.locator('link[rel="manifest"]').get_attribute("href")
+    assert manifest == "/manifest.webmanifest"
+    page.get_by_text("Kept for the train").wait_for()
+    # The worker installs on the first visit and controls the pages after it.
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("!!navigator.serviceWorker.controller")
+    page.get_by_text("Kept for the train").wait_for()
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_text("Kept for the train")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="You're offline")).to_be_visible()
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_role("status").filter(has_text="You're offline")).to_be_hidden()
+    # Logging out drops the offline copy of the feed.
+    assert page.evaluate("caches.has('shutter-data')")
+    page.set_viewport_size(DESKTOP)  # the side bar has Log out
+    page.reload()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/login"))
+    page.wait_for_function("caches.has('shutter-data').then(has => !has)")
+    assert page.console_errors == []
+
+
 def test_a_post_card_menu_carousel_caption_and_double_tap(
     browsing: Browsing, register: Callable[[str], str], web: ServeProcess
 ) -> None:
@@ -663,6 +845,80 @@ def test_the_story_tray_shows_you_once_and_round_rings(
     assert abs((ring["x"] + ring["width"] / 2) - (face["x"] + face["width"] / 2)) < 1
     assert abs((ring["y"] + ring["height"] / 2) - (face["y"] + face["height"] / 2)) < 1
     assert "seen" in (seen.get_attribute("class") or "")
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_stories_pause_on_hold_take_a_reply_and_move_on_to_the_next_person(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess, viewport: dict[str, int]
+) -> None:
+    alice, alice_token, _, bob_token = _couple(web, register)
+    carol = _name("carol")
+    carol_token = register(carol)
+    _story(web, alice_token)
+    _story(web, alice_token)
+    carols = _story(web, carol_token)
+    with _api(web, bob_token) as api:
+        assert api.post(f"/users/{_user_id(web, carol)}/follow").status_code == 200
+        # Carol's story is seen, so the tray puts her after Alice.
+        assert api.post(f"/stories/{carols}/seen").status_code == 204
+    page = browsing.page(token=bob_token, viewport=viewport)
+    page.clock.install()  # the story timers run on a clock the test moves
+    page.goto(f"/stories/{_user_id(web, alice)}")
+    page.get_by_role("img", name=f"Story by {alice}").wait_for()
+    progress = page.get_by_role("progressbar", name="Stories")
+    expect(page.locator(".story-bar")).to_have_count(2)  # one bar per story
+    expect(progress).to_have_attribute("aria-valuenow", "1")
+
+    # Pressing and holding pauses: the clock runs past the story's 5 s and it stays.
+    page.locator(".story-nav.next").hover()
+    page.mouse.down()
+    page.clock.run_for(400)
+    expect(page.locator(".story-viewer")).to_have_class(re.compile(r"\bpaused\b"))
+    page.clock.run_for(10_000)
+    expect(progress).to_have_attribute("aria-valuenow", "1")
+    width = page.locator(".story-bar .fill").first.evaluate("f => f.style.width")
+    assert width != "100%", width
+    page.mouse.up()  # the end of a hold is not a tap: still the first story
+    expect(page.locator(".story-viewer")).not_to_have_class(re.compile(r"\bpaused\b"))
+    expect(progress).to_have_attribute("aria-valuenow", "1")
+    page.clock.run_for(5_500)
+    expect(progress).to_have_attribute("aria-valuenow", "2")
+
+    # The pause button does the same from the keyboard.
+    page.get_by_role("button", name="Pause").click()
+    page.clock.run_for(8_000)
+    expect(progress).to_have_attribute("aria-valuenow", "2")
+    page.get_by_role("button", name="Play").click()
+
+    # Typing a reply pauses too; it arrives in Alice's messages.
+    reply = page.get_by_role("textbox", name=f"Reply to {alice}")
+    reply.fill("Where is this?")
+    page.clock.run_for(8_000)
+    expect(progress).to_have_attribute("aria-valuenow", "2")
+    reply.press("Enter")
+    page.get_by_text("Reply sent.").wait_for()
+    expect(reply).to_have_value("")
+    with _api(web, alice_token) as api:  # Alice does not follow Bob: a message request
+        folders = [
+            api.get("/conversations", params={"folder": f}).json() for f in ("inbox", "requests")
+        ]
+    texts = [
+        c["last_message"]["content"]
+        for f in folders
+        for c in f["conversations"]
+        if c["last_message"]
+    ]
+    assert "Where is this?" in texts, folders
+
+    # After Alice's last story come Carol's, not the feed; back from there returns to Alice.
+    page.clock.run_for(5_500)
+    page.wait_for_url(re.compile(rf"/stories/{_user_id(web, carol)}$"))
+    page.get_by_role("img", name=f"Story by {carol}").wait_for()
+    expect(page.locator(".story-bar")).to_have_count(1)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(rf"/stories/{_user_id(web, alice)}$"))
+    expect(progress).to_have_attribute("aria-valuenow", "2")
     assert page.console_errors == []
 
 

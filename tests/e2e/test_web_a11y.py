@@ -18,8 +18,8 @@ from playwright.sync_api import expect
 
 from tests import services
 from tests.e2e.conftest import Browsing
-from tests.e2e.test_serve import ServeProcess
-from tests.e2e.test_web import _api, _name, _photo_post, _story, _user_id
+from tests.e2e.test_serve import ServeProcess, _upload
+from tests.e2e.test_web import _api, _jpeg, _name, _photo_post, _story, _user_id
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -84,13 +84,31 @@ def test_every_screen_passes_axe(
         )
         assert sent.status_code == 201, sent.text
         conversation = (sent.json().get("message") or sent.json())["conversation_id"]
+        shared = api.post(  # a post shared in the conversation: a card
+            "/messages",
+            json={
+                "recipient_id": _user_id(web, alice),
+                "content": "look",
+                "client_message_id": "a2",
+                "post_id": album,
+            },
+        )
+        assert shared.status_code == 201, shared.text
+        media = _upload(api, bob_token, _jpeg((640, 480)))
+        placed = api.post(
+            "/posts",
+            json={"media_ids": [media["id"]], "caption": "there", "location": {"name": "Belem"}},
+        )
+        assert placed.status_code == 201, placed.text
+        place_id = placed.json()["post"]["location"]["id"]
+    newcomer_token = register(_name("cleo"))  # an empty feed, with suggestions
     _story(web, bob_token)
     _story(web, alice_token)
 
     problems: dict[str, list[str]] = {}
     for viewport, scheme in ((PHONE, "light"), (DESKTOP, "light"), (DESKTOP, "dark")):
         where = f"{viewport['width']}x{viewport['height']} {scheme}"
-        cast = Cast(alice, alice_token, bob, bob_id, album, conversation)
+        cast = Cast(alice, alice_token, bob, bob_id, album, conversation, place_id, newcomer_token)
         for screen, found in _check_screens(browsing, axe_path, viewport, scheme, cast).items():
             problems[f"{screen} at {where}"] = found
     failing = {screen: found for screen, found in problems.items() if found}
@@ -107,6 +125,8 @@ class Cast:
     bob_id: str
     album: str
     conversation: str
+    place_id: str
+    newcomer_token: str
 
 
 def _check_screens(
@@ -125,7 +145,13 @@ def _check_screens(
         (f"/p/{album}", lambda: page.locator(".comment").first.wait_for()),
         ("/notifications", lambda: page.locator(".notification").first.wait_for()),
         ("/direct", lambda: page.locator(".inbox a").first.wait_for()),
-        (f"/direct/{conversation}", lambda: page.locator(".msg").first.wait_for()),
+        (f"/direct/{conversation}", lambda: page.locator(".msg-post img").first.wait_for()),
+        (
+            f"/direct/{conversation}?share={album}",
+            lambda: page.locator(".share-preview .msg-post").wait_for(),
+        ),
+        ("/search?q=Belem&type=locations", lambda: page.locator(".search-results a").wait_for()),
+        (f"/explore/locations/{cast.place_id}", lambda: page.locator(".grid a.tile").wait_for()),
         ("/new", lambda: None),
         (f"/stories/{bob_id}", lambda: page.locator(".story-stage img").wait_for()),
     ]
@@ -143,6 +169,13 @@ def _check_screens(
     page.get_by_role("menuitem", name="Delete").click()
     page.get_by_role("alertdialog").wait_for()
     problems["delete dialog"] = _violations(page, axe_path)
+
+    newcomer = browsing.page(
+        token=cast.newcomer_token, viewport=viewport, color_scheme=scheme, bypass_csp=True
+    )
+    newcomer.goto("/")
+    newcomer.get_by_role("region", name="Suggested for you").wait_for()
+    problems["empty feed with suggestions"] = _violations(newcomer, axe_path)
 
     visitor = browsing.page(viewport=viewport, color_scheme=scheme, bypass_csp=True)
     for path in ("/login", "/signup"):

@@ -7,6 +7,7 @@ naming its case.
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -14,10 +15,19 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from PIL import Image
 
 from tests.assertions import assert_error
 from tests.conftest import RunningServer
-from tests.factories import Account, create_post, follow, register, start_upload, upload_image
+from tests.factories import (
+    Account,
+    create_post,
+    follow,
+    image_bytes,
+    register,
+    start_upload,
+    upload_image,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -403,6 +413,35 @@ async def test_the_avatar_is_an_own_finished_image_and_null_clears_it(
     assert cleared.status_code == 200, cleared.text
     assert cleared.json()["avatar_url"] is None
     assert (await client.get(f"/users/{alice.id}")).json()["avatar_url"] is None
+
+
+async def test_the_avatar_is_served_as_small_variants_not_the_original(
+    client: httpx.AsyncClient,
+) -> None:
+    alice = await register(client, "alice")
+    media_id = await upload_image(client, alice, image_bytes(size=(1200, 900)))
+
+    response = await client.patch(
+        "/users/me", json={"avatar_media_id": media_id}, headers=alice.headers
+    )
+
+    assert response.status_code == 200, response.text
+    me = response.json()
+    profile = (await client.get(f"/users/{alice.id}")).json()
+    assert profile["avatar_urls"] == me["avatar_urls"]
+    assert profile["avatar_urls"]["thumb"] == me["avatar_url"]
+    async with httpx.AsyncClient(timeout=30) as raw:
+        square = Image.open(io.BytesIO((await raw.get(me["avatar_url"])).content))
+        wide = Image.open(io.BytesIO((await raw.get(me["avatar_urls"]["small"])).content))
+    assert (square.format, square.size) == ("WEBP", (150, 150))
+    assert (wide.format, wide.size) == ("WEBP", (320, 240))
+    # Lists of people carry the small one only.
+    bob = await register(client, "bob")
+    await follow(client, bob, alice)
+    following = (await client.get(f"/users/{bob.id}/following", headers=bob.headers)).json()
+    assert [(u["avatar_url"], u["avatar_urls"]) for u in following["users"]] == [
+        (me["avatar_url"], None)
+    ]
 
 
 # -- other people's profiles -----------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from shutter.db.tables import outbox
-from shutter.events.types import POST_CREATED, Event
+from shutter.events.types import POST_CREATED, PostCreated
 from shutter.stores.timelines import MemoryTimelineStore
 from tests.conftest import RunningServer
 from tests.factories import follow, register
@@ -29,11 +29,11 @@ async def test_an_event_that_keeps_failing_is_dead_lettered_with_its_error(
 ) -> None:
     attempts: list[int] = []
 
-    async def broken_handler(_context: Any, event: Event) -> None:
-        attempts.append(event.id)
+    async def broken_handler(_context: Any, event: PostCreated) -> None:
+        attempts.append(event.outbox_id)
         raise RuntimeError("notification service exploded")
 
-    server.context.events.registry.on(POST_CREATED, broken_handler)
+    server.context.events.registry.on(PostCreated, broken_handler)
     author = await register(client)
     post_id = await quick_post(client, author)
     await server.settle()
@@ -76,9 +76,8 @@ async def test_feeds_come_back_identical_after_every_timeline_is_lost(
 
     context = server.context
     if profile == "embedded":
-        context.timelines = MemoryTimelineStore(
-            context.settings.timeline_max, context.settings.inactive_days
-        )
+        empty = MemoryTimelineStore(context.settings.timeline_max, context.settings.inactive_days)
+        object.__setattr__(context, "timelines", empty)  # the context is frozen
     else:  # FLUSH, limited to this test's keys: timelines, recent lists, author modes
         async for key in context.redis.scan_iter(match=f"{context.settings.namespace}:*"):
             await context.redis.delete(key)

@@ -174,9 +174,9 @@ async def test_redelivered_events_change_nothing(
 
     from shutter.db.tables import outbox as outbox_table
 
-    async with context.db.write() as conn:
-        await conn.execute(update(outbox_table).values(published_at=None))
-        events = await outbox.claim_pending(conn, 1000)
+    async with context.db.write() as uow:
+        await uow.conn.execute(update(outbox_table).values(published_at=None))
+        events = await outbox.claim_pending(uow.conn, 1000)
     for event in events:  # every event delivered a second time
         await registry.dispatch(context, event)
     await server.settle()

@@ -208,14 +208,14 @@ async def test_counts_that_drifted_are_put_right_by_the_reconciler(
     from sqlalchemy import update
 
     from shutter.db.tables import posts
-    from shutter.social.tasks import CountReconciler
+    from shutter.posts.tasks import CountReconciler
 
     author, fan = await register(client), await register(client)
     post_id = await quick_post(client, author)
     await like(client, fan, post_id)
     await comment(client, fan, post_id, "nice")
-    async with server.context.db.write() as conn:  # a hand edit gone wrong
-        await conn.execute(
+    async with server.context.db.write() as uow:  # a hand edit gone wrong
+        await uow.conn.execute(
             update(posts).where(posts.c.id == int(post_id)).values(like_count=7, comment_count=0)
         )
     assert (await _post(client, fan, post_id))["like_count"] == 7

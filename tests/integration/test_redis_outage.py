@@ -62,11 +62,13 @@ class RefusedTimelines(MemoryTimelineStore):
 def timelines_down(server: RunningServer) -> Iterator[None]:
     context = server.context
     healthy = context.timelines
-    context.timelines = GuardedTimelineStore(RefusedTimelines(), CircuitBreaker("redis", 60.0))
+    # The context is frozen; a test swaps a part in place to simulate an outage.
+    refused = GuardedTimelineStore(RefusedTimelines(), CircuitBreaker("redis", 60.0))
+    object.__setattr__(context, "timelines", refused)
     try:
         yield
     finally:
-        context.timelines = healthy
+        object.__setattr__(context, "timelines", healthy)
 
 
 async def read(client: httpx.AsyncClient, reader: Account, **params: Any) -> httpx.Response:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from shutter.app import open_redis
+from shutter.stores.redis import open_redis
 from shutter.stores.timelines import MemoryTimelineStore, RedisTimelineStore, TimelineStore
 from tests import services
 from tests.conftest import CLUSTER_PROFILE, PROFILES

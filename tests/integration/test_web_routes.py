@@ -3,6 +3,7 @@ object store's URLs, the probes and the docs keep answering as before."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -24,7 +25,9 @@ async def test_the_page_on_client_routes_and_nothing_shadowed(root: httpx.AsyncC
         page = await root.get(path)
         assert page.status_code == 200, path
         assert page.headers["content-type"].startswith("text/html"), path
-        assert '<script type="module" src="/static/js/app.js">' in page.text, path
+        assert re.search(
+            r'<script type="module" src="/static/v-[0-9a-f]{12}/js/app.js">', page.text
+        )
         assert "script-src 'self'" in page.headers["content-security-policy"], path
 
     script = await root.get("/static/js/app.js")
@@ -34,6 +37,35 @@ async def test_the_page_on_client_routes_and_nothing_shadowed(root: httpx.AsyncC
     assert "etag" in script.headers
     assert (await root.get("/static/css/app.css")).headers["content-type"].startswith("text/css")
     assert (await root.get("/static/js/nope.js")).status_code == 404
+
+    # The page names this release's files under a versioned prefix, cached for a year,
+    # asks for every module at once, and they come compressed.
+    page = (await root.get("/")).text
+    prefix = re.search(r'src="(/static/v-[0-9a-f]{12}/)js/app.js"', page)
+    assert prefix is not None, page
+    assert f'<link rel="modulepreload" href="{prefix[1]}js/dom.js">' in page
+    versioned = await root.get(f"{prefix[1]}js/app.js", headers={"Accept-Encoding": "gzip"})
+    assert versioned.status_code == 200
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert versioned.headers["content-encoding"] == "gzip"
+    assert versioned.content == script.content  # httpx decoded it
+    assert int(versioned.headers["content-length"]) < len(script.content) / 2
+    stale = await root.get("/static/v-000000000000/js/app.js")
+    assert stale.status_code == 200
+    assert stale.headers["cache-control"] == "no-cache"  # an old page gets today's file
+
+    # Installable: the manifest and the service worker at the root, naming this release.
+    manifest = await root.get("/manifest.webmanifest")
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    assert manifest.json()["display"] == "standalone"
+    assert {icon["sizes"] for icon in manifest.json()["icons"]} == {"192x192", "512x512"}
+    for icon in manifest.json()["icons"]:
+        assert (await root.get(icon["src"])).headers["content-type"] == "image/png"
+    worker = await root.get("/sw.js")
+    assert worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["cache-control"] == "no-cache"
+    assert prefix[1].split("/")[2] in worker.text
+    assert f'"{prefix[1]}js/app.js"' in worker.text
 
     # Everything else is as it was: JSON errors, API routes, probes, docs.
     assert_error(await root.get("/api/v1/nothing-here"), 404, "not_found")

@@ -12,10 +12,10 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
-from shutter.feed.degraded import DegradedReads
 from shutter.realtime.bus import RedisBus
 from shutter.stores import breaker
 from shutter.stores.breaker import CircuitBreaker, StoreUnavailable
+from shutter.stores.degraded import DegradedReads
 from shutter.stores.timelines import GuardedTimelineStore, MemoryTimelineStore, TimelinePage
 
 

@@ -23,8 +23,7 @@ from sqlalchemy import Table
 
 from shutter.db.database import Database
 from shutter.db.tables import follows, media, posts, users
-from shutter.events import outbox
-from shutter.events.types import USER_FOLLOWED
+from shutter.events.types import UserFollowed
 from shutter.ids import SEQUENCE_BITS, IdGenerator, smallest_id_at
 
 CHUNK = 5000
@@ -175,8 +174,8 @@ async def _insert(
 ) -> None:
     task = progress.add_task(label, total=len(rows))
     for chunk in _chunks(rows):
-        async with db.write() as conn:
-            await conn.execute(table.insert(), list(chunk))
+        async with db.write() as uow:
+            await uow.conn.execute(table.insert(), list(chunk))
         progress.advance(task, len(chunk))
 
 
@@ -256,10 +255,7 @@ async def seed_graph(
         await _insert(db, follows, follow_rows, progress, "follows")
         await _insert(db, posts, post_rows, progress, "posts")
         await _insert(db, media, media_rows, progress, "probe media")
-    async with db.write() as conn:
-        events = IdGenerator(5)
+    async with db.write() as uow:
         for celebrity in graph.celebrities:
             follower = next(a for a, b in graph.edges if b == celebrity)
-            await outbox.record(
-                conn, events, USER_FOLLOWED, {"follower_id": follower, "followee_id": celebrity}
-            )
+            await uow.record(UserFollowed(follower_id=follower, followee_id=celebrity))

@@ -237,12 +237,12 @@ async def bytes_per_entry(redis: Any, prefix: str, timeline_max: int, keys: int)
 async def tuned_bytes_per_entry(
     redis: Any, prefix: str, timeline_max: int, keys: int
 ) -> tuple[float, float, str]:
-    """(bytes per entry with the server's zset-max-listpack-entries, with it raised above
-    TIMELINE_MAX, the server's value). The setting is restored before returning."""
+    """(bytes per entry with the server's zset-max-listpack-entries, with it raised to
+    TIMELINE_MAX + 2, the server's value). The setting is restored before returning."""
     original = (await redis.config_get("zset-max-listpack-entries"))["zset-max-listpack-entries"]
     default = await bytes_per_entry(redis, f"{prefix}d:", timeline_max, keys)
     try:
-        await redis.config_set("zset-max-listpack-entries", str(timeline_max + 1))
+        await redis.config_set("zset-max-listpack-entries", str(timeline_max + 2))
         tuned = await bytes_per_entry(redis, f"{prefix}t:", timeline_max, keys)
     finally:
         await redis.config_set("zset-max-listpack-entries", original)

@@ -34,6 +34,8 @@ ROWS = (
     ("bare JSON endpoint (/healthz), highest sustainable", "bare_rps", "req/s", ""),
     ("hybrid feed, highest sustainable", "feed_rps", "req/s", ""),
     ("feed / bare throughput", "feed_vs_bare_ratio", "×", "≥ 0.5"),
+    ("server CPU per feed request (one at a time)", "feed_cpu_ms_per_request", "ms", ""),
+    ("server CPU per bare request (one at a time)", "bare_cpu_ms_per_request", "ms", ""),
     ("feed p50 at 70% of the highest rate", "feed_p50_ms", "ms", ""),
     ("feed p99 at 70% of the highest rate", "feed_p99_ms", "ms", "≤ 50"),
     ("hybrid p50, heavy readers (1,000 followees)", "hybrid_heavy_p50_ms", "ms", ""),
@@ -44,7 +46,7 @@ ROWS = (
     ("post visible to active followers (p99)", "fanout_10k_visible_p99_s", "s", "≤ 1"),
     ("celebrity post visible", "celebrity_visible_s", "s", "next read"),
     ("Redis bytes per timeline entry", "redis_bytes_per_entry", "B", ""),
-    ("… with zset-max-listpack-entries 801", "redis_bytes_per_entry_tuned", "B", ""),
+    ("… with zset-max-listpack-entries TIMELINE_MAX + 2", "redis_bytes_per_entry_tuned", "B", ""),
     ("feed p99 while photos upload", "feed_p99_ms_during_uploads", "ms", ""),
 )
 

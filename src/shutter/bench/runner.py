@@ -10,6 +10,7 @@ import platform
 import random
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -124,6 +125,7 @@ class Bench:
                 await hybrid.start()
                 await self._wait_for_events()
                 await self._warm(hybrid.port, graph)
+                await self._measure_cpu(hybrid, graph)
                 self._measure_rates(generators, hybrid.port, graph)
                 await self._measure_visibility(hybrid.port, graph)
                 self._measure_uploads(generators, hybrid.port, graph)
@@ -157,8 +159,8 @@ class Bench:
         import asyncpg
         import nats
 
-        from shutter.app import open_redis
         from shutter.events.runtime import stream_name
+        from shutter.stores.redis import open_redis
 
         admin = await asyncpg.connect(self.options.postgres_admin_url)
         try:
@@ -187,8 +189,8 @@ class Bench:
         started = time.perf_counter()
         graph = build_graph(scale, self.rng)
         await seed_graph(db, graph, scale, await hash_password("bench-password"), self.rng)
-        async with db.write() as conn:
-            await conn.execute(text("ANALYZE"))
+        async with db.write() as uow:
+            await uow.conn.execute(text("ANALYZE"))
         self.results["seed_s"] = round(time.perf_counter() - started, 1)
         self.results["graph"] = {
             "users": len(graph.user_ids),
@@ -256,6 +258,30 @@ class Bench:
         await asyncio.gather(*(reader_loop() for _ in range(WARM_CONCURRENCY)))
         await asyncio.sleep(1.0)  # the rebuilds run in the background
         self.results["prime_s"] = round(time.perf_counter() - started, 1)
+
+    async def _measure_cpu(self, stack: Stack, graph: Graph) -> None:
+        """Server CPU per request, feed and bare endpoint: the API process's user + system
+        time (/proc) over requests sent one at a time, divided by their number. CPU time,
+        unlike wall time, barely moves with what else the machine runs. One API process
+        only (with --api-processes the requests spread over children)."""
+        process = stack.api.process
+        several = self.distributed and self.options.api_processes > 1
+        if process is None or several or not sys.platform.startswith("linux"):
+            return
+        readers = graph.active_readers
+        count = CPU_SAMPLE_REQUESTS[self.scale.name]
+        connection = HttpConnection("127.0.0.1", stack.port)
+        try:
+            for label, path in (("bare", "/healthz"), ("feed", "/api/v1/feed?limit=20")):
+                tokens = [self.token(readers[n % len(readers)]) for n in range(count)]
+                before = _process_cpu_s(process.pid)
+                for n in range(count):
+                    token = tokens[n] if label == "feed" else None
+                    await connection.request("GET", path, token=token)
+                spent = _process_cpu_s(process.pid) - before
+                self.results[f"{label}_cpu_ms_per_request"] = round(spent / count * 1000, 3)
+        finally:
+            await connection.close()
 
     def _search(
         self, generators: LoadGenerators, port: int, targets: list[Target], label: str
@@ -325,7 +351,7 @@ class Bench:
             watchers = [self.token(reader) for reader in sample]
             times, _ = await probes.post_and_watch(port, token, media, watchers, caption=caption)
             return times
-        from shutter.app import open_redis
+        from shutter.stores.redis import open_redis
 
         redis = open_redis(self.options.redis_url)
         try:
@@ -411,7 +437,7 @@ class Bench:
                 redis_bytes_per_entry_tuned=None,
             )
             return
-        from shutter.app import open_redis
+        from shutter.stores.redis import open_redis
 
         redis = open_redis(self.options.redis_url)
         try:
@@ -460,6 +486,17 @@ class Bench:
                 round(pull_p50 / hybrid_p50, 2) if hybrid_p50 and pull.completed else None
             ),
         )
+
+
+# Requests per CPU measurement: enough that the clock tick (10 ms) is under 1 % of it.
+CPU_SAMPLE_REQUESTS = {"smoke": 300, "quick": 1500, "full": 3000}
+
+
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _ms(value: float) -> float | None:

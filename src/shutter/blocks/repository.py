@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.sql import insert_or_ignore
 from shutter.db.tables import blocks
 
 
@@ -16,11 +15,9 @@ async def insert_if_absent(
     conn: AsyncConnection, blocker_id: int, blocked_id: int, block_id: int, now: datetime
 ) -> bool:
     """Record a block; False if the blocker had already blocked this user."""
-    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     statement = (
-        dialect_insert(blocks)
+        insert_or_ignore(conn, blocks, ["blocker_id", "blocked_id"])
         .values(blocker_id=blocker_id, blocked_id=blocked_id, id=block_id, created_at=now)
-        .on_conflict_do_nothing(index_elements=["blocker_id", "blocked_id"])
         .returning(blocks.c.id)
     )
     return (await conn.execute(statement)).first() is not None

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.blocks import repository
 from shutter.context import AppContext
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import InvalidInput, NotFound
 from shutter.follows import service as follows_service
 from shutter.follows.service import page_of_users
@@ -25,9 +26,10 @@ BlockState = Literal["blocked", "none"]
 
 
 async def block(
-    context: AppContext, conn: AsyncConnection, blocker_id: int, blocked_id: int
+    context: AppContext, uow: UnitOfWork, blocker_id: int, blocked_id: int
 ) -> BlockState:
     """Block a user (idempotent): follows and requests both ways are removed."""
+    conn = uow.conn
     if blocker_id == blocked_id:
         raise InvalidInput("You cannot block yourself.", code="cannot_block_self")
     # The same lock as follow and approve take: none of them can interleave with this.
@@ -38,7 +40,7 @@ async def block(
         conn, blocker_id, blocked_id, context.ids.next_id(), utcnow()
     )
     if created:
-        await follows_service.remove_edges_between(context, conn, blocker_id, blocked_id)
+        await follows_service.remove_edges_between(context, uow, blocker_id, blocked_id)
     return "blocked"
 
 

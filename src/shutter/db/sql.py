@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, literal
+from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, literal
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnClause
@@ -31,3 +32,20 @@ def id_in(
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger)))
     return column.in_(list(ids))
+
+
+DialectInsert = sqlite.Insert | postgresql.Insert
+
+
+def dialect_insert(conn: AsyncConnection, table: Table) -> DialectInsert:
+    """An INSERT with the ON CONFLICT clauses of the connection's dialect (SQLite's and
+    PostgreSQL's spell them alike): `.on_conflict_do_update(...)` for an upsert."""
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    return postgresql.insert(table)
+
+
+def insert_or_ignore(conn: AsyncConnection, table: Table, conflict: Sequence[str]) -> DialectInsert:
+    """`INSERT ... ON CONFLICT (conflict) DO NOTHING`, on SQLite and PostgreSQL alike;
+    chain `.values(...)` and, to learn whether a row went in, `.returning(...)`."""
+    return dialect_insert(conn, table).on_conflict_do_nothing(index_elements=list(conflict))

@@ -1,37 +1,20 @@
-"""The transactional outbox: write events with the change; read back what is unpublished."""
+"""The transactional outbox, read side: what is unpublished, marked published or failed.
+
+Events are written by `UnitOfWork.record` (db/unit_of_work.py), in the transaction of the
+change they describe."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
 
 import orjson
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.database import EVENTS_RECORDED
 from shutter.db.tables import outbox
 from shutter.events.types import Event
-from shutter.ids import IdGenerator
 from shutter.timeutil import utcnow
-
-
-async def record(
-    conn: AsyncConnection, ids: IdGenerator, topic: str, payload: dict[str, Any]
-) -> int:
-    """Add an event to the caller's transaction; it exists exactly when the change does."""
-    event_id = ids.next_id()
-    await conn.execute(
-        outbox.insert().values(
-            id=event_id,
-            topic=topic,
-            payload=orjson.dumps(payload).decode(),
-            created_at=utcnow(),
-        )
-    )
-    conn.info[EVENTS_RECORDED] = True
-    return event_id
 
 
 async def claim_pending(

@@ -14,46 +14,46 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
 import structlog
 
-if TYPE_CHECKING:
-    from shutter.context import AppContext
-
 log = structlog.get_logger("shutter.periodic")
 
-Job = Callable[["AppContext"], Awaitable[object]]
+# What a job is given: the application context in production, which satisfies each job's
+# small Protocol (events/ never imports the application).
+D = TypeVar("D")
+Job = Callable[[D], Awaitable[object]]
 STOP_GRACE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
-class PeriodicJob:
+class PeriodicJob(Generic[D]):
     name: str
     interval_s: float
-    run: Job
+    run: Job[D]
 
 
-class Scheduler:
+class Scheduler(Generic[D]):
     """Runs each registered job in its own loop until stopped."""
 
-    def __init__(self, context: AppContext) -> None:
-        self.context = context
-        self.jobs: list[PeriodicJob] = []
+    def __init__(self, deps: D) -> None:
+        self.deps = deps
+        self.jobs: list[PeriodicJob[D]] = []
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
-    def every(self, interval_s: float, name: str, run: Job) -> None:
+    def every(self, interval_s: float, name: str, run: Job[D]) -> None:
         self.jobs.append(PeriodicJob(name, interval_s, run))
 
     def start(self) -> None:
         for job in self.jobs:
             self._tasks.append(asyncio.create_task(self._loop(job), name=f"periodic:{job.name}"))
 
-    async def _loop(self, job: PeriodicJob) -> None:
+    async def _loop(self, job: PeriodicJob[D]) -> None:
         while not self._stopping.is_set():
             try:
-                await job.run(self.context)
+                await job.run(self.deps)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -23,21 +23,25 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar, cast
 
 import orjson
 import structlog
 
+from shutter.db.database import Database
 from shutter.events import outbox
-from shutter.events.types import Event
+from shutter.events.types import DomainEvent, Event
 from shutter.timeutil import utcnow
-
-if TYPE_CHECKING:
-    from shutter.context import AppContext
 
 log = structlog.get_logger("shutter.events")
 
-Handler = Callable[["AppContext", Event], Awaitable[None]]
+# What handlers are given besides the event: the application context in production, which
+# satisfies each handler module's small Protocol (events/ never imports the application).
+D = TypeVar("D")
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[D, E], Awaitable[None]]
+# Told of each handled event: (lane, event id, "ok" | "retry" | "dead_lettered"); /metrics.
+EventObserver = Callable[[str, int, str], None]
 DEFAULT_LANE = "default"
 MEDIA_LANE = "media"
 MAX_ATTEMPTS = 5
@@ -48,17 +52,23 @@ FETCH_BATCH = 50
 PURGE_EVERY_S = 60.0
 
 
-class HandlerRegistry:
-    """Which handlers run for which topic, and in which lane each topic is handled."""
+class HandlerRegistry(Generic[D]):
+    """Which handlers run for which event class, and in which lane each is handled.
+
+    async def on_post_created(deps: FeedDeps, event: PostCreated) -> None: ...
+    registry.on(PostCreated, on_post_created)
+    """
 
     def __init__(self) -> None:
-        self._handlers: dict[str, list[Handler]] = {}
+        self._handlers: dict[str, list[Handler[D, DomainEvent]]] = {}
         self._lanes: dict[str, str] = {}
 
-    def on(self, topic: str, handler: Handler, *, lane: str = DEFAULT_LANE) -> None:
+    def on(self, event_type: type[E], handler: Handler[D, E], *, lane: str = DEFAULT_LANE) -> None:
+        topic = event_type.topic
         if self._lanes.setdefault(topic, lane) != lane:
             raise ValueError(f"{topic} is handled in the {self._lanes[topic]} lane already")
-        self._handlers.setdefault(topic, []).append(handler)
+        # Stored under the topic; dispatch decodes the row into `event_type` first.
+        self._handlers.setdefault(topic, []).append(cast(Handler[D, DomainEvent], handler))
 
     def lane_of(self, topic: str) -> str:
         return self._lanes.get(topic, DEFAULT_LANE)
@@ -74,12 +84,17 @@ class HandlerRegistry:
         """The topics handled in other lanes than this one."""
         return {topic for topic, its_lane in self._lanes.items() if its_lane != lane}
 
-    async def dispatch(self, context: AppContext, event: Event, lane: str | None = None) -> None:
-        """Run the event's handlers (none when `lane` is given and is not the topic's)."""
+    async def dispatch(self, deps: D, event: Event, lane: str | None = None) -> None:
+        """Decode an outbox row and run its handlers (none when `lane` is given and is not
+        the topic's, or for a topic no handler takes)."""
         if lane is not None and self.lane_of(event.topic) != lane:
             return
-        for handler in self._handlers.get(event.topic, ()):
-            await handler(context, event)
+        handlers = self._handlers.get(event.topic, ())
+        typed = event.decode() if handlers else None
+        if typed is None:
+            return
+        for handler in handlers:
+            await handler(deps, typed)
 
 
 async def _finish(task: asyncio.Task[None] | None, grace_s: float = 5.0) -> None:
@@ -98,7 +113,8 @@ async def _finish(task: asyncio.Task[None] | None, grace_s: float = 5.0) -> None
 class _Loop(abc.ABC):
     """A background loop with a wake-up signal."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -132,13 +148,12 @@ class _Loop(abc.ABC):
 
     async def _purge_now_and_then(self) -> None:
         """Drop published outbox rows a day after publication, at most once a minute."""
-        context: AppContext | None = getattr(self, "context", None)
         now = time.monotonic()
-        if context is None or now - self._last_purge < PURGE_EVERY_S:
+        if now - self._last_purge < PURGE_EVERY_S:
             return
         self._last_purge = now
-        async with context.db.write() as conn:
-            removed = await outbox.purge_published(conn, utcnow() - timedelta(days=1))
+        async with self.db.write() as uow:
+            removed = await outbox.purge_published(uow.conn, utcnow() - timedelta(days=1))
         if removed:
             log.info("outbox_purged", events=removed)
 
@@ -151,19 +166,22 @@ class _Loop(abc.ABC):
         """True when nothing is waiting for this loop."""
 
 
-class OutboxDrain(_Loop):
+class OutboxDrain(_Loop, Generic[D]):
     """Embedded profile: handle the outbox events of one lane in this process, oldest
     first (one drain per lane, each claiming only its lane's topics)."""
 
     def __init__(
         self,
-        context: AppContext,
-        registry: HandlerRegistry,
+        db: Database,
+        deps: D,
+        registry: HandlerRegistry[D],
         max_attempts: int = MAX_ATTEMPTS,
         lane: str = DEFAULT_LANE,
+        observe: EventObserver | None = None,
     ) -> None:
-        super().__init__()
-        self.context = context
+        super().__init__(db)
+        self.deps = deps
+        self.observe = observe
         self.registry = registry
         self.max_attempts = max_attempts
         self.lane = lane
@@ -176,29 +194,38 @@ class OutboxDrain(_Loop):
         return await outbox.claim_pending(conn, limit, only=self.registry.topics_of(self.lane))
 
     async def step(self) -> bool:
-        db = self.context.db
+        db = self.db
         async with db.read() as conn:
             events = await self._claim(conn, BATCH)
         done: list[int] = []
         for event in events:
             try:
-                await self.registry.dispatch(self.context, event)
+                await self.registry.dispatch(self.deps, event)
                 done.append(event.id)
+                _observe(self.observe, self.lane, event, "ok")
             except Exception as exc:
                 log.exception("event_failed", event_id=event.id, topic=event.topic)
-                async with db.write() as conn:
-                    dead = await outbox.mark_failed(conn, event.id, repr(exc), self.max_attempts)
+                async with db.write() as uow:
+                    dead = await outbox.mark_failed(
+                        uow.conn, event.id, repr(exc), self.max_attempts
+                    )
                 if dead:
                     log.error("event_dead_lettered", event_id=event.id, topic=event.topic)
+                _observe(self.observe, self.lane, event, "dead_lettered" if dead else "retry")
         if done:
-            async with db.write() as conn:
-                await outbox.mark_published(conn, done)
+            async with db.write() as uow:
+                await outbox.mark_published(uow.conn, done)
         return len(events) == BATCH
 
     async def idle(self) -> bool:
         # An event stays unpublished until its handlers have finished.
-        async with self.context.db.read() as conn:
+        async with self.db.read() as conn:
             return not await self._claim(conn, 1)
+
+
+def _observe(observe: EventObserver | None, lane: str, event: Event, outcome: str) -> None:
+    if observe is not None:
+        observe(lane, event.id, outcome)
 
 
 def stream_name(namespace: str) -> str:
@@ -213,8 +240,9 @@ def dead_letter_subject(namespace: str, topic: str) -> str:
     return f"{namespace}.dlq.{topic}"
 
 
-async def ensure_stream(js: Any, namespace: str) -> None:
-    """Create (or keep) the durable, file-backed stream for events and dead letters."""
+async def ensure_stream(js: Any, namespace: str, replicas: int = 1) -> None:
+    """Create (or keep) the durable, file-backed stream for events and dead letters, kept
+    on `replicas` nodes of a NATS cluster (its consumers get as many)."""
     from nats.js.api import StorageType, StreamConfig
 
     await js.add_stream(
@@ -223,6 +251,7 @@ async def ensure_stream(js: Any, namespace: str) -> None:
             subjects=[f"{namespace}.events.>", f"{namespace}.dlq.>"],
             storage=StorageType.FILE,
             duplicate_window=120.0,
+            num_replicas=replicas,
         )
     )
 
@@ -231,26 +260,25 @@ class OutboxRelay(_Loop):
     """Distributed profile: move outbox rows into JetStream. Several relays may run: on
     PostgreSQL each claims different rows (FOR UPDATE SKIP LOCKED)."""
 
-    def __init__(self, context: AppContext, js: Any, namespace: str) -> None:
-        super().__init__()
-        self.context = context
+    def __init__(self, db: Database, js: Any, namespace: str) -> None:
+        super().__init__(db)
         self.js = js
         self.namespace = namespace
 
     async def step(self) -> bool:
-        async with self.context.db.write() as conn:
-            events = await outbox.claim_pending(conn, BATCH)
+        async with self.db.write() as uow:
+            events = await outbox.claim_pending(uow.conn, BATCH)
             for event in events:
                 await self.js.publish(
                     event_subject(self.namespace, event.topic),
                     _encode(event),
                     headers={"Nats-Msg-Id": str(event.id)},
                 )
-            await outbox.mark_published(conn, [event.id for event in events])
+            await outbox.mark_published(uow.conn, [event.id for event in events])
         return len(events) == BATCH
 
     async def idle(self) -> bool:
-        async with self.context.db.read() as conn:
+        async with self.db.read() as conn:
             return not await outbox.claim_pending(conn, 1)
 
 
@@ -268,7 +296,7 @@ def durable_name(lane: str) -> str:
     return "handlers" if lane == DEFAULT_LANE else f"handlers-{lane}"
 
 
-class JetStreamConsumer:
+class JetStreamConsumer(Generic[D]):
     """One member of the durable consumer group that handles one lane's events.
 
     The default lane's consumer reads every event subject and acknowledges events of other
@@ -277,8 +305,8 @@ class JetStreamConsumer:
 
     def __init__(
         self,
-        context: AppContext,
-        registry: HandlerRegistry,
+        deps: D,
+        registry: HandlerRegistry[D],
         js: Any,
         namespace: str,
         durable: str | None = None,
@@ -286,8 +314,10 @@ class JetStreamConsumer:
         max_attempts: int = MAX_ATTEMPTS,
         retry_base_s: float = 1.0,
         lane: str = DEFAULT_LANE,
+        observe: EventObserver | None = None,
     ) -> None:
-        self.context = context
+        self.deps = deps
+        self.observe = observe
         self.registry = registry
         self.js = js
         self.namespace = namespace
@@ -365,7 +395,7 @@ class JetStreamConsumer:
         event = _decode(message.data)
         keep_alive = asyncio.create_task(self._keep_alive(message))
         try:
-            await self.registry.dispatch(self.context, event, self.lane)
+            await self.registry.dispatch(self.deps, event, self.lane)
         except Exception as exc:
             attempt = message.metadata.num_delivered
             log.exception("event_failed", event_id=event.id, topic=event.topic, attempt=attempt)
@@ -376,12 +406,16 @@ class JetStreamConsumer:
                 )
                 await message.term()
                 log.error("event_dead_lettered", event_id=event.id, topic=event.topic)
+                _observe(self.observe, self.lane, event, "dead_lettered")
             else:
                 await message.nak(delay=min(self.retry_base_s * 2 ** (attempt - 1), 60.0))
+                _observe(self.observe, self.lane, event, "retry")
             return
         finally:
             keep_alive.cancel()
         await message.ack()
+        if self.registry.lane_of(event.topic) == self.lane:  # not one passed on unhandled
+            _observe(self.observe, self.lane, event, "ok")
 
     async def _keep_alive(self, message: Any) -> None:
         """Tell JetStream a long handler (a huge fan-out) is still working on the event, so
@@ -395,14 +429,17 @@ class JetStreamConsumer:
         return bool(info.num_pending == 0 and info.num_ack_pending == 0)
 
 
-class EventRuntime:
-    """The event machinery a process runs, started and stopped with it."""
+class EventRuntime(Generic[D]):
+    """The event machinery a process runs, started and stopped with it.
+
+    Built empty before the database (whose `on_events_committed` hook is its `notify`);
+    `start_event_runtime` in app.py fills in the registry, drains, relay and consumers."""
 
     def __init__(self) -> None:
-        self.registry = HandlerRegistry()
-        self.drains: list[OutboxDrain] = []  # one per lane
+        self.registry: HandlerRegistry[D] = HandlerRegistry()
+        self.drains: list[OutboxDrain[D]] = []  # one per lane
         self.relay: OutboxRelay | None = None
-        self.consumers: list[JetStreamConsumer] = []  # one per lane
+        self.consumers: list[JetStreamConsumer[D]] = []  # one per lane
 
     def _loops(self) -> list[_Loop]:
         loops: list[_Loop] = list(self.drains)

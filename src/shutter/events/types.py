@@ -1,27 +1,265 @@
-"""Events: facts in the past tense, written to the outbox with the change they describe."""
+"""The event catalogue: facts in the past tense, written to the outbox with the change
+they describe (`await uow.record(PostCreated(post_id=..., author_id=...))`).
+
+Each event is a frozen dataclass with its topic (the outbox row's `topic`, the JetStream
+subject's last part). Its fields are the JSON payload's keys, exactly as they have always
+been, so outbox rows and JetStream messages written by an older release still decode:
+`from_payload` converts each value to the field's type (`media.uploaded` carries its id
+as a string: "42" and 42 both decode to 42).
+
+`outbox_id` is not part of the payload: it is the id of the outbox row the event was read
+from (unique, time-sortable), set when the event is delivered to a handler, for handlers
+that de-duplicate. Events built by services carry 0 until recorded.
+
+Adding an event: a dataclass here with a `topic`, listed in `CATALOGUE`; record it in the
+service that makes the change; register handlers with `registry.on(TheEvent, handler)`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import dataclasses
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar, Self
 
-POST_CREATED = "post.created"
-POST_DELETED = "post.deleted"
-USER_FOLLOWED = "user.followed"
-USER_UNFOLLOWED = "user.unfollowed"
-FOLLOW_REQUESTED = "user.follow_requested"
-POST_LIKED = "post.liked"
-POST_UNLIKED = "post.unliked"
-COMMENT_CREATED = "comment.created"
-COMMENT_DELETED = "comment.deleted"
-STORY_EXPIRED = "story.expired"
-MEDIA_UPLOADED = "media.uploaded"  # bytes are in; the media worker validates and renders
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainEvent:
+    """The base of every event: a topic, a payload, and (once delivered) its outbox id."""
+
+    topic: ClassVar[str]
+    outbox_id: int = field(default=0, compare=False)
+
+    def to_payload(self) -> dict[str, object]:
+        """The JSON payload: every field but `outbox_id`."""
+        return {
+            item.name: getattr(self, item.name)
+            for item in dataclasses.fields(self)
+            if item.name != "outbox_id"
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, object], outbox_id: int = 0) -> Self:
+        """Decode a payload (ints may come as strings; absent optional fields default)."""
+        values: dict[str, object] = {}
+        for name, kind in _field_kinds(cls).items():
+            if name in payload:
+                values[name] = _convert(kind, payload[name])
+        return cls(outbox_id=outbox_id, **values)
+
+
+_KINDS: dict[type[DomainEvent], dict[str, str]] = {}
+
+
+def _field_kinds(cls: type[DomainEvent]) -> dict[str, str]:
+    """Each payload field's conversion, by the field's declared type (worked out once)."""
+    kinds = _KINDS.get(cls)
+    if kinds is None:
+        hints = typing.get_type_hints(cls)
+        kinds = {
+            item.name: _kind(hints[item.name])
+            for item in dataclasses.fields(cls)
+            if item.name != "outbox_id"
+        }
+        _KINDS[cls] = kinds
+    return kinds
+
+
+def _kind(hint: object) -> str:
+    if hint is int:
+        return "int"
+    if hint is bool:
+        return "bool"
+    if hint == int | None:
+        return "int?"
+    if hint == tuple[int, ...]:
+        return "ints"
+    raise TypeError(f"unsupported event field type {hint!r}")
+
+
+def _convert(kind: str, value: object) -> object:
+    if kind == "bool":
+        return bool(value)
+    if kind == "int?" and value is None:
+        return None
+    if kind == "ints":
+        assert isinstance(value, list | tuple)
+        return tuple(int(item) for item in value)
+    assert isinstance(value, int | str)
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostCreated(DomainEvent):
+    topic: ClassVar[str] = "post.created"
+    post_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostDeleted(DomainEvent):
+    topic: ClassVar[str] = "post.deleted"
+    post_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserFollowed(DomainEvent):
+    """`approved`: the follow is an approved request (the payload has the key only then)."""
+
+    topic: ClassVar[str] = "user.followed"
+    follower_id: int
+    followee_id: int
+    approved: bool = False
+
+    def to_payload(self) -> dict[str, object]:
+        payload: dict[str, object] = {
+            "follower_id": self.follower_id,
+            "followee_id": self.followee_id,
+        }
+        if self.approved:
+            payload["approved"] = True
+        return payload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserUnfollowed(DomainEvent):
+    topic: ClassVar[str] = "user.unfollowed"
+    follower_id: int
+    followee_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowRequested(DomainEvent):
+    topic: ClassVar[str] = "user.follow_requested"
+    follower_id: int
+    followee_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostLiked(DomainEvent):
+    """`user_id` liked `post_id`, written by `author_id`."""
+
+    topic: ClassVar[str] = "post.liked"
+    post_id: int
+    user_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostUnliked(DomainEvent):
+    topic: ClassVar[str] = "post.unliked"
+    post_id: int
+    user_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentCreated(DomainEvent):
+    topic: ClassVar[str] = "comment.created"
+    comment_id: int
+    post_id: int
+    author_id: int
+    post_author_id: int
+    parent_author_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentDeleted(DomainEvent):
+    """A comment and, for a top-level one, its replies."""
+
+    topic: ClassVar[str] = "comment.deleted"
+    comment_ids: tuple[int, ...]
+    post_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoryExpired(DomainEvent):
+    topic: ClassVar[str] = "story.expired"
+    story_id: int
+    author_id: int
+    media_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaUploaded(DomainEvent):
+    """The bytes are in; the media worker validates and renders them. The id goes out
+    as a string, as it always has (workers of an older release read it so)."""
+
+    topic: ClassVar[str] = "media.uploaded"
+    media_id: int
+
+    def to_payload(self) -> dict[str, object]:
+        return {"media_id": str(self.media_id)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportRequested(DomainEvent):
+    """An Instagram archive is to be imported (the `portability` lane). The id goes out
+    as a string, as it always has."""
+
+    topic: ClassVar[str] = "import.requested"
+    import_id: int
+
+    def to_payload(self) -> dict[str, object]:
+        return {"import_id": str(self.import_id)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExportRequested(DomainEvent):
+    """A user's export zip is to be built (the `portability` lane); the id as a string."""
+
+    topic: ClassVar[str] = "export.requested"
+    export_id: int
+
+    def to_payload(self) -> dict[str, object]:
+        return {"export_id": str(self.export_id)}
+
+
+CATALOGUE: tuple[type[DomainEvent], ...] = (
+    PostCreated,
+    PostDeleted,
+    UserFollowed,
+    UserUnfollowed,
+    FollowRequested,
+    PostLiked,
+    PostUnliked,
+    CommentCreated,
+    CommentDeleted,
+    StoryExpired,
+    MediaUploaded,
+    ImportRequested,
+    ExportRequested,
+)
+BY_TOPIC: dict[str, type[DomainEvent]] = {kind.topic: kind for kind in CATALOGUE}
+
+# The topic strings under their old names (tests and the docs use them).
+POST_CREATED = PostCreated.topic
+POST_DELETED = PostDeleted.topic
+USER_FOLLOWED = UserFollowed.topic
+USER_UNFOLLOWED = UserUnfollowed.topic
+FOLLOW_REQUESTED = FollowRequested.topic
+POST_LIKED = PostLiked.topic
+POST_UNLIKED = PostUnliked.topic
+COMMENT_CREATED = CommentCreated.topic
+COMMENT_DELETED = CommentDeleted.topic
+STORY_EXPIRED = StoryExpired.topic
+MEDIA_UPLOADED = MediaUploaded.topic
+IMPORT_REQUESTED = ImportRequested.topic
+EXPORT_REQUESTED = ExportRequested.topic
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One outbox row: `id` is unique and time-sortable; handlers use it to de-duplicate."""
+    """One outbox row as it travels (outbox → JetStream → consumer): `id` is unique and
+    time-sortable, `payload` the JSON object. `decode()` gives the typed event."""
 
     id: int
     topic: str
-    payload: dict[str, Any]
+    payload: dict[str, object]
+
+    def decode(self) -> DomainEvent | None:
+        """The catalogue's event for this row (None for a topic this release does not know)."""
+        kind = BY_TOPIC.get(self.topic)
+        return None if kind is None else kind.from_payload(self.payload, self.id)

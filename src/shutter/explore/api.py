@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from shutter.explore import service
-from shutter.http.deps import Context, OptionalUser, UrlFor
+from shutter.http.deps import Context, UrlFor, ViewerId
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit
 from shutter.posts.schemas import PostPage
@@ -16,7 +16,7 @@ router = APIRouter(tags=["explore"])
 
 @router.get("/explore", response_model=PostPage)
 async def explore(
-    viewer: OptionalUser,
+    viewer_id: ViewerId,
     context: Context,
     url_for: UrlFor,
     cursor: CursorParam = None,
@@ -26,7 +26,5 @@ async def explore(
     who like what you like; at most two per author per page. Without a token: the
     popular public posts. A scroll is a snapshot: it never repeats or skips a post."""
     async with context.db.read() as conn:
-        page = await service.explore(
-            context, conn, viewer.id if viewer else None, cursor, limit, url_for
-        )
+        page = await service.explore(context, conn, viewer_id, cursor, limit, url_for)
     return json_response(page)

@@ -8,13 +8,14 @@ whose media are all ready.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, RowMapping, func, literal, select, union_all
+from sqlalchemy import ColumnElement, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
 from shutter.db.tables import follows, likes, media, posts
-from shutter.posts.repository import POST_COLUMNS
+from shutter.posts.repository import POST_COLUMNS, PostRow, post_row, post_rows
 from shutter.privacy.visibility import posts_discoverable_by
 
 # How many of the reader's own recent likes define "people who like what you like", and
@@ -38,6 +39,13 @@ def _explorable(viewer_id: int | None, since_id: int) -> ColumnElement[bool]:
     )
 
 
+class Signalled(NamedTuple):
+    """A post the reader's neighbours liked, and the summed weight of those neighbours."""
+
+    post: PostRow
+    signal: float
+
+
 def engagement() -> ColumnElement[int]:
     """Likes plus comments, a comment counting twice (it costs more than a tap)."""
     return posts.c.like_count + 2 * posts.c.comment_count
@@ -45,7 +53,7 @@ def engagement() -> ColumnElement[int]:
 
 async def most_engaging(
     conn: AsyncConnection, viewer_id: int | None, since_id: int, limit: int
-) -> Sequence[RowMapping]:
+) -> list[PostRow]:
     """The `limit` most liked and commented posts made since `since_id` that the viewer
     may discover, most engaging (then newest) first."""
     statement = (
@@ -54,12 +62,12 @@ async def most_engaging(
         .order_by(engagement().desc(), posts.c.id.desc())
         .limit(limit)
     )
-    return (await conn.execute(statement)).mappings().all()
+    return post_rows(await conn.execute(statement))
 
 
 async def liked_by_neighbours(
     conn: AsyncConnection, reader_id: int, since_id: int, limit: int
-) -> Sequence[RowMapping]:
+) -> list[Signalled]:
     """Posts made since `since_id` that the reader may discover and that the reader's
     neighbours liked, with `signal`: the summed weight of the neighbours who liked each.
 
@@ -105,12 +113,13 @@ async def liked_by_neighbours(
         .order_by(signals.c.signal.desc(), posts.c.id.desc())
         .limit(limit)
     )
-    return (await conn.execute(statement)).mappings().all()
+    result = await conn.execute(statement)
+    return [Signalled(post_row(row), float(row["signal"])) for row in result.mappings()]
 
 
 async def explorable_rows(
     conn: AsyncConnection, viewer_id: int | None, post_ids: Sequence[int]
-) -> dict[int, RowMapping]:
+) -> dict[int, PostRow]:
     """Of `post_ids` (a page of a snapshot), those the viewer may still discover now:
     deletions, blocks, follows and switches to private since the snapshot drop out."""
     if not post_ids:
@@ -118,4 +127,4 @@ async def explorable_rows(
     statement = select(*POST_COLUMNS).where(
         id_in(conn, posts.c.id, post_ids) & _explorable(viewer_id, 0)
     )
-    return {row["id"]: row for row in (await conn.execute(statement)).mappings()}
+    return {row["id"]: row for row in post_rows(await conn.execute(statement))}

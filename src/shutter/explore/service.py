@@ -24,7 +24,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
@@ -32,7 +31,8 @@ from shutter.explore import repository
 from shutter.feed.ranking import resume_snapshot
 from shutter.ids import id_timestamp_ms, smallest_id_at
 from shutter.pagination import snapshot_cursor
-from shutter.posts.service import hydrate
+from shutter.posts.presenters import hydrate
+from shutter.posts.repository import PostRow
 from shutter.users.service import UrlFor
 
 WINDOW_DAYS = 7  # only posts (and likes) this recent are candidates
@@ -46,23 +46,23 @@ CURSOR_KIND = "e"
 ANONYMOUS = 0
 
 
-def score(row: RowMapping, signal: float, now_ms: int) -> float:
+def score(row: PostRow, signal: float, now_ms: int) -> float:
     """The HN-style score above, for one candidate row."""
     age_h = max(0, now_ms - id_timestamp_ms(row["id"])) / 3_600_000
     points = 1 + int(row["like_count"]) + 2 * int(row["comment_count"]) + SIMILAR_WEIGHT * signal
     return float(points / (age_h + 2) ** GRAVITY)
 
 
-def in_pages(ranked: Sequence[RowMapping], page_size: int) -> list[list[RowMapping]]:
+def in_pages(ranked: Sequence[PostRow], page_size: int) -> list[list[PostRow]]:
     """The ranked rows cut into pages with at most PER_AUTHOR posts of one author on each:
     each page takes the best rows whose author still has room on it, the rest wait for a
     later page (a page is short only when no other author is left to fill it)."""
     pending = list(ranked)
-    pages: list[list[RowMapping]] = []
+    pages: list[list[PostRow]] = []
     while pending:
-        page: list[RowMapping] = []
+        page: list[PostRow] = []
         on_page: dict[int, int] = {}
-        waiting: list[RowMapping] = []
+        waiting: list[PostRow] = []
         for row in pending:
             author = row["author_id"]
             if len(page) < page_size and on_page.get(author, 0) < PER_AUTHOR:
@@ -106,13 +106,13 @@ async def explore(
 
 async def _page(
     conn: AsyncConnection, reader_id: int | None, candidate_ids: Sequence[int]
-) -> tuple[list[RowMapping], int]:
+) -> tuple[list[PostRow], int]:
     """The rows of a page and how many snapshot entries it used up. Posts no longer
     discoverable are skipped; the page ends before a third post of one author (a snapshot
     is laid out for its first page size, so this only bites when the client changes the
     limit mid-scroll): the next cursor resumes exactly there."""
     visible = await repository.explorable_rows(conn, reader_id, candidate_ids)
-    rows: list[RowMapping] = []
+    rows: list[PostRow] = []
     on_page: dict[int, int] = {}
     consumed = 0
     for post_id in candidate_ids:
@@ -135,9 +135,11 @@ async def _ranked_ids(conn: AsyncConnection, reader_id: int | None, page_size: i
     }
     signals: dict[int, float] = {}
     if reader_id is not None:
-        for row in await repository.liked_by_neighbours(conn, reader_id, since_id, CANDIDATES):
+        for row, signal in await repository.liked_by_neighbours(
+            conn, reader_id, since_id, CANDIDATES
+        ):
             candidates.setdefault(row["id"], row)
-            signals[row["id"]] = float(row["signal"])
+            signals[row["id"]] = signal
     ranked = sorted(
         candidates.values(),
         key=lambda row: (score(row, signals.get(row["id"], 0.0), now_ms), row["id"]),

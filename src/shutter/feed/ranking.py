@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
@@ -25,7 +25,8 @@ from shutter.feed import repository
 from shutter.feed.service import FeedPage, chronological_rows, degraded_feed
 from shutter.ids import id_timestamp_ms
 from shutter.pagination import make_cursor, parse_snapshot_cursor, snapshot_cursor
-from shutter.posts.service import hydrate
+from shutter.posts.presenters import hydrate
+from shutter.posts.repository import PostRow
 from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.timelines import TimelineStore
 from shutter.users.service import UrlFor
@@ -38,18 +39,18 @@ MUTUAL_AFFINITY = 0.5
 CURSOR_KIND = "r"
 
 
-def score(row: RowMapping, now_ms: int, affinity: float) -> float:
+def score(row: PostRow, now_ms: int, affinity: float) -> float:
     age_h = max(0, now_ms - id_timestamp_ms(row["id"])) / 3_600_000
     recency = 0.5 ** (age_h / HALF_LIFE_H)
     engagement = math.log1p(int(row["like_count"]) + 3 * int(row["comment_count"]))
     return float(recency * (1 + 0.35 * engagement) * (1 + affinity))
 
 
-def without_long_runs(ranked: Sequence[RowMapping], max_run: int = MAX_RUN) -> list[RowMapping]:
+def without_long_runs(ranked: Sequence[PostRow], max_run: int = MAX_RUN) -> list[PostRow]:
     """Reorder as little as possible so that no author has more than `max_run` posts in a
     row: a post that would lengthen a run waits for the next slot it may take."""
     pending = list(ranked)
-    result: list[RowMapping] = []
+    result: list[PostRow] = []
     while pending:
         run_author = result[-1]["author_id"] if result else None
         run = 0
@@ -65,20 +66,29 @@ def without_long_runs(ranked: Sequence[RowMapping], max_run: int = MAX_RUN) -> l
     return result
 
 
+class SnapshotScroll(NamedTuple):
+    """Where a scroll's cursor points: a saved snapshot, the offset into its ids, and the
+    id to continue below past them (None: the snapshot is the whole list)."""
+
+    snapshot_id: int
+    offset: int
+    ids: list[int]
+    tail: int | None
+
+
 async def resume_snapshot(
     store: TimelineStore, owner_id: int, kind: str, cursor: str, what: str
-) -> tuple[int, int, list[int], int | None]:
-    """(snapshot id, offset, ids, tail) of the saved snapshot a scroll's cursor points
-    into: `422 invalid_cursor` for a cursor of another kind, `422 cursor_expired` when the
-    snapshot is gone (expired, or another reader's)."""
+) -> SnapshotScroll:
+    """The saved snapshot a scroll's cursor points into: `422 invalid_cursor` for a
+    cursor of another kind, `422 cursor_expired` when the snapshot is gone (expired, or
+    another reader's)."""
     snapshot_id, offset = parse_snapshot_cursor(kind, cursor)
     saved = await store.load_snapshot(owner_id, snapshot_id)
     if saved is None:
         raise InvalidInput(
             f"This {what} has expired; start again from the top.", code="cursor_expired"
         )
-    ids, tail = saved
-    return snapshot_id, offset, ids, tail
+    return SnapshotScroll(snapshot_id, offset, saved.ids, saved.tail)
 
 
 async def ranked_feed(

@@ -6,12 +6,12 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, RowMapping, Select, bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, ids_param
 from shutter.db.tables import follows, likes, posts
-from shutter.posts.repository import LIKED_BY_READER, POST_COLUMNS
+from shutter.posts.repository import LIKED_BY_READER, POST_COLUMNS, PostRow, post_row, post_rows
 from shutter.privacy.visibility import blocked_either_way, deactivated
 
 # Hot statements are built once per dialect and executed with parameters: building a
@@ -49,13 +49,12 @@ def _pull_statement(dialect_name: str, columns: str) -> Select[Any]:
 
 async def pull_page(
     conn: AsyncConnection, reader_id: int, before_id: int | None, limit: int
-) -> Sequence[RowMapping]:
+) -> list[PostRow]:
     """Newest first: posts by the reader and by accounts the reader follows (approved) and
     is not blocked from either way."""
     statement = _pull_statement(conn.dialect.name, "rows")
     params = {"reader": reader_id, "before": before_id or NO_CURSOR, "limit": limit}
-    rows: Sequence[RowMapping] = (await conn.execute(statement, params)).mappings().all()
-    return rows
+    return post_rows(await conn.execute(statement, params))
 
 
 async def pull_ids(
@@ -103,7 +102,7 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
 
 async def visible_rows(
     conn: AsyncConnection, reader_id: int, post_ids: Sequence[int]
-) -> dict[int, RowMapping]:
+) -> dict[int, PostRow]:
     """Of `post_ids`, the live posts by the reader or by accounts the reader follows now
     and is not blocked from either way: the read-time filter of the hybrid feed, in one
     query (primary-key probes of the reader's follow edge and blocks per candidate, not a
@@ -113,7 +112,7 @@ async def visible_rows(
         return {}
     statement = _visible_statement(conn.dialect.name)
     result = await conn.execute(statement, {"reader": reader_id, "ids": list(post_ids)})
-    return {row["id"]: row for row in result.mappings()}
+    return {row["id"]: post_row(row) for row in result.mappings()}
 
 
 @functools.cache

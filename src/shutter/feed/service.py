@@ -9,17 +9,15 @@ and the page is refilled, so unfollow and delete take effect at once.
 
 The pull feed (`pull_feed`) stays as the fallback and the benchmark's baseline. It is
 also what the reader gets while the timeline store (Redis) is down (`degraded_feed`):
-the same posts in the same order, rationed per process (feed/degraded.py), and marked.
+the same posts in the same order, rationed per process (stores/degraded.py), and marked.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
@@ -27,7 +25,8 @@ from shutter.errors import Unavailable
 from shutter.feed import repository
 from shutter.pagination import make_cursor
 from shutter.posts import repository as posts_repo
-from shutter.posts.service import hydrate, page_of
+from shutter.posts.presenters import PostPageDict, hydrate, page_of
+from shutter.posts.repository import PostRow
 from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
 from shutter.users.service import UrlFor
@@ -43,7 +42,7 @@ class FeedPage:
     """A page of the home feed: `body` is `{posts, next_cursor}`; `degraded` says it was
     served from the database because the timeline store is down."""
 
-    body: dict[str, Any]
+    body: PostPageDict
     degraded: bool = False
 
 
@@ -54,7 +53,7 @@ async def pull_feed(
     limit: int,
     url_for: UrlFor,
     cache: HydrationCache | None = None,
-) -> dict[str, Any]:
+) -> PostPageDict:
     """A page of the chronological feed straight from the database (the baseline)."""
     rows = await repository.pull_page(conn, reader_id, before_id, limit + 1)
     return await page_of(conn, rows, limit, reader_id, url_for, cache)
@@ -114,7 +113,7 @@ async def chronological_rows(
     reader_id: int,
     before_id: int | None,
     limit: int,
-) -> tuple[list[RowMapping], int | None]:
+) -> tuple[list[PostRow], int | None]:
     """Up to `limit` visible post rows below `before_id`, newest first, and the id to
     continue below (None at the end of the feed)."""
     store = context.timelines
@@ -122,12 +121,12 @@ async def chronological_rows(
     timeline = await store.page(reader_id, before_id, window)
     if timeline.ids is None:
         schedule_rebuild(context, reader_id)
-        pulled_rows = list(await repository.pull_page(conn, reader_id, before_id, limit + 1))
+        pulled_rows = await repository.pull_page(conn, reader_id, before_id, limit + 1)
         more = len(pulled_rows) > limit and limit > 0
         return pulled_rows[:limit], int(pulled_rows[limit - 1]["id"]) if more else None
 
     pulled = await repository.followed_among(conn, reader_id, timeline.pulled_authors)
-    chosen: list[RowMapping] = []
+    chosen: list[PostRow] = []
     cursor = before_id
     timeline_ids: list[int] = timeline.ids
     finished = False
@@ -195,7 +194,9 @@ async def rebuild_timeline(context: AppContext, reader_id: int) -> None:
     try:
         if not await store.begin_rebuild(reader_id):
             return  # someone else is on it
-        async with context.db.read() as conn:
+        # The primary: a replica's lag would leave out for good a post whose fan-out
+        # passed this reader by while the timeline was missing.
+        async with context.db.read(primary=True) as conn:
             post_ids = await repository.pull_ids(
                 conn, reader_id, None, context.settings.timeline_max
             )

@@ -8,22 +8,42 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Protocol, TypeVar
 
 import structlog
 
-from shutter.context import AppContext
+from shutter.db.database import Database
 from shutter.events.runtime import HandlerRegistry
-from shutter.events.types import POST_CREATED, POST_DELETED, USER_FOLLOWED, USER_UNFOLLOWED, Event
+from shutter.events.types import PostCreated, PostDeleted, UserFollowed, UserUnfollowed
 from shutter.follows import repository as follows_repo
+from shutter.ids import IdGenerator
 from shutter.posts import repository as posts_repo
+from shutter.settings import Settings
+from shutter.stores.timelines import TimelineStore
 from shutter.users import repository as users_repo
 
 log = structlog.get_logger("shutter.fanout")
 
 
-async def on_post_created(context: AppContext, event: Event) -> None:
+class FeedDeps(Protocol):
+    """What the fan-out handlers use of the application context."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def ids(self) -> IdGenerator: ...
+    @property
+    def timelines(self) -> TimelineStore: ...
+
+
+AnyFeedDeps = TypeVar("AnyFeedDeps", bound=FeedDeps)  # the app context, or a test's fake
+
+
+async def on_post_created(context: FeedDeps, event: PostCreated) -> None:
     """Push the post to every active follower's timeline, unless the author is pulled."""
-    post_id, author_id = int(event.payload["post_id"]), int(event.payload["author_id"])
+    post_id, author_id = event.post_id, event.author_id
     store = context.timelines
     async with context.db.read() as conn:
         found = await posts_repo.author_of(conn, post_id)
@@ -44,12 +64,12 @@ async def on_post_created(context: AppContext, event: Event) -> None:
     log.info("fanned_out", post_id=post_id, author_id=author_id, delivered=delivered)
 
 
-async def on_post_deleted(context: AppContext, event: Event) -> None:
-    post_id, author_id = int(event.payload["post_id"]), int(event.payload["author_id"])
+async def on_post_deleted(context: FeedDeps, event: PostDeleted) -> None:
+    post_id, author_id = event.post_id, event.author_id
     await _remove_everywhere(context, author_id, [post_id])
 
 
-async def _remove_everywhere(context: AppContext, author_id: int, post_ids: list[int]) -> None:
+async def _remove_everywhere(context: FeedDeps, author_id: int, post_ids: list[int]) -> None:
     store = context.timelines
     await store.remove_recent(author_id, post_ids)
     await store.remove([author_id], post_ids)
@@ -57,10 +77,10 @@ async def _remove_everywhere(context: AppContext, author_id: int, post_ids: list
         await store.remove(followers, post_ids)
 
 
-async def on_user_followed(context: AppContext, event: Event) -> None:
+async def on_user_followed(context: FeedDeps, event: UserFollowed) -> None:
     """Merge the followee's recent posts into the follower's timeline; promote the followee
     to pulled (celebrity) when it crosses the threshold."""
-    follower_id, followee_id = int(event.payload["follower_id"]), int(event.payload["followee_id"])
+    follower_id, followee_id = event.follower_id, event.followee_id
     store = context.timelines
     oldest, held = await store.oldest(follower_id)
     async with context.db.read() as conn:
@@ -80,10 +100,10 @@ async def on_user_followed(context: AppContext, event: Event) -> None:
         await _apply_threshold(context, followee_id, profile["follower_count"])
 
 
-async def on_user_unfollowed(context: AppContext, event: Event) -> None:
+async def on_user_unfollowed(context: FeedDeps, event: UserUnfollowed) -> None:
     """Take the followee's posts out of the follower's timeline; demote a celebrity that
     fell below the threshold."""
-    follower_id, followee_id = int(event.payload["follower_id"]), int(event.payload["followee_id"])
+    follower_id, followee_id = event.follower_id, event.followee_id
     async with context.db.read() as conn:
         if await follows_repo.get_status(conn, follower_id, followee_id) == "accepted":
             post_ids: list[int] = []  # followed again since: keep the posts
@@ -98,7 +118,7 @@ async def on_user_unfollowed(context: AppContext, event: Event) -> None:
         await _apply_threshold(context, followee_id, profile["follower_count"])
 
 
-async def _apply_threshold(context: AppContext, author_id: int, followers: int) -> None:
+async def _apply_threshold(context: FeedDeps, author_id: int, followers: int) -> None:
     """Switch an author between pushed and pulled without a post ever going missing.
 
     Up: readers start pulling the author first, then fan-out stops. Down: fan-out resumes
@@ -125,7 +145,7 @@ async def _apply_threshold(context: AppContext, author_id: int, followers: int) 
         log.info("author_pushed", author_id=author_id, followers=followers)
 
 
-async def _follower_pages(context: AppContext, author_id: int) -> AsyncIterator[list[int]]:
+async def _follower_pages(context: FeedDeps, author_id: int) -> AsyncIterator[list[int]]:
     """Approved followers in pages, by keyset (each page its own short transaction)."""
     after: int | None = None
     size = context.settings.fanout_page_size
@@ -160,8 +180,8 @@ async def _prefetched(pages: AsyncIterator[list[int]]) -> AsyncIterator[list[int
         producer.cancel()
 
 
-def register(registry: HandlerRegistry) -> None:
-    registry.on(POST_CREATED, on_post_created)
-    registry.on(POST_DELETED, on_post_deleted)
-    registry.on(USER_FOLLOWED, on_user_followed)
-    registry.on(USER_UNFOLLOWED, on_user_unfollowed)
+def register(registry: HandlerRegistry[AnyFeedDeps]) -> None:
+    registry.on(PostCreated, on_post_created)
+    registry.on(PostDeleted, on_post_deleted)
+    registry.on(UserFollowed, on_user_followed)
+    registry.on(UserUnfollowed, on_user_unfollowed)

@@ -7,9 +7,16 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from shutter.follows import service
-from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor, rate_limited
+from shutter.http.deps import (
+    Context,
+    CurrentUser,
+    Page,
+    UrlFor,
+    ViewerId,
+    Write,
+    rate_limited,
+)
 from shutter.http.responses import json_response
-from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.users.api import UserId
 from shutter.users.schemas import UserPage
 
@@ -21,38 +28,35 @@ class FollowOut(BaseModel):
 
 
 @router.post("/{user_id}/follow", response_model=FollowOut, dependencies=[rate_limited("follows")])
-async def follow(user_id: UserId, viewer: CurrentUser, context: Context) -> Response:
+async def follow(user_id: UserId, viewer: CurrentUser, uow: Write, context: Context) -> Response:
     """Follow; `status` is `following`, or `requested` for a private account."""
-    async with context.db.write() as conn:
-        state = await service.follow(context, conn, viewer.id, user_id)
+    state = await service.follow(context, uow, viewer.id, user_id)
     return json_response({"status": state})
 
 
 @router.delete("/{user_id}/follow", response_model=FollowOut)
-async def unfollow(user_id: UserId, viewer: CurrentUser, context: Context) -> Response:
+async def unfollow(user_id: UserId, viewer: CurrentUser, uow: Write, context: Context) -> Response:
     """Unfollow, or withdraw a request."""
-    async with context.db.write() as conn:
-        state = await service.unfollow(context, conn, viewer.id, user_id)
+    state = await service.unfollow(context, uow, viewer.id, user_id)
     return json_response({"status": state})
 
 
 @router.get("/{user_id}/followers", response_model=UserPage)
 async def followers(
     user_id: UserId,
-    viewer: OptionalUser,
+    viewer_id: ViewerId,
     context: Context,
     url_for: UrlFor,
-    cursor: CursorParam = None,
-    limit: Limit = 20,
+    paging: Page,
 ) -> Response:
     async with context.db.read() as conn:
         page = await service.list_connections(
             conn,
-            viewer.id if viewer else None,
+            viewer_id,
             user_id,
             "followers",
-            parse_cursor(cursor),
-            limit,
+            paging.after,
+            paging.limit,
             url_for,
         )
     return json_response(page)
@@ -61,20 +65,19 @@ async def followers(
 @router.get("/{user_id}/following", response_model=UserPage)
 async def following(
     user_id: UserId,
-    viewer: OptionalUser,
+    viewer_id: ViewerId,
     context: Context,
     url_for: UrlFor,
-    cursor: CursorParam = None,
-    limit: Limit = 20,
+    paging: Page,
 ) -> Response:
     async with context.db.read() as conn:
         page = await service.list_connections(
             conn,
-            viewer.id if viewer else None,
+            viewer_id,
             user_id,
             "following",
-            parse_cursor(cursor),
-            limit,
+            paging.after,
+            paging.limit,
             url_for,
         )
     return json_response(page)

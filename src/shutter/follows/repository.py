@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.sql import insert_or_ignore
 from shutter.db.tables import follows
 from shutter.privacy.visibility import hidden_by_block
 
@@ -22,9 +21,8 @@ async def insert_if_absent(
     now: datetime,
 ) -> bool:
     """Insert a follow edge; False if one already existed (concurrent callers included)."""
-    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     statement = (
-        dialect_insert(follows)
+        insert_or_ignore(conn, follows, ["follower_id", "followee_id"])
         .values(
             follower_id=follower_id,
             followee_id=followee_id,
@@ -32,7 +30,6 @@ async def insert_if_absent(
             status=status,
             created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["follower_id", "followee_id"])
         .returning(follows.c.id)
     )
     return (await conn.execute(statement)).first() is not None
@@ -91,14 +88,6 @@ async def page_following(
         query = query.where(follows.c.id < before_edge)
     rows = await conn.execute(query.order_by(follows.c.id.desc()).limit(limit))
     return [(row[0], row[1]) for row in rows]
-
-
-async def followee_ids(conn: AsyncConnection, user_id: int) -> list[int]:
-    """Everyone the user follows (approved)."""
-    query = select(follows.c.followee_id).where(
-        (follows.c.follower_id == user_id) & (follows.c.status == "accepted")
-    )
-    return list((await conn.execute(query)).scalars())
 
 
 async def follower_ids_after(

@@ -6,9 +6,8 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from shutter.follows import service
-from shutter.http.deps import Context, CurrentUser, UrlFor
+from shutter.http.deps import Context, CurrentUser, Page, UrlFor, Write
 from shutter.http.responses import json_response
-from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.users.api import UserId
 from shutter.users.schemas import UserPage
 
@@ -20,25 +19,22 @@ async def list_requests(
     viewer: CurrentUser,
     context: Context,
     url_for: UrlFor,
-    cursor: CursorParam = None,
-    limit: Limit = 20,
+    paging: Page,
 ) -> Response:
     """People who asked to follow your account, newest first."""
     async with context.db.read() as conn:
-        page = await service.list_requests(conn, viewer.id, parse_cursor(cursor), limit, url_for)
+        page = await service.list_requests(conn, viewer.id, paging.after, paging.limit, url_for)
     return json_response(page)
 
 
 @router.post("/{user_id}/approve", status_code=204)
-async def approve(user_id: UserId, viewer: CurrentUser, context: Context) -> Response:
+async def approve(user_id: UserId, viewer: CurrentUser, uow: Write, context: Context) -> Response:
     """Let them follow you: they see your posts from now on."""
-    async with context.db.write() as conn:
-        await service.approve_request(context, conn, viewer.id, user_id)
+    await service.approve_request(context, uow, viewer.id, user_id)
     return Response(status_code=204)
 
 
 @router.post("/{user_id}/reject", status_code=204)
-async def reject(user_id: UserId, viewer: CurrentUser, context: Context) -> Response:
-    async with context.db.write() as conn:
-        await service.reject_request(conn, viewer.id, user_id)
+async def reject(user_id: UserId, viewer: CurrentUser, uow: Write, context: Context) -> Response:
+    await service.reject_request(uow.conn, viewer.id, user_id)
     return Response(status_code=204)

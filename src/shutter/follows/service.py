@@ -7,23 +7,25 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, InvalidInput, NotFound
-from shutter.events import outbox
-from shutter.events.types import FOLLOW_REQUESTED, USER_FOLLOWED, USER_UNFOLLOWED
+from shutter.events.types import FollowRequested, UserFollowed, UserUnfollowed
 from shutter.follows import repository
-from shutter.pagination import make_cursor
+from shutter.pagination import page_tail
 from shutter.privacy.visibility import block_directions, require_account_content
 from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_profile
+from shutter.users.presenters import present_profile
+from shutter.users.service import UrlFor
 
 FollowState = Literal["following", "requested", "none"]
 
 
 async def follow(
-    context: AppContext, conn: AsyncConnection, follower_id: int, followee_id: int
+    context: AppContext, uow: UnitOfWork, follower_id: int, followee_id: int
 ) -> FollowState:
     """Follow a user (idempotent). A private account gets a pending request instead."""
+    conn = uow.conn
     if follower_id == followee_id:
         raise InvalidInput("You cannot follow yourself.", code="cannot_follow_self")
     # Locked before reading the target: its privacy and blocks cannot change under us.
@@ -47,16 +49,17 @@ async def follow(
         return "following" if existing == "accepted" else "requested"
     if status == "accepted":
         await users_repo.add_to_follow_counts(conn, follower_id, followee_id, 1)
-        await outbox.record(conn, context.ids, USER_FOLLOWED, _edge(follower_id, followee_id))
+        await uow.record(UserFollowed(follower_id=follower_id, followee_id=followee_id))
         return "following"
-    await outbox.record(conn, context.ids, FOLLOW_REQUESTED, _edge(follower_id, followee_id))
+    await uow.record(FollowRequested(follower_id=follower_id, followee_id=followee_id))
     return "requested"
 
 
 async def unfollow(
-    context: AppContext, conn: AsyncConnection, follower_id: int, followee_id: int
+    context: AppContext, uow: UnitOfWork, follower_id: int, followee_id: int
 ) -> FollowState:
     """Stop following, or withdraw a pending request (idempotent)."""
+    conn = uow.conn
     # The users' rows first, as every follow-graph write does: taking the edge's row lock
     # first would deadlock against a follow that holds the users and waits for the edge.
     await users_repo.lock_users(conn, (follower_id, followee_id))
@@ -65,24 +68,26 @@ async def unfollow(
     removed = await repository.delete_edge(conn, follower_id, followee_id)
     if removed == "accepted":
         await users_repo.add_to_follow_counts(conn, follower_id, followee_id, -1)
-        await outbox.record(conn, context.ids, USER_UNFOLLOWED, _edge(follower_id, followee_id))
+        await uow.record(UserUnfollowed(follower_id=follower_id, followee_id=followee_id))
     return "none"
 
 
-async def remove_edges_between(context: AppContext, conn: AsyncConnection, a: int, b: int) -> None:
+async def remove_edges_between(context: AppContext, uow: UnitOfWork, a: int, b: int) -> None:
     """Remove follows and requests between two users in both directions, keeping counts
     exact; every removed follow is an unfollow event (timelines are cleaned by its
     handler). The caller holds `users_repo.lock_users((a, b))`."""
+    conn = uow.conn
     for follower_id, followee_id in ((a, b), (b, a)):
         removed = await repository.delete_edge(conn, follower_id, followee_id)
         if removed == "accepted":
             await users_repo.add_to_follow_counts(conn, follower_id, followee_id, -1)
-            await outbox.record(conn, context.ids, USER_UNFOLLOWED, _edge(follower_id, followee_id))
+            await uow.record(UserUnfollowed(follower_id=follower_id, followee_id=followee_id))
 
 
-async def approve_all_requests(context: AppContext, conn: AsyncConnection, owner_id: int) -> int:
+async def approve_all_requests(context: AppContext, uow: UnitOfWork, owner_id: int) -> int:
     """Approve every pending request to follow the owner (the account went public);
     returns how many. Counts move exactly as one approval each would move them."""
+    conn = uow.conn
     requesters = await repository.pending_requester_ids(conn, owner_id)
     if not requesters:
         return 0
@@ -90,13 +95,9 @@ async def approve_all_requests(context: AppContext, conn: AsyncConnection, owner
     approved = await repository.approve_all(conn, owner_id)
     for requester_id in sorted(approved):
         await users_repo.add_to_counter(conn, requester_id, "following_count", 1)
-        await outbox.record(conn, context.ids, USER_FOLLOWED, _edge(requester_id, owner_id))
+        await uow.record(UserFollowed(follower_id=requester_id, followee_id=owner_id))
     await users_repo.add_to_counter(conn, owner_id, "follower_count", len(approved))
     return len(approved)
-
-
-def _edge(follower_id: int, followee_id: int) -> dict[str, int]:
-    return {"follower_id": follower_id, "followee_id": followee_id}
 
 
 async def list_connections(
@@ -123,24 +124,24 @@ async def page_of_users(
     conn: AsyncConnection, edges: list[tuple[int, int]], limit: int, url_for: UrlFor
 ) -> dict[str, Any]:
     """`{users, next_cursor}` from up to limit+1 (edge id, user id) pairs."""
-    page = edges[:limit]
-    profiles = await users_repo.get_profiles(conn, [other for _, other in page])
+    page = page_tail(edges, limit, lambda edge: edge[0])
+    profiles = await users_repo.get_profiles(conn, [other for _, other in page.items])
     return {
         "users": [present_profile(row, url_for) for row in profiles],
-        "next_cursor": make_cursor(page[-1][0]) if len(edges) > limit and page else None,
+        "next_cursor": page.next_cursor,
     }
 
 
 async def approve_request(
-    context: AppContext, conn: AsyncConnection, owner_id: int, requester_id: int
+    context: AppContext, uow: UnitOfWork, owner_id: int, requester_id: int
 ) -> None:
     """Let a pending requester follow the owner's private account."""
+    conn = uow.conn
     await users_repo.lock_users(conn, (owner_id, requester_id))
     if not await repository.approve(conn, requester_id, owner_id):
         raise NotFound("No pending request from this user.", code="request_not_found")
     await users_repo.add_to_follow_counts(conn, requester_id, owner_id, 1)
-    approved = {**_edge(requester_id, owner_id), "approved": True}
-    await outbox.record(conn, context.ids, USER_FOLLOWED, approved)
+    await uow.record(UserFollowed(follower_id=requester_id, followee_id=owner_id, approved=True))
 
 
 async def reject_request(conn: AsyncConnection, owner_id: int, requester_id: int) -> None:

@@ -1,27 +1,25 @@
-"""Request dependencies: the app context, the caller, base URLs. Aliases keep routes short."""
+"""Request dependencies: the app context, the caller, the unit of work, base URLs.
+Aliases keep routes short. Token authentication itself is `auth/viewer.py`."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.auth.viewer import Viewer, authenticate
 from shutter.context import AppContext
+from shutter.db.replicas import replica_reads
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Unauthenticated
+from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.stores.objects import ObjectUrls
-from shutter.users import repository as users_repo
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /auth/login")
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """The authenticated caller."""
-
-    id: int
-    token_version: int = 0  # of the credential it came with (WebSocket tickets carry it on)
 
 
 async def get_context(request: Request) -> AppContext:
@@ -45,32 +43,27 @@ BaseUrl = Annotated[str, Depends(get_base_url)]
 
 
 async def get_optional_viewer(
+    request: Request,
     context: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Viewer | None:
-    if credentials is None:
-        return None
-    return await authenticate(context, credentials.credentials)
+    viewer = None if credentials is None else await authenticate(context, credentials.credentials)
+    if viewer is not None:
+        context.metrics.activity.seen(viewer.id)  # the daily and monthly active users
+    if context.db.replicas:
+        _route_reads(request.method, context, viewer)
+    return viewer
 
 
-async def authenticate(context: AppContext, token: str) -> Viewer:
-    """The user an access token stands for (HTTP and the WebSocket alike); raises
-    Unauthenticated for a forged or expired token, or one revoked by a password change."""
-    claims = context.tokens.verify(token)
-    return await current_viewer(context, claims.user_id, claims.token_version)
-
-
-async def current_viewer(context: AppContext, user_id: int, token_version: int) -> Viewer:
-    """The user, if `token_version` (of a token or ticket) is still theirs; raises
-    Unauthenticated for a version revoked by a password change, or a deleted user."""
-    if context.token_versions.confirmed(user_id, token_version):
-        return Viewer(id=user_id, token_version=token_version)
-    async with context.db.read() as conn:
-        row = await users_repo.get_auth_row(conn, user_id)
-    if row is None or row["token_version"] != token_version:
-        raise Unauthenticated("The access token is no longer valid; log in again.")
-    context.token_versions.remember(user_id, token_version)
-    return Viewer(id=user_id, token_version=token_version)
+def _route_reads(method: str, context: AppContext, viewer: Viewer | None) -> None:
+    """Let the reads of a GET go to a read replica, unless the reader wrote within the
+    replicas' write window (read your writes); remember a writer."""
+    replicas = context.db.replicas
+    if method not in ("GET", "HEAD"):
+        if viewer is not None:
+            replicas.wrote(viewer.id)
+    elif viewer is None or not replicas.wrote_recently(viewer.id):
+        replica_reads.set(True)
 
 
 async def get_viewer(viewer: Annotated[Viewer | None, Depends(get_optional_viewer)]) -> Viewer:
@@ -112,3 +105,51 @@ def rate_limited(action: str, *, per: Literal["user", "address"] = "user") -> An
         await context.rate_limiter.hit(action, client_address(request))
 
     return Depends(by_user if per == "user" else by_address)
+
+
+async def get_unit_of_work(context: Context) -> AsyncIterator[UnitOfWork]:
+    """The request's unit of work: commits when the route returns (before the response is
+    sent, so the caller's next request reads its writes), rolls back and drops the
+    after-commit effects when it raises; then runs the effects."""
+    async with context.db.write() as uow:
+        yield uow
+
+
+# Declare it after the viewer, so that authentication runs before the transaction opens
+# (on SQLite the transaction holds the process's write lock).
+Write = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
+
+
+async def get_viewer_id(viewer: OptionalUser) -> int | None:
+    return viewer.id if viewer else None
+
+
+# The caller's id on routes anyone may call: None when anonymous.
+ViewerId = Annotated[int | None, Depends(get_viewer_id)]
+
+
+async def get_read_connection(context: Context) -> AsyncIterator[AsyncConnection]:
+    """A reading connection for the route (autocommit; see `Database.read`), given back
+    when the route returns."""
+    async with context.db.read() as conn:
+        yield conn
+
+
+Read = Annotated[AsyncConnection, Depends(get_read_connection, scope="function")]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """A keyset page asked for: `after` is the id the page continues after (None for the
+    first page), from the opaque `cursor` query parameter; `limit` its size."""
+
+    after: int | None
+    limit: int
+
+
+async def get_page_request(cursor: CursorParam = None, limit: Limit = 20) -> PageRequest:
+    return PageRequest(parse_cursor(cursor), limit)
+
+
+# `?cursor=…&limit=…` (1 to 50, default 20), parsed: 422 invalid_cursor for a bad cursor.
+Page = Annotated[PageRequest, Depends(get_page_request)]

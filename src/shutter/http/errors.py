@@ -114,6 +114,10 @@ async def _on_pool_timeout(request: Request, _exc: Exception) -> Response:
     server is overloaded, not broken. Answer at once with when to come back, rather than
     a 500 (or, with the old 30 s wait, a request that hangs)."""
     log.warning("database_pool_exhausted", path=request.url.path)
+    context = getattr(request.app.state, "context", None)
+    metrics = context.metrics if context is not None else None
+    if metrics is not None:
+        metrics.pool_timeouts.inc()
     return error_response(
         503,
         "busy",

@@ -7,14 +7,27 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from shutter import scrape
 from shutter.context import AppContext
 from shutter.http.deps import Context
 from shutter.http.responses import json_response
 from shutter.stores.objects import LocalObjectStore, free_bytes
 
 router = APIRouter(tags=["operations"])
+
+
+class Health(BaseModel):
+    status: str = Field(description="always ok: the process answers")
+
+
+class Readiness(BaseModel):
+    status: str = Field(description="ready, degraded (Redis down: still 200) or unavailable (503)")
+    profile: str
+    checks: dict[str, str] = Field(description="each store's answer: ok, or why not")
+
 
 CHECK_TIMEOUT_S = 2.0
 MIB = 1024 * 1024
@@ -27,12 +40,12 @@ class NotReady(Exception):
     """A check's reason for not being ready, reported as it is."""
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 async def healthz() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Readiness)
 async def readyz(context: Context) -> Response:
     """Ready when every store this profile needs answers within two seconds; `degraded`
     (still 200) when only Redis does not."""
@@ -97,5 +110,6 @@ async def _check(check: Callable[[], Awaitable[object]]) -> str:
 
 @router.get("/metrics")
 async def metrics(context: Context) -> Response:
-    registry = context.extras["metrics"].registry
+    await scrape.gather(context, context.metrics)
+    registry = context.metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import RowMapping, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,6 +26,46 @@ POST_MEDIA_COLUMNS = (
     media.c.poster_key,
     media.c.duration_s,
 )
+
+
+class MediaRow(TypedDict):
+    """The fields of a media object that its API object shows (POST_MEDIA_COLUMNS, a
+    story's media columns, or the owner's full row with its processing state), as a plain
+    dict: the hydration cache keeps the media of posts, untracked by the garbage collector."""
+
+    id: int
+    kind: str
+    width: int | None
+    height: int | None
+    blurhash: str | None
+    original_key: str | None
+    variants: str | None
+    poster_key: str | None
+    duration_s: float | None
+    status: NotRequired[str]
+    error_code: NotRequired[str | None]
+    error_message: NotRequired[str | None]
+
+
+def media_row(row: RowMapping, *, with_status: bool = False) -> MediaRow:
+    """A MediaRow from any row that has the media columns (with its processing state if
+    `with_status`)."""
+    result: MediaRow = {
+        "id": row["id"],
+        "kind": row["kind"],
+        "width": row["width"],
+        "height": row["height"],
+        "blurhash": row["blurhash"],
+        "original_key": row["original_key"],
+        "variants": row["variants"],
+        "poster_key": row["poster_key"],
+        "duration_s": row["duration_s"],
+    }
+    if with_status:
+        result["status"] = row["status"]
+        result["error_code"] = row["error_code"]
+        result["error_message"] = row["error_message"]
+    return result
 
 
 async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
@@ -119,7 +159,7 @@ async def attach_to_post(
     return (await conn.execute(statement)).rowcount == 1
 
 
-async def for_posts(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int, list[RowMapping]]:
+async def for_posts(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int, list[MediaRow]]:
     """Media of many posts in one query: {post id: [media in position order]}."""
     if not post_ids:
         return {}
@@ -128,7 +168,7 @@ async def for_posts(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int,
         .where(id_in(conn, media.c.post_id, post_ids))
         .order_by(media.c.post_id, media.c.position)
     )
-    grouped: dict[int, list[RowMapping]] = {}
+    grouped: dict[int, list[MediaRow]] = {}
     for row in (await conn.execute(query)).mappings():
-        grouped.setdefault(row["post_id"], []).append(row)
+        grouped.setdefault(row["post_id"], []).append(media_row(row))
     return grouped

@@ -40,7 +40,11 @@ class MediaError(BaseModel):
 class MediaOut(BaseModel):
     id: str
     type: str
-    status: str = Field(description="pending, processing, ready or failed")
+    status: str | None = Field(
+        None,
+        description="pending, processing, ready or failed; only on your own media "
+        "(GET /media/{id}): the media of posts and stories are always ready",
+    )
     width: int | None
     height: int | None
     blurhash: str | None

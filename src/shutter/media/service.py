@@ -3,7 +3,7 @@ them (in a worker), describe media, and delete what nobody needs any more."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,17 +11,18 @@ from typing import Any
 import orjson
 import structlog
 from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
-from shutter.events import outbox
-from shutter.events.types import MEDIA_UPLOADED
+from shutter.events.types import MediaUploaded
 from shutter.media import pool, quota, repository
 from shutter.media.images import MediaRejected, Rendition
 from shutter.media.pipeline import Limits
+from shutter.media.presenters import MediaOutDict, present_media
 from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, normalise
+from shutter.stores.objects import UrlFor
 from shutter.timeutil import isoformat, utcnow
-from shutter.users.service import UrlFor
 
 log = structlog.get_logger("shutter.media")
 
@@ -30,7 +31,6 @@ ACCEPTED = (
     "or a ZIP archive to import"
 )
 ARCHIVE_TYPES = frozenset({"application/zip", "application/x-zip-compressed"})
-VARIANT_NAMES = ("thumb", "small", "medium", "large")
 
 
 def upload_key(media_id: int) -> str:
@@ -80,9 +80,9 @@ async def create_upload(
     target = await context.objects.presign_upload(
         upload_key(media_id), content_type, size_bytes, int(expires.timestamp()), base_url
     )
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         await repository.insert(
-            conn,
+            uow.conn,
             {
                 "id": media_id,
                 "owner_id": owner_id,
@@ -129,13 +129,13 @@ async def complete_upload(context: AppContext, owner_id: int, media_id: int) -> 
         await _fail(context, media_id, "pending", "size_mismatch", message)
         await context.objects.delete(row["upload_key"])  # nothing of a refused upload is kept
         raise InvalidInput(message, code="size_mismatch")
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         claimed = await repository.transition(
-            conn, media_id, "pending", {"status": "processing", "updated_at": utcnow()}
+            uow.conn, media_id, "pending", {"status": "processing", "updated_at": utcnow()}
         )
         if claimed:  # the event exists exactly when the media went to processing
-            await outbox.record(conn, context.ids, MEDIA_UPLOADED, {"media_id": str(media_id)})
-        status = await repository.status_of(conn, media_id)
+            await uow.record(MediaUploaded(media_id=media_id))
+        status = await repository.status_of(uow.conn, media_id)
     if status == "failed":
         raise Conflict("This upload failed.", code="media_failed")
     return status or "processing"
@@ -179,9 +179,9 @@ async def process_media(context: AppContext, media_id: int) -> None:
         log.error("media_job_killed", media_id=media_id, after_s=exc.seconds)
         return
     values = await _store(context, rendition)
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         done = await repository.transition(
-            conn, media_id, "processing", {**values, "status": "ready", "updated_at": utcnow()}
+            uow.conn, media_id, "processing", {**values, "status": "ready", "updated_at": utcnow()}
         )
     if done:
         await context.objects.delete(row["upload_key"])
@@ -222,9 +222,9 @@ async def ingest(context: AppContext, owner_id: int, data: bytes, content_type: 
     values = await _store(context, rendition)
     media_id = context.ids.next_id()
     now = utcnow()
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         await repository.insert(
-            conn,
+            uow.conn,
             {
                 **values,
                 "id": media_id,
@@ -243,9 +243,9 @@ async def ingest(context: AppContext, owner_id: int, data: bytes, content_type: 
 async def _fail(
     context: AppContext, media_id: int, from_status: str, code: str, message: str
 ) -> None:
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         await repository.transition(
-            conn,
+            uow.conn,
             media_id,
             from_status,
             {
@@ -257,60 +257,33 @@ async def _fail(
         )
 
 
+async def unusable_media(
+    conn: AsyncConnection, media_id: int, owner_id: int, purpose: str
+) -> Exception:
+    """Why a media object may not be attached to a new post or story (`purpose`: "can be
+    posted", "can become a story"): someone else's or missing (404, revealing nothing),
+    already used, or not ready."""
+    row = await repository.get(conn, media_id)
+    if row is None or row["owner_id"] != owner_id:
+        return NotFound(f"Media {media_id} does not exist.", code="media_not_found")
+    if row["post_id"] is not None or row["story_id"] is not None:
+        return InvalidInput(
+            f"Media {media_id} already belongs to a post or a story.", code="media_in_use"
+        )
+    return InvalidInput(
+        f"Media {media_id} is {row['status']}; only ready media {purpose}.",
+        code="media_not_ready",
+    )
+
+
 async def get_own_media(
     context: AppContext, owner_id: int, media_id: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> MediaOutDict:
     async with context.db.read() as conn:
         row = await repository.get(conn, media_id)
     if row is None or row["owner_id"] != owner_id:
         raise NotFound("No such media.", code="media_not_found")
-    return present_media(row, url_for, with_status=True)
-
-
-def present_media(
-    row: Mapping[Any, Any],
-    url_for: UrlFor,
-    *,
-    with_status: bool = False,
-    until: datetime | None = None,
-) -> dict[str, Any]:
-    """The media object of the API: a URL per size (a video's sizes are its poster frame's,
-    its `original` the MP4), dimensions as shown, blurhash, and a video's duration/poster.
-    With `until` (a story's end) every URL expires by then and is cached privately."""
-    link: Callable[[str], str] = url_for
-    if until is not None:
-        deadline = until
-
-        def link(key: str) -> str:
-            return url_for.until(key, deadline)
-
-    urls = None
-    if row["original_key"]:
-        variants: dict[str, str] = orjson.loads(row["variants"]) if row["variants"] else {}
-        original = link(row["original_key"])
-        urls = {
-            name: link(variants[name]) if name in variants else original for name in VARIANT_NAMES
-        }
-        urls["original"] = original
-    result: dict[str, Any] = {
-        "id": str(row["id"]),
-        "type": row["kind"],
-        "width": row["width"],
-        "height": row["height"],
-        "blurhash": row["blurhash"],
-        "urls": urls,
-    }
-    if row["kind"] == "video":
-        result["duration_s"] = row["duration_s"]
-        result["poster_url"] = link(row["poster_key"]) if row["poster_key"] else None
-    if with_status:
-        result["status"] = row["status"]
-        result["error"] = (
-            {"code": row["error_code"], "message": row["error_message"]}
-            if row["status"] == "failed"
-            else None
-        )
-    return result
+    return present_media(repository.media_row(row, with_status=True), url_for, with_status=True)
 
 
 # -- lifecycle -------------------------------------------------------------------------------
@@ -334,16 +307,16 @@ async def collect_garbage(context: AppContext, now: datetime | None = None) -> C
     settings = context.settings
     retention_cutoff = now - timedelta(seconds=settings.media_retention_seconds)
     stuck_cutoff = now - timedelta(seconds=settings.media_processing_timeout_seconds)
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         timed_out = await repository.fail_stuck(
-            conn, stuck_cutoff, "processing_timeout", "Processing took too long; upload again."
+            uow.conn, stuck_cutoff, "processing_timeout", "Processing took too long; upload again."
         )
     removed_media = removed_objects = 0
     while True:
-        async with context.db.write() as conn:
-            doomed = await repository.delete_collectable(conn, retention_cutoff, limit=200)
+        async with context.db.write() as uow:
+            doomed = await repository.delete_collectable(uow.conn, retention_cutoff, limit=200)
             still_used = await repository.originals_in_use(
-                conn, [row["original_key"] for row in doomed if row["original_key"]]
+                uow.conn, [row["original_key"] for row in doomed if row["original_key"]]
             )
         removed_objects += await _delete_objects(context, doomed, still_used)
         removed_media += len(doomed)

@@ -10,25 +10,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from contextlib import AsyncExitStack
 
 import structlog
 
 from shutter.context import AppContext
 from shutter.events.runtime import MEDIA_LANE, HandlerRegistry
-from shutter.events.types import MEDIA_UPLOADED, Event
-from shutter.media import service
+from shutter.events.types import MediaUploaded
+from shutter.media import repository, service
 
 log = structlog.get_logger("shutter.media")
 
 
-async def on_media_uploaded(context: AppContext, event: Event) -> None:
-    await service.process_media(context, int(event.payload["media_id"]))
+async def on_media_uploaded(context: AppContext, event: MediaUploaded) -> None:
+    media_id = event.media_id
+    metrics = context.metrics
+    started = time.perf_counter()
+    metrics.media_jobs_running.inc()
+    outcome = "error"  # raised: the event is retried
+    try:
+        await service.process_media(context, media_id)
+        async with context.db.read() as conn:
+            row = await repository.get(conn, media_id)
+        outcome = row["status"] if row is not None else "gone"
+    finally:
+        metrics.media_jobs_running.dec()
+        metrics.media_job_seconds.labels(outcome).observe(time.perf_counter() - started)
+    if outcome in ("ready", "failed"):
+        metrics.uploads.labels("succeeded" if outcome == "ready" else "failed").inc()
 
 
-def register(registry: HandlerRegistry) -> None:
+def register(registry: HandlerRegistry[AppContext]) -> None:
     # A lane of its own: a video may take minutes, and fan-out must not wait behind it.
-    registry.on(MEDIA_UPLOADED, on_media_uploaded, lane=MEDIA_LANE)
+    registry.on(MediaUploaded, on_media_uploaded, lane=MEDIA_LANE)
 
 
 async def _collect_periodically(context: AppContext) -> None:

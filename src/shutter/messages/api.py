@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from shutter.errors import InvalidInput
-from shutter.http.deps import Context, CurrentUser, UrlFor, rate_limited
+from shutter.http.deps import Context, CurrentUser, Page, UrlFor, Write, rate_limited
 from shutter.http.responses import json_response
 from shutter.messages import service
 from shutter.messages.schemas import (
@@ -24,7 +24,7 @@ from shutter.messages.schemas import (
     StoryReplySend,
     UnreadCount,
 )
-from shutter.pagination import MAX_ID, CursorParam, Limit, parse_cursor
+from shutter.pagination import MAX_ID
 from shutter.stories.api import StoryId
 
 router = APIRouter(tags=["messages"])
@@ -82,15 +82,14 @@ async def list_conversations(
     viewer: CurrentUser,
     context: Context,
     url_for: UrlFor,
+    paging: Page,
     folder: Literal["inbox", "requests"] = "inbox",
-    cursor: CursorParam = None,
-    limit: Limit = 20,
 ) -> Response:
     """Your conversations, most recent message first: the inbox, or message requests from
     people you do not follow."""
     async with context.db.read() as conn:
         page = await service.list_conversations(
-            conn, viewer.id, folder, parse_cursor(cursor), limit, url_for
+            conn, viewer.id, folder, paging.after, paging.limit, url_for
         )
     return json_response(page)
 
@@ -144,8 +143,11 @@ async def mark_read(
 
 @router.post("/conversations/{conversation_id}/accept", response_model=ConversationOut)
 async def accept(
-    conversation_id: ConversationId, viewer: CurrentUser, context: Context, url_for: UrlFor
+    conversation_id: ConversationId,
+    viewer: CurrentUser,
+    uow: Write,
+    context: Context,
+    url_for: UrlFor,
 ) -> Response:
     """Accept a message request: the conversation moves to your inbox."""
-    async with context.db.write() as conn:
-        return json_response(await service.accept(conn, viewer.id, conversation_id, url_for))
+    return json_response(await service.accept(uow.conn, viewer.id, conversation_id, url_for))

@@ -8,11 +8,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Exists, RowMapping, and_, case, exists, func, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import id_in
+from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import blocks, conversation_members, conversations, messages, users
 from shutter.privacy.visibility import blocked_either_way
 
@@ -44,10 +42,6 @@ MESSAGE_COLUMNS = (
 )
 
 
-def _insert(conn: AsyncConnection) -> Any:
-    return sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
-
-
 def _members() -> Any:
     return select(*MEMBER_COLUMNS).select_from(
         mine.join(conversations, conversations.c.id == mine.c.conversation_id).join(
@@ -72,17 +66,17 @@ async def create_conversation(
 ) -> None:
     """Create the pair's conversation unless a concurrent first message just did."""
     await conn.execute(
-        _insert(conn)(conversations)
-        .values(id=conversation_id, user_low=low, user_high=high, last_seq=0, created_at=now)
-        .on_conflict_do_nothing(index_elements=["user_low", "user_high"])
+        insert_or_ignore(conn, conversations, ["user_low", "user_high"]).values(
+            id=conversation_id, user_low=low, user_high=high, last_seq=0, created_at=now
+        )
     )
 
 
 async def add_members(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     await conn.execute(
-        _insert(conn)(conversation_members)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=["user_id", "conversation_id"])
+        insert_or_ignore(conn, conversation_members, ["user_id", "conversation_id"]).values(
+            list(rows)
+        )
     )
 
 
@@ -102,9 +96,8 @@ async def next_seq(conn: AsyncConnection, conversation_id: int, message_id: int)
 async def insert_message(conn: AsyncConnection, values: dict[str, Any]) -> bool:
     """Store a message; False if the sender already used this client_message_id."""
     statement = (
-        _insert(conn)(messages)
+        insert_or_ignore(conn, messages, ["sender_id", "client_message_id"])
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["sender_id", "client_message_id"])
         .returning(messages.c.id)
     )
     return (await conn.execute(statement)).first() is not None

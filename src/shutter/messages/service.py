@@ -10,7 +10,7 @@ asks for everything after the last seq it has (docs/messages.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.context import AppContext
 from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.media import repository as media_repo
-from shutter.media.service import present_media
+from shutter.media.presenters import thumb_url
+from shutter.media.repository import media_row
 from shutter.messages import repository
+from shutter.pagination import page_tail
 from shutter.posts import repository as posts_repo
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import block_directions, is_approved_follower
@@ -29,7 +31,9 @@ from shutter.stories import repository as stories_repo
 from shutter.stories.service import visible_story
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_author
+from shutter.users.presenters import present_author
+from shutter.users.repository import AuthorRow
+from shutter.users.service import UrlFor
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +62,17 @@ async def send_message(context: AppContext, command: SendMessage, url_for: UrlFo
     """Store a message (once per client_message_id) and push it to both participants."""
     for _ in range(2):
         try:
-            async with context.db.write() as conn:
+            async with context.db.write() as uow:
                 previous = await repository.by_client_id(
-                    conn, command.sender_id, command.client_message_id
+                    uow.conn, command.sender_id, command.client_message_id
                 )
                 if previous is not None:
                     return Sent(_replay(previous, command), created=False)
-                row, recipient_id = await _store(context, conn, command)
+                row, recipient_id = await _store(context, uow.conn, command)
                 # Each participant's copy: a shared post shows only to whom may see it.
                 events = {}
                 for reader in (command.sender_id, recipient_id):
-                    (message,) = await present_messages(conn, reader, [row], url_for)
+                    (message,) = await present_messages(uow.conn, reader, [row], url_for)
                     events[reader] = {"type": "message", "message": message}
         except _LostRace:
             continue  # the winner has committed: the next pass answers with its message
@@ -210,11 +214,10 @@ async def list_conversations(
 ) -> dict[str, Any]:
     """`{conversations, next_cursor}`: a folder, most recent message first."""
     rows = await repository.page_members(conn, user_id, folder == "inbox", before_sort, limit + 1)
-    page = rows[:limit]
-    more = len(rows) > limit and page
+    page = page_tail(rows, limit, lambda row: int(row["sort_id"]))
     return {
-        "conversations": await _present_conversations(conn, user_id, page, url_for),
-        "next_cursor": str(page[-1]["sort_id"]) if more else None,
+        "conversations": await _present_conversations(conn, user_id, page.items, url_for),
+        "next_cursor": page.next_cursor,
     }
 
 
@@ -255,10 +258,10 @@ async def mark_read(
 ) -> dict[str, Any]:
     """Move the reader's position forward (clamped to the last seq, never backwards);
     tells both participants' sockets when it moved. Returns `{read_seq, unread_count}`."""
-    async with context.db.write() as conn:
-        member = await _member(conn, user_id, conversation_id)
+    async with context.db.write() as uow:
+        member = await _member(uow.conn, user_id, conversation_id)
         target = min(up_to_seq, member["last_seq"])
-        moved = await repository.advance_read(conn, user_id, conversation_id, target)
+        moved = await repository.advance_read(uow.conn, user_id, conversation_id, target)
     read_seq = max(member["read_seq"], target)
     if moved:
         event = {
@@ -304,7 +307,7 @@ async def _present_conversations(
     }
     result = []
     for row in rows:
-        other: Mapping[Any, Any] | None = authors.get(row["other_id"])
+        other: AuthorRow | None = authors.get(row["other_id"])
         if other is None:  # a deleted account's stand-in (portability/deletion.py)
             other = {
                 "id": row["other_id"],
@@ -356,7 +359,7 @@ async def present_messages(
             "id": str(post_id),
             "available": True,
             "author": present_author(authors[post["author_id"]], url_for),
-            "thumb_url": present_media(media[0], url_for)["urls"]["thumb"] if media else None,
+            "thumb_url": thumb_url(media[0], url_for) if media else None,
         }
 
     def story_ref(story_id: int | None) -> dict[str, Any] | None:
@@ -365,8 +368,8 @@ async def present_messages(
         story = stories.get(story_id)
         if story is None:
             return {"id": str(story_id), "available": False}
-        thumb = present_media(story, url_for, until=story["expires_at"])["urls"]
-        return {"id": str(story_id), "available": True, "thumb_url": thumb and thumb["thumb"]}
+        thumb = thumb_url(media_row(story), url_for, until=story["expires_at"])
+        return {"id": str(story_id), "available": True, "thumb_url": thumb}
 
     return [
         {

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.responses import Response
 
-from shutter.http.deps import Context, CurrentUser, UrlFor
+from shutter.http.deps import Context, CurrentUser, Page, UrlFor, Write
 from shutter.http.responses import json_response
 from shutter.notifications import repository, service
-from shutter.pagination import CursorParam, Limit, parse_cursor
+from shutter.notifications.schemas import NotificationPage
 
 router = APIRouter(tags=["notifications"])
 
@@ -28,18 +28,17 @@ class UnreadCount(BaseModel):
     unread_count: int
 
 
-@router.get("/notifications")
+@router.get("/notifications", response_model=NotificationPage)
 async def notifications(
     viewer: CurrentUser,
     context: Context,
     url_for: UrlFor,
-    cursor: CursorParam = None,
-    limit: Limit = 20,
+    paging: Page,
 ) -> Response:
     """Your notifications, most recent activity first, with the unread count."""
     async with context.db.read() as conn:
         page = await service.list_notifications(
-            conn, viewer.id, parse_cursor(cursor), limit, url_for
+            conn, viewer.id, paging.after, paging.limit, url_for
         )
     return json_response(page)
 
@@ -55,11 +54,11 @@ async def unread_count(viewer: CurrentUser, context: Context) -> Response:
 @router.post("/notifications/read", response_model=UnreadCount)
 async def mark_read(
     viewer: CurrentUser,
+    uow: Write,
     context: Context,
     body: Annotated[MarkRead | None, Body()] = None,
 ) -> Response:
     """Mark notifications read: the listed ones, or all of them."""
     ids = [int(value) for value in body.ids] if body and body.ids is not None else None
-    async with context.db.write() as conn:
-        count = await service.mark_read(conn, viewer.id, ids)
+    count = await service.mark_read(uow.conn, viewer.id, ids)
     return json_response({"unread_count": count})

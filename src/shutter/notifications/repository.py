@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import RowMapping, delete, exists, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import id_in
+from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import notification_actors, notifications, posts
 from shutter.ids import IdGenerator
 from shutter.privacy.visibility import blocked_either_way, posts_readable_by
-
-
-def _insert(conn: AsyncConnection) -> Any:
-    return sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
 
 
 async def _group_id(conn: AsyncConnection, user_id: int, group_key: str) -> int | None:
@@ -44,8 +37,7 @@ async def add_actor(
     (a redelivered event changes nothing)."""
     new_id = ids.next_id()
     await conn.execute(
-        _insert(conn)(notifications)
-        .values(
+        insert_or_ignore(conn, notifications, ["user_id", "group_key"]).values(
             id=new_id,
             user_id=user_id,
             kind=kind,
@@ -57,14 +49,12 @@ async def add_actor(
             created_at=now,
             updated_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["user_id", "group_key"])
     )
     group_id = await _group_id(conn, user_id, group_key)
     assert group_id is not None  # inserted above or already there
     added = await conn.execute(
-        _insert(conn)(notification_actors)
+        insert_or_ignore(conn, notification_actors, ["notification_id", "actor_id"])
         .values(notification_id=group_id, actor_id=actor_id, id=ids.next_id())
-        .on_conflict_do_nothing(index_elements=["notification_id", "actor_id"])
         .returning(notification_actors.c.id)
     )
     if added.first() is None:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import comments, follows, posts
 from shutter.media import repository as media_repo
-from shutter.media.service import present_media
+from shutter.media.presenters import thumb_url
 from shutter.notifications import repository
-from shutter.pagination import make_cursor
+from shutter.notifications.presenters import (
+    NotificationOutDict,
+    NotificationPageDict,
+    NotifiedPostDict,
+)
+from shutter.pagination import page_tail
 from shutter.privacy.visibility import posts_readable_by
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_author
+from shutter.users.presenters import present_author
+from shutter.users.service import UrlFor
 
 SHOWN_ACTORS = 2
 EXCERPT = 100
@@ -24,14 +29,14 @@ EXCERPT = 100
 
 async def list_notifications(
     conn: AsyncConnection, user_id: int, before_sort: int | None, limit: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> NotificationPageDict:
     """`{notifications, unread_count, next_cursor}`, most recent activity first."""
     rows = await repository.page(conn, user_id, before_sort, limit + 1)
-    page = rows[:limit]
+    page = page_tail(rows, limit, lambda row: int(row["sort_id"]))
     return {
-        "notifications": await _present(conn, user_id, page, url_for),
+        "notifications": await _present(conn, user_id, page.items, url_for),
         "unread_count": await repository.unread_count(conn, user_id),
-        "next_cursor": make_cursor(page[-1]["sort_id"]) if len(rows) > limit and page else None,
+        "next_cursor": page.next_cursor,
     }
 
 
@@ -43,7 +48,7 @@ async def mark_read(conn: AsyncConnection, user_id: int, ids: Sequence[int] | No
 
 async def _present(
     conn: AsyncConnection, user_id: int, rows: Sequence[RowMapping], url_for: UrlFor
-) -> list[dict[str, Any]]:
+) -> list[NotificationOutDict]:
     """Rows to API objects: actors, post thumbnails and comment excerpts for the page in
     one query each. Hidden: actors across a block (nor counted), posts the recipient may
     no longer read (deleted, or their author went private or blocked the recipient) with
@@ -61,7 +66,7 @@ async def _present(
     thumbs = await media_repo.for_posts(conn, post_ids) if post_ids else {}
     excerpts = await _comment_texts(conn, [row["comment_id"] for row in rows if row["comment_id"]])
     pending = await _pending_requesters(conn, user_id, everyone)
-    result = []
+    result: list[NotificationOutDict] = []
     for row in rows:
         actor_ids, actor_count = groups.get(row["id"], ([], 0))
         actors = [authors[a] for a in actor_ids if a in authors]
@@ -73,12 +78,12 @@ async def _present(
             continue
         if row["kind"] == "follow_request" and actors[0]["id"] not in pending:
             continue
-        post = None
+        post: NotifiedPostDict | None = None
         if row["post_id"] is not None:
             first = thumbs.get(row["post_id"], [])[:1]
             post = {
                 "id": str(row["post_id"]),
-                "thumb_url": present_media(first[0], url_for)["urls"]["thumb"] if first else None,
+                "thumb_url": thumb_url(first[0], url_for) if first else None,
             }
         comment_text = excerpts.get(row["comment_id"]) if row["comment_id"] else None
         result.append(

@@ -8,30 +8,48 @@ across a block.
 
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.context import AppContext
+from shutter.comments import repository as comments_repo
+from shutter.db.database import Database
 from shutter.events.runtime import HandlerRegistry
 from shutter.events.types import (
-    COMMENT_CREATED,
-    COMMENT_DELETED,
-    FOLLOW_REQUESTED,
-    POST_CREATED,
-    POST_DELETED,
-    POST_LIKED,
-    POST_UNLIKED,
-    USER_FOLLOWED,
-    USER_UNFOLLOWED,
-    Event,
+    CommentCreated,
+    CommentDeleted,
+    FollowRequested,
+    PostCreated,
+    PostDeleted,
+    PostLiked,
+    PostUnliked,
+    UserFollowed,
+    UserUnfollowed,
 )
 from shutter.follows import repository as follows_repo
+from shutter.ids import IdGenerator
+from shutter.likes import repository as likes_repo
 from shutter.notifications import repository
 from shutter.posts import repository as posts_repo
 from shutter.privacy.visibility import can_view_account_content, is_blocked_either_way
-from shutter.social import repository as social_repo
-from shutter.social.entities import mentions
+from shutter.realtime.bus import RealtimeBus
+from shutter.tags.entities import mentions
 from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
+
+
+class NotifyDeps(Protocol):
+    """What the notification handlers use of the application context."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def ids(self) -> IdGenerator: ...
+    @property
+    def realtime(self) -> RealtimeBus: ...
+
+
+AnyNotifyDeps = TypeVar("AnyNotifyDeps", bound=NotifyDeps)  # the app context, or a fake
 
 
 async def _may_notify(conn: AsyncConnection, actor_id: int, recipient_id: int | None) -> bool:
@@ -49,46 +67,46 @@ async def _may_read(conn: AsyncConnection, reader_id: int, author_id: int) -> bo
     )
 
 
-async def on_like_changed(context: AppContext, event: Event) -> None:
-    post_id, liker_id = int(event.payload["post_id"]), int(event.payload["user_id"])
+async def on_like_changed(context: NotifyDeps, event: PostLiked | PostUnliked) -> None:
+    post_id, liker_id = event.post_id, event.user_id
     pushed: dict[int, str] = {}
-    async with context.db.write() as conn:
-        post = await posts_repo.get_live(conn, post_id)
-        recipient = post["author_id"] if post is not None else int(event.payload["author_id"])
+    async with context.db.write() as uow:
+        post = await posts_repo.get_live(uow.conn, post_id)
+        recipient = post["author_id"] if post is not None else event.author_id
         key = f"like:{post_id}"
         if (
             post is not None
-            and await social_repo.has_liked(conn, post_id, liker_id)
-            and await _may_notify(conn, liker_id, recipient)
+            and await likes_repo.has_liked(uow.conn, post_id, liker_id)
+            and await _may_notify(uow.conn, liker_id, recipient)
         ):
             if await repository.add_actor(
-                conn, context.ids, recipient, "like", key, liker_id, utcnow(), post_id=post_id
+                uow.conn, context.ids, recipient, "like", key, liker_id, utcnow(), post_id=post_id
             ):
                 pushed[recipient] = "like"
         else:
-            await repository.remove_actor(conn, recipient, key, liker_id)
+            await repository.remove_actor(uow.conn, recipient, key, liker_id)
     await _push(context, pushed)
 
 
-async def on_comment_created(context: AppContext, event: Event) -> None:
-    comment_id = int(event.payload["comment_id"])
+async def on_comment_created(context: NotifyDeps, event: CommentCreated) -> None:
+    comment_id = event.comment_id
     pushed: dict[int, str] = {}
-    async with context.db.write() as conn:
-        comment = await social_repo.get_comment(conn, comment_id)
-        post = await posts_repo.get_live(conn, int(event.payload["post_id"]))
+    async with context.db.write() as uow:
+        comment = await comments_repo.get_comment(uow.conn, comment_id)
+        post = await posts_repo.get_live(uow.conn, event.post_id)
         if comment is None or post is None:
             return  # deleted since: nothing to tell anyone
         actor, now = comment["author_id"], utcnow()
         told = {actor}
-        parent_author = event.payload.get("parent_author_id")
+        parent_author = event.parent_author_id
         if (
             parent_author is not None
-            and await _may_notify(conn, actor, int(parent_author))
-            and await _may_read(conn, int(parent_author), post["author_id"])
+            and await _may_notify(uow.conn, actor, int(parent_author))
+            and await _may_read(uow.conn, int(parent_author), post["author_id"])
         ):
             pushed[int(parent_author)] = "reply"
             await repository.add_actor(
-                conn,
+                uow.conn,
                 context.ids,
                 int(parent_author),
                 "reply",
@@ -99,10 +117,10 @@ async def on_comment_created(context: AppContext, event: Event) -> None:
                 comment_id=comment_id,
             )
             told.add(int(parent_author))
-        if post["author_id"] not in told and await _may_notify(conn, actor, post["author_id"]):
+        if post["author_id"] not in told and await _may_notify(uow.conn, actor, post["author_id"]):
             pushed[post["author_id"]] = "comment"
             await repository.add_actor(
-                conn,
+                uow.conn,
                 context.ids,
                 post["author_id"],
                 "comment",
@@ -113,11 +131,11 @@ async def on_comment_created(context: AppContext, event: Event) -> None:
                 comment_id=comment_id,
             )
             told.add(post["author_id"])
-        for user_id in await _mentioned(conn, comment["text"], post["author_id"], told):
-            if await _may_notify(conn, actor, user_id):
+        for user_id in await _mentioned(uow.conn, comment["text"], post["author_id"], told):
+            if await _may_notify(uow.conn, actor, user_id):
                 pushed[user_id] = "mention"
                 await repository.add_actor(
-                    conn,
+                    uow.conn,
                     context.ids,
                     user_id,
                     "mention",
@@ -145,25 +163,25 @@ async def _mentioned(
     return found
 
 
-async def on_comment_deleted(context: AppContext, event: Event) -> None:
-    comment_ids = [int(value) for value in event.payload["comment_ids"]]
-    async with context.db.write() as conn:
-        await repository.delete_where(conn, comment_ids=comment_ids)
+async def on_comment_deleted(context: NotifyDeps, event: CommentDeleted) -> None:
+    comment_ids = list(event.comment_ids)
+    async with context.db.write() as uow:
+        await repository.delete_where(uow.conn, comment_ids=comment_ids)
 
 
-async def on_post_created(context: AppContext, event: Event) -> None:
-    post_id = int(event.payload["post_id"])
+async def on_post_created(context: NotifyDeps, event: PostCreated) -> None:
+    post_id = event.post_id
     pushed: dict[int, str] = {}
-    async with context.db.write() as conn:
-        post = await posts_repo.get_live(conn, post_id)
+    async with context.db.write() as uow:
+        post = await posts_repo.get_live(uow.conn, post_id)
         if post is None:
             return
         actor = post["author_id"]
-        for user_id in await _mentioned(conn, post["caption"], actor, {actor}):
-            if await _may_notify(conn, actor, user_id):
+        for user_id in await _mentioned(uow.conn, post["caption"], actor, {actor}):
+            if await _may_notify(uow.conn, actor, user_id):
                 pushed[user_id] = "mention"
                 await repository.add_actor(
-                    conn,
+                    uow.conn,
                     context.ids,
                     user_id,
                     "mention",
@@ -175,29 +193,29 @@ async def on_post_created(context: AppContext, event: Event) -> None:
     await _push(context, pushed)
 
 
-async def on_post_deleted(context: AppContext, event: Event) -> None:
-    async with context.db.write() as conn:
-        await repository.delete_where(conn, post_id=int(event.payload["post_id"]))
+async def on_post_deleted(context: NotifyDeps, event: PostDeleted) -> None:
+    async with context.db.write() as uow:
+        await repository.delete_where(uow.conn, post_id=event.post_id)
 
 
-async def on_user_followed(context: AppContext, event: Event) -> None:
-    follower, followee = int(event.payload["follower_id"]), int(event.payload["followee_id"])
+async def on_user_followed(context: NotifyDeps, event: UserFollowed) -> None:
+    follower, followee = event.follower_id, event.followee_id
     pushed: dict[int, str] = {}
-    async with context.db.write() as conn:
-        await repository.remove_actor(conn, followee, f"follow_request:{follower}", follower)
-        if await follows_repo.get_status(conn, follower, followee) != "accepted":
+    async with context.db.write() as uow:
+        await repository.remove_actor(uow.conn, followee, f"follow_request:{follower}", follower)
+        if await follows_repo.get_status(uow.conn, follower, followee) != "accepted":
             return
-        if not await _may_notify(conn, follower, followee):
+        if not await _may_notify(uow.conn, follower, followee):
             return
         now = utcnow()
         pushed[followee] = "follow"
         await repository.add_actor(
-            conn, context.ids, followee, "follow", f"follow:{follower}", follower, now
+            uow.conn, context.ids, followee, "follow", f"follow:{follower}", follower, now
         )
-        if event.payload.get("approved"):
+        if event.approved:
             pushed[follower] = "follow_accepted"
             await repository.add_actor(
-                conn,
+                uow.conn,
                 context.ids,
                 follower,
                 "follow_accepted",
@@ -208,22 +226,22 @@ async def on_user_followed(context: AppContext, event: Event) -> None:
     await _push(context, pushed)
 
 
-async def on_user_unfollowed(context: AppContext, event: Event) -> None:
-    follower, followee = int(event.payload["follower_id"]), int(event.payload["followee_id"])
-    async with context.db.write() as conn:
-        if await follows_repo.get_status(conn, follower, followee) is None:
-            await repository.remove_actor(conn, followee, f"follow:{follower}", follower)
+async def on_user_unfollowed(context: NotifyDeps, event: UserUnfollowed) -> None:
+    follower, followee = event.follower_id, event.followee_id
+    async with context.db.write() as uow:
+        if await follows_repo.get_status(uow.conn, follower, followee) is None:
+            await repository.remove_actor(uow.conn, followee, f"follow:{follower}", follower)
 
 
-async def on_follow_requested(context: AppContext, event: Event) -> None:
-    follower, followee = int(event.payload["follower_id"]), int(event.payload["followee_id"])
-    async with context.db.write() as conn:
-        if await follows_repo.get_status(conn, follower, followee) != "pending":
+async def on_follow_requested(context: NotifyDeps, event: FollowRequested) -> None:
+    follower, followee = event.follower_id, event.followee_id
+    async with context.db.write() as uow:
+        if await follows_repo.get_status(uow.conn, follower, followee) != "pending":
             return
-        if not await _may_notify(conn, follower, followee):
+        if not await _may_notify(uow.conn, follower, followee):
             return
         await repository.add_actor(
-            conn,
+            uow.conn,
             context.ids,
             followee,
             "follow_request",
@@ -234,7 +252,7 @@ async def on_follow_requested(context: AppContext, event: Event) -> None:
     await _push(context, {followee: "follow_request"})
 
 
-async def _push(context: AppContext, recipients: dict[int, str]) -> None:
+async def _push(context: NotifyDeps, recipients: dict[int, str]) -> None:
     """After the commit, tell each recipient's open sockets (`notification` event, with
     their unread count for the badge). A redelivered event pushes again, harmlessly."""
     if not recipients:
@@ -246,13 +264,13 @@ async def _push(context: AppContext, recipients: dict[int, str]) -> None:
         await context.realtime.publish([user_id], event)
 
 
-def register(registry: HandlerRegistry) -> None:
-    registry.on(POST_LIKED, on_like_changed)
-    registry.on(POST_UNLIKED, on_like_changed)
-    registry.on(COMMENT_CREATED, on_comment_created)
-    registry.on(COMMENT_DELETED, on_comment_deleted)
-    registry.on(POST_CREATED, on_post_created)
-    registry.on(POST_DELETED, on_post_deleted)
-    registry.on(USER_FOLLOWED, on_user_followed)
-    registry.on(USER_UNFOLLOWED, on_user_unfollowed)
-    registry.on(FOLLOW_REQUESTED, on_follow_requested)
+def register(registry: HandlerRegistry[AnyNotifyDeps]) -> None:
+    registry.on(PostLiked, on_like_changed)
+    registry.on(PostUnliked, on_like_changed)
+    registry.on(CommentCreated, on_comment_created)
+    registry.on(CommentDeleted, on_comment_deleted)
+    registry.on(PostCreated, on_post_created)
+    registry.on(PostDeleted, on_post_deleted)
+    registry.on(UserFollowed, on_user_followed)
+    registry.on(UserUnfollowed, on_user_unfollowed)
+    registry.on(FollowRequested, on_follow_requested)

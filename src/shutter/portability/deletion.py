@@ -46,7 +46,7 @@ from shutter.db.tables import (
     users,
 )
 from shutter.errors import Forbidden, NotFound, Unauthenticated
-from shutter.social import repository as social_repo
+from shutter.posts import counters
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
 from shutter.users import service as users_service
@@ -70,7 +70,8 @@ async def request_deletion(context: AppContext, user_id: int, password: str) -> 
         raise Forbidden("That is not your password.", code="wrong_password")
     now = utcnow()
     purge_after = now + timedelta(days=context.settings.account_deletion_grace_days)
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         await conn.execute(
             update(users)
             .where(users.c.id == user_id)
@@ -100,7 +101,8 @@ async def restore(context: AppContext, login: str, password: str) -> tuple[int, 
         )
     if row["purge_after"] is None:
         raise NotFound("This account is not being deleted.", code="not_scheduled")
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         await conn.execute(
             update(users)
             .where(users.c.id == row["id"])
@@ -149,7 +151,8 @@ async def purge_account(context: AppContext, user_id: int) -> None:
     await _purge_media(context, user_id)
     await _purge_jobs(context, user_id)
     await _purge_stores(context, user_id, post_ids)
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         await conn.execute(delete(idempotency_keys).where(idempotency_keys.c.user_id == user_id))
         # Events already handled that name the account (the live ones are handled first).
         await conn.execute(
@@ -172,7 +175,8 @@ def _chunks(values: Sequence[int]) -> list[Sequence[int]]:
 
 
 async def _purge_notifications(context: AppContext, user_id: int, post_ids: list[int]) -> None:
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         # The user as an actor in others' notifications: out of the group, counts fixed.
         groups = list(
             (
@@ -216,20 +220,23 @@ async def _purge_likes(context: AppContext, user_id: int, post_ids: list[int]) -
     """The user's likes (others' like counts corrected) and likes of the user's posts."""
     liked = await _ids(context, select(likes.c.post_id).where(likes.c.user_id == user_id))
     for chunk in _chunks(liked):
-        async with context.db.write() as conn:
+        async with context.db.write() as uow:
+            conn = uow.conn
             await conn.execute(
                 delete(likes).where((likes.c.user_id == user_id) & likes.c.post_id.in_(chunk))
             )
-            await social_repo.reconcile_post_counts(conn, chunk)
+            await counters.reconcile_post_counts(conn, chunk)
     for chunk in _chunks(post_ids):
-        async with context.db.write() as conn:
+        async with context.db.write() as uow:
+            conn = uow.conn
             await conn.execute(delete(likes).where(likes.c.post_id.in_(chunk)))
 
 
 async def _purge_comments(context: AppContext, user_id: int, post_ids: list[int]) -> None:
     """The user's comments with the replies under them (counts of others' posts and
     comments corrected), and every comment on the user's posts."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         own = (
             await conn.execute(
                 select(comments.c.id, comments.c.post_id, comments.c.parent_id).where(
@@ -273,13 +280,14 @@ async def _purge_comments(context: AppContext, user_id: int, post_ids: list[int]
             )
         touched = sorted({row.post_id for row in own} - set(post_ids))
         for chunk in _chunks(touched):
-            await social_repo.reconcile_post_counts(conn, chunk)
+            await counters.reconcile_post_counts(conn, chunk)
 
 
 async def _purge_posts(context: AppContext, user_id: int, post_ids: list[int]) -> None:
     """The user's posts, their hashtag and place counts corrected (media: _purge_media)."""
     for chunk in _chunks(post_ids):
-        async with context.db.write() as conn:
+        async with context.db.write() as uow:
+            conn = uow.conn
             live = list(
                 (
                     await conn.execute(
@@ -315,7 +323,8 @@ async def _purge_posts(context: AppContext, user_id: int, post_ids: list[int]) -
 
 
 async def _purge_stories(context: AppContext, user_id: int) -> None:
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         own = select(stories.c.id).where(stories.c.author_id == user_id)
         await conn.execute(delete(story_views).where(story_views.c.story_id.in_(own)))
         await conn.execute(delete(story_views).where(story_views.c.viewer_id == user_id))
@@ -324,7 +333,8 @@ async def _purge_stories(context: AppContext, user_id: int) -> None:
 
 async def _purge_follows_and_blocks(context: AppContext, user_id: int) -> None:
     """Follows both ways (the others' counts corrected), follow requests, blocks."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         following = list(
             (
                 await conn.execute(
@@ -370,7 +380,8 @@ async def _purge_follows_and_blocks(context: AppContext, user_id: int) -> None:
 async def _purge_messages(context: AppContext, user_id: int) -> None:
     """The other party keeps the conversation: the user's messages stay, text removed,
     from a stand-in id (new, naming no one, with no account: shown as a deleted one)."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         rows = (
             await conn.execute(
                 select(
@@ -453,12 +464,14 @@ async def _purge_media(context: AppContext, user_id: int) -> None:
                     keys.add(row["poster_key"])
         for key in sorted(keys):
             await context.objects.delete(key)
-        async with context.db.write() as conn:
+        async with context.db.write() as uow:
+            conn = uow.conn
             await conn.execute(delete(media).where(media.c.id.in_([row["id"] for row in rows])))
 
 
 async def _purge_jobs(context: AppContext, user_id: int) -> None:
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         export_keys = list(
             (
                 await conn.execute(
@@ -477,7 +490,8 @@ async def _purge_jobs(context: AppContext, user_id: int) -> None:
         )
     for key in export_keys + archive_keys:
         await context.objects.delete(key)
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         await conn.execute(delete(exports).where(exports.c.user_id == user_id))
         await conn.execute(delete(imports).where(imports.c.user_id == user_id))
         await conn.execute(delete(import_items).where(import_items.c.user_id == user_id))

@@ -22,9 +22,8 @@ from sqlalchemy import RowMapping
 
 from shutter.context import AppContext
 from shutter.errors import Conflict, NotFound, RateLimited
-from shutter.events import outbox
+from shutter.events.types import ExportRequested
 from shutter.portability import repository
-from shutter.portability.events import EXPORT_REQUESTED
 from shutter.portability.jobs import FINAL, JobStatus
 from shutter.timeutil import isoformat, utcnow
 
@@ -47,7 +46,8 @@ async def request_export(context: AppContext, user_id: int) -> dict[str, Any]:
     """Queue an export; one at a time per user, and at most one per
     SHUTTER_EXPORT_INTERVAL_SECONDS (429 with Retry-After)."""
     now = utcnow()
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         latest = await repository.latest_export(conn, user_id)
         if latest is not None and latest["status"] not in FINAL:
             raise Conflict(
@@ -73,7 +73,7 @@ async def request_export(context: AppContext, user_id: int) -> dict[str, Any]:
                 "updated_at": now,
             },
         )
-        await outbox.record(conn, context.ids, EXPORT_REQUESTED, {"export_id": str(export_id)})
+        await uow.record(ExportRequested(export_id=export_id))
         row = await repository.get_export(conn, export_id)
     assert row is not None
     return present(context, row, "")
@@ -143,7 +143,8 @@ def _time(value: datetime | None) -> str | None:
 async def run_export(context: AppContext, export_id: int) -> None:
     """Build the zip (the `export.requested` handler). A crash rebuilds it from the start:
     the same data gives the same archive. Done and failed exports are left alone."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         started = await repository.start_export(conn, export_id, utcnow())
         row = await repository.get_export(conn, export_id)
     if not started or row is None:
@@ -153,7 +154,8 @@ async def run_export(context: AppContext, export_id: int) -> None:
         path = Path(scratch) / "export.zip"
         documents, media_rows = await _collect(context, user_id)
         total = len(JSON_FILES) + len(media_rows)
-        async with context.db.write() as conn:
+        async with context.db.write() as uow:
+            conn = uow.conn
             await repository.set_export(conn, export_id, total=total, updated_at=utcnow())
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for name in JSON_FILES:
@@ -173,13 +175,15 @@ async def run_export(context: AppContext, export_id: int) -> None:
                     await anyio.to_thread.run_sync(archive.writestr, info, media_bytes)
                 done += 1
                 if done % 10 == 0:
-                    async with context.db.write() as conn:
+                    async with context.db.write() as uow:
+                        conn = uow.conn
                         await repository.set_export(conn, export_id, done=done, updated_at=utcnow())
         key = f"exports/{user_id}/{export_id}-{secrets.token_hex(16)}.zip"
         await context.objects.upload_from(key, path, "application/zip")
         size = path.stat().st_size
     now = utcnow()
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         await repository.set_export(
             conn,
             export_id,
@@ -352,7 +356,8 @@ async def remove_expired(context: AppContext) -> int:
             rows = await repository.expired_exports(conn, utcnow(), 100)
         for row in rows:
             await context.objects.delete(row["object_key"])  # the object first: idempotent
-            async with context.db.write() as conn:
+            async with context.db.write() as uow:
+                conn = uow.conn
                 await repository.set_export(conn, row["id"], object_key=None)
         removed += len(rows)
         if len(rows) < 100:

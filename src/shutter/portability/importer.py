@@ -21,22 +21,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.db.tables import posts, stories
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Conflict, InvalidInput, NotFound
-from shutter.events import outbox
+from shutter.events.types import ImportRequested
 from shutter.ids import EPOCH_MS, TIMESTAMP_SHIFT
 from shutter.media import repository as media_repo
 from shutter.media import service as media_service
 from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, sniff
 from shutter.portability import repository
 from shutter.portability.archive import ArchiveLimits, ArchiveRefused, EntryRefused, SafeArchive
-from shutter.portability.events import IMPORT_REQUESTED
 from shutter.portability.instagram import ArchivedItem, Profile, read_contents
 from shutter.portability.jobs import JobStatus
 from shutter.posts import repository as posts_repo
 from shutter.posts.schemas import CAPTION_MAX
-from shutter.social import repository as social_repo
-from shutter.social.entities import hashtags
 from shutter.stories import repository as stories_repo
+from shutter.tags import repository as tags_repo
+from shutter.tags.entities import hashtags
 from shutter.textfields import clean_text
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
@@ -83,7 +83,8 @@ async def request_import(context: AppContext, user_id: int, media_id: int) -> di
         )
     now = utcnow()
     import_id = context.ids.next_id()
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         await repository.insert_import(
             conn,
             {
@@ -96,7 +97,7 @@ async def request_import(context: AppContext, user_id: int, media_id: int) -> di
                 "updated_at": now,
             },
         )
-        await outbox.record(conn, context.ids, IMPORT_REQUESTED, {"import_id": str(import_id)})
+        await uow.record(ImportRequested(import_id=import_id))
         created = await repository.get_import(conn, import_id)
     assert created is not None
     return present(created)
@@ -152,7 +153,8 @@ async def run_import(context: AppContext, import_id: int) -> None:
     """Import every item of the archive not imported yet (the `import.requested` handler).
     Resumes after a crash; does nothing for a finished import. A store that cannot be
     reached raises, so that the event is retried."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         started = await repository.start_import(conn, import_id, utcnow())
         row = await repository.get_import(conn, import_id)
     if not started or row is None:
@@ -173,14 +175,16 @@ async def run_import(context: AppContext, import_id: int) -> None:
             await context.objects.delete(row["archive_key"])
             log.info("import_refused", import_id=import_id, code=exc.code)
             return
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         await repository.set_import(conn, import_id, status=JobStatus.DONE, updated_at=utcnow())
     await context.objects.delete(row["archive_key"])  # the archive has served its purpose
     log.info("import_done", import_id=import_id, user_id=user_id)
 
 
 async def _fail(context: AppContext, import_id: int, code: str, message: str) -> None:
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         await repository.set_import(
             conn,
             import_id,
@@ -196,7 +200,8 @@ async def _import_archive(
 ) -> None:
     contents = read_contents(archive, CAPTION_MAX)
     total = len(contents.items) + len(contents.unreadable) + (1 if contents.profile else 0)
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         await repository.set_import(conn, import_id, total=total, updated_at=utcnow())
     if contents.unreadable:
         await _report_unreadable(context, import_id, user_id, contents.unreadable)
@@ -225,7 +230,8 @@ async def _report_unreadable(
 ) -> None:
     for label, code, message in unreadable:
         key = hashlib.sha256(f"unreadable\n{label}\n{code}\n{message}".encode()).hexdigest()
-        async with context.db.write() as conn:
+        async with context.db.write() as uow:
+            conn = uow.conn
             outcome = await repository.item_outcome(conn, user_id, key)
             if outcome is not None and outcome["import_id"] == import_id:
                 continue  # counted before a crash
@@ -259,7 +265,8 @@ async def _one(
     if outcome is not None and outcome["import_id"] == import_id:
         return  # this import did it before a crash (and counted it)
     if outcome is not None and outcome["target_id"] is not None:
-        async with context.db.write() as conn:
+        async with context.db.write() as uow:
+            conn = uow.conn
             await repository.count_item(conn, import_id, utcnow(), duplicates=1)
             await repository.record_item(
                 conn,
@@ -279,14 +286,15 @@ async def _one(
             assert profile is not None
             picture = profile.picture
             media_ids = [await _media(context, user_id, archive, picture)] if picture else []
-        async with context.db.write() as conn:
+        async with context.db.write() as uow:
+            conn = uow.conn
             if item is not None and item.kind == "post":
                 target_id = await _create_post(context, conn, user_id, item, media_ids)
             elif item is not None:
                 target_id = await _create_archived_story(context, conn, user_id, item, media_ids[0])
             else:
                 assert profile is not None
-                target_id = await _apply_profile(conn, user_id, profile, media_ids)
+                target_id = await _apply_profile(context, uow, user_id, profile, media_ids)
             await repository.record_item(
                 conn,
                 user_id=user_id,
@@ -298,7 +306,8 @@ async def _one(
             )
             await repository.count_item(conn, import_id, utcnow(), done=1)
     except ItemSkipped as exc:
-        async with context.db.write() as conn:
+        async with context.db.write() as uow:
+            conn = uow.conn
             await repository.record_item(
                 conn,
                 user_id=user_id,
@@ -331,7 +340,8 @@ async def _media(context: AppContext, user_id: int, archive: SafeArchive, uri: s
     now = utcnow()
     upload_key = media_service.upload_key(media_id)
     await context.objects.put(upload_key, data, content_type)
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
+        conn = uow.conn
         await media_repo.insert(
             conn,
             {
@@ -409,7 +419,7 @@ async def _create_post(
         conn,
         {"id": post_id, "author_id": user_id, "caption": caption, "created_at": created_at},
     )
-    await social_repo.attach_hashtags(conn, post_id, hashtags(caption), utcnow())
+    await tags_repo.attach_hashtags(conn, post_id, hashtags(caption), utcnow())
     for position, media_id in enumerate(media_ids):
         if not await media_repo.attach_to_post(conn, media_id, user_id, post_id, position):
             raise ItemSkipped("media_in_use", "The media was taken by something else.")
@@ -442,10 +452,15 @@ async def _create_archived_story(
 
 
 async def _apply_profile(
-    conn: AsyncConnection, user_id: int, profile: Profile, media_ids: list[int]
+    context: AppContext,
+    uow: UnitOfWork,
+    user_id: int,
+    profile: Profile,
+    media_ids: list[int],
 ) -> int:
     """Fill the profile's empty fields from the archive (what the user wrote on Shutter
     already wins)."""
+    conn = uow.conn
     current = await users_repo.get_own_profile(conn, user_id)
     if current is None:
         raise ItemSkipped("user_gone", "The account no longer exists.")
@@ -457,7 +472,9 @@ async def _apply_profile(
     if media_ids and current["avatar_key"] is None:
         changes["avatar_media_id"] = str(media_ids[0])
     try:
-        await users_service.update_profile(conn, user_id, ProfileUpdate.model_validate(changes))
+        await users_service.update_profile(
+            context, uow, user_id, ProfileUpdate.model_validate(changes)
+        )
     except (ValidationError, InvalidInput, NotFound) as exc:
         raise ItemSkipped("invalid_profile", "The profile in the archive was not usable.") from exc
     return user_id

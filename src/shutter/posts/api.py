@@ -7,9 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path
 from starlette.responses import Response
 
-from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor, rate_limited
+from shutter.http.deps import (
+    Context,
+    CurrentUser,
+    Page,
+    UrlFor,
+    ViewerId,
+    Write,
+    rate_limited,
+)
 from shutter.http.responses import json_response
-from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.posts import service
 from shutter.posts.schemas import PostCreate, PostEnvelope, PostPage
 from shutter.users.api import UserId
@@ -38,57 +45,52 @@ IdempotencyKey = Annotated[
 async def create_post(
     body: PostCreate,
     viewer: CurrentUser,
+    uow: Write,
     context: Context,
     url_for: UrlFor,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Publish ready media with a caption. Returns at once; followers see it shortly."""
-    async with context.db.write() as conn:
-        post_id, replayed = await service.create_post(
-            context, conn, viewer.id, body, idempotency_key
-        )
-        post = await service.get_post(conn, viewer.id, post_id, url_for, context.hydration)
-    await service.show_to_author(context, viewer.id, post_id)
+    post_id, replayed = await service.create_post(context, uow, viewer.id, body, idempotency_key)
+    post = await service.get_post(uow.conn, viewer.id, post_id, url_for, context.hydration)
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return json_response({"post": post}, 201, headers)
 
 
 @router.get("/posts/{post_id}", response_model=PostEnvelope)
 async def get_post(
-    post_id: PostId, viewer: OptionalUser, context: Context, url_for: UrlFor
+    post_id: PostId, viewer_id: ViewerId, context: Context, url_for: UrlFor
 ) -> Response:
     async with context.db.read() as conn:
-        post = await service.get_post(
-            conn, viewer.id if viewer else None, post_id, url_for, context.hydration
-        )
+        post = await service.get_post(conn, viewer_id, post_id, url_for, context.hydration)
     return json_response({"post": post})
 
 
 @router.delete("/posts/{post_id}", status_code=204)
-async def delete_post(post_id: PostId, viewer: CurrentUser, context: Context) -> Response:
+async def delete_post(
+    post_id: PostId, viewer: CurrentUser, uow: Write, context: Context
+) -> Response:
     """Delete one of your posts."""
-    async with context.db.write() as conn:
-        await service.delete_post(context, conn, viewer.id, post_id)
+    await service.delete_post(context, uow, viewer.id, post_id)
     return Response(status_code=204)
 
 
 @router.get("/users/{user_id}/posts", response_model=PostPage)
 async def user_posts(
     user_id: UserId,
-    viewer: OptionalUser,
+    viewer_id: ViewerId,
     context: Context,
     url_for: UrlFor,
-    cursor: CursorParam = None,
-    limit: Limit = 20,
+    paging: Page,
 ) -> Response:
     """A profile's grid, newest first."""
     async with context.db.read() as conn:
         page = await service.list_by_author(
             conn,
-            viewer.id if viewer else None,
+            viewer_id,
             user_id,
-            parse_cursor(cursor),
-            limit,
+            paging.after,
+            paging.limit,
             url_for,
             context.hydration,
         )

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import RowMapping, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Result, RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import id_in
+from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import idempotency_keys, posts
 from shutter.privacy.visibility import posts_readable_by
 
@@ -31,14 +29,54 @@ POST_COLUMNS = (
 LIKED_BY_READER = "liked_by_reader"
 
 
+class PostRow(TypedDict):
+    """A post (POST_COLUMNS), and whether the reader likes it when the query said so."""
+
+    id: int
+    author_id: int
+    caption: str
+    location_name: str | None
+    location_lat: float | None
+    location_lng: float | None
+    location_id: int | None
+    like_count: int
+    comment_count: int
+    created_at: datetime
+    liked_by_reader: NotRequired[bool]
+
+
+def post_row(row: RowMapping) -> PostRow:
+    """A PostRow from a row of POST_COLUMNS (and LIKED_BY_READER, if the query added it)."""
+    result: PostRow = {
+        "id": row["id"],
+        "author_id": row["author_id"],
+        "caption": row["caption"],
+        "location_name": row["location_name"],
+        "location_lat": row["location_lat"],
+        "location_lng": row["location_lng"],
+        "location_id": row["location_id"],
+        "like_count": row["like_count"],
+        "comment_count": row["comment_count"],
+        "created_at": row["created_at"],
+    }
+    if LIKED_BY_READER in row:
+        result["liked_by_reader"] = bool(row[LIKED_BY_READER])
+    return result
+
+
+def post_rows(result: Result[Any]) -> list[PostRow]:
+    return [post_row(row) for row in result.mappings()]
+
+
 async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(posts.insert().values(**values))
 
 
-async def get_live(conn: AsyncConnection, post_id: int) -> RowMapping | None:
+async def get_live(conn: AsyncConnection, post_id: int) -> PostRow | None:
     """A post that has not been deleted."""
     query = select(*POST_COLUMNS).where((posts.c.id == post_id) & posts.c.deleted_at.is_(None))
-    return (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(query)).mappings().first()
+    return None if row is None else post_row(row)
 
 
 async def mark_deleted(conn: AsyncConnection, post_id: int, now: datetime) -> bool:
@@ -53,27 +91,24 @@ async def mark_deleted(conn: AsyncConnection, post_id: int, now: datetime) -> bo
 
 async def page_by_author(
     conn: AsyncConnection, author_id: int, before_id: int | None, limit: int
-) -> Sequence[RowMapping]:
+) -> list[PostRow]:
     query = select(*POST_COLUMNS).where(
         (posts.c.author_id == author_id) & posts.c.deleted_at.is_(None)
     )
     if before_id is not None:
         query = query.where(posts.c.id < before_id)
-    result = await conn.execute(query.order_by(posts.c.id.desc()).limit(limit))
-    return result.mappings().all()
+    return post_rows(await conn.execute(query.order_by(posts.c.id.desc()).limit(limit)))
 
 
 async def claim_idempotency_key(
     conn: AsyncConnection, user_id: int, key: str, digest: str, resource_id: int, now: datetime
 ) -> bool:
     """Record a key for a new resource; False if the key was used before (by any request)."""
-    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     statement = (
-        dialect_insert(idempotency_keys)
+        insert_or_ignore(conn, idempotency_keys, ["user_id", "key"])
         .values(
             user_id=user_id, key=key, request_digest=digest, resource_id=resource_id, created_at=now
         )
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
         .returning(idempotency_keys.c.resource_id)
     )
     return (await conn.execute(statement)).first() is not None
@@ -104,14 +139,6 @@ async def live_ids_by_author(
     return list((await conn.execute(query.order_by(posts.c.id.desc()).limit(limit))).scalars())
 
 
-async def get_live_many(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int, RowMapping]:
-    """Live posts among `post_ids`, in one query."""
-    if not post_ids:
-        return {}
-    query = select(*POST_COLUMNS).where(posts.c.id.in_(post_ids) & posts.c.deleted_at.is_(None))
-    return {row["id"]: row for row in (await conn.execute(query)).mappings()}
-
-
 async def author_of(conn: AsyncConnection, post_id: int) -> tuple[int, bool] | None:
     """(author id, still live) of a post, deleted or not."""
     query = select(posts.c.author_id, posts.c.deleted_at).where(posts.c.id == post_id)
@@ -121,7 +148,7 @@ async def author_of(conn: AsyncConnection, post_id: int) -> tuple[int, bool] | N
 
 async def readable_live_among(
     conn: AsyncConnection, post_ids: Sequence[int], reader_id: int
-) -> dict[int, RowMapping]:
+) -> dict[int, PostRow]:
     """Live posts among `post_ids` that the reader may see, in one query."""
     if not post_ids:
         return {}
@@ -130,4 +157,4 @@ async def readable_live_among(
         & posts.c.deleted_at.is_(None)
         & posts_readable_by(reader_id)
     )
-    return {row["id"]: row for row in (await conn.execute(query)).mappings()}
+    return {row["id"]: row for row in post_rows(await conn.execute(query))}

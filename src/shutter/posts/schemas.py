@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from shutter.media.schemas import MediaOut
 from shutter.pagination import MAX_ID
-from shutter.social.entities import MAX_HASHTAGS, hashtags
+from shutter.tags.entities import MAX_HASHTAGS, hashtags
 from shutter.textfields import Line, Paragraph
 from shutter.users.schemas import AuthorOut
 

@@ -4,31 +4,29 @@ pages of post rows into API objects, batched."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, InvalidInput, NotFound
-from shutter.events import outbox
-from shutter.events.types import POST_CREATED, POST_DELETED
+from shutter.events.types import PostCreated, PostDeleted
 from shutter.media import repository as media_repo
-from shutter.media.service import present_media
-from shutter.pagination import make_cursor
+from shutter.media.service import unusable_media
 from shutter.posts import repository
+from shutter.posts.presenters import PostOutDict, PostPageDict, hydrate, page_of
+from shutter.posts.repository import PostRow
 from shutter.posts.schemas import PostCreate
 from shutter.privacy.visibility import can_view_account_content, require_account_content
-from shutter.social import repository as social_repo
-from shutter.social.entities import hashtags
 from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
-from shutter.timeutil import isoformat, utcnow
+from shutter.tags import repository as tags_repo
+from shutter.tags.entities import hashtags
+from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_author
+from shutter.users.service import UrlFor
 
 log = structlog.get_logger("shutter.posts")
 
@@ -46,13 +44,15 @@ async def show_to_author(context: AppContext, author_id: int, post_id: int) -> N
 
 async def create_post(
     context: AppContext,
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     author_id: int,
     data: PostCreate,
     idempotency_key: str | None,
 ) -> tuple[int, bool]:
     """Create a post; returns (post id, replayed). With an idempotency key seen before,
-    returns the post it created (replayed=True) instead of posting twice."""
+    returns the post it created (replayed=True) instead of posting twice. After the
+    commit the author sees the post in their own feed at once (`show_to_author`)."""
+    conn = uow.conn
     post_id = context.ids.next_id()
     now = utcnow()
     if idempotency_key is not None:
@@ -69,13 +69,13 @@ async def create_post(
                     "This Idempotency-Key was used for a different request.",
                     code="idempotency_key_reused",
                 )
-            return earlier["resource_id"], True
+            replayed_id: int = earlier["resource_id"]
+            uow.after_commit(lambda: show_to_author(context, author_id, replayed_id))
+            return replayed_id, True
     location = data.location
     location_id = None
     if location is not None:
-        location_id = await social_repo.location_for(
-            conn, context.ids.next_id(), location.name, now
-        )
+        location_id = await tags_repo.location_for(conn, context.ids.next_id(), location.name, now)
     await repository.insert(
         conn,
         {
@@ -89,34 +89,18 @@ async def create_post(
             "created_at": now,
         },
     )
-    await social_repo.attach_hashtags(conn, post_id, hashtags(data.caption), now)
+    await tags_repo.attach_hashtags(conn, post_id, hashtags(data.caption), now)
     for position, media_id in enumerate(int(value) for value in data.media_ids):
         if not await media_repo.attach_to_post(conn, media_id, author_id, post_id, position):
-            raise await _unusable_media(conn, media_id, author_id)
+            raise await unusable_media(conn, media_id, author_id, "can be posted")
     await users_repo.add_to_counter(conn, author_id, "post_count", 1)
-    await outbox.record(
-        conn, context.ids, POST_CREATED, {"post_id": post_id, "author_id": author_id}
-    )
+    await uow.record(PostCreated(post_id=post_id, author_id=author_id))
+    uow.after_commit(lambda: show_to_author(context, author_id, post_id))
     return post_id, False
 
 
-async def _unusable_media(conn: AsyncConnection, media_id: int, author_id: int) -> Exception:
-    row = await media_repo.get(conn, media_id)
-    if row is None or row["owner_id"] != author_id:
-        return NotFound(f"Media {media_id} does not exist.", code="media_not_found")
-    if row["post_id"] is not None or row["story_id"] is not None:
-        return InvalidInput(
-            f"Media {media_id} already belongs to a post or a story.", code="media_in_use"
-        )
-    return InvalidInput(
-        f"Media {media_id} is {row['status']}; only ready media can be posted.",
-        code="media_not_ready",
-    )
-
-
-async def delete_post(
-    context: AppContext, conn: AsyncConnection, viewer_id: int, post_id: int
-) -> None:
+async def delete_post(context: AppContext, uow: UnitOfWork, viewer_id: int, post_id: int) -> None:
+    conn = uow.conn
     row = await repository.get_live(conn, post_id)
     if row is None:
         raise NotFound("No such post.", code="post_not_found")
@@ -124,12 +108,10 @@ async def delete_post(
         raise Forbidden("You can only delete your own posts.", code="not_your_post")
     if await repository.mark_deleted(conn, post_id, utcnow()):
         await users_repo.add_to_counter(conn, viewer_id, "post_count", -1)
-        await social_repo.detach_hashtags(conn, post_id)
+        await tags_repo.detach_hashtags(conn, post_id)
         if row["location_id"] is not None:
-            await social_repo.add_to_location_count(conn, row["location_id"], -1)
-        await outbox.record(
-            conn, context.ids, POST_DELETED, {"post_id": post_id, "author_id": viewer_id}
-        )
+            await tags_repo.add_to_location_count(conn, row["location_id"], -1)
+        await uow.record(PostDeleted(post_id=post_id, author_id=viewer_id))
 
 
 async def get_post(
@@ -138,14 +120,14 @@ async def get_post(
     post_id: int,
     url_for: UrlFor,
     cache: HydrationCache | None = None,
-) -> dict[str, Any]:
+) -> PostOutDict:
     """One post, if it exists and the viewer may see it (otherwise 404, revealing nothing)."""
     row = await readable_post(conn, viewer_id, post_id)
     (post,) = await hydrate(conn, [row], viewer_id, url_for, cache)
     return post
 
 
-async def readable_post(conn: AsyncConnection, viewer_id: int | None, post_id: int) -> RowMapping:
+async def readable_post(conn: AsyncConnection, viewer_id: int | None, post_id: int) -> PostRow:
     """The post's row if it is live and the viewer may see it; 404 otherwise (the same
     answer whether it never existed, was deleted or is hidden, revealing nothing)."""
     row = await repository.get_live(conn, post_id)
@@ -167,7 +149,7 @@ async def list_by_author(
     limit: int,
     url_for: UrlFor,
     cache: HydrationCache | None = None,
-) -> dict[str, Any]:
+) -> PostPageDict:
     """A page of a profile's grid, newest first."""
     author = await users_repo.get_auth_row(conn, author_id)
     if author is None:
@@ -175,78 +157,3 @@ async def list_by_author(
     await require_account_content(conn, viewer_id, author_id, author["is_private"])
     rows = await repository.page_by_author(conn, author_id, before_id, limit + 1)
     return await page_of(conn, rows, limit, viewer_id, url_for, cache)
-
-
-async def page_of(
-    conn: AsyncConnection,
-    rows: Sequence[RowMapping],
-    limit: int,
-    viewer_id: int | None,
-    url_for: UrlFor,
-    cache: HydrationCache | None = None,
-) -> dict[str, Any]:
-    """`{posts, next_cursor}` from up to limit+1 rows (the extra one says there is more)."""
-    page = rows[:limit]
-    return {
-        "posts": await hydrate(conn, page, viewer_id, url_for, cache),
-        "next_cursor": make_cursor(page[-1]["id"]) if len(rows) > limit and page else None,
-    }
-
-
-async def hydrate(
-    conn: AsyncConnection,
-    rows: Sequence[RowMapping],
-    viewer_id: int | None,
-    url_for: UrlFor,
-    cache: HydrationCache | None = None,
-) -> list[dict[str, Any]]:
-    """Post rows to API objects: authors and media for the whole page at once, from the
-    cache where it has them and in one query each for the rest."""
-    if not rows:
-        return []
-    cache = cache or HydrationCache(0, 0)
-    if viewer_id is None:
-        liked: set[int] = set()
-    elif repository.LIKED_BY_READER in rows[0]:  # the query that found the rows said so
-        liked = {row["id"] for row in rows if row[repository.LIKED_BY_READER]}
-    else:
-        liked = await social_repo.liked_among(conn, viewer_id, [row["id"] for row in rows])
-    authors, missing_authors = cache.authors.get_many({row["author_id"] for row in rows})
-    if missing_authors:
-        fetched = await users_repo.get_authors(conn, missing_authors)
-        cache.keep_authors(fetched)
-        authors.update(fetched.items())
-    media, missing_media = cache.media.get_many(row["id"] for row in rows)
-    if missing_media:
-        fetched_media = await media_repo.for_posts(conn, missing_media)
-        fetched_media = {post_id: fetched_media.get(post_id, []) for post_id in missing_media}
-        cache.keep_media(fetched_media)
-        media.update(fetched_media.items())
-    posts = []
-    for row in rows:
-        author = authors.get(row["author_id"])
-        if author is None:
-            continue
-        posts.append(
-            {
-                "id": str(row["id"]),
-                "author": present_author(author, url_for),
-                "caption": row["caption"],
-                "location": (
-                    {
-                        "id": str(row["location_id"]) if row["location_id"] else None,
-                        "name": row["location_name"],
-                        "lat": row["location_lat"],
-                        "lng": row["location_lng"],
-                    }
-                    if row["location_name"]
-                    else None
-                ),
-                "media": [present_media(item, url_for) for item in media.get(row["id"], [])],
-                "like_count": row["like_count"],
-                "liked_by_me": row["id"] in liked,
-                "comment_count": row["comment_count"],
-                "created_at": isoformat(row["created_at"]),
-            }
-        )
-    return posts

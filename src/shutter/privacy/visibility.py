@@ -143,13 +143,6 @@ async def can_view_account_content(
     return await account_access(conn, viewer_id, owner_id, owner_is_private) is Access.CONTENT
 
 
-async def can_view_profile(conn: AsyncConnection, viewer_id: int | None, owner_id: int) -> bool:
-    """May the viewer see that this account exists (its profile, in a list)? False only
-    when the owner blocked the viewer and the viewer holds no block of their own."""
-    access = await account_access(conn, viewer_id, owner_id, owner_is_private=False)
-    return access is not Access.HIDDEN
-
-
 async def require_account_content(
     conn: AsyncConnection, viewer_id: int | None, owner_id: int, owner_is_private: bool
 ) -> None:

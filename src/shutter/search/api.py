@@ -7,20 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from shutter.http.deps import Context, OptionalUser, UrlFor
+from shutter.http.deps import Context, Page, UrlFor, ViewerId
 from shutter.http.responses import json_response
-from shutter.pagination import CursorParam, Limit, parse_cursor
+from shutter.pagination import Limit
 from shutter.search import service
+from shutter.search.schemas import HashtagPage, PlacePage, SearchResults
 from shutter.search.service import SearchType
 from shutter.textfields import Line
 
 router = APIRouter(tags=["search"])
 
 
-@router.get("/search")
+@router.get("/search", response_model=SearchResults)
 async def search(
     q: Annotated[str, Line(min_length=1, max_length=100), Query(description="what to look for")],
-    viewer: OptionalUser,
+    viewer_id: ViewerId,
     context: Context,
     url_for: UrlFor,
     type: Annotated[SearchType, Query(description="what kind of results")] = "users",
@@ -29,50 +30,48 @@ async def search(
     """People by username or name (exact, then prefix, then typo-tolerant), hashtags by
     prefix with post counts, or places by name."""
     async with context.db.read() as conn:
-        results = await service.search(conn, viewer.id if viewer else None, q, type, limit, url_for)
+        results = await service.search(conn, viewer_id, q, type, limit, url_for)
     return json_response(results)
 
 
-@router.get("/hashtags/{tag}/posts")
+@router.get("/hashtags/{tag}/posts", response_model=HashtagPage)
 async def hashtag_posts(
     tag: Annotated[str, Path(min_length=1, max_length=101, description="a hashtag, # optional")],
-    viewer: OptionalUser,
+    viewer_id: ViewerId,
     context: Context,
     url_for: UrlFor,
-    cursor: CursorParam = None,
-    limit: Limit = 20,
+    paging: Page,
 ) -> Response:
     """Posts under a hashtag, newest first, with the hashtag's post count."""
     async with context.db.read() as conn:
         page = await service.hashtag_page(
             conn,
-            viewer.id if viewer else None,
+            viewer_id,
             tag,
-            parse_cursor(cursor),
-            limit,
+            paging.after,
+            paging.limit,
             url_for,
             context.hydration,
         )
     return json_response(page)
 
 
-@router.get("/locations/{location_id}/posts")
+@router.get("/locations/{location_id}/posts", response_model=PlacePage)
 async def location_posts(
     location_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="a place id")],
-    viewer: OptionalUser,
+    viewer_id: ViewerId,
     context: Context,
     url_for: UrlFor,
-    cursor: CursorParam = None,
-    limit: Limit = 20,
+    paging: Page,
 ) -> Response:
     """Posts tagged with a place, newest first."""
     async with context.db.read() as conn:
         page = await service.location_page(
             conn,
-            viewer.id if viewer else None,
+            viewer_id,
             location_id,
-            parse_cursor(cursor),
-            limit,
+            paging.after,
+            paging.limit,
             url_for,
             context.hydration,
         )

@@ -30,10 +30,10 @@ from shutter.db.tables import (
     posts,
     users,
 )
-from shutter.posts.repository import POST_COLUMNS
+from shutter.posts.repository import POST_COLUMNS, PostRow, post_rows
 from shutter.privacy.visibility import blocked_either_way, hidden_by_block, posts_readable_by
 from shutter.search.ranking import trigrams
-from shutter.users.repository import PROFILE_COLUMNS
+from shutter.users.repository import PROFILE_COLUMNS, ProfileRow, profile_row
 
 CANDIDATES = 200
 
@@ -46,7 +46,7 @@ def like_prefix(value: str) -> str:
 
 async def user_candidates(
     conn: AsyncConnection, viewer_id: int | None, query: str
-) -> Sequence[RowMapping]:
+) -> list[ProfileRow]:
     """Users whose username or display name starts with the query or resembles it."""
     prefix = like_prefix(query)
     display_name = func.lower(users.c.display_name)
@@ -73,7 +73,8 @@ async def user_candidates(
     statement = select(*PROFILE_COLUMNS).where(or_(*matches)).order_by(order.desc())
     if viewer_id is not None:
         statement = statement.where(~blocked_either_way(viewer_id, users.c.id))
-    return (await conn.execute(statement.limit(CANDIDATES))).mappings().all()
+    result = await conn.execute(statement.limit(CANDIDATES))
+    return [profile_row(row) for row in result.mappings()]
 
 
 def _fts_query(query: str) -> str | None:
@@ -199,7 +200,7 @@ async def location(
 
 async def posts_with_hashtag(
     conn: AsyncConnection, viewer_id: int | None, tag: str, before_id: int | None, limit: int
-) -> Sequence[RowMapping]:
+) -> list[PostRow]:
     """Live posts the viewer may see under a hashtag (in their caption or in a comment
     the viewer may see), newest first."""
     tagged = _tagged(viewer_id, lambda column: column == tag).subquery()
@@ -209,7 +210,7 @@ async def posts_with_hashtag(
     if before_id is not None:
         statement = statement.where(posts.c.id < before_id)
     statement = statement.order_by(posts.c.id.desc()).limit(limit)
-    return (await conn.execute(statement)).mappings().all()
+    return post_rows(await conn.execute(statement))
 
 
 async def posts_at_location(
@@ -218,7 +219,7 @@ async def posts_at_location(
     location_id: int,
     before_id: int | None,
     limit: int,
-) -> Sequence[RowMapping]:
+) -> list[PostRow]:
     """Live posts the viewer may see at a place, newest first."""
     statement = select(*POST_COLUMNS).where(
         (posts.c.location_id == location_id)
@@ -228,4 +229,4 @@ async def posts_at_location(
     if before_id is not None:
         statement = statement.where(posts.c.id < before_id)
     statement = statement.order_by(posts.c.id.desc()).limit(limit)
-    return (await conn.execute(statement)).mappings().all()
+    return post_rows(await conn.execute(statement))

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.errors import InvalidInput, NotFound
-from shutter.posts.service import page_of
+from shutter.posts.presenters import page_of
 from shutter.search import repository
+from shutter.search.presenters import (
+    HashtagPageDict,
+    PlacePageDict,
+    SearchResultsDict,
+    present_hashtag,
+    present_location,
+)
 from shutter.search.ranking import match_rank
-from shutter.social.entities import MAX_TAG_LENGTH, normalise_tag
 from shutter.stores.hydration import HydrationCache
-from shutter.users.service import UrlFor, present_profile
+from shutter.tags.entities import MAX_TAG_LENGTH, normalise_tag
+from shutter.users.presenters import ProfileOutDict, present_profile
+from shutter.users.service import UrlFor
 
 SearchType = Literal["users", "hashtags", "locations"]
 
@@ -29,7 +37,7 @@ async def search(
     kind: SearchType,
     limit: int,
     url_for: UrlFor,
-) -> dict[str, Any]:
+) -> SearchResultsDict:
     """`{users: [...]}`, `{hashtags: [...]}` or `{locations: [...]}`, best match first."""
     cleaned = _clean(query)
     if kind == "users":
@@ -37,7 +45,7 @@ async def search(
     if kind == "hashtags":
         tag = normalise_tag(cleaned.lstrip("#"))
         rows = await repository.hashtags_by_prefix(conn, viewer_id, tag, limit) if tag else []
-        return {"hashtags": [{"name": row["tag"], "post_count": row["post_count"]} for row in rows]}
+        return {"hashtags": [present_hashtag(row) for row in rows]}
     rows = (
         await repository.locations_by_name(conn, viewer_id, cleaned.casefold(), limit)
         if cleaned
@@ -48,7 +56,7 @@ async def search(
 
 async def _users(
     conn: AsyncConnection, viewer_id: int | None, query: str, limit: int, url_for: UrlFor
-) -> list[dict[str, Any]]:
+) -> list[ProfileOutDict]:
     if not query:
         return []
     ranked = []
@@ -58,23 +66,6 @@ async def _users(
             ranked.append((rank, -row["follower_count"], row["username"], row))
     ranked.sort(key=lambda item: item[:3])
     return [present_profile(row, url_for) for *_, row in ranked[:limit]]
-
-
-# Published coordinates of a place are rounded to 3 decimals (about 100 m).
-PLACE_PRECISION = 3
-
-
-def present_location(row: Any) -> dict[str, Any]:
-    """A place as the reader may see it: the number of its posts they may read, and
-    coordinates averaged over public posts only."""
-    lat, lng = row["lat"], row["lng"]
-    return {
-        "id": str(row["id"]),
-        "name": row["name"],
-        "lat": None if lat is None else round(float(lat), PLACE_PRECISION),
-        "lng": None if lng is None else round(float(lng), PLACE_PRECISION),
-        "post_count": int(row["post_count"]),
-    }
 
 
 def parse_tag(tag: str) -> str:
@@ -97,7 +88,7 @@ async def hashtag_page(
     limit: int,
     url_for: UrlFor,
     cache: HydrationCache | None,
-) -> dict[str, Any]:
+) -> HashtagPageDict:
     """A hashtag with the number of its posts the viewer may see, and a page of them.
     404 when there is none: a tag used only where the viewer may not look is answered
     as one nobody used."""
@@ -118,7 +109,7 @@ async def location_page(
     limit: int,
     url_for: UrlFor,
     cache: HydrationCache | None,
-) -> dict[str, Any]:
+) -> PlacePageDict:
     """A place and a page of its posts the viewer may see; 404 when there is none (a
     place named only by posts the viewer may not read is answered as no place at all)."""
     row = await repository.location(conn, viewer_id, location_id)

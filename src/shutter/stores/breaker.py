@@ -66,6 +66,9 @@ class CircuitBreaker:
         self._probing = False
         self._outage_started = 0.0
         self._refused = 0
+        # Since the process started, for /metrics: errors seen, calls refused while open.
+        self.failures = 0
+        self.refusals = 0
 
     @property
     def is_open(self) -> bool:
@@ -102,11 +105,13 @@ class CircuitBreaker:
             return False
         if self._probing or self._clock() < self._open_until:
             self._refused += 1
+            self.refusals += 1
             raise StoreUnavailable(self.store, self.retry_after or self.open_seconds)
         self._probing = True
         return True
 
     def _failed(self, exc: BaseException, probe: bool) -> None:
+        self.failures += 1
         if probe:
             self._probing = False
             self._open_until = self._clock() + self.open_seconds

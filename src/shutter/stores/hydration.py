@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from sqlalchemy import RowMapping
+if TYPE_CHECKING:  # the row types only: stores/ does not depend on the features at run time
+    from shutter.media.repository import MediaRow
+    from shutter.users.repository import AuthorRow
 
 AUTHOR_TTL_S = 30.0
 V = TypeVar("V")
@@ -54,20 +56,18 @@ class Lru(Generic[V]):
         self._items.pop(key, None)
 
 
-Row = Mapping[Any, Any]  # a RowMapping, or the plain dict the cache keeps of one
-
-
 class HydrationCache:
-    """Rows are kept as plain dicts of strings, numbers and times, which the garbage
-    collector does not track (a RowMapping and its Row are tracked objects): a full
-    collection walks one or two objects per cached entry instead of four or five."""
+    """Rows are kept as the plain dicts of strings, numbers and times the repositories
+    return (AuthorRow, MediaRow), which the garbage collector does not track (a RowMapping
+    and its Row are tracked objects): a full collection walks one or two objects per
+    cached entry instead of four or five."""
 
     def __init__(self, max_posts: int = 100_000, max_authors: int = 50_000) -> None:
-        self.media: Lru[Sequence[Row]] = Lru(max_posts, None)
-        self.authors: Lru[Row] = Lru(max_authors, AUTHOR_TTL_S)
+        self.media: Lru[Sequence[MediaRow]] = Lru(max_posts, None)
+        self.authors: Lru[AuthorRow] = Lru(max_authors, AUTHOR_TTL_S)
 
-    def keep_authors(self, rows: dict[int, RowMapping]) -> None:
-        self.authors.put_many({key: dict(row) for key, row in rows.items()})
+    def keep_authors(self, rows: dict[int, AuthorRow]) -> None:
+        self.authors.put_many(rows)
 
-    def keep_media(self, rows: dict[int, list[RowMapping]]) -> None:
-        self.media.put_many({key: tuple(dict(row) for row in items) for key, items in rows.items()})
+    def keep_media(self, rows: dict[int, list[MediaRow]]) -> None:
+        self.media.put_many({key: tuple(items) for key, items in rows.items()})

@@ -19,8 +19,9 @@ import bisect
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+import structlog
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
@@ -30,12 +31,35 @@ from shutter.stores.breaker import CircuitBreaker
 ID_WIDTH = 20
 SENTINEL = "0"
 FAN_OUT_BATCH = 500
+log = structlog.get_logger("shutter.stores")
 REBUILD_LOCK_S = 60
 TOUCH_EVERY_S = 3600
 
 
 def encode(post_id: int) -> str:
     return f"{post_id:0{ID_WIDTH}d}"
+
+
+class RecentPosts(NamedTuple):
+    """An author's recent post ids below a cursor, newest first; `truncated`: the capped
+    list ends here but the author has older posts (in the database)."""
+
+    ids: list[int]
+    truncated: bool
+
+
+class OldestEntry(NamedTuple):
+    """The oldest post id in a timeline (None when empty) and how many it holds."""
+
+    post_id: int | None
+    held: int
+
+
+class Snapshot(NamedTuple):
+    """A stored ranked order (ranked feed, explore) and the id to continue below past it."""
+
+    ids: list[int]
+    tail: int | None
 
 
 @dataclass
@@ -63,7 +87,7 @@ class TimelineStore(abc.ABC):
     @abc.abstractmethod
     async def recent(
         self, author_ids: Iterable[int], before: int | None, limit: int
-    ) -> dict[int, tuple[list[int], bool]]:
+    ) -> dict[int, RecentPosts]:
         """Per author: (up to `limit` recent post ids below `before`, whether older posts
         may exist beyond the capped list)."""
 
@@ -108,7 +132,7 @@ class TimelineStore(abc.ABC):
     async def drop(self, user_id: int) -> None: ...
 
     @abc.abstractmethod
-    async def oldest(self, user_id: int) -> tuple[int | None, int]:
+    async def oldest(self, user_id: int) -> OldestEntry:
         """(oldest id held, how many are held) of a timeline; (None, 0) if missing/empty."""
 
     # -- author modes (celebrities) -------------------------------------------------------
@@ -141,9 +165,7 @@ class TimelineStore(abc.ABC):
         """Keep a ranked scroll's order (and where it continues) for `ttl_s` seconds."""
 
     @abc.abstractmethod
-    async def load_snapshot(
-        self, user_id: int, snapshot_id: int
-    ) -> tuple[list[int], int | None] | None: ...
+    async def load_snapshot(self, user_id: int, snapshot_id: int) -> Snapshot | None: ...
 
     async def ping(self) -> None:  # noqa: B027 - in-process stores are always there
         """Raise if the store cannot be reached."""
@@ -190,13 +212,15 @@ class MemoryTimelineStore(TimelineStore):
 
     async def recent(
         self, author_ids: Iterable[int], before: int | None, limit: int
-    ) -> dict[int, tuple[list[int], bool]]:
+    ) -> dict[int, RecentPosts]:
         result = {}
         for author_id in author_ids:
             posts = self._recent.get(author_id, [])
             end = len(posts) if before is None else bisect.bisect_left(posts, before)
             ids = posts[max(0, end - limit) : end][::-1]
-            result[author_id] = (ids, end - len(ids) == 0 and len(posts) >= self.timeline_max)
+            result[author_id] = RecentPosts(
+                ids, end - len(ids) == 0 and len(posts) >= self.timeline_max
+            )
         return result
 
     async def holding(self, user_ids: Sequence[int], post_id: int) -> set[int]:
@@ -266,11 +290,11 @@ class MemoryTimelineStore(TimelineStore):
         self._timelines.pop(user_id, None)
         self._expires.pop(user_id, None)
 
-    async def oldest(self, user_id: int) -> tuple[int | None, int]:
+    async def oldest(self, user_id: int) -> OldestEntry:
         timeline = self._live(user_id)
         if not timeline:
-            return None, 0
-        return timeline[0], len(timeline)
+            return OldestEntry(None, 0)
+        return OldestEntry(timeline[0], len(timeline))
 
     async def set_pulled(self, author_id: int, pulled: bool) -> None:
         (self._pulled.add if pulled else self._pulled.discard)(author_id)
@@ -292,13 +316,11 @@ class MemoryTimelineStore(TimelineStore):
             del self._snapshots[key]
         self._snapshots[(user_id, snapshot_id)] = (now + ttl_s, list(ids), tail)
 
-    async def load_snapshot(
-        self, user_id: int, snapshot_id: int
-    ) -> tuple[list[int], int | None] | None:
+    async def load_snapshot(self, user_id: int, snapshot_id: int) -> Snapshot | None:
         saved = self._snapshots.get((user_id, snapshot_id))
         if saved is None or saved[0] <= time.monotonic():
             return None
-        return saved[1], saved[2]
+        return Snapshot(saved[1], saved[2])
 
     async def is_pulled(self, author_id: int) -> bool:
         return author_id in self._pulled
@@ -388,6 +410,30 @@ class RedisTimelineStore(TimelineStore):
         # Redis Cluster: a plain client per primary, for fan-out pipelines grouped by node.
         self._node_clients: dict[tuple[str, int], Redis] = {}
 
+    @property
+    def compact_entries_needed(self) -> int:
+        """The `zset-max-listpack-entries` that keeps every timeline a listpack (~26 bytes
+        an entry instead of ~121 in a skiplist): TIMELINE_MAX posts, the sentinel, and the
+        one extra member a fan-out adds before it trims (a sorted set that outgrows the
+        setting once becomes a skiplist and stays one)."""
+        return self.timeline_max + 2
+
+    async def compact_entries_setting(self) -> int | None:
+        """The lowest `zset-max-listpack-entries` (`zset-max-ziplist-entries` before Redis
+        7) among the nodes, or None when the server does not let us read it (managed Redis
+        often disables CONFIG)."""
+        values: list[int] = []
+        clients: list[tuple[Any, dict[str, Any]]] = [(self.redis, {})]
+        if self.cluster:
+            clients = [(self.redis, {"target_nodes": node}) for node in self.redis.get_primaries()]
+        for client, options in clients:
+            for name in ("zset-max-listpack-entries", "zset-max-ziplist-entries"):
+                reply = await client.config_get(name, **options)
+                if name in reply:
+                    values.append(int(reply[name]))
+                    break
+        return min(values) if values else None
+
     def _timeline(self, user_id: int) -> str:
         return f"{self.prefix}tl:{{{user_id}}}"
 
@@ -448,7 +494,7 @@ class RedisTimelineStore(TimelineStore):
 
     async def recent(
         self, author_ids: Iterable[int], before: int | None, limit: int
-    ) -> dict[int, tuple[list[int], bool]]:
+    ) -> dict[int, RecentPosts]:
         authors = list(author_ids)
         if not authors:
             return {}
@@ -463,7 +509,7 @@ class RedisTimelineStore(TimelineStore):
         for index, author_id in enumerate(authors):
             members, size = replies[2 * index], replies[2 * index + 1]
             ids = [int(member) for member in members]
-            result[author_id] = (ids, len(ids) < limit and size >= self.timeline_max)
+            result[author_id] = RecentPosts(ids, len(ids) < limit and size >= self.timeline_max)
         return result
 
     async def fan_out(self, user_ids: Sequence[int], post_id: int) -> int:
@@ -587,15 +633,15 @@ class RedisTimelineStore(TimelineStore):
     async def drop(self, user_id: int) -> None:
         await self.redis.delete(self._timeline(user_id))
 
-    async def oldest(self, user_id: int) -> tuple[int | None, int]:
+    async def oldest(self, user_id: int) -> OldestEntry:
         key = self._timeline(user_id)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zrange(key, f"({SENTINEL}", "+", bylex=True, offset=0, num=1)
             pipe.zcard(key)
             first, size = await pipe.execute()
         if not first:
-            return None, 0
-        return int(first[0]), max(0, int(size) - 1)
+            return OldestEntry(None, 0)
+        return OldestEntry(int(first[0]), max(0, int(size) - 1))
 
     async def set_pulled(self, author_id: int, pulled: bool) -> None:
         if pulled:
@@ -622,14 +668,14 @@ class RedisTimelineStore(TimelineStore):
         value = f"{tail if tail is not None else ''}|{','.join(map(str, ids))}"
         await self.redis.set(self._snapshot_key(user_id, snapshot_id), value, ex=ttl_s)
 
-    async def load_snapshot(
-        self, user_id: int, snapshot_id: int
-    ) -> tuple[list[int], int | None] | None:
+    async def load_snapshot(self, user_id: int, snapshot_id: int) -> Snapshot | None:
         value = await self.redis.get(self._snapshot_key(user_id, snapshot_id))
         if value is None:
             return None
         tail, _, ids = value.decode().partition("|")
-        return [int(post_id) for post_id in ids.split(",") if post_id], int(tail) if tail else None
+        return Snapshot(
+            [int(post_id) for post_id in ids.split(",") if post_id], int(tail) if tail else None
+        )
 
     async def is_pulled(self, author_id: int) -> bool:
         return bool(await self.redis.sismember(self._pulled_key, author_id))
@@ -656,7 +702,7 @@ class GuardedTimelineStore(TimelineStore):
 
     async def recent(
         self, author_ids: Iterable[int], before: int | None, limit: int
-    ) -> dict[int, tuple[list[int], bool]]:
+    ) -> dict[int, RecentPosts]:
         return await self.breaker.call(self.inner.recent, author_ids, before, limit)
 
     async def holding(self, user_ids: Sequence[int], post_id: int) -> set[int]:
@@ -686,7 +732,7 @@ class GuardedTimelineStore(TimelineStore):
     async def drop(self, user_id: int) -> None:
         await self.breaker.call(self.inner.drop, user_id)
 
-    async def oldest(self, user_id: int) -> tuple[int | None, int]:
+    async def oldest(self, user_id: int) -> OldestEntry:
         return await self.breaker.call(self.inner.oldest, user_id)
 
     async def set_pulled(self, author_id: int, pulled: bool) -> None:
@@ -709,9 +755,7 @@ class GuardedTimelineStore(TimelineStore):
     ) -> None:
         await self.breaker.call(self.inner.save_snapshot, user_id, snapshot_id, ids, tail, ttl_s)
 
-    async def load_snapshot(
-        self, user_id: int, snapshot_id: int
-    ) -> tuple[list[int], int | None] | None:
+    async def load_snapshot(self, user_id: int, snapshot_id: int) -> Snapshot | None:
         return await self.breaker.call(self.inner.load_snapshot, user_id, snapshot_id)
 
     async def ping(self) -> None:
@@ -719,3 +763,28 @@ class GuardedTimelineStore(TimelineStore):
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+async def check_compact_encoding(store: RedisTimelineStore) -> int | None:
+    """At start-up: warn when Redis would keep full timelines as skiplists (~121 bytes an
+    entry) rather than listpacks (~26), i.e. when `zset-max-listpack-entries` is below
+    what TIMELINE_MAX needs. Returns the setting read (None if it could not be read). Never
+    raises: a Redis that is down or forbids CONFIG does not stop the process."""
+    try:
+        setting = await asyncio.wait_for(store.compact_entries_setting(), 5.0)
+    except Exception as exc:  # down, or CONFIG disabled (managed Redis): say so, carry on
+        log.info("redis_encoding_unchecked", error=f"{type(exc).__name__}: {exc}"[:200])
+        return None
+    needed = store.compact_entries_needed
+    if setting is None:
+        log.info("redis_encoding_unchecked", error="no zset-max-listpack-entries setting")
+    elif setting < needed:
+        log.warning(
+            "redis_timelines_not_compact",
+            zset_max_listpack_entries=setting,
+            needed=needed,
+            bytes_per_entry="~121 instead of ~26",
+            hint=f"set zset-max-listpack-entries {needed} or more in redis.conf "
+            "(docs/operations.md, 'Redis memory')",
+        )
+    return setting

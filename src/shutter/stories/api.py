@@ -8,9 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from shutter.http.deps import Context, CurrentUser, UrlFor
+from shutter.http.deps import Context, CurrentUser, Page, UrlFor, Write
 from shutter.http.responses import json_response
-from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.stories import service
 from shutter.stories.schemas import (
     StoryCreate,
@@ -28,12 +27,11 @@ StoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a story id")]
 
 @router.post("/stories", status_code=201, response_model=StoryCreated)
 async def create_story(
-    body: StoryCreate, viewer: CurrentUser, context: Context, url_for: UrlFor
+    body: StoryCreate, viewer: CurrentUser, uow: Write, context: Context, url_for: UrlFor
 ) -> Response:
     """Share a ready photo or video as a story, visible for SHUTTER_STORY_TTL_SECONDS."""
-    async with context.db.write() as conn:
-        story_id = await service.create_story(context, conn, viewer.id, int(body.media_id))
-        story = await service.get_story(conn, viewer.id, story_id, url_for)
+    story_id = await service.create_story(context, uow.conn, viewer.id, int(body.media_id))
+    story = await service.get_story(uow.conn, viewer.id, story_id, url_for)
     return json_response({"story": story, "expires_at": story["expires_at"]}, 201)
 
 
@@ -54,10 +52,11 @@ async def user_stories(
 
 
 @router.post("/stories/{story_id}/seen", status_code=204)
-async def mark_seen(story_id: StoryId, viewer: CurrentUser, context: Context) -> Response:
+async def mark_seen(
+    story_id: StoryId, viewer: CurrentUser, uow: Write, context: Context
+) -> Response:
     """Mark a story seen; repeating it changes nothing."""
-    async with context.db.write() as conn:
-        await service.mark_seen(context, conn, viewer.id, story_id)
+    await service.mark_seen(context, uow.conn, viewer.id, story_id)
     return Response(status_code=204)
 
 
@@ -67,20 +66,18 @@ async def story_viewers(
     viewer: CurrentUser,
     context: Context,
     url_for: UrlFor,
-    cursor: CursorParam = None,
-    limit: Limit = 20,
+    paging: Page,
 ) -> Response:
     """Who saw your story, most recent first."""
     async with context.db.read() as conn:
-        page = await service.viewers(
-            conn, viewer.id, story_id, parse_cursor(cursor), limit, url_for
-        )
+        page = await service.viewers(conn, viewer.id, story_id, paging.after, paging.limit, url_for)
     return json_response(page)
 
 
 @router.delete("/stories/{story_id}", status_code=204)
-async def delete_story(story_id: StoryId, viewer: CurrentUser, context: Context) -> Response:
+async def delete_story(
+    story_id: StoryId, viewer: CurrentUser, uow: Write, context: Context
+) -> Response:
     """Take down one of your stories before it expires."""
-    async with context.db.write() as conn:
-        await service.delete_story(conn, viewer.id, story_id)
+    await service.delete_story(uow.conn, viewer.id, story_id)
     return Response(status_code=204)

@@ -12,11 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, exists, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import id_in
+from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import follows, media, stories, story_views, users
 from shutter.privacy.visibility import blocked_either_way, content_readable_by
 
@@ -118,11 +116,9 @@ async def record_view(
     conn: AsyncConnection, story_id: int, viewer_id: int, view_id: int, now: datetime
 ) -> bool:
     """Record that the viewer saw the story; False if that was already known."""
-    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     statement = (
-        dialect_insert(story_views)
+        insert_or_ignore(conn, story_views, ["story_id", "viewer_id"])
         .values(story_id=story_id, viewer_id=viewer_id, id=view_id, created_at=now)
-        .on_conflict_do_nothing(index_elements=["story_id", "viewer_id"])
         .returning(story_views.c.id)
     )
     return (await conn.execute(statement)).first() is not None

@@ -16,15 +16,18 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
-from shutter.errors import Forbidden, InvalidInput, NotFound
-from shutter.media import repository as media_repo
-from shutter.media.service import present_media
-from shutter.pagination import make_cursor
+from shutter.errors import Forbidden, NotFound
+from shutter.media.presenters import present_media
+from shutter.media.repository import media_row
+from shutter.media.service import unusable_media
+from shutter.pagination import page_tail
 from shutter.privacy.visibility import can_view_account_content, require_account_content
 from shutter.stories import repository
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_author
+from shutter.users.presenters import present_author
+from shutter.users.repository import author_row
+from shutter.users.service import UrlFor
 
 # The tray shows at most this many stories (the newest), whatever the number of followees.
 TRAY_STORIES_MAX = 2000
@@ -37,7 +40,7 @@ async def create_story(
     story_id = context.ids.next_id()
     now = utcnow()
     if not await repository.attach_media(conn, media_id, author_id, story_id):
-        raise await _unusable_media(conn, media_id, author_id)
+        raise await unusable_media(conn, media_id, author_id, "can become a story")
     await repository.insert(
         conn,
         {
@@ -49,20 +52,6 @@ async def create_story(
         },
     )
     return story_id
-
-
-async def _unusable_media(conn: AsyncConnection, media_id: int, author_id: int) -> Exception:
-    row = await media_repo.get(conn, media_id)
-    if row is None or row["owner_id"] != author_id:
-        return NotFound(f"Media {media_id} does not exist.", code="media_not_found")
-    if row["post_id"] is not None or row["story_id"] is not None:
-        return InvalidInput(
-            f"Media {media_id} already belongs to a post or a story.", code="media_in_use"
-        )
-    return InvalidInput(
-        f"Media {media_id} is {row['status']}; only ready media can become a story.",
-        code="media_not_ready",
-    )
 
 
 async def get_story(
@@ -152,13 +141,16 @@ async def viewers(
     if row["author_id"] != viewer_id:
         raise Forbidden("Only the author sees who viewed a story.", code="not_your_story")
     rows = await repository.page_viewers(conn, story_id, viewer_id, before_id, limit + 1)
-    page = rows[:limit]
+    page = page_tail(rows, limit, lambda row: int(row["view_id"]))
     return {
         "viewers": [
-            {"user": present_author(item, url_for), "viewed_at": isoformat(item["viewed_at"])}
-            for item in page
+            {
+                "user": present_author(author_row(item), url_for),
+                "viewed_at": isoformat(item["viewed_at"]),
+            }
+            for item in page.items
         ],
-        "next_cursor": make_cursor(page[-1]["view_id"]) if len(rows) > limit and page else None,
+        "next_cursor": page.next_cursor,
     }
 
 
@@ -190,7 +182,7 @@ async def _present(
                 "id": str(row["story_id"]),
                 "author": present_author(author, url_for),
                 # Expiring URLs, cached privately: no copy outlives the story.
-                "media": present_media(row, url_for, until=row["expires_at"]),
+                "media": present_media(media_row(row), url_for, until=row["expires_at"]),
                 "created_at": isoformat(row["created_at"]),
                 "expires_at": isoformat(row["expires_at"]),
                 "seen": row["story_id"] in seen,

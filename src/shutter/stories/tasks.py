@@ -13,15 +13,18 @@ story expires (and emits its event) exactly once; deleting an object twice is ha
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Protocol, TypeVar
 
 import orjson
 import structlog
 from sqlalchemy import RowMapping
 
-from shutter.context import AppContext
-from shutter.events import outbox
+from shutter.db.database import Database
 from shutter.events.periodic import Scheduler
-from shutter.events.types import STORY_EXPIRED
+from shutter.events.types import StoryExpired
+from shutter.ids import IdGenerator
+from shutter.settings import Settings
+from shutter.stores.objects import ObjectStore
 from shutter.stories import repository
 from shutter.timeutil import utcnow
 
@@ -30,22 +33,33 @@ log = structlog.get_logger("shutter.stories")
 BATCH = 500
 
 
-async def expire_stories(context: AppContext) -> int:
+class ExpiryDeps(Protocol):
+    """What story expiry uses of the application context."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def ids(self) -> IdGenerator: ...
+    @property
+    def objects(self) -> ObjectStore: ...
+
+
+D = TypeVar("D", bound=ExpiryDeps)
+
+
+async def expire_stories(context: ExpiryDeps) -> int:
     """Soft-delete every story past its deadline; returns how many this call expired."""
     total = 0
     while True:
-        async with context.db.write() as conn:
-            rows = await repository.expire_due(conn, utcnow(), BATCH)
+        async with context.db.write() as uow:
+            rows = await repository.expire_due(uow.conn, utcnow(), BATCH)
             for row in rows:
-                await outbox.record(
-                    conn,
-                    context.ids,
-                    STORY_EXPIRED,
-                    {
-                        "story_id": row["id"],
-                        "author_id": row["author_id"],
-                        "media_id": row["media_id"],
-                    },
+                await uow.record(
+                    StoryExpired(
+                        story_id=row["id"], author_id=row["author_id"], media_id=row["media_id"]
+                    )
                 )
         total += len(rows)
         if len(rows) < BATCH:
@@ -55,7 +69,7 @@ async def expire_stories(context: AppContext) -> int:
     return total
 
 
-async def remove_retained_media(context: AppContext) -> int:
+async def remove_retained_media(context: ExpiryDeps) -> int:
     """Delete the media objects of stories deleted more than the retention ago; returns
     how many stories' media this call removed.
 
@@ -82,8 +96,8 @@ async def remove_retained_media(context: AppContext) -> int:
                     for key in keys:
                         await context.objects.delete(key)
                     removed += keys
-            async with context.db.write() as conn:
-                await repository.mark_media_deleted(conn, row["id"], utcnow())
+            async with context.db.write() as uow:
+                await repository.mark_media_deleted(uow.conn, row["id"], utcnow())
             log.info(
                 "story_media_removed",
                 story_id=row["id"],
@@ -108,11 +122,11 @@ def _object_keys(row: RowMapping) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-async def run_expiry(context: AppContext) -> None:
+async def run_expiry(context: ExpiryDeps) -> None:
     """One round of the job: expire, then remove media past the retention."""
     await expire_stories(context)
     await remove_retained_media(context)
 
 
-def schedule(scheduler: Scheduler, context: AppContext) -> None:
+def schedule(scheduler: Scheduler[D], context: D) -> None:
     scheduler.every(context.settings.story_expiry_interval_seconds, "story_expiry", run_expiry)

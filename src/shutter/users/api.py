@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from shutter.follows import service as follows_service
-from shutter.http.deps import Context, CurrentUser, OptionalUser, UrlFor
+from shutter.http.deps import Context, CurrentUser, UrlFor, ViewerId
 from shutter.http.responses import json_response
 from shutter.users import service
 from shutter.users.schemas import ProfileUpdate, UserOut
@@ -29,14 +29,13 @@ async def update_me(
     body: ProfileUpdate, viewer: CurrentUser, context: Context, url_for: UrlFor
 ) -> Response:
     """Edit display name, bio, avatar or privacy; fields left out are kept."""
-    async with context.db.write() as conn:
+    async with context.db.write() as uow:
         if body.is_private is False:
             # Going public lets everyone who was waiting in: their requests are approved.
             # First, so that the users' rows are locked in id order before this one is
             # written (no deadlock against a concurrent follow).
-            await follows_service.approve_all_requests(context, conn, viewer.id)
-        await service.update_profile(conn, viewer.id, body)
-    context.hydration.authors.forget(viewer.id)  # after the commit, so no stale refill
+            await follows_service.approve_all_requests(context, uow, viewer.id)
+        await service.update_profile(context, uow, viewer.id, body)
     async with context.db.read() as conn:
         return json_response(await service.get_own_profile(conn, viewer.id, url_for))
 
@@ -44,11 +43,11 @@ async def update_me(
 @router.get("/by-username/{username}", response_model=UserOut)
 async def get_by_username(
     username: Annotated[str, Path(max_length=64)],
-    viewer: OptionalUser,
+    viewer_id: ViewerId,
     context: Context,
     url_for: UrlFor,
 ) -> Response:
-    viewer_id = viewer.id if viewer else None
+    viewer_id = viewer_id
     async with context.db.read() as conn:
         user_id = await service.resolve_user_id(conn, username)
         return json_response(await service.get_profile(conn, viewer_id, user_id, url_for))
@@ -56,8 +55,8 @@ async def get_by_username(
 
 @router.get("/{user_id}", response_model=UserOut)
 async def get_user(
-    user_id: UserId, viewer: OptionalUser, context: Context, url_for: UrlFor
+    user_id: UserId, viewer_id: ViewerId, context: Context, url_for: UrlFor
 ) -> Response:
-    viewer_id = viewer.id if viewer else None
+    viewer_id = viewer_id
     async with context.db.read() as conn:
         return json_response(await service.get_profile(conn, viewer_id, user_id, url_for))

@@ -21,10 +21,12 @@ RESERVED_USERNAMES = frozenset(
         *("login", "logout", "signup", "register", "new", "explore", "search"),
         *("notifications", "direct", "requests", "settings", "p", "u", "tags", "stories"),
         *("static", "favicon.ico", "robots.txt", "index.html", "manifest.json"),
+        *("manifest.webmanifest", "sw.js"),
         # the server's own paths
         *("api", "media", "docs", "redoc", "openapi.json", "healthz", "readyz", "metrics"),
         *("ws", "auth", "users", "posts", "feed", "comments", "hashtags", "locations"),
         *("messages", "conversations", "follow-requests", "blocks", "me", "oauth"),
+        *("imports", "exports"),
         *("well-known", ".well-known", "mastodon", "activitypub", "nodeinfo", "inbox"),
         # names that speak for the service
         *("admin", "administrator", "root", "system", "sysadmin", "superuser", "support"),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
-from shutter.db.tables import follows, users
+from shutter.db.tables import follows, media, users
 
 PROFILE_COLUMNS = (
     users.c.id,
@@ -27,6 +27,64 @@ PROFILE_COLUMNS = (
 AUTHOR_COLUMNS = (users.c.id, users.c.username, users.c.display_name, users.c.avatar_key)
 
 
+class ProfileRow(TypedDict):
+    """A user's public profile (PROFILE_COLUMNS)."""
+
+    id: int
+    username: str
+    display_name: str
+    bio: str
+    avatar_key: str | None
+    is_private: bool
+    follower_count: int
+    following_count: int
+    post_count: int
+    created_at: datetime
+    # The avatar media's variants (JSON), where the query joined them (a single profile).
+    avatar_variants: str | None
+
+
+class OwnProfileRow(ProfileRow):
+    email: str
+
+
+def profile_row(row: RowMapping) -> ProfileRow:
+    """A ProfileRow from any row that has the profile columns."""
+    return {
+        "id": row["id"],
+        "username": row["username"],
+        "display_name": row["display_name"],
+        "bio": row["bio"],
+        "avatar_key": row["avatar_key"],
+        "is_private": row["is_private"],
+        "follower_count": row["follower_count"],
+        "following_count": row["following_count"],
+        "post_count": row["post_count"],
+        "created_at": row["created_at"],
+        "avatar_variants": row.get("avatar_variants"),
+    }
+
+
+class AuthorRow(TypedDict):
+    """The author fields of a user (AUTHOR_COLUMNS), as a plain dict: the hydration cache
+    keeps these, and a dict of strings and numbers is not tracked by the garbage collector."""
+
+    id: int
+    username: str
+    display_name: str
+    avatar_key: str | None
+
+
+def author_row(row: RowMapping) -> AuthorRow:
+    """An AuthorRow from any row that has the author columns."""
+    return {
+        "id": row["id"],
+        "username": row["username"],
+        "display_name": row["display_name"],
+        "avatar_key": row["avatar_key"],
+    }
+
+
 # Every authenticated request runs this one: built once (building costs more than running).
 _AUTH_ROW = select(users.c.id, users.c.username, users.c.is_private, users.c.token_version).where(
     users.c.id == bindparam("user_id")
@@ -38,14 +96,22 @@ async def get_auth_row(conn: AsyncConnection, user_id: int) -> RowMapping | None
     return result.mappings().first()
 
 
-async def get_profile(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    result = await conn.execute(select(*PROFILE_COLUMNS).where(users.c.id == user_id))
-    return result.mappings().first()
+# A profile page shows the avatar large: the avatar media's variants come with it.
+_WITH_AVATAR_VARIANTS = users.outerjoin(media, media.c.id == users.c.avatar_media_id)
 
 
-async def get_own_profile(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    query = select(*PROFILE_COLUMNS, users.c.email).where(users.c.id == user_id)
-    return (await conn.execute(query)).mappings().first()
+async def get_profile(conn: AsyncConnection, user_id: int) -> ProfileRow | None:
+    query = select(*PROFILE_COLUMNS, media.c.variants.label("avatar_variants"))
+    query = query.select_from(_WITH_AVATAR_VARIANTS).where(users.c.id == user_id)
+    row = (await conn.execute(query)).mappings().first()
+    return None if row is None else profile_row(row)
+
+
+async def get_own_profile(conn: AsyncConnection, user_id: int) -> OwnProfileRow | None:
+    query = select(*PROFILE_COLUMNS, users.c.email, media.c.variants.label("avatar_variants"))
+    query = query.select_from(_WITH_AVATAR_VARIANTS).where(users.c.id == user_id)
+    row = (await conn.execute(query)).mappings().first()
+    return None if row is None else OwnProfileRow(**profile_row(row), email=row["email"])
 
 
 async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None:
@@ -102,21 +168,21 @@ async def update_profile(conn: AsyncConnection, user_id: int, values: dict[str, 
     await conn.execute(update(users).where(users.c.id == user_id).values(**values))
 
 
-async def get_authors(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, RowMapping]:
+async def get_authors(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, AuthorRow]:
     """Author fields of many users, in one query."""
     ids = list(set(user_ids))
     if not ids:
         return {}
     result = await conn.execute(select(*AUTHOR_COLUMNS).where(id_in(conn, users.c.id, ids)))
-    return {row["id"]: row for row in result.mappings()}
+    return {row.id: author_row(row._mapping) for row in result}
 
 
-async def get_profiles(conn: AsyncConnection, user_ids: Sequence[int]) -> list[RowMapping]:
+async def get_profiles(conn: AsyncConnection, user_ids: Sequence[int]) -> list[ProfileRow]:
     """Profiles in the order of `user_ids` (missing users left out)."""
     if not user_ids:
         return []
     result = await conn.execute(select(*PROFILE_COLUMNS).where(users.c.id.in_(user_ids)))
-    by_id = {row["id"]: row for row in result.mappings()}
+    by_id = {row["id"]: profile_row(row) for row in result.mappings()}
     return [by_id[user_id] for user_id in user_ids if user_id in by_id]
 
 

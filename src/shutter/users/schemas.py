@@ -75,12 +75,20 @@ class Relationship(BaseModel):
     )
 
 
+class AvatarUrls(BaseModel):
+    thumb: str = Field(description="150 x 150, square")
+    small: str = Field(description="320 px wide")
+
+
 class UserOut(BaseModel):
     id: str
     username: str
     display_name: str
     bio: str
-    avatar_url: str | None
+    avatar_url: str | None = Field(description="the avatar, 150 x 150")
+    avatar_urls: AvatarUrls | None = Field(
+        None, description="larger sizes for a profile page; only on a single profile"
+    )
     is_private: bool
     follower_count: int
     following_count: int

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import RowMapping
+import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.auth.passwords import PasswordChecks
 from shutter.context import AppContext
 from shutter.db.database import Database
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from shutter.media import repository as media_repo
 from shutter.privacy.visibility import Access, account_access, block_directions
+from shutter.realtime.bus import sessions_revoked
 from shutter.stores.objects import UrlFor as ObjectUrlFor
-from shutter.timeutil import isoformat, utcnow
+from shutter.timeutil import utcnow
 from shutter.users import repository
 from shutter.users.identity import could_be_username, normalise_login
+from shutter.users.presenters import ProfileOutDict, RelationshipDict
+from shutter.users.presenters import present_author as present_author  # likewise
+from shutter.users.presenters import present_profile as present_profile  # social/ imports it here
 from shutter.users.schemas import ProfileUpdate, RegisterIn
 
 UrlFor = ObjectUrlFor  # re-exported: every service that presents media takes one
@@ -100,18 +104,37 @@ async def verify_current_password(
     return stored
 
 
-async def change_password(conn: AsyncConnection, user_id: int, old_hash: str, new_hash: str) -> int:
+async def change_password(
+    context: AppContext, uow: UnitOfWork, user_id: int, old_hash: str, new_hash: str
+) -> int:
     """Replace the password (verified as `old_hash` by the caller) and bump the token
     version, which revokes every earlier token; returns the new version. Raises Conflict
-    if the password changed in between (two changes at once: one wins)."""
-    version = await repository.replace_password(conn, user_id, old_hash, new_hash, utcnow())
+    if the password changed in between (two changes at once: one wins). After the commit
+    the older tokens stop working here at once, and their open WebSockets close wherever
+    they are."""
+    version = await repository.replace_password(uow.conn, user_id, old_hash, new_hash, utcnow())
     if version is None:
         raise Conflict("The password was changed meanwhile; log in again.", code="password_changed")
+
+    async def revoke_sessions() -> None:
+        context.token_versions.forget(user_id)
+        await context.realtime.publish([user_id], sessions_revoked(version))
+
+    uow.after_commit(revoke_sessions)
     return version
 
 
-async def update_profile(conn: AsyncConnection, user_id: int, changes: ProfileUpdate) -> None:
-    """Apply the fields that were sent."""
+async def update_profile(
+    context: AppContext, uow: UnitOfWork, user_id: int, changes: ProfileUpdate
+) -> None:
+    """Apply the fields that were sent. After the
+    commit the cached author card is dropped (not before: no stale refill)."""
+    conn = uow.conn
+
+    async def forget_author() -> None:
+        context.hydration.authors.forget(user_id)
+
+    uow.after_commit(forget_author)
     sent = changes.model_fields_set
     values: dict[str, Any] = {}
     if "display_name" in sent:
@@ -134,7 +157,11 @@ async def update_profile(conn: AsyncConnection, user_id: int, changes: ProfileUp
                 raise InvalidInput(
                     "An avatar must be an image that finished processing.", code="media_not_ready"
                 )
-            values.update(avatar_media_id=media_id, avatar_key=media["original_key"])
+            # Avatars are shown small everywhere: the square 150 px variant, not the
+            # original (a profile page also gets the larger ones, see present_profile).
+            variants = orjson.loads(media["variants"]) if media["variants"] else {}
+            avatar_key = variants.get("thumb") or media["original_key"]
+            values.update(avatar_media_id=media_id, avatar_key=avatar_key)
     if values:
         values["updated_at"] = utcnow()
         await repository.update_profile(conn, user_id, values)
@@ -154,7 +181,7 @@ async def resolve_user_id(conn: AsyncConnection, username: str) -> int:
 
 async def relationship(
     conn: AsyncConnection, viewer_id: int | None, user_id: int
-) -> dict[str, bool] | None:
+) -> RelationshipDict | None:
     """How the viewer relates to the user; None for anonymous readers and for oneself."""
     if viewer_id is None or viewer_id == user_id:
         return None
@@ -172,7 +199,7 @@ async def relationship(
 
 async def get_profile(
     conn: AsyncConnection, viewer_id: int | None, user_id: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> ProfileOutDict:
     """A profile with the reader's relationship. Someone the owner blocked gets
     `404 user_not_found`, as if the account did not exist (privacy/visibility.py)."""
     row = await repository.get_profile(conn, user_id)
@@ -186,35 +213,10 @@ async def get_profile(
     return result
 
 
-async def get_own_profile(conn: AsyncConnection, user_id: int, url_for: UrlFor) -> dict[str, Any]:
+async def get_own_profile(conn: AsyncConnection, user_id: int, url_for: UrlFor) -> ProfileOutDict:
     row = await repository.get_own_profile(conn, user_id)
     if row is None:
         raise NotFound("No such user.", code="user_not_found")
     result = present_profile(row, url_for)
     result["email"] = row["email"]
     return result
-
-
-def present_profile(row: RowMapping, url_for: UrlFor) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "username": row["username"],
-        "display_name": row["display_name"],
-        "bio": row["bio"],
-        "avatar_url": url_for(row["avatar_key"]) if row["avatar_key"] else None,
-        "is_private": bool(row["is_private"]),
-        "follower_count": row["follower_count"],
-        "following_count": row["following_count"],
-        "post_count": row["post_count"],
-        "created_at": isoformat(row["created_at"]),
-        "relationship": None,
-    }
-
-
-def present_author(row: Mapping[Any, Any], url_for: UrlFor) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "username": row["username"],
-        "display_name": row["display_name"],
-        "avatar_url": url_for(row["avatar_key"]) if row["avatar_key"] else None,
-    }

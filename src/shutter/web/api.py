@@ -8,10 +8,16 @@ path still answers the JSON 404 envelope.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
+import re
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
 from fastapi import APIRouter
+from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -55,13 +61,110 @@ _PAGE_HEADERS = {
 router = APIRouter(include_in_schema=False)
 
 
+# The page names its files under /static/v-<hash of every file>/..., so a browser may
+# keep them for a year and a release is fetched at once (the modules import each other by
+# relative paths, so they all load under the same prefix). /static/<path> still answers,
+# revalidated on each use.
+_VERSIONED = re.compile(r"^v-[0-9a-f]{12}/")
+_IMMUTABLE = "public, max-age=31536000, immutable"
+_COMPRESSIBLE = (".js", ".css", ".svg", ".html", ".json", ".webmanifest")
+_GZIP_MIN_BYTES = 512
+
+
+@dataclass(frozen=True, slots=True)
+class _Release:
+    stamp: tuple[tuple[str, int, int], ...]  # (path, size, mtime) of every file
+    version: str
+    page: bytes
+    service_worker: bytes
+
+
+_release: _Release | None = None
+_gzipped: dict[tuple[str, int, int], bytes] = {}
+
+
+def _files() -> list[Path]:
+    return sorted(p for p in STATIC_DIR.rglob("*") if p.is_file())
+
+
+def release() -> _Release:
+    """The client's current version and its page; worked out again when a file changes
+    (so editing a file and reloading still shows the edit)."""
+    global _release
+    paths = _files()
+    stamp = tuple(
+        (str(p.relative_to(STATIC_DIR)), p.stat().st_size, p.stat().st_mtime_ns) for p in paths
+    )
+    if _release is None or _release.stamp != stamp:
+        digest = hashlib.sha256()
+        for path in paths:
+            digest.update(str(path.relative_to(STATIC_DIR)).encode() + b"\0" + path.read_bytes())
+        version = f"v-{digest.hexdigest()[:12]}"
+        prefix = f"{STATIC_PREFIX}/{version}/"
+        # Every module is asked for at once, not import by import (a round trip each).
+        preloads = "\n  ".join(
+            f'<link rel="modulepreload" href="{prefix}{p.relative_to(STATIC_DIR).as_posix()}">'
+            for p in paths
+            if p.suffix == ".js" and p.name != "sw.js"
+        )
+        html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+        html = html.replace('"/static/', f'"{prefix}').replace("<!-- modulepreload -->", preloads)
+        # The worker caches this release's files; its bytes change with the version, which
+        # is how a browser learns that there is a new one.
+        shell = [
+            f"{prefix}{p.relative_to(STATIC_DIR).as_posix()}"
+            for p in paths
+            if p.name not in ("index.html", "sw.js")
+        ]
+        worker = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
+        worker = worker.replace("__VERSION__", version).replace("__SHELL__", json.dumps(shell))
+        _release = _Release(stamp, version, html.encode(), worker.encode())
+    return _release
+
+
+def _gzip(full_path: str, size: int, mtime: int) -> bytes:
+    key = (full_path, size, mtime)
+    if key not in _gzipped:
+        if len(_gzipped) > 256:  # files changed under a running server: start again
+            _gzipped.clear()
+        _gzipped[key] = gzip.compress(Path(full_path).read_bytes(), compresslevel=9, mtime=0)
+    return _gzipped[key]
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    return "gzip" in Headers(scope=scope).get("accept-encoding", "").lower()
+
+
 class ClientFiles(StaticFiles):
-    """Static files that the browser revalidates (ETag) on every load: they are small and
-    change with each release, and have no content hash in their names."""
+    """The client's files: gzip-compressed where that helps, cached for a year under the
+    versioned prefix and revalidated (ETag) on every use without it."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
+        cache = "no-cache"
+        if _VERSIONED.match(path):
+            if path.startswith(release().version + "/"):
+                cache = _IMMUTABLE
+            path = path.split("/", 1)[1]
         response = await super().get_response(path, scope)
-        response.headers["Cache-Control"] = "no-cache"
+        if (
+            response.status_code == 200
+            and isinstance(response, FileResponse)
+            and path.endswith(_COMPRESSIBLE)
+            and response.stat_result is not None
+            and response.stat_result.st_size >= _GZIP_MIN_BYTES
+            and _accepts_gzip(scope)
+        ):
+            stat = response.stat_result
+            body = _gzip(str(response.path), stat.st_size, stat.st_mtime_ns)
+            headers = {
+                key: value
+                for key, value in response.headers.items()
+                if key in ("content-type", "etag", "last-modified")
+            }
+            headers["Content-Encoding"] = "gzip"
+            response = Response(body, headers=headers)
+        response.headers["Cache-Control"] = cache
+        response.headers["Vary"] = "Accept-Encoding"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
@@ -72,12 +175,29 @@ def static_files() -> ClientFiles:
 
 async def page() -> Response:
     """The client's page; its script renders the route from the URL."""
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=_PAGE_HEADERS)
+    return Response(release().page, media_type="text/html", headers=_PAGE_HEADERS)
+
+
+async def service_worker() -> Response:
+    """The service worker, at the root so that its scope is the whole client."""
+    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    return Response(release().service_worker, media_type="text/javascript", headers=headers)
+
+
+async def manifest() -> Response:
+    """The web app manifest (name, icons, colours, standalone display)."""
+    return FileResponse(
+        STATIC_DIR / "manifest.webmanifest",
+        media_type="application/manifest+json",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 # One route per section (not a catch-all), so that any other path, whatever its method,
 # still answers the router's own 404 or 405.
 router.add_api_route("/", page, methods=["GET"])
+router.add_api_route("/sw.js", service_worker, methods=["GET"])
+router.add_api_route("/manifest.webmanifest", manifest, methods=["GET"])
 for _section in sorted(CLIENT_SECTIONS):
     router.add_api_route(f"/{_section}", page, methods=["GET"])
     router.add_api_route(f"/{_section}/{{rest:path}}", page, methods=["GET"])

@@ -21,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 _BATCH = 1000
-# The parser of shutter/social/entities.py as of this revision (a migration must not
+# The parser of shutter/tags/entities.py (then shutter/social/entities.py) as of this revision (a migration must not
 # change with the code).
 _HASHTAG = re.compile(r"(?<![\w#&])#(\w{1,100})(?!\w)")
 

@@ -148,9 +148,22 @@ export const getPost = (id) => get(`/posts/${id}`).then((d) => normPost(d.post |
 export const deletePost = (id) => del(`/posts/${id}`);
 export const feed = (mode, cursor) =>
   get("/feed", { mode, cursor, limit: 10 }).then(page("posts", normPost));
+// The home feed's first page is asked for at start-up, alongside /users/me, not after it.
+let earlyFeed = null;
+export function prefetchFeed(mode) {
+  earlyFeed = { mode, promise: feed(mode) };
+  earlyFeed.promise.catch(() => {}); // the feed view reports errors when it takes it
+}
+export function firstFeedPage(mode) {
+  const early = earlyFeed;
+  earlyFeed = null;
+  return early && early.mode === mode ? early.promise : feed(mode);
+}
 // Explore: a snapshot scroll (the cursor names it); signed out, the popular public posts.
 export const explore = (cursor, limit = 12) =>
   get("/explore", { cursor, limit }).then(page("posts", normPost));
+export const locationPosts = (id, cursor) =>
+  get(`/locations/${id}/posts`, { cursor }).then((d) => ({ ...page("posts", normPost)(d), location: d.location ? normPlace(d.location) : null }));
 export const hashtagPosts = (tag, cursor) =>
   get(`/hashtags/${encodeURIComponent(tag)}/posts`, { cursor }).then(page("posts", normPost));
 
@@ -171,6 +184,7 @@ export const deleteComment = (id) => del(`/comments/${id}`);
 export const search = (q, type) =>
   get("/search", { q, type }).then((d) => {
     const list = d.results || d[type] || d.users || d.hashtags || d.items || [];
+    if (type === "locations") return (d.locations || []).map(normPlace);
     return type === "users" ? list.map(normUser) : list.map(normTag);
   });
 
@@ -193,8 +207,8 @@ export const storyViewers = (id) =>
   get(`/stories/${id}/viewers`).then((d) => (d.viewers || d.users || d.items || []).map((v) => normUser(v.user || v)));
 
 // ---- direct messages ----
-export const sendMessage = (recipientId, content, clientMessageId) =>
-  post("/messages", { recipient_id: recipientId, content, client_message_id: clientMessageId });
+export const sendMessage = (recipientId, content, clientMessageId, postId = null) =>
+  post("/messages", { recipient_id: recipientId, content, client_message_id: clientMessageId, post_id: postId || undefined });
 export const conversations = (folder = "inbox") =>
   get("/conversations", { folder, limit: 50 }).then((d) => (d.conversations || d.items || []).map(normConversation));
 export const conversation = (id) => get(`/conversations/${id}`).then(normConversation);
@@ -230,6 +244,7 @@ export function normUser(u) {
     displayName: u.display_name || "",
     bio: u.bio || "",
     avatarUrl: u.avatar_url || null,
+    avatarUrls: u.avatar_urls || null,
     isPrivate: !!u.is_private,
     followers: u.follower_count ?? null,
     following: u.following_count ?? null,
@@ -273,6 +288,7 @@ export function normPost(p) {
     author: normAuthor(p.author || {}),
     caption: p.caption || "",
     location: p.location ? p.location.name : null,
+    locationId: p.location && p.location.id ? String(p.location.id) : null,
     media: (p.media || []).map(normMedia),
     likes: p.like_count ?? 0,
     commentCount: p.comment_count ?? 0,
@@ -300,6 +316,10 @@ export function normComment(c) {
     replyCount: c.reply_count ?? (c.replies || []).length,
     createdAt: c.created_at,
   };
+}
+
+function normPlace(l) {
+  return { id: String(l.id), name: l.name, posts: l.post_count ?? 0 };
 }
 
 function normTag(t) {
@@ -369,7 +389,7 @@ export function normMessage(m) {
     seq: Number(m.seq ?? 0),
     sentAt: m.sent_at || m.created_at,
     clientId: m.client_message_id || null,
-    post: m.post ? { id: String(m.post.id), available: !!m.post.available, thumbUrl: m.post.thumb_url || null } : null,
+    post: m.post ? { id: String(m.post.id), available: !!m.post.available, thumbUrl: m.post.thumb_url || null, author: m.post.author ? normAuthor(m.post.author) : null } : null,
     story: m.story ? { id: String(m.story.id), available: !!m.story.available, thumbUrl: m.story.thumb_url || null } : null,
   };
 }

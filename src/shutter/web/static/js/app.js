@@ -4,6 +4,7 @@
 import * as api from "./api.js";
 import { auth } from "./api.js";
 import { avatar, clear, errorBox, h, icon, spinner } from "./dom.js";
+import { forgetOfflineData, startPwa } from "./pwa.js";
 import * as realtime from "./realtime.js";
 import { loginView, signupView } from "./views/auth.js";
 import { composerView } from "./views/composer.js";
@@ -14,6 +15,7 @@ import { notificationsView } from "./views/notifications.js";
 import { postView } from "./views/post.js";
 import { profileView, requestsView, settingsView } from "./views/profile.js";
 import { exploreView, hashtagView, searchView } from "./views/search.js";
+import { placeView } from "./views/places.js";
 import { storyViewerView } from "./views/stories.js";
 
 // [pattern, view, needs a signed-in user]
@@ -23,6 +25,7 @@ const ROUTES = [
   [/^\/signup$/, signupView, false],
   [/^\/new$/, composerView, true],
   [/^\/explore$/, exploreView, false],
+  [/^\/explore\/locations\/(?<locationId>\d+)$/, placeView, false],
   [/^\/search$/, searchView, false],
   [/^\/notifications$/, notificationsView, true],
   [/^\/direct$/, inboxView, true],
@@ -147,6 +150,7 @@ function renderNav() {
 
 function logout() {
   api.logout();
+  forgetOfflineData();
   realtime.stop();
   badges.notifications = 0;
   badges.direct = 0;
@@ -215,6 +219,7 @@ window.addEventListener("shutter:event", (e) => {
   }
 });
 auth.onLoggedOut = () => {
+  forgetOfflineData();
   realtime.stop();
   navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
 };
@@ -222,4 +227,10 @@ auth.onLoggedOut = () => {
 // Exposed for the views that sign in (they start the session then navigate).
 window.shutter = { navigate, startSession };
 
+// On the home page the feed is asked for at once, in parallel with the session.
+if (auth.token && location.pathname === "/") {
+  const mode = new URLSearchParams(location.search).get("mode") || localStorage.getItem("shutter.feedMode") || "chronological";
+  api.prefetchFeed(mode);
+}
 startSession().finally(render);
+startPwa();

@@ -68,12 +68,17 @@ export function icon(name, label) {
   return svg;
 }
 
-export function avatar(user, size = 32) {
+export function avatar(user, size = 32, sizes = null) {
   const name = (user && (user.displayName || user.username)) || "?";
   if (user && user.avatarUrl) {
+    // avatarUrl is 150 px square; a single profile also has a 320 px one, offered where
+    // the caller gives `sizes` (the profile header).
+    const big = sizes && user.avatarUrls && user.avatarUrls.small;
     return h("img", {
       class: "avatar",
       src: user.avatarUrl,
+      srcset: big ? `${user.avatarUrl} 150w, ${big} 320w` : null,
+      sizes: big ? sizes : null,
       alt: `${user.username}'s profile picture`,
       width: size,
       height: size,

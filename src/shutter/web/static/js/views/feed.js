@@ -4,6 +4,7 @@ import * as api from "../api.js";
 import { errorBox, h, infiniteScroll, spinner } from "../dom.js";
 import { postCard } from "./postcard.js";
 import { storyTray } from "./stories.js";
+import { suggestedAccounts } from "./suggested.js";
 
 const MODE_KEY = "shutter.feedMode";
 
@@ -31,7 +32,7 @@ export function feedView(ctx) {
     const load = async () => {
       let page;
       try {
-        page = await api.feed(mode, cursor);
+        page = await (cursor ? api.feed(mode, cursor) : api.firstFeedPage(mode));
       } catch (err) {
         if (err.code === "cursor_expired") {
           start(mode); // the ranked snapshot is gone: start again from the top
@@ -49,6 +50,7 @@ export function feedView(ctx) {
       if (first && !page.items.length) {
         sentinel.replaceChildren(
           h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Welcome to Shutter"), h("p", {}, "Follow people to see their photos and videos here, or share your own."), h("p", {}, h("a", { class: "button primary", href: "/explore" }, "Find people"), " ", h("a", { class: "button", href: "/new" }, "Create a post"))),
+          suggestedAccounts(),
         );
         return false;
       }

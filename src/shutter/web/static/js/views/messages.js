@@ -5,6 +5,7 @@ import * as api from "../api.js";
 import { auth } from "../api.js";
 import { avatar, errorBox, h, spinner, timeAgo, timeEl, unavailable, uuid } from "../dom.js";
 import * as realtime from "../realtime.js";
+import { linkedPostId, postLink, sharePreview, sharedPostCard } from "./shared.js";
 
 const POLL_MS = 3000;
 
@@ -49,7 +50,7 @@ export async function inboxView(ctx) {
       "div",
       { class: "card" },
       h("h1", {}, "Messages"),
-      share ? h("p", { class: "muted" }, "Open a conversation to send the post's link.") : null,
+      share ? h("p", { class: "muted" }, "Choose a conversation to send the post to.") : null,
       // Requests: people you don't follow. Replying or accepting moves one to the inbox.
       requests.length ? h("h2", { class: "inbox-heading" }, `Requests (${requests.length})`) : null,
       requests.length ? list(requests) : null,
@@ -95,12 +96,16 @@ export async function conversationView(ctx) {
   let otherReadSeq = known ? known.otherReadSeq : 0;
 
   function attachment(m) {
-    if (m.post) return m.post.available ? h("a", { href: `/p/${m.post.id}`, class: "msg-ref" }, "Shared a post") : h("span", { class: "msg-ref muted" }, "Post unavailable");
+    if (m.post) return sharedPostCard(m.post);
+    const linked = linkedPostId(m.content);
+    if (linked) return sharedPostCard({ id: linked, available: true, thumbUrl: null, author: null });
     if (m.story) return h("span", { class: "msg-ref muted" }, m.story.available ? "Replied to a story" : "Replied to a story that is no longer available");
     return null;
   }
   function bubble(m, mine) {
-    return h("li", { class: `msg${mine ? " mine" : ""}`, dataset: { seq: String(m.seq || "") } }, attachment(m), h("span", { class: "msg-text" }, m.content), h("span", { class: "msg-time" }, timeEl(m.sentAt)));
+    // A post sent without words carries only its link as text: the card says it all.
+    const onlyLink = (m.post && m.content === postLink(m.post.id)) || linkedPostId(m.content);
+    return h("li", { class: `msg${mine ? " mine" : ""}${m.post || onlyLink ? " has-post" : ""}`, dataset: { seq: String(m.seq || "") } }, attachment(m), onlyLink ? null : h("span", { class: "msg-text" }, m.content), h("span", { class: "msg-time" }, timeEl(m.sentAt)));
   }
   function paintSeen() {
     const mineLast = [...bySeq.values()].filter((m) => m.senderId === auth.me.id).pop();
@@ -136,24 +141,40 @@ export async function conversationView(ctx) {
 
   const text = h("input", { id: "message-text", name: "content", placeholder: "Message…", autocomplete: "off", maxlength: 1000, "aria-label": "Message" });
   const errors = h("div", {});
+  // Opened from a post's Share button: the post goes with the next message, as a card.
+  const shareId = ctx.query.get("share");
+  let shared = /^\d+$/.test(shareId || "")
+    ? sharePreview(shareId, () => {
+        shared.el.remove();
+        shared = null;
+        text.focus();
+      })
+    : null;
+  if (shared) text.placeholder = "Add a message…";
   const form = h("form", { class: "message-form" }, text, h("button", { type: "submit", class: "button link" }, "Send"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const content = text.value.trim();
+    const sharing = shared && shared.info;
+    const content = text.value.trim() || (sharing ? postLink(sharing.id) : "");
     if (!content) return;
     errors.replaceChildren();
     const clientId = uuid();
-    const temp = bubble({ content, sentAt: new Date().toISOString() }, true);
+    const post = sharing ? { ...sharing } : null;
+    if (shared) {
+      shared.el.remove();
+      shared = null;
+    }
+    const temp = bubble({ content, post, sentAt: new Date().toISOString() }, true);
     temp.classList.add("sending");
     pending.set(clientId, temp);
     thread.append(temp);
     text.value = "";
     try {
-      const sent = await api.sendMessage(other.id, content, clientId);
+      const sent = await api.sendMessage(other.id, content, clientId, post && post.id);
       const first = !conversationId;
       conversationId = String(sent.conversation_id);
       if (first) history.replaceState(null, "", `/direct/${conversationId}`);
-      add({ id: String(sent.message_id), conversationId, senderId: auth.me.id, content, seq: Number(sent.seq), sentAt: sent.sent_at, clientId });
+      add({ id: String(sent.message_id), conversationId, senderId: auth.me.id, content, post, seq: Number(sent.seq), sentAt: sent.sent_at, clientId });
     } catch (err) {
       temp.classList.add("failed");
       errors.append(errorBox(err.unavailable ? { message: "Direct messages are not available yet." } : err));
@@ -200,6 +221,7 @@ export async function conversationView(ctx) {
       known && known.isRequest ? acceptBar(known) : null,
       thread,
       seen,
+      shared ? shared.el : null,
       form,
       errors,
     ),
@@ -210,8 +232,6 @@ export async function conversationView(ctx) {
       .then(() => thread.querySelector(".spinner") && thread.querySelector(".spinner").remove())
       .catch((err) => thread.replaceChildren(errorBox(err)));
   }
-  const share = ctx.query.get("share");
-  if (share) text.value = `${location.origin}/p/${share}`;
   setTimeout(() => text.focus(), 0);
   return view;
 }

@@ -22,6 +22,33 @@ function srcset(urls) {
   return out.length > 1 ? out.join(", ") : null;
 }
 
+/**
+ * srcset for a square grid tile. A variant fills a square as wide as its shorter side
+ * (object-fit: cover crops the rest), so each is described by that side: the 150 px
+ * thumb (square), then 320/640/1080 wide, never more than the photo itself.
+ */
+export const TILE_SIZES = "(max-width: 767px) 34vw, 310px";
+function tileSrcset(media) {
+  if (media.type !== "image" || !media.width || !media.height) return null;
+  const shorter = (w) => Math.round(Math.min(w, media.width) * Math.min(1, media.height / media.width));
+  const entries = [
+    [media.urls.thumb, Math.min(150, media.width, media.height)],
+    [media.urls.small, shorter(320)],
+    [media.urls.medium, shorter(640)],
+    [media.urls.large, shorter(1080)],
+  ];
+  const urls = new Set();
+  const widths = new Set();
+  const out = [];
+  for (const [url, w] of entries) {
+    if (!url || urls.has(url) || widths.has(w)) continue;
+    urls.add(url);
+    widths.add(w);
+    out.push(`${url} ${w}w`);
+  }
+  return out.length > 1 ? out.join(", ") : null;
+}
+
 /** Width / height clamped to what a feed shows (4:5 … 1.91:1, as Instagram). */
 export function frameRatio(media) {
   const ratio = media.width && media.height ? media.width / media.height : 1;
@@ -55,8 +82,8 @@ export function mediaView(media, { alt, sizes = "(max-width: 640px) 100vw, 600px
   const img = h("img", {
     class: "media",
     src: tile ? media.posterUrl || media.urls.thumb : media.urls.medium,
-    srcset: tile ? null : srcset(media.urls),
-    sizes: tile ? null : sizes,
+    srcset: tile ? tileSrcset(media) : srcset(media.urls),
+    sizes: tile ? TILE_SIZES : sizes,
     alt,
     loading: "lazy",
     decoding: "async",
@@ -260,7 +287,7 @@ export function postCard(post, { onDeleted, full = false } = {}) {
     "header",
     { class: "post-head" },
     h("a", { href: `/u/${post.author.username}`, class: "post-author", tabindex: "-1", "aria-hidden": "true" }, avatar(post.author, 32)),
-    h("div", { class: "post-who" }, userLink(post.author, { class: "user-link strong" }), post.location ? h("span", { class: "post-location" }, post.location) : null),
+    h("div", { class: "post-who" }, userLink(post.author, { class: "user-link strong" }), post.location ? (post.locationId ? h("a", { class: "post-location", href: `/explore/locations/${post.locationId}` }, post.location) : h("span", { class: "post-location" }, post.location)) : null),
     menuButton("More options", menuItems),
   );
   const caption = !post.caption

@@ -111,7 +111,7 @@ export async function profileView(ctx) {
   const header = h(
     "header",
     { class: "profile-head" },
-    h("div", { class: "profile-avatar" }, avatar(user, 150)),
+    h("div", { class: "profile-avatar" }, avatar(user, 150, "(min-width: 768px) 150px, 77px")),
     h(
       "div",
       { class: "profile-info" },

@@ -2,14 +2,15 @@
 
 import * as api from "../api.js";
 import { avatar, count, errorBox, h, infiniteScroll, spinner, unavailable } from "../dom.js";
+import { placeRow } from "./places.js";
 import { postTile } from "./postcard.js";
 
 export function searchView(ctx) {
-  let type = ctx.query.get("type") === "hashtags" ? "hashtags" : "users";
-  const input = h("input", { type: "search", id: "search-q", name: "q", placeholder: "Search", autocomplete: "off", value: ctx.query.get("q") || "", "aria-label": "Search people and hashtags" });
+  let type = ["hashtags", "locations"].includes(ctx.query.get("type")) ? ctx.query.get("type") : "users";
+  const input = h("input", { type: "search", id: "search-q", name: "q", placeholder: "Search", autocomplete: "off", value: ctx.query.get("q") || "", "aria-label": "Search people, tags and places" });
   const results = h("ul", { class: "user-list search-results", "aria-live": "polite" });
   const tab = (value, label) => h("button", { type: "button", role: "tab", class: "tab", "aria-selected": String(type === value), dataset: { type: value }, onClick: () => { type = value; paintTabs(); run(); } }, label);
-  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Search for" }, tab("users", "People"), tab("hashtags", "Tags"));
+  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Search for" }, tab("users", "People"), tab("hashtags", "Tags"), tab("locations", "Places"));
   const paintTabs = () => tabs.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.type === type)));
   let timer = null;
   let seq = 0;
@@ -28,7 +29,9 @@ export function searchView(ctx) {
       if (mine !== seq) return;
       results.replaceChildren(
         ...items.map((it) =>
-          type === "users"
+          type === "locations"
+            ? placeRow(it)
+            : type === "users"
             ? h("li", { class: "user-row" }, h("a", { href: `/u/${it.username}`, class: "user-row-link" }, avatar(it, 44), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, it.username), h("span", { class: "muted" }, it.displayName))))
             : h("li", { class: "user-row" }, h("a", { href: `/tags/${encodeURIComponent(it.name)}`, class: "user-row-link" }, h("span", { class: "tag-icon", "aria-hidden": "true" }, "#"), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, `#${it.name}`), it.posts !== null ? h("span", { class: "muted" }, count(it.posts, "post", "posts")) : null))),
         ),
@@ -59,7 +62,7 @@ export function searchView(ctx) {
   return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Search"), input, tabs, results));
 }
 
-function postGrid(loader, emptyText, what) {
+export function postGrid(loader, emptyText, what) {
   const grid = h("div", { class: "grid" });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   const shown = new Set();

@@ -3,7 +3,7 @@
 
 import * as api from "../api.js";
 import { auth } from "../api.js";
-import { avatar, clear, errorBox, h, icon, modal, spinner, timeEl, toast, unavailable } from "../dom.js";
+import { avatar, clear, errorBox, h, icon, modal, spinner, timeEl, toast, unavailable, uuid } from "../dom.js";
 import { uploadFile } from "../upload.js";
 import { mediaView } from "./postcard.js";
 
@@ -59,6 +59,7 @@ export function storyTray(ctx) {
     const own = me && trays.find((t) => t.author.id === me.id);
     tray.replaceChildren(yourBubble(own));
     trays.sort((a, b) => Number(b.hasUnseen) - Number(a.hasUnseen));
+    trayOrder = [...(own ? [own] : []), ...trays.filter((t) => t !== own)].map((t) => t.author.id);
     for (const t of trays) {
       if (t === own) continue;
       tray.append(
@@ -76,6 +77,25 @@ export function storyTray(ctx) {
   return tray;
 }
 
+// The tray's order (user ids), so the viewer moves on to the next person's stories as
+// Instagram does; the viewer asks for the tray itself when opened from a link.
+let trayOrder = [];
+
+async function nextPeople() {
+  if (trayOrder.length) return trayOrder;
+  try {
+    const trays = await api.storyFeed();
+    trays.sort((a, b) => Number(b.hasUnseen) - Number(a.hasUnseen));
+    const me = auth.me && trays.find((t) => t.author.id === auth.me.id);
+    trayOrder = [...(me ? [me] : []), ...trays.filter((t) => t !== me)].map((t) => t.author.id);
+  } catch {
+    trayOrder = [];
+  }
+  return trayOrder;
+}
+
+const HOLD_MS = 200; // a press longer than this pauses; a shorter one is a tap
+
 export async function storyViewerView(ctx) {
   const userId = ctx.params.userId;
   let stories;
@@ -89,16 +109,32 @@ export async function storyViewerView(ctx) {
   if (!stories.length) {
     return h("div", { class: "empty" }, h("p", { class: "empty-title" }, "No stories right now"), h("button", { type: "button", class: "button", onClick: back }, "Back"));
   }
-  const startAt = Math.max(0, stories.findIndex((s) => !s.seen));
+  const order = await nextPeople();
+  // Leaving this person's stories at either end goes to the neighbour in the tray, or
+  // closes the viewer. The URL is replaced, so Back still returns to where you came from.
+  const person = (step) => {
+    const at = order.indexOf(String(userId));
+    return at < 0 ? null : order[at + step] || null;
+  };
+  const goToPerson = (id, fromEnd) => {
+    history.replaceState({ storyFromEnd: !!fromEnd }, "", `/stories/${id}`);
+    window.dispatchEvent(new PopStateEvent("popstate"));
+  };
+  const cameFromEnd = !!history.state?.storyFromEnd;
+  const firstUnseen = stories.findIndex((s) => !s.seen);
+  const startAt = cameFromEnd ? stories.length - 1 : Math.max(0, firstUnseen);
   let index = startAt;
   let timer = null;
+  let duration = PHOTO_MS;
+  let remaining = PHOTO_MS;
   let startedAt = 0;
-  let paused = false;
-  const bars = h("div", { class: "story-bars" }, stories.map(() => h("span", { class: "story-bar" }, h("span", { class: "fill" }))));
+  const holds = new Set(); // why it is paused: "hold", "button", "reply", "dialog"
+  const bars = h("div", { class: "story-bars", role: "progressbar", "aria-label": "Stories", "aria-valuemin": "1", "aria-valuemax": String(stories.length) }, stories.map(() => h("span", { class: "story-bar" }, h("span", { class: "fill" }))));
   const stage = h("div", { class: "story-stage" });
   const head = h("div", { class: "story-head" });
   const foot = h("div", { class: "story-foot" });
   const own = auth.me && stories[0].author.id === auth.me.id;
+  const pauseButton = h("button", { type: "button", class: "icon-button story-pause", "aria-label": "Pause", "aria-pressed": "false", onClick: () => toggle("button") }, h("span", { "aria-hidden": "true" }, "❚❚"));
 
   function setBars() {
     [...bars.children].forEach((bar, i) => {
@@ -106,25 +142,36 @@ export async function storyViewerView(ctx) {
       fill.style.transition = "none";
       fill.style.width = i < index ? "100%" : "0%";
     });
+    bars.setAttribute("aria-valuenow", String(index + 1));
+    bars.setAttribute("aria-valuetext", `Story ${index + 1} of ${stories.length}`);
   }
   function show(i) {
     clearTimeout(timer);
-    if (i < 0) i = 0;
-    if (i >= stories.length) return back();
+    if (i < 0) {
+      const prevPerson = person(-1);
+      if (prevPerson) return goToPerson(prevPerson, true);
+      i = 0;
+    }
+    if (i >= stories.length) {
+      const nextPerson = person(1);
+      return nextPerson ? goToPerson(nextPerson, false) : back();
+    }
     index = i;
     const story = stories[i];
     setBars();
-    clear(head).append(avatar(story.author, 32), h("a", { href: `/u/${story.author.username}`, class: "user-link strong" }, story.author.username), timeEl(story.createdAt), h("button", { type: "button", class: "icon-button", "aria-label": "Close stories", onClick: back }, icon("close")));
+    clear(head).append(avatar(story.author, 32), h("a", { href: `/u/${story.author.username}`, class: "user-link strong" }, story.author.username), timeEl(story.createdAt), pauseButton, h("button", { type: "button", class: "icon-button", "aria-label": "Close stories", onClick: back }, icon("close")));
     const view = mediaView(story.media, { alt: `Story by ${story.author.username}` });
     clear(stage).append(view);
-    clear(foot);
     if (own) {
-      foot.append(h("button", { type: "button", class: "button ghost", onClick: () => showViewers(story) }, story.viewCount !== null ? `Seen by ${story.viewCount}` : "Viewers"));
+      clear(foot).append(h("button", { type: "button", class: "button ghost", onClick: () => showViewers(story) }, story.viewCount !== null ? `Seen by ${story.viewCount}` : "Viewers"));
+    } else if (!foot.firstChild) {
+      foot.append(replyForm());
     }
     api.markStorySeen(story.id).catch(() => {});
     story.seen = true;
     const video = view.querySelector("video");
-    const duration = video && story.media.duration ? story.media.duration * 1000 : PHOTO_MS;
+    duration = video && story.media.duration ? story.media.duration * 1000 : PHOTO_MS;
+    remaining = duration;
     if (video) {
       video.muted = false;
       video.loop = false;
@@ -133,22 +180,83 @@ export async function storyViewerView(ctx) {
         video.play().catch(() => {});
       });
     }
-    run(duration);
+    if (!holds.size) run();
   }
-  function run(duration) {
+  // Fills the current bar over the time left and moves on when it is full.
+  function run() {
     const fill = bars.children[index].firstChild;
-    requestAnimationFrame(() => {
-      fill.style.transition = `width ${duration}ms linear`;
-      fill.style.width = "100%";
-    });
+    fill.style.transition = "none";
+    fill.style.width = `${(100 * (duration - remaining)) / duration}%`;
+    void fill.offsetWidth; // the start width takes effect before the transition
+    fill.style.transition = `width ${remaining}ms linear`;
+    fill.style.width = "100%";
     startedAt = Date.now();
-    timer = setTimeout(() => show(index + 1), duration);
+    clearTimeout(timer);
+    timer = setTimeout(() => show(index + 1), remaining);
+  }
+  function freeze() {
+    clearTimeout(timer);
+    timer = null;
+    remaining = Math.max(0, remaining - (Date.now() - startedAt));
+    const fill = bars.children[index].firstChild;
+    fill.style.transition = "none";
+    fill.style.width = `${(100 * (duration - remaining)) / duration}%`;
+    const video = stage.querySelector("video");
+    if (video) video.pause();
+  }
+  function pause(why) {
+    const was = holds.size;
+    holds.add(why);
+    if (!was) freeze();
+    syncPaused();
+  }
+  function resume(why) {
+    if (!holds.delete(why) || holds.size) return syncPaused();
+    const video = stage.querySelector("video");
+    if (video) video.play().catch(() => {});
+    syncPaused();
+    run();
+  }
+  function toggle(why) {
+    if (holds.has(why)) resume(why);
+    else pause(why);
+  }
+  function syncPaused() {
+    const paused = holds.size > 0;
+    viewer.classList.toggle("paused", paused);
+    const byButton = holds.has("button");
+    pauseButton.setAttribute("aria-pressed", String(byButton));
+    pauseButton.setAttribute("aria-label", byButton ? "Play" : "Pause");
+    pauseButton.firstChild.textContent = byButton ? "▶" : "❚❚";
+  }
+  function replyForm() {
+    const input = h("input", { type: "text", class: "story-reply-input", maxlength: "1000", autocomplete: "off", "aria-label": `Reply to ${stories[0].author.username}`, placeholder: `Reply to ${stories[0].author.username}…` });
+    const send = h("button", { type: "submit", class: "story-send" }, "Send");
+    const form = h("form", { class: "story-reply" }, input, send);
+    input.addEventListener("focus", () => pause("reply"));
+    input.addEventListener("blur", () => resume("reply"));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      send.disabled = true;
+      try {
+        await api.replyToStory(stories[index].id, text, uuid());
+        input.value = "";
+        toast("Reply sent.");
+        input.blur();
+      } catch (err) {
+        toast(err.unavailable ? "Replies are not available yet." : `Reply not sent: ${err.message}`, "error");
+      } finally {
+        send.disabled = false;
+      }
+    });
+    return form;
   }
   async function showViewers(story) {
-    paused = true;
-    clearTimeout(timer);
+    pause("dialog");
     const body = h("div", {}, spinner());
-    modal("Viewers", body, { onClose: () => { paused = false; show(index); } });
+    modal("Viewers", body, { onClose: () => resume("dialog") });
     try {
       const viewers = await api.storyViewers(story.id);
       body.replaceChildren(viewers.length ? h("ul", { class: "user-list" }, viewers.map((u) => h("li", {}, avatar(u, 32), h("a", { href: `/u/${u.username}` }, u.username)))) : h("p", { class: "muted" }, "No one has seen this story yet."));
@@ -156,21 +264,59 @@ export async function storyViewerView(ctx) {
       body.replaceChildren(err.unavailable ? unavailable("Story viewers") : errorBox(err));
     }
   }
-  const prev = h("button", { type: "button", class: "story-nav prev", "aria-label": "Previous story", onClick: () => show(index - 1) });
-  const next = h("button", { type: "button", class: "story-nav next", "aria-label": "Next story", onClick: () => show(index + 1) });
+  // Press and hold anywhere on the story pauses it (as Instagram); a short press on the
+  // left or right third is a tap that goes back or on.
+  let holdTimer = null;
+  let held = false;
+  function navButton(cls, label, step) {
+    const button = h("button", { type: "button", class: `story-nav ${cls}`, "aria-label": label });
+    button.addEventListener("pointerdown", (e) => {
+      if (e.button !== 0) return;
+      held = false;
+      clearTimeout(holdTimer);
+      holdTimer = setTimeout(() => {
+        held = true;
+        pause("hold");
+      }, HOLD_MS);
+    });
+    const release = () => {
+      clearTimeout(holdTimer);
+      if (held) resume("hold");
+    };
+    button.addEventListener("pointerup", release);
+    button.addEventListener("pointercancel", release);
+    button.addEventListener("pointerleave", release);
+    button.addEventListener("contextmenu", (e) => e.preventDefault()); // a long touch
+    button.addEventListener("click", () => {
+      if (held) {
+        held = false; // the end of a hold is not a tap
+        return;
+      }
+      show(index + step);
+    });
+    return button;
+  }
+  const prev = navButton("prev", "Previous story", -1);
+  const next = navButton("next", "Next story", 1);
   const onKey = (e) => {
+    if (holds.has("dialog")) return;
+    if (e.target instanceof HTMLInputElement) return; // typing a reply
     if (e.key === "ArrowRight") show(index + 1);
     else if (e.key === "ArrowLeft") show(index - 1);
-    else if (e.key === "Escape" && !paused) back();
+    else if (e.key === " " && e.target === document.body) {
+      e.preventDefault();
+      toggle("button");
+    } else if (e.key === "Escape") back();
   };
   document.addEventListener("keydown", onKey);
   ctx.onLeave(() => {
     clearTimeout(timer);
+    clearTimeout(holdTimer);
     document.removeEventListener("keydown", onKey);
     document.body.classList.remove("story-open");
   });
   document.body.classList.add("story-open");
-  const viewer = h("section", { class: "story-viewer", "aria-label": "Stories", "data-started": String(startedAt) }, h("h1", { class: "visually-hidden" }, "Stories"), h("div", { class: "story-card" }, bars, head, stage, prev, next, foot));
+  const viewer = h("section", { class: "story-viewer", "aria-label": "Stories" }, h("h1", { class: "visually-hidden" }, `Stories by ${stories[0].author.username}`), h("div", { class: "story-card" }, bars, head, stage, prev, next, foot));
   setTimeout(() => show(startAt), 0);
   return viewer;
 }

@@ -1,4 +1,4 @@
-"""Request and response models for likes and comments."""
+"""Request and response models for comments."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from shutter.pagination import MAX_ID
 from shutter.posts.schemas import CAPTION_MAX
-from shutter.social.entities import MAX_HASHTAGS, hashtags
+from shutter.tags.entities import MAX_HASHTAGS, hashtags
 from shutter.textfields import Paragraph
 from shutter.users.schemas import AuthorOut
 
@@ -34,11 +34,6 @@ class CommentCreate(BaseModel):
         if value is not None and int(value) > MAX_ID:
             raise ValueError("not a comment id")
         return value
-
-
-class LikeState(BaseModel):
-    liked: bool
-    like_count: int
 
 
 class CommentOut(BaseModel):

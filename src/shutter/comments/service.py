@@ -1,86 +1,32 @@
-"""Likes and comments: who may do what, counts kept in step, events for notifications."""
+"""Comments and replies: who may write and delete what, counts kept in step, events
+for notifications."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.comments import repository
 from shutter.context import AppContext
-from shutter.db.tables import posts
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, NotFound
-from shutter.events import outbox
-from shutter.events.types import COMMENT_CREATED, COMMENT_DELETED, POST_LIKED, POST_UNLIKED
+from shutter.events.types import CommentCreated, CommentDeleted
 from shutter.pagination import make_cursor
+from shutter.posts import counters
 from shutter.posts.service import readable_post
-from shutter.social import repository
-from shutter.social.entities import hashtags, mentions
+from shutter.tags import repository as tags_repo
+from shutter.tags.entities import hashtags, mentions
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_author, present_profile
-
-
-async def _like_count(conn: AsyncConnection, post_id: int) -> int:
-    query = select(posts.c.like_count).where(posts.c.id == post_id)
-    return int((await conn.execute(query)).scalar_one())
-
-
-async def like(
-    context: AppContext, conn: AsyncConnection, user_id: int, post_id: int
-) -> dict[str, Any]:
-    """Like a post the user may see (idempotent). Returns `{liked, like_count}`."""
-    post = await readable_post(conn, user_id, post_id)
-    if await repository.insert_like(conn, post_id, user_id, context.ids.next_id(), utcnow()):
-        await repository.add_to_post_counter(conn, post_id, "like_count", 1)
-        await outbox.record(
-            conn,
-            context.ids,
-            POST_LIKED,
-            {"post_id": post_id, "user_id": user_id, "author_id": post["author_id"]},
-        )
-    return {"liked": True, "like_count": await _like_count(conn, post_id)}
-
-
-async def unlike(
-    context: AppContext, conn: AsyncConnection, user_id: int, post_id: int
-) -> dict[str, Any]:
-    """Withdraw a like (idempotent)."""
-    post = await readable_post(conn, user_id, post_id)
-    if await repository.delete_like(conn, post_id, user_id):
-        await repository.add_to_post_counter(conn, post_id, "like_count", -1)
-        await outbox.record(
-            conn,
-            context.ids,
-            POST_UNLIKED,
-            {"post_id": post_id, "user_id": user_id, "author_id": post["author_id"]},
-        )
-    return {"liked": False, "like_count": await _like_count(conn, post_id)}
-
-
-async def list_likers(
-    conn: AsyncConnection,
-    viewer_id: int | None,
-    post_id: int,
-    before_id: int | None,
-    limit: int,
-    url_for: UrlFor,
-) -> dict[str, Any]:
-    """Who liked a post, most recent first."""
-    await readable_post(conn, viewer_id, post_id)
-    pairs = await repository.page_likers(conn, post_id, before_id, limit + 1, viewer_id)
-    page = pairs[:limit]
-    profiles = await users_repo.get_profiles(conn, [user_id for _, user_id in page])
-    return {
-        "users": [present_profile(row, url_for) for row in profiles],
-        "next_cursor": make_cursor(page[-1][0]) if len(pairs) > limit and page else None,
-    }
+from shutter.users.service import UrlFor, present_author
 
 
 async def create_comment(
     context: AppContext,
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     author_id: int,
     post_id: int,
     text: str,
@@ -89,6 +35,7 @@ async def create_comment(
 ) -> dict[str, Any]:
     """Comment on a post the author may see, or reply to one of its comments. A reply to
     a reply joins the same thread: replies are one level deep, as on Instagram."""
+    conn = uow.conn
     post = await readable_post(conn, author_id, post_id)
     parent = None
     if parent_id is not None:
@@ -110,21 +57,18 @@ async def create_comment(
         "created_at": now,
     }
     await repository.insert_comment(conn, values)
-    await repository.attach_comment_hashtags(conn, values, hashtags(text))
-    await repository.add_to_post_counter(conn, post_id, "comment_count", 1)
+    await tags_repo.attach_comment_hashtags(conn, values, hashtags(text))
+    await counters.add_to_post_counter(conn, post_id, "comment_count", 1)
     if parent is not None:
         await repository.add_to_reply_count(conn, parent["id"], 1)
-    await outbox.record(
-        conn,
-        context.ids,
-        COMMENT_CREATED,
-        {
-            "comment_id": comment_id,
-            "post_id": post_id,
-            "author_id": author_id,
-            "post_author_id": post["author_id"],
-            "parent_author_id": parent["author_id"] if parent else None,
-        },
+    await uow.record(
+        CommentCreated(
+            comment_id=comment_id,
+            post_id=post_id,
+            author_id=author_id,
+            post_author_id=post["author_id"],
+            parent_author_id=parent["author_id"] if parent else None,
+        )
     )
     row = await repository.get_comment(conn, comment_id)
     assert row is not None  # written above, in this transaction
@@ -133,9 +77,10 @@ async def create_comment(
 
 
 async def delete_comment(
-    context: AppContext, conn: AsyncConnection, viewer_id: int, comment_id: int
+    context: AppContext, uow: UnitOfWork, viewer_id: int, comment_id: int
 ) -> None:
     """Delete a comment (with its replies): its author or the post's author may."""
+    conn = uow.conn
     comment = await repository.get_comment(conn, comment_id)
     if comment is None:
         raise NotFound("No such comment.", code="comment_not_found")
@@ -156,14 +101,9 @@ async def delete_comment(
         removed += await repository.mark_replies_deleted(conn, comment_id, now)
     else:
         await repository.add_to_reply_count(conn, comment["parent_id"], -1)
-    await repository.detach_comment_hashtags(conn, removed)
-    await repository.add_to_post_counter(conn, comment["post_id"], "comment_count", -len(removed))
-    await outbox.record(
-        conn,
-        context.ids,
-        COMMENT_DELETED,
-        {"comment_ids": removed, "post_id": comment["post_id"]},
-    )
+    await tags_repo.detach_comment_hashtags(conn, removed)
+    await counters.add_to_post_counter(conn, comment["post_id"], "comment_count", -len(removed))
+    await uow.record(CommentDeleted(comment_ids=tuple(removed), post_id=comment["post_id"]))
 
 
 async def list_comments(

@@ -25,9 +25,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
+from shutter.auth.viewer import Viewer, authenticate, current_viewer
 from shutter.context import AppContext
 from shutter.errors import Unauthenticated
-from shutter.http.deps import Context, CurrentUser, Viewer, authenticate, current_viewer
+from shutter.http.deps import Context, CurrentUser
 from shutter.http.responses import json_response
 from shutter.realtime.bus import CLOSE_HEARTBEAT_TIMEOUT, CLOSE_UNAUTHENTICATED, Socket
 

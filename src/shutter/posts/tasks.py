@@ -8,33 +8,48 @@ whole table is covered every (posts / batch) runs whatever its size.
 
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
 import structlog
 
-from shutter.context import AppContext
+from shutter.db.database import Database
 from shutter.events.periodic import Scheduler
-from shutter.social import repository
+from shutter.posts import counters
+from shutter.settings import Settings
 
 log = structlog.get_logger("shutter.counts")
 
 BATCH = 1000
 
 
+class CountDeps(Protocol):
+    """What count reconciliation uses of the application context."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def db(self) -> Database: ...
+
+
+D = TypeVar("D", bound=CountDeps)
+
+
 class CountReconciler:
     def __init__(self) -> None:
         self.after_id = 0
 
-    async def __call__(self, context: AppContext) -> int:
+    async def __call__(self, context: CountDeps) -> int:
         """Reconcile the next batch; returns how many posts were off."""
-        async with context.db.write() as conn:
-            post_ids = await repository.post_ids_page(conn, self.after_id, BATCH)
-            fixed = await repository.reconcile_post_counts(conn, post_ids)
+        async with context.db.write() as uow:
+            post_ids = await counters.post_ids_page(uow.conn, self.after_id, BATCH)
+            fixed = await counters.reconcile_post_counts(uow.conn, post_ids)
         self.after_id = post_ids[-1] if len(post_ids) == BATCH else 0
         if fixed:
             log.warning("counts_reconciled", posts_fixed=fixed)
         return fixed
 
 
-def schedule(scheduler: Scheduler, context: AppContext) -> None:
+def schedule(scheduler: Scheduler[D], context: D) -> None:
     scheduler.every(
         context.settings.count_reconcile_interval_seconds, "count_reconcile", CountReconciler()
     )

@@ -12,7 +12,6 @@ from shutter.context import AppContext
 from shutter.errors import Forbidden, Unauthenticated
 from shutter.http.deps import Context, CurrentUser, UrlFor, client_address, rate_limited
 from shutter.http.responses import json_response
-from shutter.realtime.bus import sessions_revoked
 from shutter.users import service
 from shutter.users.schemas import LoginIn, PasswordChangeIn, RegisterIn, RegisterOut, TokenOut
 
@@ -28,8 +27,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 async def register(body: RegisterIn, context: Context, url_for: UrlFor) -> Response:
     """Create an account and log it in."""
     password_hash = await context.passwords.hash(body.password)
-    async with context.db.write() as conn:
-        user_id = await service.register(context, conn, body, password_hash)
+    async with context.db.write() as uow:
+        user_id = await service.register(context, uow.conn, body, password_hash)
     async with context.db.read() as conn:
         user = await service.get_own_profile(conn, user_id, url_for)
     token = context.tokens.issue(user_id, 0)
@@ -69,11 +68,8 @@ async def change_password(
         if old_hash is None:
             raise Forbidden("The current password is wrong.", code="wrong_password")
     new_hash = await context.passwords.hash(body.new_password)
-    async with context.db.write() as conn:
-        version = await service.change_password(conn, viewer.id, old_hash, new_hash)
-    context.token_versions.forget(viewer.id)
-    # Open WebSockets of the older tokens close too, wherever they are.
-    await context.realtime.publish([viewer.id], sessions_revoked(version))
+    async with context.db.write() as uow:
+        version = await service.change_password(context, uow, viewer.id, old_hash, new_hash)
     return _token_response(context, viewer.id, version)
 
 

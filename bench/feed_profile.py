@@ -1,0 +1,95 @@
+"""Where a home-feed request spends its CPU: cProfile over feed requests served in-process.
+
+    .venv/bin/python bench/feed_profile.py [--requests 2000] [--top 40] [--out feed.prof]
+
+Seeds the bench's `smoke` graph into a scratch SQLite (embedded profile), primes the
+active readers' timelines through the app (their first reads), then serves `--requests`
+feed pages of 20 through the ASGI app with httpx's in-process transport, under cProfile,
+and prints the functions by cumulative and by own time, plus CPU per request (process
+time, which also counts the in-process client: compare runs of this script with each
+other, and take the server-only figure from `shutter bench`'s
+`feed_cpu_ms_per_request`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from shutter.app import create_app
+from shutter.auth.passwords import hash_password
+from shutter.auth.tokens import TokenIssuer
+from shutter.bench.graph import SCALES, build_graph, seed_graph
+from shutter.db.database import Database
+from shutter.db.migrate import upgrade_to_head
+from shutter.settings import Settings
+
+SECRET = "feed-profile-secret-not-for-production-0123456789"  # noqa: S105 - scratch data
+
+
+async def main(requests: int, top: int, out: Path | None) -> None:
+    scale = SCALES["smoke"]
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory(prefix="shutter-feed-profile-") as scratch:
+        data = Path(scratch)
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            data_dir=data,
+            secret_key=SECRET,
+            celebrity_threshold=scale.celebrity_threshold,
+            rate_limits="off",
+            log_level="WARNING",
+        )
+        db = Database(settings.resolved_database_url)
+        await upgrade_to_head(db)
+        graph = build_graph(scale, rng)
+        await seed_graph(db, graph, scale, await hash_password("profile-password"), rng)
+        await db.dispose()
+        tokens = TokenIssuer(SECRET, 86_400)
+        readers = graph.active_readers
+        headers = [{"Authorization": f"Bearer {tokens.issue(r, 0)}"} for r in readers]
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+                for header in headers:  # first reads: timelines rebuilt
+                    await client.get("/api/v1/feed?limit=20", headers=header)
+                await app.state.context.events.wait_idle(120)
+                await asyncio.sleep(1.0)  # background rebuilds
+                for header in headers:  # warm caches as a steady state would
+                    await client.get("/api/v1/feed?limit=20", headers=header)
+                profiler = cProfile.Profile(time.process_time)  # CPU, not waits
+                started = time.process_time()
+                profiler.enable()
+                for n in range(requests):
+                    response = await client.get(
+                        "/api/v1/feed?limit=20", headers=headers[n % len(headers)]
+                    )
+                    assert response.status_code == 200, response.text
+                profiler.disable()
+                spent = time.process_time() - started
+    print(f"{requests} feed requests, {spent / requests * 1000:.3f} ms CPU each (with client)")
+    for order in ("cumulative", "tottime"):
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(top)
+        print(text.getvalue())
+    if out is not None:
+        profiler.dump_stats(str(out))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--out", type=Path, default=None)
+    options = parser.parse_args()
+    asyncio.run(main(options.requests, options.top, options.out))

@@ -1,0 +1,163 @@
+"""The web client on Chromium's "Slow 3G" preset (issue 20, item 3): first contentful
+paint and the first post of the home feed, on a first visit and on a return visit.
+
+    .venv/bin/python bench/web_slow3g.py [--runs 3] [--python .venv/bin/python]
+
+Starts `shutter serve` (embedded profile, a fresh data dir) as a separate process,
+registers one account that has posted one photo, then opens `/` in headless chromium
+(/usr/bin/chromium) at 390x844 with the network throttled over the DevTools protocol to
+the Slow 3G preset (2 s round trip, 50 kB/s each way). "First visit" is a new browser
+context (nothing cached); "return visit" reloads in that context (HTTP cache and the
+service worker warm). Prints one line per visit kind with the median of `--runs`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).parent))
+from login_burst import _free_port
+
+CHROMIUM = "/usr/bin/chromium"
+SLOW_3G = {
+    "offline": False,
+    "latency": 2000,
+    "downloadThroughput": 50_000,
+    "uploadThroughput": 50_000,
+}
+CAPTION = "First light over the harbour"
+
+
+def _wait_until_up(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("shutter serve did not start within 60 s")
+
+
+def _account_with_a_post(base: str) -> str:
+    """Registers an account, posts one photo over the pre-signed flow; returns its token."""
+    api = httpx.Client(base_url=f"{base}/api/v1", timeout=60)
+    password = "correct horse 1"  # noqa: S105 - a throwaway account of the bench
+    token: str = api.post(
+        "/auth/register",
+        json={"username": "walker", "email": "w@example.com", "password": password},
+    ).json()["access_token"]
+    api.headers["Authorization"] = f"Bearer {token}"
+    data = BytesIO()
+    Image.new("RGB", (1080, 1080), (40, 110, 170)).save(data, format="JPEG", quality=85)
+    ticket = api.post(
+        "/media", json={"content_type": "image/jpeg", "size_bytes": len(data.getvalue())}
+    ).json()
+    httpx.request(
+        ticket["upload_method"],
+        ticket["upload_url"],
+        content=data.getvalue(),
+        headers=ticket["upload_headers"],
+        timeout=60,
+    )
+    api.post(f"/media/{ticket['media_id']}/complete")
+    while api.get(f"/media/{ticket['media_id']}").json()["status"] != "ready":
+        time.sleep(0.2)
+    api.post("/posts", json={"media_ids": [ticket["media_id"]], "caption": CAPTION})
+    return token
+
+
+def _visit(page: Any, reload: bool) -> tuple[float, float]:
+    """(first contentful paint, first post shown), ms from the start of navigation."""
+    if reload:
+        page.reload(wait_until="commit")
+    else:
+        page.goto("/", wait_until="commit")
+    page.get_by_text(CAPTION).wait_for(timeout=120_000)
+    post_ms: float = page.evaluate("performance.now()")
+    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
+    fcp: float = page.evaluate(
+        "performance.getEntriesByName('first-contentful-paint')[0].startTime"
+    )
+    return fcp, post_ms
+
+
+def measure(base: str, token: str, runs: int) -> list[str]:
+    first: list[tuple[float, float]] = []
+    again: list[tuple[float, float]] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        for _ in range(runs):
+            context = browser.new_context(base_url=base, viewport={"width": 390, "height": 844})
+            context.add_init_script(f"localStorage.setItem('shutter.token', {token!r})")
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+            first.append(_visit(page, reload=False))
+            page.wait_for_load_state("load", timeout=120_000)
+            # A client with a service worker: let it finish installing (an older one has none).
+            page.evaluate(
+                "navigator.serviceWorker.getRegistration()"
+                ".then(r => r && navigator.serviceWorker.ready.then(() => true))"
+            )
+            again.append(_visit(page, reload=True))
+            context.close()
+        browser.close()
+    lines = []
+    for name, results in (("first visit", first), ("return visit", again)):
+        fcp = statistics.median(r[0] for r in results)
+        post = statistics.median(r[1] for r in results)
+        lines.append(
+            f"Slow 3G, {name}: first contentful paint {fcp:.0f} ms, "
+            f"first post {post:.0f} ms (median of {runs})"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--python", default=sys.executable)
+    args = parser.parse_args()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="shutter-slow3g-") as data_dir:
+        env = {
+            **os.environ,
+            "SHUTTER_DATA_DIR": data_dir,
+            "SHUTTER_LOG_LEVEL": "WARNING",
+            "SHUTTER_RATE_LIMITS": "off",
+        }
+        server = subprocess.Popen(  # noqa: S603
+            [args.python, "-m", "shutter.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_until_up(base)
+            token = _account_with_a_post(base)
+            for line in measure(base, token, args.runs):
+                print(line)
+        finally:
+            server.terminate()
+            server.wait(20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Comments: GET/POST /posts/{id}/comments, GET /comments/{id}/replies,
+DELETE /comments/{id}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from starlette.responses import Response
+
+from shutter.comments import service
+from shutter.comments.schemas import CommentCreate, CommentEnvelope, CommentPage
+from shutter.http.deps import (
+    Context,
+    CurrentUser,
+    Page,
+    Read,
+    UrlFor,
+    ViewerId,
+    Write,
+    rate_limited,
+)
+from shutter.http.responses import json_response
+from shutter.posts.api import PostId
+
+router = APIRouter(tags=["likes and comments"])
+
+
+CommentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a comment id")]
+
+
+@router.get("/posts/{post_id}/comments", response_model=CommentPage)
+async def comments(
+    post_id: PostId,
+    viewer_id: ViewerId,
+    conn: Read,
+    url_for: UrlFor,
+    paging: Page,
+) -> Response:
+    """A post's top-level comments, oldest first, each with `reply_count`."""
+    page = await service.list_comments(
+        conn, viewer_id, post_id, paging.after, paging.limit, url_for
+    )
+    return json_response(page)
+
+
+@router.post(
+    "/posts/{post_id}/comments",
+    status_code=201,
+    response_model=CommentEnvelope,
+    dependencies=[rate_limited("comments")],
+)
+async def create_comment(
+    post_id: PostId,
+    body: CommentCreate,
+    viewer: CurrentUser,
+    uow: Write,
+    context: Context,
+    url_for: UrlFor,
+) -> Response:
+    """Comment on a post, or reply to a comment with `parent_id`."""
+    parent_id = int(body.parent_id) if body.parent_id is not None else None
+    comment = await service.create_comment(
+        context, uow, viewer.id, post_id, body.text, parent_id, url_for
+    )
+    return json_response({"comment": comment}, 201)
+
+
+@router.get("/comments/{comment_id}/replies", response_model=CommentPage)
+async def replies(
+    comment_id: CommentId,
+    viewer_id: ViewerId,
+    conn: Read,
+    url_for: UrlFor,
+    paging: Page,
+) -> Response:
+    """Replies to a comment, oldest first."""
+    page = await service.list_replies(
+        conn, viewer_id, comment_id, paging.after, paging.limit, url_for
+    )
+    return json_response(page)
+
+
+@router.delete("/comments/{comment_id}", status_code=204)
+async def delete_comment(
+    comment_id: CommentId, viewer: CurrentUser, uow: Write, context: Context
+) -> Response:
+    """Delete a comment you wrote, or any comment on your post (replies go with it)."""
+    await service.delete_comment(context, uow, viewer.id, comment_id)
+    return Response(status_code=204)

@@ -1,0 +1,52 @@
+"""The denormalised like and comment counts on post rows: moved in the transaction of
+the like or comment, and reconciled now and then (`posts/tasks.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.db.sql import id_in
+from shutter.db.tables import (
+    comments,
+    likes,
+    posts,
+)
+
+
+async def add_to_post_counter(conn: AsyncConnection, post_id: int, column: str, delta: int) -> None:
+    """Atomic increment in the database: concurrent callers never lose an update."""
+    target = posts.c[column]
+    await conn.execute(update(posts).where(posts.c.id == post_id).values({target: target + delta}))
+
+
+async def reconcile_post_counts(conn: AsyncConnection, post_ids: Sequence[int]) -> int:
+    """Set like_count and comment_count of these posts to what the rows say; returns how
+    many posts were off."""
+    if not post_ids:
+        return 0
+    true_likes = (
+        select(func.count()).select_from(likes).where(likes.c.post_id == posts.c.id)
+    ).scalar_subquery()
+    true_comments = (
+        select(func.count())
+        .select_from(comments)
+        .where((comments.c.post_id == posts.c.id) & comments.c.deleted_at.is_(None))
+    ).scalar_subquery()
+    statement = (
+        update(posts)
+        .where(
+            id_in(conn, posts.c.id, post_ids)
+            & ((posts.c.like_count != true_likes) | (posts.c.comment_count != true_comments))
+        )
+        .values(like_count=true_likes, comment_count=true_comments)
+    )
+    return (await conn.execute(statement)).rowcount
+
+
+async def post_ids_page(conn: AsyncConnection, after_id: int, limit: int) -> list[int]:
+    """Post ids in id order after `after_id`: the reconciler walks them in batches."""
+    query = select(posts.c.id).where(posts.c.id > after_id).order_by(posts.c.id).limit(limit)
+    return list((await conn.execute(query)).scalars())

@@ -1,0 +1,70 @@
+"""Search results, hashtags and places to the wire shapes of search/schemas.py."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from sqlalchemy import RowMapping
+
+from shutter.posts.presenters import PostOutDict
+from shutter.users.presenters import ProfileOutDict
+
+# Published coordinates of a place are rounded to 3 decimals (about 100 m).
+PLACE_PRECISION = 3
+
+
+class HashtagOutDict(TypedDict):
+    name: str
+    post_count: int
+
+
+class PlaceOutDict(TypedDict):
+    id: str
+    name: str
+    lat: float | None
+    lng: float | None
+    post_count: int
+
+
+class UserResultsDict(TypedDict):
+    users: list[ProfileOutDict]
+
+
+class HashtagResultsDict(TypedDict):
+    hashtags: list[HashtagOutDict]
+
+
+class PlaceResultsDict(TypedDict):
+    locations: list[PlaceOutDict]
+
+
+SearchResultsDict = UserResultsDict | HashtagResultsDict | PlaceResultsDict
+
+
+class HashtagPageDict(TypedDict):
+    hashtag: HashtagOutDict
+    posts: list[PostOutDict]
+    next_cursor: str | None
+
+
+class PlacePageDict(TypedDict):
+    location: PlaceOutDict
+    posts: list[PostOutDict]
+    next_cursor: str | None
+
+
+def present_hashtag(row: RowMapping) -> HashtagOutDict:
+    return {"name": row["tag"], "post_count": row["post_count"]}
+
+
+def present_location(row: RowMapping) -> PlaceOutDict:
+    """A place as the reader may see it: the number of its posts they may read, and
+    coordinates averaged over public posts only."""
+    lat, lng = row["lat"], row["lng"]
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "lat": None if lat is None else round(float(lat), PLACE_PRECISION),
+        "lng": None if lng is None else round(float(lng), PLACE_PRECISION),
+        "post_count": int(row["post_count"]),
+    }

@@ -1,1 +1,0 @@
-"""Likes, comments, and the hashtags and mentions in captions and comments."""

@@ -1,0 +1,1 @@
+"""Hashtags, mentions and locations: parsing free text, and their tables."""

@@ -1,0 +1,70 @@
+// Shutter's service worker (served at /sw.js so that it controls every page).
+// - The app shell (the page and this release's files) is cached when the worker installs,
+//   so the app opens offline. Files under /static/v-<hash>/ never change: cache first.
+// - Pages: the network first, the cached shell when offline.
+// - The first page of the home feed: the network first, the last copy when offline (kept
+//   per account: the cache key carries a hash of the access token).
+// - A new release is a new worker (this file names the version); it waits until the page
+//   says "reload" (the page offers it), then takes over, so no tab is stranded mid-way.
+const VERSION = "__VERSION__";
+const SHELL = __SHELL__;
+const SHELL_CACHE = `shutter-shell-${VERSION}`;
+const DATA_CACHE = "shutter-data";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(["/", ...SHELL])));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("shutter-shell-") && k !== SHELL_CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "skip-waiting") self.skipWaiting();
+});
+
+async function feedKey(request) {
+  const auth = request.headers.get("Authorization") || "";
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(auth));
+  const tag = [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const url = new URL(request.url);
+  url.searchParams.set("_account", tag);
+  return url.toString();
+}
+
+async function networkFirstFeed(request) {
+  const key = await feedKey(request);
+  const cache = await caches.open(DATA_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(key, response.clone());
+    return response;
+  } catch (err) {
+    const cached = await cache.match(key);
+    if (!cached) throw err;
+    const headers = new Headers(cached.headers);
+    headers.set("X-Shutter-Offline", "1");
+    return new Response(cached.body, { status: cached.status, headers });
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(
+      fetch(request).catch(() => caches.match("/", { cacheName: SHELL_CACHE }).then((r) => r || Response.error())),
+    );
+  } else if (url.pathname.startsWith("/static/v-")) {
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  } else if (url.pathname === "/api/v1/feed" && !url.searchParams.get("cursor")) {
+    event.respondWith(networkFirstFeed(request));
+  }
+});
