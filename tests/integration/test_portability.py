@@ -384,14 +384,14 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
     assert kept["media"]["file"] in files
 
     # Past its link's life the zip is removed from the store, and the link is no more.
-    async with server.context.db.write() as conn:
-        await conn.execute(
+    async with server.context.db.write() as uow:
+        await uow.conn.execute(
             update(exports)
             .where(exports.c.id == int(export["id"]))
             .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
         key = (
-            await conn.execute(
+            await uow.conn.execute(
                 select(exports.c.object_key).where(exports.c.id == int(export["id"]))
             )
         ).scalar_one()
