@@ -70,7 +70,11 @@ async def user_candidates(
             ).bindparams(fts=fuzzy)
             matches.append(users.c.id.in_(found.columns(literal_column("rowid"))))
         order = users.c.follower_count
-    statement = select(*PROFILE_COLUMNS).where(or_(*matches)).order_by(order.desc())
+    statement = (
+        select(*PROFILE_COLUMNS)
+        .where(or_(*matches) & users.c.deactivated_at.is_(None))  # deletion requested: unfound
+        .order_by(order.desc())
+    )
     if viewer_id is not None:
         statement = statement.where(~blocked_either_way(viewer_id, users.c.id))
     result = await conn.execute(statement.limit(CANDIDATES))

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import follows, media, stories, story_views, users
-from shutter.privacy.visibility import blocked_either_way, content_readable_by
+from shutter.privacy.visibility import blocked_either_way, content_readable_by, hidden_by_block
 
 # A story joined with the fields its media object needs: `id` is the MEDIA id (what
 # present_media reads), the story's own id is `story_id`.
@@ -94,7 +94,7 @@ async def live_for_tray(
         .where(
             _live(now)
             & or_(stories.c.author_id == reader_id, stories.c.author_id.in_(followees))
-            & ~blocked_either_way(reader_id, stories.c.author_id)
+            & ~hidden_by_block(reader_id, stories.c.author_id)  # blocks, deactivated
         )
         .order_by(stories.c.id.desc())
         .limit(limit)
