@@ -59,6 +59,8 @@ from shutter.observability import (
     configure_logging,
     freeze_startup_heap,
 )
+from shutter.portability import api as portability_api
+from shutter.portability import tasks as portability_tasks
 from shutter.posts import api as posts_api
 from shutter.posts import tasks as posts_tasks
 from shutter.realtime.bus import InProcessBus, NatsBus, RealtimeBus, RedisBus
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         messages_api,
         realtime_api,
         moderation_api,
+        portability_api,
     )
     for module in modules:
         api.include_router(module.router)
@@ -161,7 +164,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestLimitsMiddleware,
         body_max_bytes=settings.body_max_bytes,
-        upload_max_bytes=max(settings.image_max_bytes, settings.video_max_bytes),
+        upload_max_bytes=max(
+            settings.image_max_bytes, settings.video_max_bytes, settings.import_max_bytes
+        ),
         body_read_timeout_s=settings.body_read_timeout_seconds,
     )
     # Outermost, so that refusals of the limits carry a request id and are counted too.
@@ -335,6 +340,7 @@ async def start_event_runtime(
     media_tasks.register(registry)
     accounts_tasks.register(registry)
     moderation_tasks.register(registry)
+    portability_tasks.register(registry)
     settings = context.settings
     namespace = context.settings.namespace
     if context.nats is None:
@@ -379,6 +385,7 @@ async def start_event_runtime(
         stories_tasks.schedule(scheduler, context)
         posts_tasks.schedule(scheduler, context)
         moderation_tasks.schedule(scheduler, context)
+        portability_tasks.schedule(scheduler, context)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
 

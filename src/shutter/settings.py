@@ -135,6 +135,21 @@ class Settings(BaseSettings):
     media_gc_interval_seconds: float = Field(3_600.0, gt=0)
     # Media still `processing` after this long (its events given up) is marked failed.
     media_processing_timeout_seconds: int = Field(3_600, ge=10)
+    # Your data (portability/, docs/data.md): an Instagram archive's size as uploaded, and
+    # the bounds that refuse zip bombs (everything unpacked, one entry's expansion ratio,
+    # entries, one JSON file).
+    import_max_bytes: int = Field(4 * 1024 * MIB, ge=1)
+    import_max_uncompressed_bytes: int = Field(16 * 1024 * MIB, ge=1)
+    import_max_ratio: float = Field(200.0, gt=1)
+    import_max_entries: int = Field(200_000, ge=1)
+    import_json_max_bytes: int = Field(64 * MIB, ge=1024)
+    # Exports: how long the download link works, and how often a user may ask for one.
+    export_link_ttl_seconds: int = Field(7 * 86_400, ge=60)
+    export_interval_seconds: int = Field(86_400, ge=0)
+    # Account deletion: days between DELETE /users/me and the purge (restore until then),
+    # and how often the purge job looks for accounts that are due.
+    account_deletion_grace_days: float = Field(30, ge=0)
+    account_purge_interval_seconds: float = Field(3_600.0, gt=0)
     # /readyz answers 503 when the disk holding the data dir (SQLite) or the local media
     # dir has less free space than this (embedded profile, local object store).
     min_free_disk_bytes: int = Field(512 * MIB, ge=0)

@@ -485,3 +485,36 @@ async def test_a_suspended_author_is_hidden_on_every_read_path_and_unsuspension_
         author.account.token = login.json()["access_token"]
     await server.settle()
     assert _wrong(await _observe(client, world, state=None)) == {}
+
+
+async def test_a_deactivated_author_reaches_nobody(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    """Deletion requested (its grace period running): the rule treats the author like a
+    block from everyone, so each reader gives what a blocked viewer gets (anonymous
+    readers of signed-in-only paths still get 401)."""
+    world = await build_world(server, client)
+    for author in world.authors.values():
+        gone = await client.request(
+            "DELETE",
+            "/users/me",
+            json={"password": author.account.password},
+            headers=author.account.headers,
+        )
+        assert gone.status_code == 202, gone.text
+    blocked_column = RELATIONS.index("blocked")
+    expected, actual = {}, {}
+    for endpoint, reader in READERS.items():
+        if endpoint.startswith("by_viewer"):  # the author can no longer sign in to read
+            continue
+        for privacy, author in world.authors.items():
+            outcomes = EXPECTED[(endpoint, privacy)]
+            for relation in ("follower", "stranger", "anonymous"):
+                outcome = outcomes[RELATIONS.index(relation)]
+                if outcome is NA:
+                    continue
+                key = (endpoint, privacy, relation)
+                expected[key] = outcome if outcome == 401 else outcomes[blocked_column]
+                actual[key] = await reader(client, author, world.viewers[relation])
+    wrong = {key: (actual[key], want) for key, want in expected.items() if actual[key] != want}
+    assert wrong == {}, "(endpoint, privacy, relation): (got, expected)"

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.db.tables import (
     comments,
 )
-from shutter.privacy.visibility import blocked_either_way, comment_is_live
+from shutter.privacy.visibility import comment_is_live, hidden_by_block
 
 COMMENT_COLUMNS = (
     comments.c.id,
@@ -53,8 +53,8 @@ async def page_comments(
     )
     if after_id is not None:
         query = query.where(comments.c.id > after_id)
-    if viewer_id is not None:
-        query = query.where(~blocked_either_way(viewer_id, comments.c.author_id))
+    # Blocked either way, or deactivated (the author's deletion requested): left out.
+    query = query.where(~hidden_by_block(viewer_id, comments.c.author_id))
     return (await conn.execute(query.order_by(comments.c.id).limit(limit))).mappings().all()
 
 

@@ -60,6 +60,16 @@ users = Table(
     # `suspended_until` null means until lifted. An ended suspension is lifted by a job.
     Column("suspended_at", DateTime(timezone=True), nullable=True),
     Column("suspended_until", DateTime(timezone=True), nullable=True),
+    # Account deletion (portability/deletion.py): hidden from everyone from deactivated_at,
+    # purged (every row and object) from purge_after unless restored before.
+    Column("deactivated_at", DateTime(timezone=True), nullable=True),
+    Column("purge_after", DateTime(timezone=True), nullable=True),
+    Index(
+        "ix_users_purge_after",
+        "purge_after",
+        postgresql_where=text("purge_after IS NOT NULL"),
+        sqlite_where=text("purge_after IS NOT NULL"),
+    ),
 )
 
 follows = Table(
@@ -313,6 +323,8 @@ stories = Table(
     Column("deleted_at", DateTime(timezone=True), nullable=True),
     Column("media_deleted_at", DateTime(timezone=True), nullable=True),
     Column("removed_at", DateTime(timezone=True), nullable=True),  # by a moderator
+    # In the author's archive (imported from Instagram): never live, its media kept.
+    Column("archived", Boolean, nullable=False, server_default="0"),
     Index("ix_stories_author_id_id", "author_id", "id"),
     Index(
         "ix_stories_expiring",
@@ -574,4 +586,61 @@ appeals = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True), nullable=True),
     Index("ix_appeals_status_id", "status", "id"),
+)
+
+
+# -- your data (portability/): imports, exports ----------------------------------------------
+
+# An Instagram archive being imported: queued -> running -> done | failed (portability/jobs.py).
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("media_id", BigInteger, nullable=False),  # the uploaded zip (media kind "archive")
+    Column("archive_key", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("total", Integer, nullable=False, server_default="0"),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("skipped", Integer, nullable=False, server_default="0"),
+    # Items an earlier import of the same account brought in already (not added again).
+    Column("duplicates", Integer, nullable=False, server_default="0"),
+    Column("errors", Text, nullable=False, server_default="[]"),  # JSON [{item, code, message}]
+    Column("error_code", String(64), nullable=True),
+    Column("error_message", String(255), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_imports_user_id_id", "user_id", "id"),
+)
+
+# What each imported archive item became, per user: a re-import finds its items here and adds
+# nothing twice; a resumed import skips what it finished before the crash.
+import_items = Table(
+    "import_items",
+    metadata,
+    Column("user_id", BigInteger, nullable=False),
+    Column("item_key", String(64), nullable=False),  # digest of the item's identity
+    Column("kind", String(16), nullable=False),  # "post" | "story" | "profile"
+    Column("target_id", BigInteger, nullable=True),  # the post or story made (None: skipped)
+    Column("import_id", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("user_id", "item_key"),
+)
+
+# A data export being built: queued -> running -> done | failed; the zip under object_key.
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("total", Integer, nullable=False, server_default="0"),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("object_key", String(255), nullable=True),
+    Column("size_bytes", BigInteger, nullable=True),
+    Column("error_message", String(255), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Index("ix_exports_user_id_id", "user_id", "id"),
 )

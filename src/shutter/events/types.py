@@ -265,6 +265,29 @@ class ContentRestored(DomainEvent):
     author_id: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportRequested(DomainEvent):
+    """An Instagram archive is to be imported (the `portability` lane). The id goes out
+    as a string, as it always has."""
+
+    topic: ClassVar[str] = "import.requested"
+    import_id: int
+
+    def to_payload(self) -> dict[str, object]:
+        return {"import_id": str(self.import_id)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExportRequested(DomainEvent):
+    """A user's export zip is to be built (the `portability` lane); the id as a string."""
+
+    topic: ClassVar[str] = "export.requested"
+    export_id: int
+
+    def to_payload(self) -> dict[str, object]:
+        return {"export_id": str(self.export_id)}
+
+
 CATALOGUE: tuple[type[DomainEvent], ...] = (
     PostCreated,
     PostDeleted,
@@ -283,6 +306,8 @@ CATALOGUE: tuple[type[DomainEvent], ...] = (
     EmailChanged,
     ContentRemoved,
     ContentRestored,
+    ImportRequested,
+    ExportRequested,
 )
 BY_TOPIC: dict[str, type[DomainEvent]] = {kind.topic: kind for kind in CATALOGUE}
 
@@ -300,6 +325,8 @@ STORY_EXPIRED = StoryExpired.topic
 MEDIA_UPLOADED = MediaUploaded.topic
 CONTENT_REMOVED = ContentRemoved.topic
 CONTENT_RESTORED = ContentRestored.topic
+IMPORT_REQUESTED = ImportRequested.topic
+EXPORT_REQUESTED = ExportRequested.topic
 
 
 @dataclass(frozen=True, slots=True)

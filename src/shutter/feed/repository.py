@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.db.sql import id_in, ids_param
 from shutter.db.tables import follows, likes, posts
 from shutter.posts.repository import LIKED_BY_READER, POST_COLUMNS, PostRow, post_row, post_rows
-from shutter.privacy.visibility import blocked_either_way, post_is_live
+from shutter.privacy.visibility import blocked_either_way, deactivated, post_is_live
 
 # Hot statements are built once per dialect and executed with parameters: building a
 # SQLAlchemy statement costs about 0.4 ms, more than running it.
@@ -36,6 +36,7 @@ def _pull_statement(dialect_name: str, columns: str) -> Select[Any]:
                 | (
                     posts.c.author_id.in_(followees)
                     & ~blocked_either_way(reader, posts.c.author_id)
+                    & ~deactivated(posts.c.author_id)
                 )
             )
             & post_is_live()
@@ -90,7 +91,11 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
         & post_is_live()
         & (
             (posts.c.author_id == reader)
-            | (follows_author & ~blocked_either_way(reader, posts.c.author_id))
+            | (
+                follows_author
+                & ~blocked_either_way(reader, posts.c.author_id)
+                & ~deactivated(posts.c.author_id)
+            )
         )
     )
 

@@ -37,9 +37,10 @@ _CONTENT_TYPES = {
     "gif": "image/gif",
     "avif": "image/avif",
     "mp4": "video/mp4",
+    "zip": "application/zip",
 }
 # Served prefixes: processed media (content-addressed), and originals of older versions.
-_SERVED = ("media/", "originals/")
+_SERVED = ("media/", "originals/", "exports/")  # exports: by expiring links only
 
 
 @router.post(

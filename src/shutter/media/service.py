@@ -26,7 +26,11 @@ from shutter.timeutil import isoformat, utcnow
 
 log = structlog.get_logger("shutter.media")
 
-ACCEPTED = "a JPEG, PNG, WebP, HEIC, AVIF or GIF image, or an MP4, MOV or WebM video"
+ACCEPTED = (
+    "a JPEG, PNG, WebP, HEIC, AVIF or GIF image, an MP4, MOV or WebM video, "
+    "or a ZIP archive to import"
+)
+ARCHIVE_TYPES = frozenset({"application/zip", "application/x-zip-compressed"})
 
 
 def upload_key(media_id: int) -> str:
@@ -55,6 +59,9 @@ async def create_upload(
         kind, limit = "image", settings.image_max_bytes
     elif content_type in VIDEO_TYPES:
         kind, limit = "video", settings.video_max_bytes
+    elif content_type in ARCHIVE_TYPES:  # an Instagram archive for POST /imports
+        kind, limit = "archive", settings.import_max_bytes
+        content_type = "application/zip"
     else:
         raise UnsupportedMediaType(
             f"{content_type!r} is not accepted; upload {ACCEPTED}.",
@@ -65,7 +72,8 @@ async def create_upload(
             f"{kind.capitalize()}s may be at most {limit / (1024 * 1024):.4g} MB.",
             code="file_too_large",
         )
-    await quota.spend_upload_bytes(context, owner_id, size_bytes)
+    if kind != "archive":  # an archive is one upload, bounded by its own limit
+        await quota.spend_upload_bytes(context, owner_id, size_bytes)
     now = utcnow()
     media_id = context.ids.next_id()
     expires = now + timedelta(seconds=settings.upload_url_ttl_seconds)
@@ -104,6 +112,11 @@ async def complete_upload(context: AppContext, owner_id: int, media_id: int) -> 
         row = await repository.get(conn, media_id)
     if row is None or row["owner_id"] != owner_id:
         raise NotFound("No such media.", code="media_not_found")
+    if row["kind"] == "archive":
+        raise Conflict(
+            "An archive is not processed as media; import it with POST /api/v1/imports.",
+            code="archive_not_media",
+        )
     if row["status"] == "failed":
         raise Conflict(f"This upload failed: {row['error_message']}", code="media_failed")
     if row["status"] != "pending":

@@ -18,6 +18,7 @@ from shutter.stories import repository as stories_repo
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
 from shutter.users.presenters import AuthorOutDict, present_author
+from shutter.users.repository import AuthorRow
 
 
 class MessageSentDict(TypedDict):
@@ -119,9 +120,14 @@ async def present_conversations(
     }
     result: list[ConversationOutDict] = []
     for row in rows:
-        other = authors.get(row["other_id"])
-        if other is None:
-            continue
+        other: AuthorRow | None = authors.get(row["other_id"])
+        if other is None:  # a deleted account's stand-in (portability/deletion.py)
+            other = {
+                "id": row["other_id"],
+                "username": "",
+                "display_name": "Deleted account",
+                "avatar_key": None,
+            }
         result.append(
             {
                 "id": str(row["conversation_id"]),

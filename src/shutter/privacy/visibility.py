@@ -15,6 +15,8 @@ The rule (docs/privacy.md has it with examples):
    with everything it made, reach nobody but the moderators' queue. A suspended account
    is "hidden" as a block is: its profile answers 404. `post_is_live`, `comment_is_live`
    and `account_suspended` say it in SQL for pages of content.
+6. A deactivated account (deletion requested, in its grace period) reaches nobody: its
+   profile answers 404 and its content and presence in lists are hidden, as for a block.
 
 Resources built later (comments, likers, stories, hashtag pages, search, explore,
 notifications, messages) call `account_access` / `require_account_content` for one
@@ -26,7 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import blocks, comments, follows, posts, stories, users
@@ -96,28 +98,36 @@ def blocked_either_way(
     )
 
 
+def deactivated(user_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+    """SQL: the account is deactivated (its deletion requested); a primary-key probe."""
+    return exists().where((users.c.id == user_id) & users.c.deactivated_at.is_not(None))
+
+
 def hidden_by_block(
     viewer_id: int | None, other_id: ColumnElement[int] | int
 ) -> ColumnElement[bool]:
     """SQL for pages of accounts or their content: true for what a block hides from the
-    viewer (anonymous viewers have no blocks). Use as `.where(~hidden_by_block(...))`."""
+    viewer (anonymous viewers have no blocks), and for deactivated accounts. Use as
+    `.where(~hidden_by_block(...))`."""
     if viewer_id is None:
-        return false()
-    return blocked_either_way(viewer_id, other_id)
+        return deactivated(other_id)
+    return blocked_either_way(viewer_id, other_id) | deactivated(other_id)
 
 
 def content_readable_by(viewer_id: int, author_id: ColumnElement[int]) -> ColumnElement[bool]:
     """SQL: the rule of `can_view_account_content` over any table's author column (stories
     referred to by messages), for a whole list at once; the author is probed by primary
     key per row."""
-    public_author = exists().where((users.c.id == author_id) & users.c.is_private.is_(False))
+    public_author = exists().where(
+        (users.c.id == author_id) & users.c.is_private.is_(False) & users.c.deactivated_at.is_(None)
+    )
     follows_author = exists().where(
         (follows.c.follower_id == viewer_id)
         & (follows.c.followee_id == author_id)
         & (follows.c.status == "accepted")
     )
     return (author_id == viewer_id) | (
-        (public_author | follows_author)
+        (public_author | (follows_author & ~deactivated(author_id)))
         & ~blocked_either_way(viewer_id, author_id)
         & ~account_suspended(author_id)
     )
@@ -156,6 +166,8 @@ async def account_access(
     if viewer_id == owner_id:
         return Access.CONTENT
     if await is_suspended(conn, owner_id):
+        return Access.HIDDEN
+    if (await conn.execute(select(deactivated(owner_id)))).scalar():
         return Access.HIDDEN
     if viewer_id is not None:
         viewer_blocked, owner_blocked = await block_directions(conn, viewer_id, owner_id)
@@ -197,12 +209,14 @@ def posts_readable_by(viewer_id: int | None) -> ColumnElement[bool]:
     (hashtag and location pages, search, explore). Deleted posts are left to the caller."""
     # A primary-key probe of the author per post, not a scan of every public account.
     public_author = exists().where(
-        (users.c.id == posts.c.author_id) & users.c.is_private.is_(False)
+        (users.c.id == posts.c.author_id)
+        & users.c.is_private.is_(False)
+        & users.c.deactivated_at.is_(None)
     )
     if viewer_id is None:
         return public_author
     return (posts.c.author_id == viewer_id) | (
-        (public_author | _follows_author(viewer_id))
+        (public_author | (_follows_author(viewer_id) & ~deactivated(posts.c.author_id)))
         & ~blocked_either_way(viewer_id, posts.c.author_id)
     )
 

@@ -79,6 +79,7 @@ async def user_candidates(
     statement = (
         select(*PROFILE_COLUMNS)
         .where(or_(*matches) & users.c.suspended_at.is_(None))
+        .where(users.c.deactivated_at.is_(None))  # deletion requested: unfound
         .order_by(order.desc())
     )
     if viewer_id is not None:

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -75,6 +76,16 @@ class ObjectStore(abc.ABC):
     @abc.abstractmethod
     async def delete(self, key: str) -> None:
         """Remove an object; removing a missing one is not an error."""
+
+    async def download_to(self, key: str, path: Path) -> None:
+        """Copy an object into a local file (big archives: never all in memory); raises
+        NotFound. Stores override this to stream; the default reads the bytes at once."""
+        data = await self.read(key)
+        await anyio.Path(path).write_bytes(data)
+
+    async def upload_from(self, key: str, path: Path, content_type: str) -> None:
+        """Store a local file as an object (an export's zip)."""
+        await self.put(key, await anyio.Path(path).read_bytes(), content_type)
 
     @abc.abstractmethod
     def public_url(self, key: str, base_url: str) -> str:
@@ -189,6 +200,28 @@ class LocalObjectStore(ObjectStore):
             return await anyio.Path(self.path_for(key)).read_bytes()
         except FileNotFoundError as exc:
             raise NotFound("No such object.") from exc
+
+    async def download_to(self, key: str, path: Path) -> None:
+        source = self.path_for(key)
+        if not await anyio.Path(source).is_file():
+            raise NotFound("No such object.")
+        await anyio.to_thread.run_sync(shutil.copyfile, source, path)
+
+    async def upload_from(self, key: str, path: Path, content_type: str) -> None:
+        target = self.path_for(key)
+
+        def copy() -> None:
+            fd, tmp_name = self._scratch_file(".put-")
+            os.close(fd)
+            try:
+                shutil.copyfile(path, tmp_name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_name, target)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp_name)
+
+        await anyio.to_thread.run_sync(copy)
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self.path_for(key)
@@ -322,6 +355,22 @@ class S3ObjectStore(ObjectStore):
 
     async def delete(self, key: str) -> None:
         await self._client.delete_object(Bucket=self.bucket, Key=key)
+
+    async def download_to(self, key: str, path: Path) -> None:
+        try:
+            response = await self._client.get_object(Bucket=self.bucket, Key=key)
+        except self._client.exceptions.NoSuchKey as exc:
+            raise NotFound("No such object.") from exc
+        async with response["Body"] as body, await anyio.open_file(path, "wb") as out:
+            async for chunk in body.iter_chunks(1024 * 1024):
+                await out.write(chunk)
+
+    async def upload_from(self, key: str, path: Path, content_type: str) -> None:
+        # One PUT takes up to 5 GB; a larger export would need a multipart upload.
+        with path.open("rb") as source:
+            await self._client.put_object(
+                Bucket=self.bucket, Key=key, Body=source, ContentType=content_type
+            )
 
     def public_url(self, key: str, base_url: str) -> str:
         """Under the CDN base when one is configured (the CDN may read the bucket); otherwise

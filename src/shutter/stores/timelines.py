@@ -106,6 +106,10 @@ class Timelines(Protocol):
         """Merge the rebuilt ids and open the timeline to readers."""
 
     @abc.abstractmethod
+    async def drop(self, user_id: int) -> None:
+        """Forget a user's stored timeline (a deleted account's purge)."""
+
+    @abc.abstractmethod
     async def oldest(self, user_id: int) -> OldestEntry:
         """(oldest id held, how many are held) of a timeline; (None, 0) if missing/empty."""
 
@@ -287,6 +291,10 @@ class MemoryTimelineStore(TimelineStore):
             self._insert(timeline, post_id, self.timeline_max)
         self._expires[user_id] = time.monotonic() + self.ttl_s
         self._rebuilding.pop(user_id, None)
+
+    async def drop(self, user_id: int) -> None:
+        self._timelines.pop(user_id, None)
+        self._expires.pop(user_id, None)
 
     async def oldest(self, user_id: int) -> OldestEntry:
         timeline = self._live(user_id)
@@ -628,6 +636,9 @@ class RedisTimelineStore(TimelineStore):
             pipe.delete(self._marker(user_id))
             await pipe.execute()
 
+    async def drop(self, user_id: int) -> None:
+        await self.redis.delete(self._timeline(user_id))
+
     async def oldest(self, user_id: int) -> OldestEntry:
         key = self._timeline(user_id)
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -723,6 +734,9 @@ class GuardedTimelineStore(TimelineStore):
 
     async def finish_rebuild(self, user_id: int, post_ids: Sequence[int]) -> None:
         await self.breaker.call(self.inner.finish_rebuild, user_id, post_ids)
+
+    async def drop(self, user_id: int) -> None:
+        await self.breaker.call(self.inner.drop, user_id)
 
     async def oldest(self, user_id: int) -> OldestEntry:
         return await self.breaker.call(self.inner.oldest, user_id)

@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import follows, media, stories, story_views, users
 from shutter.media.repository import MediaRow, media_row
-from shutter.privacy.visibility import blocked_either_way, content_readable_by, story_is_live
+from shutter.privacy.visibility import (
+    blocked_either_way,
+    content_readable_by,
+    hidden_by_block,
+    story_is_live,
+)
 from shutter.users.repository import AuthorRow, author_row
 
 # A story joined with the fields its media object needs: `id` is the MEDIA id (what
@@ -125,7 +130,7 @@ async def live_for_tray(
         .where(
             _live(now)
             & or_(stories.c.author_id == reader_id, stories.c.author_id.in_(followees))
-            & ~blocked_either_way(reader_id, stories.c.author_id)
+            & ~hidden_by_block(reader_id, stories.c.author_id)  # blocks, deactivated
         )
         .order_by(stories.c.id.desc())
         .limit(limit)
@@ -233,6 +238,7 @@ async def media_past_retention(
             stories.c.deleted_at.is_not(None)
             & stories.c.media_deleted_at.is_(None)
             & (stories.c.deleted_at <= deleted_before)
+            & stories.c.archived.is_(False)
         )
         .order_by(stories.c.deleted_at)
         .limit(limit)

@@ -143,6 +143,7 @@ async def get_credentials(conn: AsyncConnection, login: str) -> RowMapping | Non
         users.c.token_version,
         users.c.suspended_at,
         users.c.suspended_until,
+        users.c.purge_after,
     )
     return (await conn.execute(query.where(column == login))).mappings().first()
 

@@ -13,7 +13,14 @@ from shutter.auth.passwords import PasswordChecks
 from shutter.context import AppContext
 from shutter.db.database import Database
 from shutter.db.unit_of_work import UnitOfWork
-from shutter.errors import AccountSuspended, Conflict, InvalidInput, NotFound, Unauthenticated
+from shutter.errors import (
+    AccountSuspended,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 from shutter.media import repository as media_repo
 from shutter.privacy.visibility import Access, account_access, block_directions
 from shutter.realtime.bus import sessions_revoked
@@ -83,6 +90,12 @@ async def authenticate(
     if row is None or not ok:
         raise Unauthenticated(
             "The username or email and password do not match.", code="invalid_credentials"
+        )
+    if row["purge_after"] is not None:  # deletion requested: only a restore logs in
+        raise Forbidden(
+            "This account is being deleted. Restore it with POST /api/v1/users/me/restore "
+            "before the deletion date to log in again.",
+            code="account_deactivated",
         )
     refuse_if_suspended(row["suspended_at"], row["suspended_until"])
     return row["id"], row["token_version"]

@@ -1,7 +1,7 @@
 """OAuth 2.0: client apps, authorization codes, tokens; media alt text
 
 Revision ID: 0014_oauth
-Revises: 0011_accounts
+Revises: 0013_portability
 Create Date: 2026-12-01 01:10:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_oauth"
-down_revision = "0011_accounts"
+down_revision = "0013_portability"
 branch_labels = None
 depends_on = None
 

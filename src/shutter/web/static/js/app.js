@@ -10,6 +10,7 @@ import { adminView, isModerator, suspendedView } from "./views/admin.js";
 import { loginView, signupView } from "./views/auth.js";
 import { composerView } from "./views/composer.js";
 import { feedView } from "./views/feed.js";
+import { dataView, restoreView } from "./views/data.js";
 import { conversationView, inboxView } from "./views/messages.js";
 import { notificationsView } from "./views/notifications.js";
 import { postView } from "./views/post.js";
@@ -39,6 +40,8 @@ const ROUTES = [
   [/^\/forgot-password$/, forgotPasswordView, false],
   [/^\/reset-password$/, resetPasswordView, false],
   [/^\/verify-email$/, verifyEmailView, false],
+  [/^\/settings\/data$/, dataView, true],
+  [/^\/settings\/restore$/, restoreView, false],
   [/^\/p\/(?<postId>\d+)$/, postView, false],
   [/^\/u\/(?<username>[^/]+)(?:\/(?<list>followers|following))?$/, profileView, false],
   [/^\/tags\/(?<tag>[^/]+)$/, hashtagView, false],

@@ -14,7 +14,7 @@ function contentTypeOf(file) {
   return byExt[ext] || "application/octet-stream";
 }
 
-function sendBytes(ticket, file, contentType, onProgress) {
+export function sendBytes(ticket, file, contentType, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     const method = (ticket.upload_method || "PUT").toUpperCase();

@@ -255,6 +255,7 @@ export async function settingsView(ctx) {
       h("p", { class: "small" }, h("a", { href: "/settings/security" }, "Security: email, password, log out")),
       h("div", { class: "avatar-row" }, preview, h("div", {}, h("p", { class: "strong" }, me.username), h("label", { for: "avatar-file", class: "button link" }, "Change profile photo"), avatarInput, me.avatarUrl ? removeAvatar : null, avatarStatus)),
       form,
+      h("p", {}, h("a", { href: "/settings/data", "data-settings-link": "data" }, "Your data: import from Instagram, download")),
     ),
   );
 }

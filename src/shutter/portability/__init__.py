@@ -1,0 +1,1 @@
+"""Your data: import an Instagram archive, export everything as a zip (docs/data.md)."""

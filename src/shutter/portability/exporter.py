@@ -1,0 +1,364 @@
+"""Export: a zip of everything an account has on Shutter, built by a worker and offered
+for download through an expiring link.
+
+Layout (docs/data.md): `account.json`, `posts.json`, `comments.json`, `likes.json`,
+`followers.json`, `following.json`, `messages.json`, `stories.json`, and under `media/`
+every original file, named `<media id>.<ext>`, which the JSON files refer to.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import anyio.to_thread
+import orjson
+import structlog
+from sqlalchemy import RowMapping
+
+from shutter.context import AppContext
+from shutter.errors import Conflict, NotFound, RateLimited
+from shutter.events.types import ExportRequested
+from shutter.portability import repository
+from shutter.portability.jobs import FINAL, JobStatus
+from shutter.timeutil import isoformat, utcnow
+
+log = structlog.get_logger("shutter.portability")
+
+FORMAT = "shutter-export-1"
+JSON_FILES = (
+    "account.json",
+    "posts.json",
+    "comments.json",
+    "likes.json",
+    "followers.json",
+    "following.json",
+    "messages.json",
+    "stories.json",
+)
+
+
+async def request_export(context: AppContext, user_id: int) -> dict[str, Any]:
+    """Queue an export; one at a time per user, and at most one per
+    SHUTTER_EXPORT_INTERVAL_SECONDS (429 with Retry-After)."""
+    now = utcnow()
+    async with context.db.write() as uow:
+        conn = uow.conn
+        latest = await repository.latest_export(conn, user_id)
+        if latest is not None and latest["status"] not in FINAL:
+            raise Conflict(
+                "An export is being prepared already; wait for it to finish.",
+                code="export_running",
+            )
+        interval = context.settings.export_interval_seconds
+        if latest is not None and latest["status"] == JobStatus.DONE:
+            wait = _utc(latest["created_at"]) + timedelta(seconds=interval) - now
+            if wait.total_seconds() > 0:
+                raise RateLimited(
+                    "You can ask for an export once a day; the last one is still available.",
+                    retry_after=int(wait.total_seconds()) + 1,
+                )
+        export_id = context.ids.next_id()
+        await repository.insert_export(
+            conn,
+            {
+                "id": export_id,
+                "user_id": user_id,
+                "status": JobStatus.QUEUED,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        await uow.record(ExportRequested(export_id=export_id))
+        row = await repository.get_export(conn, export_id)
+    assert row is not None
+    return present(context, row, "")
+
+
+async def get_export(
+    context: AppContext, user_id: int, export_id: int, base_url: str
+) -> dict[str, Any]:
+    async with context.db.read() as conn:
+        row = await repository.get_export(conn, export_id)
+    if row is None or row["user_id"] != user_id:
+        raise NotFound("No such export.", code="export_not_found")
+    return present(context, row, base_url)
+
+
+async def latest_export(context: AppContext, user_id: int, base_url: str) -> dict[str, Any] | None:
+    async with context.db.read() as conn:
+        row = await repository.latest_export(conn, user_id)
+    return None if row is None else present(context, row, base_url)
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def present(context: AppContext, row: RowMapping, base_url: str) -> dict[str, Any]:
+    expires_at = _utc(row["expires_at"]) if row["expires_at"] is not None else None
+    usable = (
+        row["status"] == JobStatus.DONE
+        and row["object_key"] is not None
+        and expires_at is not None
+        and expires_at > utcnow()
+    )
+    url = None
+    if usable and expires_at is not None:
+        url = context.objects.expiring_url(row["object_key"], base_url, int(expires_at.timestamp()))
+    return {
+        "id": str(row["id"]),
+        "status": row["status"],
+        "total": row["total"],
+        "done": row["done"],
+        "size_bytes": row["size_bytes"],
+        "download_url": url,
+        "expires_at": isoformat(expires_at) if expires_at else None,
+        "error": (
+            {"code": "export_failed", "message": row["error_message"]}
+            if row["status"] == JobStatus.FAILED
+            else None
+        ),
+        "created_at": isoformat(row["created_at"]),
+    }
+
+
+# -- the worker's half -----------------------------------------------------------------------
+
+
+def _media_name(row: RowMapping) -> str:
+    suffix = PurePosixPath(row["original_key"]).suffix or ".bin"
+    return f"media/{row['id']}{suffix}"
+
+
+def _time(value: datetime | None) -> str | None:
+    return isoformat(value) if value is not None else None
+
+
+async def run_export(context: AppContext, export_id: int) -> None:
+    """Build the zip (the `export.requested` handler). A crash rebuilds it from the start:
+    the same data gives the same archive. Done and failed exports are left alone."""
+    async with context.db.write() as uow:
+        conn = uow.conn
+        started = await repository.start_export(conn, export_id, utcnow())
+        row = await repository.get_export(conn, export_id)
+    if not started or row is None:
+        return
+    user_id = int(row["user_id"])
+    with tempfile.TemporaryDirectory(prefix="shutter-export-") as scratch:
+        path = Path(scratch) / "export.zip"
+        documents, media_rows = await _collect(context, user_id)
+        total = len(JSON_FILES) + len(media_rows)
+        async with context.db.write() as uow:
+            conn = uow.conn
+            await repository.set_export(conn, export_id, total=total, updated_at=utcnow())
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in JSON_FILES:
+                data = orjson.dumps(documents[name], option=orjson.OPT_INDENT_2)
+                await anyio.to_thread.run_sync(archive.writestr, name, data)
+            done = len(JSON_FILES)
+            for media_row in media_rows:
+                media_bytes: bytes | None
+                try:
+                    media_bytes = await context.objects.read(media_row["original_key"])
+                except NotFound:
+                    log.warning("export_media_missing", media_id=media_row["id"])
+                    media_bytes = None
+                if media_bytes is not None:
+                    info = zipfile.ZipInfo(_media_name(media_row))
+                    info.compress_type = zipfile.ZIP_STORED  # photos and videos are compressed
+                    await anyio.to_thread.run_sync(archive.writestr, info, media_bytes)
+                done += 1
+                if done % 10 == 0:
+                    async with context.db.write() as uow:
+                        conn = uow.conn
+                        await repository.set_export(conn, export_id, done=done, updated_at=utcnow())
+        key = f"exports/{user_id}/{export_id}-{secrets.token_hex(16)}.zip"
+        await context.objects.upload_from(key, path, "application/zip")
+        size = path.stat().st_size
+    now = utcnow()
+    async with context.db.write() as uow:
+        conn = uow.conn
+        await repository.set_export(
+            conn,
+            export_id,
+            status=JobStatus.DONE,
+            done=total,
+            object_key=key,
+            size_bytes=size,
+            updated_at=now,
+            expires_at=now + timedelta(seconds=context.settings.export_link_ttl_seconds),
+        )
+    log.info("export_done", export_id=export_id, user_id=user_id, files=total, bytes=size)
+
+
+async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], list[RowMapping]]:
+    """Every JSON document of the export, and the media rows whose files it ships."""
+    async with context.db.read() as conn:
+        account = await repository.export_account(conn, user_id)
+        if account is None:
+            raise NotFound("The account is gone.")
+        post_rows: list[RowMapping] = []
+        after = 0
+        while batch := await repository.export_posts(conn, user_id, after):
+            post_rows += batch
+            after = batch[-1]["id"]
+        media_rows = await repository.export_media_of(conn, user_id)
+        comment_rows = await repository.export_comments(conn, user_id)
+        like_rows = await repository.export_likes(conn, user_id)
+        follower_rows = await repository.export_follows(conn, user_id, followers=True)
+        following_rows = await repository.export_follows(conn, user_id, followers=False)
+        conversations = []
+        for member in await repository.export_conversations(conn, user_id):
+            history: list[dict[str, Any]] = []
+            seq = 0
+            while batch := await repository.export_messages(conn, member["conversation_id"], seq):
+                seq = batch[-1]["seq"]
+                history += [
+                    {
+                        "seq": message["seq"],
+                        "from": "me" if message["sender_id"] == user_id else "them",
+                        "text": message["content"],
+                        "shared_post_id": (str(message["post_id"]) if message["post_id"] else None),
+                        "sent_at": _time(message["created_at"]),
+                    }
+                    for message in batch
+                ]
+            conversations.append(
+                {
+                    "with": {
+                        "id": str(member["other_id"]),
+                        "username": member["username"] or "deleted account",
+                    },
+                    "accepted": bool(member["accepted"]),
+                    "messages": history,
+                }
+            )
+        story_rows = await repository.export_stories(conn, user_id)
+    post_media: dict[int, list[RowMapping]] = {}
+    story_media: dict[int, RowMapping] = {}
+    for media_row in media_rows:
+        if media_row["post_id"] is not None:
+            post_media.setdefault(media_row["post_id"], []).append(media_row)
+        elif media_row["story_id"] is not None:
+            story_media[media_row["story_id"]] = media_row
+    live_posts = {row["id"] for row in post_rows}
+    kept_stories = {row["id"] for row in story_rows}
+    shipped = [
+        row
+        for row in media_rows
+        if (row["post_id"] in live_posts) or (row["story_id"] in kept_stories)
+    ]
+
+    def describe(media_row: RowMapping) -> dict[str, Any]:
+        return {
+            "file": _media_name(media_row),
+            "type": media_row["kind"],
+            "width": media_row["width"],
+            "height": media_row["height"],
+            "duration_s": media_row["duration_s"],
+        }
+
+    documents: dict[str, Any] = {
+        "account.json": {
+            "format": FORMAT,
+            "exported_at": isoformat(utcnow()),
+            "profile": {
+                "id": str(account["id"]),
+                "username": account["username"],
+                "email": account["email"],
+                "display_name": account["display_name"],
+                "bio": account["bio"],
+                "is_private": bool(account["is_private"]),
+                "follower_count": account["follower_count"],
+                "following_count": account["following_count"],
+                "post_count": account["post_count"],
+                "created_at": _time(account["created_at"]),
+            },
+            "settings": {"is_private": bool(account["is_private"])},
+        },
+        "posts.json": [
+            {
+                "id": str(row["id"]),
+                "caption": row["caption"],
+                "created_at": _time(row["created_at"]),
+                "creation_timestamp": int(_utc(row["created_at"]).timestamp()),
+                "location": (
+                    {
+                        "name": row["location_name"],
+                        "lat": row["location_lat"],
+                        "lng": row["location_lng"],
+                    }
+                    if row["location_name"]
+                    else None
+                ),
+                "like_count": row["like_count"],
+                "comment_count": row["comment_count"],
+                "media": [
+                    describe(item)
+                    for item in sorted(post_media.get(row["id"], []), key=lambda m: m["position"])
+                ],
+            }
+            for row in post_rows
+        ],
+        "comments.json": [
+            {
+                "id": str(row["id"]),
+                "post_id": str(row["post_id"]),
+                "reply_to": str(row["parent_id"]) if row["parent_id"] else None,
+                "text": row["text"],
+                "created_at": _time(row["created_at"]),
+            }
+            for row in comment_rows
+        ],
+        "likes.json": [
+            {"post_id": str(row["post_id"]), "liked_at": _time(row["created_at"])}
+            for row in like_rows
+        ],
+        "followers.json": [_person(row) for row in follower_rows],
+        "following.json": [_person(row) for row in following_rows],
+        "messages.json": conversations,
+        "stories.json": [
+            {
+                "id": str(row["id"]),
+                "created_at": _time(row["created_at"]),
+                "creation_timestamp": int(_utc(row["created_at"]).timestamp()),
+                "expires_at": _time(row["expires_at"]),
+                "archived": bool(row["archived"]),
+                "media": describe(story_media[row["id"]]) if row["id"] in story_media else None,
+            }
+            for row in story_rows
+        ],
+    }
+    return documents, shipped
+
+
+def _person(row: RowMapping) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "username": row["username"],
+        "status": row["status"],
+        "since": _time(row["created_at"]),
+    }
+
+
+async def remove_expired(context: AppContext) -> int:
+    """Delete the zips of exports whose link has expired (the row stays, without a link);
+    returns how many (a periodic job)."""
+    removed = 0
+    while True:
+        async with context.db.read() as conn:
+            rows = await repository.expired_exports(conn, utcnow(), 100)
+        for row in rows:
+            await context.objects.delete(row["object_key"])  # the object first: idempotent
+            async with context.db.write() as uow:
+                conn = uow.conn
+                await repository.set_export(conn, row["id"], object_key=None)
+        removed += len(rows)
+        if len(rows) < 100:
+            return removed

@@ -1,0 +1,336 @@
+"""Queries on imports, import items and exports. The only place that writes their SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import RowMapping, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shutter.db.tables import (
+    comments,
+    conversation_members,
+    exports,
+    follows,
+    import_items,
+    imports,
+    likes,
+    media,
+    messages,
+    posts,
+    stories,
+    users,
+)
+from shutter.portability.jobs import MAX_REPORTED_ERRORS, JobStatus
+
+
+async def insert_import(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(imports.insert().values(**values))
+
+
+async def get_import(conn: AsyncConnection, import_id: int) -> RowMapping | None:
+    query = select(imports).where(imports.c.id == import_id)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def import_of_media(conn: AsyncConnection, user_id: int, media_id: int) -> RowMapping | None:
+    query = select(imports).where((imports.c.user_id == user_id) & (imports.c.media_id == media_id))
+    return (await conn.execute(query)).mappings().first()
+
+
+async def latest_imports(conn: AsyncConnection, user_id: int, limit: int) -> list[RowMapping]:
+    query = (
+        select(imports)
+        .where(imports.c.user_id == user_id)
+        .order_by(imports.c.id.desc())
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def set_import(conn: AsyncConnection, import_id: int, **values: Any) -> None:
+    await conn.execute(update(imports).where(imports.c.id == import_id).values(**values))
+
+
+async def start_import(conn: AsyncConnection, import_id: int, now: datetime) -> bool:
+    """queued|running -> running; False when the job is final (a redelivered event)."""
+    statement = (
+        update(imports)
+        .where(
+            (imports.c.id == import_id)
+            & imports.c.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))
+        )
+        .values(status=JobStatus.RUNNING, updated_at=now)
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def item_outcome(conn: AsyncConnection, user_id: int, item_key: str) -> RowMapping | None:
+    query = select(import_items.c.import_id, import_items.c.target_id).where(
+        (import_items.c.user_id == user_id) & (import_items.c.item_key == item_key)
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def record_item(
+    conn: AsyncConnection,
+    *,
+    user_id: int,
+    import_id: int,
+    item_key: str,
+    kind: str,
+    target_id: int | None,
+    now: datetime,
+) -> None:
+    """What an item became (target_id None: it was skipped; a later import retries it)."""
+    await conn.execute(
+        delete(import_items).where(
+            (import_items.c.user_id == user_id) & (import_items.c.item_key == item_key)
+        )
+    )
+    await conn.execute(
+        import_items.insert().values(
+            user_id=user_id,
+            item_key=item_key,
+            kind=kind,
+            target_id=target_id,
+            import_id=import_id,
+            created_at=now,
+        )
+    )
+
+
+async def count_item(
+    conn: AsyncConnection,
+    import_id: int,
+    now: datetime,
+    *,
+    done: int = 0,
+    skipped: int = 0,
+    duplicates: int = 0,
+    error: dict[str, str] | None = None,
+) -> None:
+    """Advance an import's progress (in the transaction that records the item)."""
+    values: dict[str, Any] = {
+        "done": imports.c.done + done,
+        "skipped": imports.c.skipped + skipped,
+        "duplicates": imports.c.duplicates + duplicates,
+        "updated_at": now,
+    }
+    if error is not None:
+        current = (
+            await conn.execute(select(imports.c.errors).where(imports.c.id == import_id))
+        ).scalar_one()
+        errors = orjson.loads(current)
+        if len(errors) < MAX_REPORTED_ERRORS:
+            values["errors"] = orjson.dumps([*errors, error]).decode()
+    await conn.execute(update(imports).where(imports.c.id == import_id).values(**values))
+
+
+# -- exports ---------------------------------------------------------------------------------
+
+
+async def insert_export(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(exports.insert().values(**values))
+
+
+async def get_export(conn: AsyncConnection, export_id: int) -> RowMapping | None:
+    query = select(exports).where(exports.c.id == export_id)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def latest_export(conn: AsyncConnection, user_id: int) -> RowMapping | None:
+    query = (
+        select(exports).where(exports.c.user_id == user_id).order_by(exports.c.id.desc()).limit(1)
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def start_export(conn: AsyncConnection, export_id: int, now: datetime) -> bool:
+    statement = (
+        update(exports)
+        .where(
+            (exports.c.id == export_id)
+            & exports.c.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))
+        )
+        .values(status=JobStatus.RUNNING, updated_at=now, done=0)
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def expired_exports(conn: AsyncConnection, now: datetime, limit: int) -> list[RowMapping]:
+    query = (
+        select(exports.c.id, exports.c.object_key)
+        .where(exports.c.object_key.is_not(None) & (exports.c.expires_at <= now))
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def set_export(conn: AsyncConnection, export_id: int, **values: Any) -> None:
+    await conn.execute(update(exports).where(exports.c.id == export_id).values(**values))
+
+
+# -- what an export reads (a user's own rows, in batches where they can be many) ------------
+
+BATCH = 1000
+
+
+async def export_account(conn: AsyncConnection, user_id: int) -> RowMapping | None:
+    query = select(
+        users.c.id,
+        users.c.username,
+        users.c.email,
+        users.c.display_name,
+        users.c.bio,
+        users.c.avatar_media_id,
+        users.c.is_private,
+        users.c.follower_count,
+        users.c.following_count,
+        users.c.post_count,
+        users.c.created_at,
+    ).where(users.c.id == user_id)
+    return (await conn.execute(query)).mappings().first()
+
+
+async def export_posts(conn: AsyncConnection, user_id: int, after_id: int) -> list[RowMapping]:
+    query = (
+        select(
+            posts.c.id,
+            posts.c.caption,
+            posts.c.location_name,
+            posts.c.location_lat,
+            posts.c.location_lng,
+            posts.c.like_count,
+            posts.c.comment_count,
+            posts.c.created_at,
+        )
+        .where(
+            (posts.c.author_id == user_id) & posts.c.deleted_at.is_(None) & (posts.c.id > after_id)
+        )
+        .order_by(posts.c.id)
+        .limit(BATCH)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_media_of(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    """The user's ready media with a post, a kept story or as the avatar (what the export
+    ships as files), in id order."""
+    query = (
+        select(
+            media.c.id,
+            media.c.kind,
+            media.c.content_type,
+            media.c.original_key,
+            media.c.width,
+            media.c.height,
+            media.c.duration_s,
+            media.c.post_id,
+            media.c.position,
+            media.c.story_id,
+        )
+        .where(
+            (media.c.owner_id == user_id)
+            & (media.c.status == "ready")
+            & media.c.original_key.is_not(None)
+            & (media.c.post_id.is_not(None) | media.c.story_id.is_not(None))
+        )
+        .order_by(media.c.id)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_comments(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    query = (
+        select(
+            comments.c.id,
+            comments.c.post_id,
+            comments.c.parent_id,
+            comments.c.text,
+            comments.c.created_at,
+        )
+        .where((comments.c.author_id == user_id) & comments.c.deleted_at.is_(None))
+        .order_by(comments.c.id)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_likes(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    query = (
+        select(likes.c.post_id, likes.c.created_at)
+        .where(likes.c.user_id == user_id)
+        .order_by(likes.c.id)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_follows(
+    conn: AsyncConnection, user_id: int, *, followers: bool
+) -> list[RowMapping]:
+    """Who follows the user (followers=True) or whom the user follows, with usernames."""
+    mine, other = (
+        (follows.c.followee_id, follows.c.follower_id)
+        if followers
+        else (follows.c.follower_id, follows.c.followee_id)
+    )
+    query = (
+        select(users.c.id, users.c.username, follows.c.status, follows.c.created_at)
+        .select_from(follows.join(users, users.c.id == other))
+        .where(mine == user_id)
+        .order_by(follows.c.id)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_conversations(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    query = (
+        select(
+            conversation_members.c.conversation_id,
+            conversation_members.c.other_id,
+            conversation_members.c.accepted,
+            users.c.username,
+        )
+        .select_from(
+            conversation_members.outerjoin(users, users.c.id == conversation_members.c.other_id)
+        )
+        .where(conversation_members.c.user_id == user_id)
+        .order_by(conversation_members.c.conversation_id)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_messages(
+    conn: AsyncConnection, conversation_id: int, after_seq: int
+) -> list[RowMapping]:
+    query = (
+        select(
+            messages.c.seq,
+            messages.c.sender_id,
+            messages.c.content,
+            messages.c.post_id,
+            messages.c.created_at,
+        )
+        .where((messages.c.conversation_id == conversation_id) & (messages.c.seq > after_seq))
+        .order_by(messages.c.seq)
+        .limit(BATCH)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_stories(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    """The user's stories whose media is still kept: live, recently over, archived."""
+    query = (
+        select(
+            stories.c.id,
+            stories.c.media_id,
+            stories.c.created_at,
+            stories.c.expires_at,
+            stories.c.archived,
+        )
+        .where((stories.c.author_id == user_id) & stories.c.media_deleted_at.is_(None))
+        .order_by(stories.c.id)
+    )
+    return list((await conn.execute(query)).mappings())

@@ -1,0 +1,212 @@
+"""Deleting an account on both profiles: deactivated at once (hidden everywhere, sessions
+ended, login refused, restorable), then purged: no row, Redis key or stored object names
+the account any more, and everyone else's counts are exact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import BigInteger, Integer, String, Text, select
+
+from shutter.db.tables import media, metadata
+from shutter.portability.deletion import purge_due
+from tests.assertions import assert_error
+from tests.conftest import RunningServer
+from tests.factories import (
+    Account,
+    comment,
+    create_post,
+    distinct_image,
+    follow,
+    like,
+    post_story,
+    publish,
+    register,
+    upload_image,
+)
+from tests.factories import profile as user_profile
+from tests.integration.test_messages import send
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # No grace period: the test runs the purge job itself once the account is deactivated.
+    return {"account_deletion_grace_days": 0}
+
+
+async def delete_account(
+    client: httpx.AsyncClient, account: Account, password: str
+) -> httpx.Response:
+    return await client.request(
+        "DELETE", "/users/me", json={"password": password}, headers=account.headers
+    )
+
+
+async def rows_naming(server: RunningServer, user_id: int) -> list[str]:
+    """Every table cell holding the id (an id column) or its digits (text, JSON)."""
+    found = []
+    async with server.context.db.read() as conn:
+        for table in metadata.sorted_tables:
+            for row in (await conn.execute(select(table))).mappings():
+                for column in table.columns:
+                    value = row[column.name]
+                    if (isinstance(column.type, BigInteger | Integer) and value == user_id) or (
+                        isinstance(column.type, String | Text)
+                        and isinstance(value, str)
+                        and str(user_id) in value
+                    ):
+                        found.append(f"{table.name}.{column.name}")
+    return found
+
+
+async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
+    client: httpx.AsyncClient, server: RunningServer
+) -> None:
+    alice = await register(client)
+    bob = await register(client)
+    await follow(client, alice, bob)
+    await follow(client, bob, alice)
+    # Bytes of Alice's own (stored objects are content-addressed: shared bytes are kept).
+    photos = [await upload_image(client, alice, distinct_image(), "image/png") for _ in range(2)]
+    own = (await publish(client, alice, photos, "mine #gone")).json()["post"]
+    theirs = await create_post(client, bob, caption="bob's")
+    await comment(client, alice, theirs["id"], "lovely")
+    await comment(client, bob, own["id"], "thanks")
+    await like(client, alice, theirs["id"])
+    await like(client, bob, own["id"])
+    await post_story(client, alice)
+    sent = await send(client, alice, bob, "hello bob")
+    await send(client, bob, alice, "hello alice")
+    await server.settle()
+    async with server.context.db.read() as conn:
+        keys = [
+            key
+            for row in (await conn.execute(select(media).where(media.c.owner_id == int(alice.id))))
+            .mappings()
+            .all()
+            for key in (row["upload_key"], row["original_key"], row["poster_key"])
+            if key
+        ]
+    assert len(keys) >= 6
+
+    assert_error(await delete_account(client, alice, "not my password"), 403, "wrong_password")
+    response = await delete_account(client, alice, alice.password)
+    assert response.status_code == 202, response.text
+    assert response.json()["deletion"]["status"] == "scheduled"
+
+    # At once: sessions end, the profile is gone for others, and so is its content.
+    assert_error(await client.get("/users/me", headers=alice.headers), 401)
+    assert_error(await client.get(f"/users/{alice.id}", headers=bob.headers), 404)
+    assert_error(await client.get(f"/posts/{own['id']}", headers=bob.headers), 404)
+    feed = (await client.get("/feed", headers=bob.headers)).json()["posts"]
+    assert [post["id"] for post in feed] == [theirs["id"]]
+    listed = (await client.get(f"/posts/{theirs['id']}/comments", headers=bob.headers)).json()
+    assert [c["text"] for c in listed["comments"]] == []
+    login = await client.post(
+        "/auth/login", json={"login": alice.username, "password": alice.password}
+    )
+    assert_error(login, 403, "account_deactivated")
+    taken = await client.post(
+        "/auth/register",
+        json={"username": alice.username, "email": "else@example.com", "password": "x" * 12},
+    )
+    assert_error(taken, 409, "username_taken")
+
+    # Restored within the grace period: everything is back.
+    restored = await client.post(
+        "/users/me/restore", json={"login": alice.username, "password": alice.password}
+    )
+    assert restored.status_code == 200, restored.text
+    alice.token = restored.json()["access_token"]
+    assert (await client.get(f"/posts/{own['id']}", headers=bob.headers)).status_code == 200
+    assert (await user_profile(client, bob))["follower_count"] == 1
+
+    assert (await delete_account(client, alice, alice.password)).status_code == 202
+    await server.settle()
+    assert await purge_due(server.context) == 1
+    assert await purge_due(server.context) == 0  # nothing left to do: idempotent
+
+    assert await rows_naming(server, int(alice.id)) == []
+    for key in keys:
+        assert await server.context.objects.size(key) is None, key
+    if server.context.redis is not None:
+        named = [
+            key async for key in server.context.redis.scan_iter(match=f"*{alice.id}*", count=1000)
+        ]
+        assert named == []
+    # Everyone else's counts are exact.
+    bob_now = await user_profile(client, bob)
+    assert (bob_now["follower_count"], bob_now["following_count"]) == (0, 0)
+    post = (await client.get(f"/posts/{theirs['id']}", headers=bob.headers)).json()["post"]
+    assert (post["like_count"], post["comment_count"]) == (0, 0)
+    notes = (await client.get("/notifications", headers=bob.headers)).json()["notifications"]
+    assert notes == []
+    # Bob keeps the conversation: Alice's words are gone, his are not.
+    conversation = sent["conversation_id"]
+    response = await client.get(f"/conversations/{conversation}/messages", headers=bob.headers)
+    assert response.status_code == 200, response.text
+    history = response.json()["messages"]
+    inbox = await client.get("/conversations", headers=bob.headers)
+    assert inbox.status_code == 200, inbox.text
+    assert len(inbox.json()["conversations"]) == 1
+    assert [m["content"] for m in history] == ["", "hello alice"]
+    # The username is free again.
+    again = await client.post(
+        "/auth/register",
+        json={"username": alice.username, "email": alice.email, "password": "x" * 12},
+    )
+    assert again.status_code == 201, again.text
+
+
+async def test_a_purge_cut_short_by_a_crash_finishes_on_the_next_run(
+    client: httpx.AsyncClient, server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = await register(client)
+    bob = await register(client)
+    await follow(client, bob, alice)
+    photos = [await upload_image(client, alice, distinct_image(), "image/png") for _ in range(3)]
+    for photo in photos:
+        assert (await publish(client, alice, [photo], "soon gone")).status_code == 201
+    theirs = await create_post(client, bob, caption="stays")
+    await like(client, alice, theirs["id"])
+    await server.settle()
+    async with server.context.db.read() as conn:
+        query = select(media.c.original_key).where(media.c.owner_id == int(alice.id))
+        originals = list((await conn.execute(query)).scalars())
+    assert len(originals) == 3
+    assert (await delete_account(client, alice, alice.password)).status_code == 202
+
+    # The object store fails after two deletions: the purge stops half-way.
+    store = server.context.objects
+    real_delete = store.delete
+    calls = 0
+
+    async def failing_delete(key: str) -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 2:
+            raise ConnectionError("object store unreachable")
+        await real_delete(key)
+
+    monkeypatch.setattr(store, "delete", failing_delete)
+    with pytest.raises(ConnectionError):
+        await purge_due(server.context)
+    assert await rows_naming(server, int(alice.id)) != []  # the account is still due
+    monkeypatch.setattr(store, "delete", real_delete)
+
+    assert await purge_due(server.context) == 1
+    assert await rows_naming(server, int(alice.id)) == []
+    for key in originals:
+        assert await store.size(key) is None, key
+    bob_now = await user_profile(client, bob)
+    assert (bob_now["follower_count"], bob_now["following_count"], bob_now["post_count"]) == (
+        0,
+        0,
+        1,
+    )
+    post = (await client.get(f"/posts/{theirs['id']}", headers=bob.headers)).json()["post"]
+    assert post["like_count"] == 0
