@@ -21,6 +21,9 @@ from sqlalchemy import delete, func, select, update
 
 from shutter.context import AppContext
 from shutter.db.tables import (
+    account_tokens,
+    appeals,
+    auth_sessions,
     blocks,
     comment_hashtags,
     comments,
@@ -35,12 +38,18 @@ from shutter.db.tables import (
     likes,
     locations,
     media,
+    mfa_recovery_codes,
+    mfa_totp,
     messages,
     notification_actors,
     notifications,
+    oauth_codes,
+    oauth_tokens,
     outbox,
     post_hashtags,
     posts,
+    refresh_tokens,
+    reports,
     stories,
     story_views,
     users,
@@ -150,6 +159,7 @@ async def purge_account(context: AppContext, user_id: int) -> None:
     await _purge_messages(context, user_id)
     await _purge_media(context, user_id)
     await _purge_jobs(context, user_id)
+    await _purge_account_records(context, user_id)
     await _purge_stores(context, user_id, post_ids)
     async with context.db.write() as uow:
         conn = uow.conn
@@ -163,6 +173,35 @@ async def purge_account(context: AppContext, user_id: int) -> None:
         await conn.execute(delete(users).where(users.c.id == user_id))  # the username is free
     context.token_versions.forget(user_id)
     log.info("account_purged", user_id=user_id)
+
+
+async def _purge_account_records(context: AppContext, user_id: int) -> None:
+    """Sign-in records (mailed tokens, sessions, refresh tokens, two-factor, OAuth grants)
+    and what the account filed with moderators: its appeals go; its reports stay for the
+    moderators without a reporter, and reports about the account itself are closed by
+    removal. The audit log (moderation_actions) keeps its rows: it names the account by
+    id only, and an operator must be able to show what was done and why."""
+    async with context.db.write() as uow:
+        conn = uow.conn
+        for table in (
+            account_tokens,
+            auth_sessions,
+            refresh_tokens,
+            mfa_totp,
+            mfa_recovery_codes,
+            oauth_codes,
+            oauth_tokens,
+        ):
+            await conn.execute(delete(table).where(table.c.user_id == user_id))
+        await conn.execute(delete(appeals).where(appeals.c.appellant_id == user_id))
+        await conn.execute(
+            update(reports).where(reports.c.reporter_id == user_id).values(reporter_id=None)
+        )
+        await conn.execute(
+            delete(reports).where(
+                (reports.c.target_type == "user") & (reports.c.target_id == user_id)
+            )
+        )
 
 
 async def _ids(context: AppContext, query: Any) -> list[int]:
