@@ -32,6 +32,8 @@ from shutter.stores.timelines import TimelineStore
 if TYPE_CHECKING:
     from nats.aio.client import Client as NatsClient
 
+    from shutter.push.sender import WebPushSender  # push/api.py imports http/, which imports this
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AppContext:
@@ -55,3 +57,4 @@ class AppContext:
     redis: RedisClient | None = None  # when the distributed profile has one
     redis_breaker: CircuitBreaker | None = None  # guards every use of `redis`
     nats: NatsClient | None = None  # when configured
+    web_push: WebPushSender | None = None  # when push is set up (docs/web.md)
