@@ -6,6 +6,7 @@ import { auth } from "../api.js";
 import { avatar, count, errorBox, h, icon, infiniteScroll, modal, spinner, toast, unavailable } from "../dom.js";
 import { uploadFile } from "../upload.js";
 import { postTile } from "./postcard.js";
+import { pushSettings } from "./push.js";
 
 function followLabel(user) {
   if (user.rel.following) return "Following";
@@ -250,6 +251,7 @@ export async function settingsView(ctx) {
       h("div", { class: "avatar-row" }, preview, h("div", {}, h("p", { class: "strong" }, me.username), h("label", { for: "avatar-file", class: "button link" }, "Change profile photo"), avatarInput, me.avatarUrl ? removeAvatar : null, avatarStatus)),
       form,
     ),
+    pushSettings(),
   );
 }
 
