@@ -110,3 +110,28 @@ def test_the_push_toggle_asks_permission_and_subscribes_this_browser(
     expect(toggle).not_to_be_checked()
     assert _stored_endpoints(web, user_id) == []
     assert page.console_errors == []
+
+
+def test_the_language_follows_the_browser_and_settings_override_it(
+    browsing: Browsing, register: Callable[[str], str]
+) -> None:
+    token = register(_name("lucia"))
+    page = browsing.page(token=token, viewport=DESKTOP, locale="es-ES")
+    page.goto("/")
+    expect(page.get_by_role("link", name="Inicio")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "es"
+    page.goto("/settings")
+    expect(page.get_by_role("switch", name="Notificaciones push")).to_be_visible()
+
+    page.get_by_label("Idioma").select_option("en")
+    expect(page.get_by_role("link", name="Home")).to_be_visible()
+    expect(page.get_by_role("switch", name="Push notifications")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.goto("/")  # the choice is kept
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    page.goto("/settings")
+    page.get_by_label("Language").select_option("")
+    expect(page.get_by_role("link", name="Inicio")).to_be_visible()
+    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+    assert page.console_errors == []

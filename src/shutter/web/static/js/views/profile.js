@@ -6,7 +6,7 @@ import { auth } from "../api.js";
 import { avatar, count, errorBox, h, icon, infiniteScroll, modal, spinner, toast, unavailable } from "../dom.js";
 import { uploadFile } from "../upload.js";
 import { postTile } from "./postcard.js";
-import { pushSettings } from "./push.js";
+import { languageSettings, pushSettings } from "./push.js";
 
 function followLabel(user) {
   if (user.rel.following) return "Following";
@@ -252,6 +252,7 @@ export async function settingsView(ctx) {
       form,
     ),
     pushSettings(),
+    languageSettings(),
   );
 }
 

@@ -5,6 +5,7 @@
 
 import { ApiError, request } from "../api.js";
 import { h } from "../dom.js";
+import { LANGUAGES, savedLanguage, setLanguage, t } from "../i18n.js";
 
 export function pushSupported() {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
@@ -24,7 +25,7 @@ async function pushManager() {
 export async function enablePush() {
   const permission = await Notification.requestPermission();
   if (permission !== "granted") {
-    throw new Error("Notifications are blocked for this site. Allow them in your browser's settings.");
+    throw new Error(t("push.blocked"));
   }
   const { public_key: key } = await request("GET", "/push/key");
   const manager = await pushManager();
@@ -50,15 +51,15 @@ async function isOn() {
 /** The settings card; says so when this browser cannot receive push. */
 export function pushSettings() {
   const status = h("p", { class: "muted small", role: "status", "aria-live": "polite" });
-  const card = h("div", { class: "card settings push-settings" }, h("h2", {}, "Notifications"));
+  const card = h("div", { class: "card settings push-settings" }, h("h2", {}, t("settings.notifications")));
   if (!pushSupported()) {
-    status.textContent = "This browser cannot receive push notifications.";
+    status.textContent = t("push.unsupported");
     card.append(status);
     return card;
   }
   const toggle = h("input", { type: "checkbox", id: "push-toggle", role: "switch", disabled: true });
   card.append(
-    h("label", { class: "switch", for: "push-toggle" }, toggle, h("span", {}, "Push notifications"), h("span", { class: "muted small" }, "Likes, comments, follows and mentions, even when Shutter is closed.")),
+    h("label", { class: "switch", for: "push-toggle" }, toggle, h("span", {}, t("push.toggle")), h("span", { class: "muted small" }, t("push.hint"))),
     status,
   );
   isOn()
@@ -68,17 +69,33 @@ export function pushSettings() {
   toggle.addEventListener("change", async () => {
     const wanted = toggle.checked;
     toggle.disabled = true;
-    status.textContent = wanted ? "Turning on…" : "Turning off…";
+    status.textContent = wanted ? t("push.turningOn") : t("push.turningOff");
     try {
       if (wanted) await enablePush();
       else await disablePush();
-      status.textContent = wanted ? "Push notifications are on for this browser." : "Push notifications are off.";
+      status.textContent = wanted ? t("push.on") : t("push.off");
     } catch (err) {
       toggle.checked = !wanted;
-      status.textContent = err instanceof ApiError && err.code === "push_disabled" ? "This server does not send push notifications." : err.message || "That did not work. Try again.";
+      status.textContent = err instanceof ApiError && err.code === "push_disabled" ? t("push.disabled") : err.message || t("push.failed");
     } finally {
       toggle.disabled = false;
     }
   });
   return card;
+}
+
+/** Settings → Language: the browser's choice, or one picked here (the page reloads in it). */
+export function languageSettings() {
+  const select = h(
+    "select",
+    { id: "language", name: "language" },
+    h("option", { value: "" }, t("settings.languageAuto")),
+    ...Object.entries(LANGUAGES).map(([code, name]) => h("option", { value: code, lang: code }, name)),
+  );
+  select.value = savedLanguage();
+  select.addEventListener("change", () => {
+    setLanguage(select.value);
+    location.reload();
+  });
+  return h("div", { class: "card settings" }, h("div", { class: "field" }, h("label", { for: "language" }, t("settings.language")), select));
 }
