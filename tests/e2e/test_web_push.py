@@ -118,13 +118,13 @@ def test_the_language_follows_the_browser_and_settings_override_it(
     token = register(_name("lucia"))
     page = browsing.page(token=token, viewport=DESKTOP, locale="es-ES")
     page.goto("/")
-    expect(page.get_by_role("link", name="Inicio")).to_be_visible()
+    expect(page.get_by_role("link", name="Inicio", exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.lang") == "es"
     page.goto("/settings")
     expect(page.get_by_role("switch", name="Notificaciones push")).to_be_visible()
 
     page.get_by_label("Idioma").select_option("en")
-    expect(page.get_by_role("link", name="Home")).to_be_visible()
+    expect(page.get_by_role("link", name="Home", exact=True)).to_be_visible()
     expect(page.get_by_role("switch", name="Push notifications")).to_be_visible()
     assert page.evaluate("document.documentElement.lang") == "en"
     page.goto("/")  # the choice is kept
@@ -132,6 +132,6 @@ def test_the_language_follows_the_browser_and_settings_override_it(
 
     page.goto("/settings")
     page.get_by_label("Language").select_option("")
-    expect(page.get_by_role("link", name="Inicio")).to_be_visible()
+    expect(page.get_by_role("link", name="Inicio", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
     assert page.console_errors == []
