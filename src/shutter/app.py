@@ -63,6 +63,9 @@ from shutter.portability import api as portability_api
 from shutter.portability import tasks as portability_tasks
 from shutter.posts import api as posts_api
 from shutter.posts import tasks as posts_tasks
+from shutter.push import api as push_api
+from shutter.push import webpush
+from shutter.push.sender import WebPushSender
 from shutter.realtime.bus import InProcessBus, NatsBus, RealtimeBus, RedisBus
 from shutter.search import api as search_api
 from shutter.settings import Settings
@@ -149,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         realtime_api,
         moderation_api,
         portability_api,
+        push_api,
     )
     for module in modules:
         api.include_router(module.router)
@@ -267,7 +271,26 @@ async def open_context(
         redis_breaker=breaker,  # its error counts go to /metrics
         nats=nats_client,
         new_post_checks=(moderation_service.screen_new_post,),
+        web_push=_open_web_push(settings, db, stack),
     )
+
+
+def _open_web_push(settings: Settings, db: Database, stack: AsyncExitStack) -> WebPushSender | None:
+    """The VAPID key from the settings, or generated into the data dir (embedded profile
+    only: distributed processes must share one key, so push stays off until it is set)."""
+    if not settings.vapid_private_key and settings.profile == "distributed":
+        log.info("web_push_disabled", hint="set SHUTTER_VAPID_PRIVATE_KEY")
+        return None
+    keys = webpush.load_or_create(settings.vapid_private_key, settings.data_dir)
+    sender = WebPushSender(
+        db,
+        keys,
+        settings.vapid_subject,
+        concurrency=settings.push_concurrency,
+        timeout_s=settings.push_timeout_seconds,
+    )
+    stack.push_async_callback(sender.close)
+    return sender
 
 
 async def _open_nats(settings: Settings, stack: AsyncExitStack) -> NatsClient | None:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from shutter.media.screening import ContentClassifier
     from shutter.posts.checks import NewPostCheck
+    from shutter.push.sender import WebPushSender  # push/api.py imports http/, which imports this
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,3 +68,4 @@ class AppContext:
     new_post_checks: tuple[NewPostCheck, ...] = ()
     # A content classifier to use in-process instead of NudeNet (tests set a fake one).
     classifier: ContentClassifier | None = None
+    web_push: WebPushSender | None = None  # when push is set up (docs/web.md)

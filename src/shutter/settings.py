@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     public_url: str | None = None
     media_base_url: str | None = None
     secret_key: str | None = None
+    # Web Push (docs/web.md): the VAPID private key (base64url of the raw 32-byte P-256
+    # scalar). Unset: generated once into `<data dir>/vapid_private_key` in the embedded
+    # profile; push is off in the distributed profile until it is set (every process
+    # must sign with the same key).
+    vapid_private_key: str | None = None
+    vapid_subject: str = "mailto:admin@localhost"  # who push services may contact
+    push_concurrency: int = Field(16, ge=1, le=1000)  # requests to push services at once
+    push_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    # Accept subscriptions whose endpoint is a loopback address over plain http (tests).
+    push_allow_loopback: bool = False
 
     celebrity_threshold: int = Field(100_000, ge=1)
     timeline_max: int = Field(800, ge=10)

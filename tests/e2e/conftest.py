@@ -70,6 +70,7 @@ class Browsing:
         color_scheme: str = "light",
         bypass_csp: bool = False,
         device_scale_factor: float = 1,
+        locale: str | None = None,
     ) -> Any:
         """A page in a new context; `bypass_csp` lets a test inject a script (axe-core)."""
         context = self.browser.new_context(
@@ -78,6 +79,7 @@ class Browsing:
             color_scheme=color_scheme,
             bypass_csp=bypass_csp,
             device_scale_factor=device_scale_factor,
+            **({"locale": locale} if locale else {}),
         )
         context.set_default_timeout(15_000)
         if token:

@@ -153,6 +153,7 @@ def _check_screens(
         ("/search?q=Belem&type=locations", lambda: page.locator(".search-results a").wait_for()),
         (f"/explore/locations/{cast.place_id}", lambda: page.locator(".grid a.tile").wait_for()),
         ("/new", lambda: None),
+        ("/settings", lambda: page.get_by_role("switch", name="Push notifications").wait_for()),
         (f"/stories/{bob_id}", lambda: page.locator(".story-stage img").wait_for()),
     ]
     problems: dict[str, list[str]] = {}

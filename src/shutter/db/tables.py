@@ -644,3 +644,21 @@ exports = Table(
     Column("expires_at", DateTime(timezone=True), nullable=True),
     Index("ix_exports_user_id_id", "user_id", "id"),
 )
+
+
+# Web Push subscriptions: one row per browser (its push service endpoint is unique), for
+# the user signed in when it subscribed. `session_id` will tie it to a session once
+# sessions exist, so that signing out of one removes its subscription.
+push_subscriptions = Table(
+    "push_subscriptions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("session_id", BigInteger, nullable=True),
+    Column("endpoint", String(2048), nullable=False),
+    Column("p256dh", String(100), nullable=False),  # base64url of the browser's P-256 key
+    Column("auth", String(32), nullable=False),  # base64url of its 16-byte auth secret
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("uq_push_subscriptions_endpoint", "endpoint", unique=True),
+    Index("ix_push_subscriptions_user_id", "user_id"),
+)

@@ -8,7 +8,8 @@ across a block.
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+import asyncio
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,8 +31,10 @@ from shutter.follows import repository as follows_repo
 from shutter.ids import IdGenerator
 from shutter.likes import repository as likes_repo
 from shutter.notifications import repository
+from shutter.notifications.service import SHOWN_ACTORS, describe
 from shutter.posts import repository as posts_repo
 from shutter.privacy.visibility import can_view_account_content, is_blocked_either_way
+from shutter.push.sender import WebPushSender
 from shutter.realtime.bus import RealtimeBus
 from shutter.tags.entities import mentions
 from shutter.timeutil import utcnow
@@ -47,6 +50,8 @@ class NotifyDeps(Protocol):
     def ids(self) -> IdGenerator: ...
     @property
     def realtime(self) -> RealtimeBus: ...
+    @property
+    def web_push(self) -> WebPushSender | None: ...
 
 
 AnyNotifyDeps = TypeVar("AnyNotifyDeps", bound=NotifyDeps)  # the app context, or a fake
@@ -262,6 +267,56 @@ async def _push(context: NotifyDeps, recipients: dict[int, str]) -> None:
     for user_id, kind in recipients.items():
         event = {"type": "notification", "kind": kind, "unread_count": counts[user_id]}
         await context.realtime.publish([user_id], event)
+    if context.web_push is not None:
+        sender = context.web_push
+        async with context.db.read() as conn:
+            payloads = [
+                await _push_payload(conn, user_id, counts[user_id]) for user_id in recipients
+            ]
+        await asyncio.gather(
+            *(
+                sender.deliver(user_id, p)
+                for user_id, p in zip(recipients, payloads, strict=True)
+                if p
+            )
+        )
+
+
+async def _push_payload(
+    conn: AsyncConnection, user_id: int, unread_count: int
+) -> dict[str, Any] | None:
+    """What the service worker shows for the user's newest notification (the one just
+    added or moved to the top): its sentence and the page a click opens."""
+    rows = await repository.page(conn, user_id, None, 1)
+    if not rows:
+        return None
+    row = rows[0]
+    actor_ids, actor_count = (
+        await repository.latest_actors(conn, user_id, [row["id"]], SHOWN_ACTORS)
+    ).get(row["id"], ([], 0))
+    authors = await users_repo.get_authors(conn, actor_ids)
+    names = [authors[a]["username"] for a in actor_ids if a in authors]
+    if not names:
+        return None
+    comment = None
+    if row["comment_id"] is not None:
+        found = await comments_repo.get_comment(conn, row["comment_id"])
+        comment = found["text"] if found is not None else None
+    if row["post_id"] is not None:
+        url = f"/p/{row['post_id']}"
+    elif row["kind"] == "follow_request":
+        url = "/requests"
+    else:
+        url = f"/u/{names[0]}"
+    return {
+        "type": "notification",
+        "id": str(row["id"]),
+        "kind": row["kind"],
+        "title": "Shutter",
+        "body": describe(row["kind"], names, actor_count, comment),
+        "url": url,
+        "unread_count": unread_count,
+    }
 
 
 def register(registry: HandlerRegistry[AnyNotifyDeps]) -> None:

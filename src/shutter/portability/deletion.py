@@ -38,9 +38,9 @@ from shutter.db.tables import (
     likes,
     locations,
     media,
+    messages,
     mfa_recovery_codes,
     mfa_totp,
-    messages,
     notification_actors,
     notifications,
     oauth_codes,
@@ -48,6 +48,7 @@ from shutter.db.tables import (
     outbox,
     post_hashtags,
     posts,
+    push_subscriptions,
     refresh_tokens,
     reports,
     stories,
@@ -176,7 +177,8 @@ async def purge_account(context: AppContext, user_id: int) -> None:
 
 
 async def _purge_account_records(context: AppContext, user_id: int) -> None:
-    """Sign-in records (mailed tokens, sessions, refresh tokens, two-factor, OAuth grants)
+    """Sign-in records (mailed tokens, sessions, refresh tokens, two-factor, OAuth grants, push
+    subscriptions)
     and what the account filed with moderators: its appeals go; its reports stay for the
     moderators without a reporter, and reports about the account itself are closed by
     removal. The audit log (moderation_actions) keeps its rows: it names the account by
@@ -191,6 +193,7 @@ async def _purge_account_records(context: AppContext, user_id: int) -> None:
             mfa_recovery_codes,
             oauth_codes,
             oauth_tokens,
+            push_subscriptions,
         ):
             await conn.execute(delete(table).where(table.c.user_id == user_id))
         await conn.execute(delete(appeals).where(appeals.c.appellant_id == user_id))

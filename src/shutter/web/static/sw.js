@@ -68,3 +68,34 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirstFeed(request));
   }
 });
+
+// Web Push (js/views/push.js subscribes): show what arrives, open its page on a click.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = {};
+  }
+  event.waitUntil(
+    self.registration.showNotification(data.title || "Shutter", {
+      body: data.body || "You have a new notification.",
+      tag: data.id ? `notification-${data.id}` : undefined,
+      icon: "/static/icons/icon-192.png",
+      data: { url: data.url || "/notifications" },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/notifications", self.location.origin);
+  if (target.origin !== self.location.origin) return; // only pages of this site
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((w) => new URL(w.url).origin === target.origin && "focus" in w);
+      if (open) return open.navigate(target.href).then((w) => (w || open).focus());
+      return self.clients.openWindow(target.href);
+    }),
+  );
+});

@@ -1,7 +1,7 @@
 """your data: Instagram imports, exports, the story archive
 
 Revision ID: 0013_portability
-Revises: 0011_accounts
+Revises: 0012_web_push
 Create Date: 2026-11-30 23:55:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_portability"
-down_revision = "0011_accounts"
+down_revision = "0012_web_push"
 branch_labels = None
 depends_on = None
 

@@ -4,6 +4,7 @@
 import * as api from "./api.js";
 import { auth } from "./api.js";
 import { avatar, clear, errorBox, h, icon, spinner } from "./dom.js";
+import { t } from "./i18n.js";
 import { forgetOfflineData, startPwa } from "./pwa.js";
 import * as realtime from "./realtime.js";
 import { adminView, isModerator, suspendedView } from "./views/admin.js";
@@ -135,7 +136,7 @@ function renderNav() {
   const nav = clear(document.getElementById("nav"));
   nav.append(h("a", { href: "/", class: "brand", "aria-label": "Shutter home" }, h("span", { class: "brand-mark" }), h("span", { class: "brand-name" }, "Shutter")));
   if (!auth.token) {
-    nav.append(h("div", { class: "nav-items" }, navItem("/search", "search", "Search"), navItem("/explore", "explore", "Explore"), navItem("/login", "user", "Log in"), navItem("/signup", "plus", "Sign up")));
+    nav.append(h("div", { class: "nav-items" }, navItem("/search", "search", t("nav.search")), navItem("/explore", "explore", t("nav.explore")), navItem("/login", "user", t("nav.login")), navItem("/signup", "plus", t("nav.signup"))));
     return;
   }
   const me = auth.me;
@@ -143,18 +144,18 @@ function renderNav() {
     h(
       "div",
       { class: "nav-items" },
-      navItem("/", "home", "Home"),
-      navItem("/search", "search", "Search"),
-      navItem("/explore", "explore", "Explore"),
-      navItem("/new", "plus", "Create"),
-      navItem("/direct", "send", "Messages", badges.direct),
-      navItem("/notifications", "bell", "Notifications", badges.notifications),
+      navItem("/", "home", t("nav.home")),
+      navItem("/search", "search", t("nav.search")),
+      navItem("/explore", "explore", t("nav.explore")),
+      navItem("/new", "plus", t("nav.create")),
+      navItem("/direct", "send", t("nav.messages"), badges.direct),
+      navItem("/notifications", "bell", t("nav.notifications"), badges.notifications),
       isModerator() ? navItem("/admin", "lock", "Admin") : null,
       me
-        ? h("a", { href: `/u/${me.username}`, class: `nav-item${location.pathname === `/u/${me.username}` ? " active" : ""}`, "aria-current": location.pathname === `/u/${me.username}` ? "page" : false, "data-nav": "profile" }, decorative(avatar(me, 24)), h("span", { class: "nav-label" }, "Profile"))
-        : navItem("/settings", "user", "Profile"),
+        ? h("a", { href: `/u/${me.username}`, class: `nav-item${location.pathname === `/u/${me.username}` ? " active" : ""}`, "aria-current": location.pathname === `/u/${me.username}` ? "page" : false, "data-nav": "profile" }, decorative(avatar(me, 24)), h("span", { class: "nav-label" }, t("nav.profile")))
+        : navItem("/settings", "user", t("nav.profile")),
     ),
-    h("button", { type: "button", class: "nav-item nav-logout", "data-nav": "logout", onClick: logout }, icon("logout"), h("span", { class: "nav-label" }, "Log out")),
+    h("button", { type: "button", class: "nav-item nav-logout", "data-nav": "logout", onClick: logout }, icon("logout"), h("span", { class: "nav-label" }, t("nav.logout"))),
   );
 }
 

@@ -7,6 +7,7 @@ import { avatar, count, errorBox, h, icon, infiniteScroll, modal, spinner, toast
 import { uploadFile } from "../upload.js";
 import { postTile } from "./postcard.js";
 import { openReport } from "./report.js";
+import { languageSettings, pushSettings } from "./push.js";
 
 function followLabel(user) {
   if (user.rel.following) return "Following";
@@ -257,6 +258,8 @@ export async function settingsView(ctx) {
       form,
       h("p", {}, h("a", { href: "/settings/data", "data-settings-link": "data" }, "Your data: import from Instagram, download")),
     ),
+    pushSettings(),
+    languageSettings(),
   );
 }
 

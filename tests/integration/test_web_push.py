@@ -1,0 +1,207 @@
+"""Web Push: a browser's subscription receives each new notification, encrypted for it
+(RFC 8291) and signed by the server (RFC 8292), from a local push service this test runs;
+a subscription the push service reports gone (410) is forgotten."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import jwt
+import orjson
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import ec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from shutter.push.webpush import VapidKeys, b64url, decrypt, load_public_point, public_point
+from tests.assertions import assert_error
+from tests.conftest import RunningServer
+from tests.factories import Account, follow, like, register
+from tests.integration.test_hybrid_feed import quick_post
+
+VAPID = VapidKeys.generate()
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"vapid_private_key": VAPID.private_b64(), "push_allow_loopback": True}
+
+
+@dataclass
+class PushService:
+    """A push service on a loopback port: records what it is sent, answers `status`."""
+
+    status: int = 201
+    received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    base_url: str = ""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        self.received.append((request.url.path, dict(request.headers), await request.body()))
+        self.arrived.set()
+        await Response(status_code=self.status)(scope, receive, send)
+
+
+@pytest.fixture
+async def push_service() -> AsyncIterator[PushService]:
+    service = PushService()
+    server = uvicorn.Server(uvicorn.Config(service, host="127.0.0.1", port=0, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), task
+        await asyncio.sleep(0.01)
+    service.base_url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    yield service
+    server.should_exit = True
+    await asyncio.wait_for(task, 10)
+
+
+@dataclass
+class Browser:
+    """What a browser keeps of its subscription: the private key and the auth secret."""
+
+    private_key: ec.EllipticCurvePrivateKey
+    auth: bytes
+    endpoint: str
+
+    def subscription(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "expirationTime": None,
+            "keys": {
+                "p256dh": b64url(public_point(self.private_key.public_key())),
+                "auth": b64url(self.auth),
+            },
+        }
+
+
+async def subscribe(
+    client: httpx.AsyncClient, account: Account, service: PushService, name: str
+) -> Browser:
+    key = await client.get("/push/key", headers=account.headers)
+    assert key.json() == {"public_key": VAPID.public_b64}
+    browser = Browser(
+        ec.generate_private_key(ec.SECP256R1()), bytes(range(16)), f"{service.base_url}/{name}"
+    )
+    response = await client.post(
+        "/push/subscription", json=browser.subscription(), headers=account.headers
+    )
+    assert response.status_code == 204, response.text
+    return browser
+
+
+def opened(browser: Browser, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """Check the VAPID header as a push service does, then decrypt as the browser does."""
+    assert headers["content-encoding"] == "aes128gcm"
+    assert int(headers["ttl"]) > 0
+    scheme, _, params = headers["authorization"].partition(" ")
+    assert scheme == "vapid"
+    fields = dict(part.strip().split("=", 1) for part in params.split(","))
+    assert fields["k"] == VAPID.public_b64
+    server_key = load_public_point(base64.urlsafe_b64decode(fields["k"] + "=="))
+    claims = jwt.decode(
+        fields["t"], server_key, algorithms=["ES256"], audience=browser.endpoint.rsplit("/", 1)[0]
+    )
+    assert time.time() < claims["exp"] <= time.time() + 24 * 3600
+    assert claims["sub"].startswith("mailto:")
+    payload: dict[str, Any] = orjson.loads(decrypt(body, browser.private_key, browser.auth))
+    return payload
+
+
+async def test_a_like_reaches_the_subscribed_browser_encrypted_and_signed(
+    server: RunningServer, client: httpx.AsyncClient, push_service: PushService
+) -> None:
+    author, fan, other = await register(client), await register(client), await register(client)
+    browser = await subscribe(client, author, push_service, "author-phone")
+    post_id = await quick_post(client, author)
+    await like(client, fan, post_id)
+    await server.settle()
+    ((path, headers, body),) = push_service.received
+    assert path == "/author-phone"
+    message = opened(browser, headers, body)
+    assert message["body"] == f"{fan.username} liked your post."
+    assert message["url"] == f"/p/{post_id}"
+    assert message["unread_count"] == 1
+    assert b"liked" not in body  # encrypted on the wire
+
+    await follow(client, other, author)
+    await server.settle()
+    follow_message = opened(browser, *push_service.received[-1][1:])
+    assert follow_message["body"] == f"{other.username} started following you."
+    assert follow_message["url"] == f"/u/{other.username}"
+
+    # The fan, who did not subscribe, is sent nothing; an unsubscribed browser neither.
+    gone = await client.request(
+        "DELETE", "/push/subscription", json={"endpoint": browser.endpoint}, headers=author.headers
+    )
+    assert gone.status_code == 204
+    await like(client, other, post_id)
+    await server.settle()
+    assert len(push_service.received) == 2
+
+
+async def test_a_subscription_the_push_service_calls_gone_is_forgotten(
+    server: RunningServer, client: httpx.AsyncClient, push_service: PushService
+) -> None:
+    author, ann, bob = await register(client), await register(client), await register(client)
+    await subscribe(client, author, push_service, "expired")
+    post_id = await quick_post(client, author)
+    push_service.status = 410
+    await like(client, ann, post_id)
+    await server.settle()
+    assert len(push_service.received) == 1
+    push_service.status = 201
+    await like(client, bob, post_id)
+    await server.settle()
+    assert len(push_service.received) == 1  # nothing sent to it again
+
+
+async def test_subscriptions_are_validated(
+    server: RunningServer, client: httpx.AsyncClient, push_service: PushService
+) -> None:
+    account = await register(client)
+    good = Browser(ec.generate_private_key(ec.SECP256R1()), b"0123456789abcdef", "").subscription()
+    cases = [
+        ({**good, "endpoint": "http://push.example.com/x"}, "invalid_endpoint"),
+        ({**good, "endpoint": "ftp://push.example.com/x"}, "invalid_endpoint"),
+        ({**good, "endpoint": "https://user:pw@push.example.com/x"}, "invalid_endpoint"),
+        (
+            {
+                **good,
+                "endpoint": "https://push.example.com/x",
+                "keys": {**good["keys"], "p256dh": "A" * 87},
+            },
+            "invalid_keys",
+        ),
+        (
+            {
+                **good,
+                "endpoint": "https://push.example.com/x",
+                "keys": {**good["keys"], "auth": "A" * 24},
+            },
+            "invalid_keys",
+        ),
+    ]
+    for body, code in cases:
+        response = await client.post("/push/subscription", json=body, headers=account.headers)
+        assert_error(response, 422, code)
+    anonymous = await client.post(
+        "/push/subscription", json={**good, "endpoint": "https://push.example.com/x"}
+    )
+    assert anonymous.status_code == 401
+    accepted = await client.post(
+        "/push/subscription",
+        json={**good, "endpoint": "https://push.example.com/x"},
+        headers=account.headers,
+    )
+    assert accepted.status_code == 204, accepted.text
