@@ -65,7 +65,7 @@ def _matching_step(secret: str, code: str, now: float) -> int | None:
     totp = pyotp.TOTP(secret)
     current = totp.timecode(datetime.fromtimestamp(now, UTC))
     for step in (current, current - 1, current + 1):
-        if secrets.compare_digest(totp.generate_otp(step), code):
+        if secrets.compare_digest(totp.generate_otp(step).encode(), code.encode()):
             return step
     return None
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse, Response
 
@@ -348,7 +348,12 @@ class GrantOut(BaseModel):
     granted_at: str
 
 
-@router.get("/api/v1/oauth/grants", response_model=list[GrantOut], summary="My granted apps")
+@router.get(
+    "/api/v1/oauth/grants",
+    response_model=list[GrantOut],
+    summary="My granted apps",
+    tags=["settings"],  # Shutter's own API: errors in its envelope
+)
 async def my_grants(viewer: CurrentUser, conn: Read) -> Response:
     rows = await repository.grants_of(conn, viewer.id)
     return json_response(
@@ -365,8 +370,14 @@ async def my_grants(viewer: CurrentUser, conn: Read) -> Response:
     )
 
 
-@router.delete("/api/v1/oauth/grants/{app_id}", status_code=204, summary="Revoke an app")
-async def revoke_grant(app_id: int, viewer: CurrentUser, uow: Write) -> Response:
+@router.delete(
+    "/api/v1/oauth/grants/{app_id}", status_code=204, summary="Revoke an app", tags=["settings"]
+)
+async def revoke_grant(
+    app_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="an app id")],
+    viewer: CurrentUser,
+    uow: Write,
+) -> Response:
     if await repository.revoke_user_app(uow.conn, viewer.id, app_id, utcnow()) == 0:
         raise NotFound("You have granted no such app.")
     return Response(status_code=204)

@@ -227,7 +227,7 @@ async def _issue(
 
 def _pkce_matches(challenge: str, verifier: str) -> bool:
     computed = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
-    return hmac.compare_digest(computed.decode(), challenge)
+    return hmac.compare_digest(computed, challenge.encode())
 
 
 async def exchange_code(
