@@ -27,7 +27,7 @@ RESERVED_USERNAMES = frozenset(
         *("ws", "auth", "users", "posts", "feed", "comments", "hashtags", "locations"),
         *("messages", "conversations", "follow-requests", "blocks", "me", "oauth", "sessions"),
         *("reports", "appeals"),
-        *("imports", "exports", "push"),
+        *("imports", "exports", "push", "suspended"),
         *("well-known", ".well-known", "mastodon", "activitypub", "nodeinfo", "inbox"),
         # names that speak for the service
         *("admin", "administrator", "root", "system", "sysadmin", "superuser", "support"),

@@ -44,6 +44,8 @@ CLIENT_SECTIONS = frozenset(
         "u",
         "tags",
         "stories",
+        "admin",  # moderators' queue, audit log and appeals
+        "suspended",  # what a suspended account sees instead of the app
     }
 )
 
