@@ -344,9 +344,11 @@ class JetStreamConsumer(Generic[D]):
             subjects = sorted(
                 event_subject(self.namespace, topic) for topic in self.registry.topics_of(self.lane)
             )
-            subject = subjects[0]
-            if len(subjects) > 1:
-                config.filter_subjects = subjects
+            # One topic: its subject alone. Several: every event subject, and the events of
+            # other lanes are acknowledged unhandled (as the default lane does). The
+            # server's multi-subject filter is not relied on: where it is not honoured,
+            # the consumer would get the dead letters too, and never be idle.
+            subject = subjects[0] if len(subjects) == 1 else f"{self.namespace}.events.>"
         self._subscription = await self.js.pull_subscribe(
             subject, durable=self.durable, stream=stream_name(self.namespace), config=config
         )
