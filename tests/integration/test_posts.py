@@ -49,7 +49,8 @@ POST_FIELDS = {
     "created_at",
 }
 AUTHOR_FIELDS = {"id", "username", "display_name", "avatar_url"}
-IMAGE_FIELDS = {"id", "type", "width", "height", "blurhash", "urls"}
+# alt: the description a screen reader reads (null until set; docs/mastodon.md).
+IMAGE_FIELDS = {"id", "type", "width", "height", "blurhash", "urls", "alt"}
 SIZES = {"thumb", "small", "medium", "large", "original"}
 ISO_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 
@@ -108,6 +109,7 @@ async def test_a_new_post_is_the_contract_post_object(client: httpx.AsyncClient)
     for item, size in zip(post["media"], [(30, 40), (64, 48)], strict=True):
         assert set(item) == IMAGE_FIELDS
         assert item["type"] == "image"
+        assert item["alt"] is None
         assert (item["width"], item["height"]) == size
         assert set(item["urls"]) == SIZES
         assert all(url.startswith("http") for url in item["urls"].values())

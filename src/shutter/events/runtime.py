@@ -49,6 +49,7 @@ BATCH = 100
 POLL_S = 1.0
 # The most events one worker takes from JetStream in one pull.
 FETCH_BATCH = 50
+IDLE_QUERY_S = 2.0  # a consumer-info request in an idle check (unanswered: not idle yet)
 PURGE_EVERY_S = 60.0
 
 
@@ -427,7 +428,17 @@ class JetStreamConsumer(Generic[D]):
             await message.in_progress()
 
     async def idle(self) -> bool:
-        info = await self.js.consumer_info(stream_name(self.namespace), self.durable)
+        """Nothing pending or unacknowledged. Unknown is not idle: while a clustered
+        consumer elects a new leader (its node died) the server cannot answer yet."""
+        import nats.errors
+        import nats.js.errors
+
+        try:
+            info = await self.js.consumer_info(
+                stream_name(self.namespace), self.durable, timeout=IDLE_QUERY_S
+            )
+        except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.js.errors.Error):
+            return False
         return bool(info.num_pending == 0 and info.num_ack_pending == 0)
 
 
@@ -458,6 +469,16 @@ class EventRuntime(Generic[D]):
         await asyncio.gather(*(consumer.stop() for consumer in self.consumers))
         await asyncio.gather(*(loop.stop() for loop in self._loops()))
 
+    async def _all_idle(self) -> bool:
+        """Every loop and consumer idle, asked one by one (the first busy one answers)."""
+        for loop in self._loops():
+            if not await loop.idle():
+                return False
+        for consumer in self.consumers:
+            if not await consumer.idle():
+                return False
+        return True
+
     async def wait_idle(self, timeout_s: float = 30.0) -> None:
         """Wait until every recorded event has been handled.
 
@@ -468,15 +489,10 @@ class EventRuntime(Generic[D]):
         deadline = asyncio.get_running_loop().time() + timeout_s
         self.notify()
         while True:
-            checks = [loop.idle() for loop in self._loops()]
-            checks += [consumer.idle() for consumer in self.consumers]
-            results = [await check for check in checks]
-            if all(results):
+            if await self._all_idle():
                 # twice in a row, so an event published between the checks is not missed
                 await asyncio.sleep(0.05)
-                again = [loop.idle() for loop in self._loops()]
-                again += [consumer.idle() for consumer in self.consumers]
-                if all([await check for check in again]):
+                if await self._all_idle():
                     return
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError("events still pending")
