@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, FastAPI, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from starlette.responses import HTMLResponse, Response
 
 from shutter.errors import NotFound
@@ -19,6 +19,7 @@ from shutter.http.responses import json_response
 from shutter.oauth import repository, scopes, service
 from shutter.oauth.deps import ApiError, AppGrant
 from shutter.oauth.service import OOB, OAuthError
+from shutter.textfields import Line, clean_text
 from shutter.timeutil import isoformat, utcnow
 
 router = APIRouter(tags=["oauth"])
@@ -58,7 +59,10 @@ def _text(values: dict[str, Any], key: str, *, required: bool = False) -> str | 
         raise OAuthError(
             "invalid_request", f"{key} must be a string of at most {_MAX_PARAM} characters.", 422
         )
-    return value
+    try:
+        return clean_text(value, multiline=False)
+    except ValueError as exc:  # NUL and other controls: no database could store them
+        raise OAuthError("invalid_request", f"{key} {exc}.", 422) from exc
 
 
 class AppOut(BaseModel):
@@ -181,13 +185,13 @@ async def consent_page(
 
 
 class Decision(BaseModel):
-    client_id: str = Field(max_length=200)
-    redirect_uri: str = Field(max_length=2000)
-    response_type: str = Field("code", max_length=20)
-    scope: str | None = Field(None, max_length=1000)
-    state: str | None = Field(None, max_length=1000)
-    code_challenge: str | None = Field(None, max_length=200)
-    code_challenge_method: str | None = Field(None, max_length=10)
+    client_id: Annotated[str, Line(200)]
+    redirect_uri: Annotated[str, Line(2000)]
+    response_type: Annotated[str, Line(20)] = "code"
+    scope: Annotated[str, Line(1000)] | None = None
+    state: Annotated[str, Line(1000)] | None = None
+    code_challenge: Annotated[str, Line(200)] | None = None
+    code_challenge_method: Annotated[str, Line(10)] | None = None
     approve: bool
 
 
