@@ -7,6 +7,7 @@ two per profile on the reference machine."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,10 +46,37 @@ def _fuzzed(profile: Any) -> Any:
 FUZZED_PROFILES = [_fuzzed(profile) for profile in PROFILES]
 
 
+# Calls that may end the caller's session or account (sign out, sign out everywhere,
+# password change, deletion...). Each is fuzzed as a throwaway account of its own: run as
+# the shared user, one of them ended its session and every later call answered 401.
+SESSION_ENDING = frozenset(
+    {
+        "POST /api/v1/auth/logout",
+        "POST /api/v1/auth/password",
+        "POST /api/v1/auth/email",
+        "POST /api/v1/auth/mfa/totp/confirm",
+        "DELETE /api/v1/sessions",
+        "DELETE /api/v1/sessions/{session_id}",
+        "DELETE /api/v1/users/me",
+    }
+)
+
+
 @dataclass
 class Served:
     base_url: str
     headers: dict[str, str] = field(default_factory=dict)
+
+    def throwaway_headers(self, label: str) -> dict[str, str]:
+        """A new account's credentials, for one session-ending operation."""
+        name = "x" + hashlib.sha256(label.encode()).hexdigest()[:20]
+        with httpx.Client(base_url=f"{self.base_url}/api/v1", timeout=30) as client:
+            response = client.post(
+                "/auth/register",
+                json={"username": name, "email": f"{name}@example.com", "password": "fuzz pass 1"},
+            )
+        assert response.status_code == 201, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +153,10 @@ def test_no_server_errors_and_every_error_in_the_envelope(
     tags = set(operation.definition.raw.get("tags", []))
     foreign = bool({"mastodon", "oauth"} & tags) and "settings" not in tags
 
+    headers = served.headers
+    if operation.label in SESSION_ENDING:
+        headers = served.throwaway_headers(operation.label)
+
     @given(case=operation.as_strategy())
     @hyp_settings(
         max_examples=EXAMPLES_PER_OPERATION,
@@ -134,7 +166,7 @@ def test_no_server_errors_and_every_error_in_the_envelope(
         database=None,
     )
     def call(case: schemathesis.Case) -> None:
-        response = case.call(base_url=served.base_url, headers=served.headers)
+        response = case.call(base_url=served.base_url, headers=headers)
         described = (
             f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text}"
         )
