@@ -127,7 +127,7 @@ def status(post: PostOutDict, author: dict[str, Any], base_url: str) -> dict[str
         "favourited": post["liked_by_me"],
         "reblogged": False,
         "muted": False,
-        "bookmarked": False,
+        "bookmarked": post.get("saved_by_me", False),
         "pinned": False,
     }
 
