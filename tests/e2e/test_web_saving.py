@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Browsing
+from tests.e2e.conftest import DESKTOP, PHONE, Browsing
 from tests.e2e.test_serve import ServeProcess
 from tests.e2e.test_web import _api, _name, _photo_post, _user_id
+from tests.e2e.test_web_a11y import _settled, _violations, axe_path  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -138,3 +140,42 @@ def test_the_bell_on_the_profile_of_someone_you_follow(
     page.get_by_role("button", name="Follow").click()
     expect(page.get_by_role("button", name="Turn on post notifications")).to_be_visible()
     assert page.console_errors == []
+
+
+def test_the_saving_screens_pass_axe(
+    browsing: Browsing,
+    register: Callable[[str], str],
+    web: ServeProcess,
+    axe_path: Path,  # noqa: F811 - the fixture of test_web_a11y.py
+) -> None:
+    author, reader = _name("rita"), _name("sven")
+    author_token, reader_token = register(author), register(reader)
+    post_id = _photo_post(web, author_token, "Harbour")
+    with _api(web, reader_token) as api:
+        assert api.post(f"/users/{_user_id(web, author)}/follow").status_code == 200
+        made = api.post("/collections", json={"name": "Harbours"})
+        assert made.status_code == 201, made.text
+        collection_id = made.json()["collection"]["id"]
+        assert api.post(f"/collections/{collection_id}/posts/{post_id}").status_code == 200
+    problems: dict[str, list[str]] = {}
+    for viewport, scheme in ((PHONE, "light"), (DESKTOP, "dark")):
+        page = browsing.page(
+            token=reader_token, viewport=viewport, color_scheme=scheme, bypass_csp=True
+        )
+        where = f"{viewport['width']} {scheme}"
+        for path in ("/saved", f"/saved/{collection_id}"):
+            page.goto(path)
+            _settled(page)
+            page.locator(".grid .tile").first.wait_for()
+            problems[f"{path} {where}"] = _violations(page, axe_path)
+        page.goto(f"/u/{author}")
+        page.locator("button.bell").wait_for()
+        problems[f"profile with the bell {where}"] = _violations(page, axe_path)
+        page.goto(f"/p/{post_id}")
+        page.get_by_role("button", name="More options").click()
+        page.get_by_role("menuitem", name="Save to collection…").click()
+        page.get_by_role("dialog", name="Save to collection").locator(".collection-row").wait_for()
+        problems[f"save to collection {where}"] = _violations(page, axe_path)
+        assert page.console_errors == []
+    failing = {screen: found for screen, found in problems.items() if found}
+    assert failing == {}, failing
