@@ -88,6 +88,14 @@ async def test_saving_is_idempotent_newest_first_paginated_and_flags_posts(
     assert anonymous.json()["post"]["saved_by_me"] is False
     saved_page = await client.get("/users/me/saved", headers=reader.headers)
     assert all(post["saved_by_me"] for post in saved_page.json()["posts"])
+    # The feeds too (their query brings the flag along), chronological and ranked.
+    await follow(client, reader, author)
+    await server.settle()
+    for mode in ("chronological", "ranked"):
+        feed = await client.get(f"/feed?mode={mode}&limit=50", headers=reader.headers)
+        assert feed.status_code == 200, feed.text
+        flags = {post["id"]: post["saved_by_me"] for post in feed.json()["posts"]}
+        assert flags == {post_id: post_id != post_ids[2] for post_id in post_ids}, mode
 
     unsaved = await client.delete(f"/posts/{post_ids[0]}/save", headers=reader.headers)
     assert unsaved.status_code == 200, unsaved.text

@@ -109,7 +109,9 @@ async def hydrate(
         liked = {row["id"] for row in rows if row.get("liked_by_reader")}
     else:
         liked = await viewer_likes.liked_among(conn, viewer_id, [row["id"] for row in rows])
-    if viewer_id is not None:
+    if viewer_id is not None and "saved_by_reader" in rows[0]:  # the query said so
+        saved = {row["id"] for row in rows if row.get("saved_by_reader")}
+    elif viewer_id is not None:
         saved = await viewer_likes.saved_among(conn, viewer_id, [row["id"] for row in rows])
     authors, missing_authors = cache.authors.get_many({row["author_id"] for row in rows})
     if missing_authors:
