@@ -67,6 +67,7 @@ from shutter.push import api as push_api
 from shutter.push import webpush
 from shutter.push.sender import WebPushSender
 from shutter.realtime.bus import InProcessBus, NatsBus, RealtimeBus, RedisBus
+from shutter.saving import api as saving_api
 from shutter.search import api as search_api
 from shutter.settings import Settings
 from shutter.stores.breaker import CircuitBreaker
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         posts_api,
         feed_api,
         likes_api,
+        saving_api,
         comments_api,
         search_api,
         notifications_api,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import BigInteger, Integer, String, Text, select
 
-from shutter.db.tables import media, metadata
+from shutter.db.tables import collection_posts, media, metadata, saves
 from shutter.portability.deletion import purge_due
 from tests.assertions import assert_error
 from tests.conftest import RunningServer
@@ -78,6 +78,16 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
     await comment(client, bob, own["id"], "thanks")
     await like(client, alice, theirs["id"])
     await like(client, bob, own["id"])
+    # Saves and collections both ways: Alice's go, and her post leaves Bob's.
+    for saver, post_id in ((alice, theirs["id"]), (bob, own["id"])):
+        made = await client.post("/collections", json={"name": "keep"}, headers=saver.headers)
+        assert made.status_code == 201, made.text
+        collection_id = made.json()["collection"]["id"]
+        added = await client.post(
+            f"/collections/{collection_id}/posts/{post_id}", headers=saver.headers
+        )
+        assert added.status_code == 200, added.text
+    bobs_collection = collection_id
     await post_story(client, alice)
     sent = await send(client, alice, bob, "hello bob")
     await send(client, bob, alice, "hello alice")
@@ -145,6 +155,13 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
     assert (post["like_count"], post["comment_count"]) == (0, 0)
     notes = (await client.get("/notifications", headers=bob.headers)).json()["notifications"]
     assert notes == []
+    async with server.context.db.read() as conn:
+        for table in (saves, collection_posts):
+            left = select(table.c.post_id).where(table.c.post_id == int(own["id"]))
+            assert (await conn.execute(left)).first() is None, table.name
+    kept = await client.get(f"/collections/{bobs_collection}", headers=bob.headers)
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["collection"]["name"] == "keep"
     # Bob keeps the conversation: Alice's words are gone, his are not.
     conversation = sent["conversation_id"]
     response = await client.get(f"/conversations/{conversation}/messages", headers=bob.headers)

@@ -307,6 +307,15 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
     await comment(client, bob, mine["id"], "thanks for sharing")
     await like(client, alice, theirs["id"])
     await like(client, bob, mine["id"])
+    saved_first = await create_post(client, bob, caption="bob's second")
+    assert (await client.post(f"/posts/{saved_first['id']}/save", headers=alice.headers)).is_success
+    made = await client.post("/collections", json={"name": "Bob"}, headers=alice.headers)
+    collection_id = made.json()["collection"]["id"]
+    for post_id in (saved_first["id"], theirs["id"]):
+        added = await client.post(
+            f"/collections/{collection_id}/posts/{post_id}", headers=alice.headers
+        )
+        assert added.status_code == 200, added.text
     for sender, recipient, text in ((alice, bob, "hi bob"), (bob, alice, "hi alice")):
         sent = await client.post(
             "/messages",
@@ -357,6 +366,7 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
         "following.json",
         "messages.json",
         "stories.json",
+        "saved.json",
     }
     assert docs["account.json"]["profile"]["username"] == alice.username
     (post,) = docs["posts.json"]
@@ -371,6 +381,12 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
     assert all(item["file"] in files and files[item["file"]] for item in post["media"])
     assert [c["text"] for c in docs["comments.json"]] == ["nice one"]
     assert [item["post_id"] for item in docs["likes.json"]] == [theirs["id"]]
+    saved = docs["saved.json"]
+    assert [item["post_id"] for item in saved["saved"]] == [saved_first["id"], theirs["id"]]
+    assert all(item["saved_at"] for item in saved["saved"])
+    assert [(c["id"], c["name"], c["post_ids"]) for c in saved["collections"]] == [
+        (collection_id, "Bob", [theirs["id"], saved_first["id"]])
+    ]
     assert [p["username"] for p in docs["followers.json"]] == [bob.username]
     assert [p["username"] for p in docs["following.json"]] == [bob.username]
     (conversation,) = docs["messages.json"]

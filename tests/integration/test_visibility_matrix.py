@@ -105,6 +105,12 @@ EXPECTED: dict[tuple[str, str], tuple[int | str | None, ...]] = {
     ("tray", "private"):                    ("in",  "in",  "out", "out", "out", "out", 401),
     ("story_viewers", "public"):            (200,   403,   NA,    403,   404,   404,   401),
     ("story_viewers", "private"):           (200,   403,   404,   404,   404,   404,   401),
+    # The viewer's own saves of the author's post ("All saved" and a collection of theirs):
+    # the viewer saved it wherever they could, before the blocks.
+    ("saved", "public"):                    ("in",  "in",  NA,    "in",  "out", "out", 401),
+    ("saved", "private"):                   ("in",  "in",  NA,    NA,    "out", "out", 401),
+    ("collection", "public"):               ("in",  "in",  NA,    "in",  "out", "out", 401),
+    ("collection", "private"):              ("in",  "in",  NA,    NA,    "out", "out", 401),
     ("by_viewer: like", "public"):          ("in",  "in",  NA,    "in",  "out", "out", NA),
     ("by_viewer: like", "private"):         ("in",  "in",  NA,    NA,    "out", "out", NA),
     ("by_viewer: comment", "public"):       ("in",  "in",  NA,    "in",  "out", "out", NA),
@@ -225,6 +231,20 @@ async def read_hashtag_search(
     return SHOWN[author.own_tag in [item["name"] for item in response.json()["hashtags"]]]
 
 
+async def read_collection(
+    client: httpx.AsyncClient, author: Author, viewer: Account | None
+) -> int | str:
+    """Is the author's post in the viewer's own collection (the first they have)?"""
+    if viewer is None:
+        return await _status(client, "/collections/1", None)
+    listed = await _get(client, "/collections", viewer)
+    assert listed.status_code == 200, listed.text
+    (collection,) = listed.json()["collections"]
+    return await _listing(f"/collections/{collection['id']}?limit=50", _post_id)(
+        client, author, viewer
+    )
+
+
 def _own_location_id(author: Author) -> str:
     return author.own_location_id
 
@@ -258,6 +278,8 @@ READERS: dict[str, Reader] = {
     "stories": lambda c, a, v: _status(c, f"/users/{a.account.id}/stories", v),
     "tray": _listing("/stories/feed", _account_id),
     "story_viewers": lambda c, a, v: _status(c, f"/stories/{a.story_id}/viewers", v),
+    "saved": _listing("/users/me/saved?limit=50", _post_id),
+    "collection": read_collection,
     "by_viewer: like": _by_viewer("/posts/{a.post_id}/likes?limit=50"),
     "by_viewer: comment": _by_viewer("/posts/{a.post_id}/comments?limit=50"),
     "by_viewer: story view": _by_viewer("/stories/{a.story_id}/viewers?limit=50"),
@@ -281,6 +303,7 @@ async def make_content(client: httpx.AsyncClient, account: Account) -> Author:
     )
     assert response.status_code == 201, response.text
     own_location_id = response.json()["post"]["location"]["id"]
+    await save_in_collection(client, account, post["id"])
     return Author(
         account,
         post["id"],
@@ -293,9 +316,28 @@ async def make_content(client: httpx.AsyncClient, account: Account) -> Author:
     )
 
 
+async def save_in_collection(client: httpx.AsyncClient, viewer: Account, post_id: str) -> None:
+    """Save the post into the viewer's collection (made on the first save)."""
+    listed = await client.get("/collections", headers=viewer.headers)
+    assert listed.status_code == 200, listed.text
+    found = listed.json()["collections"]
+    if found:
+        collection_id = found[0]["id"]
+    else:
+        made = await client.post("/collections", json={"name": "mine"}, headers=viewer.headers)
+        assert made.status_code == 201, made.text
+        collection_id = made.json()["collection"]["id"]
+    added = await client.post(
+        f"/collections/{collection_id}/posts/{post_id}", headers=viewer.headers
+    )
+    assert added.status_code == 200, added.text
+
+
 async def act_on(client: httpx.AsyncClient, viewer: Account, author: Author) -> None:
-    """Everything a viewer can do to an author's things: like, comment, see the story."""
+    """Everything a viewer can do to an author's things: like, comment, see the story,
+    save the post (into a collection, which saves it)."""
     await like(client, viewer, author.post_id)
+    await save_in_collection(client, viewer, author.post_id)
     await comment(client, viewer, author.post_id, f"from {viewer.username}")
     seen = await client.post(f"/stories/{author.story_id}/seen", headers=viewer.headers)
     assert seen.status_code == 204, seen.text
@@ -373,6 +415,8 @@ REMOVED: dict[str, int | str] = {
     "explore": "out",
     "tray": "out",
     "story_viewers": 404,
+    "saved": "out",
+    "collection": "out",
 }
 # Endpoints that list the author's things ("in"/"out"); all others answer a status.
 LISTINGS = {
@@ -384,9 +428,11 @@ LISTINGS = {
     "place search",
     "explore",
     "tray",
+    "saved",
+    "collection",
 }
 # Endpoints that need a signed-in viewer (401 anonymous, whatever the author's state).
-SIGNED_IN = {"feed", "stories", "tray", "story_viewers"}
+SIGNED_IN = {"feed", "stories", "tray", "story_viewers", "saved", "collection"}
 
 
 def moderated_expectation(endpoint: str, relation: str, want: int | str, state: str) -> int | str:

@@ -82,9 +82,20 @@ follows = Table(
     # "accepted", or "pending" while a private account has not approved the request.
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The follower's bell: a notification for each new post and story of the followee.
+    # It lives on the edge, so unfollowing (or a block, which removes the edge) drops it.
+    Column("notify", Boolean, nullable=False, server_default="0"),
     PrimaryKeyConstraint("follower_id", "followee_id"),
     Index("ix_follows_followee_id_id", "followee_id", "id"),
     Index("ix_follows_follower_id_id", "follower_id", "id"),
+    # Who rang the bell for an account: the recipients of its post and story notifications.
+    Index(
+        "ix_follows_notify",
+        "followee_id",
+        "follower_id",
+        postgresql_where=text("notify"),
+        sqlite_where=text("notify"),
+    ),
 )
 
 media = Table(
@@ -214,6 +225,48 @@ likes = Table(
     Index("ix_likes_post_id_id", "post_id", "id"),
     # A user's recent likes: Explore's "people who liked what you liked" signal.
     Index("ix_likes_user_id_id", "user_id", "id"),
+)
+
+# Saved posts ("All saved"), private to the user who saved them: one row per (user, post).
+saves = Table(
+    "saves",
+    metadata,
+    Column("user_id", BigInteger, nullable=False),
+    Column("post_id", BigInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),  # time-sortable: the keyset, newest save first
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("user_id", "post_id"),
+    Index("ix_saves_user_id_id", "user_id", "id"),
+    Index("ix_saves_post_id", "post_id"),  # a purged author's posts leave every list
+)
+
+# Named private collections of saved posts. A post in a collection is saved too; unsaving
+# takes it out of every collection of its user.
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_collections_user_id_id", "user_id", "id"),
+)
+
+collection_posts = Table(
+    "collection_posts",
+    metadata,
+    Column("collection_id", BigInteger, nullable=False),
+    Column("post_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),  # the collection's owner
+    # The order shown, highest first, and the keyset: an id when added (newest first),
+    # renumbered by a reorder; unique within the collection.
+    Column("position", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("collection_id", "post_id"),
+    Index("ix_collection_posts_collection_id_position", "collection_id", "position"),
+    Index("ix_collection_posts_user_id_post_id", "user_id", "post_id"),
+    Index("ix_collection_posts_post_id", "post_id"),
 )
 
 # Comments, with replies one level deep (parent_id is a top-level comment of the same post).

@@ -181,6 +181,15 @@ class CommentDeleted(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StoryPosted(DomainEvent):
+    """A new story: the author's bell subscribers are told (notifications)."""
+
+    topic: ClassVar[str] = "story.posted"
+    story_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoryExpired(DomainEvent):
     topic: ClassVar[str] = "story.expired"
     story_id: int
@@ -298,6 +307,7 @@ CATALOGUE: tuple[type[DomainEvent], ...] = (
     PostUnliked,
     CommentCreated,
     CommentDeleted,
+    StoryPosted,
     StoryExpired,
     MediaUploaded,
     PasswordResetRequested,
@@ -321,6 +331,7 @@ POST_LIKED = PostLiked.topic
 POST_UNLIKED = PostUnliked.topic
 COMMENT_CREATED = CommentCreated.topic
 COMMENT_DELETED = CommentDeleted.topic
+STORY_POSTED = StoryPosted.topic
 STORY_EXPIRED = StoryExpired.topic
 MEDIA_UPLOADED = MediaUploaded.topic
 CONTENT_REMOVED = ContentRemoved.topic

@@ -10,8 +10,15 @@ from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, ids_param
-from shutter.db.tables import follows, likes, posts
-from shutter.posts.repository import LIKED_BY_READER, POST_COLUMNS, PostRow, post_row, post_rows
+from shutter.db.tables import follows, likes, posts, saves
+from shutter.posts.repository import (
+    LIKED_BY_READER,
+    POST_COLUMNS,
+    SAVED_BY_READER,
+    PostRow,
+    post_row,
+    post_rows,
+)
 from shutter.privacy.visibility import blocked_either_way, deactivated, post_is_live
 
 # Hot statements are built once per dialect and executed with parameters: building a
@@ -78,15 +85,21 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
         .exists()
     )
     reader: BindParameter[int] = bindparam("reader")
-    # liked_by_me rides along (a probe of the likes primary key per row), saving hydration
-    # its own round trip.
+    # liked_by_me and saved_by_me ride along (a probe of the likes and saves primary keys
+    # per row), saving hydration their own round trips.
     liked = (
         select(likes.c.post_id)
         .where((likes.c.post_id == posts.c.id) & (likes.c.user_id == reader))
         .exists()
         .label(LIKED_BY_READER)
     )
-    return select(*POST_COLUMNS, liked).where(
+    saved = (
+        select(saves.c.post_id)
+        .where((saves.c.post_id == posts.c.id) & (saves.c.user_id == reader))
+        .exists()
+        .label(SAVED_BY_READER)
+    )
+    return select(*POST_COLUMNS, liked, saved).where(
         ids_param(dialect_name, posts.c.id)
         & post_is_live()
         & (

@@ -41,6 +41,25 @@ async def unfollow(user_id: UserId, viewer: CurrentUser, uow: Write, context: Co
     return json_response({"status": state})
 
 
+class NotifyOut(BaseModel):
+    notify: bool
+
+
+@router.post("/{user_id}/notify", response_model=NotifyOut)
+async def notify_on(user_id: UserId, viewer: CurrentUser, uow: Write) -> Response:
+    """Turn on post notifications (the bell) for an account you follow: a notification for
+    each of its new posts and stories. 403 `not_following` / `follow_not_approved`."""
+    state = await service.set_post_notifications(uow, viewer.id, user_id, True)
+    return json_response({"notify": state})
+
+
+@router.delete("/{user_id}/notify", response_model=NotifyOut)
+async def notify_off(user_id: UserId, viewer: CurrentUser, uow: Write) -> Response:
+    """Turn post notifications off (idempotent)."""
+    state = await service.set_post_notifications(uow, viewer.id, user_id, False)
+    return json_response({"notify": state})
+
+
 @router.get("/{user_id}/followers", response_model=UserPage)
 async def followers(
     user_id: UserId,

@@ -156,3 +156,29 @@ async def approve_all(conn: AsyncConnection, user_id: int) -> list[int]:
         .returning(follows.c.follower_id)
     )
     return list((await conn.execute(statement)).scalars())
+
+
+async def set_notify(conn: AsyncConnection, follower_id: int, followee_id: int, on: bool) -> None:
+    """Ring or silence the follower's bell for the followee (on an existing edge)."""
+    await conn.execute(
+        update(follows)
+        .where((follows.c.follower_id == follower_id) & (follows.c.followee_id == followee_id))
+        .values(notify=on)
+    )
+
+
+async def get_notify(conn: AsyncConnection, follower_id: int, followee_id: int) -> bool:
+    query = select(follows.c.notify).where(
+        (follows.c.follower_id == follower_id) & (follows.c.followee_id == followee_id)
+    )
+    return bool((await conn.execute(query)).scalar_one_or_none())
+
+
+async def bell_followers(conn: AsyncConnection, followee_id: int) -> list[int]:
+    """Approved followers who rang the bell for the followee (ix_follows_notify)."""
+    query = select(follows.c.follower_id).where(
+        (follows.c.followee_id == followee_id)
+        & follows.c.notify.is_(True)
+        & (follows.c.status == "accepted")
+    )
+    return list((await conn.execute(query)).scalars())

@@ -12,7 +12,12 @@ from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.events.types import FollowRequested, UserFollowed, UserUnfollowed
 from shutter.follows import repository
 from shutter.pagination import page_tail
-from shutter.privacy.visibility import block_directions, require_account_content
+from shutter.privacy.visibility import (
+    Access,
+    account_access,
+    block_directions,
+    require_account_content,
+)
 from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
 from shutter.users.presenters import present_profile
@@ -70,6 +75,37 @@ async def unfollow(
         await users_repo.add_to_follow_counts(conn, follower_id, followee_id, -1)
         await uow.record(UserUnfollowed(follower_id=follower_id, followee_id=followee_id))
     return "none"
+
+
+async def set_post_notifications(uow: UnitOfWork, viewer_id: int, user_id: int, on: bool) -> bool:
+    """Turn the bell for an account on or off: a notification for each of its new posts
+    and stories. On needs an approved follow (403 `not_following`, or
+    `follow_not_approved` while a request waits); off is idempotent. The bell lives on
+    the follow, so unfollowing or a block drops it. Returns the bell's state."""
+    conn = uow.conn
+    if viewer_id == user_id:
+        raise InvalidInput(
+            "You cannot get notifications of your own posts.", code="cannot_notify_self"
+        )
+    await users_repo.lock_users(conn, (viewer_id, user_id))
+    target = await users_repo.get_auth_row(conn, user_id)
+    if (
+        target is None
+        or await account_access(conn, viewer_id, user_id, target["is_private"]) is Access.HIDDEN
+    ):
+        raise NotFound("No such user.", code="user_not_found")
+    status = await repository.get_status(conn, viewer_id, user_id)
+    if on and status is None:
+        raise Forbidden(
+            "Follow this account first to turn on its notifications.", code="not_following"
+        )
+    if on and status != "accepted":
+        raise Forbidden(
+            "Your follow request has not been approved yet.", code="follow_not_approved"
+        )
+    if status is not None:
+        await repository.set_notify(conn, viewer_id, user_id, on)
+    return on
 
 
 async def remove_edges_between(context: AppContext, uow: UnitOfWork, a: int, b: int) -> None:

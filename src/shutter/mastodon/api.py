@@ -346,6 +346,7 @@ def _comment_status(comment: dict[str, Any], author: Entity, post_id: int, base_
                 "media": [],
                 "like_count": 0,
                 "liked_by_me": False,
+                "saved_by_me": False,
                 "comment_count": 0,
                 "sensitive": False,
                 "created_at": comment["created_at"],

@@ -127,7 +127,7 @@ def status(post: PostOutDict, author: dict[str, Any], base_url: str) -> dict[str
         "favourited": post["liked_by_me"],
         "reblogged": False,
         "muted": False,
-        "bookmarked": False,
+        "bookmarked": post.get("saved_by_me", False),
         "pinned": False,
     }
 
@@ -138,7 +138,7 @@ def relationship(user_id: int, found: Mapping[str, object] | None) -> dict[str, 
         "id": mid(user_id),
         "following": rel.get("following", False),
         "showing_reblogs": rel.get("following", False),
-        "notifying": False,
+        "notifying": rel.get("notify", False),
         "languages": None,
         "followed_by": rel.get("followed_by", False),
         "blocking": rel.get("blocking", False),

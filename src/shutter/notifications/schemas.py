@@ -30,6 +30,7 @@ class NotificationOut(BaseModel):
     id: str
     type: str = Field(
         description="like, comment, reply, mention, follow, follow_request, follow_accepted, "
+        "post and story (the bell: POST /users/{id}/notify), "
         "moderation_removed, moderation_sensitive or moderation_warning"
     )
     actors: list[AuthorOut] = Field(description="the most recent actors (at most two)")

@@ -137,6 +137,8 @@ def describe(kind: str, names: list[str], count: int, comment: str | None) -> st
         "follow": f"{who} started following you.",
         "follow_request": f"{who} requested to follow you.",
         "follow_accepted": f"{who} accepted your follow request.",
+        "post": f"{who} shared a new post.",
+        "story": f"{who} shared a new story.",
     }
     return sentences.get(kind, f"{who} did something.")
 

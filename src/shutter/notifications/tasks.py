@@ -24,6 +24,7 @@ from shutter.events.types import (
     PostDeleted,
     PostLiked,
     PostUnliked,
+    StoryPosted,
     UserFollowed,
     UserUnfollowed,
 )
@@ -36,6 +37,7 @@ from shutter.posts import repository as posts_repo
 from shutter.privacy.visibility import can_view_account_content, is_blocked_either_way
 from shutter.push.sender import WebPushSender
 from shutter.realtime.bus import RealtimeBus
+from shutter.stories import repository as stories_repo
 from shutter.tags.entities import mentions
 from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
@@ -195,6 +197,48 @@ async def on_post_created(context: NotifyDeps, event: PostCreated) -> None:
                     utcnow(),
                     post_id=post_id,
                 )
+        # The bell: approved followers who asked to hear of each new post (a mention of
+        # them in it has told them already).
+        for user_id in await _bell_recipients(uow.conn, actor, set(pushed)):
+            pushed[user_id] = "post"
+            await repository.add_actor(
+                uow.conn,
+                context.ids,
+                user_id,
+                "post",
+                f"post:{post_id}",
+                actor,
+                utcnow(),
+                post_id=post_id,
+            )
+    await _push(context, pushed)
+
+
+async def _bell_recipients(conn: AsyncConnection, author_id: int, told: set[int]) -> list[int]:
+    """Who rang the bell for the author, may read the author's content now, and is in no
+    block with them (a block removes the follow, and with it the bell, anyway)."""
+    return [
+        user_id
+        for user_id in await follows_repo.bell_followers(conn, author_id)
+        if user_id not in told
+        and await _may_notify(conn, author_id, user_id)
+        and await _may_read(conn, user_id, author_id)
+    ]
+
+
+async def on_story_posted(context: NotifyDeps, event: StoryPosted) -> None:
+    """The bell, for a new story: "alice posted a story."."""
+    pushed: dict[int, str] = {}
+    async with context.db.write() as uow:
+        story = await stories_repo.get_live(uow.conn, event.story_id, utcnow())
+        if story is None:
+            return  # deleted, removed or over since
+        author = story["author_id"]
+        for user_id in await _bell_recipients(uow.conn, author, set()):
+            pushed[user_id] = "story"
+            await repository.add_actor(
+                uow.conn, context.ids, user_id, "story", f"story:{event.story_id}", author, utcnow()
+            )
     await _push(context, pushed)
 
 
@@ -306,6 +350,8 @@ async def _push_payload(
         url = f"/p/{row['post_id']}"
     elif row["kind"] == "follow_request":
         url = "/requests"
+    elif row["kind"] == "story":
+        url = f"/stories/{actor_ids[0]}"
     else:
         url = f"/u/{names[0]}"
     return {
@@ -329,3 +375,4 @@ def register(registry: HandlerRegistry[AnyNotifyDeps]) -> None:
     registry.on(UserFollowed, on_user_followed)
     registry.on(UserUnfollowed, on_user_unfollowed)
     registry.on(FollowRequested, on_follow_requested)
+    registry.on(StoryPosted, on_story_posted)

@@ -25,6 +25,8 @@ from shutter.db.tables import (
     appeals,
     auth_sessions,
     blocks,
+    collection_posts,
+    collections,
     comment_hashtags,
     comments,
     conversation_members,
@@ -51,6 +53,7 @@ from shutter.db.tables import (
     push_subscriptions,
     refresh_tokens,
     reports,
+    saves,
     stories,
     story_views,
     users,
@@ -153,6 +156,7 @@ async def purge_account(context: AppContext, user_id: int) -> None:
     post_ids = await _ids(context, select(posts.c.id).where(posts.c.author_id == user_id))
     await _purge_notifications(context, user_id, post_ids)
     await _purge_likes(context, user_id, post_ids)
+    await _purge_saves(context, user_id, post_ids)
     await _purge_comments(context, user_id, post_ids)
     await _purge_posts(context, user_id, post_ids)
     await _purge_stories(context, user_id)
@@ -272,6 +276,23 @@ async def _purge_likes(context: AppContext, user_id: int, post_ids: list[int]) -
         async with context.db.write() as uow:
             conn = uow.conn
             await conn.execute(delete(likes).where(likes.c.post_id.in_(chunk)))
+
+
+async def _purge_saves(context: AppContext, user_id: int, post_ids: list[int]) -> None:
+    """The user's saves and collections, and the user's posts out of everyone's saves and
+    collections."""
+    async with context.db.write() as uow:
+        conn = uow.conn
+        await conn.execute(delete(collection_posts).where(collection_posts.c.user_id == user_id))
+        await conn.execute(delete(collections).where(collections.c.user_id == user_id))
+        await conn.execute(delete(saves).where(saves.c.user_id == user_id))
+    for chunk in _chunks(post_ids):
+        async with context.db.write() as uow:
+            conn = uow.conn
+            await conn.execute(
+                delete(collection_posts).where(collection_posts.c.post_id.in_(chunk))
+            )
+            await conn.execute(delete(saves).where(saves.c.post_id.in_(chunk)))
 
 
 async def _purge_comments(context: AppContext, user_id: int, post_ids: list[int]) -> None:

@@ -2,8 +2,9 @@
 for download through an expiring link.
 
 Layout (docs/data.md): `account.json`, `posts.json`, `comments.json`, `likes.json`,
-`followers.json`, `following.json`, `messages.json`, `stories.json`, and under `media/`
-every original file, named `<media id>.<ext>`, which the JSON files refer to.
+`followers.json`, `following.json`, `messages.json`, `stories.json`, `saved.json` (saved
+posts and collections), and under `media/` every original file, named `<media id>.<ext>`,
+which the JSON files refer to.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ JSON_FILES = (
     "following.json",
     "messages.json",
     "stories.json",
+    "saved.json",
 )
 
 
@@ -211,6 +213,8 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
         media_rows = await repository.export_media_of(conn, user_id)
         comment_rows = await repository.export_comments(conn, user_id)
         like_rows = await repository.export_likes(conn, user_id)
+        save_rows = await repository.export_saves(conn, user_id)
+        collection_rows = await repository.export_collections(conn, user_id)
         follower_rows = await repository.export_follows(conn, user_id, followers=True)
         following_rows = await repository.export_follows(conn, user_id, followers=False)
         conversations = []
@@ -320,6 +324,21 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
             {"post_id": str(row["post_id"]), "liked_at": _time(row["created_at"])}
             for row in like_rows
         ],
+        "saved.json": {
+            "saved": [
+                {"post_id": str(row["post_id"]), "saved_at": _time(row["created_at"])}
+                for row in save_rows
+            ],
+            "collections": [
+                {
+                    "id": str(row["id"]),
+                    "name": row["name"],
+                    "created_at": _time(row["created_at"]),
+                    "post_ids": [str(post_id) for post_id in row["post_ids"]],
+                }
+                for row in collection_rows
+            ],
+        },
         "followers.json": [_person(row) for row in follower_rows],
         "following.json": [_person(row) for row in following_rows],
         "messages.json": conversations,

@@ -10,6 +10,8 @@ from sqlalchemy import RowMapping, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import (
+    collection_posts,
+    collections,
     comments,
     conversation_members,
     exports,
@@ -20,6 +22,7 @@ from shutter.db.tables import (
     media,
     messages,
     posts,
+    saves,
     stories,
     users,
 )
@@ -265,6 +268,38 @@ async def export_likes(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
         .order_by(likes.c.id)
     )
     return list((await conn.execute(query)).mappings())
+
+
+async def export_saves(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    """The posts the user saved, oldest save first."""
+    query = (
+        select(saves.c.post_id, saves.c.created_at)
+        .where(saves.c.user_id == user_id)
+        .order_by(saves.c.id)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_collections(conn: AsyncConnection, user_id: int) -> list[dict[str, Any]]:
+    """The user's collections, oldest first, each with its post ids in its order."""
+    named = (
+        await conn.execute(
+            select(collections.c.id, collections.c.name, collections.c.created_at)
+            .where(collections.c.user_id == user_id)
+            .order_by(collections.c.id)
+        )
+    ).mappings()
+    result = [{**row, "post_ids": []} for row in named]
+    by_id = {row["id"]: row for row in result}
+    entries = await conn.execute(
+        select(collection_posts.c.collection_id, collection_posts.c.post_id)
+        .where(collection_posts.c.user_id == user_id)
+        .order_by(collection_posts.c.collection_id, collection_posts.c.position.desc())
+    )
+    for entry in entries:
+        if entry.collection_id in by_id:
+            by_id[entry.collection_id]["post_ids"].append(entry.post_id)
+    return result
 
 
 async def export_follows(

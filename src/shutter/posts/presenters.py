@@ -1,5 +1,5 @@
 """Post rows to the post objects of the API (PostOut), a page at a time: the authors,
-media and liked state of the whole page are loaded at once (from the hydration cache where
+media, liked and saved state of the whole page are loaded at once (from the hydration cache where
 it has them, in one query each for the rest), then each post is presented. The home feed,
 the ranked feed, explore, hashtag and location pages and a profile's grid all present
 their posts here."""
@@ -42,6 +42,7 @@ class PostOutDict(TypedDict):
     media: list[MediaOutDict]
     like_count: int
     liked_by_me: bool
+    saved_by_me: bool
     comment_count: int
     sensitive: bool
     created_at: str
@@ -61,6 +62,7 @@ def present_post(
     media: Sequence[MediaRow],
     liked_by_me: bool,
     url_for: UrlFor,
+    saved_by_me: bool = False,
 ) -> PostOutDict:
     """One post, its author and media already loaded."""
     return {
@@ -80,6 +82,7 @@ def present_post(
         "media": [present_media(item, url_for) for item in media],
         "like_count": row["like_count"],
         "liked_by_me": liked_by_me,
+        "saved_by_me": saved_by_me,
         "comment_count": row["comment_count"],
         "sensitive": row["sensitive"],
         "created_at": isoformat(row["created_at"]),
@@ -99,12 +102,17 @@ async def hydrate(
     if not rows:
         return []
     cache = cache or HydrationCache(0, 0)
+    saved: set[int] = set()
     if viewer_id is None:
         liked: set[int] = set()
     elif "liked_by_reader" in rows[0]:  # the query that found the rows said so
         liked = {row["id"] for row in rows if row.get("liked_by_reader")}
     else:
         liked = await viewer_likes.liked_among(conn, viewer_id, [row["id"] for row in rows])
+    if viewer_id is not None and "saved_by_reader" in rows[0]:  # the query said so
+        saved = {row["id"] for row in rows if row.get("saved_by_reader")}
+    elif viewer_id is not None:
+        saved = await viewer_likes.saved_among(conn, viewer_id, [row["id"] for row in rows])
     authors, missing_authors = cache.authors.get_many({row["author_id"] for row in rows})
     if missing_authors:
         fetched = await users_repo.get_authors(conn, missing_authors)
@@ -121,7 +129,14 @@ async def hydrate(
         author = authors.get(row["author_id"])
         if author is not None:
             posts.append(
-                present_post(row, author, media.get(row["id"], ()), row["id"] in liked, url_for)
+                present_post(
+                    row,
+                    author,
+                    media.get(row["id"], ()),
+                    row["id"] in liked,
+                    url_for,
+                    saved_by_me=row["id"] in saved,
+                )
             )
     return posts
 

@@ -26,8 +26,9 @@ POST_COLUMNS = (
     posts.c.created_at,
     posts.c.sensitive,
 )
-# A boolean column some queries add to POST_COLUMNS: the reader likes this post.
+# Boolean columns some queries add to POST_COLUMNS: the reader likes (saved) this post.
 LIKED_BY_READER = "liked_by_reader"
+SAVED_BY_READER = "saved_by_reader"
 
 
 class PostRow(TypedDict):
@@ -45,6 +46,7 @@ class PostRow(TypedDict):
     created_at: datetime
     sensitive: bool
     liked_by_reader: NotRequired[bool]
+    saved_by_reader: NotRequired[bool]
     removed: NotRequired[bool]  # only from get_own_new: a moderator or screening removed it
 
 
@@ -65,6 +67,8 @@ def post_row(row: RowMapping) -> PostRow:
     }
     if LIKED_BY_READER in row:
         result["liked_by_reader"] = bool(row[LIKED_BY_READER])
+    if SAVED_BY_READER in row:
+        result["saved_by_reader"] = bool(row[SAVED_BY_READER])
     if "removed_at" in row:
         result["removed"] = row["removed_at"] is not None
     return result

@@ -71,6 +71,9 @@ class PostOut(BaseModel):
     sensitive: bool = False
     removed: bool | None = None  # true in POST /posts's answer when screening removed it
     liked_by_me: bool
+    saved_by_me: bool = Field(
+        False, description="the reader saved this post (always false for anonymous readers)"
+    )
     created_at: str
 
 

@@ -1,4 +1,5 @@
-"""Which posts of a page the viewer has liked (the post presenter's `liked` field)."""
+"""Which posts of a page the viewer has liked and saved (the post presenter's
+`liked_by_me` and `saved_by_me`): one query each for a whole page, never one per post."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import ids_param
-from shutter.db.tables import likes
+from shutter.db.tables import likes, saves
 
 
 @functools.cache
@@ -26,5 +27,22 @@ async def liked_among(conn: AsyncConnection, user_id: int, post_ids: Sequence[in
     if not post_ids:
         return set()
     statement = _liked_among_statement(conn.dialect.name)
+    params = {"user_id": user_id, "ids": list(post_ids)}
+    return set((await conn.execute(statement, params)).scalars())
+
+
+@functools.cache
+def _saved_among_statement(dialect_name: str) -> Select[Any]:
+    return select(saves.c.post_id).where(
+        (saves.c.user_id == bindparam("user_id")) & ids_param(dialect_name, saves.c.post_id)
+    )
+
+
+async def saved_among(conn: AsyncConnection, user_id: int, post_ids: Sequence[int]) -> set[int]:
+    """Which of these posts the user has saved: one query for a whole page (a probe of the
+    saves primary key per post)."""
+    if not post_ids:
+        return set()
+    statement = _saved_among_statement(conn.dialect.name)
     params = {"user_id": user_id, "ids": list(post_ids)}
     return set((await conn.execute(statement, params)).scalars())

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
+from shutter.events.types import StoryPosted
 from shutter.http.deps import Context, CurrentUser, Page, UrlFor, Write
 from shutter.http.responses import json_response
 from shutter.stories import service
@@ -32,6 +33,7 @@ async def create_story(
 ) -> Response:
     """Share a ready photo or video as a story, visible for SHUTTER_STORY_TTL_SECONDS."""
     story_id = await service.create_story(context, uow.conn, viewer.id, int(body.media_id))
+    await uow.record(StoryPosted(story_id=story_id, author_id=viewer.id))  # the bells
     story = await service.get_story(uow.conn, viewer.id, story_id, url_for)
     created: StoryCreatedDict = {"story": story, "expires_at": story["expires_at"]}
     return json_response(created, 201)

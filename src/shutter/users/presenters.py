@@ -17,6 +17,7 @@ class RelationshipDict(TypedDict):
     followed_by: bool
     blocking: bool
     blocked_by: bool
+    notify: bool  # the bell: notified of each new post and story
 
 
 class AvatarUrlsDict(TypedDict):

@@ -244,9 +244,18 @@ async def lock_users(conn: AsyncConnection, user_ids: Iterable[int]) -> None:
 
 async def follow_edges(conn: AsyncConnection, a: int, b: int) -> dict[tuple[int, int], str]:
     """Follow statuses between two users in both directions: {(follower, followee): status}."""
-    query = select(follows.c.follower_id, follows.c.followee_id, follows.c.status).where(
+    return {pair: status for pair, (status, _) in (await follow_edge_details(conn, a, b)).items()}
+
+
+async def follow_edge_details(
+    conn: AsyncConnection, a: int, b: int
+) -> dict[tuple[int, int], tuple[str, bool]]:
+    """Follow edges between two users both ways: {(follower, followee): (status, bell)}."""
+    query = select(
+        follows.c.follower_id, follows.c.followee_id, follows.c.status, follows.c.notify
+    ).where(
         ((follows.c.follower_id == a) & (follows.c.followee_id == b))
         | ((follows.c.follower_id == b) & (follows.c.followee_id == a))
     )
     rows = (await conn.execute(query)).all()
-    return {(row.follower_id, row.followee_id): row.status for row in rows}
+    return {(row.follower_id, row.followee_id): (row.status, bool(row.notify)) for row in rows}

@@ -73,6 +73,11 @@ class Relationship(BaseModel):
     blocked_by: bool = Field(
         description="this account blocked you (shown only when you block it too)"
     )
+    notify: bool = Field(
+        False,
+        description="post notifications are on: you are told of each new post and story "
+        "(POST/DELETE /users/{id}/notify)",
+    )
 
 
 class AvatarUrls(BaseModel):

@@ -205,15 +205,16 @@ async def relationship(
     """How the viewer relates to the user; None for anonymous readers and for oneself."""
     if viewer_id is None or viewer_id == user_id:
         return None
-    edges = await repository.follow_edges(conn, viewer_id, user_id)
+    edges = await repository.follow_edge_details(conn, viewer_id, user_id)
     blocking, blocked_by = await block_directions(conn, viewer_id, user_id)
-    mine = edges.get((viewer_id, user_id))
+    mine, bell = edges.get((viewer_id, user_id), (None, False))
     return {
         "following": mine == "accepted",
         "follow_requested": mine == "pending",
-        "followed_by": edges.get((user_id, viewer_id)) == "accepted",
+        "followed_by": edges.get((user_id, viewer_id), (None, False))[0] == "accepted",
         "blocking": blocking,
         "blocked_by": blocked_by,
+        "notify": mine == "accepted" and bell,
     }
 
 

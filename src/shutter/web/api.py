@@ -36,6 +36,7 @@ CLIENT_SECTIONS = frozenset(
         "notifications",
         "direct",
         "requests",
+        "saved",  # your saved posts and collections
         "settings",
         "forgot-password",
         "reset-password",

@@ -215,6 +215,38 @@ export const hashtagPosts = (tag, cursor) =>
   get(`/hashtags/${encodeURIComponent(tag)}/posts`, { cursor }).then(page("posts", normPost));
 
 // ---- likes and comments ----
+// ---- saving: "All saved" and private collections ----
+export const save = (id) => post(`/posts/${id}/save`);
+export const unsave = (id) => del(`/posts/${id}/save`);
+export const savedPosts = (cursor) =>
+  get("/users/me/saved", { cursor, limit: 18 }).then(page("posts", normPost));
+export const collections = (cursor, postId = null) =>
+  get("/collections", { cursor, limit: 50, post_id: postId }).then(page("collections", normCollection));
+export const createCollection = (name) =>
+  post("/collections", { name }).then((d) => normCollection(d.collection));
+export const collection = (id, cursor) =>
+  get(`/collections/${id}`, { cursor, limit: 18 }).then((d) => ({
+    ...page("posts", normPost)(d),
+    collection: normCollection(d.collection),
+  }));
+export const updateCollection = (id, fields) =>
+  request("PATCH", `/collections/${id}`, { body: fields }).then((d) => normCollection(d.collection));
+export const deleteCollection = (id) => del(`/collections/${id}`);
+export const addToCollection = (id, postId) => post(`/collections/${id}/posts/${postId}`);
+export const removeFromCollection = (id, postId) => del(`/collections/${id}/posts/${postId}`);
+export const notifyOn = (userId) => post(`/users/${userId}/notify`).then((d) => !!d.notify);
+export const notifyOff = (userId) => del(`/users/${userId}/notify`).then((d) => !!d.notify);
+
+export function normCollection(c) {
+  return {
+    id: String(c.id),
+    name: c.name || "",
+    posts: c.post_count ?? 0,
+    coverUrl: (c.cover && c.cover.thumb_url) || null,
+    hasPost: c.has_post ?? null,
+  };
+}
+
 export const like = (id) => post(`/posts/${id}/like`);
 export const unlike = (id) => del(`/posts/${id}/like`);
 export const comments = (postId, cursor) =>
@@ -304,6 +336,7 @@ export function normUser(u) {
       requested: !!rel.follow_requested,
       followedBy: !!rel.followed_by,
       blocking: !!(rel.blocking ?? rel.blocked),
+      notify: !!rel.notify, // the bell: told of each new post and story
     },
   };
 }
@@ -342,6 +375,7 @@ export function normPost(p) {
     likes: p.like_count ?? 0,
     commentCount: p.comment_count ?? 0,
     liked: !!p.liked_by_me,
+    saved: !!p.saved_by_me,
     sensitive: !!p.sensitive,
     createdAt: p.created_at,
   };

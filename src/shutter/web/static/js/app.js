@@ -16,6 +16,7 @@ import { conversationView, inboxView } from "./views/messages.js";
 import { notificationsView } from "./views/notifications.js";
 import { postView } from "./views/post.js";
 import { profileView, requestsView, settingsView } from "./views/profile.js";
+import { collectionView, savedView } from "./views/saved.js";
 import { forgotPasswordView, resetPasswordView, verifyBanner, verifyEmailView } from "./views/recover.js";
 import { securityView } from "./views/settings.js";
 import { exploreView, hashtagView, searchView } from "./views/search.js";
@@ -36,6 +37,8 @@ const ROUTES = [
   [/^\/direct\/with\/(?<username>[^/]+)$/, conversationView, true],
   [/^\/direct\/(?<conversationId>\d+)$/, conversationView, true],
   [/^\/requests$/, requestsView, true],
+  [/^\/saved$/, savedView, true],
+  [/^\/saved\/(?<collectionId>\d+)$/, collectionView, true],
   [/^\/settings$/, settingsView, true],
   [/^\/settings\/security$/, securityView, true],
   [/^\/forgot-password$/, forgotPasswordView, false],

@@ -18,6 +18,8 @@ const PHRASES = {
   follow_accepted: "accepted your follow request.",
   mention: "mentioned you:",
   mentioned: "mentioned you:",
+  post: "shared a new post.",
+  story: "shared a new story.",
 };
 
 function describe(n) {
@@ -41,7 +43,15 @@ export function notificationsView(ctx) {
     try {
       const page = await api.notifications(cursor);
       for (const n of page.items) {
-        const target = n.postId ? `/p/${n.postId}` : n.type.startsWith("follow_request") ? "/requests" : n.actors[0] ? `/u/${n.actors[0].username}` : null;
+        const target = n.postId
+          ? `/p/${n.postId}`
+          : n.type.startsWith("follow_request")
+            ? "/requests"
+            : n.type === "story" && n.actors[0]
+              ? `/stories/${n.actors[0].id}`
+              : n.actors[0]
+                ? `/u/${n.actors[0].username}`
+                : null;
         list.append(
           h(
             "li",

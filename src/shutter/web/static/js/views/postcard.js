@@ -3,7 +3,7 @@
 import * as api from "../api.js";
 import { auth } from "../api.js";
 import { placeholderCanvas } from "../blurhash.js";
-import { avatar, confirmDialog, count, h, icon, menuButton, richText, timeEl, toast, userLink } from "../dom.js";
+import { avatar, confirmDialog, count, errorBox, h, icon, menuButton, modal, richText, timeEl, toast, userLink } from "../dom.js";
 import { reportItem } from "./report.js";
 import { coverSensitive } from "./sensitive.js";
 
@@ -188,6 +188,115 @@ async function setLiked(post, liked, onChange) {
   }
 }
 
+/** Saves or unsaves at once, and puts the state back if the server says no. */
+async function setSaved(post, saved, onChange) {
+  if (post.saved === saved) return;
+  post.saved = saved;
+  onChange();
+  try {
+    await (saved ? api.save(post.id) : api.unsave(post.id));
+    toast(saved ? "Saved." : "Removed from saved.");
+  } catch (err) {
+    post.saved = !saved;
+    onChange();
+    toast(err.message, "error");
+  }
+}
+
+/** The bookmark: saves the post to "All saved" (filled when saved). */
+export function saveButton(post, onChange) {
+  const button = h("button", { type: "button", class: "icon-button save" });
+  const paint = () => {
+    button.replaceChildren(icon(post.saved ? "bookmarkFilled" : "bookmark"));
+    button.setAttribute("aria-pressed", String(post.saved));
+    button.setAttribute("aria-label", post.saved ? "Remove from saved" : "Save");
+    button.classList.toggle("on", post.saved);
+  };
+  paint();
+  button.addEventListener("click", () => {
+    if (!auth.me) return toast("Log in to save posts.");
+    setSaved(post, !post.saved, () => {
+      paint();
+      onChange();
+    });
+  });
+  return { button, paint };
+}
+
+/**
+ * The save menu's "Save to collection": your collections, each a switch (in it or not),
+ * and a field to make a new one with the post in it. Adding saves the post too.
+ */
+export async function openCollectionPicker(post, onChange = () => {}) {
+  const list = h("ul", { class: "collection-picker" });
+  const name = h("input", { type: "text", maxlength: "100", placeholder: "New collection", "aria-label": "New collection name", id: "new-collection-name" });
+  const create = h("button", { type: "submit", class: "button primary small" }, "Create");
+  const form = h("form", { class: "collection-new" }, name, create);
+  const body = h("div", {}, list, form);
+  const ref = modal("Save to collection", body);
+  function row(c) {
+    const toggle = h("button", { type: "button", class: "button small", "aria-pressed": String(!!c.hasPost) }, c.hasPost ? "Remove" : "Add");
+    const item = h("li", { class: "collection-row", dataset: { collectionId: c.id } },
+      c.coverUrl ? h("img", { src: c.coverUrl, alt: "", class: "collection-thumb" }) : h("span", { class: "collection-thumb empty-thumb", "aria-hidden": "true" }),
+      h("span", { class: "collection-name" }, c.name),
+      toggle,
+    );
+    toggle.setAttribute("aria-label", `${c.hasPost ? "Remove from" : "Add to"} ${c.name}`);
+    toggle.addEventListener("click", async () => {
+      toggle.disabled = true;
+      try {
+        if (c.hasPost) {
+          await api.removeFromCollection(c.id, post.id);
+          c.hasPost = false;
+          toast(`Removed from ${c.name}.`);
+        } else {
+          await api.addToCollection(c.id, post.id);
+          c.hasPost = true;
+          post.saved = true;
+          toast(`Saved to ${c.name}.`);
+        }
+        item.replaceWith(row(c));
+        onChange();
+      } catch (err) {
+        toast(err.message, "error");
+      } finally {
+        toggle.disabled = false;
+      }
+    });
+    return item;
+  }
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const value = name.value.trim();
+    if (!value) return name.focus();
+    create.disabled = true;
+    try {
+      const c = await api.createCollection(value);
+      await api.addToCollection(c.id, post.id);
+      c.hasPost = true;
+      post.saved = true;
+      const empty = list.querySelector(".muted");
+      if (empty) empty.remove();
+      list.prepend(row(c));
+      name.value = "";
+      toast(`Saved to ${c.name}.`);
+      onChange();
+    } catch (err) {
+      toast(err.message, "error");
+    } finally {
+      create.disabled = false;
+    }
+  });
+  try {
+    const page = await api.collections(null, post.id);
+    if (!page.items.length) list.append(h("li", { class: "muted" }, "No collections yet: name one below."));
+    page.items.forEach((c) => list.append(row(c)));
+  } catch (err) {
+    list.replaceChildren(errorBox(err));
+  }
+  return ref;
+}
+
 export function likeButton(post, onChange) {
   const button = h("button", { type: "button", class: "icon-button like", "aria-pressed": String(post.liked), "aria-label": "Like" }, icon("heart"));
   button.addEventListener("click", () => setLiked(post, !post.liked, onChange));
@@ -248,10 +357,13 @@ export function postCard(post, { onDeleted, full = false } = {}) {
     like.setAttribute("aria-pressed", String(post.liked));
     like.classList.toggle("on", post.liked);
   };
+  const saver = saveButton(post, () => {});
   buttons.append(
     like,
     h("a", { href: `/p/${post.id}`, class: "icon-button", "aria-label": "Comment" }, icon("comment")),
     h("a", { href: `/direct?share=${post.id}`, class: "icon-button", "aria-label": "Share" }, icon("send")),
+    h("span", { class: "post-actions-gap" }),
+    saver.button,
   );
   paint();
   const link = `${location.origin}/p/${post.id}`;
@@ -269,6 +381,9 @@ export function postCard(post, { onDeleted, full = false } = {}) {
       },
     },
   ];
+  if (auth.me) {
+    menuItems.push({ label: "Save to collection…", onSelect: () => openCollectionPicker(post, saver.paint) });
+  }
   if (isMine) {
     menuItems.push({
       label: "Delete",

@@ -97,10 +97,20 @@ export async function profileView(ctx) {
   paintCounts();
   const actions = h("div", { class: "profile-actions" });
   if (isMe) {
-    actions.append(h("a", { href: "/settings", class: "button" }, "Edit profile"), h("a", { href: "/requests", class: "button" }, "Follow requests"));
-  } else if (auth.me) {
     actions.append(
-      followButton(user, paintCounts),
+      h("a", { href: "/settings", class: "button" }, "Edit profile"),
+      h("a", { href: "/requests", class: "button" }, "Follow requests"),
+      h("a", { href: "/saved", class: "button saved-link" }, icon("bookmark"), " Saved"),
+    );
+  } else if (auth.me) {
+    const bell = bellButton(user);
+    actions.append(
+      followButton(user, () => {
+        paintCounts();
+        if (!user.rel.following) user.rel.notify = false; // unfollowing drops the bell
+        bell.paint();
+      }),
+      bell.button,
       h("a", { href: `/direct/with/${user.username}`, class: "button" }, "Message"),
       h("button", {
         type: "button",
@@ -159,6 +169,35 @@ export async function profileView(ctx) {
     }, 0);
   }
   return h("section", { class: "profile" }, header, grid, sentinel);
+}
+
+/**
+ * The bell: a notification for each new post and story of an account you follow. Shown
+ * only while you follow (an approved follow); unfollowing or blocking turns it off.
+ */
+function bellButton(user) {
+  const button = h("button", { type: "button", class: "icon-button bell" }, icon("bell"));
+  const paint = () => {
+    button.hidden = !user.rel.following;
+    button.setAttribute("aria-pressed", String(user.rel.notify));
+    button.setAttribute("aria-label", user.rel.notify ? "Turn off post notifications" : "Turn on post notifications");
+    button.title = user.rel.notify ? "Post notifications are on" : "Post notifications are off";
+    button.classList.toggle("on", user.rel.notify);
+  };
+  paint();
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      user.rel.notify = await (user.rel.notify ? api.notifyOff(user.id) : api.notifyOn(user.id));
+      toast(user.rel.notify ? `You will be told of ${user.username}'s new posts and stories.` : `Post notifications for ${user.username} are off.`);
+      paint();
+    } catch (err) {
+      toast(err.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return { button, paint };
 }
 
 function blockMenu(user) {

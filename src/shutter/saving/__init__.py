@@ -1,0 +1,1 @@
+"""Saving posts: "All saved" and named private collections (docs/api.md, Saving)."""

@@ -1,0 +1,163 @@
+// Saved: "All saved" and your private collections (from your profile). A collection's
+// page renames, deletes and takes posts out of it; a post's menu adds it to one.
+
+import * as api from "../api.js";
+import { confirmDialog, count, errorBox, h, icon, infiniteScroll, modal, spinner, toast } from "../dom.js";
+import { postTile } from "./postcard.js";
+
+function collectionCard(c) {
+  return h(
+    "li",
+    { class: "collection-card", dataset: { collectionId: c.id } },
+    h(
+      "a",
+      { href: `/saved/${c.id}`, class: "collection-link" },
+      c.coverUrl ? h("img", { src: c.coverUrl, alt: "", class: "collection-cover" }) : h("span", { class: "collection-cover empty-thumb", "aria-hidden": "true" }, icon("bookmark")),
+      h("span", { class: "collection-name strong" }, c.name),
+      h("span", { class: "muted small" }, count(c.posts, "post", "posts")),
+    ),
+  );
+}
+
+/** Asks for a collection's name; resolves to it, or null when cancelled. */
+function nameDialog(title, initial, action) {
+  return new Promise((resolve) => {
+    let answer = null;
+    const input = h("input", { type: "text", maxlength: "100", value: initial, id: "collection-name", required: true });
+    const ok = h("button", { type: "submit", class: "button primary" }, action);
+    const form = h("form", { class: "stack" }, h("label", { for: "collection-name" }, "Name"), input, ok);
+    const ref = modal(title, form, { onClose: () => resolve(answer) });
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const value = input.value.trim();
+      if (!value) return input.focus();
+      answer = value;
+      ref.close();
+    });
+    input.focus();
+    input.select();
+  });
+}
+
+function emptyState(text) {
+  return h("div", { class: "empty" }, icon("bookmark"), h("p", { class: "empty-title" }, text));
+}
+
+function postGrid(label, load, emptyText, decorate = (tile) => tile) {
+  const grid = h("div", { class: "grid", "aria-label": label });
+  const sentinel = h("div", { class: "sentinel" }, spinner());
+  let cursor = null;
+  const observer = infiniteScroll(sentinel, async () => {
+    try {
+      const page = await load(cursor);
+      page.items.forEach((p) => grid.append(decorate(postTile(p), p)));
+      cursor = page.next;
+      if (!cursor) sentinel.replaceChildren(grid.children.length ? "" : emptyState(emptyText));
+      return !!cursor;
+    } catch (err) {
+      sentinel.replaceChildren(errorBox(err));
+      return false;
+    }
+  });
+  return { grid, sentinel, observer };
+}
+
+export async function savedView(ctx) {
+  const list = h("ul", { class: "collections", "aria-label": "Collections" });
+  const newButton = h("button", { type: "button", class: "button" }, "New collection");
+  newButton.addEventListener("click", async () => {
+    const name = await nameDialog("New collection", "", "Create");
+    if (!name) return;
+    try {
+      const c = await api.createCollection(name);
+      list.prepend(collectionCard(c));
+      toast(`Collection ${c.name} created.`);
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  });
+  let cursor = null;
+  do {
+    const page = await api.collections(cursor);
+    page.items.forEach((c) => list.append(collectionCard(c)));
+    cursor = page.next;
+  } while (cursor);
+  const all = postGrid("All saved", (c) => api.savedPosts(c), "Nothing saved yet");
+  ctx.onLeave(() => all.observer.disconnect());
+  return h(
+    "section",
+    { class: "saved" },
+    h("header", { class: "saved-head" }, h("h1", {}, "Saved"), newButton),
+    h("p", { class: "muted small" }, "Only you can see what you save."),
+    list,
+    h("h2", { class: "saved-all" }, "All saved"),
+    all.grid,
+    all.sentinel,
+  );
+}
+
+export async function collectionView(ctx) {
+  const first = await api.collection(ctx.params.collectionId);
+  const c = first.collection;
+  const title = h("h1", {}, c.name);
+  const rename = h("button", { type: "button", class: "button" }, "Rename");
+  rename.addEventListener("click", async () => {
+    const name = await nameDialog("Rename collection", c.name, "Save");
+    if (!name || name === c.name) return;
+    try {
+      const updated = await api.updateCollection(c.id, { name });
+      c.name = updated.name;
+      title.textContent = c.name;
+      for (const button of document.querySelectorAll(".tile-remove")) button.setAttribute("aria-label", `Remove from ${c.name}`);
+      toast("Collection renamed.");
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  });
+  const remove = h("button", { type: "button", class: "button danger" }, "Delete collection");
+  remove.addEventListener("click", async () => {
+    if (!(await confirmDialog(`Delete ${c.name}?`, "Its posts stay in All saved.", "Delete"))) return;
+    try {
+      await api.deleteCollection(c.id);
+      toast("Collection deleted.");
+      ctx.navigate("/saved", { replace: true });
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  });
+  let served = false;
+  const load = (cursor) => {
+    if (!served && !cursor) {
+      served = true;
+      return Promise.resolve(first);
+    }
+    return api.collection(c.id, cursor);
+  };
+  const decorate = (tile, post) => {
+    const out = h("button", { type: "button", class: "tile-remove", "aria-label": `Remove from ${c.name}` }, icon("close"));
+    const wrap = h("div", { class: "tile-wrap", dataset: { postId: post.id } }, tile, out);
+    out.addEventListener("click", async () => {
+      out.disabled = true;
+      try {
+        await api.removeFromCollection(c.id, post.id);
+        wrap.remove();
+        if (!posts.grid.children.length) posts.sentinel.replaceChildren(emptyState("No posts in this collection yet"));
+        toast(`Removed from ${c.name}. It stays in All saved.`);
+      } catch (err) {
+        out.disabled = false;
+        toast(err.message, "error");
+      }
+    });
+    return wrap;
+  };
+  const posts = postGrid(c.name, load, "No posts in this collection yet", decorate);
+  ctx.onLeave(() => posts.observer.disconnect());
+  return h(
+    "section",
+    { class: "saved" },
+    h("p", {}, h("a", { href: "/saved" }, "‹ Saved")),
+    h("header", { class: "saved-head" }, title, h("div", { class: "profile-actions" }, rename, remove)),
+    posts.grid,
+    posts.sentinel,
+  );
+}
