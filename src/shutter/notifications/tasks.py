@@ -101,6 +101,8 @@ async def on_comment_created(context: NotifyDeps, event: CommentCreated) -> None
         post = await posts_repo.get_live(uow.conn, event.post_id)
         if comment is None or post is None:
             return  # deleted since: nothing to tell anyone
+        if comment["hidden_by_filter"]:
+            return  # hidden by the post author's comment filter: it tells no one
         actor, now = comment["author_id"], utcnow()
         told = {actor}
         parent_author = event.parent_author_id

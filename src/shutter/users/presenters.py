@@ -11,12 +11,18 @@ from shutter.timeutil import isoformat
 from shutter.users.repository import AuthorRow, ProfileRow
 
 
+class MutingDict(TypedDict):
+    posts: bool
+    stories: bool
+
+
 class RelationshipDict(TypedDict):
     following: bool
     follow_requested: bool
     followed_by: bool
     blocking: bool
     blocked_by: bool
+    muting: MutingDict
 
 
 class AvatarUrlsDict(TypedDict):

@@ -65,6 +65,11 @@ class ProfileUpdate(BaseModel):
         return value
 
 
+class Muting(BaseModel):
+    posts: bool = Field(description="their posts are left out of your home feed")
+    stories: bool = Field(description="their stories are left out of your story tray")
+
+
 class Relationship(BaseModel):
     following: bool
     follow_requested: bool
@@ -73,6 +78,7 @@ class Relationship(BaseModel):
     blocked_by: bool = Field(
         description="this account blocked you (shown only when you block it too)"
     )
+    muting: Muting = Field(description="what of this account you muted (they are not told)")
 
 
 class AvatarUrls(BaseModel):
