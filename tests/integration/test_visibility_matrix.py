@@ -722,7 +722,8 @@ async def test_a_close_friends_story_reaches_the_list_only_on_every_story_path(
     # The tray marks the story and its reel (the green ring).
     tray = (await _get(client, "/stories/feed", friend)).json()["tray"]
     reels = [reel for reel in tray if reel["user"]["id"] != friend.id]
-    assert reels and all(reel["close_friends"] for reel in reels)
+    assert reels
+    assert all(reel["close_friends"] for reel in reels)
     # Off the list: the follower's view at once (the list is read with the story).
     for cf in stories.values():
         await set_close_friends(client, cf.author.account, [])

@@ -4,7 +4,7 @@ viewers (stories/schemas.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -183,7 +183,10 @@ def present_archived(
     """A story of the author's archive: its media (None once the retention removed them)
     behind URLs that expire at `urls_until` (or with the story while it is live)."""
     story = row["story"]
-    live = story["expires_at"] > now
+    expires_at = story["expires_at"]
+    if expires_at.tzinfo is None:  # SQLite hands back naive datetimes, stored as UTC
+        expires_at = expires_at.replace(tzinfo=UTC)
+    live = expires_at > now
     media = (
         None
         if row["media_deleted"]
