@@ -8,15 +8,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import services
 from tests.e2e.conftest import Browsing
 from tests.e2e.test_serve import ServeProcess
 from tests.e2e.test_web import _api, _couple, _name, _photo, _photo_post, _story, _user_id
+from tests.e2e.test_web_a11y import AXE, DESKTOP, PHONE, _settled, _violations
 
 pytestmark = pytest.mark.xdist_group("browser")
+
+
+@pytest.fixture(scope="module")
+def axe_file() -> Path:
+    if not AXE.exists():
+        why = f"no axe-core at {AXE} (make browser runs npm ci in tests/e2e)"
+        if services.IN_CI:
+            pytest.fail(f"CI=true and the accessibility tests cannot run: {why}")
+        pytest.skip(f"ACCESSIBILITY TESTS SKIPPED: {why}")
+    return AXE
 
 
 def test_a_profile_is_muted_and_unmuted_and_a_follower_removed(
@@ -161,3 +174,56 @@ def test_a_close_friends_story_gets_a_green_ring_and_a_highlight_is_made_and_pla
     expect(bob_page.get_by_text("Close friends", exact=True)).to_have_count(0)
     assert page.console_errors == []
     assert bob_page.console_errors == []
+
+
+def _quiet_screens(
+    page: Any, axe: Path, alice: str, bob: str, highlight: str
+) -> dict[str, list[str]]:
+    """Alice's quiet and story screens, and the mute dialog, with axe's blocking findings."""
+    screens: list[tuple[str, Callable[[], None]]] = [
+        ("/settings/muted", lambda: page.get_by_role("button", name="Unmute").wait_for()),
+        ("/settings/comments", lambda: page.get_by_label("Hidden words").wait_for()),
+        ("/settings/close-friends", lambda: page.get_by_text(bob, exact=True).wait_for()),
+        ("/stories/archive", lambda: page.locator(".archive-tile").first.wait_for()),
+        (f"/u/{alice}", lambda: page.get_by_role("link", name="Highlight: Best").wait_for()),
+        (f"/stories/highlights/{highlight}", lambda: page.locator(".story-stage img").wait_for()),
+    ]
+    problems: dict[str, list[str]] = {}
+    for path, ready in screens:
+        page.goto(path)
+        _settled(page)
+        ready()
+        problems[path] = _violations(page, axe)
+    page.goto(f"/u/{bob}")
+    _settled(page)
+    page.get_by_role("button", name="More options").click()
+    page.get_by_role("button", name="Muted", exact=True).click()
+    page.get_by_role("dialog", name=f"Mute {bob}").wait_for()
+    problems["mute dialog"] = _violations(page, axe)
+    assert page.console_errors == []
+    return problems
+
+
+def test_the_quiet_and_story_screens_pass_axe(
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess, axe_file: Path
+) -> None:
+    alice, alice_token, bob, _ = _couple(web, register)
+    bob_id = _user_id(web, bob)
+    with _api(web, alice_token) as api:
+        assert api.post(f"/users/{bob_id}/follow").status_code == 200
+        assert api.post(f"/users/{bob_id}/mute", json={}).status_code == 200
+        assert api.put("/users/me/close-friends", json={"user_ids": [bob_id]}).is_success
+        story = _story(web, alice_token)
+        made = api.post("/highlights", json={"title": "Best", "story_ids": [story]})
+        assert made.status_code == 201, made.text
+        assert api.put("/users/me/comment-filters", json={"words": ["rude"]}).is_success
+    highlight = made.json()["highlight"]["id"]
+    problems: dict[str, list[str]] = {}
+    for viewport, scheme in ((PHONE, "dark"), (DESKTOP, "light")):
+        page = browsing.page(
+            token=alice_token, viewport=viewport, color_scheme=scheme, bypass_csp=True
+        )
+        for screen, found in _quiet_screens(page, axe_file, alice, bob, highlight).items():
+            problems[f"{screen} ({scheme})"] = found
+    failing = {screen: found for screen, found in problems.items() if found}
+    assert failing == {}, "\n".join(f"{s}:\n  " + "\n  ".join(f) for s, f in failing.items())

@@ -141,7 +141,7 @@ export async function profileView(ctx) {
       isMe ? null : mutedNote,
     ),
   );
-  const grid = h("div", { class: "grid", "aria-label": "Posts" });
+  const grid = h("div", { class: "grid", role: "group", "aria-label": "Posts" });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   let cursor = null;
   const observer = infiniteScroll(sentinel, async () => {
