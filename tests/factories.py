@@ -347,12 +347,16 @@ def distinct_image(seed: int | None = None) -> bytes:
 
 
 async def post_story(
-    client: httpx.AsyncClient, account: Account, media_id: str | None = None
+    client: httpx.AsyncClient,
+    account: Account,
+    media_id: str | None = None,
+    audience: str = "everyone",
 ) -> dict[str, Any]:
     """Post a story (of a fresh, distinct image unless `media_id` is given); returns it."""
     if media_id is None:
         media_id = await upload_image(client, account, distinct_image(), "image/png")
-    response = await client.post("/stories", json={"media_id": media_id}, headers=account.headers)
+    body = {"media_id": media_id, "audience": audience}
+    response = await client.post("/stories", json=body, headers=account.headers)
     assert response.status_code == 201, response.text
     story: dict[str, Any] = response.json()["story"]
     return story
@@ -516,3 +520,32 @@ def lying_webm(
         at = data.index(b"\x44\x89\x88") + 3
         data = data[:at] + struct.pack(">d", claimed_duration_s * 1000) + data[at + 8 :]
     return data
+
+
+async def mute(
+    client: httpx.AsyncClient,
+    muter: Account,
+    muted: Account,
+    *,
+    posts: bool = True,
+    stories: bool = True,
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/users/{muted.id}/mute", json={"posts": posts, "stories": stories}, headers=muter.headers
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def unmute(client: httpx.AsyncClient, muter: Account, muted: Account) -> None:
+    response = await client.delete(f"/users/{muted.id}/mute", headers=muter.headers)
+    assert response.status_code == 200, response.text
+
+
+async def set_close_friends(
+    client: httpx.AsyncClient, owner: Account, friends: list[Account]
+) -> None:
+    body = {"user_ids": [friend.id for friend in friends]}
+    response = await client.put("/users/me/close-friends", json=body, headers=owner.headers)
+    assert response.status_code == 200, response.text

@@ -50,6 +50,7 @@ from shutter.messages import api as messages_api
 from shutter.moderation import api as moderation_api
 from shutter.moderation import service as moderation_service
 from shutter.moderation import tasks as moderation_tasks
+from shutter.mutes import api as mutes_api
 from shutter.notifications import api as notifications_api
 from shutter.notifications import tasks as notifications_tasks
 from shutter.oauth import api as oauth_api
@@ -84,6 +85,7 @@ from shutter.stores.timelines import (
     check_compact_encoding,
 )
 from shutter.stories import api as stories_api
+from shutter.stories import highlights_api
 from shutter.stories import tasks as stories_tasks
 from shutter.users import api as users_api
 from shutter.web import api as web_api
@@ -140,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         follows_api,
         requests_api,
         blocks_api,
+        mutes_api,
         media_api,
         posts_api,
         feed_api,
@@ -149,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search_api,
         notifications_api,
         stories_api,
+        highlights_api,
         explore_api,
         messages_api,
         realtime_api,

@@ -88,7 +88,23 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
         )
         assert added.status_code == 200, added.text
     bobs_collection = collection_id
-    await post_story(client, alice)
+    story = await post_story(client, alice)
+    # Quiet and stories (issue 22): mutes and close-friends lists both ways, a highlight,
+    # comment filters: the purge leaves none of them.
+    for one, other in ((alice, bob), (bob, alice)):
+        muted = await client.post(f"/users/{other.id}/mute", json={}, headers=one.headers)
+        assert muted.status_code == 200, muted.text
+        listed = await client.put(
+            "/users/me/close-friends", json={"user_ids": [other.id]}, headers=one.headers
+        )
+        assert listed.status_code == 200, listed.text
+    kept = await client.post(
+        "/highlights", json={"title": "kept", "story_ids": [story["id"]]}, headers=alice.headers
+    )
+    assert kept.status_code == 201, kept.text
+    filters = {"words": ["rude"], "followers_only": True}
+    put = await client.put("/users/me/comment-filters", json=filters, headers=alice.headers)
+    assert put.status_code == 200, put.text
     sent = await send(client, alice, bob, "hello bob")
     await send(client, bob, alice, "hello alice")
     await server.settle()

@@ -36,7 +36,16 @@ from tests.factories import (
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
-STORY_FIELDS = {"id", "author", "media", "created_at", "expires_at", "seen"}
+STORY_FIELDS = {
+    "id",
+    "author",
+    "media",
+    "created_at",
+    "expires_at",
+    "seen",
+    "audience",
+    "close_friends",
+}
 ISO_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 
 

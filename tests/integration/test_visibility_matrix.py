@@ -25,6 +25,7 @@ where they could, before the blocks.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,11 +42,14 @@ from tests.factories import (
     follow,
     image_bytes,
     like,
+    mute,
     pages_of,
     post_story,
     publish,
     register,
+    set_close_friends,
     set_private,
+    unmute,
     upload_image,
 )
 from tests.integration.test_hybrid_feed import whole_feed
@@ -564,3 +568,209 @@ async def test_a_deactivated_author_reaches_nobody(
                 actual[key] = await reader(client, author, world.viewers[relation])
     wrong = {key: (actual[key], want) for key, want in expected.items() if actual[key] != want}
     assert wrong == {}, "(endpoint, privacy, relation): (got, expected)"
+
+
+# Mutes (rule 7): the follower mutes the author's posts and stories. Only the home feed
+# and the tray change for the muter; every path opened directly stays as in EXPECTED, and
+# the author reads nothing new (they are not told).
+MUTED: dict[str, int | str] = {"feed": "out", "tray": "out"}
+
+
+async def _observe_relation(
+    client: httpx.AsyncClient, world: World, relation: str, changes: dict[str, int | str]
+) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """(expected, actual) for one relation over READERS but the by_viewer rows: EXPECTED
+    with `changes` applied."""
+    expected, actual = {}, {}
+    column = RELATIONS.index(relation)
+    for endpoint, reader in READERS.items():
+        if endpoint.startswith("by_viewer"):
+            continue
+        for privacy, author in world.authors.items():
+            want = EXPECTED[(endpoint, privacy)][column]
+            if want is NA:
+                continue
+            key = (endpoint, privacy, relation)
+            expected[key] = changes.get(endpoint, want)
+            actual[key] = await reader(client, author, world.viewers[relation])
+    return expected, actual
+
+
+async def test_a_mute_hides_feed_and_tray_only_and_an_unmute_brings_them_back(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    world = await build_world(server, client)
+    follower = world.viewers["follower"]
+    assert follower is not None
+    for author in world.authors.values():
+        muted = await mute(client, follower, author.account)
+        assert muted == {"muting": {"posts": True, "stories": True}}
+    # No settle: read-time filters, the stored timelines still hold the posts.
+    assert _wrong(await _observe_relation(client, world, "follower", MUTED)) == {}
+    for author in world.authors.values():
+        theirs = (await _get(client, f"/users/{author.account.id}", follower)).json()
+        assert theirs["relationship"]["muting"] == {"posts": True, "stories": True}
+        # The muted account is not told: its view of the muter is unchanged.
+        mine = (await _get(client, f"/users/{follower.id}", author.account)).json()
+        assert mine["relationship"]["muting"] == {"posts": False, "stories": False}
+    listed = (await _get(client, "/users/me/muted", follower)).json()["muted"]
+    assert {item["user"]["id"] for item in listed} == {
+        author.account.id for author in world.authors.values()
+    }
+    # Stories only: the posts come back to the feed, the reels stay out of the tray.
+    for author in world.authors.values():
+        await mute(client, follower, author.account, posts=False, stories=True)
+    assert _wrong(await _observe_relation(client, world, "follower", {"tray": "out"})) == {}
+    for author in world.authors.values():
+        await unmute(client, follower, author.account)
+    assert _wrong(await _observe_relation(client, world, "follower", {})) == {}
+
+
+# Close friends (rule 8): each author also posts a close-friends story, and keeps a
+# highlight of both stories. Viewers: "close friend" is an approved follower on the
+# author's list; "follower" follows but is not on it; the blocked and blocker viewers were
+# put on the list before the blocks (a block still wins). Outcomes for the close-friends
+# story on every story read path.
+CF_RELATIONS = ("owner", "close friend", "follower", "stranger", "blocked", "blocker")
+# fmt: off
+CF_EXPECTED: dict[tuple[str, str], tuple[int | str | None, ...]] = {
+    #                                     owner  close  follow strang blocked blocker
+    ("tray", "public"):                   ("in",  "in",  "out", "out", "out", "out"),
+    ("tray", "private"):                  ("in",  "in",  "out", "out", "out", "out"),
+    ("user stories", "public"):           ("in",  "in",  "out", "out", 404,   403),
+    ("user stories", "private"):          ("in",  "in",  "out", 403,   404,   403),
+    ("story", "public"):                  (200,   200,   404,   404,   404,   404),
+    ("story", "private"):                 (200,   200,   404,   404,   404,   404),
+    ("viewers", "public"):                (200,   403,   404,   404,   404,   404),
+    ("viewers", "private"):               (200,   403,   404,   404,   404,   404),
+    ("reply", "public"):                  (NA,    201,   404,   404,   404,   404),
+    ("reply", "private"):                 (NA,    201,   404,   404,   404,   404),
+    ("highlight", "public"):              ("in",  "in",  "out", "out", 404,   404),
+    ("highlight", "private"):             ("in",  "in",  "out", 404,   404,   404),
+    ("user highlights", "public"):        ("in",  "in",  "out", "out", 404,   403),
+    ("user highlights", "private"):       ("in",  "in",  "out", 403,   404,   403),
+}
+# fmt: on
+
+
+@dataclass
+class CloseFriendsStory:
+    author: Author
+    story_id: str
+    highlight_id: str
+
+
+CfReader = Callable[[httpx.AsyncClient, CloseFriendsStory, Account], Awaitable[int | str]]
+
+
+def _cf_listing(path: str) -> CfReader:
+    async def read(client: httpx.AsyncClient, cf: CloseFriendsStory, viewer: Account) -> int | str:
+        response = await _get(client, path.format(cf=cf, a=cf.author), viewer)
+        if response.status_code != 200:
+            return response.status_code
+        return SHOWN[cf.story_id in _ids(response.json())]
+
+    return read
+
+
+async def _cf_reply(client: httpx.AsyncClient, cf: CloseFriendsStory, viewer: Account) -> int | str:
+    body = {"content": "so nice", "client_message_id": uuid.uuid4().hex}
+    response = await client.post(f"/stories/{cf.story_id}/reply", json=body, headers=viewer.headers)
+    return response.status_code
+
+
+CF_READERS: dict[str, CfReader] = {
+    "tray": _cf_listing("/stories/feed"),
+    "user stories": _cf_listing("/users/{a.account.id}/stories"),
+    "story": lambda c, cf, v: _status(c, f"/stories/{cf.story_id}", v),
+    "viewers": lambda c, cf, v: _status(c, f"/stories/{cf.story_id}/viewers", v),
+    "reply": _cf_reply,
+    "highlight": _cf_listing("/highlights/{cf.highlight_id}"),
+    "user highlights": _cf_listing("/users/{a.account.id}/highlights"),
+}
+
+
+async def _close_friends_world(
+    server: RunningServer, client: httpx.AsyncClient
+) -> tuple[World, dict[str, CloseFriendsStory], Account]:
+    from shutter.db.tables import close_friends
+    from shutter.timeutil import utcnow
+
+    world = await build_world(server, client)
+    friend = await register(client)
+    stories: dict[str, CloseFriendsStory] = {}
+    for privacy, author in world.authors.items():
+        await follow(client, friend, author.account)
+        if privacy == "private":
+            await approve(client, author.account, friend)
+        await set_close_friends(client, author.account, [friend])
+        async with server.context.db.write() as uow:  # listed before the blocks came
+            for relation in ("blocked", "blocker"):
+                viewer = world.viewers[relation]
+                assert viewer is not None
+                await uow.conn.execute(
+                    close_friends.insert().values(
+                        owner_id=int(author.account.id),
+                        friend_id=int(viewer.id),
+                        created_at=utcnow(),
+                    )
+                )
+        story = await post_story(client, author.account, audience="close_friends")
+        assert story["close_friends"] is True
+        highlight = await client.post(
+            "/highlights",
+            json={"title": "both", "story_ids": [author.story_id, story["id"]]},
+            headers=author.account.headers,
+        )
+        assert highlight.status_code == 201, highlight.text
+        stories[privacy] = CloseFriendsStory(
+            author, story["id"], highlight.json()["highlight"]["id"]
+        )
+    return world, stories, friend
+
+
+async def _observe_close_friends(
+    client: httpx.AsyncClient,
+    world: World,
+    stories: dict[str, CloseFriendsStory],
+    friend: Account,
+    friend_expected: str = "close friend",
+) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """(expected, actual) over CF_READERS; the friend reads as `friend_expected` says."""
+    expected, actual = {}, {}
+    for endpoint, reader in CF_READERS.items():
+        for privacy, cf in stories.items():
+            outcomes = CF_EXPECTED[(endpoint, privacy)]
+            for relation, want in zip(CF_RELATIONS, outcomes, strict=True):
+                if want is NA:
+                    continue
+                if relation == "close friend":
+                    viewer: Account | None = friend
+                    want = outcomes[CF_RELATIONS.index(friend_expected)]
+                    if want is NA:
+                        continue
+                elif relation == "owner":
+                    viewer = cf.author.account
+                else:
+                    viewer = world.viewers[relation]
+                assert viewer is not None
+                key = (endpoint, privacy, relation)
+                expected[key] = want
+                actual[key] = await reader(client, cf, viewer)
+    return expected, actual
+
+
+async def test_a_close_friends_story_reaches_the_list_only_on_every_story_path(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    world, stories, friend = await _close_friends_world(server, client)
+    assert _wrong(await _observe_close_friends(client, world, stories, friend)) == {}
+    # The tray marks the story and its reel (the green ring).
+    tray = (await _get(client, "/stories/feed", friend)).json()["tray"]
+    reels = [reel for reel in tray if reel["user"]["id"] != friend.id]
+    assert reels
+    assert all(reel["close_friends"] for reel in reels)
+    # Off the list: the follower's view at once (the list is read with the story).
+    for cf in stories.values():
+        await set_close_friends(client, cf.author.account, [])
+    assert _wrong(await _observe_close_friends(client, world, stories, friend, "follower")) == {}

@@ -1,5 +1,5 @@
 """Comments: GET/POST /posts/{id}/comments, GET /comments/{id}/replies,
-DELETE /comments/{id}."""
+DELETE /comments/{id}; GET/PUT /users/me/comment-filters."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from shutter.comments import service
-from shutter.comments.schemas import CommentCreate, CommentEnvelope, CommentPage
+from shutter.comments.schemas import (
+    CommentCreate,
+    CommentEnvelope,
+    CommentFilters,
+    CommentPage,
+)
 from shutter.http.deps import (
     Context,
     CurrentUser,
@@ -89,3 +94,18 @@ async def delete_comment(
     """Delete a comment you wrote, or any comment on your post (replies go with it)."""
     await service.delete_comment(context, uow, viewer.id, comment_id)
     return Response(status_code=204)
+
+
+@router.get("/users/me/comment-filters", response_model=CommentFilters)
+async def get_comment_filters(viewer: CurrentUser, conn: Read) -> Response:
+    """Your comment filters: hidden words, and whether only followers may comment."""
+    return json_response(await service.get_filters(conn, viewer.id))
+
+
+@router.put("/users/me/comment-filters", response_model=CommentFilters)
+async def put_comment_filters(body: CommentFilters, viewer: CurrentUser, uow: Write) -> Response:
+    """Replace your comment filters. Words hide new comments on your posts that contain
+    them (whole words, any case) from everyone but you and the commenter; with
+    `followers_only`, people who do not follow you get `403 comments_followers_only`."""
+    found = await service.put_filters(uow.conn, viewer.id, body.words, body.followers_only)
+    return json_response(found)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.tables import (
-    comments,
-)
-from shutter.privacy.visibility import comment_is_live, hidden_by_block
+from shutter.db.sql import dialect_insert
+from shutter.db.tables import comment_filters, comments
+from shutter.privacy.visibility import comment_is_live, comment_shown_to, hidden_by_block
 
 COMMENT_COLUMNS = (
     comments.c.id,
@@ -22,6 +22,7 @@ COMMENT_COLUMNS = (
     comments.c.text,
     comments.c.reply_count,
     comments.c.created_at,
+    comments.c.hidden_by_filter,
 )
 
 
@@ -53,8 +54,11 @@ async def page_comments(
     )
     if after_id is not None:
         query = query.where(comments.c.id > after_id)
-    # Blocked either way, or deactivated (the author's deletion requested): left out.
-    query = query.where(~hidden_by_block(viewer_id, comments.c.author_id))
+    # Blocked either way, or deactivated (the author's deletion requested): left out; so
+    # are comments the post author's filter hid, but for their author and the post's.
+    query = query.where(
+        ~hidden_by_block(viewer_id, comments.c.author_id) & comment_shown_to(viewer_id)
+    )
     return (await conn.execute(query.order_by(comments.c.id).limit(limit))).mappings().all()
 
 
@@ -83,3 +87,32 @@ async def add_to_reply_count(conn: AsyncConnection, comment_id: int, delta: int)
     await conn.execute(
         update(comments).where(comments.c.id == comment_id).values(reply_count=target + delta)
     )
+
+
+class CommentFilterRow(NamedTuple):
+    """An account's comment filters: case-folded words, and comments for followers only."""
+
+    words: list[str]
+    followers_only: bool
+
+
+async def get_filters(conn: AsyncConnection, user_id: int) -> CommentFilterRow:
+    query = select(comment_filters.c.words, comment_filters.c.followers_only).where(
+        comment_filters.c.user_id == user_id
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return CommentFilterRow([], False)
+    return CommentFilterRow(list(orjson.loads(row.words)), bool(row.followers_only))
+
+
+async def put_filters(
+    conn: AsyncConnection, user_id: int, words: list[str], followers_only: bool, now: datetime
+) -> None:
+    values = {"words": orjson.dumps(words).decode(), "followers_only": followers_only}
+    statement = (
+        dialect_insert(conn, comment_filters)
+        .values(user_id=user_id, updated_at=now, **values)
+        .on_conflict_do_update(index_elements=["user_id"], set_={**values, "updated_at": now})
+    )
+    await conn.execute(statement)

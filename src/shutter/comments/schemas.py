@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shutter.pagination import MAX_ID
 from shutter.posts.schemas import CAPTION_MAX
 from shutter.tags.entities import MAX_HASHTAGS, hashtags
-from shutter.textfields import Paragraph
+from shutter.textfields import Line, Paragraph
 from shutter.users.schemas import AuthorOut
 
 COMMENT_MAX = CAPTION_MAX
@@ -46,6 +46,11 @@ class CommentOut(BaseModel):
     mentions: list[str]
     reply_count: int
     created_at: str
+    hidden: bool = Field(
+        False,
+        description="hidden by your comment filter: only you (the post's author) and the "
+        "commenter see it",
+    )
 
 
 class CommentEnvelope(BaseModel):
@@ -55,3 +60,20 @@ class CommentEnvelope(BaseModel):
 class CommentPage(BaseModel):
     comments: list[CommentOut]
     next_cursor: str | None
+
+
+FilterWord = Annotated[str, Line(50, min_length=1, strip=True)]
+
+
+class CommentFilters(BaseModel):
+    """Comment filters on your posts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    words: list[FilterWord] = Field(
+        default_factory=list,
+        max_length=100,
+        description="at most 100 words or phrases of at most 50 characters; a new comment "
+        "containing one (whole words, any case) is hidden from all but you and its author",
+    )
+    followers_only: bool = Field(False, description="only your followers may comment on your posts")

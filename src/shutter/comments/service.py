@@ -3,6 +3,7 @@ for notifications."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from shutter.events.types import CommentCreated, CommentDeleted
 from shutter.pagination import make_cursor
 from shutter.posts import counters
 from shutter.posts.service import readable_post
+from shutter.privacy.visibility import is_approved_follower
 from shutter.tags import repository as tags_repo
 from shutter.tags.entities import hashtags, mentions
 from shutter.timeutil import isoformat, utcnow
@@ -37,6 +39,16 @@ async def create_comment(
     a reply joins the same thread: replies are one level deep, as on Instagram."""
     conn = uow.conn
     post = await readable_post(conn, author_id, post_id)
+    filters = await repository.get_filters(conn, post["author_id"])
+    if (
+        filters.followers_only
+        and author_id != post["author_id"]
+        and not await is_approved_follower(conn, author_id, post["author_id"])
+    ):
+        raise Forbidden(
+            "Only the people who follow this account can comment on its posts.",
+            code="comments_followers_only",
+        )
     parent = None
     if parent_id is not None:
         parent = await repository.get_comment(conn, parent_id)
@@ -55,6 +67,8 @@ async def create_comment(
         "parent_id": parent["id"] if parent else None,
         "text": text,
         "created_at": now,
+        # The post author's own comments are never filtered.
+        "hidden_by_filter": author_id != post["author_id"] and matches_any(text, filters.words),
     }
     await repository.insert_comment(conn, values)
     await tags_repo.attach_comment_hashtags(conn, values, hashtags(text))
@@ -72,7 +86,7 @@ async def create_comment(
     )
     row = await repository.get_comment(conn, comment_id)
     assert row is not None  # written above, in this transaction
-    (comment,) = await present_comments(conn, [row], url_for)
+    (comment,) = await present_comments(conn, [row], url_for, author_id)
     return comment
 
 
@@ -117,7 +131,7 @@ async def list_comments(
     """Top-level comments of a post, oldest first, each with its reply count."""
     await readable_post(conn, viewer_id, post_id)
     rows = await repository.page_comments(conn, post_id, None, after_id, limit + 1, viewer_id)
-    return await _page(conn, rows, limit, url_for)
+    return await _page(conn, rows, limit, url_for, viewer_id)
 
 
 async def list_replies(
@@ -133,29 +147,39 @@ async def list_replies(
     if parent is None:
         raise NotFound("No such comment.", code="comment_not_found")
     try:
-        await readable_post(conn, viewer_id, parent["post_id"])
+        post = await readable_post(conn, viewer_id, parent["post_id"])
     except NotFound:
         raise NotFound("No such comment.", code="comment_not_found") from None
+    if parent["hidden_by_filter"] and viewer_id not in (parent["author_id"], post["author_id"]):
+        raise NotFound("No such comment.", code="comment_not_found")
     rows = await repository.page_comments(
         conn, parent["post_id"], comment_id, after_id, limit + 1, viewer_id
     )
-    return await _page(conn, rows, limit, url_for)
+    return await _page(conn, rows, limit, url_for, viewer_id)
 
 
 async def _page(
-    conn: AsyncConnection, rows: Sequence[RowMapping], limit: int, url_for: UrlFor
+    conn: AsyncConnection,
+    rows: Sequence[RowMapping],
+    limit: int,
+    url_for: UrlFor,
+    viewer_id: int | None,
 ) -> dict[str, Any]:
     page = rows[:limit]
     return {
-        "comments": await present_comments(conn, page, url_for),
+        "comments": await present_comments(conn, page, url_for, viewer_id),
         "next_cursor": make_cursor(page[-1]["id"]) if len(rows) > limit and page else None,
     }
 
 
 async def present_comments(
-    conn: AsyncConnection, rows: Sequence[RowMapping], url_for: UrlFor
+    conn: AsyncConnection,
+    rows: Sequence[RowMapping],
+    url_for: UrlFor,
+    viewer_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Comment rows to API objects, with their authors fetched in one query."""
+    """Comment rows to API objects, with their authors fetched in one query. A comment the
+    filter hid is marked `hidden` for the post's author; its own author is not told."""
     authors = await users_repo.get_authors(conn, {row["author_id"] for row in rows})
     return [
         {
@@ -168,7 +192,34 @@ async def present_comments(
             "mentions": mentions(row["text"]),
             "reply_count": row["reply_count"],
             "created_at": isoformat(row["created_at"]),
+            "hidden": bool(row["hidden_by_filter"]) and row["author_id"] != viewer_id,
         }
         for row in rows
         if row["author_id"] in authors
     ]
+
+
+# -- comment filters -----------------------------------------------------------------------
+
+
+def matches_any(text: str, words: Sequence[str]) -> bool:
+    """Does the text contain one of the (case-folded) words or phrases as whole words?"""
+    if not words:
+        return False
+    folded = text.casefold()
+    return any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded) for word in words)
+
+
+async def get_filters(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
+    found = await repository.get_filters(conn, user_id)
+    return {"words": found.words, "followers_only": found.followers_only}
+
+
+async def put_filters(
+    conn: AsyncConnection, user_id: int, words: Sequence[str], followers_only: bool
+) -> dict[str, Any]:
+    """Replace the account's comment filters; words are kept case-folded, once each. They
+    apply to comments written from now on (earlier ones keep their state)."""
+    unique = list(dict.fromkeys(word.casefold() for word in words))
+    await repository.put_filters(conn, user_id, unique, followers_only, utcnow())
+    return {"words": unique, "followers_only": followers_only}

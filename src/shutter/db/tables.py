@@ -212,6 +212,33 @@ blocks = Table(
     Index("ix_blocks_blocked_id_blocker_id", "blocked_id", "blocker_id"),
 )
 
+# A mute quiets an account's posts and/or stories for the muter alone, without telling
+# the muted account; owned by the muter. A row has at least one of the two set.
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("muter_id", BigInteger, nullable=False),
+    Column("muted_id", BigInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),  # time-sortable: the keyset for the muted list
+    Column("posts", Boolean, nullable=False),
+    Column("stories", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("muter_id", "muted_id"),
+    Index("ix_mutes_muter_id_id", "muter_id", "id"),
+    Index("ix_mutes_muted_id", "muted_id"),
+)
+
+# Comment filters of an account, applied to comments on its posts: a word list (JSON,
+# case-folded) whose matches are hidden when written, and comments limited to followers.
+comment_filters = Table(
+    "comment_filters",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("words", Text, nullable=False, server_default="[]"),
+    Column("followers_only", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 # Likes: one row per (post, user); posts.like_count is kept in step in the same transaction
 # and reconciled against these rows periodically.
 likes = Table(
@@ -282,6 +309,9 @@ comments = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
     Column("removed_at", DateTime(timezone=True), nullable=True),  # by a moderator
+    # Matched the post author's comment filter when written: shown only to its author and
+    # to the post's author (marked), hidden from everyone else.
+    Column("hidden_by_filter", Boolean, nullable=False, server_default="0"),
     Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),
 )
 
@@ -378,6 +408,9 @@ stories = Table(
     Column("removed_at", DateTime(timezone=True), nullable=True),  # by a moderator
     # In the author's archive (imported from Instagram): never live, its media kept.
     Column("archived", Boolean, nullable=False, server_default="0"),
+    # "everyone" (whoever may see the author's stories) or "close_friends" (only the
+    # people on the author's close-friends list when it is read, and the author).
+    Column("audience", String(16), nullable=False, server_default="everyone"),
     Index("ix_stories_author_id_id", "author_id", "id"),
     Index(
         "ix_stories_expiring",
@@ -391,6 +424,42 @@ stories = Table(
         postgresql_where=text("deleted_at IS NOT NULL AND media_deleted_at IS NULL"),
         sqlite_where=text("deleted_at IS NOT NULL AND media_deleted_at IS NULL"),
     ),
+)
+
+# Highlights: named collections of the owner's stories, shown on the profile after the
+# stories expire. A story held by a highlight keeps its media (stories/tasks.py).
+highlights = Table(
+    "highlights",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("owner_id", BigInteger, nullable=False),
+    Column("title", String(50), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_highlights_owner_id_id", "owner_id", "id"),
+)
+
+highlight_items = Table(
+    "highlight_items",
+    metadata,
+    Column("highlight_id", BigInteger, nullable=False),
+    Column("story_id", BigInteger, nullable=False),
+    Column("owner_id", BigInteger, nullable=False),  # the highlight's (and the story's)
+    Column("position", SmallInteger, nullable=False),
+    PrimaryKeyConstraint("highlight_id", "story_id"),
+    # The retention job's "is this story held?" probe.
+    Index("ix_highlight_items_story_id", "story_id"),
+)
+
+# The people who see an account's close-friends stories; owned by the account.
+close_friends = Table(
+    "close_friends",
+    metadata,
+    Column("owner_id", BigInteger, nullable=False),
+    Column("friend_id", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("owner_id", "friend_id"),
+    Index("ix_close_friends_friend_id", "friend_id"),
 )
 
 # Who has seen which story; owned by the story's author (keyed by story).

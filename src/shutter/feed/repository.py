@@ -1,4 +1,7 @@
-"""The pull feed query: the reader's own posts and those of accounts they follow."""
+"""The pull feed query: the reader's own posts and those of accounts they follow.
+
+Muted posts (privacy/visibility.py `muted`) are left out of what a reader is shown, at
+read time: stored timelines keep them, so that an unmute brings them back at once."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from shutter.posts.repository import (
     post_row,
     post_rows,
 )
-from shutter.privacy.visibility import blocked_either_way, deactivated, post_is_live
+from shutter.privacy.visibility import blocked_either_way, deactivated, muted, post_is_live
 
 # Hot statements are built once per dialect and executed with parameters: building a
 # SQLAlchemy statement costs about 0.4 ms, more than running it.
@@ -27,12 +30,19 @@ NO_CURSOR = 2**63 - 1
 
 
 @functools.cache
-def _pull_statement(dialect_name: str, columns: str) -> Select[Any]:
+def _pull_statement(dialect_name: str, columns: str, with_muted: bool = False) -> Select[Any]:
     followees = select(follows.c.followee_id).where(
         (follows.c.follower_id == bindparam("reader")) & (follows.c.status == "accepted")
     )
     selected = POST_COLUMNS if columns == "rows" else (posts.c.id,)
     reader: BindParameter[int] = bindparam("reader")
+    followed = (
+        posts.c.author_id.in_(followees)
+        & ~blocked_either_way(reader, posts.c.author_id)
+        & ~deactivated(posts.c.author_id)
+    )
+    if not with_muted:
+        followed = followed & ~muted(reader, posts.c.author_id, "posts")
     return (
         select(*selected)
         .where(
@@ -40,11 +50,7 @@ def _pull_statement(dialect_name: str, columns: str) -> Select[Any]:
                 (posts.c.author_id == reader)
                 # A block deletes the follows, but the pull query also serves whole feeds
                 # while Redis is down: it keeps the rule of `visible_rows` explicit too.
-                | (
-                    posts.c.author_id.in_(followees)
-                    & ~blocked_either_way(reader, posts.c.author_id)
-                    & ~deactivated(posts.c.author_id)
-                )
+                | followed
             )
             & post_is_live()
             & (posts.c.id < bindparam("before"))
@@ -65,10 +71,16 @@ async def pull_page(
 
 
 async def pull_ids(
-    conn: AsyncConnection, reader_id: int, before_id: int | None, limit: int
+    conn: AsyncConnection,
+    reader_id: int,
+    before_id: int | None,
+    limit: int,
+    *,
+    for_timeline: bool = False,
 ) -> list[int]:
-    """Just the ids of `pull_page` (regeneration and the hybrid read's fallback)."""
-    statement = _pull_statement(conn.dialect.name, "ids")
+    """Just the ids of `pull_page` (the hybrid read's fallback). `for_timeline`: the ids a
+    rebuilt stored timeline holds, muted authors' posts included (filtered when read)."""
+    statement = _pull_statement(conn.dialect.name, "ids", for_timeline)
     params = {"reader": reader_id, "before": before_id or NO_CURSOR, "limit": limit}
     return list((await conn.execute(statement, params)).scalars())
 
@@ -108,6 +120,7 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
                 follows_author
                 & ~blocked_either_way(reader, posts.c.author_id)
                 & ~deactivated(posts.c.author_id)
+                & ~muted(reader, posts.c.author_id, "posts")
             )
         )
     )
@@ -116,11 +129,11 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
 async def visible_rows(
     conn: AsyncConnection, reader_id: int, post_ids: Sequence[int]
 ) -> dict[int, PostRow]:
-    """Of `post_ids`, the live posts by the reader or by accounts the reader follows now
-    and is not blocked from either way: the read-time filter of the hybrid feed, in one
-    query (primary-key probes of the reader's follow edge and blocks per candidate, not a
-    scan of everything the reader follows). A block deletes the follows in its own
-    transaction; the block probe keeps the rule explicit here, where it must hold."""
+    """Of `post_ids`, the live posts by the reader or by accounts the reader follows now,
+    has not muted and is not blocked from either way: the read-time filter of the hybrid
+    feed, in one query (primary-key probes of the reader's follow edge, mutes and blocks
+    per candidate, not a scan of everything the reader follows). A block deletes the
+    follows in its own transaction; the block probe keeps the rule explicit here."""
     if not post_ids:
         return {}
     statement = _visible_statement(conn.dialect.name)
@@ -130,18 +143,21 @@ async def visible_rows(
 
 @functools.cache
 def _followed_among_statement(dialect_name: str) -> Select[Any]:
+    reader: BindParameter[int] = bindparam("reader")
     return select(follows.c.followee_id).where(
-        (follows.c.follower_id == bindparam("reader"))
+        (follows.c.follower_id == reader)
         & (follows.c.status == "accepted")
         & ids_param(dialect_name, follows.c.followee_id)
+        # A muted pulled author is no source at all: its posts would only be dropped.
+        & ~muted(reader, follows.c.followee_id, "posts")
     )
 
 
 async def followed_among(
     conn: AsyncConnection, reader_id: int, author_ids: Iterable[int]
 ) -> set[int]:
-    """Which of these authors the reader follows (approved). On every feed read that has
-    pulled authors, so the statement is built once per dialect."""
+    """Which of these authors the reader follows (approved) and has not muted the posts
+    of. On every feed read that has pulled authors, so the statement is built once per dialect."""
     candidates = list(author_ids)
     if not candidates:
         return set()

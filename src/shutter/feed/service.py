@@ -4,8 +4,9 @@ Hybrid read: the reader's stored timeline (pushed posts), merged with the recent
 pulled (celebrity) authors the reader follows, and — once the stored timeline runs out —
 with the pull query over the database, which also serves whole pages when the timeline is
 missing (it is then rebuilt in the background). Every candidate is checked against the
-database at read time: deleted posts and authors the reader no longer follows are dropped
-and the page is refilled, so unfollow and delete take effect at once.
+database at read time: deleted posts, authors the reader no longer follows and authors whose
+posts the reader muted are dropped and the page is refilled, so unfollow, delete, mute and
+unmute take effect at once.
 
 The pull feed (`pull_feed`) stays as the fallback and the benchmark's baseline. It is
 also what the reader gets while the timeline store (Redis) is down (`degraded_feed`):
@@ -200,7 +201,7 @@ async def rebuild_timeline(context: AppContext, reader_id: int) -> None:
         # passed this reader by while the timeline was missing.
         async with context.db.read(primary=True) as conn:
             post_ids = await repository.pull_ids(
-                conn, reader_id, None, context.settings.timeline_max
+                conn, reader_id, None, context.settings.timeline_max, for_timeline=True
             )
         await store.finish_rebuild(reader_id, post_ids)
         log.info("timeline_rebuilt", user_id=reader_id, posts=len(post_ids))

@@ -1,4 +1,5 @@
-"""POST/DELETE /users/{id}/follow; GET /users/{id}/followers and /following."""
+"""POST/DELETE /users/{id}/follow; GET /users/{id}/followers and /following;
+DELETE /users/me/followers/{id} (remove a follower)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,16 @@ async def notify_off(user_id: UserId, viewer: CurrentUser, uow: Write) -> Respon
     """Turn post notifications off (idempotent)."""
     state = await service.set_post_notifications(uow, viewer.id, user_id, False)
     return json_response({"notify": state})
+
+
+@router.delete("/me/followers/{follower_id}", status_code=204)
+async def remove_follower(
+    follower_id: UserId, viewer: CurrentUser, uow: Write, context: Context
+) -> Response:
+    """Remove a follower (no block: they are not told, and may follow again; a private
+    account's must ask again). Your posts leave their feed as on an unfollow."""
+    await service.remove_follower(context, uow, viewer.id, follower_id)
+    return Response(status_code=204)
 
 
 @router.get("/{user_id}/followers", response_model=UserPage)

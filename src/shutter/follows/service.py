@@ -108,6 +108,24 @@ async def set_post_notifications(uow: UnitOfWork, viewer_id: int, user_id: int, 
     return on
 
 
+async def remove_follower(
+    context: AppContext, uow: UnitOfWork, owner_id: int, follower_id: int
+) -> None:
+    """The owner stops the follower following them, without a block (idempotent): counts
+    move as for an unfollow, and so do the owner's posts out of the follower's feed (the
+    same event). They may follow again; a private account's must ask again."""
+    conn = uow.conn
+    if owner_id == follower_id:
+        raise InvalidInput("You cannot remove yourself.", code="cannot_remove_self")
+    await users_repo.lock_users(conn, (owner_id, follower_id))
+    if await users_repo.get_auth_row(conn, follower_id) is None:
+        raise NotFound("No such user.", code="user_not_found")
+    removed = await repository.delete_edge(conn, follower_id, owner_id)
+    if removed == "accepted":
+        await users_repo.add_to_follow_counts(conn, follower_id, owner_id, -1)
+        await uow.record(UserUnfollowed(follower_id=follower_id, followee_id=owner_id))
+
+
 async def remove_edges_between(context: AppContext, uow: UnitOfWork, a: int, b: int) -> None:
     """Remove follows and requests between two users in both directions, keeping counts
     exact; every removed follow is an unfollow event (timelines are cleaned by its

@@ -133,7 +133,9 @@ def status(post: PostOutDict, author: dict[str, Any], base_url: str) -> dict[str
 
 
 def relationship(user_id: int, found: Mapping[str, object] | None) -> dict[str, Any]:
-    rel = {key: bool(value) for key, value in (found or {}).items()}
+    rel = {key: bool(value) for key, value in (found or {}).items() if key != "muting"}
+    muting = (found or {}).get("muting")
+    muted_posts = bool(muting.get("posts")) if isinstance(muting, dict) else False
     return {
         "id": mid(user_id),
         "following": rel.get("following", False),
@@ -143,7 +145,7 @@ def relationship(user_id: int, found: Mapping[str, object] | None) -> dict[str, 
         "followed_by": rel.get("followed_by", False),
         "blocking": rel.get("blocking", False),
         "blocked_by": rel.get("blocked_by", False),
-        "muting": False,
+        "muting": muted_posts,
         "muting_notifications": False,
         "requested": rel.get("follow_requested", False),
         "requested_by": False,

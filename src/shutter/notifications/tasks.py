@@ -103,6 +103,8 @@ async def on_comment_created(context: NotifyDeps, event: CommentCreated) -> None
         post = await posts_repo.get_live(uow.conn, event.post_id)
         if comment is None or post is None:
             return  # deleted since: nothing to tell anyone
+        if comment["hidden_by_filter"]:
+            return  # hidden by the post author's comment filter: it tells no one
         actor, now = comment["author_id"], utcnow()
         told = {actor}
         parent_author = event.parent_author_id
@@ -230,11 +232,16 @@ async def on_story_posted(context: NotifyDeps, event: StoryPosted) -> None:
     """The bell, for a new story: "alice posted a story."."""
     pushed: dict[int, str] = {}
     async with context.db.write() as uow:
-        story = await stories_repo.get_live(uow.conn, event.story_id, utcnow())
+        now = utcnow()
+        story = await stories_repo.get_live(uow.conn, event.story_id, now, event.author_id)
         if story is None:
             return  # deleted, removed or over since
         author = story["author_id"]
         for user_id in await _bell_recipients(uow.conn, author, set()):
+            if story["audience"] != "everyone" and (
+                await stories_repo.get_live(uow.conn, event.story_id, now, user_id) is None
+            ):
+                continue  # a close-friends story rings only the close friends' bells
             pushed[user_id] = "story"
             await repository.add_actor(
                 uow.conn, context.ids, user_id, "story", f"story:{event.story_id}", author, utcnow()

@@ -25,8 +25,10 @@ from shutter.db.tables import (
     appeals,
     auth_sessions,
     blocks,
+    close_friends,
     collection_posts,
     collections,
+    comment_filters,
     comment_hashtags,
     comments,
     conversation_members,
@@ -34,6 +36,8 @@ from shutter.db.tables import (
     exports,
     follows,
     hashtags,
+    highlight_items,
+    highlights,
     idempotency_keys,
     import_items,
     imports,
@@ -43,6 +47,7 @@ from shutter.db.tables import (
     messages,
     mfa_recovery_codes,
     mfa_totp,
+    mutes,
     notification_actors,
     notifications,
     oauth_codes,
@@ -386,8 +391,17 @@ async def _purge_posts(context: AppContext, user_id: int, post_ids: list[int]) -
 
 
 async def _purge_stories(context: AppContext, user_id: int) -> None:
+    """Stories and their views, highlights, and close-friends lists both ways (the user's
+    own list, and the user on others')."""
     async with context.db.write() as uow:
         conn = uow.conn
+        await conn.execute(delete(highlight_items).where(highlight_items.c.owner_id == user_id))
+        await conn.execute(delete(highlights).where(highlights.c.owner_id == user_id))
+        await conn.execute(
+            delete(close_friends).where(
+                (close_friends.c.owner_id == user_id) | (close_friends.c.friend_id == user_id)
+            )
+        )
         own = select(stories.c.id).where(stories.c.author_id == user_id)
         await conn.execute(delete(story_views).where(story_views.c.story_id.in_(own)))
         await conn.execute(delete(story_views).where(story_views.c.viewer_id == user_id))
@@ -395,7 +409,8 @@ async def _purge_stories(context: AppContext, user_id: int) -> None:
 
 
 async def _purge_follows_and_blocks(context: AppContext, user_id: int) -> None:
-    """Follows both ways (the others' counts corrected), follow requests, blocks."""
+    """Follows both ways (the others' counts corrected), follow requests, blocks, mutes
+    both ways, and the user's comment filters."""
     async with context.db.write() as uow:
         conn = uow.conn
         following = list(
@@ -438,6 +453,10 @@ async def _purge_follows_and_blocks(context: AppContext, user_id: int) -> None:
                 (blocks.c.blocker_id == user_id) | (blocks.c.blocked_id == user_id)
             )
         )
+        await conn.execute(
+            delete(mutes).where((mutes.c.muter_id == user_id) | (mutes.c.muted_id == user_id))
+        )
+        await conn.execute(delete(comment_filters).where(comment_filters.c.user_id == user_id))
 
 
 async def _purge_messages(context: AppContext, user_id: int) -> None:

@@ -17,6 +17,15 @@ The rule (docs/privacy.md has it with examples):
    and `account_suspended` say it in SQL for pages of content.
 6. A deactivated account (deletion requested, in its grace period) reaches nobody: its
    profile answers 404 and its content and presence in lists are hidden, as for a block.
+7. A mute quiets, for the muter alone, an account's posts in the home feed and/or its
+   stories in the tray (`muted`); everything else stays as it was: the profile, the grid,
+   a post or the stories opened directly. The muted account is not told.
+8. A close-friends story is seen only by its author and the people on the author's
+   close-friends list when it is read (`story_audience_includes`), on every story path
+   (tray, an account's stories, a story by id, viewers, replies, highlights), on top of
+   rule 3.
+9. A comment that matched its post author's comment filter is shown only to its own
+   author and to the post's author (`comment_shown_to`); everyone else never sees it.
 
 Resources built later (comments, likers, stories, hashtag pages, search, explore,
 notifications, messages) call `account_access` / `require_account_content` for one
@@ -27,11 +36,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.tables import blocks, comments, follows, posts, stories, users
+from shutter.db.tables import (
+    blocks,
+    close_friends,
+    comments,
+    follows,
+    mutes,
+    posts,
+    stories,
+    users,
+)
 from shutter.errors import Forbidden, NotFound
 
 
@@ -152,6 +171,15 @@ async def block_directions(
     return viewer_id in blockers, other_id in blockers
 
 
+async def mute_state(conn: AsyncConnection, viewer_id: int, other_id: int) -> tuple[bool, bool]:
+    """(the viewer muted the other's posts, ... their stories), in one query."""
+    query = select(mutes.c.posts, mutes.c.stories).where(
+        (mutes.c.muter_id == viewer_id) & (mutes.c.muted_id == other_id)
+    )
+    row = (await conn.execute(query)).first()
+    return (False, False) if row is None else (bool(row.posts), bool(row.stories))
+
+
 async def is_approved_follower(conn: AsyncConnection, viewer_id: int, owner_id: int) -> bool:
     query = select(follows.c.status).where(
         (follows.c.follower_id == viewer_id) & (follows.c.followee_id == owner_id)
@@ -238,4 +266,40 @@ def _follows_author(viewer_id: int) -> ColumnElement[bool]:
         (follows.c.follower_id == viewer_id)
         & (follows.c.followee_id == posts.c.author_id)
         & (follows.c.status == "accepted")
+    )
+
+
+def muted(
+    viewer_id: int | ColumnElement[int],
+    author_id: int | ColumnElement[int],
+    what: Literal["posts", "stories"],
+) -> ColumnElement[bool]:
+    """SQL: the viewer muted the author's posts (or stories): a primary-key probe of
+    `mutes`. Only the home feed (posts) and the story tray (stories) leave muted content
+    out; every other path shows it as before."""
+    return exists().where(
+        (mutes.c.muter_id == viewer_id) & (mutes.c.muted_id == author_id) & mutes.c[what].is_(True)
+    )
+
+
+def story_audience_includes(viewer_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL over `stories`: the story's audience takes in the viewer. Everyone's stories
+    do; a close-friends story only its author and those on the author's list now (a
+    primary-key probe of `close_friends`). Rule 3 (privacy, blocks) applies on top."""
+    on_list = exists().where(
+        (close_friends.c.owner_id == stories.c.author_id) & (close_friends.c.friend_id == viewer_id)
+    )
+    return (stories.c.audience == "everyone") | (stories.c.author_id == viewer_id) | on_list
+
+
+def comment_shown_to(viewer_id: int | None) -> ColumnElement[bool]:
+    """SQL over `comments`: a comment hidden by its post author's filter is shown to its
+    own author and to the post's author only; other comments to whoever reads the post."""
+    if viewer_id is None:
+        return comments.c.hidden_by_filter.is_(False)
+    post_author = exists().where(
+        (posts.c.id == comments.c.post_id) & (posts.c.author_id == viewer_id)
+    )
+    return (
+        comments.c.hidden_by_filter.is_(False) | (comments.c.author_id == viewer_id) | post_author
     )

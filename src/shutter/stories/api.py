@@ -1,5 +1,7 @@
 """Stories: POST /stories, GET /stories/feed (the tray), GET /users/{id}/stories,
-POST /stories/{id}/seen, GET /stories/{id}/viewers, DELETE /stories/{id}."""
+GET /stories/{id}, POST /stories/{id}/seen, GET /stories/{id}/viewers, DELETE
+/stories/{id}; your archive (GET /users/me/stories/archive) and close friends (GET/PUT
+/users/me/close-friends)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,12 @@ from shutter.http.responses import json_response
 from shutter.stories import service
 from shutter.stories.presenters import StoryCreatedDict
 from shutter.stories.schemas import (
+    CloseFriends,
+    CloseFriendsUpdate,
+    StoryArchivePage,
     StoryCreate,
     StoryCreated,
+    StoryOut,
     StoryReel,
     StoryTray,
     StoryViewerPage,
@@ -31,8 +37,11 @@ StoryId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a story id")]
 async def create_story(
     body: StoryCreate, viewer: CurrentUser, uow: Write, context: Context, url_for: UrlFor
 ) -> Response:
-    """Share a ready photo or video as a story, visible for SHUTTER_STORY_TTL_SECONDS."""
-    story_id = await service.create_story(context, uow.conn, viewer.id, int(body.media_id))
+    """Share a ready photo or video as a story, visible for SHUTTER_STORY_TTL_SECONDS, to
+    everyone who may see your stories or (`audience: close_friends`) your close friends."""
+    story_id = await service.create_story(
+        context, uow.conn, viewer.id, int(body.media_id), body.audience
+    )
     await uow.record(StoryPosted(story_id=story_id, author_id=viewer.id))  # the bells
     story = await service.get_story(uow.conn, viewer.id, story_id, url_for)
     created: StoryCreatedDict = {"story": story, "expires_at": story["expires_at"]}
@@ -53,6 +62,43 @@ async def user_stories(
     """An account's live stories, oldest first."""
     async with context.db.read() as conn:
         return json_response(await service.account_stories(conn, viewer.id, user_id, url_for))
+
+
+@router.get("/users/me/stories/archive", response_model=StoryArchivePage)
+async def story_archive(
+    viewer: CurrentUser, context: Context, url_for: UrlFor, paging: Page
+) -> Response:
+    """All your stories, expired ones included (not those you deleted), newest first."""
+    async with context.db.read() as conn:
+        page = await service.archive(conn, viewer.id, paging.after, paging.limit, url_for)
+    return json_response(page)
+
+
+@router.get("/users/me/close-friends", response_model=CloseFriends)
+async def get_close_friends(viewer: CurrentUser, context: Context, url_for: UrlFor) -> Response:
+    """Your close friends: who sees your close-friends stories."""
+    async with context.db.read() as conn:
+        return json_response(await service.close_friends(conn, viewer.id, url_for))
+
+
+@router.put("/users/me/close-friends", response_model=CloseFriends)
+async def put_close_friends(
+    body: CloseFriendsUpdate, viewer: CurrentUser, context: Context, url_for: UrlFor
+) -> Response:
+    """Replace your close-friends list; its changes apply to your stories at once."""
+    async with context.db.write() as uow:
+        await service.replace_close_friends(uow.conn, viewer.id, [int(i) for i in body.user_ids])
+    async with context.db.read() as conn:
+        return json_response(await service.close_friends(conn, viewer.id, url_for))
+
+
+@router.get("/stories/{story_id}", response_model=StoryOut)
+async def get_story(
+    story_id: StoryId, viewer: CurrentUser, context: Context, url_for: UrlFor
+) -> Response:
+    """One live story you may see (`404 story_not_found` otherwise)."""
+    async with context.db.read() as conn:
+        return json_response(await service.get_story(conn, viewer.id, story_id, url_for))
 
 
 @router.post("/stories/{story_id}/seen", status_code=204)

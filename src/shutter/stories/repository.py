@@ -11,16 +11,27 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import RowMapping, exists, or_, select, update
+from sqlalchemy import RowMapping, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, insert_or_ignore
-from shutter.db.tables import follows, media, stories, story_views, users
+from shutter.db.tables import (
+    close_friends,
+    follows,
+    highlight_items,
+    highlights,
+    media,
+    stories,
+    story_views,
+    users,
+)
 from shutter.media.repository import MediaRow, media_row
 from shutter.privacy.visibility import (
     blocked_either_way,
     content_readable_by,
     hidden_by_block,
+    muted,
+    story_audience_includes,
     story_is_live,
 )
 from shutter.users.repository import AuthorRow, author_row
@@ -32,6 +43,7 @@ STORY_COLUMNS = (
     stories.c.author_id,
     stories.c.created_at,
     stories.c.expires_at,
+    stories.c.audience,
     media.c.id,
     media.c.kind,
     media.c.width,
@@ -51,6 +63,7 @@ class StoryRow(TypedDict):
     author_id: int
     created_at: datetime
     expires_at: datetime
+    audience: str  # "everyone" | "close_friends"
     media: MediaRow
 
 
@@ -60,6 +73,7 @@ def story_row(row: RowMapping) -> StoryRow:
         "author_id": row["author_id"],
         "created_at": row["created_at"],
         "expires_at": row["expires_at"],
+        "audience": row["audience"],
         "media": media_row(row),
     }
 
@@ -103,15 +117,24 @@ async def attach_media(conn: AsyncConnection, media_id: int, owner_id: int, stor
     return (await conn.execute(statement)).rowcount == 1
 
 
-async def get_live(conn: AsyncConnection, story_id: int, now: datetime) -> RowMapping | None:
-    query = _with_media().where((stories.c.id == story_id) & _live(now))
+async def get_live(
+    conn: AsyncConnection, story_id: int, now: datetime, reader_id: int
+) -> RowMapping | None:
+    """A live story whose audience takes in the reader (the account rule is the caller's)."""
+    query = _with_media().where(
+        (stories.c.id == story_id) & _live(now) & story_audience_includes(reader_id)
+    )
     return (await conn.execute(query)).mappings().first()
 
 
-async def live_by_author(conn: AsyncConnection, author_id: int, now: datetime) -> list[StoryRow]:
-    """An author's live stories, oldest first."""
+async def live_by_author(
+    conn: AsyncConnection, author_id: int, now: datetime, reader_id: int
+) -> list[StoryRow]:
+    """An author's live stories whose audience takes in the reader, oldest first."""
     query = (
-        _with_media().where((stories.c.author_id == author_id) & _live(now)).order_by(stories.c.id)
+        _with_media()
+        .where((stories.c.author_id == author_id) & _live(now) & story_audience_includes(reader_id))
+        .order_by(stories.c.id)
     )
     return [story_row(row) for row in (await conn.execute(query)).mappings()]
 
@@ -121,7 +144,8 @@ async def live_for_tray(
 ) -> list[StoryRow]:
     """Live stories of the reader and of the accounts the reader follows (accepted follows
     only: for a private account that is exactly its approved followers), minus anyone
-    blocked either way; the newest `limit` of them, newest first."""
+    blocked either way, accounts whose stories the reader muted, and close-friends
+    stories of lists the reader is not on; the newest `limit` of them, newest first."""
     followees = select(follows.c.followee_id).where(
         (follows.c.follower_id == reader_id) & (follows.c.status == "accepted")
     )
@@ -131,6 +155,8 @@ async def live_for_tray(
             _live(now)
             & or_(stories.c.author_id == reader_id, stories.c.author_id.in_(followees))
             & ~hidden_by_block(reader_id, stories.c.author_id)  # blocks, deactivated
+            & ~muted(reader_id, stories.c.author_id, "stories")
+            & story_audience_includes(reader_id)
         )
         .order_by(stories.c.id.desc())
         .limit(limit)
@@ -191,11 +217,15 @@ async def page_viewers(
 
 
 async def mark_deleted(conn: AsyncConnection, story_id: int, now: datetime) -> bool:
-    """Soft-delete a live story; False if it was gone already."""
+    """Soft-delete a live story (and take it out of any highlight); False if it was gone
+    already."""
     statement = (
         update(stories).where((stories.c.id == story_id) & _live(now)).values(deleted_at=now)
     )
-    return (await conn.execute(statement)).rowcount == 1
+    deleted = (await conn.execute(statement)).rowcount == 1
+    if deleted:
+        await conn.execute(delete(highlight_items).where(highlight_items.c.story_id == story_id))
+    return deleted
 
 
 async def expire_due(conn: AsyncConnection, now: datetime, limit: int) -> list[RowMapping]:
@@ -239,11 +269,29 @@ async def media_past_retention(
             & stories.c.media_deleted_at.is_(None)
             & (stories.c.deleted_at <= deleted_before)
             & stories.c.archived.is_(False)
+            & ~held_by_highlight()
         )
         .order_by(stories.c.deleted_at)
         .limit(limit)
     )
     return list((await conn.execute(query)).mappings())
+
+
+def held_by_highlight() -> Any:
+    """SQL over `stories`: some highlight holds the story (its media are kept)."""
+    return exists().where(highlight_items.c.story_id == stories.c.id)
+
+
+async def claim_for_media_removal(conn: AsyncConnection, story_id: int) -> bool:
+    """In the transaction that removes a story's media: lock the story's row and say
+    whether its media may go (not removed yet, held by no highlight). Highlights lock the
+    same rows before adding a story (`lock_own_stories`), so the two never cross."""
+    locked = select(stories.c.id).where(stories.c.id == story_id).with_for_update()
+    await conn.execute(locked)
+    query = select(stories.c.id).where(
+        (stories.c.id == story_id) & stories.c.media_deleted_at.is_(None) & ~held_by_highlight()
+    )
+    return (await conn.execute(query)).first() is not None
 
 
 async def object_used_elsewhere(conn: AsyncConnection, key: str, media_id: int) -> bool:
@@ -278,5 +326,245 @@ async def readable_live_among(
         id_in(conn, stories.c.id, story_ids)
         & _live(now)
         & content_readable_by(reader_id, stories.c.author_id)
+        & story_audience_includes(reader_id)
     )
     return {row["story_id"]: story_row(row) for row in (await conn.execute(query)).mappings()}
+
+
+# -- the story archive ---------------------------------------------------------------------
+
+ARCHIVE_COLUMNS = (*STORY_COLUMNS, stories.c.media_deleted_at)
+
+
+def in_archive() -> Any:
+    """SQL over `stories`: what the author's archive holds: live and expired stories (and
+    imported archived ones), not those the author deleted before they expired, nor those a
+    moderator removed. The expiry job sets `deleted_at` past `expires_at`; an author's
+    delete, only possible while the story is live, sets it before."""
+    return (
+        stories.c.deleted_at.is_(None) | (stories.c.deleted_at >= stories.c.expires_at)
+    ) & stories.c.removed_at.is_(None)
+
+
+class ArchivedStoryRow(TypedDict):
+    """A story of the author's archive: a StoryRow and whether its media are gone."""
+
+    story: StoryRow
+    media_deleted: bool
+
+
+def archived_row(row: RowMapping) -> ArchivedStoryRow:
+    return {"story": story_row(row), "media_deleted": row["media_deleted_at"] is not None}
+
+
+async def page_archive(
+    conn: AsyncConnection, author_id: int, before_id: int | None, limit: int
+) -> list[ArchivedStoryRow]:
+    """The author's archive, newest first."""
+    query = (
+        select(*ARCHIVE_COLUMNS)
+        .select_from(stories.join(media, media.c.id == stories.c.media_id))
+        .where((stories.c.author_id == author_id) & in_archive())
+    )
+    if before_id is not None:
+        query = query.where(stories.c.id < before_id)
+    query = query.order_by(stories.c.id.desc()).limit(limit)
+    return [archived_row(row) for row in (await conn.execute(query)).mappings()]
+
+
+# -- close friends -------------------------------------------------------------------------
+
+
+async def close_friend_ids(conn: AsyncConnection, owner_id: int) -> list[int]:
+    """The owner's close friends, leaving out anyone in a block with the owner and
+    accounts gone (deactivated), in the order they were added."""
+    query = (
+        select(close_friends.c.friend_id)
+        .where(
+            (close_friends.c.owner_id == owner_id)
+            & ~hidden_by_block(owner_id, close_friends.c.friend_id)
+        )
+        .order_by(close_friends.c.created_at, close_friends.c.friend_id)
+    )
+    return list((await conn.execute(query)).scalars())
+
+
+async def replace_close_friends(
+    conn: AsyncConnection, owner_id: int, friend_ids: Sequence[int], now: datetime
+) -> None:
+    """Make the list exactly `friend_ids`; those already on it keep their place."""
+    current = set(
+        (
+            await conn.execute(
+                select(close_friends.c.friend_id).where(close_friends.c.owner_id == owner_id)
+            )
+        ).scalars()
+    )
+    wanted = list(dict.fromkeys(friend_ids))
+    gone = current - set(wanted)
+    if gone:
+        await conn.execute(
+            delete(close_friends).where(
+                (close_friends.c.owner_id == owner_id)
+                & id_in(conn, close_friends.c.friend_id, list(gone))
+            )
+        )
+    added = [friend_id for friend_id in wanted if friend_id not in current]
+    if added:
+        await conn.execute(
+            close_friends.insert(),
+            [{"owner_id": owner_id, "friend_id": friend, "created_at": now} for friend in added],
+        )
+
+
+async def addable_accounts(
+    conn: AsyncConnection, owner_id: int, user_ids: Sequence[int]
+) -> set[int]:
+    """Of `user_ids`, the accounts that exist and are not in a block with the owner (nor
+    deactivated or suspended)."""
+    if not user_ids:
+        return set()
+    query = select(users.c.id).where(
+        id_in(conn, users.c.id, user_ids)
+        & users.c.suspended_at.is_(None)
+        & ~hidden_by_block(owner_id, users.c.id)
+    )
+    return set((await conn.execute(query)).scalars())
+
+
+# -- highlights ----------------------------------------------------------------------------
+
+
+class HighlightRow(TypedDict):
+    id: int
+    owner_id: int
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def highlight_row(row: RowMapping) -> HighlightRow:
+    return {
+        "id": row["id"],
+        "owner_id": row["owner_id"],
+        "title": row["title"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+async def get_highlight(conn: AsyncConnection, highlight_id: int) -> HighlightRow | None:
+    query = select(highlights).where(highlights.c.id == highlight_id)
+    row = (await conn.execute(query)).mappings().first()
+    return None if row is None else highlight_row(row)
+
+
+async def highlights_of(conn: AsyncConnection, owner_id: int, limit: int) -> list[HighlightRow]:
+    """The owner's highlights, newest first."""
+    query = (
+        select(highlights)
+        .where(highlights.c.owner_id == owner_id)
+        .order_by(highlights.c.id.desc())
+        .limit(limit)
+    )
+    return [highlight_row(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def count_highlights(conn: AsyncConnection, owner_id: int) -> int:
+    query = select(func.count()).select_from(highlights).where(highlights.c.owner_id == owner_id)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def insert_highlight(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(highlights.insert().values(**values))
+
+
+async def update_highlight(
+    conn: AsyncConnection, highlight_id: int, values: dict[str, Any]
+) -> None:
+    await conn.execute(update(highlights).where(highlights.c.id == highlight_id).values(**values))
+
+
+async def delete_highlight(conn: AsyncConnection, highlight_id: int) -> None:
+    await conn.execute(
+        delete(highlight_items).where(highlight_items.c.highlight_id == highlight_id)
+    )
+    await conn.execute(delete(highlights).where(highlights.c.id == highlight_id))
+
+
+async def lock_own_stories(
+    conn: AsyncConnection, owner_id: int, story_ids: Sequence[int]
+) -> set[int]:
+    """Lock the owner's stories among `story_ids` that a highlight may hold (in the
+    archive, media still kept) and return their ids. The lock keeps the retention job
+    (`claim_for_media_removal`) from removing their media under the new highlight."""
+    if not story_ids:
+        return set()
+    query = (
+        select(stories.c.id)
+        .where(
+            id_in(conn, stories.c.id, story_ids)
+            & (stories.c.author_id == owner_id)
+            & in_archive()
+            & stories.c.media_deleted_at.is_(None)
+        )
+        .order_by(stories.c.id)
+    )
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    return set((await conn.execute(query)).scalars())
+
+
+async def replace_highlight_items(
+    conn: AsyncConnection, highlight_id: int, owner_id: int, story_ids: Sequence[int]
+) -> None:
+    await conn.execute(
+        delete(highlight_items).where(highlight_items.c.highlight_id == highlight_id)
+    )
+    if story_ids:
+        await conn.execute(
+            highlight_items.insert(),
+            [
+                {
+                    "highlight_id": highlight_id,
+                    "story_id": story_id,
+                    "owner_id": owner_id,
+                    "position": position,
+                }
+                for position, story_id in enumerate(story_ids)
+            ],
+        )
+
+
+async def highlight_stories(
+    conn: AsyncConnection, highlight_ids: Sequence[int], reader_id: int | None
+) -> dict[int, list[StoryRow]]:
+    """The stories of these highlights that the reader may see, in each highlight's order:
+    in the archive with their media kept, and, for a close-friends story, the reader on
+    the author's list (or the author). The account rule is the caller's."""
+    if not highlight_ids:
+        return {}
+    audience = (
+        stories.c.audience == "everyone"
+        if reader_id is None
+        else story_audience_includes(reader_id)
+    )
+    query = (
+        select(highlight_items.c.highlight_id, *STORY_COLUMNS)
+        .select_from(
+            highlight_items.join(stories, stories.c.id == highlight_items.c.story_id).join(
+                media, media.c.id == stories.c.media_id
+            )
+        )
+        .where(
+            id_in(conn, highlight_items.c.highlight_id, highlight_ids)
+            & in_archive()
+            & stories.c.media_deleted_at.is_(None)
+            & audience
+        )
+        .order_by(highlight_items.c.highlight_id, highlight_items.c.position)
+    )
+    found: dict[int, list[StoryRow]] = {highlight_id: [] for highlight_id in highlight_ids}
+    for row in (await conn.execute(query)).mappings():
+        found[row["highlight_id"]].append(story_row(row))
+    return found

@@ -4,7 +4,9 @@ Readers never depend on it: every read filters on `expires_at`. The job tidies u
 the deadline: it soft-deletes expired stories, writing a `story.expired` event to the
 outbox in the same transaction, and once `SHUTTER_STORY_MEDIA_RETENTION_SECONDS` have
 passed since a story was deleted (expired or taken down by its author) it deletes the
-story's media objects from the object store.
+story's media objects from the object store, unless a highlight holds the story: its
+media are then kept for as long as one does, and follow the same retention (counted from
+the story's deletion) once none does.
 
 Safe in several processes at once: expiry claims rows with a conditional UPDATE, so each
 story expires (and emits its event) exactly once; deleting an object twice is harmless.
@@ -84,19 +86,22 @@ async def remove_retained_media(context: ExpiryDeps) -> int:
         for row in rows:
             removed: list[str] = []
             kept: list[str] = []
-            if row["original_key"]:
-                async with context.db.read() as conn:
-                    shared = await repository.object_used_elsewhere(
-                        conn, row["original_key"], row["media_id"]
-                    )
-                keys = _object_keys(row)
-                if shared:
-                    kept += keys
-                else:
-                    for key in keys:
-                        await context.objects.delete(key)
-                    removed += keys
+            # One transaction per story, holding its row: a highlight that takes the story
+            # meanwhile waits for it, or wins and keeps the media (nothing is deleted).
             async with context.db.write() as uow:
+                if not await repository.claim_for_media_removal(uow.conn, row["id"]):
+                    continue
+                if row["original_key"]:
+                    shared = await repository.object_used_elsewhere(
+                        uow.conn, row["original_key"], row["media_id"]
+                    )
+                    keys = _object_keys(row)
+                    if shared:
+                        kept += keys
+                    else:
+                        for key in keys:
+                            await context.objects.delete(key)
+                        removed += keys
                 await repository.mark_media_deleted(uow.conn, row["id"], utcnow())
             log.info(
                 "story_media_removed",

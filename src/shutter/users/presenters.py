@@ -11,6 +11,11 @@ from shutter.timeutil import isoformat
 from shutter.users.repository import AuthorRow, ProfileRow
 
 
+class MutingDict(TypedDict):
+    posts: bool
+    stories: bool
+
+
 class RelationshipDict(TypedDict):
     following: bool
     follow_requested: bool
@@ -18,6 +23,7 @@ class RelationshipDict(TypedDict):
     blocking: bool
     blocked_by: bool
     notify: bool  # the bell: notified of each new post and story
+    muting: MutingDict
 
 
 class AvatarUrlsDict(TypedDict):

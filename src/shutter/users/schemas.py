@@ -65,6 +65,11 @@ class ProfileUpdate(BaseModel):
         return value
 
 
+class Muting(BaseModel):
+    posts: bool = Field(description="their posts are left out of your home feed")
+    stories: bool = Field(description="their stories are left out of your story tray")
+
+
 class Relationship(BaseModel):
     following: bool
     follow_requested: bool
@@ -78,6 +83,7 @@ class Relationship(BaseModel):
         description="post notifications are on: you are told of each new post and story "
         "(POST/DELETE /users/{id}/notify)",
     )
+    muting: Muting = Field(description="what of this account you muted (they are not told)")
 
 
 class AvatarUrls(BaseModel):

@@ -22,7 +22,7 @@ from shutter.errors import (
     Unauthenticated,
 )
 from shutter.media import repository as media_repo
-from shutter.privacy.visibility import Access, account_access, block_directions
+from shutter.privacy.visibility import Access, account_access, block_directions, mute_state
 from shutter.realtime.bus import sessions_revoked
 from shutter.stores.objects import UrlFor as ObjectUrlFor
 from shutter.timeutil import utcnow
@@ -207,6 +207,7 @@ async def relationship(
         return None
     edges = await repository.follow_edge_details(conn, viewer_id, user_id)
     blocking, blocked_by = await block_directions(conn, viewer_id, user_id)
+    muting_posts, muting_stories = await mute_state(conn, viewer_id, user_id)
     mine, bell = edges.get((viewer_id, user_id), (None, False))
     return {
         "following": mine == "accepted",
@@ -215,6 +216,7 @@ async def relationship(
         "blocking": blocking,
         "blocked_by": blocked_by,
         "notify": mine == "accepted" and bell,
+        "muting": {"posts": muting_posts, "stories": muting_stories},
     }
 
 

@@ -179,6 +179,19 @@ export const approveRequest = (id) => post(`/follow-requests/${id}/approve`);
 export const rejectRequest = (id) => post(`/follow-requests/${id}/reject`);
 export const block = (id) => post(`/users/${id}/block`);
 export const unblock = (id) => del(`/users/${id}/block`);
+// Quiet without blocking: mutes, removing a follower, comment filters.
+export const mute = (id, posts, stories) =>
+  post(`/users/${id}/mute`, { posts, stories }).then((d) => d.muting);
+export const unmute = (id) => del(`/users/${id}/mute`).then((d) => d.muting);
+export const mutedAccounts = (cursor) =>
+  get("/users/me/muted", { cursor, limit: 50 }).then((d) => ({
+    items: (d.muted || []).map((m) => ({ user: normUser(m.user), muting: m.muting })),
+    next: d.next_cursor ?? null,
+  }));
+export const removeFollower = (id) => del(`/users/me/followers/${id}`);
+export const commentFilters = () => get("/users/me/comment-filters");
+export const saveCommentFilters = (words, followersOnly) =>
+  request("PUT", "/users/me/comment-filters", { body: { words, followers_only: followersOnly } });
 
 // ---- media (the upload itself is in upload.js) ----
 export const createMedia = (contentType, size) =>
@@ -276,12 +289,30 @@ export const notifications = (cursor) =>
 export const markNotificationsRead = () => post("/notifications/read", {});
 
 // ---- stories ----
-export const createStory = (mediaId) => post("/stories", { media_id: mediaId });
+export const createStory = (mediaId, audience = "everyone") =>
+  post("/stories", { media_id: mediaId, audience });
 export const storyFeed = () =>
   get("/stories/feed").then((d) => (d.tray || d.trays || d.users || d.items || d.stories || []).map(normTray));
 export const userStories = (userId) =>
   get(`/users/${userId}/stories`).then((d) => (d.items || d.stories || []).map(normStory));
 export const markStorySeen = (id) => post(`/stories/${id}/seen`);
+export const closeFriends = () =>
+  get("/users/me/close-friends").then((d) => (d.users || []).map(normAuthor));
+export const saveCloseFriends = (ids) =>
+  request("PUT", "/users/me/close-friends", { body: { user_ids: ids } }).then((d) => (d.users || []).map(normAuthor));
+export const storyArchive = (cursor) =>
+  get("/users/me/stories/archive", { cursor, limit: 30 }).then((d) => ({
+    items: (d.stories || []).map(normArchived),
+    next: d.next_cursor ?? null,
+  }));
+export const highlights = (userId) =>
+  get(`/users/${userId}/highlights`).then((d) => (d.highlights || []).map(normHighlight));
+export const highlight = (id) => get(`/highlights/${id}`).then((d) => normHighlight(d.highlight));
+export const createHighlight = (title, storyIds) =>
+  post("/highlights", { title, story_ids: storyIds }).then((d) => normHighlight(d.highlight));
+export const updateHighlight = (id, fields) =>
+  request("PATCH", `/highlights/${id}`, { body: fields }).then((d) => normHighlight(d.highlight));
+export const deleteHighlight = (id) => del(`/highlights/${id}`);
 export const storyViewers = (id) =>
   get(`/stories/${id}/viewers`).then((d) => (d.viewers || d.users || d.items || []).map((v) => normUser(v.user || v)));
 
@@ -337,6 +368,7 @@ export function normUser(u) {
       followedBy: !!rel.followed_by,
       blocking: !!(rel.blocking ?? rel.blocked),
       notify: !!rel.notify, // the bell: told of each new post and story
+      muting: { posts: !!(rel.muting && rel.muting.posts), stories: !!(rel.muting && rel.muting.stories) },
     },
   };
 }
@@ -399,6 +431,7 @@ export function normComment(c) {
     replies: (c.replies || []).map(normComment),
     replyCount: c.reply_count ?? (c.replies || []).length,
     createdAt: c.created_at,
+    hidden: !!c.hidden, // hidden by your comment filter: only you and its author see it
   };
 }
 
@@ -439,6 +472,27 @@ function normStory(s) {
     viewCount: s.view_count ?? null,
     createdAt: s.created_at,
     expiresAt: s.expires_at,
+    closeFriends: !!s.close_friends,
+  };
+}
+
+function normArchived(s) {
+  return {
+    id: String(s.id),
+    media: s.media ? normMedia(s.media) : null,
+    createdAt: s.created_at,
+    expired: !!s.expired,
+    closeFriends: !!s.close_friends,
+  };
+}
+
+function normHighlight(x) {
+  return {
+    id: String(x.id),
+    title: x.title,
+    owner: normAuthor(x.owner || {}),
+    cover: x.cover ? normMedia(x.cover) : null,
+    stories: (x.items || []).map(normStory),
   };
 }
 
@@ -447,6 +501,7 @@ function normTray(t) {
   return {
     author,
     hasUnseen: !!(t.has_unseen ?? t.unseen ?? !t.seen),
+    closeFriends: !!t.close_friends,
     stories: (t.items || t.stories || []).map(normStory),
   };
 }

@@ -22,6 +22,8 @@ import { securityView } from "./views/settings.js";
 import { exploreView, hashtagView, searchView } from "./views/search.js";
 import { placeView } from "./views/places.js";
 import { storyViewerView } from "./views/stories.js";
+import { archiveView } from "./views/highlights.js";
+import { closeFriendsView, commentFiltersView, mutedView } from "./views/quiet.js";
 
 // [pattern, view, needs a signed-in user]
 const ROUTES = [
@@ -41,6 +43,9 @@ const ROUTES = [
   [/^\/saved\/(?<collectionId>\d+)$/, collectionView, true],
   [/^\/settings$/, settingsView, true],
   [/^\/settings\/security$/, securityView, true],
+  [/^\/settings\/muted$/, mutedView, true],
+  [/^\/settings\/comments$/, commentFiltersView, true],
+  [/^\/settings\/close-friends$/, closeFriendsView, true],
   [/^\/forgot-password$/, forgotPasswordView, false],
   [/^\/reset-password$/, resetPasswordView, false],
   [/^\/verify-email$/, verifyEmailView, false],
@@ -50,6 +55,8 @@ const ROUTES = [
   [/^\/u\/(?<username>[^/]+)(?:\/(?<list>followers|following))?$/, profileView, false],
   [/^\/tags\/(?<tag>[^/]+)$/, hashtagView, false],
   [/^\/stories\/(?<userId>\d+)$/, storyViewerView, true],
+  [/^\/stories\/highlights\/(?<highlightId>\d+)$/, storyViewerView, true],
+  [/^\/stories\/archive$/, archiveView, true],
   [/^\/admin$/, adminView, true],
   [/^\/suspended$/, suspendedView, false],
 ];

@@ -92,6 +92,9 @@ export function composerView(ctx) {
     }
   }
 
+  // A story for everyone who may see your stories, or for your close friends only.
+  const closeFriendsOnly = h("input", { type: "checkbox", id: "story-close-friends" });
+  const storyAudience = h("label", { for: "story-close-friends", class: "small story-audience" }, closeFriendsOnly, h("span", { class: "cf-dot", "aria-hidden": "true" }, " ★"), " Close friends only");
   const form = h(
     "form",
     { class: "card composer", "aria-labelledby": "composer-title" },
@@ -101,7 +104,7 @@ export function composerView(ctx) {
     previews,
     h("label", { for: "composer-caption", class: "field-label" }, "Caption"),
     caption,
-    h("div", { class: "composer-foot" }, counter, h("div", { class: "composer-buttons" }, asStory, share)),
+    h("div", { class: "composer-foot" }, counter, h("div", { class: "composer-buttons" }, storyAudience, asStory, share)),
     errors,
   );
   form.addEventListener("submit", (e) => {
@@ -117,7 +120,7 @@ export function composerView(ctx) {
     busy(async () => {
       if (!(await uploadAll())) return;
       try {
-        await api.createStory(items[0].media.id);
+        await api.createStory(items[0].media.id, closeFriendsOnly.checked ? "close_friends" : "everyone");
       } catch (err) {
         if (err.unavailable) throw new Error("Stories are not available yet on this server.");
         throw err;

@@ -23,7 +23,7 @@ export async function postView(ctx) {
     const replies = h("ul", { class: "replies" });
     const li = h(
       "li",
-      { class: "comment", dataset: { commentId: c.id } },
+      { class: `comment${c.hidden ? " comment-hidden" : ""}`, dataset: { commentId: c.id } },
       avatar(c.author, 28),
       h(
         "div",
@@ -33,6 +33,8 @@ export async function postView(ctx) {
           "div",
           { class: "comment-meta muted" },
           timeEl(c.createdAt),
+          // Your comment filter hid it: only you and its author see it.
+          c.hidden ? h("span", { class: "hidden-mark", title: "Hidden from others by your comment filter" }, "Hidden") : null,
           auth.me && !c.parentId ? h("button", { type: "button", class: "button link small", onClick: () => startReply(c) }, "Reply") : null,
           auth.me && !mine ? h("button", { type: "button", class: "button link small", onClick: () => openReport("comment", c.id, "comment") }, "Report") : null,
           mine || postMine

@@ -1,5 +1,6 @@
-// Profiles (header, counts, follow / unfollow / block, grid), follower and following lists,
-// your own settings (edit profile, avatar, private account) and follow requests.
+// Profiles (header, counts, follow / unfollow / block / mute / remove follower, highlights,
+// grid), follower and following lists, your own settings (edit profile, avatar, private
+// account, links to the quiet and story settings) and follow requests.
 
 import * as api from "../api.js";
 import { auth } from "../api.js";
@@ -8,6 +9,8 @@ import { uploadFile } from "../upload.js";
 import { postTile } from "./postcard.js";
 import { openReport } from "./report.js";
 import { languageSettings, pushSettings } from "./push.js";
+import { highlightsRow } from "./highlights.js";
+import { muteLabel, openMuteDialog } from "./quiet.js";
 
 function followLabel(user) {
   if (user.rel.following) return "Following";
@@ -58,7 +61,7 @@ function userRow(u, extra) {
   );
 }
 
-function userListModal(title, loader, onClose) {
+function userListModal(title, loader, onClose, extra = null) {
   const list = h("ul", { class: "user-list" });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   let cursor = null;
@@ -67,7 +70,11 @@ function userListModal(title, loader, onClose) {
   const observer = infiniteScroll(sentinel, async () => {
     try {
       const page = await loader(cursor);
-      page.items.forEach((u) => list.append(userRow(u)));
+      page.items.forEach((u) => {
+        const row = userRow(u);
+        if (extra) row.append(extra(u, row));
+        list.append(row);
+      });
       cursor = page.next;
       if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, "Nobody yet."));
       return !!cursor;
@@ -101,6 +108,7 @@ export async function profileView(ctx) {
       h("a", { href: "/settings", class: "button" }, "Edit profile"),
       h("a", { href: "/requests", class: "button" }, "Follow requests"),
       h("a", { href: "/saved", class: "button saved-link" }, icon("bookmark"), " Saved"),
+      h("a", { href: "/stories/archive", class: "button" }, "Archive"),
     );
   } else if (auth.me) {
     const bell = bellButton(user);
@@ -116,10 +124,19 @@ export async function profileView(ctx) {
         type: "button",
         class: "icon-button",
         "aria-label": "More options",
-        onClick: () => blockMenu(user),
+        onClick: () => blockMenu(user, paintMuted),
       }, icon("more")),
     );
   }
+  // Muting is yours alone: the muted account sees nothing of it.
+  const mutedNote = h("p", { class: "muted small", "data-muted-note": "" });
+  const paintMuted = () => {
+    const m = user.rel.muting || {};
+    const what = [m.posts ? "posts" : null, m.stories ? "stories" : null].filter(Boolean).join(" and ");
+    mutedNote.textContent = what ? `You muted their ${what}.` : "";
+    mutedNote.hidden = !what;
+  };
+  paintMuted();
   const header = h(
     "header",
     { class: "profile-head" },
@@ -132,9 +149,10 @@ export async function profileView(ctx) {
       user.displayName ? h("p", { class: "strong" }, user.displayName) : null,
       user.bio ? h("p", { class: "bio" }, user.bio) : null,
       user.rel.followedBy && !isMe ? h("p", { class: "muted" }, "Follows you") : null,
+      isMe ? null : mutedNote,
     ),
   );
-  const grid = h("div", { class: "grid", "aria-label": "Posts" });
+  const grid = h("div", { class: "grid", role: "group", "aria-label": "Posts" });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   let cursor = null;
   const observer = infiniteScroll(sentinel, async () => {
@@ -157,10 +175,28 @@ export async function profileView(ctx) {
   if (ctx.params.list) {
     const which = ctx.params.list;
     setTimeout(() => {
+      // Your own followers can be removed (no block: they may follow again).
+      const removable = isMe && which === "followers" ? (u, row) => h("button", {
+        type: "button",
+        class: "button small",
+        "aria-label": `Remove follower ${u.username}`,
+        onClick: async () => {
+          if (!confirm(`Remove ${u.username} from your followers? They won't be told.`)) return;
+          try {
+            await api.removeFollower(u.id);
+            if (user.followers !== null) user.followers -= 1;
+            paintCounts();
+            row.replaceChildren(h("span", { class: "muted" }, `${u.username} was removed.`));
+          } catch (err) {
+            toast(err.message, "error");
+          }
+        },
+      }, "Remove") : null;
       const r = userListModal(
         which === "followers" ? "Followers" : "Following",
         (c) => (which === "followers" ? api.followers(user.id, c) : api.following(user.id, c)),
         () => ctx.navigate(`/u/${user.username}`, { replace: true }),
+        removable,
       );
       ctx.onLeave(() => {
         r.observer.disconnect();
@@ -168,7 +204,8 @@ export async function profileView(ctx) {
       });
     }, 0);
   }
-  return h("section", { class: "profile" }, header, grid, sentinel);
+  const highlights = auth.me ? highlightsRow(user, isMe) : null;
+  return h("section", { class: "profile" }, header, highlights, grid, sentinel);
 }
 
 /**
@@ -200,7 +237,7 @@ function bellButton(user) {
   return { button, paint };
 }
 
-function blockMenu(user) {
+function blockMenu(user, onMuteChange) {
   const ref = modal(
     user.username,
     h(
@@ -229,6 +266,22 @@ function blockMenu(user) {
           }
         },
       }, user.rel.blocking ? "Unblock" : "Block"),
+      user.rel.blocking ? null : h("button", { type: "button", class: "button wide", "data-mute-open": "", onClick: () => {
+        ref.close();
+        openMuteDialog(user, onMuteChange);
+      } }, muteLabel(user)),
+      user.rel.followedBy ? h("button", { type: "button", class: "button wide", onClick: async () => {
+        if (!confirm(`Remove ${user.username} from your followers? They won't be told.`)) return;
+        try {
+          await api.removeFollower(user.id);
+          user.rel.followedBy = false;
+          toast(`Removed ${user.username} from your followers.`);
+          ref.close();
+          window.shutter.navigate(location.pathname, { replace: true });
+        } catch (err) {
+          toast(err.message, "error");
+        }
+      } }, "Remove follower") : null,
       h("button", { type: "button", class: "button wide", onClick: () => {
         ref.close();
         openReport("user", user.id, "account");
@@ -296,6 +349,14 @@ export async function settingsView(ctx) {
       h("div", { class: "avatar-row" }, preview, h("div", {}, h("p", { class: "strong" }, me.username), h("label", { for: "avatar-file", class: "button link" }, "Change profile photo"), avatarInput, me.avatarUrl ? removeAvatar : null, avatarStatus)),
       form,
       h("p", {}, h("a", { href: "/settings/data", "data-settings-link": "data" }, "Your data: import from Instagram, download")),
+      h(
+        "ul",
+        { class: "settings-links", "aria-label": "Privacy and stories" },
+        h("li", {}, h("a", { href: "/settings/muted", "data-settings-link": "muted" }, "Muted accounts")),
+        h("li", {}, h("a", { href: "/settings/comments", "data-settings-link": "comments" }, "Comments: hidden words, who can comment")),
+        h("li", {}, h("a", { href: "/settings/close-friends", "data-settings-link": "close-friends" }, "Close friends")),
+        h("li", {}, h("a", { href: "/stories/archive", "data-settings-link": "archive" }, "Story archive and highlights")),
+      ),
     ),
     pushSettings(),
     languageSettings(),

@@ -1,9 +1,11 @@
-// Stories: the tray at the top of the feed and a full-screen viewer with progress bars,
-// auto-advance, tap to go back or on, seen state, and the viewers of your own stories.
+// Stories: the tray at the top of the feed (a green ring for close-friends stories, and
+// the audience chosen when you share one) and a full-screen viewer with progress bars,
+// auto-advance, tap to go back or on, seen state, the viewers of your own stories; it
+// plays highlights too.
 
 import * as api from "../api.js";
 import { auth } from "../api.js";
-import { avatar, clear, errorBox, h, icon, modal, spinner, timeEl, toast, unavailable, uuid } from "../dom.js";
+import { avatar, clear, confirmDialog, errorBox, h, icon, modal, spinner, timeEl, toast, unavailable, uuid } from "../dom.js";
 import { uploadFile } from "../upload.js";
 import { mediaView } from "./postcard.js";
 import { openReport } from "./report.js";
@@ -13,19 +15,36 @@ const PHOTO_MS = 5000;
 export function storyTray(ctx) {
   const tray = h("div", { class: "story-tray", role: "list", "aria-label": "Stories" });
   const add = h("input", { type: "file", accept: "image/*,video/*", class: "visually-hidden", id: "story-file", "aria-label": "Add to your story" });
-  add.addEventListener("change", async () => {
-    const file = add.files[0];
-    if (!file) return;
+  async function share(file, audience) {
     toast("Uploading your story…");
     try {
       const media = await uploadFile(file);
-      await api.createStory(media.id);
-      toast("Added to your story.");
+      await api.createStory(media.id, audience);
+      toast(audience === "close_friends" ? "Added to your story for close friends." : "Added to your story.");
       load();
     } catch (err) {
       toast(err.unavailable ? "Stories are not available yet." : `Story not posted: ${err.message}`, err.unavailable ? "info" : "error");
     }
+  }
+  add.addEventListener("change", () => {
+    const file = add.files[0];
     add.value = "";
+    if (!file) return;
+    // Who sees it: everyone who may see your stories, or your close friends (green ring).
+    const choose = (audience) => () => {
+      ref.close();
+      share(file, audience);
+    };
+    const ref = modal(
+      "Share to",
+      h(
+        "div",
+        { class: "menu audience-choice" },
+        h("button", { type: "button", class: "button primary wide", "data-audience": "everyone", onClick: choose("everyone") }, "Your story"),
+        h("button", { type: "button", class: "button wide close-friends-button", "data-audience": "close_friends", onClick: choose("close_friends") }, h("span", { class: "cf-dot", "aria-hidden": "true" }, "★"), " Close friends"),
+        h("a", { href: "/settings/close-friends", class: "small" }, "Edit close friends"),
+      ),
+    );
   });
   const me = auth.me;
   const plus = () => h("label", { for: "story-file", class: "plus", title: "Add to your story" }, h("span", { "aria-hidden": "true" }, "+"));
@@ -43,7 +62,7 @@ export function storyTray(ctx) {
     return h(
       "div",
       { class: "story-bubble own", role: "listitem" },
-      h("span", { class: "ring-wrap" }, h("a", { href: `/stories/${own.author.id}`, class: `ring${own.hasUnseen ? "" : " seen"}`, "aria-label": "Your story" }, avatar(own.author, 56)), plus()),
+      h("span", { class: "ring-wrap" }, h("a", { href: `/stories/${own.author.id}`, class: `ring${own.hasUnseen ? "" : " seen"}${own.closeFriends ? " close-friends" : ""}`, "aria-label": "Your story" }, avatar(own.author, 56)), plus()),
       h("span", { class: "story-name", "aria-hidden": "true" }, "Your story"),
       add,
     );
@@ -67,7 +86,7 @@ export function storyTray(ctx) {
         h(
           "div",
           { class: "story-bubble", role: "listitem" },
-          h("a", { href: `/stories/${t.author.id}`, class: `ring${t.hasUnseen ? "" : " seen"}`, "aria-label": `${t.author.username}'s story${t.hasUnseen ? ", unseen" : ""}` }, avatar(t.author, 56)),
+          h("a", { href: `/stories/${t.author.id}`, class: `ring${t.hasUnseen ? "" : " seen"}${t.closeFriends ? " close-friends" : ""}`, "aria-label": `${t.author.username}'s story${t.closeFriends ? " for close friends" : ""}${t.hasUnseen ? ", unseen" : ""}` }, avatar(t.author, 56)),
           h("span", { class: "story-name", "aria-hidden": "true" }, t.author.username),
         ),
       );
@@ -98,10 +117,19 @@ async function nextPeople() {
 const HOLD_MS = 200; // a press longer than this pauses; a shorter one is a tap
 
 export async function storyViewerView(ctx) {
-  const userId = ctx.params.userId;
+  // A person's live stories (`/stories/{userId}`), or a highlight (`/stories/highlights/{id}`).
+  const highlightId = ctx.params.highlightId || null;
+  let userId = ctx.params.userId;
   let stories;
+  let highlight = null;
   try {
-    stories = await api.userStories(userId);
+    if (highlightId) {
+      highlight = await api.highlight(highlightId);
+      stories = highlight.stories;
+      userId = highlight.owner.id;
+    } else {
+      stories = await api.userStories(userId);
+    }
   } catch (err) {
     if (err.unavailable) return unavailable("Stories");
     throw err;
@@ -110,7 +138,7 @@ export async function storyViewerView(ctx) {
   if (!stories.length) {
     return h("div", { class: "empty" }, h("p", { class: "empty-title" }, "No stories right now"), h("button", { type: "button", class: "button", onClick: back }, "Back"));
   }
-  const order = await nextPeople();
+  const order = highlight ? [] : await nextPeople();
   // Leaving this person's stories at either end goes to the neighbour in the tray, or
   // closes the viewer. The URL is replaced, so Back still returns to where you came from.
   const person = (step) => {
@@ -160,19 +188,23 @@ export async function storyViewerView(ctx) {
     index = i;
     const story = stories[i];
     setBars();
-    const report = own ? null : h("button", { type: "button", class: "button link small", onClick: () => {
+    const report = own || highlight ? null : h("button", { type: "button", class: "button link small", onClick: () => {
       pause("dialog");
       openReport("story", story.id, "story", { onClose: () => resume("dialog") });
     } }, "Report");
-    clear(head).append(avatar(story.author, 32), h("a", { href: `/u/${story.author.username}`, class: "user-link strong" }, story.author.username), timeEl(story.createdAt), pauseButton, report, h("button", { type: "button", class: "icon-button", "aria-label": "Close stories", onClick: back }, icon("close")));
+    const badge = story.closeFriends ? h("span", { class: "cf-badge-label" }, "Close friends") : null;
+    const title = highlight ? h("span", { class: "highlight-name" }, highlight.title) : null;
+    clear(head).append(avatar(story.author, 32), h("a", { href: `/u/${story.author.username}`, class: "user-link strong" }, story.author.username), title, timeEl(story.createdAt), badge, pauseButton, report, h("button", { type: "button", class: "icon-button", "aria-label": "Close stories", onClick: back }, icon("close")));
     const view = mediaView(story.media, { alt: `Story by ${story.author.username}` });
     clear(stage).append(view);
-    if (own) {
+    if (highlight) {
+      if (own && !foot.firstChild) foot.append(h("button", { type: "button", class: "button ghost", onClick: removeHighlight }, "Delete highlight"));
+    } else if (own) {
       clear(foot).append(h("button", { type: "button", class: "button ghost", onClick: () => showViewers(story) }, story.viewCount !== null ? `Seen by ${story.viewCount}` : "Viewers"));
     } else if (!foot.firstChild) {
       foot.append(replyForm());
     }
-    api.markStorySeen(story.id).catch(() => {});
+    if (!highlight) api.markStorySeen(story.id).catch(() => {});
     story.seen = true;
     const video = view.querySelector("video");
     duration = video && story.media.duration ? story.media.duration * 1000 : PHOTO_MS;
@@ -257,6 +289,19 @@ export async function storyViewerView(ctx) {
       }
     });
     return form;
+  }
+  async function removeHighlight() {
+    pause("dialog");
+    const sure = await confirmDialog("Delete highlight?", `"${highlight.title}" leaves your profile; its stories stay in your archive.`, "Delete");
+    if (!sure) return resume("dialog");
+    try {
+      await api.deleteHighlight(highlight.id);
+      toast("Highlight deleted.");
+      ctx.navigate(`/u/${stories[0].author.username}`, { replace: true });
+    } catch (err) {
+      toast(err.message, "error");
+      resume("dialog");
+    }
   }
   async function showViewers(story) {
     pause("dialog");

@@ -1,0 +1,1 @@
+"""Mutes: quiet an account's posts and/or stories without blocking it."""

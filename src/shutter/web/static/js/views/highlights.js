@@ -1,0 +1,101 @@
+// The story archive (every story you shared, expired ones included), highlights made from
+// it, and the row of highlights on a profile. A highlight plays in the story viewer
+// (stories.js, `/stories/highlights/{id}`).
+
+import * as api from "../api.js";
+import { errorBox, h, infiniteScroll, spinner, toast, unavailable } from "../dom.js";
+import { mediaView } from "./postcard.js";
+
+/** /stories/archive: pick stories, name the highlight, create it. */
+export async function archiveView(ctx) {
+  const grid = h("div", { class: "grid archive-grid", role: "group", "aria-label": "Your story archive" });
+  const sentinel = h("div", { class: "sentinel" }, spinner());
+  const chosen = [];
+  const title = h("input", { id: "highlight-title", name: "title", maxlength: 50, required: true, placeholder: "Highlight name", autocomplete: "off" });
+  const create = h("button", { type: "submit", class: "button primary", disabled: true }, "Create highlight");
+  const picked = h("p", { class: "muted small", "aria-live": "polite" }, "Choose stories for a highlight.");
+  const form = h("form", { class: "form highlight-form" }, h("div", { class: "field" }, h("label", { for: "highlight-title" }, "New highlight"), title), picked, create);
+  const paint = () => {
+    create.disabled = !chosen.length || !title.value.trim();
+    picked.textContent = chosen.length ? `${chosen.length} selected` : "Choose stories for a highlight.";
+  };
+  title.addEventListener("input", paint);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    form.querySelectorAll(".form-error").forEach((x) => x.remove());
+    create.disabled = true;
+    try {
+      const made = await api.createHighlight(title.value.trim(), chosen);
+      toast(`Highlight "${made.title}" created.`);
+      ctx.navigate(`/u/${api.auth.me.username}`);
+    } catch (err) {
+      form.append(errorBox(err));
+      paint();
+    }
+  });
+  function tile(story) {
+    const label = `Story of ${new Date(story.createdAt).toLocaleDateString()}${story.closeFriends ? ", close friends" : ""}${story.media ? "" : ", media removed"}`;
+    const button = h(
+      "button",
+      { type: "button", class: `tile archive-tile${story.closeFriends ? " close-friends" : ""}`, "aria-pressed": "false", "aria-label": label, disabled: !story.media, "data-story-id": story.id },
+      story.media ? mediaView(story.media, { alt: "", tile: true }) : h("div", { class: "tile-frame no-hash" }, h("span", { class: "muted small" }, "Expired")),
+      story.closeFriends ? h("span", { class: "tile-badge cf-badge", "aria-hidden": "true" }, "★") : null,
+    );
+    button.addEventListener("click", () => {
+      const at = chosen.indexOf(story.id);
+      if (at >= 0) chosen.splice(at, 1);
+      else chosen.push(story.id);
+      button.setAttribute("aria-pressed", String(at < 0));
+      paint();
+    });
+    return button;
+  }
+  let cursor = null;
+  const observer = infiniteScroll(sentinel, async () => {
+    try {
+      const page = await api.storyArchive(cursor);
+      page.items.forEach((s) => grid.append(tile(s)));
+      cursor = page.next;
+      if (!cursor) sentinel.replaceChildren(grid.children.length ? "" : h("p", { class: "muted center" }, "Stories you share are kept here, just for you."));
+      return !!cursor;
+    } catch (err) {
+      sentinel.replaceChildren(err.unavailable ? unavailable("The story archive") : errorBox(err));
+      return false;
+    }
+  });
+  ctx.onLeave(() => observer.disconnect());
+  return h("section", { class: "archive" }, h("h1", {}, "Story archive"), h("p", { class: "muted small" }, "Only you can see your archive."), form, grid, sentinel);
+}
+
+/** The highlights row of a profile (empty and hidden when there are none to show). */
+export function highlightsRow(user, isMe) {
+  const row = h("ul", { class: "highlights", "aria-label": "Highlights" });
+  (async () => {
+    let found;
+    try {
+      found = await api.highlights(user.id);
+    } catch {
+      row.hidden = true; // private, blocked or not available: the grid says why
+      return;
+    }
+    for (const item of found) {
+      row.append(
+        h(
+          "li",
+          { class: "highlight" },
+          h(
+            "a",
+            { href: `/stories/highlights/${item.id}`, class: "highlight-link", "aria-label": `Highlight: ${item.title}` },
+            h("span", { class: "highlight-cover" }, item.cover ? mediaView(item.cover, { alt: "", tile: true }) : null),
+            h("span", { class: "highlight-title" }, item.title),
+          ),
+        ),
+      );
+    }
+    if (isMe) {
+      row.append(h("li", { class: "highlight" }, h("a", { href: "/stories/archive", class: "highlight-link", "aria-label": "New highlight from your archive" }, h("span", { class: "highlight-cover new" }, "+"), h("span", { class: "highlight-title" }, "New"))));
+    }
+    row.hidden = !row.children.length;
+  })();
+  return row;
+}

@@ -1,0 +1,189 @@
+// Quiet without blocking: the mute dialog of a profile's menu, the muted accounts and
+// comment filter settings, and the close-friends list editor.
+
+import * as api from "../api.js";
+import { avatar, errorBox, h, infiniteScroll, modal, spinner, toast, unavailable } from "../dom.js";
+
+/** The profile menu's mute dialog: posts and/or stories, as two switches. */
+export function openMuteDialog(user, onChange = () => {}) {
+  const muting = user.rel.muting || { posts: false, stories: false };
+  const posts = h("input", { type: "checkbox", id: "mute-posts", role: "switch", checked: muting.posts });
+  const stories = h("input", { type: "checkbox", id: "mute-stories", role: "switch", checked: muting.stories });
+  const save = h("button", { type: "submit", class: "button primary wide" }, "Save");
+  const form = h(
+    "form",
+    { class: "form", "data-mute-form": "" },
+    h("p", { class: "muted small" }, `${user.username} won't know you muted them. You can still see their profile and open their posts and stories.`),
+    h("label", { class: "switch", for: "mute-posts" }, posts, h("span", {}, "Mute posts"), h("span", { class: "muted small" }, "Their posts leave your feed.")),
+    h("label", { class: "switch", for: "mute-stories" }, stories, h("span", {}, "Mute stories"), h("span", { class: "muted small" }, "Their stories leave your tray.")),
+    save,
+  );
+  const ref = modal(`Mute ${user.username}`, form);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    save.disabled = true;
+    try {
+      const result = posts.checked || stories.checked ? await api.mute(user.id, posts.checked, stories.checked) : await api.unmute(user.id);
+      user.rel.muting = { posts: !!result.posts, stories: !!result.stories };
+      toast(result.posts || result.stories ? `Muted ${user.username}.` : `Unmuted ${user.username}.`);
+      ref.close();
+      onChange();
+    } catch (err) {
+      save.disabled = false;
+      form.append(errorBox(err));
+    }
+  });
+}
+
+export function muteLabel(user) {
+  const m = user.rel.muting || {};
+  return m.posts || m.stories ? "Muted" : "Mute";
+}
+
+function settingsCard(title, ...children) {
+  return h("section", { class: "narrow" }, h("div", { class: "card settings" }, h("p", { class: "small" }, h("a", { href: "/settings" }, "‹ Settings")), h("h1", {}, title), ...children));
+}
+
+function personRow(u, ...actions) {
+  return h(
+    "li",
+    { class: "user-row" },
+    h("a", { href: `/u/${u.username}`, class: "user-row-link" }, avatar(u, 44), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, u.username), u.displayName ? h("span", { class: "muted" }, u.displayName) : null)),
+    h("span", { class: "row-actions" }, ...actions),
+  );
+}
+
+/** /settings/muted: the accounts you muted, with what is muted and an Unmute button. */
+export async function mutedView(ctx) {
+  const list = h("ul", { class: "user-list", "aria-label": "Muted accounts" });
+  const sentinel = h("div", { class: "sentinel" }, spinner());
+  let cursor = null;
+  const observer = infiniteScroll(sentinel, async () => {
+    try {
+      const page = await api.mutedAccounts(cursor);
+      for (const { user, muting } of page.items) {
+        const what = [muting.posts ? "posts" : null, muting.stories ? "stories" : null].filter(Boolean).join(" and ");
+        const row = personRow(
+          user,
+          h("span", { class: "muted small" }, `Muted ${what}`),
+          h("button", { type: "button", class: "button small", onClick: async () => {
+            try {
+              await api.unmute(user.id);
+              row.replaceChildren(h("span", { class: "muted" }, `${user.username} is unmuted.`));
+            } catch (err) {
+              toast(err.message, "error");
+            }
+          } }, "Unmute"),
+        );
+        list.append(row);
+      }
+      cursor = page.next;
+      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, "You haven't muted anyone."));
+      return !!cursor;
+    } catch (err) {
+      sentinel.replaceChildren(err.unavailable ? unavailable("Muting") : errorBox(err));
+      return false;
+    }
+  });
+  ctx.onLeave(() => observer.disconnect());
+  return settingsCard("Muted accounts", h("p", { class: "muted small" }, "Muted accounts don't know you muted them."), list, sentinel);
+}
+
+/** /settings/comments: hidden words and "followers only". */
+export async function commentFiltersView() {
+  let current;
+  try {
+    current = await api.commentFilters();
+  } catch (err) {
+    if (err.unavailable) return unavailable("Comment filters");
+    throw err;
+  }
+  const words = h("textarea", { id: "filter-words", name: "words", rows: 5, "aria-describedby": "filter-words-help" }, current.words.join("\n"));
+  const followersOnly = h("input", { type: "checkbox", id: "followers-only", role: "switch", checked: current.followers_only });
+  const status = h("p", { class: "muted", "aria-live": "polite" });
+  const form = h(
+    "form",
+    { class: "form" },
+    h("div", { class: "field" }, h("label", { for: "filter-words" }, "Hidden words"), words, h("p", { id: "filter-words-help", class: "muted small" }, "One word or phrase per line (up to 100, 50 characters each). New comments on your posts that contain one are hidden from everyone but you and the person who wrote them.")),
+    h("label", { class: "switch", for: "followers-only" }, followersOnly, h("span", {}, "Only followers can comment"), h("span", { class: "muted small" }, "People who don't follow you can't comment on your posts.")),
+    h("button", { type: "submit", class: "button primary" }, "Save"),
+    status,
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    form.querySelectorAll(".form-error").forEach((x) => x.remove());
+    const list = words.value.split(/[\n,]/).map((w) => w.trim()).filter(Boolean);
+    try {
+      const saved = await api.saveCommentFilters(list, followersOnly.checked);
+      words.value = saved.words.join("\n");
+      status.textContent = "Comment filters saved.";
+    } catch (err) {
+      status.textContent = "";
+      form.append(errorBox(err));
+    }
+  });
+  return settingsCard("Comments", form);
+}
+
+/** /settings/close-friends: who sees your close-friends stories. */
+export async function closeFriendsView() {
+  let friends;
+  try {
+    friends = await api.closeFriends();
+  } catch (err) {
+    if (err.unavailable) return unavailable("Close friends");
+    throw err;
+  }
+  const list = h("ul", { class: "user-list", "aria-label": "Close friends" });
+  const status = h("p", { class: "muted", "aria-live": "polite" });
+  async function save(next, message) {
+    try {
+      friends = await api.saveCloseFriends(next.map((u) => u.id));
+      paint();
+      status.textContent = message;
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  }
+  function paint() {
+    list.replaceChildren(
+      ...friends.map((u) =>
+        personRow(u, h("button", { type: "button", class: "button small", "aria-label": `Remove ${u.username} from close friends`, onClick: () => save(friends.filter((f) => f.id !== u.id), `${u.username} removed.`) }, "Remove")),
+      ),
+    );
+    if (!friends.length) list.append(h("li", { class: "muted center" }, "Your close friends list is empty."));
+  }
+  paint();
+  const query = h("input", { type: "search", id: "close-friends-search", placeholder: "Search people", autocomplete: "off", "aria-label": "Search people to add" });
+  const results = h("ul", { class: "user-list", "aria-label": "People to add" });
+  let timer = null;
+  query.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const q = query.value.trim();
+      if (!q) return results.replaceChildren();
+      try {
+        const found = await api.search(q, "users");
+        const users = found.filter((u) => !friends.some((f) => f.id === u.id));
+        results.replaceChildren(
+          ...users.map((u) => personRow(u, h("button", { type: "button", class: "button primary small", "aria-label": `Add ${u.username} to close friends`, onClick: () => {
+            results.replaceChildren();
+            query.value = "";
+            save([...friends, u], `${u.username} added.`);
+          } }, "Add"))),
+        );
+      } catch (err) {
+        results.replaceChildren(h("li", {}, errorBox(err)));
+      }
+    }, 250);
+  });
+  return settingsCard(
+    "Close friends",
+    h("p", { class: "muted small" }, "Only the people on this list see the stories you share with close friends (a green ring). They aren't told when you add or remove them."),
+    query,
+    results,
+    h("h2", { class: "small strong" }, "Your list"),
+    list,
+    status,
+  );
+}
