@@ -257,7 +257,8 @@ async def _archive(client: httpx.AsyncClient, owner: Account) -> list[dict[str, 
     "settings_overrides",
     [
         {
-            "story_ttl_seconds": 2,
+            # Long enough for the live half to run on a loaded machine before expiry.
+            "story_ttl_seconds": 15,
             "story_expiry_interval_seconds": 3600,  # the job runs once at start, then never
             "story_media_retention_seconds": 0,
         }
@@ -306,7 +307,7 @@ async def test_the_archive_keeps_expired_stories_and_highlights_keep_their_media
     async def expired() -> bool:
         return await _ids(client, bob, f"/users/{alice.id}/stories", "items") == []
 
-    await eventually(expired)
+    await eventually(expired, 60)
     assert await stories_tasks.expire_stories(server.context) >= 3
     await stories_tasks.remove_retained_media(server.context)
     objects = server.context.objects
