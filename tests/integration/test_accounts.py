@@ -505,6 +505,7 @@ async def test_relationship_describes_how_the_reader_relates(client: httpx.Async
         "followed_by": False,
         "blocking": False,
         "blocked_by": False,
+        "notify": False,
     }
     assert await relationship(bob, alice) == nothing
     await follow(client, bob, alice)

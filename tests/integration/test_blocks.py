@@ -67,6 +67,7 @@ async def test_a_block_ends_follows_both_ways_and_hides_posts_at_once(
         "blocking": True,
         "blocked_by": False,
         "muting": {"posts": False, "stories": False},
+        "notify": False,
     }
     assert_error(await client.get(f"/users/{alice.id}", headers=bob.headers), 404, "user_not_found")
     # Neither may follow the other. To Bob, Alice looks like no account at all: the very

@@ -62,6 +62,7 @@ async def test_rejecting_a_request_removes_it_and_grants_nothing(
         "followed_by": False,
         "blocking": False,
         "blocked_by": False,
+        "notify": False,
     }
     assert profile["follower_count"] == 0
     assert_error(

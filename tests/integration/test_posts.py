@@ -45,6 +45,7 @@ POST_FIELDS = {
     "like_count",
     "comment_count",
     "liked_by_me",
+    "saved_by_me",
     "sensitive",
     "created_at",
 }

@@ -80,6 +80,7 @@ def test_a_post_is_presented_in_its_documented_shape() -> None:
         ],
         "like_count": 3,
         "liked_by_me": True,
+        "saved_by_me": False,
         "comment_count": 1,
         "sensitive": False,
         "created_at": "2026-11-30T12:00:00.000Z",
