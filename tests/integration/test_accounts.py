@@ -506,6 +506,7 @@ async def test_relationship_describes_how_the_reader_relates(client: httpx.Async
         "blocking": False,
         "blocked_by": False,
         "notify": False,
+        "muting": {"posts": False, "stories": False},
     }
     assert await relationship(bob, alice) == nothing
     await follow(client, bob, alice)

@@ -63,6 +63,7 @@ async def test_rejecting_a_request_removes_it_and_grants_nothing(
         "blocking": False,
         "blocked_by": False,
         "notify": False,
+        "muting": {"posts": False, "stories": False},
     }
     assert profile["follower_count"] == 0
     assert_error(

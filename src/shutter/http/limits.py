@@ -6,7 +6,6 @@ requests, connections and passwords").
   `413 body_too_large`: from Content-Length before reading anything, and while streaming
   when the body comes chunked. It answers `408 body_timeout` to a client that stops
   sending in the middle of a body. Either way the connection is closed after the answer.
-- A NUL in the path or query string is `400 bad_request` (no store could keep it).
 - HeaderTimeoutProtocol closes a connection whose request head (request line and headers)
   has not arrived in full within the header timeout, which uvicorn has no option for.
 """
@@ -58,11 +57,6 @@ class RequestLimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _has_nul(scope):
-            # No store keeps a NUL in text (PostgreSQL refuses it): a 400 here, not a 500
-            # from whichever query would have carried it.
-            await _refuse(send, 400, "bad_request", "The address contains a NUL character.")
-            return
         limit = self.limit_for(scope)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -111,12 +105,6 @@ class RequestLimitsMiddleware:
             await send(message)
 
         await self.app(scope, limited_receive, guarded_send)
-
-
-def _has_nul(scope: Scope) -> bool:
-    """The path or the query string holds a NUL, raw or percent-encoded."""
-    query: bytes = scope.get("query_string", b"")
-    return "\x00" in scope["path"] or b"\x00" in query or b"%00" in query
 
 
 def _content_length(scope: Scope) -> int | None:

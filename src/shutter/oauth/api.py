@@ -150,12 +150,12 @@ def _escape(text: str) -> str:
 @router.get("/oauth/authorize", include_in_schema=False)
 async def consent_page(
     conn: Read,
-    client_id: Annotated[str, Query(max_length=200)] = "",
-    redirect_uri: Annotated[str, Query(max_length=2000)] = "",
-    response_type: Annotated[str, Query(max_length=20)] = "code",
-    scope: Annotated[str | None, Query(max_length=1000)] = None,
-    code_challenge: Annotated[str | None, Query(max_length=200)] = None,
-    code_challenge_method: Annotated[str | None, Query(max_length=10)] = None,
+    client_id: Annotated[str, Line(200), Query()] = "",
+    redirect_uri: Annotated[str, Line(2000), Query()] = "",
+    response_type: Annotated[str, Line(20), Query()] = "code",
+    scope: Annotated[str | None, Line(1000), Query()] = None,
+    code_challenge: Annotated[str | None, Line(200), Query()] = None,
+    code_challenge_method: Annotated[str | None, Line(10), Query()] = None,
 ) -> Response:
     """The consent page: the web client's script signs in if needed, then posts the
     decision to POST /oauth/authorize. A bad client or redirect URI is shown, never
