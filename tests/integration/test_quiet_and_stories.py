@@ -281,7 +281,7 @@ async def test_the_archive_keeps_expired_stories_and_highlights_keep_their_media
     newest_first = [dropped["id"], friends_only["id"], kept["id"]]
     live = await _archive(client, alice)
     assert [story["id"] for story in live] == newest_first
-    assert [story["expired"] for story in live] == [False] * 3
+    # (Whether each is expired yet depends on the machine's pace: checked after expiry.)
     assert [story["close_friends"] for story in live] == [False, True, False]
 
     # Highlights, while the stories are live and after; the title and stories are checked.
