@@ -717,7 +717,9 @@ def test_a_post_card_menu_carousel_caption_and_double_tap(
     menu_button.click()
     expect(menu_button).to_have_attribute("aria-expanded", "true")
     menu = card.get_by_role("menu")
-    expect(menu.get_by_role("menuitem")).to_have_text(["Go to post", "Copy link", "Delete"])
+    expect(menu.get_by_role("menuitem")).to_have_text(
+        ["Go to post", "Copy link", "Save to collection…", "Delete"]
+    )
     expect(menu.get_by_role("menuitem", name="Go to post")).to_be_focused()
     page.keyboard.press("ArrowDown")
     expect(menu.get_by_role("menuitem", name="Copy link")).to_be_focused()
@@ -748,7 +750,9 @@ def test_a_post_card_menu_carousel_caption_and_double_tap(
     visitor = browsing.page(token=register(_name("mo")))
     visitor.goto(f"/p/{short}")
     visitor.get_by_role("button", name="More options").click()
-    expect(visitor.get_by_role("menuitem")).to_have_text(["Go to post", "Copy link", "Report"])
+    expect(visitor.get_by_role("menuitem")).to_have_text(
+        ["Go to post", "Copy link", "Save to collection…", "Report"]
+    )
     assert page.console_errors == []
     assert visitor.console_errors == []
 
