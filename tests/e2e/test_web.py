@@ -252,7 +252,7 @@ def test_direct_messages_arrive_live(
 
     bob_page.goto(f"/direct/with/{alice}")
     bob_page.get_by_label("Message").fill("Hi Alice!")
-    bob_page.get_by_role("button", name="Send").click()
+    bob_page.get_by_role("button", name="Send", exact=True).click()
     bob_page.wait_for_url(re.compile(r"/direct/\d+$"))
     conversation = bob_page.url.rsplit("/", 1)[1]
 
@@ -262,10 +262,10 @@ def test_direct_messages_arrive_live(
     assert alice_page.url.endswith(f"/direct/{conversation}")
     # Live: each sees the other's next message without reloading.
     alice_page.get_by_label("Message").fill("Hello Bob")
-    alice_page.get_by_role("button", name="Send").click()
+    alice_page.get_by_role("button", name="Send", exact=True).click()
     bob_page.locator(".msg").filter(has_text="Hello Bob").wait_for()
     bob_page.get_by_label("Message").fill("See you at six")
-    bob_page.get_by_role("button", name="Send").click()
+    bob_page.get_by_role("button", name="Send", exact=True).click()
     alice_page.locator(".msg").filter(has_text="See you at six").wait_for()
     texts = alice_page.locator(".msg .msg-text").all_inner_texts()
     assert texts == ["Hi Alice!", "Hello Bob", "See you at six"]
@@ -515,7 +515,7 @@ def test_a_shared_post_arrives_as_a_card(
     bob_page.goto(f"/direct/with/{alice}?share={post_id}")
     preview = bob_page.locator(".share-preview")
     expect(preview.get_by_role("link", name=f"Post by {alice}")).to_be_visible()
-    bob_page.get_by_role("button", name="Send").click()
+    bob_page.get_by_role("button", name="Send", exact=True).click()
     expect(preview).to_have_count(0)
     sent = bob_page.locator(".msg.mine").get_by_role("link", name=f"Post by {alice}")
     expect(sent).to_have_attribute("href", f"/p/{post_id}")
