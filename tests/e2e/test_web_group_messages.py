@@ -14,8 +14,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import DESKTOP, PHONE, Browsing
-from tests.e2e.test_serve import ServeProcess
-from tests.e2e.test_web import _api, _name, _photo, _user_id
+from tests.e2e.test_serve import ServeProcess, _upload
+from tests.e2e.test_web import _api, _jpeg, _name, _photo, _user_id
+from tests.e2e.test_web_a11y import _violations, axe_path  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.xdist_group("browser")  # one browser and one server per run
 
@@ -194,3 +195,54 @@ def test_a_photo_a_reaction_an_unsent_message_and_who_has_seen_it(
     expect(carol_page.get_by_text("wrong chat, sorry")).to_have_count(0)
     for each in (page, bob_page, carol_page):
         assert each.console_errors == []
+
+
+def test_group_screens_pass_axe(
+    browsing: Browsing,
+    register: Callable[[str], str],
+    web: ServeProcess,
+    axe_path: Path,  # noqa: F811 - the fixture imported above
+) -> None:
+    (_, alice_token), (bob, bob_token), (carol, _) = _people(web, register, "alice", "bob", "carol")
+    group = _group(web, alice_token, [bob, carol], "Accessible")
+    with _api(web, bob_token) as api:
+        media = _upload(api, bob_token, _jpeg((640, 480)))
+        sent = api.post(
+            f"/conversations/{group}/messages",
+            json={"content": "a photo", "media_id": media["id"], "client_message_id": "p1"},
+        )
+        assert sent.status_code == 201, sent.text
+        slip = api.post(
+            f"/conversations/{group}/messages", json={"content": "oops", "client_message_id": "p2"}
+        ).json()
+        assert api.delete(f"/messages/{slip['message_id']}").status_code == 204
+    with _api(web, alice_token) as api:
+        reacted = api.put(f"/messages/{sent.json()['message_id']}/reaction", json={"emoji": "🎉"})
+        assert reacted.status_code == 200, reacted.text
+        renamed = api.patch(f"/conversations/{group}", json={"name": "Accessible group"})
+        assert renamed.status_code == 200, renamed.text
+
+    problems: dict[str, list[str]] = {}
+    for viewport, scheme in ((PHONE, "light"), (DESKTOP, "dark")):
+        where = f"{viewport['width']}x{viewport['height']} {scheme}"
+        page = browsing.page(
+            token=alice_token, viewport=viewport, color_scheme=scheme, bypass_csp=True
+        )
+        page.goto(f"/direct/{group}")
+        page.locator(".msg-media").wait_for()
+        page.locator(".msg-notice").wait_for()
+        problems[f"group at {where}"] = _violations(page, axe_path)
+        page.locator(".msg-row").first.get_by_role(
+            "button", name=re.compile("^More actions")
+        ).click()
+        problems[f"message menu at {where}"] = _violations(page, axe_path)
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Group details").click()
+        page.get_by_role("dialog", name="Group details").wait_for()
+        problems[f"group details at {where}"] = _violations(page, axe_path)
+        page.goto("/direct/new")
+        page.get_by_role("searchbox", name="People").fill(bob)
+        page.get_by_role("button", name=f"Add {bob}").click()
+        problems[f"new group at {where}"] = _violations(page, axe_path)
+    failing = {screen: found for screen, found in problems.items() if found}
+    assert failing == {}, "\n".join(f"{s}:\n  " + "\n  ".join(f) for s, f in failing.items())
