@@ -155,13 +155,13 @@ async def _store(
     row and who reads it (every member)."""
     sender_id = command.sender_id
     message_id = context.ids.next_id()
-    group = False
+    recipient_id: int | None = None  # None: a group, whose members are read under its lock
     if command.conversation_id is not None:
         member = await _member(conn, sender_id, command.conversation_id)
         conversation_id = member["conversation_id"]
-        group = member["kind"] == "group"
-        if member["other_id"] is not None:
-            await _check_recipient(conn, sender_id, member["other_id"])
+        recipient_id = member["other_id"]
+        if recipient_id is not None:
+            await _check_recipient(conn, sender_id, recipient_id)
     else:
         if command.story_id is not None:
             story = await visible_story(conn, sender_id, command.story_id)
@@ -176,7 +176,7 @@ async def _store(
     seq = await repository.next_seq(conn, conversation_id, message_id)
     assert seq is not None  # found above; conversations are never deleted
     # Under the group's lock: someone removed a moment ago sends nothing more.
-    if group and not await repository.is_member(conn, sender_id, conversation_id):
+    if recipient_id is None and not await repository.is_member(conn, sender_id, conversation_id):
         raise NotFound(CONVERSATION_NOT_FOUND, code="conversation_not_found")
     row: MessageRow = {
         "id": message_id,
@@ -204,6 +204,8 @@ async def _store(
                 code="media_in_use",
             )
     await repository.record_sent(conn, conversation_id, sender_id, message_id, seq)
+    if recipient_id is not None:
+        return row, [sender_id, recipient_id]
     return row, await repository.member_ids(conn, conversation_id)
 
 
