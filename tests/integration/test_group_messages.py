@@ -692,3 +692,24 @@ async def test_photos_and_videos_in_messages_are_for_members_only(
     assert direct.status_code == 201, direct.text
     (message,) = (await history(client, bob, direct.json()["conversation_id"]))["messages"]
     assert (message["content"], message["media"]["id"]) == ("look", again)
+
+
+async def test_a_reported_photo_message_shows_its_photo_to_moderators(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    from tests.integration.test_moderation import make_moderator, queue, report
+
+    alice, bob, carol = await trio(client)
+    moderator = await make_moderator(server, client)
+    group = (await create_group(client, alice, [bob, carol]))["id"]
+    photo = await upload_image(client, alice, distinct_image(), "image/png")
+    sent = await post(client, alice, group, "look", media_id=photo)
+    reported = await report(client, carol, "message", sent["message_id"], reason="spam")
+    assert reported.status_code == 201, reported.text
+    (row,) = await queue(client, moderator)
+    assert row["preview"]["text"] == "look"
+    (media,) = row["preview"]["media"]
+    async with httpx.AsyncClient(timeout=30) as raw:
+        fetched = await raw.get(media["urls"]["thumb"])
+    assert fetched.status_code == 200
+    assert "private" in fetched.headers["cache-control"]
