@@ -243,3 +243,66 @@ async def test_a_purge_cut_short_by_a_crash_finishes_on_the_next_run(
     )
     post = (await client.get(f"/posts/{theirs['id']}", headers=bob.headers)).json()["post"]
     assert post["like_count"] == 0
+
+
+async def test_a_purged_account_leaves_its_groups_and_its_reactions_go(
+    client: httpx.AsyncClient, server: RunningServer
+) -> None:
+    alice, bob, carol, dave = [await register(client) for _ in range(4)]
+    made = await client.post(
+        "/conversations",
+        json={"member_ids": [bob.id, carol.id], "name": "Book club"},
+        headers=alice.headers,
+    )
+    assert made.status_code == 201, made.text
+    group = made.json()["id"]
+    path = f"/conversations/{group}"
+
+    async def say(account: Account, body: dict[str, Any]) -> dict[str, Any]:
+        body = {"client_message_id": f"{account.username}-{len(body)}"} | body
+        sent = await client.post(f"{path}/messages", json=body, headers=account.headers)
+        assert sent.status_code == 201, sent.text
+        answer: dict[str, Any] = sent.json()
+        return answer
+
+    photo = await upload_image(client, alice, distinct_image(), "image/png")
+    await say(alice, {"content": "a picture", "media_id": photo})
+    bobs = await say(bob, {"content": "nice"})
+    reacted = await client.put(
+        f"/messages/{bobs['message_id']}/reaction", json={"emoji": "👍"}, headers=alice.headers
+    )
+    assert reacted.status_code == 200, reacted.text
+    added = await client.post(
+        f"{path}/members", json={"user_ids": [dave.id]}, headers=alice.headers
+    )
+    assert added.status_code == 200, added.text
+    # Sent in a message, the photo's files are private: the purge deletes them too.
+    async with server.context.db.read() as conn:
+        query = select(media.c.original_key).where(media.c.owner_id == int(alice.id))
+        private_original = (await conn.execute(query)).scalar_one()
+    assert private_original.startswith("private/")
+
+    assert (await delete_account(client, alice, alice.password)).status_code == 202
+    await server.settle()
+    assert await purge_due(server.context) == 1
+    assert await rows_naming(server, int(alice.id)) == []
+    assert await server.context.objects.size(private_original) is None
+
+    response = await client.get(f"{path}/messages", headers=carol.headers)
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert [m["seq"] for m in page["messages"]] == [1, 2, 3, 4]
+    picture, nice, addition, leaving = page["messages"]
+    stand_in = picture["sender_id"]
+    assert picture["sender"]["display_name"] == "Deleted account"
+    assert (picture["content"], picture["media"]) == ("", None)
+    assert nice["reactions"] == []
+    assert (addition["sender_id"], addition["system"]["action"]) == (stand_in, "added")
+    assert leaving["system"]["action"] == "left"
+    assert [user["id"] for user in leaving["system"]["users"]] == [stand_in]
+    conversation = (await client.get(path, headers=carol.headers)).json()
+    assert [(m["user"]["id"], m["role"]) for m in conversation["members"]] == [
+        (bob.id, "admin"),
+        (carol.id, "member"),
+        (dave.id, "member"),
+    ]

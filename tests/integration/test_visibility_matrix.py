@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -774,3 +775,119 @@ async def test_a_close_friends_story_reaches_the_list_only_on_every_story_path(
     for cf in stories.values():
         await set_close_friends(client, cf.author.account, [])
     assert _wrong(await _observe_close_friends(client, world, stories, friend, "follower")) == {}
+
+
+# Group conversations (docs/messages.md): what each relation to a group gets from it. A
+# block between two members hides nothing of the group, which is nobody's own: both stay
+# in it (either may leave); the rule of direct conversations (hidden while a block
+# stands) is for a conversation of two.
+GROUP_RELATIONS = ("member", "stranger", "removed", "left", "blocked", "blocker", "anonymous")
+# fmt: off
+GROUP_EXPECTED: dict[str, tuple[int | str, ...]] = {
+    #                   member stranger removed left  blocked blocker anonymous
+    "conversation":     (200,  404,     404,    404,  200,    200,    401),
+    "history":          (200,  404,     404,    404,  200,    200,    401),
+    "message":          (200,  404,     404,    404,  200,    200,    401),
+    "inbox":            ("in", "out",   "out",  "out", "in",  "in",   401),
+    "send":             (201,  404,     404,    404,  201,    201,    401),
+    "read":             (200,  404,     404,    404,  200,    200,    401),
+    "react":            (200,  404,     404,    404,  200,    200,    401),
+    "add member":       (200,  404,     404,    404,  200,    200,    401),
+}
+# fmt: on
+
+
+@dataclass
+class Group:
+    id: str
+    message_id: str
+    newcomer: Account  # someone every member may add
+
+
+GroupReader = Callable[[httpx.AsyncClient, Group, Account | None], Awaitable[int | str]]
+
+
+async def _inbox(client: httpx.AsyncClient, group: Group, viewer: Account | None) -> int | str:
+    if viewer is None:
+        return await _status(client, "/conversations", None)
+    ids: set[str] = set()
+    for folder in ("inbox", "requests"):
+        response = await _get(client, f"/conversations?folder={folder}&limit=50", viewer)
+        ids |= {c["id"] for c in response.json()["conversations"]}
+    return SHOWN[group.id in ids]
+
+
+def _write(method: str, path: str, body: Callable[[Group], Any]) -> GroupReader:
+    async def act(client: httpx.AsyncClient, group: Group, viewer: Account | None) -> int:
+        response = await client.request(
+            method, path.format(g=group), json=body(group), headers=_headers(viewer)
+        )
+        if response.status_code >= 400:
+            assert set(response.json()) == {"error"}, response.text
+        return response.status_code
+
+    return act
+
+
+GROUP_READERS: dict[str, GroupReader] = {
+    "conversation": lambda c, g, v: _status(c, f"/conversations/{g.id}", v),
+    "history": lambda c, g, v: _status(c, f"/conversations/{g.id}/messages", v),
+    "message": lambda c, g, v: _status(c, f"/messages/{g.message_id}", v),
+    "inbox": _inbox,
+    "send": _write(
+        "POST",
+        "/conversations/{g.id}/messages",
+        lambda g: {"content": "hi", "client_message_id": uuid4().hex},
+    ),
+    "read": _write("POST", "/conversations/{g.id}/read", lambda g: {"up_to_seq": 1}),
+    "react": _write("PUT", "/messages/{g.message_id}/reaction", lambda g: {"emoji": "👍"}),
+    "add member": _write(
+        "POST", "/conversations/{g.id}/members", lambda g: {"user_ids": [g.newcomer.id]}
+    ),
+}
+
+
+async def test_group_conversations_reach_their_members_only(client: httpx.AsyncClient) -> None:
+    admin = await register(client)
+    viewers: dict[str, Account | None] = {"anonymous": None}
+    for relation in GROUP_RELATIONS[:-1]:
+        viewers[relation] = await register(client)
+    newcomer = await register(client)
+    in_group = [viewers[r] for r in ("member", "removed", "left", "blocked", "blocker")]
+    made = await client.post(
+        "/conversations",
+        json={"member_ids": [v.id for v in in_group if v is not None]},
+        headers=admin.headers,
+    )
+    assert made.status_code == 201, made.text
+    group_id = made.json()["id"]
+    sent = await client.post(
+        f"/conversations/{group_id}/messages",
+        json={"content": "welcome", "client_message_id": "m1"},
+        headers=admin.headers,
+    )
+    assert sent.status_code == 201, sent.text
+    removed, left = viewers["removed"], viewers["left"]
+    blocked, blocker = viewers["blocked"], viewers["blocker"]
+    assert removed is not None
+    assert left is not None
+    assert blocked is not None
+    assert blocker is not None
+    gone = await client.delete(
+        f"/conversations/{group_id}/members/{removed.id}", headers=admin.headers
+    )
+    assert gone.status_code == 204, gone.text
+    gone = await client.delete(f"/conversations/{group_id}/members/{left.id}", headers=left.headers)
+    assert gone.status_code == 204, gone.text
+    await block(client, admin, blocked)
+    await block(client, blocker, admin)
+    group = Group(group_id, sent.json()["message_id"], newcomer)
+
+    expected, actual = {}, {}
+    for reader_name, reader in GROUP_READERS.items():
+        for relation, want in zip(GROUP_RELATIONS, GROUP_EXPECTED[reader_name], strict=True):
+            key = (reader_name, relation)
+            expected[key] = want
+            actual[key] = await reader(client, group, viewers[relation])
+    wrong = {key: (actual[key], want) for key, want in expected.items() if actual[key] != want}
+    assert wrong == {}, "(reader, relation): (got, expected)"

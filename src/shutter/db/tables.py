@@ -124,6 +124,9 @@ media = Table(
     Column("position", SmallInteger, nullable=True),
     # Set when the media becomes a story; media with neither post nor story is an orphan.
     Column("story_id", BigInteger, nullable=True),
+    # Set when the media is sent in a direct message: its files then live under
+    # `private/<media id>/` and are served by expiring links to the conversation's members.
+    Column("message_id", BigInteger, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # Automatic screening (media/screening.py): null when not screened (off), else
@@ -474,35 +477,45 @@ story_views = Table(
     Index("ix_story_views_story_id_id", "story_id", "id"),
 )
 
-# Direct messages. One conversation per pair of people (user_low < user_high). `last_seq`
-# is the sequence number of its newest message: a send increments it first thing, which
+# Direct messages. A direct conversation exists once per pair of people (user_low <
+# user_high); a group (kind "group") has a name and no pair (both null). `last_seq` is the
+# sequence number of its newest message: a send increments it first thing, which
 # row-locks the conversation (PostgreSQL) so that seqs are gap-free and never repeat.
 conversations = Table(
     "conversations",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
-    Column("user_low", BigInteger, nullable=False),
-    Column("user_high", BigInteger, nullable=False),
+    Column("kind", String(8), nullable=False, server_default="direct"),  # "direct" | "group"
+    Column("name", String(100), nullable=True),  # a group's name
+    Column("user_low", BigInteger, nullable=True),
+    Column("user_high", BigInteger, nullable=True),
     Column("last_seq", BigInteger, nullable=False, server_default="0"),
     Column("last_message_id", BigInteger, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("uq_conversations_pair", "user_low", "user_high", unique=True),
 )
 
-# Each participant's side of a conversation, keyed by that user (the inbox is one range
+# Each member's side of a conversation, keyed by that user (the inbox is one range
 # scan): where it is filed, how far they have read, and the newest message id for order.
+# Leaving a group (or being removed) deletes the row: the conversation is then no more
+# theirs than a stranger's.
 conversation_members = Table(
     "conversation_members",
     metadata,
     Column("user_id", BigInteger, nullable=False),
     Column("conversation_id", BigInteger, nullable=False),
-    Column("other_id", BigInteger, nullable=False),
+    Column("other_id", BigInteger, nullable=True),  # the other person; null in a group
     # False: a request (the sender is someone this user does not follow) until accepted.
     Column("accepted", Boolean, nullable=False),
     Column("read_seq", BigInteger, nullable=False, server_default="0"),
     Column("sort_id", BigInteger, nullable=False),  # newest message id: inbox order
+    # In a group: "admin" (the creator, who may remove others) or "member".
+    Column("role", String(8), nullable=False, server_default="member"),
+    # The first seq this member may read: the system message that added them (0: all).
+    Column("joined_seq", BigInteger, nullable=False, server_default="0"),
     PrimaryKeyConstraint("user_id", "conversation_id"),
     Index("ix_conversation_members_inbox", "user_id", "accepted", "sort_id"),
+    Index("ix_conversation_members_conversation_id", "conversation_id"),
 )
 
 messages = Table(
@@ -516,10 +529,28 @@ messages = Table(
     Column("content", Text, nullable=False),
     Column("post_id", BigInteger, nullable=True),  # a shared post
     Column("story_id", BigInteger, nullable=True),  # a reply to this story
+    Column("media_id", BigInteger, nullable=True),  # a photo or video (media.message_id)
+    # A group's membership change or rename, as JSON {"action", "user_ids", "name"}: the
+    # sender is who did it. Null for what people wrote.
+    Column("system", Text, nullable=True),
+    # Unsent by its sender: content, media, post and story are gone; the seq stays.
+    Column("unsent_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("uq_messages_conversation_id_seq", "conversation_id", "seq", unique=True),
     # A client's retry stores nothing twice: the id is the sender's own.
     Index("uq_messages_sender_id_client_message_id", "sender_id", "client_message_id", unique=True),
+)
+
+# One reaction (an emoji) per member per message; a new one replaces it.
+message_reactions = Table(
+    "message_reactions",
+    metadata,
+    Column("message_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("emoji", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("message_id", "user_id"),
+    Index("ix_message_reactions_user_id", "user_id"),
 )
 
 

@@ -22,6 +22,7 @@ from shutter.errors import (
 from shutter.http.deps import BaseUrl, Context, CurrentUser, UrlFor, rate_limited
 from shutter.http.responses import json_response
 from shutter.media import repository, service
+from shutter.media.presenters import PRIVATE_PREFIX
 from shutter.media.schemas import MediaCreate, MediaOut, UploadTicket
 from shutter.stores.objects import IMMUTABLE, LocalObjectStore
 
@@ -39,8 +40,10 @@ _CONTENT_TYPES = {
     "mp4": "video/mp4",
     "zip": "application/zip",
 }
-# Served prefixes: processed media (content-addressed), and originals of older versions.
-_SERVED = ("media/", "originals/", "exports/")  # exports: by expiring links only
+# Served prefixes: processed media (content-addressed), and originals of older versions;
+# exports and the files of media sent in messages (private/) by expiring links only.
+_SERVED = ("media/", "originals/", "exports/", PRIVATE_PREFIX)
+_EXPIRING_ONLY = ("exports/", PRIVATE_PREFIX)
 
 
 @router.post(
@@ -138,6 +141,8 @@ async def serve_file(
     until it expires), conditional GET, byte ranges."""
     store = _local_store(context)
     if not key.startswith(_SERVED) or not store.check_download_signature(key, sig, exp):
+        raise NotFound("No such file.")
+    if exp is None and key.startswith(_EXPIRING_ONLY):  # even with the key's lasting signature
         raise NotFound("No such file.")
     cache_control = IMMUTABLE
     if exp is not None:

@@ -4,15 +4,21 @@ notifications and the owner's own view."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NotRequired, TypedDict
 
 import orjson
 
 from shutter.media.repository import MediaRow
 from shutter.stores.objects import UrlFor
+from shutter.timeutil import utcnow
 
 VARIANT_NAMES = ("thumb", "small", "medium", "large")
+# Media sent in direct messages keep their files under this prefix: never served by a
+# lasting URL (the embedded file route refuses one; a CDN must not serve the prefix), only
+# by expiring links handed to the conversation's members.
+PRIVATE_PREFIX = "private/"
+PRIVATE_URL_TTL = timedelta(hours=1)
 
 
 class MediaErrorDict(TypedDict):
@@ -82,6 +88,12 @@ def present_media(
             else None
         )
     return result
+
+
+def private_url_deadline() -> datetime:
+    """Until when a private file's link may work, from now (UrlFor.until may end it
+    sooner: SHUTTER_STORY_MEDIA_URL_TTL_SECONDS caps every expiring link)."""
+    return utcnow() + PRIVATE_URL_TTL
 
 
 def thumb_url(row: MediaRow, url_for: UrlFor, until: datetime | None = None) -> str | None:

@@ -117,6 +117,7 @@ async def delete_collectable(
     unattached = (
         media.c.post_id.is_(None)
         & media.c.story_id.is_(None)
+        & media.c.message_id.is_(None)
         & (media.c.created_at < before)
         & (media.c.status != "processing")
         & ~exists().where(users.c.avatar_media_id == media.c.id)
@@ -147,8 +148,8 @@ async def originals_in_use(conn: AsyncConnection, keys: Sequence[str]) -> set[st
 async def attach_to_post(
     conn: AsyncConnection, media_id: int, owner_id: int, post_id: int, position: int
 ) -> bool:
-    """Attach a ready media object of this owner that no post or story uses; False if it
-    is not one."""
+    """Attach a ready media object of this owner that no post, story or message uses;
+    False if it is not one."""
     statement = (
         update(media)
         .where(
@@ -157,10 +158,53 @@ async def attach_to_post(
             & (media.c.status == "ready")
             & media.c.post_id.is_(None)
             & media.c.story_id.is_(None)
+            & media.c.message_id.is_(None)
         )
         .values(post_id=post_id, position=position)
     )
     return (await conn.execute(statement)).rowcount == 1
+
+
+async def attach_to_message(
+    conn: AsyncConnection, media_id: int, owner_id: int, message_id: int, keys: dict[str, Any]
+) -> bool:
+    """Attach a ready photo or video of this owner that nothing uses yet to a message,
+    with its files' private keys (`keys`: original_key, variants, poster_key); False if it
+    is not one (concurrent attempts included: the condition is in the UPDATE)."""
+    statement = (
+        update(media)
+        .where(
+            (media.c.id == media_id)
+            & (media.c.owner_id == owner_id)
+            & (media.c.status == "ready")
+            & media.c.kind.in_(("image", "video"))
+            & media.c.post_id.is_(None)
+            & media.c.story_id.is_(None)
+            & media.c.message_id.is_(None)
+            & ~exists().where(users.c.avatar_media_id == media.c.id)
+        )
+        .values(message_id=message_id, updated_at=utcnow(), **keys)
+    )
+    return (await conn.execute(statement)).rowcount == 1
+
+
+async def for_messages(conn: AsyncConnection, media_ids: Sequence[int]) -> dict[int, MediaRow]:
+    """The media of many messages in one query, by media id."""
+    if not media_ids:
+        return {}
+    query = select(*POST_MEDIA_COLUMNS).where(
+        id_in(conn, media.c.id, media_ids) & media.c.message_id.is_not(None)
+    )
+    return {row["id"]: media_row(row) for row in (await conn.execute(query)).mappings()}
+
+
+async def detach_from_message(conn: AsyncConnection, message_id: int) -> list[RowMapping]:
+    """Delete the media rows of an unsent message; returns them (their files go next)."""
+    query = select(media).where(media.c.message_id == message_id)
+    rows = list((await conn.execute(query)).mappings())
+    if rows:
+        await conn.execute(delete(media).where(media.c.message_id == message_id))
+    return rows
 
 
 async def for_posts(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int, list[MediaRow]]:
@@ -188,6 +232,7 @@ async def set_alt(conn: AsyncConnection, media_id: int, owner_id: int, alt: str 
             & (media.c.owner_id == owner_id)
             & media.c.post_id.is_(None)
             & media.c.story_id.is_(None)
+            & media.c.message_id.is_(None)
         )
         .values(alt=alt, updated_at=utcnow())
     )

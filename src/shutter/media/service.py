@@ -3,9 +3,11 @@ them (in a worker), describe media, and delete what nobody needs any more."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,7 +21,12 @@ from shutter.events.types import MediaUploaded
 from shutter.media import pool, quota, repository, screening
 from shutter.media.images import MediaRejected, Rendition
 from shutter.media.pipeline import Limits
-from shutter.media.presenters import MediaOutDict, present_media
+from shutter.media.presenters import (
+    PRIVATE_PREFIX,
+    MediaOutDict,
+    present_media,
+    private_url_deadline,
+)
 from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, normalise
 from shutter.stores.objects import UrlFor
 from shutter.timeutil import isoformat, utcnow
@@ -269,9 +276,10 @@ async def unusable_media(
     row = await repository.get(conn, media_id)
     if row is None or row["owner_id"] != owner_id:
         return NotFound(f"Media {media_id} does not exist.", code="media_not_found")
-    if row["post_id"] is not None or row["story_id"] is not None:
+    if row["post_id"] is not None or row["story_id"] is not None or row["message_id"] is not None:
         return InvalidInput(
-            f"Media {media_id} already belongs to a post or a story.", code="media_in_use"
+            f"Media {media_id} already belongs to a post, a story or a message.",
+            code="media_in_use",
         )
     return InvalidInput(
         f"Media {media_id} is {row['status']}; only ready media {purpose}.",
@@ -286,7 +294,120 @@ async def get_own_media(
         row = await repository.get(conn, media_id)
     if row is None or row["owner_id"] != owner_id:
         raise NotFound("No such media.", code="media_not_found")
-    return present_media(repository.media_row(row, with_status=True), url_for, with_status=True)
+    # Sent in a message: its files are private, by expiring links only (even to the owner).
+    until = private_url_deadline() if row["message_id"] is not None else None
+    media_row = repository.media_row(row, with_status=True)
+    return present_media(media_row, url_for, with_status=True, until=until)
+
+
+# -- media sent in messages ------------------------------------------------------------------
+
+
+async def sendable_media(conn: AsyncConnection, owner_id: int, media_id: int) -> RowMapping:
+    """The owner's ready photo or video that nothing uses yet, to send in a message:
+    `404 media_not_found` for someone else's or an unknown id (revealing nothing),
+    `422 media_in_use` / `media_not_ready` / `media_rejected` otherwise."""
+    row = await repository.get(conn, media_id)
+    if row is None or row["owner_id"] != owner_id or row["kind"] not in ("image", "video"):
+        raise NotFound(f"Media {media_id} does not exist.", code="media_not_found")
+    if row["status"] != "ready":
+        raise InvalidInput(
+            f"Media {media_id} is {row['status']}; only ready media can be sent.",
+            code="media_not_ready",
+        )
+    if row["post_id"] is not None or row["story_id"] is not None or row["message_id"] is not None:
+        raise InvalidInput(
+            f"Media {media_id} already belongs to a post, a story or a message.",
+            code="media_in_use",
+        )
+    if row["screening"] == "removed":  # what screening would take down in a post
+        raise InvalidInput(
+            f"Media {media_id} cannot be sent: automatic screening refused it.",
+            code="media_rejected",
+        )
+    return row
+
+
+def private_keys(row: RowMapping) -> dict[str, str]:
+    """{public key: private key} for the files of a media object about to be sent in a
+    message: `private/<media id>/<name>`, named after the media (never shared, unlike
+    the content-addressed `media/` keys, so that deleting them touches nothing else)."""
+    keys = [row["original_key"], row["poster_key"]]
+    if row["variants"]:
+        keys.extend(orjson.loads(row["variants"]).values())
+    return {
+        key: key
+        if key.startswith(PRIVATE_PREFIX)
+        else f"{PRIVATE_PREFIX}{row['id']}/{key.rsplit('/', 1)[-1]}"
+        for key in keys
+        if key
+    }
+
+
+async def copy_to_private(context: AppContext, row: RowMapping) -> dict[str, Any]:
+    """Copy a media object's files to its private keys (before the message that takes it
+    is stored; copying again is harmless) and return the columns that point to them."""
+    mapping = private_keys(row)
+    for public, private in mapping.items():
+        if public == private:
+            continue
+        with tempfile.TemporaryDirectory(prefix="shutter-private-") as scratch:
+            path = Path(scratch) / "object"
+            await context.objects.download_to(public, path)
+            await context.objects.upload_from(private, path, _content_type_of(private))
+    variants = orjson.loads(row["variants"]) if row["variants"] else {}
+    return {
+        "original_key": mapping[row["original_key"]],
+        "variants": orjson.dumps({name: mapping[key] for name, key in variants.items()}).decode(),
+        "poster_key": mapping[row["poster_key"]] if row["poster_key"] else None,
+    }
+
+
+async def drop_public_copies(context: AppContext, row: RowMapping) -> None:
+    """After a message took a media object: delete its former public files unless
+    another media row shares them (the same bytes uploaded twice). A failure leaves
+    unreferenced files behind, never a broken message."""
+    public = [key for key in private_keys(row) if not key.startswith(PRIVATE_PREFIX)]
+    if not public:
+        return
+    async with context.db.read() as conn:
+        shared = await repository.originals_in_use(conn, [row["original_key"]])
+    if row["original_key"] in shared:
+        return
+    try:
+        for key in sorted(public):
+            await context.objects.delete(key)
+    except Exception:  # the store is down: the files stay, unreferenced and unserved
+        log.warning("media_public_copies_kept", media_id=row["id"], exc_info=True)
+
+
+async def delete_private_files(context: AppContext, rows: Sequence[RowMapping]) -> None:
+    """Delete the (private, unshared) files of media rows already deleted: an unsent
+    message's photo or video. A failure leaves the files unreferenced; their expiring
+    links end within the hour anyway."""
+    keys: set[str] = set()
+    for row in rows:
+        keys.update(key for key in private_keys(row).values() if key.startswith(PRIVATE_PREFIX))
+    try:
+        for key in sorted(keys):
+            await context.objects.delete(key)
+    except Exception:
+        log.warning("media_private_files_kept", count=len(keys), exc_info=True)
+
+
+def _content_type_of(key: str) -> str:
+    extension = key.rsplit(".", 1)[-1].lower()
+    return _CONTENT_TYPES.get(extension, "application/octet-stream")
+
+
+_CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "avif": "image/avif",
+    "mp4": "video/mp4",
+}
 
 
 # -- lifecycle -------------------------------------------------------------------------------

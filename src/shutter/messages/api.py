@@ -1,6 +1,9 @@
 """Direct messages: POST /messages, POST /stories/{id}/reply, GET /conversations (inbox
 and requests), GET /conversations/unread-count, GET /conversations/{id},
-GET /conversations/{id}/messages, POST /conversations/{id}/read and /accept."""
+GET /conversations/{id}/messages, POST /conversations/{id}/read and /accept; groups
+(POST /conversations, POST /conversations/{id}/messages, POST and DELETE
+/conversations/{id}/members, PATCH /conversations/{id}); one message (GET and DELETE
+/messages/{id}: unsend, PUT and DELETE /messages/{id}/reaction)."""
 
 from __future__ import annotations
 
@@ -22,11 +25,19 @@ from shutter.http.deps import (
 from shutter.http.responses import json_response
 from shutter.messages import service
 from shutter.messages.schemas import (
+    ConversationChange,
+    ConversationMessageSend,
     ConversationOut,
     ConversationPage,
+    GroupCreate,
+    MemberRemove,
+    MembersAdd,
+    MessageOut,
     MessagePage,
     MessageSend,
     MessageSent,
+    ReactionPut,
+    ReactionsOut,
     ReadReceipt,
     ReadState,
     StoryReplySend,
@@ -38,6 +49,8 @@ from shutter.stories.api import StoryId
 router = APIRouter(tags=["messages"])
 
 ConversationId = Annotated[int, Path(ge=1, le=MAX_ID, description="a conversation id")]
+MessageId = Annotated[int, Path(ge=1, le=MAX_ID, description="a message id")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="an account id")]
 Seq = Annotated[int | None, Query(ge=0, le=MAX_ID)]
 # Both ways of sending: 201 with a new message, 200 for a retry; counted as "messages".
 SENDING: dict[str, Any] = {
@@ -58,16 +71,43 @@ def _answer(sent: service.Sent) -> Response:
 async def send_message(
     body: MessageSend, viewer: CurrentUser, context: Context, url_for: UrlFor
 ) -> Response:
-    """Send a message (optionally sharing a post). Sending again with the same
-    client_message_id stores nothing and answers 200 with the first answer."""
+    """Send a message to a person (text, a photo or video, a shared post). Sending again
+    with the same client_message_id stores nothing and answers 200 with the first answer."""
     command = service.SendMessage(
         sender_id=viewer.id,
         recipient_id=int(body.recipient_id),
-        content=body.content,
+        content=body.content or "",
         client_message_id=body.client_message_id,
-        post_id=int(body.post_id) if body.post_id is not None else None,
+        post_id=_optional_id(body.post_id),
+        media_id=_optional_id(body.media_id),
     )
     return _answer(await service.send_message(context, command, url_for))
+
+
+@router.post("/conversations/{conversation_id}/messages", **SENDING)
+async def send_to_conversation(
+    conversation_id: ConversationId,
+    body: ConversationMessageSend,
+    viewer: CurrentUser,
+    context: Context,
+    url_for: UrlFor,
+) -> Response:
+    """Send a message to a conversation you are in: a group, or a direct one. The same
+    sequence, idempotency and answers as POST /messages."""
+    command = service.SendMessage(
+        sender_id=viewer.id,
+        recipient_id=None,
+        content=body.content or "",
+        client_message_id=body.client_message_id,
+        post_id=_optional_id(body.post_id),
+        media_id=_optional_id(body.media_id),
+        conversation_id=conversation_id,
+    )
+    return _answer(await service.send_message(context, command, url_for))
+
+
+def _optional_id(value: str | None) -> int | None:
+    return int(value) if value is not None else None
 
 
 @router.post("/stories/{story_id}/reply", **SENDING)
@@ -83,6 +123,24 @@ async def reply_to_story(
         story_id=story_id,
     )
     return _answer(await service.send_message(context, command, url_for))
+
+
+@router.post(
+    "/conversations",
+    status_code=201,
+    response_model=ConversationOut,
+    dependencies=[verified_email_required, rate_limited("messages")],
+)
+async def create_group(
+    body: GroupCreate, viewer: CurrentUser, context: Context, url_for: UrlFor
+) -> Response:
+    """Start a group with 2 to 31 people you may message (you are its admin): it opens
+    with a message saying so, in the inbox of those who follow you, under requests for
+    the others."""
+    conversation = await service.create_group(
+        context, viewer.id, [int(user_id) for user_id in body.member_ids], body.name, url_for
+    )
+    return json_response(conversation, 201)
 
 
 @router.get("/conversations", response_model=ConversationPage)
@@ -159,3 +217,87 @@ async def accept(
 ) -> Response:
     """Accept a message request: the conversation moves to your inbox."""
     return json_response(await service.accept(uow.conn, viewer.id, conversation_id, url_for))
+
+
+@router.patch("/conversations/{conversation_id}", response_model=ConversationOut)
+async def rename_group(
+    conversation_id: ConversationId,
+    body: ConversationChange,
+    viewer: CurrentUser,
+    context: Context,
+    url_for: UrlFor,
+) -> Response:
+    """Name a group (any member; null or "" takes the name away)."""
+    conversation = await service.rename(context, viewer.id, conversation_id, body.name, url_for)
+    return json_response(conversation)
+
+
+@router.post("/conversations/{conversation_id}/members", response_model=ConversationOut)
+async def add_members(
+    conversation_id: ConversationId,
+    body: MembersAdd,
+    viewer: CurrentUser,
+    context: Context,
+    url_for: UrlFor,
+) -> Response:
+    """Add people you may message to a group you are in (up to 32 members in all)."""
+    user_ids = [int(user_id) for user_id in body.user_ids]
+    conversation = await service.add_members(context, viewer.id, conversation_id, user_ids, url_for)
+    return json_response(conversation)
+
+
+@router.delete("/conversations/{conversation_id}/members", status_code=204)
+async def remove_member(
+    conversation_id: ConversationId,
+    body: MemberRemove,
+    viewer: CurrentUser,
+    context: Context,
+    url_for: UrlFor,
+) -> Response:
+    """Leave a group (your own id), or remove someone from it (its admin)."""
+    await service.remove_member(context, viewer.id, conversation_id, int(body.user_id), url_for)
+    return Response(status_code=204)
+
+
+@router.delete("/conversations/{conversation_id}/members/{user_id}", status_code=204)
+async def remove_member_by_path(
+    conversation_id: ConversationId,
+    user_id: UserId,
+    viewer: CurrentUser,
+    context: Context,
+    url_for: UrlFor,
+) -> Response:
+    """The same as DELETE /conversations/{id}/members {user_id}."""
+    await service.remove_member(context, viewer.id, conversation_id, user_id, url_for)
+    return Response(status_code=204)
+
+
+@router.get("/messages/{message_id}", response_model=MessageOut)
+async def get_message(
+    message_id: MessageId, viewer: CurrentUser, context: Context, url_for: UrlFor
+) -> Response:
+    """One message of a conversation you are in (fresh links to its photo or video)."""
+    async with context.db.read() as conn:
+        return json_response(await service.get_message(conn, viewer.id, message_id, url_for))
+
+
+@router.delete("/messages/{message_id}", status_code=204)
+async def unsend(message_id: MessageId, viewer: CurrentUser, context: Context) -> Response:
+    """Unsend your message for everyone: only its place in the sequence stays."""
+    await service.unsend(context, viewer.id, message_id)
+    return Response(status_code=204)
+
+
+@router.put("/messages/{message_id}/reaction", response_model=ReactionsOut)
+async def react(
+    message_id: MessageId, body: ReactionPut, viewer: CurrentUser, context: Context
+) -> Response:
+    """React with one emoji (replacing your reaction); answers the message's reactions."""
+    return json_response(await service.react(context, viewer.id, message_id, body.emoji))
+
+
+@router.delete("/messages/{message_id}/reaction", status_code=204)
+async def unreact(message_id: MessageId, viewer: CurrentUser, context: Context) -> Response:
+    """Take your reaction back."""
+    await service.react(context, viewer.id, message_id, None)
+    return Response(status_code=204)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.media import repository as media_repo
-from shutter.media.presenters import thumb_url
+from shutter.media.presenters import MediaOutDict, present_media, private_url_deadline, thumb_url
 from shutter.messages import repository
 from shutter.messages.repository import MemberRow, MessageRow
 from shutter.posts import repository as posts_repo
@@ -47,6 +48,19 @@ class StoryRefDict(TypedDict, total=False):
     thumb_url: str | None
 
 
+class SystemEventDict(TypedDict):
+    """The wire shape of SystemEventOut."""
+
+    action: str
+    users: list[AuthorOutDict]
+    name: str | None
+
+
+class ReactionDict(TypedDict):
+    user_id: str
+    emoji: str
+
+
 class MessageOutDict(TypedDict):
     """The wire shape of MessageOut."""
 
@@ -54,24 +68,45 @@ class MessageOutDict(TypedDict):
     conversation_id: str
     seq: int
     sender_id: str
+    sender: AuthorOutDict
     client_message_id: str
     content: str
     post: SharedPostDict | None
     story: StoryRefDict | None
+    media: MediaOutDict | None
+    system: SystemEventDict | None
+    unsent: bool
+    reactions: list[ReactionDict]
     sent_at: str
+
+
+class MemberOutDict(TypedDict):
+    """The wire shape of MemberOut."""
+
+    user: AuthorOutDict
+    role: str
+    read_seq: int
 
 
 class ConversationOutDict(TypedDict):
     """The wire shape of ConversationOut."""
 
     id: str
-    other_user: AuthorOutDict
+    kind: str
+    name: str | None
+    other_user: AuthorOutDict | None
+    members: list[MemberOutDict]
     folder: str
     last_seq: int
     read_seq: int
     other_read_seq: int
     unread_count: int
     last_message: MessageOutDict | None
+
+
+class ReactionsOutDict(TypedDict):
+    message_id: str
+    reactions: list[ReactionDict]
 
 
 class ConversationPageDict(TypedDict):
@@ -105,12 +140,25 @@ def present_sent(row: MessageRow) -> MessageSentDict:
     }
 
 
+def stand_in(user_id: int) -> AuthorRow:
+    """Who a deleted account's messages and membership show (portability/deletion.py
+    gives them an id that names no account)."""
+    return {"id": user_id, "username": "", "display_name": "Deleted account", "avatar_key": None}
+
+
+def _author(authors: dict[int, AuthorRow], user_id: int, url_for: UrlFor) -> AuthorOutDict:
+    return present_author(authors.get(user_id) or stand_in(user_id), url_for)
+
+
 async def present_conversations(
     conn: AsyncConnection, user_id: int, rows: Sequence[MemberRow], url_for: UrlFor
 ) -> list[ConversationOutDict]:
-    """Member rows to API objects: the other people and the last messages of the whole
-    page in one query each."""
-    authors = await users_repo.get_authors(conn, {row["other_id"] for row in rows})
+    """Member rows to API objects: the members (and their authors) and the last messages
+    of the whole page in one query each."""
+    members = await repository.members_of(conn, [row["conversation_id"] for row in rows])
+    authors = await users_repo.get_authors(
+        conn, {member.user_id for group in members.values() for member in group}
+    )
     last_rows = await repository.messages_by_ids(
         conn, [row["last_message_id"] for row in rows if row["last_message_id"] is not None]
     )
@@ -120,22 +168,32 @@ async def present_conversations(
     }
     result: list[ConversationOutDict] = []
     for row in rows:
-        other: AuthorRow | None = authors.get(row["other_id"])
-        if other is None:  # a deleted account's stand-in (portability/deletion.py)
-            other = {
-                "id": row["other_id"],
-                "username": "",
-                "display_name": "Deleted account",
-                "avatar_key": None,
-            }
+        everyone = members.get(row["conversation_id"], [])
+        others = [member for member in everyone if member.user_id != user_id]
+        direct = row["kind"] == "direct"
+        if direct:
+            assert row["other_id"] is not None
+            other_user: AuthorOutDict | None = _author(authors, row["other_id"], url_for)
+        else:
+            other_user = None
         result.append(
             {
                 "id": str(row["conversation_id"]),
-                "other_user": present_author(other, url_for),
+                "kind": row["kind"],
+                "name": row["name"],
+                "other_user": other_user,
+                "members": [
+                    {
+                        "user": _author(authors, member.user_id, url_for),
+                        "role": member.role if not direct else "member",
+                        "read_seq": member.read_seq,
+                    }
+                    for member in everyone
+                ],
                 "folder": "inbox" if row["accepted"] else "requests",
                 "last_seq": row["last_seq"],
                 "read_seq": row["read_seq"],
-                "other_read_seq": row["other_read_seq"],
+                "other_read_seq": min((member.read_seq for member in others), default=0),
                 "unread_count": max(0, row["last_seq"] - row["read_seq"]),
                 "last_message": last.get(str(row["conversation_id"])),
             }
@@ -150,16 +208,26 @@ async def present_messages(
     url_for: UrlFor,
 ) -> list[MessageOutDict]:
     """Message rows to API objects for one reader. A shared post or a replied-to story is
-    shown only while the reader may see it (`available: false` otherwise); posts, their
-    authors and thumbnails, and stories are fetched for the whole list at once."""
+    shown only while the reader may see it (`available: false` otherwise); a photo or
+    video by expiring links (the reader is a member: callers check). Posts, their authors
+    and thumbnails, stories, media, senders and reactions are fetched for the whole list
+    at once."""
     post_ids = sorted({row["post_id"] for row in rows if row["post_id"] is not None})
     story_ids = sorted({row["story_id"] for row in rows if row["story_id"] is not None})
+    media_ids = sorted({row["media_id"] for row in rows if row["media_id"] is not None})
+    events = {row["id"]: orjson.loads(row["system"]) for row in rows if row["system"]}
     readable_posts = await posts_repo.readable_live_among(conn, post_ids, reader_id)
     thumbs = await media_repo.for_posts(conn, list(readable_posts))
+    media = await media_repo.for_messages(conn, media_ids)
     authors = await users_repo.get_authors(
-        conn, {post["author_id"] for post in readable_posts.values()}
+        conn,
+        {post["author_id"] for post in readable_posts.values()}
+        | {row["sender_id"] for row in rows}
+        | {int(user_id) for event in events.values() for user_id in event["user_ids"]},
     )
     stories = await stories_repo.readable_live_among(conn, story_ids, reader_id, utcnow())
+    reactions = await repository.reactions_of(conn, [row["id"] for row in rows])
+    deadline = private_url_deadline()
 
     def shared_post(post_id: int | None) -> SharedPostDict | None:
         if post_id is None:
@@ -184,17 +252,46 @@ async def present_messages(
         thumb = thumb_url(story["media"], url_for, until=story["expires_at"])
         return {"id": str(story_id), "available": True, "thumb_url": thumb}
 
+    def attached(media_id: int | None) -> MediaOutDict | None:
+        row = media.get(media_id) if media_id is not None else None
+        return None if row is None else present_media(row, url_for, until=deadline)
+
+    def system(message_id: int) -> SystemEventDict | None:
+        event = events.get(message_id)
+        if event is None:
+            return None
+        return {
+            "action": event["action"],
+            "users": [_author(authors, int(user_id), url_for) for user_id in event["user_ids"]],
+            "name": event.get("name"),
+        }
+
     return [
         {
             "id": str(row["id"]),
             "conversation_id": str(row["conversation_id"]),
             "seq": row["seq"],
             "sender_id": str(row["sender_id"]),
+            "sender": _author(authors, row["sender_id"], url_for),
             "client_message_id": row["client_message_id"],
             "content": row["content"],
             "post": shared_post(row["post_id"]),
             "story": story_ref(row["story_id"]),
+            "media": attached(row["media_id"]),
+            "system": system(row["id"]),
+            "unsent": row["unsent_at"] is not None,
+            "reactions": [
+                {"user_id": str(user_id), "emoji": emoji}
+                for user_id, emoji in reactions.get(row["id"], [])
+            ],
             "sent_at": isoformat(row["created_at"]),
         }
         for row in sorted(rows, key=lambda row: row["seq"])
     ]
+
+
+def present_reactions(message_id: int, reactions: list[tuple[int, str]]) -> ReactionsOutDict:
+    return {
+        "message_id": str(message_id),
+        "reactions": [{"user_id": str(user_id), "emoji": emoji} for user_id, emoji in reactions],
+    }

@@ -172,8 +172,10 @@ async def set_sensitive(conn: AsyncConnection, post_id: int, sensitive: bool) ->
 
 
 async def media_of(conn: AsyncConnection, target_type: str, target_id: int) -> list[RowMapping]:
-    """Media of a post or story (its preview), whatever the state of the target."""
-    column = media.c.post_id if target_type == "post" else media.c.story_id
+    """Media of a post, story or message (its preview), whatever the state of the target."""
+    column = {"post": media.c.post_id, "story": media.c.story_id, "message": media.c.message_id}[
+        target_type
+    ]
     query = (
         select(
             media.c.id,

@@ -373,8 +373,9 @@ async def preview(
             shown.update(text=row["caption"], sensitive=bool(row["sensitive"]))
         elif target_type == "comment":
             shown.update(text=row["text"], post_id=str(row["post_id"]))
-        if target_type in ("post", "story"):
-            items = await repository.media_of(conn, target_type, target_id)
+    if target_type in ("post", "story", "message"):  # a message's photo or video too
+        items = await repository.media_of(conn, target_type, target_id)
+        if items or target_type != "message":
             shown["media"] = [
                 {
                     # Expiring links: the files of removed content are served by them only.

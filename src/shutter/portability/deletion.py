@@ -64,6 +64,7 @@ from shutter.db.tables import (
     users,
 )
 from shutter.errors import Forbidden, NotFound, Unauthenticated
+from shutter.messages import service as messages_service
 from shutter.posts import counters
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
@@ -461,9 +462,12 @@ async def _purge_follows_and_blocks(context: AppContext, user_id: int) -> None:
 
 async def _purge_messages(context: AppContext, user_id: int) -> None:
     """The other party keeps the conversation: the user's messages stay, text removed,
-    from a stand-in id (new, naming no one, with no account: shown as a deleted one)."""
+    from a stand-in id (new, naming no one, with no account: shown as a deleted one). The
+    user leaves their groups the same way, and their reactions go
+    (`messages.service.forget_account`)."""
     async with context.db.write() as uow:
         conn = uow.conn
+        await messages_service.forget_account(context, conn, user_id)
         rows = (
             await conn.execute(
                 select(
@@ -485,7 +489,7 @@ async def _purge_messages(context: AppContext, user_id: int) -> None:
             await conn.execute(
                 update(messages)
                 .where((messages.c.conversation_id == row.id) & (messages.c.sender_id == user_id))
-                .values(sender_id=stand_in, content="", post_id=None, story_id=None)
+                .values(sender_id=stand_in, content="", post_id=None, story_id=None, media_id=None)
             )
             await conn.execute(
                 update(conversation_members)

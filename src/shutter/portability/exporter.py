@@ -220,7 +220,8 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
         conversations = []
         for member in await repository.export_conversations(conn, user_id):
             history: list[dict[str, Any]] = []
-            seq = 0
+            # A group member's history starts with the message that added them.
+            seq = max(0, member["joined_seq"] - 1)
             while batch := await repository.export_messages(conn, member["conversation_id"], seq):
                 seq = batch[-1]["seq"]
                 history += [
@@ -229,16 +230,25 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
                         "from": "me" if message["sender_id"] == user_id else "them",
                         "text": message["content"],
                         "shared_post_id": (str(message["post_id"]) if message["post_id"] else None),
+                        "had_media": message["media_id"] is not None,
+                        "notice": orjson.loads(message["system"])["action"]
+                        if message["system"]
+                        else None,
+                        "unsent": message["unsent_at"] is not None,
                         "sent_at": _time(message["created_at"]),
                     }
                     for message in batch
                 ]
+            group = member["kind"] == "group"
             conversations.append(
                 {
-                    "with": {
+                    "with": None
+                    if group
+                    else {
                         "id": str(member["other_id"]),
                         "username": member["username"] or "deleted account",
                     },
+                    "group": {"name": member["name"]} if group else None,
                     "accepted": bool(member["accepted"]),
                     "messages": history,
                 }

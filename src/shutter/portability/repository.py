@@ -14,6 +14,7 @@ from shutter.db.tables import (
     collections,
     comments,
     conversation_members,
+    conversations,
     exports,
     follows,
     import_items,
@@ -326,10 +327,15 @@ async def export_conversations(conn: AsyncConnection, user_id: int) -> list[RowM
             conversation_members.c.conversation_id,
             conversation_members.c.other_id,
             conversation_members.c.accepted,
+            conversation_members.c.joined_seq,
+            conversations.c.kind,
+            conversations.c.name,
             users.c.username,
         )
         .select_from(
-            conversation_members.outerjoin(users, users.c.id == conversation_members.c.other_id)
+            conversation_members.join(
+                conversations, conversations.c.id == conversation_members.c.conversation_id
+            ).outerjoin(users, users.c.id == conversation_members.c.other_id)
         )
         .where(conversation_members.c.user_id == user_id)
         .order_by(conversation_members.c.conversation_id)
@@ -346,6 +352,9 @@ async def export_messages(
             messages.c.sender_id,
             messages.c.content,
             messages.c.post_id,
+            messages.c.media_id,
+            messages.c.system,
+            messages.c.unsent_at,
             messages.c.created_at,
         )
         .where((messages.c.conversation_id == conversation_id) & (messages.c.seq > after_seq))

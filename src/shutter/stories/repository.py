@@ -111,6 +111,7 @@ async def attach_media(conn: AsyncConnection, media_id: int, owner_id: int, stor
             & media.c.kind.in_(("image", "video"))
             & media.c.post_id.is_(None)
             & media.c.story_id.is_(None)
+            & media.c.message_id.is_(None)
         )
         .values(story_id=story_id)
     )

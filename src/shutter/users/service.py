@@ -173,6 +173,10 @@ async def update_profile(
             media = await media_repo.get(conn, media_id)
             if media is None or media["owner_id"] != user_id:
                 raise NotFound("No such media.", code="media_not_found")
+            if media["message_id"] is not None:  # its files are the conversation's only
+                raise InvalidInput(
+                    "This photo was sent in a message; upload it again.", code="media_in_use"
+                )
             if media["status"] != "ready" or media["kind"] != "image":
                 raise InvalidInput(
                     "An avatar must be an image that finished processing.", code="media_not_ready"

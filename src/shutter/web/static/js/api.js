@@ -317,8 +317,19 @@ export const storyViewers = (id) =>
   get(`/stories/${id}/viewers`).then((d) => (d.viewers || d.users || d.items || []).map((v) => normUser(v.user || v)));
 
 // ---- direct messages ----
-export const sendMessage = (recipientId, content, clientMessageId, postId = null) =>
-  post("/messages", { recipient_id: recipientId, content, client_message_id: clientMessageId, post_id: postId || undefined });
+export const sendMessage = (recipientId, content, clientMessageId, postId = null, mediaId = null) =>
+  post("/messages", { recipient_id: recipientId, content: content || undefined, client_message_id: clientMessageId, post_id: postId || undefined, media_id: mediaId || undefined });
+// To a conversation you are in (a group, or a direct one): the same answer as sendMessage.
+export const sendToConversation = (conversationId, content, clientMessageId, postId = null, mediaId = null) =>
+  post(`/conversations/${conversationId}/messages`, { content: content || undefined, client_message_id: clientMessageId, post_id: postId || undefined, media_id: mediaId || undefined });
+export const createGroup = (memberIds, name) => post("/conversations", { member_ids: memberIds, name: name || null }).then(normConversation);
+export const addMembers = (conversationId, userIds) => post(`/conversations/${conversationId}/members`, { user_ids: userIds }).then(normConversation);
+// Removing yourself is leaving.
+export const removeMember = (conversationId, userId) => del(`/conversations/${conversationId}/members/${userId}`);
+export const renameGroup = (conversationId, name) => request("PATCH", `/conversations/${conversationId}`, { body: { name: name || null } }).then(normConversation);
+export const unsendMessage = (messageId) => del(`/messages/${messageId}`);
+export const react = (messageId, emoji) => request("PUT", `/messages/${messageId}/reaction`, { body: { emoji } }).then(normReactions);
+export const unreact = (messageId) => del(`/messages/${messageId}/reaction`);
 export const conversations = (folder = "inbox") =>
   get("/conversations", { folder, limit: 50 }).then((d) => (d.conversations || d.items || []).map(normConversation));
 export const conversation = (id) => get(`/conversations/${id}`).then(normConversation);
@@ -507,11 +518,19 @@ function normTray(t) {
 }
 
 export function normConversation(c) {
+  const isGroup = c.kind === "group";
   const other = c.other_user || c.peer || c.user || (c.participants || []).find((u) => !auth.me || String(u.id) !== auth.me.id) || {};
   const last = c.last_message ? normMessage(c.last_message) : null;
+  const members = (c.members || []).map((m) => ({ user: normAuthor(m.user || {}), role: m.role || "member", readSeq: m.read_seq ?? 0 }));
+  const others = members.filter((m) => !auth.me || m.user.id !== auth.me.id);
   return {
     id: String(c.id ?? c.conversation_id),
-    other: normAuthor(other),
+    isGroup,
+    name: c.name || null,
+    // What the inbox and the header call it: a group's name, else its other members.
+    title: isGroup ? c.name || others.map((m) => m.user.username).join(", ") || "Just you" : other.username || "",
+    other: isGroup ? { id: "", username: c.name || "Group", displayName: c.name || "Group", avatarUrl: null } : normAuthor(other),
+    members,
     last,
     unread: c.unread_count ?? 0,
     lastSeq: c.last_seq ?? (last ? last.seq : 0),
@@ -521,16 +540,26 @@ export function normConversation(c) {
   };
 }
 
+export function normReactions(r) {
+  return (r.reactions || r || []).map((x) => ({ userId: String(x.user_id), emoji: x.emoji }));
+}
+
 export function normMessage(m) {
   return {
     id: String(m.id ?? m.message_id),
     conversationId: String(m.conversation_id ?? ""),
     senderId: String(m.sender_id ?? (m.sender && m.sender.id) ?? ""),
+    sender: m.sender ? normAuthor(m.sender) : null,
     content: m.content ?? m.text ?? "",
     seq: Number(m.seq ?? 0),
     sentAt: m.sent_at || m.created_at,
     clientId: m.client_message_id || null,
     post: m.post ? { id: String(m.post.id), available: !!m.post.available, thumbUrl: m.post.thumb_url || null, author: m.post.author ? normAuthor(m.post.author) : null } : null,
     story: m.story ? { id: String(m.story.id), available: !!m.story.available, thumbUrl: m.story.thumb_url || null } : null,
+    media: m.media ? normMedia(m.media) : null,
+    // A group's notice: who added, removed or left, or a new name.
+    system: m.system ? { action: m.system.action, users: (m.system.users || []).map(normAuthor), name: m.system.name ?? null } : null,
+    unsent: !!m.unsent,
+    reactions: normReactions(m.reactions || []),
   };
 }

@@ -12,7 +12,7 @@ import { loginView, signupView } from "./views/auth.js";
 import { composerView } from "./views/composer.js";
 import { feedView } from "./views/feed.js";
 import { dataView, restoreView } from "./views/data.js";
-import { conversationView, inboxView } from "./views/messages.js";
+import { conversationView, inboxView, newGroupView } from "./views/messages.js";
 import { notificationsView } from "./views/notifications.js";
 import { postView } from "./views/post.js";
 import { profileView, requestsView, settingsView } from "./views/profile.js";
@@ -36,6 +36,7 @@ const ROUTES = [
   [/^\/search$/, searchView, false],
   [/^\/notifications$/, notificationsView, true],
   [/^\/direct$/, inboxView, true],
+  [/^\/direct\/new$/, newGroupView, true],
   [/^\/direct\/with\/(?<username>[^/]+)$/, conversationView, true],
   [/^\/direct\/(?<conversationId>\d+)$/, conversationView, true],
   [/^\/requests$/, requestsView, true],

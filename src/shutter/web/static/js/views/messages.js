@@ -1,14 +1,26 @@
-// Direct messages: the inbox and a conversation that updates live over the WebSocket
-// (falling back to polling while the socket is down), with read receipts.
+// Direct messages: the inbox, a new group, and a conversation (with one person or a
+// group) that updates live over the WebSocket (falling back to polling while the socket
+// is down): read receipts per member, photos and videos, unsend, one reaction per member,
+// and a group's members (add, remove, leave) and name.
 
 import * as api from "../api.js";
 import { auth } from "../api.js";
-import { avatar, errorBox, h, spinner, timeAgo, timeEl, unavailable, uuid } from "../dom.js";
+import { avatar, confirmDialog, errorBox, h, menuButton, modal, spinner, timeAgo, timeEl, toast, unavailable, uuid } from "../dom.js";
 import * as realtime from "../realtime.js";
+import { uploadFile } from "../upload.js";
 import { openReport } from "./report.js";
 import { linkedPostId, postLink, sharePreview, sharedPostCard } from "./shared.js";
 
 const POLL_MS = 3000;
+const GROUP_MAX = 32; // members, you included
+const QUICK_REACTIONS = ["❤️", "😂", "😮", "😢", "👍", "🔥"];
+
+const unavailableCard = () => h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Messages"), unavailable("Direct messages")));
+
+/** A group's picture: the first letter of its name (or of "Group") in a circle. */
+function groupAvatar(conv, size) {
+  return avatar({ username: conv.title, displayName: conv.name || "Group" }, size);
+}
 
 export async function inboxView(ctx) {
   let convs;
@@ -16,11 +28,16 @@ export async function inboxView(ctx) {
   try {
     [convs, requests] = await Promise.all([api.conversations(), api.conversations("requests")]);
   } catch (err) {
-    if (err.unavailable) return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Messages"), unavailable("Direct messages")));
+    if (err.unavailable) return unavailableCard();
     throw err;
   }
   const share = ctx.query.get("share");
   const suffix = share ? `?share=${encodeURIComponent(share)}` : "";
+  const preview = (c) => {
+    if (!c.last) return c.isGroup ? "New group" : "";
+    const who = c.last.senderId === (auth.me && auth.me.id) ? "You: " : c.isGroup && c.last.sender ? `${c.last.sender.username}: ` : "";
+    return `${who}${lastText(c.last).slice(0, 60)} · ${timeAgo(c.last.sentAt)}`;
+  };
   const list = (items) =>
     h(
       "ul",
@@ -32,33 +49,152 @@ export async function inboxView(ctx) {
           h(
             "a",
             { href: `/direct/${c.id}${suffix}`, class: "user-row-link" },
-            avatar(c.other, 52),
-            h(
-              "span",
-              { class: "user-row-names" },
-              h("span", { class: "strong" }, c.other.username),
-              h("span", { class: "muted" }, c.last ? `${c.last.senderId === (auth.me && auth.me.id) ? "You: " : ""}${c.last.content.slice(0, 60)} · ${timeAgo(c.last.sentAt)}` : ""),
-            ),
+            c.isGroup ? groupAvatar(c, 52) : avatar(c.other, 52),
+            h("span", { class: "user-row-names" }, h("span", { class: "strong" }, c.title), h("span", { class: "muted" }, preview(c))),
             c.unread ? h("span", { class: "badge" }, h("span", { "aria-hidden": "true" }, String(c.unread)), h("span", { class: "visually-hidden" }, `, ${c.unread} unread`)) : null,
           ),
         ),
       ),
     );
+  // A new group or someone leaving one: the inbox is read again.
+  const onEvent = (e) => {
+    const type = (e.detail || {}).type;
+    if (type === "conversation_added" || type === "conversation_left") ctx.navigate(location.pathname + location.search, { replace: true });
+  };
+  window.addEventListener("shutter:event", onEvent);
+  ctx.onLeave(() => window.removeEventListener("shutter:event", onEvent));
   return h(
     "section",
     { class: "narrow" },
     h(
       "div",
       { class: "card" },
-      h("h1", {}, "Messages"),
+      h("div", { class: "inbox-head" }, h("h1", {}, "Messages"), share ? null : h("a", { href: "/direct/new", class: "button small" }, "New group")),
       share ? h("p", { class: "muted" }, "Choose a conversation to send the post to.") : null,
       // Requests: people you don't follow. Replying or accepting moves one to the inbox.
       requests.length ? h("h2", { class: "inbox-heading" }, `Requests (${requests.length})`) : null,
       requests.length ? list(requests) : null,
       requests.length && convs.length ? h("h2", { class: "inbox-heading" }, "Inbox") : null,
-      convs.length ? list(convs) : requests.length ? null : h("p", { class: "muted center" }, "No messages yet. Open someone's profile and press Message."),
+      convs.length ? list(convs) : requests.length ? null : h("p", { class: "muted center" }, "No messages yet. Open someone's profile and press Message, or start a group."),
     ),
   );
+}
+
+/** What a message says in one line (the inbox, notices). */
+function lastText(m) {
+  if (m.unsent) return "Unsent";
+  if (m.system) return noticeText(m);
+  if (m.content) return m.content;
+  if (m.media) return m.media.type === "video" ? "Sent a video" : "Sent a photo";
+  if (m.post) return "Sent a post";
+  return "";
+}
+
+function noticeText(m) {
+  const actor = m.senderId === (auth.me && auth.me.id) ? "You" : (m.sender && (m.sender.username || m.sender.displayName)) || "Someone";
+  const names = m.system.users.map((u) => (u.id === (auth.me && auth.me.id) ? "you" : u.username || u.displayName)).join(", ");
+  switch (m.system.action) {
+    case "added":
+      return `${actor} added ${names}`;
+    case "removed":
+      return `${actor} removed ${names}`;
+    case "left":
+      return `${actor === "You" ? "You" : names} left the group`;
+    case "renamed":
+      return m.system.name ? `${actor} named the group “${m.system.name}”` : `${actor} removed the group's name`;
+    default:
+      return "";
+  }
+}
+
+/** People picked by username (a search box, results to add, the chosen ones to take back). */
+function peoplePicker(exclude = new Set()) {
+  const chosen = new Map(); // id -> user
+  const input = h("input", { id: "people-search", type: "search", autocomplete: "off", placeholder: "Search people…", "aria-describedby": "people-hint" });
+  const results = h("ul", { class: "user-list people-results", "aria-label": "Search results" });
+  const picked = h("ul", { class: "chips", "aria-label": "Chosen people" });
+  const listeners = [];
+  const changed = () => listeners.forEach((fn) => fn(chosen));
+  function paintPicked() {
+    picked.replaceChildren(
+      ...[...chosen.values()].map((u) =>
+        h(
+          "li",
+          { class: "chip" },
+          u.username,
+          h("button", { type: "button", class: "chip-remove", "aria-label": `Take ${u.username} out`, onClick: () => {
+            chosen.delete(u.id);
+            paintPicked();
+            changed();
+          } }, "×"),
+        ),
+      ),
+    );
+  }
+  let timer = null;
+  let asked = 0;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (!q) return results.replaceChildren();
+    timer = setTimeout(async () => {
+      const mine = ++asked;
+      let users = [];
+      try {
+        users = await api.search(q, "users");
+      } catch {
+        return;
+      }
+      if (mine !== asked) return;
+      const shown = users.filter((u) => u.id !== (auth.me && auth.me.id) && !exclude.has(u.id));
+      results.replaceChildren(
+        ...(shown.length
+          ? shown.map((u) =>
+              h(
+                "li",
+                { class: "user-row" },
+                avatar(u, 32),
+                h("span", { class: "user-row-names" }, h("span", { class: "strong" }, u.username), h("span", { class: "muted" }, u.displayName)),
+                h("button", { type: "button", class: "button small", disabled: chosen.has(u.id), onClick: (e) => {
+                  chosen.set(u.id, u);
+                  e.currentTarget.disabled = true;
+                  paintPicked();
+                  changed();
+                } }, `Add ${u.username}`),
+              ),
+            )
+          : [h("li", { class: "muted" }, "Nobody found.")]),
+      );
+    }, 250);
+  });
+  const el = h("div", { class: "people-picker" }, h("label", { for: "people-search" }, "People"), h("p", { id: "people-hint", class: "muted small" }, "Search by username, then add."), input, results, picked);
+  return { el, chosen, onChange: (fn) => listeners.push(fn) };
+}
+
+export function newGroupView(ctx) {
+  const name = h("input", { id: "group-name", name: "name", maxlength: 100, autocomplete: "off", placeholder: "Optional" });
+  const picker = peoplePicker();
+  const create = h("button", { type: "submit", class: "button primary", disabled: true }, "Create group");
+  const hint = h("p", { class: "muted small", "aria-live": "polite" }, `Choose 2 to ${GROUP_MAX - 1} people.`);
+  const errors = h("div", {});
+  picker.onChange((chosen) => {
+    create.disabled = chosen.size < 2 || chosen.size > GROUP_MAX - 1;
+    hint.textContent = chosen.size < 2 ? `Choose 2 to ${GROUP_MAX - 1} people.` : `${chosen.size} people chosen.`;
+  });
+  const form = h("form", { class: "group-form" }, h("label", { for: "group-name" }, "Group name"), name, picker.el, hint, create, errors);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    errors.replaceChildren();
+    create.disabled = true;
+    try {
+      const conv = await api.createGroup([...picker.chosen.keys()], name.value.trim());
+      ctx.navigate(`/direct/${conv.id}`);
+    } catch (err) {
+      create.disabled = false;
+      errors.append(errorBox(err));
+    }
+  });
+  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "New group"), form));
 }
 
 export async function conversationView(ctx) {
@@ -77,68 +213,161 @@ export async function conversationView(ctx) {
       });
     } else {
       const [inbox, requests] = await Promise.all([api.conversations(), api.conversations("requests")]);
-      known = [...inbox, ...requests].find((c) => c.other.id === other.id) || null;
+      known = [...inbox, ...requests].find((c) => !c.isGroup && c.other.id === other.id) || null;
     }
   } catch (err) {
-    if (err.unavailable) return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Messages"), unavailable("Direct messages")));
+    if (err.unavailable) return unavailableCard();
     throw err;
   }
   if (known) {
     conversationId = known.id;
-    other = other || known.other;
+    if (!known.isGroup) other = other || known.other;
   }
-  if (!other) return h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Conversation not found"), h("a", { href: "/direct" }, "Back to messages"));
+  let conv = known; // the conversation as last read (members, name, read state)
+  const isGroup = !!(conv && conv.isGroup);
+  if (!other && !isGroup) return h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Conversation not found"), h("a", { href: "/direct" }, "Back to messages"));
 
-  const thread = h("ol", { class: "thread", "aria-live": "polite", "aria-label": `Conversation with ${other.username}` });
+  const me = auth.me.id;
+  const title = () => (isGroup ? conv.title : other.username);
+  const thread = h("ol", { class: "thread", "aria-live": "polite", "aria-label": isGroup ? `Group ${title()}` : `Conversation with ${other.username}` });
   const seen = h("p", { class: "read-receipt muted", hidden: true }, "Seen");
   const bySeq = new Map();
   const pending = new Map(); // client id -> element, until the server echoes it
   let lastSeq = 0;
   let otherReadSeq = known ? known.otherReadSeq : 0;
+  let gone = false; // left or removed from the group
 
   function attachment(m) {
+    if (m.media) return mediaView(m.media);
     if (m.post) return sharedPostCard(m.post);
     const linked = linkedPostId(m.content);
     if (linked) return sharedPostCard({ id: linked, available: true, thumbUrl: null, author: null });
     if (m.story) return h("span", { class: "msg-ref muted" }, m.story.available ? "Replied to a story" : "Replied to a story that is no longer available");
     return null;
   }
+  function reactionsRow(m) {
+    if (!m.reactions.length) return null;
+    const counts = new Map();
+    for (const r of m.reactions) counts.set(r.emoji, (counts.get(r.emoji) || 0) + 1);
+    const who = m.reactions.map((r) => `${nameOf(r.userId)} ${r.emoji}`).join(", ");
+    return h(
+      "span",
+      { class: "msg-reactions", role: "group", "aria-label": `Reactions: ${who}` },
+      [...counts].map(([emoji, n]) => h("span", { class: `reaction${m.reactions.some((r) => r.userId === me && r.emoji === emoji) ? " mine" : ""}`, "aria-hidden": "true" }, emoji, n > 1 ? h("span", { class: "reaction-count" }, String(n)) : null)),
+    );
+  }
+  function nameOf(userId) {
+    if (userId === me) return "you";
+    const member = conv && conv.members.find((x) => x.user.id === userId);
+    if (member) return member.user.username || "someone";
+    if (!isGroup && other && other.id === userId) return other.username;
+    return "someone";
+  }
+  function actions(m, mine) {
+    if (!m.id || m.unsent || m.system) return null;
+    const mineReaction = m.reactions.find((r) => r.userId === me);
+    const items = QUICK_REACTIONS.map((emoji) => ({ label: `React ${emoji}`, onSelect: () => setReaction(m, emoji) }));
+    if (mineReaction) items.push({ label: "Remove reaction", onSelect: () => setReaction(m, null) });
+    if (mine) items.push({ label: "Unsend", danger: true, onSelect: () => unsend(m) });
+    else items.push({ label: "Report", onSelect: () => openReport("message", m.id, "message") });
+    return menuButton(`More actions, ${timeAgo(m.sentAt)}`, items);
+  }
   function bubble(m, mine) {
-    const report = !mine && m.id ? h("button", { type: "button", class: "button link small", onClick: () => openReport("message", m.id, "message") }, "Report") : null;
+    if (m.system) return h("li", { class: "msg-notice muted", dataset: { seq: String(m.seq || ""), id: m.id || "" } }, noticeText(m));
+    if (m.unsent) return h("li", { class: `msg unsent${mine ? " mine" : ""}`, dataset: { seq: String(m.seq || ""), id: m.id || "" } }, h("span", { class: "msg-text" }, mine ? "You unsent a message" : "Unsent"), h("span", { class: "msg-time" }, timeEl(m.sentAt)));
     // A post sent without words carries only its link as text: the card says it all.
     const onlyLink = (m.post && m.content === postLink(m.post.id)) || linkedPostId(m.content);
-    return h("li", { class: `msg${mine ? " mine" : ""}${m.post || onlyLink ? " has-post" : ""}`, dataset: { seq: String(m.seq || "") } }, attachment(m), onlyLink ? null : h("span", { class: "msg-text" }, m.content), h("span", { class: "msg-time" }, timeEl(m.sentAt)), report);
+    const from = isGroup && !mine && m.sender ? h("span", { class: "msg-from" }, m.sender.username || m.sender.displayName) : null;
+    const body = h(
+      "div",
+      { class: `msg${mine ? " mine" : ""}${m.post || onlyLink || m.media ? " has-post" : ""}` },
+      from,
+      attachment(m),
+      onlyLink || !m.content ? null : h("span", { class: "msg-text" }, m.content),
+      h("span", { class: "msg-time" }, timeEl(m.sentAt)),
+    );
+    return h("li", { class: `msg-row${mine ? " mine" : ""}`, dataset: { seq: String(m.seq || ""), id: m.id || "" } }, body, reactionsRow(m), actions(m, mine));
   }
   function paintSeen() {
-    const mineLast = [...bySeq.values()].filter((m) => m.senderId === auth.me.id).pop();
-    seen.hidden = !(mineLast && otherReadSeq >= mineLast.seq);
+    const mineLast = [...bySeq.values()].filter((m) => m.senderId === me && !m.system).pop();
+    if (!mineLast) {
+      seen.hidden = true;
+      return;
+    }
+    if (!isGroup) {
+      seen.textContent = "Seen";
+      seen.hidden = !(otherReadSeq >= mineLast.seq);
+      return;
+    }
+    const readers = conv.members.filter((x) => x.user.id !== me && x.readSeq >= mineLast.seq).map((x) => x.user.username);
+    seen.hidden = !readers.length;
+    seen.textContent = readers.length === conv.members.length - 1 ? "Seen by everyone" : `Seen by ${readers.join(", ")}`;
+  }
+  function place(el, seq) {
+    const old = thread.querySelector(`[data-seq="${seq}"]`);
+    if (old) return old.replaceWith(el);
+    // Keep sequence order even if an older message arrives late.
+    const after = [...thread.children].find((c) => Number(c.dataset.seq) > seq);
+    thread.insertBefore(el, after || null);
+  }
+  function repaint(m) {
+    bySeq.set(m.seq, m);
+    place(bubble(m, m.senderId === me), m.seq);
   }
   function add(m) {
     if (!m.seq || bySeq.has(m.seq)) return;
     bySeq.set(m.seq, m);
-    const mine = m.senderId === auth.me.id;
-    const el = bubble(m, mine);
+    const el = bubble(m, m.senderId === me);
     const placeholder = m.clientId && pending.get(m.clientId);
     if (placeholder) {
       placeholder.replaceWith(el);
       pending.delete(m.clientId);
     } else {
-      // Keep sequence order even if an older message arrives late.
-      const after = [...thread.children].find((c) => Number(c.dataset.seq) > m.seq);
-      thread.insertBefore(el, after || null);
+      place(el, m.seq);
     }
     lastSeq = Math.max(lastSeq, m.seq);
+    if (m.system) refresh();
     paintSeen();
     el.scrollIntoView({ block: "end" });
   }
-  async function catchUp() {
+  async function refresh() {
+    // Members, name and read state after a notice or a read receipt.
     if (!conversationId) return;
+    try {
+      conv = await api.conversation(conversationId);
+    } catch (err) {
+      if (err.status === 404) return leftGroup();
+      return;
+    }
+    otherReadSeq = conv.otherReadSeq;
+    paintHead();
+    paintSeen();
+  }
+  async function catchUp() {
+    if (!conversationId || gone) return;
     for (;;) {
       const page = await api.messagesAfter(conversationId, lastSeq);
       page.items.forEach(add);
       if (!page.hasMore || !page.items.length) break;
     }
     if (lastSeq) api.markConversationRead(conversationId, lastSeq).then(ctx.refreshBadges, () => {});
+  }
+  async function setReaction(m, emoji) {
+    try {
+      const reactions = emoji ? await api.react(m.id, emoji) : (await api.unreact(m.id), m.reactions.filter((r) => r.userId !== me));
+      repaint({ ...m, reactions });
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  }
+  async function unsend(m) {
+    if (!(await confirmDialog("Unsend?", "It will be removed for everyone in the conversation.", "Unsend"))) return;
+    try {
+      await api.unsendMessage(m.id);
+      repaint({ ...m, unsent: true, content: "", media: null, post: null, story: null, reactions: [] });
+    } catch (err) {
+      toast(err.message, "error");
+    }
   }
 
   const text = h("input", { id: "message-text", name: "content", placeholder: "Message…", autocomplete: "off", maxlength: 1000, "aria-label": "Message" });
@@ -153,12 +382,59 @@ export async function conversationView(ctx) {
       })
     : null;
   if (shared) text.placeholder = "Add a message…";
-  const form = h("form", { class: "message-form" }, text, h("button", { type: "submit", class: "button link" }, "Send"));
+
+  // A photo or video goes up as soon as it is picked (the normal upload pipeline), and
+  // with the next message.
+  let attached = null; // {file, url, promise, media, el}
+  const file = h("input", { type: "file", id: "message-file", accept: "image/*,video/*", class: "visually-hidden", tabindex: "-1", "aria-label": "Photo or video" });
+  const attach = h("button", { type: "button", class: "icon-button attach-button", "aria-label": "Attach a photo or video", onClick: () => file.click() }, "+");
+  const attachArea = h("div", { class: "attach-preview", hidden: true, "aria-live": "polite" });
+  function dropAttachment() {
+    if (attached) URL.revokeObjectURL(attached.url);
+    attached = null;
+    attachArea.hidden = true;
+    attachArea.replaceChildren();
+  }
+  file.addEventListener("change", () => {
+    const chosen = file.files && file.files[0];
+    file.value = "";
+    if (!chosen) return;
+    dropAttachment();
+    const url = URL.createObjectURL(chosen);
+    const status = h("span", { class: "muted" }, "Uploading…");
+    const thumb = chosen.type.startsWith("video/") ? h("video", { src: url, muted: true, playsinline: true, preload: "metadata", "aria-label": "Video to send" }) : h("img", { src: url, alt: "Photo to send" });
+    const remove = h("button", { type: "button", class: "button link small", onClick: dropAttachment }, "Remove");
+    attachArea.replaceChildren(thumb, status, remove);
+    attachArea.hidden = false;
+    const mine = { file: chosen, url, media: null };
+    mine.promise = uploadFile(chosen, (fraction, phase) => {
+      status.textContent = phase === "processing" ? "Processing…" : `Uploading ${Math.round(fraction * 100)}%`;
+    }).then(
+      (media) => {
+        mine.media = media;
+        if (attached === mine) status.textContent = "Ready to send";
+        return media;
+      },
+      (err) => {
+        if (attached === mine) {
+          status.textContent = "Upload failed";
+          errors.replaceChildren(errorBox(err));
+        }
+        throw err;
+      },
+    );
+    mine.promise.catch(() => {});
+    attached = mine;
+  });
+
+  const form = h("form", { class: "message-form" }, file, attach, text, h("button", { type: "submit", class: "button link" }, "Send"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    if (gone) return;
     const sharing = shared && shared.info;
+    const withMedia = attached;
     const content = text.value.trim() || (sharing ? postLink(sharing.id) : "");
-    if (!content) return;
+    if (!content && !withMedia) return;
     errors.replaceChildren();
     const clientId = uuid();
     const post = sharing ? { ...sharing } : null;
@@ -166,36 +442,76 @@ export async function conversationView(ctx) {
       shared.el.remove();
       shared = null;
     }
-    const temp = bubble({ content, post, sentAt: new Date().toISOString() }, true);
+    const temp = bubble({ content, post, media: null, reactions: [], sentAt: new Date().toISOString() }, true);
     temp.classList.add("sending");
     pending.set(clientId, temp);
     thread.append(temp);
     text.value = "";
     try {
-      const sent = await api.sendMessage(other.id, content, clientId, post && post.id);
+      let mediaId = null;
+      if (withMedia) {
+        attachArea.hidden = true;
+        mediaId = (await withMedia.promise).id;
+        if (attached === withMedia) dropAttachment();
+      }
+      const sent = conversationId
+        ? await api.sendToConversation(conversationId, content, clientId, post && post.id, mediaId)
+        : await api.sendMessage(other.id, content, clientId, post && post.id, mediaId);
       const first = !conversationId;
       conversationId = String(sent.conversation_id);
       if (first) history.replaceState(null, "", `/direct/${conversationId}`);
-      add({ id: String(sent.message_id), conversationId, senderId: auth.me.id, content, post, seq: Number(sent.seq), sentAt: sent.sent_at, clientId });
+      if (mediaId) {
+        // The message's picture comes from the server (its links are the conversation's).
+        pending.delete(clientId);
+        temp.remove();
+        await catchUp();
+      } else {
+        add({ id: String(sent.message_id), conversationId, senderId: me, sender: null, content, post, media: null, system: null, unsent: false, reactions: [], seq: Number(sent.seq), sentAt: sent.sent_at, clientId });
+      }
     } catch (err) {
       temp.classList.add("failed");
+      if (withMedia) attachArea.hidden = false;
       errors.append(errorBox(err.unavailable ? { message: "Direct messages are not available yet." } : err));
     }
   });
 
+  function leftGroup() {
+    gone = true;
+    form.hidden = true;
+    errors.replaceChildren(h("p", { class: "notice muted" }, "You are no longer in this group."));
+  }
+
   const onEvent = (e) => {
     const data = e.detail || {};
     const payload = data.message || data.data || data;
-    if (data.type === "message" && String(payload.conversation_id) === conversationId) {
+    const here = String(payload.conversation_id) === conversationId;
+    if (data.type === "message" && here) {
       const m = api.normMessage(payload);
       // A gap before this seq means a lost event: fetch everything after what we hold.
       if (m.seq > lastSeq + 1) catchUp().catch(() => {});
       else add(m);
       api.markConversationRead(conversationId, Math.max(lastSeq, m.seq)).catch(() => {});
-    } else if (data.type === "read" && String(payload.conversation_id) === conversationId && String(payload.user_id ?? payload.reader_id) !== auth.me.id) {
-      otherReadSeq = Math.max(otherReadSeq, Number(payload.up_to_seq ?? payload.seq ?? 0));
+    } else if (data.type === "read" && here && String(payload.user_id ?? payload.reader_id) !== me) {
+      const upTo = Number(payload.up_to_seq ?? payload.seq ?? 0);
+      otherReadSeq = Math.max(otherReadSeq, upTo);
+      if (conv) {
+        const member = conv.members.find((x) => x.user.id === String(payload.user_id));
+        if (member) member.readSeq = Math.max(member.readSeq, upTo);
+      }
       paintSeen();
-    } else if (data.type === "message" && !conversationId && String(payload.sender_id) === other.id) {
+    } else if (data.type === "message_unsent" && here) {
+      const m = bySeq.get(Number(payload.seq));
+      if (m) repaint({ ...m, unsent: true, content: "", media: null, post: null, story: null, reactions: [] });
+    } else if (data.type === "reaction" && here) {
+      const m = [...bySeq.values()].find((x) => x.id === String(payload.message_id));
+      if (m) {
+        const reactions = m.reactions.filter((r) => r.userId !== String(payload.user_id));
+        if (payload.emoji) reactions.push({ userId: String(payload.user_id), emoji: payload.emoji });
+        repaint({ ...m, reactions });
+      }
+    } else if (data.type === "conversation_left" && here && String(payload.user_id) === me) {
+      leftGroup();
+    } else if (data.type === "message" && !conversationId && !isGroup && String(payload.sender_id) === other.id) {
       conversationId = String(payload.conversation_id);
       catchUp();
     }
@@ -211,22 +527,96 @@ export async function conversationView(ctx) {
     window.removeEventListener("shutter:event", onEvent);
     window.removeEventListener("shutter:socket", onSocket);
     clearInterval(poll);
+    dropAttachment();
   });
+
+  // The header: the other person, or the group with its details (members, name, leave).
+  const head = h("header", { class: "conversation-head" });
+  function paintHead() {
+    const back = h("a", { href: "/direct", class: "button link small", "aria-label": "Back to inbox" }, "‹");
+    if (!isGroup) {
+      head.replaceChildren(back, avatar(other, 32), h("h1", {}, h("a", { href: `/u/${other.username}` }, other.username)));
+      return;
+    }
+    head.replaceChildren(
+      back,
+      groupAvatar(conv, 32),
+      h("div", { class: "conversation-title" }, h("h1", {}, conv.title), h("span", { class: "muted small" }, `${conv.members.length} members`)),
+      h("button", { type: "button", class: "button small", onClick: openDetails }, "Group details"),
+    );
+  }
+  function openDetails() {
+    const amAdmin = conv.members.some((x) => x.user.id === me && x.role === "admin");
+    const nameInput = h("input", { id: "group-rename", maxlength: 100, value: conv.name || "", autocomplete: "off" });
+    const detailErrors = h("div", {});
+    const rename = h("form", { class: "group-rename" }, h("label", { for: "group-rename" }, "Group name"), nameInput, h("button", { type: "submit", class: "button small" }, "Save name"));
+    let ref = null;
+    rename.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        conv = await api.renameGroup(conv.id, nameInput.value.trim());
+        paintHead();
+        toast("Name saved");
+      } catch (err) {
+        detailErrors.replaceChildren(errorBox(err));
+      }
+    });
+    const mineLast = [...bySeq.values()].filter((m) => !m.system).pop();
+    const readState = (x) => (x.user.id === me ? "You" : mineLast && x.readSeq >= mineLast.seq ? "Seen everything" : x.readSeq ? `Read up to #${x.readSeq}` : "Not read yet");
+    const members = h(
+      "ul",
+      { class: "user-list group-members", "aria-label": "Members" },
+      conv.members.map((x) =>
+        h(
+          "li",
+          { class: "user-row" },
+          avatar(x.user, 32),
+          h("span", { class: "user-row-names" }, h("span", { class: "strong" }, x.user.username || x.user.displayName, x.role === "admin" ? h("span", { class: "muted" }, " · admin") : null), h("span", { class: "muted member-read" }, readState(x))),
+          amAdmin && x.user.id !== me
+            ? h("button", { type: "button", class: "button small", onClick: async () => {
+                try {
+                  await api.removeMember(conv.id, x.user.id);
+                  ref.close();
+                  await refresh();
+                } catch (err) {
+                  detailErrors.replaceChildren(errorBox(err));
+                }
+              } }, `Remove ${x.user.username}`)
+            : null,
+        ),
+      ),
+    );
+    const picker = peoplePicker(new Set(conv.members.map((x) => x.user.id)));
+    const addButton = h("button", { type: "button", class: "button small primary", disabled: true }, "Add to group");
+    picker.onChange((chosen) => (addButton.disabled = !chosen.size || chosen.size + conv.members.length > GROUP_MAX));
+    addButton.addEventListener("click", async () => {
+      try {
+        conv = await api.addMembers(conv.id, [...picker.chosen.keys()]);
+        ref.close();
+        paintHead();
+      } catch (err) {
+        detailErrors.replaceChildren(errorBox(err));
+      }
+    });
+    const leave = h("button", { type: "button", class: "button danger" }, "Leave group");
+    leave.addEventListener("click", async () => {
+      if (!(await confirmDialog("Leave the group?", "You will no longer see it or get its messages.", "Leave"))) return;
+      try {
+        await api.removeMember(conv.id, me);
+        ref.close();
+        ctx.navigate("/direct");
+      } catch (err) {
+        detailErrors.replaceChildren(errorBox(err));
+      }
+    });
+    ref = modal("Group details", h("div", { class: "group-details" }, rename, h("h3", {}, "Members"), members, conv.members.length < GROUP_MAX ? h("div", { class: "group-add" }, h("h3", {}, "Add people"), picker.el, addButton) : h("p", { class: "muted" }, `A group holds at most ${GROUP_MAX} people.`), leave, detailErrors));
+  }
+  paintHead();
 
   const view = h(
     "section",
     { class: "narrow" },
-    h(
-      "div",
-      { class: "card conversation" },
-      h("header", { class: "conversation-head" }, h("a", { href: "/direct", class: "button link small", "aria-label": "Back to inbox" }, "‹"), avatar(other, 32), h("h1", {}, h("a", { href: `/u/${other.username}` }, other.username))),
-      known && known.isRequest ? acceptBar(known) : null,
-      thread,
-      seen,
-      shared ? shared.el : null,
-      form,
-      errors,
-    ),
+    h("div", { class: "card conversation" }, head, known && known.isRequest ? acceptBar(known) : null, thread, seen, shared ? shared.el : null, attachArea, form, errors),
   );
   if (conversationId) {
     thread.append(spinner());
@@ -238,9 +628,19 @@ export async function conversationView(ctx) {
   return view;
 }
 
+/** A photo or video in a message (its links expire: reopening the conversation renews them). */
+function mediaView(media) {
+  if (media.type === "video") {
+    return h("video", { class: "msg-media", src: media.urls.original, poster: media.posterUrl || null, controls: true, playsinline: true, preload: "metadata", "aria-label": "Video" });
+  }
+  const ratio = media.width && media.height ? media.width / media.height : 1;
+  return h("img", { class: "msg-media", src: media.urls.medium, alt: "Photo", width: 240, height: Math.round(240 / ratio), loading: "lazy" });
+}
+
 // A message request: accepting moves it to the inbox (replying does too).
 function acceptBar(conv) {
-  const bar = h("p", { class: "muted request-bar" }, `${conv.other.username} wants to send you a message. `);
+  const who = conv.isGroup ? `You were added to ${conv.title}.` : `${conv.other.username} wants to send you a message.`;
+  const bar = h("p", { class: "muted request-bar" }, `${who} `);
   const button = h("button", { type: "button", class: "button small" }, "Accept");
   button.addEventListener("click", async () => {
     try {
