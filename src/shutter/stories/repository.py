@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import follows, media, stories, story_views, users
-from shutter.media.repository import MediaRow, media_row
+from shutter.media.repository import MediaRow, media_row, unattached
 from shutter.privacy.visibility import (
     blocked_either_way,
     content_readable_by,
@@ -95,9 +95,7 @@ async def attach_media(conn: AsyncConnection, media_id: int, owner_id: int, stor
             & (media.c.owner_id == owner_id)
             & (media.c.status == "ready")
             & media.c.kind.in_(("image", "video"))
-            & media.c.post_id.is_(None)
-            & media.c.story_id.is_(None)
-            & media.c.message_id.is_(None)
+            & unattached()
         )
         .values(story_id=story_id)
     )
