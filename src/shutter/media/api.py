@@ -24,6 +24,7 @@ from shutter.http.responses import json_response
 from shutter.media import repository, service
 from shutter.media.presenters import PRIVATE_PREFIX
 from shutter.media.schemas import MediaCreate, MediaOut, UploadTicket
+from shutter.media.sniff import STORED_TYPES
 from shutter.stores.objects import IMMUTABLE, LocalObjectStore
 
 router = APIRouter(prefix="/media", tags=["media"])
@@ -31,15 +32,6 @@ store_router = APIRouter(prefix="/media", tags=["object store (embedded profile)
 
 MediaId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a media id")]
 _UPLOAD_KEY = re.compile(r"uploads/([0-9]{1,19})")
-_CONTENT_TYPES = {
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "gif": "image/gif",
-    "avif": "image/avif",
-    "mp4": "video/mp4",
-    "zip": "application/zip",
-}
 # Served prefixes: processed media (content-addressed), and originals of older versions;
 # exports and the files of media sent in messages (private/) by expiring links only.
 _SERVED = ("media/", "originals/", "exports/", PRIVATE_PREFIX)
@@ -164,5 +156,5 @@ async def serve_file(
     wanted = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
     if wanted & {etag, f"W/{etag}", "*"}:
         return Response(status_code=304, headers=headers)
-    media_type = _CONTENT_TYPES.get(path.suffix.lstrip("."), "application/octet-stream")
+    media_type = STORED_TYPES.get(path.suffix.lstrip("."), "application/octet-stream")
     return FileResponse(path, media_type=media_type, headers=headers)

@@ -6,12 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import RowMapping, delete, exists, select, update
+from sqlalchemy import ColumnElement, RowMapping, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
 from shutter.db.tables import media, posts, users, withheld_media_keys
 from shutter.timeutil import utcnow
+
+
+def unattached() -> ColumnElement[bool]:
+    """SQL over `media`: in no post, story or message yet (free to attach to one)."""
+    return media.c.post_id.is_(None) & media.c.story_id.is_(None) & media.c.message_id.is_(None)
+
 
 POST_MEDIA_COLUMNS = (
     media.c.id,
@@ -114,10 +120,8 @@ async def delete_collectable(
     """Delete up to `limit` media rows created before `before` that nothing needs: attached
     to no post, story or avatar (uploads never completed or never posted), or attached to a
     post deleted before `before`. Media being processed is left alone. Returns the rows."""
-    unattached = (
-        media.c.post_id.is_(None)
-        & media.c.story_id.is_(None)
-        & media.c.message_id.is_(None)
+    unused = (
+        unattached()
         & (media.c.created_at < before)
         & (media.c.status != "processing")
         & ~exists().where(users.c.avatar_media_id == media.c.id)
@@ -125,7 +129,7 @@ async def delete_collectable(
     of_deleted_post = media.c.post_id.in_(
         select(posts.c.id).where(posts.c.deleted_at.is_not(None) & (posts.c.deleted_at < before))
     )
-    ids = select(media.c.id).where(unattached | of_deleted_post).limit(limit)
+    ids = select(media.c.id).where(unused | of_deleted_post).limit(limit)
     if conn.dialect.name == "postgresql":
         ids = ids.with_for_update(skip_locked=True)
     chosen = [row[0] for row in await conn.execute(ids)]
@@ -156,9 +160,7 @@ async def attach_to_post(
             (media.c.id == media_id)
             & (media.c.owner_id == owner_id)
             & (media.c.status == "ready")
-            & media.c.post_id.is_(None)
-            & media.c.story_id.is_(None)
-            & media.c.message_id.is_(None)
+            & unattached()
         )
         .values(post_id=post_id, position=position)
     )
@@ -178,9 +180,7 @@ async def attach_to_message(
             & (media.c.owner_id == owner_id)
             & (media.c.status == "ready")
             & media.c.kind.in_(("image", "video"))
-            & media.c.post_id.is_(None)
-            & media.c.story_id.is_(None)
-            & media.c.message_id.is_(None)
+            & unattached()
             & ~exists().where(users.c.avatar_media_id == media.c.id)
         )
         .values(message_id=message_id, updated_at=utcnow(), **keys)
@@ -227,13 +227,7 @@ async def set_alt(conn: AsyncConnection, media_id: int, owner_id: int, alt: str 
     of posts are cached as they were published."""
     done = await conn.execute(
         update(media)
-        .where(
-            (media.c.id == media_id)
-            & (media.c.owner_id == owner_id)
-            & media.c.post_id.is_(None)
-            & media.c.story_id.is_(None)
-            & media.c.message_id.is_(None)
-        )
+        .where((media.c.id == media_id) & (media.c.owner_id == owner_id) & unattached())
         .values(alt=alt, updated_at=utcnow())
     )
     return done.rowcount == 1

@@ -27,7 +27,7 @@ from shutter.media.presenters import (
     present_media,
     private_url_deadline,
 )
-from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, normalise
+from shutter.media.sniff import IMAGE_TYPES, STORED_TYPES, VIDEO_TYPES, normalise
 from shutter.stores.objects import UrlFor
 from shutter.timeutil import isoformat, utcnow
 
@@ -396,18 +396,7 @@ async def delete_private_files(context: AppContext, rows: Sequence[RowMapping]) 
 
 
 def _content_type_of(key: str) -> str:
-    extension = key.rsplit(".", 1)[-1].lower()
-    return _CONTENT_TYPES.get(extension, "application/octet-stream")
-
-
-_CONTENT_TYPES = {
-    "jpg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "gif": "image/gif",
-    "avif": "image/avif",
-    "mp4": "video/mp4",
-}
+    return STORED_TYPES.get(key.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
 # -- lifecycle -------------------------------------------------------------------------------

@@ -6,6 +6,16 @@ IMAGE_TYPES = frozenset(
     {"image/jpeg", "image/png", "image/webp", "image/gif", "image/heic", "image/avif"}
 )
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime", "video/webm"})
+# The types of the files Shutter stores, by extension (serving and copying them).
+STORED_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "avif": "image/avif",
+    "mp4": "video/mp4",
+    "zip": "application/zip",
+}
 # Names a client may declare for an accepted type, and the type they mean.
 ALIASES = {"image/heif": "image/heic", "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
 # Declared and detected types that are one family: iPhones call an HEIF image either, and an

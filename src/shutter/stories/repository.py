@@ -25,7 +25,7 @@ from shutter.db.tables import (
     story_views,
     users,
 )
-from shutter.media.repository import MediaRow, media_row
+from shutter.media.repository import MediaRow, media_row, unattached
 from shutter.privacy.visibility import (
     blocked_either_way,
     content_readable_by,
@@ -109,9 +109,7 @@ async def attach_media(conn: AsyncConnection, media_id: int, owner_id: int, stor
             & (media.c.owner_id == owner_id)
             & (media.c.status == "ready")
             & media.c.kind.in_(("image", "video"))
-            & media.c.post_id.is_(None)
-            & media.c.story_id.is_(None)
-            & media.c.message_id.is_(None)
+            & unattached()
         )
         .values(story_id=story_id)
     )
