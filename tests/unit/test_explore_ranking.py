@@ -13,16 +13,19 @@ from shutter.explore.service import PER_AUTHOR, in_pages, score
 from shutter.ids import smallest_id_at
 
 HOUR_MS = 3_600_000
+# One "now" for the whole module: posts made a few milliseconds apart on a loaded machine
+# would otherwise differ in age, and equal scores would not be equal.
+NOW_MS = int(time.time() * 1000)
 
 
 def post(hours_old: float, likes: int = 0, comments: int = 0, author: int = 1) -> Any:
-    now_ms = int(time.time() * 1000)
+    now_ms = NOW_MS
     post_id = smallest_id_at(now_ms - int(hours_old * HOUR_MS))
     return {"id": post_id, "author_id": author, "like_count": likes, "comment_count": comments}
 
 
 def test_a_post_liked_fast_outranks_an_older_post_with_more_likes() -> None:
-    now_ms = int(time.time() * 1000)
+    now_ms = NOW_MS
     fresh, old = post(1, likes=10), post(24, likes=60)
     assert score(fresh, 0, now_ms) > score(old, 0, now_ms)
     # Same age: more engagement wins, and a comment weighs two likes.
@@ -31,7 +34,7 @@ def test_a_post_liked_fast_outranks_an_older_post_with_more_likes() -> None:
 
 
 def test_likes_from_similar_people_count_extra() -> None:
-    now_ms = int(time.time() * 1000)
+    now_ms = NOW_MS
     assert score(post(2, likes=3), 1, now_ms) > score(post(2, likes=5), 0, now_ms)
 
 
