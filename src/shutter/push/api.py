@@ -15,6 +15,7 @@ from shutter.http.deps import Context, CurrentUser, Write
 from shutter.http.responses import json_response
 from shutter.push import repository
 from shutter.push.webpush import AUTH_SECRET, b64url_decode, load_public_point
+from shutter.textfields import Line
 from shutter.timeutil import utcnow
 
 router = APIRouter(prefix="/push", tags=["push"])
@@ -27,8 +28,8 @@ class PushKey(BaseModel):
 
 
 class SubscriptionKeys(BaseModel):
-    p256dh: str = Field(min_length=80, max_length=100)
-    auth: str = Field(min_length=16, max_length=32)
+    p256dh: Annotated[str, Line(100, min_length=80)]
+    auth: Annotated[str, Line(32, min_length=16)]
 
 
 class SubscriptionIn(BaseModel):
@@ -36,14 +37,16 @@ class SubscriptionIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")  # expirationTime and whatever comes next
 
-    endpoint: str = Field(min_length=10, max_length=2048)
+    # The text rule too: a NUL (PostgreSQL cannot store it) is a 422, not a 500.
+    endpoint: Annotated[str, Line(2048, min_length=10)]
     keys: SubscriptionKeys
 
 
 class SubscriptionRef(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    endpoint: str = Field(min_length=10, max_length=2048)
+    # The text rule too: a NUL (PostgreSQL cannot store it) is a 422, not a 500.
+    endpoint: Annotated[str, Line(2048, min_length=10)]
 
 
 def _is_loopback(host: str) -> bool:
