@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, FastAPI, Path, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse, Response
 
 from shutter.errors import NotFound
@@ -59,6 +59,11 @@ def _text(values: dict[str, Any], key: str, *, required: bool = False) -> str | 
         raise OAuthError(
             "invalid_request", f"{key} must be a string of at most {_MAX_PARAM} characters.", 422
         )
+    return _clean(key, value)
+
+
+def _clean(key: str, value: str) -> str:
+    """The text rule (textfields.py) for an OAuth parameter, refused in OAuth's shape."""
     try:
         return clean_text(value, multiline=False)
     except ValueError as exc:  # NUL and other controls: no database could store them
@@ -185,14 +190,22 @@ async def consent_page(
 
 
 class Decision(BaseModel):
-    client_id: Annotated[str, Line(200)]
-    redirect_uri: Annotated[str, Line(2000)]
-    response_type: Annotated[str, Line(20)] = "code"
-    scope: Annotated[str, Line(1000)] | None = None
-    state: Annotated[str, Line(1000)] | None = None
-    code_challenge: Annotated[str, Line(200)] | None = None
-    code_challenge_method: Annotated[str, Line(10)] | None = None
+    client_id: str = Field(max_length=200)
+    redirect_uri: str = Field(max_length=2000)
+    response_type: str = Field("code", max_length=20)
+    scope: str | None = Field(None, max_length=1000)
+    state: str | None = Field(None, max_length=1000)
+    code_challenge: str | None = Field(None, max_length=200)
+    code_challenge_method: str | None = Field(None, max_length=10)
     approve: bool
+
+    def checked(self) -> Decision:
+        """The text rule on every field, refused as OAuth refuses (`invalid_request`),
+        the shape OAuth clients read: a NUL never reaches PostgreSQL."""
+        for name, value in self.model_dump(exclude={"approve"}).items():
+            if value is not None:
+                _clean(name, value)
+        return self
 
 
 class DecisionOut(BaseModel):
@@ -205,6 +218,7 @@ async def decide(body: Decision, viewer: CurrentUser, uow: Write) -> Response:
     """The signed-in user's decision (a native access token): where to send the browser
     back to, with `code` (or `error=access_denied`) and `state`. For the out-of-band
     redirect URI the code is shown instead."""
+    body = body.checked()
     checked = await service.check_authorization_request(
         uow.conn,
         body.client_id,
