@@ -91,8 +91,10 @@ async def upload_image(
     sent = await send_bytes(ticket, data)
     assert sent.status_code in (200, 204), sent.text
     done = await client.post(f"/media/{ticket['media_id']}/complete", headers=account.headers)
-    assert done.status_code == 202, done.text
-    assert done.json()["status"] == "processing"
+    # 202 processing, or 200 when a worker was quicker than the answer.
+    assert (done.status_code, done.json()["status"]) in ((202, "processing"), (200, "ready")), (
+        done.text
+    )
     media = await processed(client, account, ticket["media_id"])
     assert media["status"] == "ready", media
     media_id: str = ticket["media_id"]

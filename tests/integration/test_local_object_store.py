@@ -138,7 +138,7 @@ async def test_an_upload_url_cannot_replace_a_completed_upload(client: httpx.Asy
     data = image_bytes()
     ticket = await start_upload(client, alice, data)
     await send_bytes(ticket, data)
-    assert (await complete_upload(client, alice, ticket["media_id"])).status_code == 202
+    assert (await complete_upload(client, alice, ticket["media_id"])).status_code in (200, 202)
 
     replaced = await send_bytes(ticket, data)
     media = await processed(client, alice, ticket["media_id"])

@@ -82,8 +82,12 @@ async def test_an_uploaded_image_becomes_ready_with_its_size_and_a_cacheable_ori
     assert sent.status_code in (200, 204), sent.text
     done = await complete_upload(client, alice, ticket["media_id"])
 
-    assert done.status_code == 202, done.text  # processing happens off the request path
-    assert (done.json()["status"], done.json()["urls"]) == ("processing", None)
+    # Processing happens off the request path: 202 while it runs (200 if a worker was
+    # quicker than the answer; the code always says what the body says).
+    answer = (done.status_code, done.json()["status"])
+    assert answer in ((202, "processing"), (200, "ready")), done.text
+    if answer[0] == 202:
+        assert done.json()["urls"] is None
     media = await processed(client, alice, ticket["media_id"])
     assert media["id"] == ticket["media_id"]
     assert (media["type"], media["status"], media["error"]) == ("image", "ready", None)

@@ -104,7 +104,7 @@ async def test_a_store_hiccup_during_processing_is_retried(
 
     monkeypatch.setattr(store, "read", flaky_read)
 
-    assert (await complete_upload(client, alice, ticket["media_id"])).status_code == 202
+    assert (await complete_upload(client, alice, ticket["media_id"])).status_code in (200, 202)
     media = await processed(client, alice, ticket["media_id"])
 
     assert failures  # the first attempt did fail

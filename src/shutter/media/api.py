@@ -65,9 +65,11 @@ async def complete_media(
 ) -> Response:
     """Start processing the uploaded bytes: `202` with the media `processing` (poll
     `GET /media/{id}` until it is `ready` or `failed`), or `200` if it is ready already."""
-    status = await service.complete_upload(context, viewer.id, media_id)
+    await service.complete_upload(context, viewer.id, media_id)
+    # Read after the commit: a small image may be ready already (an in-process worker got
+    # to it first), and the status code says what the body says.
     media = await service.get_own_media(context, viewer.id, media_id, url_for)
-    return json_response(media, 200 if status == "ready" else 202)
+    return json_response(media, 200 if media.get("status") == "ready" else 202)
 
 
 @router.get("/{media_id}", response_model=MediaOut)
