@@ -13,23 +13,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests import services
 from tests.e2e.conftest import Browsing
 from tests.e2e.test_serve import ServeProcess
 from tests.e2e.test_web import _api, _couple, _name, _photo, _photo_post, _story, _user_id
-from tests.e2e.test_web_a11y import AXE, DESKTOP, PHONE, _settled, _violations
+from tests.e2e.test_web_a11y import DESKTOP, PHONE, _settled, _violations, axe_path  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.xdist_group("browser")
-
-
-@pytest.fixture(scope="module")
-def axe_file() -> Path:
-    if not AXE.exists():
-        why = f"no axe-core at {AXE} (make browser runs npm ci in tests/e2e)"
-        if services.IN_CI:
-            pytest.fail(f"CI=true and the accessibility tests cannot run: {why}")
-        pytest.skip(f"ACCESSIBILITY TESTS SKIPPED: {why}")
-    return AXE
 
 
 def test_a_profile_is_muted_and_unmuted_and_a_follower_removed(
@@ -205,7 +194,10 @@ def _quiet_screens(
 
 
 def test_the_quiet_and_story_screens_pass_axe(
-    browsing: Browsing, register: Callable[[str], str], web: ServeProcess, axe_file: Path
+    browsing: Browsing,
+    register: Callable[[str], str],
+    web: ServeProcess,
+    axe_path: Path,  # noqa: F811 (the shared fixture of test_web_a11y)
 ) -> None:
     alice, alice_token, bob, _ = _couple(web, register)
     bob_id = _user_id(web, bob)
@@ -223,7 +215,7 @@ def test_the_quiet_and_story_screens_pass_axe(
         page = browsing.page(
             token=alice_token, viewport=viewport, color_scheme=scheme, bypass_csp=True
         )
-        for screen, found in _quiet_screens(page, axe_file, alice, bob, highlight).items():
+        for screen, found in _quiet_screens(page, axe_path, alice, bob, highlight).items():
             problems[f"{screen} ({scheme})"] = found
     failing = {screen: found for screen, found in problems.items() if found}
     assert failing == {}, "\n".join(f"{s}:\n  " + "\n  ".join(f) for s, f in failing.items())
