@@ -137,7 +137,7 @@ def test_a_close_friends_story_gets_a_green_ring_and_a_highlight_is_made_and_pla
 
     # The archive: pick both stories, name the highlight, see it on the profile.
     page.goto(f"/u/{alice}")
-    page.get_by_role("link", name="Archive").click()
+    page.get_by_role("link", name="Archive", exact=True).click()
     page.wait_for_url(re.compile(r"/stories/archive$"))
     archive = page.get_by_role("group", name="Your story archive")
     tiles = archive.get_by_role("button")
