@@ -3,7 +3,7 @@ notifications and the owner's own view."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import NotRequired, TypedDict
 
@@ -48,16 +48,19 @@ def present_media(
     *,
     with_status: bool = False,
     until: datetime | None = None,
+    withheld: Collection[str] = (),
 ) -> MediaOutDict:
     """The media object of the API: a URL per size (a video's sizes are its poster frame's,
     its `original` the MP4), dimensions as shown, blurhash, and a video's duration/poster.
-    With `until` (a story's end) every URL expires by then and is cached privately."""
+    With `until` (a story's end) every URL expires by then and is cached privately; the
+    `withheld` keys among them (removed content, for a moderator) point where they are kept."""
     link: Callable[[str], str] = url_for
     if until is not None:
         deadline = until
 
         def link(key: str) -> str:
-            return url_for.until(key, deadline)
+            sign = url_for.withheld if key in withheld else url_for.until
+            return sign(key, deadline)
 
     urls = None
     if row["original_key"]:

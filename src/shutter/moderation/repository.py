@@ -3,7 +3,7 @@ appeals. The only place that writes SQL for these tables and columns."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -224,6 +224,14 @@ async def release_media(conn: AsyncConnection, target_type: str, target_id: int)
         await conn.execute(
             delete(withheld_media_keys).where(withheld_media_keys.c.key.in_(sorted(keys)))
         )
+
+
+async def withheld_among(conn: AsyncConnection, keys: Collection[str]) -> set[str]:
+    """Those of `keys` whose files are withheld."""
+    if not keys:
+        return set()
+    query = select(withheld_media_keys.c.key).where(withheld_media_keys.c.key.in_(sorted(keys)))
+    return set((await conn.execute(query)).scalars())
 
 
 # --- reports ----------------------------------------------------------------------------

@@ -375,11 +375,13 @@ async def preview(
             shown.update(text=row["text"], post_id=str(row["post_id"]))
     if target_type in ("post", "story", "message"):  # a message's photo or video too
         items = await repository.media_of(conn, target_type, target_id)
+        withheld = await repository.withheld_among(conn, repository.media_keys(items))
         if items or target_type != "message":
+            until = utcnow() + PREVIEW_LINK_TTL
             shown["media"] = [
                 {
                     # Expiring links: the files of removed content are served by them only.
-                    **present_media(media_row(item), url_for, until=utcnow() + PREVIEW_LINK_TTL),
+                    **present_media(media_row(item), url_for, until=until, withheld=withheld),
                     "screening": item["screening"],
                     "screening_score": item["screening_score"],
                 }

@@ -2,6 +2,8 @@
 
 - A removed post leaves the stored timelines (read paths hide it at once already, through
   the visibility rule); a restored one is pushed back as at its creation.
+- The files of removed content leave the object store's served keys, and come back on a
+  restore (`sync_withheld_files`; a no-op on the local store, whose file route refuses them).
 - Suspensions whose `until` has passed are lifted every `LIFT_INTERVAL_S` (login accepts
   the account again from `until` on, before the job runs; its content shows again when
   the job has run).
@@ -21,6 +23,7 @@ from shutter.feed import tasks as feed_tasks
 from shutter.feed.tasks import FeedDeps
 from shutter.ids import IdGenerator
 from shutter.moderation import repository
+from shutter.stores.objects import ObjectStore
 from shutter.timeutil import utcnow
 
 log = structlog.get_logger("shutter.moderation")
@@ -38,7 +41,20 @@ class LiftDeps(Protocol):
     def ids(self) -> IdGenerator: ...
 
 
-D = TypeVar("D", bound=FeedDeps)
+class FileDeps(Protocol):
+    """What keeping the object store in step with withheld files uses."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def objects(self) -> ObjectStore: ...
+
+
+class ModerationDeps(FeedDeps, FileDeps, Protocol):
+    """What the handlers of this module use of the application context."""
+
+
+D = TypeVar("D", bound=ModerationDeps)
 L = TypeVar("L", bound=LiftDeps)
 
 
@@ -56,6 +72,31 @@ async def on_content_restored(context: FeedDeps, event: ContentRestored) -> None
             post_id=event.target_id, author_id=event.author_id, outbox_id=event.outbox_id
         )
         await feed_tasks.on_post_created(context, created)
+
+
+async def sync_withheld_files(context: FileDeps, target_type: str, target_id: int) -> None:
+    """Make the object store agree with `withheld_media_keys` for the target's files: a
+    withheld file is moved out of reach, a released one back. It reads the state when it
+    runs, so a repeated or late event (a restore overtaken by a second removal) does no
+    harm; the primary, so a replica's lag cannot undo a moderator's action."""
+    async with context.db.read(primary=True) as conn:
+        keys = repository.media_keys(await repository.media_of(conn, target_type, target_id))
+        withheld = await repository.withheld_among(conn, keys)
+    for key in sorted(keys):
+        if key in withheld:
+            await context.objects.withhold(key)
+        else:
+            await context.objects.release(key)
+
+
+async def on_files_removed(context: FileDeps, event: ContentRemoved) -> None:
+    if event.target_type in ("post", "story"):
+        await sync_withheld_files(context, event.target_type, event.target_id)
+
+
+async def on_files_restored(context: FileDeps, event: ContentRestored) -> None:
+    if event.target_type in ("post", "story"):
+        await sync_withheld_files(context, event.target_type, event.target_id)
 
 
 async def lift_ended_suspensions(context: LiftDeps) -> int:
@@ -87,6 +128,8 @@ async def lift_ended_suspensions(context: LiftDeps) -> int:
 def register(registry: HandlerRegistry[D]) -> None:
     registry.on(ContentRemoved, on_content_removed)
     registry.on(ContentRestored, on_content_restored)
+    registry.on(ContentRemoved, on_files_removed)
+    registry.on(ContentRestored, on_files_restored)
 
 
 def schedule(scheduler: Scheduler[L], context: L) -> None:

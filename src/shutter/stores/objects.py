@@ -38,6 +38,10 @@ SIGNED_URL_CACHE_MAX = 200_000
 # once they are this old (by the media lifecycle job, which also runs at startup).
 SCRATCH_DIR = ".tmp"
 STALE_SCRATCH_S = 3_600
+# Where an S3 store keeps the files of removed content: out of reach of every URL handed out
+# for their own keys (pre-signed GETs and the CDN's origin alike), until a restore.
+WITHHELD_PREFIX = "withheld/"
+_MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
 def _open_for_writing(fd: int) -> BinaryIO:
@@ -100,6 +104,18 @@ class ObjectStore(abc.ABC):
     @abc.abstractmethod
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""
+
+    async def withhold(self, key: str) -> None:  # noqa: B027 - most stores withhold at the route
+        """Stop the store itself serving `key` (a removed post's file), keeping the bytes.
+        Idempotent. The local store is served by Shutter's file route, which refuses
+        withheld keys itself: nothing to do here."""
+
+    async def release(self, key: str) -> None:  # noqa: B027 - the counterpart of withhold
+        """Serve a withheld `key` again (its content was restored). Idempotent."""
+
+    def withheld_url(self, key: str, base_url: str, expires_at: int) -> str:
+        """An expiring URL of a withheld file (a moderator's preview of removed content)."""
+        return self.expiring_url(key, base_url, expires_at)
 
     async def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing
         """Release connections."""
@@ -334,7 +350,7 @@ class S3ObjectStore(ObjectStore):
         try:
             head = await self._client.head_object(Bucket=self.bucket, Key=key)
         except self._client.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            if exc.response.get("Error", {}).get("Code") in _MISSING:
                 return None
             raise
         return int(head["ContentLength"])
@@ -354,7 +370,35 @@ class S3ObjectStore(ObjectStore):
         )
 
     async def delete(self, key: str) -> None:
-        await self._client.delete_object(Bucket=self.bucket, Key=key)
+        """Remove the object and its withheld copy, if it has one (one request)."""
+        await self._client.delete_objects(
+            Bucket=self.bucket,
+            Delete={"Objects": [{"Key": key}, {"Key": WITHHELD_PREFIX + key}], "Quiet": True},
+        )
+
+    async def withhold(self, key: str) -> None:
+        """Move the object under `WITHHELD_PREFIX`: every URL of its own key then answers
+        404 (a CDN still serves what it cached; docs/moderation.md)."""
+        await self._move(key, WITHHELD_PREFIX + key)
+
+    async def release(self, key: str) -> None:
+        await self._move(WITHHELD_PREFIX + key, key)
+
+    async def _move(self, source: str, target: str) -> None:
+        """Copy, then delete the source. Safe to repeat after a crash at any point: a
+        missing source means the move was done (or there was nothing to move)."""
+        try:
+            await self._client.copy_object(
+                Bucket=self.bucket, Key=target, CopySource={"Bucket": self.bucket, "Key": source}
+            )
+        except self._client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _MISSING:
+                return
+            raise
+        await self._client.delete_object(Bucket=self.bucket, Key=source)
+
+    def withheld_url(self, key: str, base_url: str, expires_at: int) -> str:
+        return self.expiring_url(WITHHELD_PREFIX + key, base_url, expires_at)
 
     async def download_to(self, key: str, path: Path) -> None:
         try:
@@ -430,6 +474,10 @@ class UrlFor(Protocol):
         """A URL that stops working by `deadline` (a story's end), privately cacheable."""
         ...
 
+    def withheld(self, key: str, deadline: datetime) -> str:
+        """`until` for a withheld file (removed content, shown to moderators only)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ObjectUrls:
@@ -444,7 +492,12 @@ class ObjectUrls:
         return self.store.public_url(key, self.base_url)
 
     def until(self, key: str, deadline: datetime) -> str:
+        return self.store.expiring_url(key, self.base_url, self._expiry(deadline))
+
+    def withheld(self, key: str, deadline: datetime) -> str:
+        return self.store.withheld_url(key, self.base_url, self._expiry(deadline))
+
+    def _expiry(self, deadline: datetime) -> int:
         window = min(EXPIRING_URL_REUSE_S, self.ttl_s // 4)
         start = int(time.time()) // window * window
-        expires_at = min(int(deadline.timestamp()), start + self.ttl_s)
-        return self.store.expiring_url(key, self.base_url, expires_at)
+        return min(int(deadline.timestamp()), start + self.ttl_s)
