@@ -443,10 +443,12 @@ def video_bytes(
     rotation: int = 0,
     audio: bool = True,
     codec: str = "libx264",
+    colour_at: Callable[[float], tuple[int, int, int]] | None = None,
 ) -> bytes:
     """A short synthetic video made with PyAV: a frame whose top half is white and bottom
-    half dark (so that an upright copy can be told from a turned one), optional mono
-    audio, and optionally a phone's display-rotation matrix (counter-clockwise degrees)."""
+    half dark (so that an upright copy can be told from a turned one), or all of the
+    colour `colour_at(seconds)`, optional mono audio, and optionally a phone's
+    display-rotation matrix (counter-clockwise degrees)."""
     import av
 
     out = io.BytesIO()
@@ -460,8 +462,11 @@ def video_bytes(
             sound = sink.add_stream("aac" if container != "webm" else "libopus", rate=48_000)
             sound.layout = "mono"
         for index in range(int(seconds * rate)):
-            picture = Image.new("RGB", size, (30, 30 + index % 50, 60))
-            picture.paste((255, 255, 255), (0, 0, size[0], size[1] // 2))
+            if colour_at is not None:
+                picture = Image.new("RGB", size, colour_at(index / rate))
+            else:
+                picture = Image.new("RGB", size, (30, 30 + index % 50, 60))
+                picture.paste((255, 255, 255), (0, 0, size[0], size[1] // 2))
             sink.mux(video.encode(av.VideoFrame.from_image(picture)))
         sink.mux(video.encode(None))
         if sound is not None:

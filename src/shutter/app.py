@@ -277,6 +277,7 @@ async def open_context(
         redis_breaker=breaker,  # its error counts go to /metrics
         nats=nats_client,
         new_post_checks=(moderation_service.screen_new_post,),
+        new_story_checks=(moderation_service.screen_new_story,),
         web_push=_open_web_push(settings, db, stack),
     )
 

@@ -66,6 +66,8 @@ class AppContext:
     nats: NatsClient | None = None  # when configured
     # Run in the transaction that creates a post (moderation: screening's verdicts).
     new_post_checks: tuple[NewPostCheck, ...] = ()
+    # The same for a story (same signature: the story's id and its author's).
+    new_story_checks: tuple[NewPostCheck, ...] = ()
     # A content classifier to use in-process instead of NudeNet (tests set a fake one).
     classifier: ContentClassifier | None = None
     web_push: WebPushSender | None = None  # when push is set up (docs/web.md)

@@ -12,7 +12,7 @@ import pytest
 from shutter.media.screening import FakeClassifier
 from tests.assertions import assert_error
 from tests.conftest import RunningServer
-from tests.factories import Account, image_bytes, publish, register, upload_image
+from tests.factories import Account, follow, image_bytes, publish, register, upload_image
 from tests.integration.test_moderation import make_moderator, queue
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -74,6 +74,44 @@ async def test_verdicts_remove_blur_or_pass_and_queue_for_review(
     assert rows[doubtful["id"]]["preview"]["media"][0]["screening"] == "sensitive"
 
 
+async def share_story(
+    client: httpx.AsyncClient, author: Account, color: tuple[int, int, int]
+) -> dict[str, Any]:
+    media_id = await upload_image(client, author, image_bytes((64, 48), color=color))
+    response = await client.post("/stories", json={"media_id": media_id}, headers=author.headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def test_stories_are_screened_too(server: RunningServer, client: httpx.AsyncClient) -> None:
+    """An explicit story is taken down at once (its author told, in the answer and by a
+    notification; nobody else sees it) and queued; a doubtful one shows and is queued."""
+    object.__setattr__(server.context, "classifier", FakeClassifier())
+    author, follower = await register(client), await register(client)
+    moderator = await make_moderator(server, client)
+    await follow(client, follower, author)
+
+    removed = await share_story(client, author, EXPLICIT)
+    doubtful = await share_story(client, author, DOUBTFUL)
+    clean = await share_story(client, author, BENIGN)
+
+    assert removed["removed"] is True
+    assert ("removed" in doubtful, "removed" in clean) == (False, False)
+    reel = (await client.get(f"/users/{author.id}/stories", headers=follower.headers)).json()
+    assert [item["id"] for item in reel["items"]] == [doubtful["story"]["id"], clean["story"]["id"]]
+    missing = await client.get(f"/stories/{removed['story']['id']}", headers=follower.headers)
+    assert_error(missing, 404)
+    notes = (await client.get("/notifications", headers=author.headers)).json()
+    kinds = [note["type"] for note in notes["notifications"]]
+    assert kinds.count("moderation_removed") == 1, kinds
+
+    rows = {row["target_id"]: row for row in await queue(client, moderator)}
+    assert set(rows) == {removed["story"]["id"], doubtful["story"]["id"]}
+    assert {row["target_type"] for row in rows.values()} == {"story"}
+    assert rows[removed["story"]["id"]]["preview"]["removed"] is True
+
+
 async def test_a_crashing_classifier_keeps_the_upload_and_queues_it(
     server: RunningServer, client: httpx.AsyncClient
 ) -> None:
@@ -122,7 +160,6 @@ async def test_the_real_model_screens_in_the_worker(
     from shutter.moderation import repository
 
     async with server.context.db.read() as conn:
-        assert await repository.screening_of_post(conn, int(post["id"])) == []
         items = await repository.media_of(conn, "post", int(post["id"]))
     assert [(item["screening"], item["screening_score"] < 0.2) for item in items] == [
         ("clean", True)

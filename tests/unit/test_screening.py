@@ -8,12 +8,15 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
+from shutter.media.pipeline import Limits, process_upload
 from shutter.media.screening import (
     FakeClassifier,
     NudeNetClassifier,
     Thresholds,
     Verdict,
+    pictures_of,
 )
+from tests.factories import video_bytes
 
 
 def picture(color: tuple[int, int, int], size: tuple[int, int] = (640, 480)) -> bytes:
@@ -65,3 +68,22 @@ def test_the_real_model_runs_and_scores_benign_pictures_low() -> None:
     ]
     assert all(0.0 <= value < 0.2 for value in scores), scores
     assert model.score([]) == 0.0
+
+
+def test_a_video_is_screened_by_frames_from_along_it_not_by_its_poster_alone() -> None:
+    """A video that is blue at its poster frame (one second in) and turns red (what the
+    fake takes for explicit) from its second half: screening sees the red."""
+    movie = video_bytes(
+        "mp4",
+        seconds=4.0,
+        rate=4,
+        audio=False,
+        colour_at=lambda at: (20, 20, 200) if at < 2.0 else (255, 0, 0),
+    )
+    limits = Limits(image_max_pixels=1_000_000, video_max_pixels=1_000_000, video_max_duration_s=60)
+    pictures = pictures_of(process_upload(movie, "video/mp4", limits))
+    fake, thresholds = FakeClassifier(), Thresholds(remove=0.95, review=0.7)
+
+    assert len(pictures) == 4  # the poster and three frames
+    assert thresholds.verdict(fake.score(pictures[:1])) is Verdict.CLEAN
+    assert thresholds.verdict(fake.score(pictures)) is not Verdict.CLEAN

@@ -74,6 +74,8 @@ class Rendition:
     files: list[StoredFile] = field(default_factory=list)
     duration_s: float | None = None
     poster: str | None = None  # file name of the video's poster frame
+    # A video's frames from along it (JPEG bytes), for screening only: never stored.
+    screening_frames: list[bytes] = field(default_factory=list)
     source_sha256: str = ""  # of the uploaded bytes: the files' key prefix derives from it
 
 

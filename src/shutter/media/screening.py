@@ -4,7 +4,8 @@ Trust and safety (moderation/) acts on the verdicts when the media is posted.
 A `ContentClassifier` scores pictures from 0 (benign) to 1 (explicit). The real one is
 NudeNet's detector (its ONNX model ships inside the `nudenet` wheel; nothing is downloaded)
 on onnxruntime, on the CPU, one thread per worker process; the score of a picture is the
-highest confidence of an exposed-nudity detection in it. `FakeClassifier` stands in for
+highest confidence of an exposed-nudity detection in it, and a video's is the highest of
+its poster's and three frames' from along it. `FakeClassifier` stands in for
 it in tests.
 
 The verdict is a lifecycle in a few lines:
@@ -144,10 +145,11 @@ class Thresholds:
 
 
 def pictures_of(rendition: Rendition) -> list[bytes]:
-    """What is screened: the medium variant of an image, or of a video's poster frame."""
+    """What is screened: the medium variant of an image, or of a video's poster frame
+    with frames from along the video (at a quarter, half and three quarters of it)."""
     name = rendition.variants.get(SCREENED_VARIANT)
     files = {item.name: item.data for item in rendition.files}
-    return [files[name]] if name in files else []
+    return ([files[name]] if name in files else []) + rendition.screening_frames
 
 
 Runner = Callable[[Sequence[bytes], float], Any]

@@ -1,5 +1,6 @@
 """Video: probe with PyAV, enforce limits, transcode to web-playable H.264/AAC MP4 with the
-index (moov atom) at the front, and make a poster frame.
+index (moov atom) at the front, and make a poster frame; keep a few frames from along the
+video (small JPEGs, never stored) for screening to look at besides the poster.
 
 The work per upload is bounded by what is decoded, never by what the header claims: the
 duration, the frame count and the frame rate are counted frame by frame while decoding, and
@@ -19,7 +20,7 @@ import math
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -35,6 +36,9 @@ MAX_FPS = 60
 POSTER_AT_S = 1.0  # the poster is the frame at one second (the first is often black)
 X264_OPTIONS = {"preset": "veryfast", "crf": "23", "profile": "high"}
 AUDIO_RATE = 48_000
+# Screening (screening.py) sees the poster and the frames at these points of the video.
+SCREENED_AT = (0.25, 0.5, 0.75)
+SCREENED_WIDTH = 640
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,27 @@ class _Budget:
             raise _out_of_time()
 
 
+@dataclass(slots=True)
+class _Samples:
+    """The frames kept for screening: the first at or after each time of `at` (seconds)."""
+
+    at: list[float]
+    kept: list[bytes] = field(default_factory=list)
+
+    def offer(self, seconds: float, frame: Any) -> None:
+        if not self.at or seconds < self.at[0]:
+            return
+        while self.at and seconds >= self.at[0]:
+            self.at.pop(0)
+        picture = to_srgb(frame.to_image())
+        if picture.width > SCREENED_WIDTH:
+            height = max(1, round(picture.height * SCREENED_WIDTH / picture.width))
+            picture = picture.resize((SCREENED_WIDTH, height), Image.Resampling.BILINEAR)
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=85)
+        self.kept.append(out.getvalue())
+
+
 def _transcode(data: bytes, limits: VideoLimits) -> Rendition:
     with av.open(io.BytesIO(data), mode="r") as source:
         info = probe(source)
@@ -204,7 +229,8 @@ def _transcode(data: bytes, limits: VideoLimits) -> Rendition:
         tempfile.TemporaryDirectory(prefix="shutter-video-") as workdir,
     ):
         path = os.path.join(workdir, "out.mp4")
-        poster, duration = _encode(source, info, path, _Budget(limits))
+        samples = _Samples([info.duration_s * point for point in SCREENED_AT])
+        poster, duration = _encode(source, info, path, _Budget(limits), samples)
         with open(path, "rb") as out:
             mp4 = out.read()
     if poster is None:
@@ -216,15 +242,17 @@ def _transcode(data: bytes, limits: VideoLimits) -> Rendition:
     rendition.original = StoredFile("video.mp4", mp4, "video/mp4")
     rendition.files.append(rendition.original)
     rendition.duration_s = round(duration or info.duration_s, 3)
+    rendition.screening_frames = samples.kept
     return rendition
 
 
 def _encode(
-    source: Any, info: Probe, path: str, budget: _Budget
+    source: Any, info: Probe, path: str, budget: _Budget, samples: _Samples
 ) -> tuple[Image.Image | None, float]:
     """Transcode into `path` (`+faststart` rewrites the file with the moov atom first);
-    returns the poster picture and the decoded duration in seconds. At most `rate` frames
-    a second are kept (the others are dropped before scaling); `budget` stops decoding."""
+    returns the poster picture and the decoded duration in seconds, and offers each frame
+    to `samples`. At most `rate` frames a second are kept (the others are dropped before
+    scaling); `budget` stops decoding."""
     video_in = source.streams.video[0]
     video_in.thread_type = "AUTO"
     rate = video_in.average_rate or video_in.guessed_rate or Fraction(30)
@@ -276,6 +304,7 @@ def _encode(
             for upright in _filtered(graph, frame):
                 if poster is None or seconds <= POSTER_AT_S:
                     poster = to_srgb(upright.to_image())
+                samples.offer(seconds, upright)
                 upright.pts = round(seconds * 90_000)
                 upright.time_base = Fraction(1, 90_000)
                 sink.mux(video_out.encode(upright))

@@ -435,16 +435,6 @@ async def usernames(conn: AsyncConnection, user_ids: set[int]) -> dict[int, str]
     return {row.id: row.username for row in await conn.execute(query)}
 
 
-async def screening_of_post(conn: AsyncConnection, post_id: int) -> list[tuple[str, float | None]]:
-    """(verdict, score) of each screened medium of a post that was not found clean."""
-    query = select(media.c.screening, media.c.screening_score).where(
-        (media.c.post_id == post_id)
-        & media.c.screening.is_not(None)
-        & (media.c.screening != "clean")
-    )
-    return [(row.screening, row.screening_score) for row in await conn.execute(query)]
-
-
 async def repeats_of_post(conn: AsyncConnection, post_id: int, since: datetime) -> tuple[int, int]:
     """(the author's live posts since `since` with this post's caption, the author's media
     since then with the same content as this post's media): repetition signals."""

@@ -623,26 +623,52 @@ async def screen_new_post(
     the system, the author notified) and queues it for review; a `sensitive` one marks
     the post sensitive and queues it; a `failed` screening queues it for review. One of
     the context's `new_post_checks` (posts/checks.py), run by `posts.service.create_post`."""
+    await _flag_if_repeated(context, uow.conn, post_id, author_id)
+    await _apply_screening(context, uow, "post", post_id, author_id)
+
+
+async def screen_new_story(
+    context: AppContext, uow: UnitOfWork, story_id: int, author_id: int
+) -> None:
+    """The same for a story being created: `removed` takes it down at once (appealable,
+    the author notified, queued); `sensitive` and `failed` queue it for review (a story
+    has no blurred form: it shows until a moderator decides). One of the context's
+    `new_story_checks`, run by `stories.service.create_story`."""
+    await _apply_screening(context, uow, "story", story_id, author_id)
+
+
+async def _apply_screening(
+    context: AppContext,
+    uow: UnitOfWork,
+    target_type: Literal["post", "story"],
+    target_id: int,
+    author_id: int,
+) -> None:
     conn = uow.conn
-    await _flag_if_repeated(context, conn, post_id, author_id)
-    verdicts = await repository.screening_of_post(conn, post_id)
+    verdicts = [
+        (row["screening"], row["screening_score"])
+        for row in await repository.media_of(conn, target_type, target_id)
+        if row["screening"] not in (None, "clean")
+    ]
     if not verdicts:
         return
     score = max((value for _, value in verdicts if value is not None), default=None)
     found = {verdict for verdict, _ in verdicts}
     signals = {"screening": sorted(found), "score": score}
+    target = (target_type, target_id, author_id)
     if "removed" in found:
         command = TakeAction(
             actor_id=None,
             action="remove",
-            target_type="post",
-            target_id=post_id,
+            target_type=target_type,
+            target_id=target_id,
             reason=f"automatic screening: explicit nudity (score {score:.2f})",
         )
         await take_action(context, uow, command)
-        await raise_flag(context, conn, "screening", "post", post_id, author_id, "nudity", signals)
+        await raise_flag(context, conn, "screening", *target, "nudity", signals)
     elif "sensitive" in found:
-        await repository.set_sensitive(conn, post_id, True)
-        await raise_flag(context, conn, "screening", "post", post_id, author_id, "nudity", signals)
+        if target_type == "post":
+            await repository.set_sensitive(conn, target_id, True)
+        await raise_flag(context, conn, "screening", *target, "nudity", signals)
     elif "failed" in found:
-        await raise_flag(context, conn, "screening", "post", post_id, author_id, "other", signals)
+        await raise_flag(context, conn, "screening", *target, "other", signals)

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 class NewPostCheck(Protocol):
     async def __call__(
-        self, context: AppContext, uow: UnitOfWork, post_id: int, author_id: int
+        self, context: AppContext, uow: UnitOfWork, target_id: int, author_id: int, /
     ) -> None:
-        """Act on a post being created (not on a replayed request), in its transaction."""
+        """Act on a post (or story) being created (not on a replayed request), in its
+        transaction; `target_id` is the post's (or story's) id."""
         ...

@@ -10,11 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from shutter.events.types import StoryPosted
 from shutter.http.deps import Context, CurrentUser, Page, UrlFor, Write
 from shutter.http.responses import json_response
 from shutter.stories import service
-from shutter.stories.presenters import StoryCreatedDict
 from shutter.stories.schemas import (
     CloseFriends,
     CloseFriendsUpdate,
@@ -40,12 +38,9 @@ async def create_story(
     """Share a ready photo or video as a story, visible for SHUTTER_STORY_TTL_SECONDS, to
     everyone who may see your stories or (`audience: close_friends`) your close friends."""
     story_id = await service.create_story(
-        context, uow.conn, viewer.id, int(body.media_id), body.audience
+        context, uow, viewer.id, int(body.media_id), body.audience
     )
-    await uow.record(StoryPosted(story_id=story_id, author_id=viewer.id))  # the bells
-    story = await service.get_story(uow.conn, viewer.id, story_id, url_for)
-    created: StoryCreatedDict = {"story": story, "expires_at": story["expires_at"]}
-    return json_response(created, 201)
+    return json_response(await service.created_story(uow.conn, viewer.id, story_id, url_for), 201)
 
 
 @router.get("/stories/feed", response_model=StoryTray)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -41,6 +41,7 @@ class StoryOutDict(TypedDict):
 class StoryCreatedDict(TypedDict):
     story: StoryOutDict
     expires_at: str
+    removed: NotRequired[bool]  # when screening took it down at once
 
 
 class StoryReelDict(TypedDict):

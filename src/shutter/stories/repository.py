@@ -126,6 +126,16 @@ async def get_live(
     return (await conn.execute(query)).mappings().first()
 
 
+async def get_own_new(conn: AsyncConnection, story_id: int, author_id: int) -> RowMapping | None:
+    """A story just created, for its author, whatever screening did to it (`removed_at`)."""
+    query = (
+        _with_media()
+        .add_columns(stories.c.removed_at)
+        .where((stories.c.id == story_id) & (stories.c.author_id == author_id))
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
 async def live_by_author(
     conn: AsyncConnection, author_id: int, now: datetime, reader_id: int
 ) -> list[StoryRow]:

@@ -55,6 +55,9 @@ class StoryOut(BaseModel):
 class StoryCreated(BaseModel):
     story: StoryOut
     expires_at: str
+    removed: bool | None = Field(
+        None, description="true when automatic screening took the story down at once"
+    )
 
 
 class StoryReel(BaseModel):

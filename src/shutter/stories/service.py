@@ -15,7 +15,9 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
+from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, InvalidInput, NotFound
+from shutter.events.types import StoryPosted
 from shutter.media.service import unusable_media
 from shutter.pagination import page_tail
 from shutter.privacy.visibility import can_view_account_content, require_account_content
@@ -23,6 +25,7 @@ from shutter.stories import repository
 from shutter.stories.presenters import (
     ArchivePageDict,
     CloseFriendsDict,
+    StoryCreatedDict,
     StoryOutDict,
     StoryReelDict,
     StoryTrayDict,
@@ -46,13 +49,15 @@ TRAY_STORIES_MAX = 2000
 
 async def create_story(
     context: AppContext,
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     author_id: int,
     media_id: int,
     audience: Audience = "everyone",
 ) -> int:
     """Make a ready photo or video of the author's into a story, for everyone who may see
-    the author's stories or only for the close friends; returns its id."""
+    the author's stories or only for the close friends; returns its id. Screening's
+    verdict on the media applies (`new_story_checks`): it may be taken down at once."""
+    conn = uow.conn
     story_id = context.ids.next_id()
     now = utcnow()
     if not await repository.attach_media(conn, media_id, author_id, story_id):
@@ -68,7 +73,25 @@ async def create_story(
             "audience": audience,
         },
     )
+    await uow.record(StoryPosted(story_id=story_id, author_id=author_id))  # the bells
+    for check in context.new_story_checks:  # screening's verdict
+        await check(context, uow, story_id, author_id)
     return story_id
+
+
+async def created_story(
+    conn: AsyncConnection, author_id: int, story_id: int, url_for: UrlFor
+) -> StoryCreatedDict:
+    """The story just created, as its author gets it back: shown even when screening
+    removed it at once, then with `removed: true` (nobody else sees it)."""
+    row = await repository.get_own_new(conn, story_id, author_id)
+    if row is None:
+        raise NotFound("No such story, or it has expired.", code="story_not_found")
+    (story,) = await present_stories(conn, [repository.story_row(row)], author_id, url_for)
+    created: StoryCreatedDict = {"story": story, "expires_at": story["expires_at"]}
+    if row["removed_at"] is not None:
+        created["removed"] = True
+    return created
 
 
 async def get_story(

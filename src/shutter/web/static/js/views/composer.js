@@ -4,6 +4,7 @@
 import * as api from "../api.js";
 import { errorBox, h, toast, uuid } from "../dom.js";
 import { uploadFile } from "../upload.js";
+import { SCREENED_OUT } from "./stories.js";
 
 const MAX_FILES = 10;
 const CAPTION_MAX = 2200;
@@ -120,12 +121,12 @@ export function composerView(ctx) {
     busy(async () => {
       if (!(await uploadAll())) return;
       try {
-        await api.createStory(items[0].media.id, closeFriendsOnly.checked ? "close_friends" : "everyone");
+        const created = await api.createStory(items[0].media.id, closeFriendsOnly.checked ? "close_friends" : "everyone");
+        toast(created.removed ? SCREENED_OUT : "Added to your story.");
       } catch (err) {
         if (err.unavailable) throw new Error("Stories are not available yet on this server.");
         throw err;
       }
-      toast("Added to your story.");
       ctx.navigate("/");
     }),
   );

@@ -11,6 +11,8 @@ import { mediaView } from "./postcard.js";
 import { openReport } from "./report.js";
 
 const PHOTO_MS = 5000;
+// The answer when automatic screening took a new story down at once.
+export const SCREENED_OUT = "Automatic screening took this story down. You can appeal from your notifications.";
 
 export function storyTray(ctx) {
   const tray = h("div", { class: "story-tray", role: "list", "aria-label": "Stories" });
@@ -19,8 +21,9 @@ export function storyTray(ctx) {
     toast("Uploading your story…");
     try {
       const media = await uploadFile(file);
-      await api.createStory(media.id, audience);
-      toast(audience === "close_friends" ? "Added to your story for close friends." : "Added to your story.");
+      const created = await api.createStory(media.id, audience);
+      if (created.removed) toast(SCREENED_OUT);
+      else toast(audience === "close_friends" ? "Added to your story for close friends." : "Added to your story.");
       load();
     } catch (err) {
       toast(err.unavailable ? "Stories are not available yet." : `Story not posted: ${err.message}`, err.unavailable ? "info" : "error");
