@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     rate_limit_new_account_follows: str = "20/hour"
     rate_limit_new_account_uploads: str = "20/hour"
     rate_limit_new_account_reports: str = "5/hour"
+    # Anti-spam (seed 004 §8.4): an account refused by the per-user limits this often
+    # keeps hitting them, and is flagged into the moderation queue.
+    rate_limit_refused: str = "30/hour"
     upload_bytes_per_hour: int = Field(2048 * MIB, ge=MIB)
 
     # Access tokens are short-lived; a session's refresh token (rotated on each use) gets
@@ -276,6 +279,7 @@ class Settings(BaseSettings):
         "rate_limit_new_account_follows",
         "rate_limit_new_account_uploads",
         "rate_limit_new_account_reports",
+        "rate_limit_refused",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:

@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
-from tests.assertions import assert_error
+from tests.assertions import assert_error, eventually
 from tests.conftest import RunningServer
-from tests.factories import register
+from tests.factories import Account, register
+from tests.integration.test_moderation import make_moderator, queue
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -100,3 +102,37 @@ async def test_an_account_in_its_first_day_has_tighter_limits(
     )
     ok = await client.post(f"/users/{targets[1].id}/follow", headers=young.headers)
     assert ok.status_code == 200, ok.text
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{**LIMITS, "rate_limit_register": "20/hour", "rate_limit_refused": "3/hour"}],
+)
+async def test_an_account_that_keeps_hitting_limits_is_flagged_for_the_moderators(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    """Issue 16 item 7 (seed 004 §8.4): the refusal that uses up `rate_limit_refused`
+    puts the account in the moderation queue (a `spam` row with the signals), once."""
+    spammer, moderator = await register(client), await make_moderator(server, client)
+    targets = [await register(client) for _ in range(7)]
+
+    async def follow_all(accounts: list[Account]) -> list[int]:
+        answers = [
+            await client.post(f"/users/{target.id}/follow", headers=spammer.headers)
+            for target in accounts
+        ]
+        return [answer.status_code for answer in answers]
+
+    assert await follow_all(targets[:4]) == [200, 200, 429, 429]
+    assert await queue(client, moderator) == []
+    assert await follow_all(targets[4:]) == [429, 429, 429]
+
+    async def flagged() -> bool:
+        return len(await queue(client, moderator)) == 1
+
+    await eventually(flagged)
+    (row,) = await queue(client, moderator)
+    assert (row["target_type"], row["target_id"], row["sources"]) == ("user", spammer.id, ["spam"])
+    assert row["report_count"] == 1
+    signals = orjson.loads(row["reports"][0]["comment"])
+    assert signals == {"last_limit": "follows", "refusals": "3/hour"}

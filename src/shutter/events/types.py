@@ -190,6 +190,16 @@ class StoryPosted(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LimitsKeptHit(DomainEvent):
+    """An account used up its allowance of rate-limit refusals (`rate_limit_refused`):
+    trust and safety flags it into the queue (anti-spam)."""
+
+    topic: ClassVar[str] = "moderation.limits_kept_hit"
+    user_id: int
+    action: str  # the limit of the refusal that used the allowance up
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoryExpired(DomainEvent):
     topic: ClassVar[str] = "story.expired"
     story_id: int
@@ -316,6 +326,7 @@ CATALOGUE: tuple[type[DomainEvent], ...] = (
     EmailChanged,
     ContentRemoved,
     ContentRestored,
+    LimitsKeptHit,
     ImportRequested,
     ExportRequested,
 )

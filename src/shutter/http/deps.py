@@ -18,7 +18,8 @@ from shutter.context import AppContext
 from shutter.db.replicas import replica_reads
 from shutter.db.tables import users
 from shutter.db.unit_of_work import UnitOfWork
-from shutter.errors import Forbidden, Unauthenticated
+from shutter.errors import Forbidden, RateLimited, Unauthenticated
+from shutter.events.types import LimitsKeptHit
 from shutter.ids import id_timestamp_ms
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.stores.objects import ObjectUrls
@@ -98,6 +99,22 @@ def is_new_account(user_id: int, young_s: int) -> bool:
     return time.time() * 1000 - id_timestamp_ms(user_id) < young_s * 1000
 
 
+async def count_refusal(context: AppContext, user_id: int, action: str) -> None:
+    """Count a refusal of the account's (the `refused` action). The refusal that uses up
+    that allowance records `LimitsKeptHit`, which flags the account for the moderators:
+    once per crossing of the limit, so a client hammering away costs no write per request."""
+    limiter = context.rate_limiter
+    try:
+        await limiter.hit("refused", user_id)
+    except RateLimited:
+        return  # past the allowance already: the refusal that used it up was recorded
+    try:
+        await limiter.check("refused", user_id)
+    except RateLimited:  # this refusal used the allowance up
+        async with context.db.write() as uow:
+            await uow.record(LimitsKeptHit(user_id=user_id, action=action))
+
+
 def rate_limited(action: str, *, per: Literal["user", "address"] = "user") -> Any:
     """A route dependency that counts one `action` per call and answers
     `429 rate_limited` with `Retry-After` once the configured limit is used up:
@@ -108,10 +125,14 @@ def rate_limited(action: str, *, per: Literal["user", "address"] = "user") -> An
     counts per client address (registration, anonymous calls)."""
 
     async def by_user(viewer: CurrentUser, context: Context) -> None:
-        if is_new_account(viewer.id, context.settings.new_account_seconds):
-            # Tighter limits in an account's first day (`rate_limit_new_account_*`).
-            await context.rate_limiter.hit(f"new_account_{action}", viewer.id)
-        await context.rate_limiter.hit(action, viewer.id)
+        try:
+            if is_new_account(viewer.id, context.settings.new_account_seconds):
+                # Tighter limits in an account's first day (`rate_limit_new_account_*`).
+                await context.rate_limiter.hit(f"new_account_{action}", viewer.id)
+            await context.rate_limiter.hit(action, viewer.id)
+        except RateLimited:
+            await count_refusal(context, viewer.id, action)
+            raise
 
     async def by_address(request: Request, context: Context) -> None:
         await context.rate_limiter.hit(action, client_address(request))

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import orjson
 from sqlalchemy import RowMapping
@@ -26,6 +26,7 @@ from shutter.context import AppContext
 from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.events.types import ContentRemoved, ContentRestored
+from shutter.ids import IdGenerator
 from shutter.media.presenters import present_media
 from shutter.media.repository import media_row
 from shutter.moderation import repository
@@ -238,8 +239,13 @@ async def _flag_if_repeated(
     await raise_flag(context, conn, "spam", "user", author_id, author_id, "spam", signals)
 
 
+class HasIds(Protocol):
+    @property
+    def ids(self) -> IdGenerator: ...
+
+
 async def raise_flag(
-    context: AppContext,
+    context: HasIds,
     conn: AsyncConnection,
     source: Literal["screening", "spam"],
     target_type: str,

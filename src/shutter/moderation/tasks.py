@@ -4,6 +4,7 @@
   the visibility rule); a restored one is pushed back as at its creation.
 - The files of removed content leave the object store's served keys, and come back on a
   restore (`sync_withheld_files`; a no-op on the local store, whose file route refuses them).
+- An account that keeps hitting rate limits (`LimitsKeptHit`) is flagged into the queue.
 - Suspensions whose `until` has passed are lifted every `LIFT_INTERVAL_S` (login accepts
   the account again from `until` on, before the job runs; its content shows again when
   the job has run).
@@ -18,11 +19,18 @@ import structlog
 from shutter.db.database import Database
 from shutter.events.periodic import Scheduler
 from shutter.events.runtime import HandlerRegistry
-from shutter.events.types import ContentRemoved, ContentRestored, PostCreated, PostDeleted
+from shutter.events.types import (
+    ContentRemoved,
+    ContentRestored,
+    LimitsKeptHit,
+    PostCreated,
+    PostDeleted,
+)
 from shutter.feed import tasks as feed_tasks
 from shutter.feed.tasks import FeedDeps
 from shutter.ids import IdGenerator
 from shutter.moderation import repository
+from shutter.moderation.service import raise_flag
 from shutter.stores.objects import ObjectStore
 from shutter.timeutil import utcnow
 
@@ -99,6 +107,15 @@ async def on_files_restored(context: FileDeps, event: ContentRestored) -> None:
         await sync_withheld_files(context, event.target_type, event.target_id)
 
 
+async def on_limits_kept_hit(context: ModerationDeps, event: LimitsKeptHit) -> None:
+    """Flag an account that keeps hitting rate limits (once while the flag is open)."""
+    signals = {"last_limit": event.action, "refusals": context.settings.rate_limit_refused}
+    async with context.db.write() as uow:
+        await raise_flag(
+            context, uow.conn, "spam", "user", event.user_id, event.user_id, "spam", signals
+        )
+
+
 async def lift_ended_suspensions(context: LiftDeps) -> int:
     """Lift the suspensions whose end has passed, with a line in the audit log each."""
     now = utcnow()
@@ -130,6 +147,7 @@ def register(registry: HandlerRegistry[D]) -> None:
     registry.on(ContentRestored, on_content_restored)
     registry.on(ContentRemoved, on_files_removed)
     registry.on(ContentRestored, on_files_restored)
+    registry.on(LimitsKeptHit, on_limits_kept_hit)
 
 
 def schedule(scheduler: Scheduler[L], context: L) -> None:
