@@ -395,3 +395,24 @@ async def test_the_files_of_removed_content_are_not_served_until_it_is_restored(
 
     await act(client, moderator, "restore", "post", post["id"], reason="on second look")
     await eventually(lambda: answers(200))
+
+
+async def test_a_removed_comment_no_longer_lists_its_post_under_its_hashtags(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    author, commenter, reader = [await register(client) for _ in range(3)]
+    moderator = await make_moderator(server, client)
+    tag = f"dusk{author.id[-6:]}"
+    post = await create_post(client, author, "no tags in the caption")
+    remark = await comment(client, commenter, post["id"], f"what light #{tag}")
+    path = f"/hashtags/{tag}/posts"
+
+    async def listed() -> list[str]:
+        answer = await client.get(path, headers=reader.headers)
+        return [item["id"] for item in answer.json()["posts"]] if answer.status_code == 200 else []
+
+    assert await listed() == [post["id"]]
+    await act(client, moderator, "remove", "comment", remark["id"], reason="spam")
+    assert await listed() == []
+    await act(client, moderator, "restore", "comment", remark["id"], reason="on second look")
+    assert await listed() == [post["id"]]

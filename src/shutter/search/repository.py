@@ -13,6 +13,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     case,
+    exists,
     func,
     literal_column,
     or_,
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import (
     comment_hashtags,
+    comments,
     hashtags,
     locations,
     post_hashtags,
@@ -32,8 +34,9 @@ from shutter.db.tables import (
 )
 from shutter.posts.repository import POST_COLUMNS, PostRow, post_rows
 from shutter.privacy.visibility import (
-    account_suspended,
     blocked_either_way,
+    comment_is_live,
+    comment_shown_to,
     hidden_by_block,
     post_is_live,
     posts_readable_by,
@@ -100,15 +103,21 @@ def _fts_query(query: str) -> str | None:
 def _tagged(viewer_id: int | None, tag_matches: Any) -> CompoundSelect[Any]:
     """SQL: (tag, post_id) of every post under the tags that `tag_matches(column)`
     selects, from captions, and from live comments the viewer may see (a comment by
-    someone in a block with the viewer is hidden from them, and so is what it tags).
+    someone in a block with the viewer is hidden from them, and so is what it tags; so
+    is a removed comment, a suspended author's, and one hidden by a comment filter).
     Whether the viewer may read the post itself is left to the caller."""
     from_captions = select(post_hashtags.c.tag, post_hashtags.c.post_id).where(
         tag_matches(post_hashtags.c.tag)
     )
+    comment_shown = exists().where(
+        (comments.c.id == comment_hashtags.c.comment_id)
+        & comment_is_live()
+        & comment_shown_to(viewer_id)
+    )
     from_comments = select(comment_hashtags.c.tag, comment_hashtags.c.post_id).where(
         tag_matches(comment_hashtags.c.tag)
         & ~hidden_by_block(viewer_id, comment_hashtags.c.author_id)
-        & ~account_suspended(comment_hashtags.c.author_id)
+        & comment_shown
     )
     return union(from_captions, from_comments)
 
