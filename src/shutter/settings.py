@@ -233,6 +233,9 @@ class Settings(BaseSettings):
     moderation_review_threshold: float = Field(0.7, gt=0, le=1)
     # Seconds one screening may take before the media is marked `screening_failed`.
     moderation_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    # How long the files of a removed post are kept (withheld) for a restore; then the
+    # media lifecycle job deletes them, and the post can no longer be restored.
+    moderation_removed_media_retention_seconds: int = Field(30 * 86_400, ge=0)
     # Distinct reporters of one account within the window that flag it into the queue.
     moderation_report_flag_count: int = Field(3, ge=2, le=1000)
     moderation_report_flag_window_seconds: int = Field(3_600, ge=60)

@@ -4,6 +4,7 @@ effects, the audit log, suspensions and appeals."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,16 @@ import pytest
 
 from tests.assertions import assert_error, eventually
 from tests.conftest import PROFILES, RunningServer
-from tests.factories import Account, comment, create_post, follow, register
+from tests.factories import (
+    Account,
+    comment,
+    create_post,
+    follow,
+    image_bytes,
+    publish,
+    register,
+    upload_image,
+)
 from tests.integration.test_hybrid_feed import whole_feed
 from tests.integration.test_realtime import (
     _free_port,
@@ -416,3 +426,59 @@ async def test_a_removed_comment_no_longer_lists_its_post_under_its_hashtags(
     assert await listed() == []
     await act(client, moderator, "restore", "comment", remark["id"], reason="on second look")
     assert await listed() == [post["id"]]
+
+
+async def picture_post(client: httpx.AsyncClient, author: Account, picture: bytes) -> Any:
+    media_id = await upload_image(client, author, picture)
+    response = await publish(client, author, [media_id], "a picture")
+    assert response.status_code == 201, response.text
+    return response.json()["post"]
+
+
+async def test_the_files_of_removed_posts_are_deleted_when_their_retention_ends(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    """Issue 16 item 4: a removed post's files are kept, withheld, while a restore may be
+    asked for (SHUTTER_MODERATION_REMOVED_MEDIA_RETENTION_SECONDS, 30 days); then the
+    media lifecycle job deletes them and a restore answers 409 `media_purged`."""
+    from shutter.media.service import collect_garbage
+    from shutter.timeutil import utcnow
+
+    author, reporter = await register(client), await register(client)
+    moderator = await make_moderator(server, client)
+    kept, purged = [
+        await picture_post(client, author, image_bytes(color=color))
+        for color in ((10, 200, 10), (10, 10, 200))
+    ]
+    for post in (kept, purged):
+        await report(client, reporter, "post", post["id"])
+        await act(client, moderator, "remove", "post", post["id"], reason="nudity")
+
+    async def queued_media() -> list[Any]:
+        rows = await queue(client, moderator, "resolved")
+        (item,) = [row for row in rows if row["target_id"] == purged["id"]]
+        media: list[Any] = item["preview"]["media"]
+        return media
+
+    await collect_garbage(server.context, now=utcnow() + timedelta(days=29))
+    preview = (await queued_media())[0]["urls"]["thumb"]
+    assert (await client.get(preview)).status_code == 200
+    await act(client, moderator, "restore", "post", kept["id"], reason="on second look")
+
+    await collect_garbage(server.context, now=utcnow() + timedelta(days=31))
+    assert await queued_media() == []
+    assert (await client.get(preview)).status_code == 404  # the files are gone
+    refused = await client.post(
+        "/admin/actions",
+        json={
+            "action": "restore",
+            "target_type": "post",
+            "target_id": purged["id"],
+            "reason": "late",
+        },
+        headers=moderator.headers,
+    )
+    assert_error(refused, 409, "media_purged")
+    # The restored post kept its files.
+    shown = (await client.get(f"/posts/{kept['id']}", headers=author.headers)).json()["post"]
+    assert (await client.get(shown["media"][0]["urls"]["thumb"])).status_code == 200

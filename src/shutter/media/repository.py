@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
@@ -115,11 +115,13 @@ async def fail_stuck(conn: AsyncConnection, before: datetime, code: str, message
 
 
 async def delete_collectable(
-    conn: AsyncConnection, before: datetime, limit: int
+    conn: AsyncConnection, before: datetime, limit: int, removed_before: datetime
 ) -> list[RowMapping]:
     """Delete up to `limit` media rows created before `before` that nothing needs: attached
-    to no post, story or avatar (uploads never completed or never posted), or attached to a
-    post deleted before `before`. Media being processed is left alone. Returns the rows."""
+    to no post, story or avatar (uploads never completed or never posted), attached to a
+    post deleted before `before`, or to a post a moderator removed before `removed_before`
+    (its retention for a restore is over). Media being processed is left alone. Returns
+    the rows."""
     unused = (
         unattached()
         & (media.c.created_at < before)
@@ -127,7 +129,10 @@ async def delete_collectable(
         & ~exists().where(users.c.avatar_media_id == media.c.id)
     )
     of_deleted_post = media.c.post_id.in_(
-        select(posts.c.id).where(posts.c.deleted_at.is_not(None) & (posts.c.deleted_at < before))
+        select(posts.c.id).where(
+            (posts.c.deleted_at.is_not(None) & (posts.c.deleted_at < before))
+            | (posts.c.removed_at.is_not(None) & (posts.c.removed_at < removed_before))
+        )
     )
     ids = select(media.c.id).where(unused | of_deleted_post).limit(limit)
     if conn.dialect.name == "postgresql":
@@ -231,6 +236,13 @@ async def set_alt(conn: AsyncConnection, media_id: int, owner_id: int, alt: str 
         .values(alt=alt, updated_at=utcnow())
     )
     return done.rowcount == 1
+
+
+async def forget_withheld(conn: AsyncConnection, keys: Collection[str]) -> None:
+    """Drop deleted files from the withheld list."""
+    if keys:
+        query = delete(withheld_media_keys).where(withheld_media_keys.c.key.in_(sorted(keys)))
+        await conn.execute(query)
 
 
 async def is_withheld(conn: AsyncConnection, key: str) -> bool:

@@ -413,12 +413,14 @@ class Collected:
 
 async def collect_garbage(context: AppContext, now: datetime | None = None) -> Collected:
     """Delete media past the retention that nothing needs: uploads never completed, media
-    never attached to a post, story or avatar, media of deleted posts; mark media that has
+    never attached to a post, story or avatar, media of deleted posts and of posts removed
+    longer ago than a restore may be asked for; mark media that has
     been `processing` for too long as failed; and remove the files that writes cut short
     by a crash left in the object store. Returns what was removed."""
     now = now or utcnow()
     settings = context.settings
     retention_cutoff = now - timedelta(seconds=settings.media_retention_seconds)
+    removed_cutoff = now - timedelta(seconds=settings.moderation_removed_media_retention_seconds)
     stuck_cutoff = now - timedelta(seconds=settings.media_processing_timeout_seconds)
     async with context.db.write() as uow:
         timed_out = await repository.fail_stuck(
@@ -427,7 +429,9 @@ async def collect_garbage(context: AppContext, now: datetime | None = None) -> C
     removed_media = removed_objects = 0
     while True:
         async with context.db.write() as uow:
-            doomed = await repository.delete_collectable(uow.conn, retention_cutoff, limit=200)
+            doomed = await repository.delete_collectable(
+                uow.conn, retention_cutoff, limit=200, removed_before=removed_cutoff
+            )
             still_used = await repository.originals_in_use(
                 uow.conn, [row["original_key"] for row in doomed if row["original_key"]]
             )
@@ -463,4 +467,6 @@ async def _delete_objects(
                 keys.add(row["poster_key"])
     for key in sorted(keys):
         await context.objects.delete(key)
+    async with context.db.write() as uow:  # after the files: never served in between
+        await repository.forget_withheld(uow.conn, keys)
     return len(keys)

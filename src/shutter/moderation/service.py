@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.comments import repository as comments_repo
 from shutter.context import AppContext
 from shutter.db.unit_of_work import UnitOfWork
-from shutter.errors import Forbidden, InvalidInput, NotFound
+from shutter.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shutter.events.types import ContentRemoved, ContentRestored
 from shutter.ids import IdGenerator
 from shutter.media.presenters import present_media
@@ -460,6 +460,7 @@ async def take_action(context: AppContext, uow: UnitOfWork, command: TakeAction)
             )
     elif effect == "restore":
         if command.target_type in ("post", "story"):
+            await _require_media_kept(conn, command.target_type, command.target_id)
             await repository.release_media(conn, command.target_type, command.target_id)
         if await repository.set_removed(conn, command.target_type, command.target_id, None):
             await uow.record(
@@ -490,6 +491,17 @@ async def take_action(context: AppContext, uow: UnitOfWork, command: TakeAction)
     names = await repository.usernames(conn, {owner_id} | ({command.actor_id} - {None}))  # type: ignore[operator]
     outcome.body = present_action(row, names)
     return outcome
+
+
+async def _require_media_kept(conn: AsyncConnection, target_type: str, target_id: int) -> None:
+    """A post or story whose files the retention of removed media has deleted cannot come
+    back (`409 media_purged`; SHUTTER_MODERATION_REMOVED_MEDIA_RETENTION_SECONDS)."""
+    if not await repository.media_of(conn, target_type, target_id):
+        raise Conflict(
+            "The files of this content were deleted when its retention after removal "
+            "ended; it cannot be restored.",
+            code="media_purged",
+        )
 
 
 def _revoke_sessions(
