@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
 
 import structlog
 from fastapi import APIRouter, FastAPI
+from starlette.routing import BaseRoute
 
 from shutter import __doc__ as description
 from shutter.accounts import api as accounts_api
@@ -133,8 +135,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     install_error_handlers(app)
+    oauth_api.install_error_handlers(app)  # RFC 6749's error shape, and Mastodon's
+    app.router.routes.extend(_routes())
+    # The web client last, so that its page routes never shadow the API or the store.
+    app.mount(web_api.STATIC_PREFIX, web_api.static_files(), name="static")
+    app.include_router(web_api.router)
+
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        body_max_bytes=settings.body_max_bytes,
+        upload_max_bytes=max(
+            settings.image_max_bytes, settings.video_max_bytes, settings.import_max_bytes
+        ),
+        body_read_timeout_s=settings.body_read_timeout_seconds,
+    )
+    # Outermost, so that refusals of the limits carry a request id and are counted too.
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app
+
+
+@functools.cache
+def _routes() -> tuple[BaseRoute, ...]:
+    """Every route of the API, OAuth, the Mastodon API, the object store and operations,
+    built once per process. Including a router makes FastAPI analyse every route's
+    dependencies again (most of what building the app costs, about a second for 400
+    routes on this machine), and routes hold nothing of one app's settings or stores (they
+    reach the context through the request), so every app of the process shares them (the
+    test suite builds one per test). They are built outside any app, so
+    `app.dependency_overrides` does not apply to them (nothing uses it)."""
     api = APIRouter(prefix=API_PREFIX)
-    modules = (
+    for module in (
         auth_api,
         accounts_api,
         users_api,
@@ -159,30 +190,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         moderation_api,
         portability_api,
         push_api,
-    )
-    for module in modules:
+    ):
         api.include_router(module.router)
-    app.include_router(api)
-    oauth_api.install(app)  # /oauth/*, /api/v1/apps and the Mastodon API's errors
-    app.include_router(mastodon_api.router)  # the Mastodon-compatible client API
-    app.include_router(media_api.store_router)
-    app.include_router(ops.router)
-    # The web client last, so that its page routes never shadow the API or the store.
-    app.mount(web_api.STATIC_PREFIX, web_api.static_files(), name="static")
-    app.include_router(web_api.router)
-
-    app.add_middleware(
-        RequestLimitsMiddleware,
-        body_max_bytes=settings.body_max_bytes,
-        upload_max_bytes=max(
-            settings.image_max_bytes, settings.video_max_bytes, settings.import_max_bytes
-        ),
-        body_read_timeout_s=settings.body_read_timeout_seconds,
-    )
-    # Outermost, so that refusals of the limits carry a request id and are counted too.
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, api_prefix=API_PREFIX)
-    app.add_middleware(SecurityHeadersMiddleware)
-    return app
+    root = APIRouter()
+    root.include_router(api)
+    root.include_router(oauth_api.router)  # /oauth/* and /api/v1/apps
+    root.include_router(mastodon_api.router)  # the Mastodon-compatible client API
+    root.include_router(media_api.store_router)
+    root.include_router(ops.router)
+    return tuple(root.routes)
 
 
 def create_worker_app(settings: Settings | None = None) -> FastAPI:

@@ -418,8 +418,8 @@ async def _on_api_error(_request: Request, exc: Exception) -> Response:
     return json_response({"error": exc.message}, status=exc.status)
 
 
-def install(app: FastAPI) -> None:
-    """The OAuth routes and the two error shapes (RFC 6749's, and Mastodon's)."""
+def install_error_handlers(app: FastAPI) -> None:
+    """The two error shapes of these routes (RFC 6749's, and Mastodon's); `router` holds
+    the routes."""
     app.add_exception_handler(OAuthError, _on_oauth_error)
     app.add_exception_handler(ApiError, _on_api_error)
-    app.include_router(router)
