@@ -53,19 +53,23 @@ def score(row: PostRow, signal: float, now_ms: int) -> float:
     return float(points / (age_h + 2) ** GRAVITY)
 
 
-def in_pages(ranked: Sequence[PostRow], page_size: int) -> list[list[PostRow]]:
+def in_pages(
+    ranked: Sequence[PostRow], page_size: int, first_page: int | None = None
+) -> list[list[PostRow]]:
     """The ranked rows cut into pages with at most PER_AUTHOR posts of one author on each:
     each page takes the best rows whose author still has room on it, the rest wait for a
-    later page (a page is short only when no other author is left to fill it)."""
+    later page (a page is short only when no other author is left to fill it). The first
+    page holds `first_page` rows when given (what is left of a page others began)."""
     pending = list(ranked)
     pages: list[list[PostRow]] = []
     while pending:
         page: list[PostRow] = []
         on_page: dict[int, int] = {}
         waiting: list[PostRow] = []
+        size = first_page if first_page is not None and not pages else page_size
         for row in pending:
             author = row["author_id"]
-            if len(page) < page_size and on_page.get(author, 0) < PER_AUTHOR:
+            if len(page) < size and on_page.get(author, 0) < PER_AUTHOR:
                 page.append(row)
                 on_page[author] = on_page.get(author, 0) + 1
             else:
@@ -130,9 +134,11 @@ async def ranked_ids(
     reader_id: int | None,
     page_size: int,
     only: ColumnElement[bool] | None = None,
+    first_page: int | None = None,
 ) -> list[int]:
     """The ids of Explore's candidates for the reader (that match `only`, if given; Reels
-    passes its video filter), ranked by `score` and laid out in pages of `page_size`."""
+    passes its video filter), ranked by `score` and laid out in pages of `page_size` (the
+    first of `first_page`, if given: Reels lays them out after its followed reels)."""
     now_ms = int(time.time() * 1000)
     since_id = smallest_id_at(now_ms - WINDOW_DAYS * 86_400_000)
     candidates = {
@@ -151,4 +157,4 @@ async def ranked_ids(
         key=lambda row: (score(row, signals.get(row["id"], 0.0), now_ms), row["id"]),
         reverse=True,
     )
-    return [row["id"] for page in in_pages(ranked, page_size) for row in page]
+    return [row["id"] for page in in_pages(ranked, page_size, first_page) for row in page]

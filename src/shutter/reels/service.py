@@ -64,7 +64,9 @@ async def line_up(conn: AsyncConnection, reader_id: int, page_size: int) -> list
     Explore's ranking of everyone else's reels, each post once."""
     followed = await repository.followed_reels(conn, reader_id, FOLLOWED_MAX)
     only = repository.is_reel() & posts_in_reels_of(reader_id)
-    popular = await ranked_ids(conn, reader_id, page_size, only)
+    # Explore's pages (two per author) begin where the followed reels leave off.
+    first_page = page_size - len(followed) % page_size
+    popular = await ranked_ids(conn, reader_id, page_size, only, first_page)
     return list(dict.fromkeys(followed + popular))
 
 
