@@ -556,3 +556,16 @@ async def set_close_friends(
     body = {"user_ids": [friend.id for friend in friends]}
     response = await client.put("/users/me/close-friends", json=body, headers=owner.headers)
     assert response.status_code == 200, response.text
+
+
+# -- reels -----------------------------------------------------------------------------------
+
+
+async def post_reel(client: httpx.AsyncClient, account: Account, caption: str = "") -> str:
+    """Publish a video post (a reel) made of a tiny silent clip; returns the post id."""
+    clip = video_bytes(size=(32, 32), seconds=0.5, rate=8, audio=False)
+    media_id = await upload_image(client, account, clip, "video/mp4")
+    response = await publish(client, account, [media_id], caption)
+    assert response.status_code == 201, response.text
+    post_id: str = response.json()["post"]["id"]
+    return post_id

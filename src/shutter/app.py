@@ -70,6 +70,7 @@ from shutter.push import api as push_api
 from shutter.push import webpush
 from shutter.push.sender import WebPushSender
 from shutter.realtime.bus import InProcessBus, NatsBus, RealtimeBus, RedisBus
+from shutter.reels import api as reels_api
 from shutter.saving import api as saving_api
 from shutter.search import api as search_api
 from shutter.settings import Settings
@@ -185,6 +186,7 @@ def _routes() -> tuple[BaseRoute, ...]:
         stories_api,
         highlights_api,
         explore_api,
+        reels_api,
         messages_api,
         realtime_api,
         moderation_api,

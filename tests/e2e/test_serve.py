@@ -144,11 +144,13 @@ def _login(api: httpx.Client, login: str, password: str) -> str:
     return token
 
 
-def _upload(api: httpx.Client, token: str, data: bytes) -> dict[str, Any]:
+def _upload(
+    api: httpx.Client, token: str, data: bytes, content_type: str = "image/jpeg"
+) -> dict[str, Any]:
     """The pre-signed flow: ticket, PUT the bytes where it says, complete."""
     ticket = api.post(
         "/media",
-        json={"content_type": "image/jpeg", "size_bytes": len(data)},
+        json={"content_type": content_type, "size_bytes": len(data)},
         headers=_bearer(token),
     )
     assert ticket.status_code == 201, ticket.text

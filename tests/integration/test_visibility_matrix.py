@@ -45,6 +45,7 @@ from tests.factories import (
     like,
     mute,
     pages_of,
+    post_reel,
     post_story,
     publish,
     register,
@@ -104,6 +105,10 @@ EXPECTED: dict[tuple[str, str], tuple[int | str | None, ...]] = {
     # Explore leaves out your own posts and those of accounts you follow.
     ("explore", "public"):                  ("out", "out", NA,    "in",  "out", "out", "in"),
     ("explore", "private"):                 ("out", "out", "out", "out", "out", "out", "out"),
+    # Reels (the author's video post): the followed accounts' reels, then popular ones
+    # from accounts not followed; never your own.
+    ("reels", "public"):                    ("out", "in",  NA,    "in",  "out", "out", 401),
+    ("reels", "private"):                   ("out", "in",  "out", "out", "out", "out", 401),
     ("stories", "public"):                  (200,   200,   NA,    200,   404,   403,   401),
     ("stories", "private"):                 (200,   200,   403,   403,   404,   403,   401),
     ("tray", "public"):                     ("in",  "in",  NA,    "out", "out", "out", 401),
@@ -134,8 +139,8 @@ SHOWN = {True: "in", False: "out"}
 @dataclass
 class Author:
     """An author and what they made: a post (with a hashtag and a place others use too),
-    a comment on it with a reply, a story, and a second post with a hashtag and a place
-    of its own."""
+    a comment on it with a reply, a story, a second post with a hashtag and a place of
+    its own, and a reel (a video post)."""
 
     account: Account
     post_id: str
@@ -145,6 +150,7 @@ class Author:
     own_tag: str
     own_place: str
     own_location_id: str
+    reel_id: str
 
 
 @dataclass
@@ -218,6 +224,15 @@ async def read_explore(
     return SHOWN[any(author.post_id in page for page in pages)]
 
 
+async def read_reels(
+    client: httpx.AsyncClient, author: Author, viewer: Account | None
+) -> int | str:
+    if viewer is None:
+        return await _status(client, "/reels", None)
+    pages = await pages_of(client, "/reels", viewer.headers, 50)
+    return SHOWN[any(author.reel_id in page for page in pages)]
+
+
 async def read_like_notification(
     client: httpx.AsyncClient, author: Author, viewer: Account | None
 ) -> int | str:
@@ -280,6 +295,7 @@ READERS: dict[str, Reader] = {
     "place search": _listing("/search?type=locations&q={a.own_place}", _own_location_id),
     "place page": lambda c, a, v: _status(c, f"/locations/{a.own_location_id}/posts", v),
     "explore": read_explore,
+    "reels": read_reels,
     "stories": lambda c, a, v: _status(c, f"/users/{a.account.id}/stories", v),
     "tray": _listing("/stories/feed", _account_id),
     "story_viewers": lambda c, a, v: _status(c, f"/stories/{a.story_id}/viewers", v),
@@ -309,6 +325,7 @@ async def make_content(client: httpx.AsyncClient, account: Account) -> Author:
     assert response.status_code == 201, response.text
     own_location_id = response.json()["post"]["location"]["id"]
     await save_in_collection(client, account, post["id"])
+    reel_id = await post_reel(client, account, "a reel")
     return Author(
         account,
         post["id"],
@@ -318,6 +335,7 @@ async def make_content(client: httpx.AsyncClient, account: Account) -> Author:
         own_tag,
         own_place,
         own_location_id,
+        reel_id,
     )
 
 
@@ -418,6 +436,7 @@ REMOVED: dict[str, int | str] = {
     "hashtag": "out",
     "location": "out",
     "explore": "out",
+    "reels": "out",
     "tray": "out",
     "story_viewers": 404,
     "saved": "out",
@@ -432,12 +451,13 @@ LISTINGS = {
     "hashtag search",
     "place search",
     "explore",
+    "reels",
     "tray",
     "saved",
     "collection",
 }
 # Endpoints that need a signed-in viewer (401 anonymous, whatever the author's state).
-SIGNED_IN = {"feed", "stories", "tray", "story_viewers", "saved", "collection"}
+SIGNED_IN = {"feed", "reels", "stories", "tray", "story_viewers", "saved", "collection"}
 
 
 def moderated_expectation(endpoint: str, relation: str, want: int | str, state: str) -> int | str:
@@ -503,6 +523,7 @@ async def test_removed_content_is_hidden_on_every_read_path_and_restore_brings_i
     moderator = await _moderator(server, client)
     for author in world.authors.values():
         await _act(client, moderator, "remove", "post", author.post_id)
+        await _act(client, moderator, "remove", "post", author.reel_id)
         await _act(client, moderator, "remove", "comment", author.comment_id)
         await _act(client, moderator, "remove", "story", author.story_id)
     # No settle: the rule hides removed content at once, before handlers tidy up.
@@ -510,6 +531,7 @@ async def test_removed_content_is_hidden_on_every_read_path_and_restore_brings_i
     for author in world.authors.values():
         for target, target_id in (
             ("post", author.post_id),
+            ("post", author.reel_id),
             ("comment", author.comment_id),
             ("story", author.story_id),
         ):
@@ -571,10 +593,10 @@ async def test_a_deactivated_author_reaches_nobody(
     assert wrong == {}, "(endpoint, privacy, relation): (got, expected)"
 
 
-# Mutes (rule 7): the follower mutes the author's posts and stories. Only the home feed
-# and the tray change for the muter; every path opened directly stays as in EXPECTED, and
+# Mutes (rule 7): the follower mutes the author's posts and stories. Only the home feed,
+# Reels and the tray change for the muter; every path opened directly stays as in EXPECTED, and
 # the author reads nothing new (they are not told).
-MUTED: dict[str, int | str] = {"feed": "out", "tray": "out"}
+MUTED: dict[str, int | str] = {"feed": "out", "reels": "out", "tray": "out"}
 
 
 async def _observe_relation(
@@ -618,7 +640,7 @@ async def test_a_mute_hides_feed_and_tray_only_and_an_unmute_brings_them_back(
     assert {item["user"]["id"] for item in listed} == {
         author.account.id for author in world.authors.values()
     }
-    # Stories only: the posts come back to the feed, the reels stay out of the tray.
+    # Stories only: the posts come back to the feed and Reels, the stories stay out of the tray.
     for author in world.authors.values():
         await mute(client, follower, author.account, posts=False, stories=True)
     assert _wrong(await _observe_relation(client, world, "follower", {"tray": "out"})) == {}

@@ -58,3 +58,12 @@ def test_the_best_posts_of_other_authors_fill_a_page_first() -> None:
     rows = [{"id": index, "author_id": author} for index, author in enumerate([1, 1, 1, 2, 3])]
     pages = in_pages(rows, 4)  # type: ignore[arg-type]
     assert [[row["id"] for row in page] for page in pages] == [[0, 1, 3, 4], [2]]
+
+
+def test_a_shorter_first_page_keeps_two_per_author_on_the_pages_after_it() -> None:
+    # Reels: two followed reels took the start of a page of 4; Explore's pages follow.
+    rows = [{"id": index, "author_id": 7 if index < 4 else index} for index in range(8)]
+
+    pages = in_pages(rows, 4, first_page=2)  # type: ignore[arg-type]
+
+    assert [[row["id"] for row in page] for page in pages] == [[0, 1], [2, 3, 4, 5], [6, 7]]

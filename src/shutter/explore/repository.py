@@ -24,14 +24,20 @@ OWN_LIKES = 100
 NEIGHBOURS = 200
 
 
-def _explorable(viewer_id: int | None, since_id: int) -> ColumnElement[bool]:
-    """Live posts made since `since_id`, discoverable by the viewer, media all ready."""
+def _explorable(
+    viewer_id: int | None, since_id: int, only: ColumnElement[bool] | None = None
+) -> ColumnElement[bool]:
+    """Live posts made since `since_id`, discoverable by the viewer, media all ready (and,
+    when given, matching `only`: Reels keeps to video posts)."""
     unready = (
         select(media.c.id)
         .where((media.c.post_id == posts.c.id) & (media.c.status != "ready"))
         .exists()
     )
-    return (posts.c.id >= since_id) & post_is_live() & posts_discoverable_by(viewer_id) & ~unready
+    explorable = (
+        (posts.c.id >= since_id) & post_is_live() & posts_discoverable_by(viewer_id) & ~unready
+    )
+    return explorable if only is None else explorable & only
 
 
 class Signalled(NamedTuple):
@@ -47,13 +53,17 @@ def engagement() -> ColumnElement[int]:
 
 
 async def most_engaging(
-    conn: AsyncConnection, viewer_id: int | None, since_id: int, limit: int
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    since_id: int,
+    limit: int,
+    only: ColumnElement[bool] | None = None,
 ) -> list[PostRow]:
     """The `limit` most liked and commented posts made since `since_id` that the viewer
-    may discover, most engaging (then newest) first."""
+    may discover (and that match `only`), most engaging (then newest) first."""
     statement = (
         select(*POST_COLUMNS)
-        .where(_explorable(viewer_id, since_id))
+        .where(_explorable(viewer_id, since_id, only))
         .order_by(engagement().desc(), posts.c.id.desc())
         .limit(limit)
     )
@@ -61,10 +71,15 @@ async def most_engaging(
 
 
 async def liked_by_neighbours(
-    conn: AsyncConnection, reader_id: int, since_id: int, limit: int
+    conn: AsyncConnection,
+    reader_id: int,
+    since_id: int,
+    limit: int,
+    only: ColumnElement[bool] | None = None,
 ) -> list[Signalled]:
-    """Posts made since `since_id` that the reader may discover and that the reader's
-    neighbours liked, with `signal`: the summed weight of the neighbours who liked each.
+    """Posts made since `since_id` that the reader may discover (and that match `only`)
+    and that the reader's neighbours liked, with `signal`: the summed weight of the
+    neighbours who liked each.
 
     Neighbours are the people who liked the reader's recent likes (weight: how many of
     them they share) and the accounts the reader follows (weight 1); likes older than
@@ -104,7 +119,7 @@ async def liked_by_neighbours(
     statement = (
         select(*POST_COLUMNS, signals.c.signal)
         .join_from(signals, posts, posts.c.id == signals.c.post_id)
-        .where(_explorable(reader_id, since_id))
+        .where(_explorable(reader_id, since_id, only))
         .order_by(signals.c.signal.desc(), posts.c.id.desc())
         .limit(limit)
     )

@@ -12,8 +12,8 @@ above an older post with more likes; a like from someone with the reader's taste
 counts SIMILAR_WEIGHT times extra.
 
 The first page takes a snapshot of the ordered candidates, laid out in pages of the
-first request's size (kept SNAPSHOT_TTL_S, in the same store as the ranked feed's
-snapshots); the cursor is the offset where the next page starts, so scrolling neither
+first request's size (kept feed/ranking.py SNAPSHOT_TTL_S, in the same store as the
+ranked feed's snapshots); the cursor is the offset where the next page starts, so scrolling neither
 repeats nor skips while likes and posts arrive. Posts deleted, blocked, followed or made
 private since the snapshot drop out of their page.
 """
@@ -24,16 +24,16 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.explore import repository
-from shutter.feed.ranking import resume_snapshot
+from shutter.feed.ranking import start_or_resume
 from shutter.ids import id_timestamp_ms, smallest_id_at
 from shutter.pagination import snapshot_cursor
 from shutter.posts.presenters import hydrate
 from shutter.posts.repository import PostRow
-from shutter.stores.timelines import Snapshots
 from shutter.users.service import UrlFor
 
 WINDOW_DAYS = 7  # only posts (and likes) this recent are candidates
@@ -41,7 +41,6 @@ CANDIDATES = 300  # rows per source
 GRAVITY = 1.5
 SIMILAR_WEIGHT = 3.0
 PER_AUTHOR = 2  # posts of one author on one page
-SNAPSHOT_TTL_S = 3600
 CURSOR_KIND = "e"
 # Anonymous readers share no snapshot with anyone: user ids start far above 0.
 ANONYMOUS = 0
@@ -54,19 +53,23 @@ def score(row: PostRow, signal: float, now_ms: int) -> float:
     return float(points / (age_h + 2) ** GRAVITY)
 
 
-def in_pages(ranked: Sequence[PostRow], page_size: int) -> list[list[PostRow]]:
+def in_pages(
+    ranked: Sequence[PostRow], page_size: int, first_page: int | None = None
+) -> list[list[PostRow]]:
     """The ranked rows cut into pages with at most PER_AUTHOR posts of one author on each:
     each page takes the best rows whose author still has room on it, the rest wait for a
-    later page (a page is short only when no other author is left to fill it)."""
+    later page (a page is short only when no other author is left to fill it). The first
+    page holds `first_page` rows when given (what is left of a page others began)."""
     pending = list(ranked)
     pages: list[list[PostRow]] = []
     while pending:
         page: list[PostRow] = []
         on_page: dict[int, int] = {}
         waiting: list[PostRow] = []
+        size = first_page if first_page is not None and not pages else page_size
         for row in pending:
             author = row["author_id"]
-            if len(page) < page_size and on_page.get(author, 0) < PER_AUTHOR:
+            if len(page) < size and on_page.get(author, 0) < PER_AUTHOR:
                 page.append(row)
                 on_page[author] = on_page.get(author, 0) + 1
             else:
@@ -85,16 +88,15 @@ async def explore(
     url_for: UrlFor,
 ) -> dict[str, Any]:
     """A page of Explore for a reader (None: anonymous, popular public posts only)."""
-    store: Snapshots = context.timelines
     owner = reader_id if reader_id is not None else ANONYMOUS
-    if not cursor:
-        snapshot_id, offset = context.ids.next_id(), 0
-        ids = await _ranked_ids(conn, reader_id, limit)
-        await store.save_snapshot(owner, snapshot_id, ids, None, SNAPSHOT_TTL_S)
-    else:
-        snapshot_id, offset, ids, _ = await resume_snapshot(
-            store, owner, CURSOR_KIND, cursor, "explore scroll"
-        )
+    snapshot_id, offset, ids, _ = await start_or_resume(
+        context,
+        owner,
+        CURSOR_KIND,
+        cursor,
+        "explore scroll",
+        lambda: ranked_ids(conn, reader_id, limit),
+    )
     rows, consumed = await _page(conn, reader_id, ids[offset : offset + limit])
     more = offset + consumed < len(ids)
     return {
@@ -127,17 +129,26 @@ async def _page(
     return rows, consumed
 
 
-async def _ranked_ids(conn: AsyncConnection, reader_id: int | None, page_size: int) -> list[int]:
+async def ranked_ids(
+    conn: AsyncConnection,
+    reader_id: int | None,
+    page_size: int,
+    only: ColumnElement[bool] | None = None,
+    first_page: int | None = None,
+) -> list[int]:
+    """The ids of Explore's candidates for the reader (that match `only`, if given; Reels
+    passes its video filter), ranked by `score` and laid out in pages of `page_size` (the
+    first of `first_page`, if given: Reels lays them out after its followed reels)."""
     now_ms = int(time.time() * 1000)
     since_id = smallest_id_at(now_ms - WINDOW_DAYS * 86_400_000)
     candidates = {
         row["id"]: row
-        for row in await repository.most_engaging(conn, reader_id, since_id, CANDIDATES)
+        for row in await repository.most_engaging(conn, reader_id, since_id, CANDIDATES, only)
     }
     signals: dict[int, float] = {}
     if reader_id is not None:
         for row, signal in await repository.liked_by_neighbours(
-            conn, reader_id, since_id, CANDIDATES
+            conn, reader_id, since_id, CANDIDATES, only
         ):
             candidates.setdefault(row["id"], row)
             signals[row["id"]] = signal
@@ -146,4 +157,4 @@ async def _ranked_ids(conn: AsyncConnection, reader_id: int | None, page_size: i
         key=lambda row: (score(row, signals.get(row["id"], 0.0), now_ms), row["id"]),
         reverse=True,
     )
-    return [row["id"] for page in in_pages(ranked, page_size) for row in page]
+    return [row["id"] for page in in_pages(ranked, page_size, first_page) for row in page]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -89,6 +89,25 @@ async def resume_snapshot(
             f"This {what} has expired; start again from the top.", code="cursor_expired"
         )
     return SnapshotScroll(snapshot_id, offset, saved.ids, saved.tail)
+
+
+async def start_or_resume(
+    context: AppContext,
+    owner_id: int,
+    kind: str,
+    cursor: str | None,
+    what: str,
+    take: Callable[[], Awaitable[list[int]]],
+) -> SnapshotScroll:
+    """A scroll over a snapshot without a tail (Explore, Reels): on the first page (no
+    cursor) the ids `take()` returns are saved for SNAPSHOT_TTL_S as a new snapshot,
+    offset 0; later pages resume the snapshot the cursor names (`resume_snapshot`)."""
+    store: Snapshots = context.timelines
+    if cursor:
+        return await resume_snapshot(store, owner_id, kind, cursor, what)
+    snapshot_id, ids = context.ids.next_id(), await take()
+    await store.save_snapshot(owner_id, snapshot_id, ids, None, SNAPSHOT_TTL_S)
+    return SnapshotScroll(snapshot_id, 0, ids, None)
 
 
 async def ranked_feed(

@@ -17,8 +17,8 @@ The rule (docs/privacy.md has it with examples):
    and `account_suspended` say it in SQL for pages of content.
 6. A deactivated account (deletion requested, in its grace period) reaches nobody: its
    profile answers 404 and its content and presence in lists are hidden, as for a block.
-7. A mute quiets, for the muter alone, an account's posts in the home feed and/or its
-   stories in the tray (`muted`); everything else stays as it was: the profile, the grid,
+7. A mute quiets, for the muter alone, an account's posts in the home feed and in Reels
+   and/or its stories in the tray (`muted`); everything else stays as it was: the profile, the grid,
    a post or the stories opened directly. The muted account is not told.
 8. A close-friends story is seen only by its author and the people on the author's
    close-friends list when it is read (`story_audience_includes`), on every story path
@@ -260,6 +260,18 @@ def posts_discoverable_by(viewer_id: int | None) -> ColumnElement[bool]:
     return readable & (posts.c.author_id != viewer_id) & ~_follows_author(viewer_id)
 
 
+def posts_in_reels_of(viewer_id: int) -> ColumnElement[bool]:
+    """SQL over `posts`: what Reels may play to the viewer. The posts of
+    `posts_readable_by`, minus the viewer's own and those of accounts whose posts the
+    viewer muted (Reels is a feed: a mute quiets it as it quiets the home feed). Deleted,
+    removed and suspended posts are left to the caller (`post_is_live`)."""
+    return (
+        posts_readable_by(viewer_id)
+        & (posts.c.author_id != viewer_id)
+        & ~muted(viewer_id, posts.c.author_id, "posts")
+    )
+
+
 def _follows_author(viewer_id: int) -> ColumnElement[bool]:
     """SQL over `posts`: the viewer follows the post's author (approved)."""
     return exists().where(
@@ -275,8 +287,8 @@ def muted(
     what: Literal["posts", "stories"],
 ) -> ColumnElement[bool]:
     """SQL: the viewer muted the author's posts (or stories): a primary-key probe of
-    `mutes`. Only the home feed (posts) and the story tray (stories) leave muted content
-    out; every other path shows it as before."""
+    `mutes`. Only the home feed and Reels (posts) and the story tray (stories) leave
+    muted content out; every other path shows it as before."""
     return exists().where(
         (mutes.c.muter_id == viewer_id) & (mutes.c.muted_id == author_id) & mutes.c[what].is_(True)
     )

@@ -32,6 +32,7 @@ CLIENT_SECTIONS = frozenset(
         "signup",
         "new",
         "explore",
+        "reels",
         "search",
         "notifications",
         "direct",

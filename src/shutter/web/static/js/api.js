@@ -219,6 +219,10 @@ export function firstFeedPage(mode) {
   earlyFeed = null;
   return early && early.mode === mode ? early.promise : feed(mode);
 }
+// Reels: video posts, followed accounts' first; a snapshot scroll (the cursor names it).
+export const reels = (cursor, limit = 5) =>
+  get("/reels", { cursor, limit }).then(page("posts", normPost));
+
 // Explore: a snapshot scroll (the cursor names it); signed out, the popular public posts.
 export const explore = (cursor, limit = 12) =>
   get("/explore", { cursor, limit }).then(page("posts", normPost));

@@ -15,6 +15,7 @@ import { dataView, restoreView } from "./views/data.js";
 import { conversationView, inboxView, newGroupView } from "./views/messages.js";
 import { notificationsView } from "./views/notifications.js";
 import { postView } from "./views/post.js";
+import { reelsView } from "./views/reels.js";
 import { profileView, requestsView, settingsView } from "./views/profile.js";
 import { collectionView, savedView } from "./views/saved.js";
 import { forgotPasswordView, resetPasswordView, verifyBanner, verifyEmailView } from "./views/recover.js";
@@ -32,6 +33,7 @@ const ROUTES = [
   [/^\/signup$/, signupView, false],
   [/^\/new$/, composerView, true],
   [/^\/explore$/, exploreView, false],
+  [/^\/reels$/, reelsView, true],
   [/^\/explore\/locations\/(?<locationId>\d+)$/, placeView, false],
   [/^\/search$/, searchView, false],
   [/^\/notifications$/, notificationsView, true],
@@ -158,6 +160,7 @@ function renderNav() {
       navItem("/", "home", t("nav.home")),
       navItem("/search", "search", t("nav.search")),
       navItem("/explore", "explore", t("nav.explore")),
+      navItem("/reels", "reels", t("nav.reels")),
       navItem("/new", "plus", t("nav.create")),
       navItem("/direct", "send", t("nav.messages"), badges.direct),
       navItem("/notifications", "bell", t("nav.notifications"), badges.notifications),

@@ -1,0 +1,1 @@
+"""Reels: an endless vertical feed of video posts (docs/explore.md#reels)."""
