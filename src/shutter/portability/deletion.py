@@ -316,15 +316,7 @@ async def _purge_comment_likes(context: AppContext, user_id: int) -> None:
                     (comment_likes.c.user_id == user_id) & comment_likes.c.comment_id.in_(chunk)
                 )
             )
-            true_likes = (
-                select(func.count())
-                .select_from(comment_likes)
-                .where(comment_likes.c.comment_id == comments.c.id)
-                .scalar_subquery()
-            )
-            await conn.execute(
-                update(comments).where(comments.c.id.in_(chunk)).values(like_count=true_likes)
-            )
+            await counters.recount_comment_likes(conn, chunk)
 
 
 async def _purge_comments(context: AppContext, user_id: int, post_ids: list[int]) -> None:
