@@ -14,7 +14,15 @@ import pytest
 
 from tests.assertions import assert_error
 from tests.conftest import RunningServer
-from tests.factories import Account, comment, many_accounts, pages_of, register
+from tests.factories import (
+    Account,
+    block,
+    comment,
+    many_accounts,
+    pages_of,
+    register,
+    set_private,
+)
 from tests.integration.test_hybrid_feed import quick_post
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -229,3 +237,33 @@ async def test_the_post_author_deletes_anyones_comment_and_nobody_else_may(
     assert deleted.status_code == 204
     assert [c["id"] for c in await listed(client, bob, post_id)] == [by_bob["id"]]
     assert_error(await client.delete(f"/comments/{by_ann['id']}", headers=ann.headers), 404)
+
+
+async def test_a_pinned_or_filtered_comment_follows_the_one_rule(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    author, ann, bob = await register(client), await register(client), await register(client)
+    post_id = await quick_post(client, author)
+    pinned = await comment(client, ann, post_id, "pin me")
+    plain = await comment(client, bob, post_id, "plain")
+    assert (await client.post(f"/comments/{pinned['id']}/pin", headers=author.headers)).is_success
+    # Bob blocks Ann: her pinned comment is neither first nor anywhere in his list, and
+    # he cannot like it; the others still see it first.
+    await block(client, bob, ann)
+    assert [c["id"] for c in await listed(client, bob, post_id)] == [plain["id"]]
+    assert_error(await like_comment(client, bob, pinned["id"]), 404, "comment_not_found")
+    assert [c["id"] for c in await listed(client, None, post_id)] == [pinned["id"], plain["id"]]
+    # A comment hidden by the author's filter cannot be liked by those it is hidden from.
+    put = await client.put(
+        "/users/me/comment-filters", json={"words": ["spoiler"]}, headers=author.headers
+    )
+    assert put.status_code == 200, put.text
+    hidden = await comment(client, bob, post_id, "spoiler alert")
+    assert_error(await like_comment(client, ann, hidden["id"]), 404, "comment_not_found")
+    assert (await like_comment(client, author, hidden["id"])).json()["like_count"] == 1
+    # A private account's comments are out of reach of a stranger, like and pin alike.
+    stranger = await register(client)
+    await set_private(client, author)
+    assert_error(await like_comment(client, stranger, plain["id"]), 404, "comment_not_found")
+    refused = await client.post(f"/comments/{plain['id']}/pin", headers=stranger.headers)
+    assert_error(refused, 404, "comment_not_found")
