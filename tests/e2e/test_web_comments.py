@@ -1,10 +1,12 @@
 """Comments in the web client, in a real headless Chromium against a real `shutter serve`:
-the heart with its count on each comment (a toggle with aria-pressed), and the post's
+the heart with its count on each comment (a toggle with aria-pressed, the comment's author
+told in their notifications), and the post's
 author pinning a comment (first, marked "Pinned"), unpinning it and deleting someone
 else's comment from the comment's menu; the post page passes axe."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,14 @@ def test_a_comment_is_liked_and_the_post_author_pins_unpins_and_deletes(
     heart.click()
     expect(heart).to_have_attribute("aria-pressed", "true")
 
+    # Pia is told, with her comment's words.
+    hers = browsing.page(token=pia_token)
+    hers.goto("/notifications")
+    told = hers.locator('.notification[data-type="comment_like"] p')
+    expect(told).to_have_text(
+        re.compile(rf"^{olaf} liked your comment: Lovely colours"), timeout=30_000
+    )
+
     # The post's author sees the count, and pins Olaf's last comment from its menu.
     own = browsing.page(token=author_token)
     own.goto(f"/p/{post_id}")
@@ -109,6 +119,7 @@ def test_a_comment_is_liked_and_the_post_author_pins_unpins_and_deletes(
     assert _order(own) == [first, third]
     assert page.console_errors == []
     assert own.console_errors == []
+    assert hers.console_errors == []
 
 
 def test_the_post_page_with_liked_and_pinned_comments_passes_axe(
