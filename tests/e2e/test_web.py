@@ -223,7 +223,7 @@ def test_likes_comments_and_the_notification(
 
     bob_page = browsing.page(token=bob_token)
     bob_page.goto(f"/p/{post_id}")
-    bob_page.get_by_role("button", name="Like").click()
+    bob_page.get_by_role("button", name="Like", exact=True).click()
     bob_page.locator("p.likes").filter(has_text=re.compile(r"^1 like$")).wait_for()
     bob_page.get_by_label("Add a comment").fill("Lovely light!")
     bob_page.get_by_role("button", name="Post", exact=True).click()
@@ -707,7 +707,9 @@ def test_a_post_card_menu_carousel_caption_and_double_tap(
     card.locator(".post-media").dblclick()
     expect(card.locator(".heart-burst")).to_have_count(1)
     expect(card.locator("p.likes")).to_have_text("1 like")
-    expect(card.get_by_role("button", name="Like")).to_have_attribute("aria-pressed", "true")
+    expect(card.get_by_role("button", name="Like", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
     expect(card.locator(".heart-burst")).to_have_count(0)  # the animation ends and goes
 
     # The "…" menu: a menu button; Escape closes it and gives the focus back.

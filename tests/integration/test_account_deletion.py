@@ -74,8 +74,15 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
     photos = [await upload_image(client, alice, distinct_image(), "image/png") for _ in range(2)]
     own = (await publish(client, alice, photos, "mine #gone")).json()["post"]
     theirs = await create_post(client, bob, caption="bob's")
-    await comment(client, alice, theirs["id"], "lovely")
-    await comment(client, bob, own["id"], "thanks")
+    lovely = await comment(client, alice, theirs["id"], "lovely")
+    thanks = await comment(client, bob, own["id"], "thanks")
+    bobs_note = await comment(client, bob, theirs["id"], "a note")
+    # Comment likes both ways, and Alice's comment pinned on Bob's post.
+    for liker, target in ((alice, bobs_note), (alice, thanks), (bob, lovely)):
+        liked = await client.post(f"/comments/{target['id']}/like", headers=liker.headers)
+        assert liked.status_code == 200, liked.text
+    pinned = await client.post(f"/comments/{lovely['id']}/pin", headers=bob.headers)
+    assert pinned.status_code == 200, pinned.text
     await like(client, alice, theirs["id"])
     await like(client, bob, own["id"])
     # Saves and collections both ways: Alice's go, and her post leaves Bob's.
@@ -131,7 +138,7 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
     feed = (await client.get("/feed", headers=bob.headers)).json()["posts"]
     assert [post["id"] for post in feed] == [theirs["id"]]
     listed = (await client.get(f"/posts/{theirs['id']}/comments", headers=bob.headers)).json()
-    assert [c["text"] for c in listed["comments"]] == []
+    assert [c["text"] for c in listed["comments"]] == ["a note"]
     login = await client.post(
         "/auth/login", json={"login": alice.username, "password": alice.password}
     )
@@ -168,7 +175,11 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
     bob_now = await user_profile(client, bob)
     assert (bob_now["follower_count"], bob_now["following_count"]) == (0, 0)
     post = (await client.get(f"/posts/{theirs['id']}", headers=bob.headers)).json()["post"]
-    assert (post["like_count"], post["comment_count"]) == (0, 0)
+    assert (post["like_count"], post["comment_count"]) == (0, 1)
+    listed = (await client.get(f"/posts/{theirs['id']}/comments", headers=bob.headers)).json()
+    assert [(c["text"], c["like_count"], c["pinned"]) for c in listed["comments"]] == [
+        ("a note", 0, False)
+    ]
     notes = (await client.get("/notifications", headers=bob.headers)).json()["notifications"]
     assert notes == []
     async with server.context.db.read() as conn:

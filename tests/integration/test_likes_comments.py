@@ -223,3 +223,17 @@ async def test_counts_that_drifted_are_put_right_by_the_reconciler(
     fixed = await _post(client, fan, post_id)
     assert (fixed["like_count"], fixed["comment_count"]) == (1, 1)
     assert await CountReconciler()(server.context) == 0
+
+    # A comment's like count too.
+    from shutter.db.tables import comments
+
+    (nice,) = (await client.get(f"/posts/{post_id}/comments")).json()["comments"]
+    liked = await client.post(f"/comments/{nice['id']}/like", headers=author.headers)
+    assert liked.json() == {"liked": True, "like_count": 1}
+    async with server.context.db.write() as uow:
+        await uow.conn.execute(
+            update(comments).where(comments.c.id == int(nice["id"])).values(like_count=5)
+        )
+    assert await CountReconciler()(server.context) == 1
+    (nice,) = (await client.get(f"/posts/{post_id}/comments")).json()["comments"]
+    assert nice["like_count"] == 1

@@ -10,7 +10,7 @@ import httpx
 
 from shutter.mastodon.entities import mid
 from tests.conftest import RunningServer
-from tests.factories import create_post, follow, register
+from tests.factories import block, create_post, follow, register
 from tests.integration.test_oauth import user_token
 
 ZERO = mid(1)
@@ -30,6 +30,9 @@ ROUTES = [
     ("POST", "/api/v2/media", "write:media"),
     ("PUT", f"/api/v1/media/{ZERO}", "write:media"),
     ("GET", "/api/v1/timelines/home", "read:statuses"),
+    ("POST", f"/api/v1/accounts/{ZERO}/mute", "write:mutes"),
+    ("POST", f"/api/v1/accounts/{ZERO}/unmute", "write:mutes"),
+    ("GET", "/api/v1/mutes", "read:mutes"),
 ]
 
 
@@ -103,3 +106,83 @@ async def test_home_timeline_pages_like_the_native_feed(
         assert [status["id"] for status in below.json()] == seen[2:]
         bad = await root.get("/api/v1/timelines/home?max_id=abc", headers=bearer)
         assert bad.status_code == 422
+
+
+async def test_mutes_quiet_the_home_timeline_and_page_with_link_headers(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as root:
+        reader, loud = await register(client), await register(client)
+        others = [await register(client) for _ in range(2)]
+        await follow(client, reader, loud)
+        post = await create_post(client, loud, "so loud")
+        await server.settle()
+        _, token = await user_token(root, reader, "read write:mutes")
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+
+        muted = await root.post(
+            f"/api/v1/accounts/{mid(loud.id)}/mute",
+            data={"notifications": "false", "duration": "0"},
+            headers=bearer,
+        )
+        assert muted.status_code == 200, muted.text
+        assert muted.json()["id"] == mid(loud.id)
+        assert muted.json()["muting"] is True
+        assert muted.json()["following"] is True  # a mute is not an unfollow
+        home = await root.get("/api/v1/timelines/home", headers=bearer)
+        assert mid(post["id"]) not in [status["id"] for status in home.json()]
+        again = await root.post(f"/api/v1/accounts/{mid(loud.id)}/mute", headers=bearer)
+        assert again.json()["muting"] is True  # idempotent
+        rel = await root.get(
+            "/api/v1/accounts/relationships", params={"id[]": mid(loud.id)}, headers=bearer
+        )
+        assert rel.json()[0]["muting"] is True
+        # The native API sees the same mute.
+        native = (await client.get("/users/me/muted", headers=reader.headers)).json()
+        assert [item["user"]["id"] for item in native["muted"]] == [loud.id]
+
+        for other in others:
+            await root.post(f"/api/v1/accounts/{mid(other.id)}/mute", json={}, headers=bearer)
+        url: str | None = "/api/v1/mutes?limit=2"
+        seen: list[str] = []
+        while url:
+            page = await root.get(url, headers=bearer)
+            assert page.status_code == 200, page.text
+            assert len(page.json()) <= 2
+            seen += [account["id"] for account in page.json()]
+            found = re.search(r'<([^>]+)>; rel="next"', page.headers.get("link", ""))
+            url = found.group(1) if found else None
+        assert seen == [mid(others[1].id), mid(others[0].id), mid(loud.id)]  # newest first
+
+        unmuted = await root.post(f"/api/v1/accounts/{mid(loud.id)}/unmute", headers=bearer)
+        assert unmuted.status_code == 200, unmuted.text
+        assert unmuted.json()["muting"] is False
+        home = await root.get("/api/v1/timelines/home", headers=bearer)
+        assert mid(post["id"]) in [status["id"] for status in home.json()]
+        left = await root.get("/api/v1/mutes", headers=bearer)
+        assert [account["id"] for account in left.json()] == [mid(others[1].id), mid(others[0].id)]
+
+
+async def test_mute_refusals_answer_in_mastodons_shape(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as root:
+        reader, hider = await register(client), await register(client)
+        await block(client, hider, reader)
+        _, token = await user_token(root, reader, "follow")  # the legacy scope covers mutes
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        for path, body, status in [
+            (f"/api/v1/accounts/{mid(reader.id)}/mute", {}, 422),  # oneself
+            (f"/api/v1/accounts/{mid(hider.id)}/mute", {}, 404),  # blocked by them
+            (f"/api/v1/accounts/{ZERO}/mute", {}, 404),
+            ("/api/v1/accounts/abc/mute", {}, 422),
+            (f"/api/v1/accounts/{mid(hider.id)}/mute", {"duration": "soon"}, 422),
+            (f"/api/v1/accounts/{mid(hider.id)}/mute", {"notifications": "maybe"}, 422),
+            (f"/api/v1/accounts/{ZERO}/unmute", {}, 404),
+        ]:
+            refused = await root.post(path, data=body, headers=bearer)
+            assert refused.status_code == status, (path, body, refused.text)
+            assert set(refused.json()) == {"error"}, refused.text
+        bad = await root.get("/api/v1/mutes?max_id=abc", headers=bearer)
+        assert bad.status_code == 422
+        assert (await root.get("/api/v1/mutes", headers=bearer)).json() == []

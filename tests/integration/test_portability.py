@@ -27,9 +27,11 @@ from tests.factories import (
     follow,
     image_bytes,
     like,
+    mute,
     post_story,
     register,
     send_bytes,
+    set_close_friends,
     start_upload,
     video_bytes,
 )
@@ -328,6 +330,18 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
         )
         assert sent.status_code in (200, 201), sent.text
     story = await post_story(client, alice)
+    # What only the account itself knows: comment likes, mutes, close friends, highlights.
+    thanks = await comment(client, bob, mine["id"], "lovely")
+    liked = await client.post(f"/comments/{thanks['id']}/like", headers=alice.headers)
+    assert liked.status_code == 200, liked.text
+    loud = await register(client)
+    await mute(client, alice, loud, stories=False)
+    await set_close_friends(client, alice, [bob])
+    made = await client.post(
+        "/highlights", json={"title": "Days", "story_ids": [story["id"]]}, headers=alice.headers
+    )
+    assert made.status_code == 201, made.text
+    highlight = made.json()["highlight"]
     await server.settle()
 
     started = await client.post("/exports", headers=alice.headers)
@@ -362,10 +376,14 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
         "posts.json",
         "comments.json",
         "likes.json",
+        "comment_likes.json",
         "followers.json",
         "following.json",
+        "close_friends.json",
+        "mutes.json",
         "messages.json",
         "stories.json",
+        "highlights.json",
         "saved.json",
     }
     assert docs["account.json"]["profile"]["username"] == alice.username
@@ -374,7 +392,7 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
         mine["id"],
         "sunset #beach",
         1,
-        1,
+        2,
     )
     assert post["created_at"] == mine["created_at"]
     assert len(post["media"]) == 2
@@ -398,6 +416,18 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
     (kept,) = docs["stories.json"]
     assert kept["id"] == story["id"]
     assert kept["media"]["file"] in files
+    (comment_like,) = docs["comment_likes.json"]
+    assert (comment_like["comment_id"], comment_like["post_id"]) == (thanks["id"], mine["id"])
+    assert comment_like["liked_at"]
+    assert [(m["username"], m["posts"], m["stories"]) for m in docs["mutes.json"]] == [
+        (loud.username, True, False)
+    ]
+    assert [(f["id"], f["username"]) for f in docs["close_friends.json"]] == [
+        (bob.id, bob.username)
+    ]
+    assert [(h["id"], h["title"], h["story_ids"]) for h in docs["highlights.json"]] == [
+        (highlight["id"], "Days", [story["id"]])
+    ]
 
     # Past its link's life the zip is removed from the store, and the link is no more.
     async with server.context.db.write() as uow:

@@ -18,8 +18,9 @@ Relations, from the viewer's side towards the author:
 Most rows say what the viewer gets when reading the author's things: an HTTP status, or
 whether the author's post (reel, account) is "in" a list or "out" of it. The rows
 named `by_viewer: …` turn it round: the author reads their own likers, comments, story
-viewers or like notification, and the row says whether the viewer's like, comment or
-view is in there. Every viewer acted (liked, commented, saw the story, followed)
+viewers or like notifications, and the row says whether the viewer's like, comment or
+view is in there. Every viewer acted (liked, commented, liked the author's comment, saw
+the story, followed)
 where they could, before the blocks.
 """
 
@@ -130,6 +131,13 @@ EXPECTED: dict[tuple[str, str], tuple[int | str | None, ...]] = {
     # Blocked likers neither show in nor push others out of "a, b and 1 other liked…".
     ("by_viewer: notification", "public"):  (NA,    "in",  NA,    "in",  "out", "out", NA),
     ("by_viewer: notification", "private"): (NA,    "in",  NA,    NA,    "out", "out", NA),
+    # Liking the author's comment (a write, idempotent): only where the comment is shown.
+    ("comment like", "public"):             (200,   200,   NA,    200,   404,   404,   401),
+    ("comment like", "private"):            (200,   200,   404,   404,   404,   404,   401),
+    # Blocked likers of the author's comment are neither shown nor counted in "… liked your
+    # comment" (every viewer liked it where they could, before the blocks).
+    ("by_viewer: comment like", "public"):  (NA,    "in",  NA,    "in",  "out", "out", NA),
+    ("by_viewer: comment like", "private"): (NA,    "in",  NA,    NA,    "out", "out", NA),
 }
 # fmt: on
 
@@ -243,6 +251,32 @@ async def read_like_notification(
     return SHOWN[any(viewer.id in _ids(item["actors"]) for item in likes)]
 
 
+async def like_the_comment(
+    client: httpx.AsyncClient, author: Author, viewer: Account | None
+) -> int | str:
+    """The status of liking the author's comment; where it is allowed, the like shows on
+    the comment in the list the viewer reads."""
+    response = await client.post(f"/comments/{author.comment_id}/like", headers=_headers(viewer))
+    if response.status_code != 200:
+        assert set(response.json()) == {"error"}, response.text
+        return response.status_code
+    listed = await _get(client, f"/posts/{author.post_id}/comments?limit=50", viewer)
+    (shown,) = [c for c in listed.json()["comments"] if c["id"] == author.comment_id]
+    assert shown["liked_by_me"] is True, shown
+    assert shown["like_count"] >= 1, shown
+    return response.status_code
+
+
+async def read_comment_like_notification(
+    client: httpx.AsyncClient, author: Author, viewer: Account | None
+) -> int | str:
+    """Is the viewer among the actors shown in the author's "… liked your comment"?"""
+    assert viewer is not None
+    response = await _get(client, "/notifications?limit=50", author.account)
+    likes = [item for item in response.json()["notifications"] if item["type"] == "comment_like"]
+    return SHOWN[any(viewer.id in _ids(item["actors"]) for item in likes)]
+
+
 async def read_hashtag_search(
     client: httpx.AsyncClient, author: Author, viewer: Account | None
 ) -> int | str:
@@ -305,6 +339,8 @@ READERS: dict[str, Reader] = {
     "by_viewer: comment": _by_viewer("/posts/{a.post_id}/comments?limit=50"),
     "by_viewer: story view": _by_viewer("/stories/{a.story_id}/viewers?limit=50"),
     "by_viewer: notification": read_like_notification,
+    "comment like": like_the_comment,
+    "by_viewer: comment like": read_comment_like_notification,
 }
 
 
@@ -362,6 +398,8 @@ async def act_on(client: httpx.AsyncClient, viewer: Account, author: Author) -> 
     await like(client, viewer, author.post_id)
     await save_in_collection(client, viewer, author.post_id)
     await comment(client, viewer, author.post_id, f"from {viewer.username}")
+    liked = await client.post(f"/comments/{author.comment_id}/like", headers=viewer.headers)
+    assert liked.status_code == 200, liked.text
     seen = await client.post(f"/stories/{author.story_id}/seen", headers=viewer.headers)
     assert seen.status_code == 204, seen.text
 
@@ -441,6 +479,7 @@ REMOVED: dict[str, int | str] = {
     "story_viewers": 404,
     "saved": "out",
     "collection": "out",
+    "comment like": 404,
 }
 # Endpoints that list the author's things ("in"/"out"); all others answer a status.
 LISTINGS = {
@@ -457,7 +496,16 @@ LISTINGS = {
     "collection",
 }
 # Endpoints that need a signed-in viewer (401 anonymous, whatever the author's state).
-SIGNED_IN = {"feed", "reels", "stories", "tray", "story_viewers", "saved", "collection"}
+SIGNED_IN = {
+    "feed",
+    "reels",
+    "stories",
+    "tray",
+    "story_viewers",
+    "saved",
+    "collection",
+    "comment like",
+}
 
 
 def moderated_expectation(endpoint: str, relation: str, want: int | str, state: str) -> int | str:

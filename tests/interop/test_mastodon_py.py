@@ -132,3 +132,35 @@ async def test_mastodon_py_posts_follows_pages_favourites_and_replies(
         first = (await client.get(f"/posts/{int(posted[0])}", headers=alice.headers)).json()
         assert first["post"]["media"][0]["alt"] == "A red square"
         assert post["media"][0]["alt"] == "A test image 4"
+
+
+async def test_mastodon_py_mutes_lists_pages_and_unmutes(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    base_url = server.base_url
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as root:
+        reader = await register(client)
+        loud = [await register(client) for _ in range(3)]
+        api = await sign_in(root, base_url, reader)
+        for account in loud:
+            relationship = await call(api.account_mute, account.id, notifications=False)
+            assert relationship["muting"] is True
+
+        # Page by page with the library's helpers, newest mute first.
+        page = await call(api.mutes, limit=2)
+        seen = []
+        while page:
+            assert len(page) <= 2
+            seen.extend(int(account["id"]) for account in page)
+            page = await call(api.fetch_next, page)
+        assert seen == [int(account.id) for account in reversed(loud)]
+        (relationship,) = await call(api.account_relationships, loud[0].id)
+        assert relationship["muting"] is True
+
+        unmuted = await call(api.account_unmute, loud[0].id)
+        assert unmuted["muting"] is False
+        left = await call(api.mutes)
+        assert [int(account["id"]) for account in left] == [int(loud[2].id), int(loud[1].id)]
+        # Shutter's own list agrees.
+        native = (await client.get("/users/me/muted", headers=reader.headers)).json()
+        assert [item["user"]["id"] for item in native["muted"]] == [loud[2].id, loud[1].id]

@@ -1,5 +1,6 @@
 """Comments: GET/POST /posts/{id}/comments, GET /comments/{id}/replies,
-DELETE /comments/{id}; GET/PUT /users/me/comment-filters."""
+DELETE /comments/{id}, POST/DELETE /comments/{id}/like, POST/DELETE /comments/{id}/pin;
+GET/PUT /users/me/comment-filters."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from shutter.comments.schemas import (
     CommentCreate,
     CommentEnvelope,
     CommentFilters,
+    CommentLikeState,
     CommentPage,
+    PinState,
 )
 from shutter.http.deps import (
     Context,
@@ -94,6 +97,39 @@ async def delete_comment(
     """Delete a comment you wrote, or any comment on your post (replies go with it)."""
     await service.delete_comment(context, uow, viewer.id, comment_id)
     return Response(status_code=204)
+
+
+@router.post(
+    "/comments/{comment_id}/like",
+    response_model=CommentLikeState,
+    dependencies=[rate_limited("likes")],
+)
+async def like_comment(
+    comment_id: CommentId, viewer: CurrentUser, uow: Write, context: Context
+) -> Response:
+    """Like a comment you can see (idempotent); its author is notified."""
+    return json_response(await service.like_comment(context, uow, viewer.id, comment_id))
+
+
+@router.delete("/comments/{comment_id}/like", response_model=CommentLikeState)
+async def unlike_comment(
+    comment_id: CommentId, viewer: CurrentUser, uow: Write, context: Context
+) -> Response:
+    """Withdraw your like from a comment (idempotent)."""
+    return json_response(await service.unlike_comment(context, uow, viewer.id, comment_id))
+
+
+@router.post("/comments/{comment_id}/pin", response_model=PinState)
+async def pin_comment(comment_id: CommentId, viewer: CurrentUser, uow: Write) -> Response:
+    """Pin a top-level comment on your own post: it comes first in the post's comments,
+    in place of the comment pinned before (idempotent). Others get 403 `not_your_post`."""
+    return json_response(await service.pin_comment(uow.conn, viewer.id, comment_id))
+
+
+@router.delete("/comments/{comment_id}/pin", response_model=PinState)
+async def unpin_comment(comment_id: CommentId, viewer: CurrentUser, uow: Write) -> Response:
+    """Unpin a comment from your own post (idempotent)."""
+    return json_response(await service.unpin_comment(uow.conn, viewer.id, comment_id))
 
 
 @router.get("/users/me/comment-filters", response_model=CommentFilters)

@@ -51,10 +51,24 @@ class CommentOut(BaseModel):
         description="hidden by your comment filter: only you (the post's author) and the "
         "commenter see it",
     )
+    like_count: int = Field(0, description="how many people like the comment")
+    liked_by_me: bool = Field(False, description="you like it")
+    pinned: bool = Field(
+        False, description="the post's author pinned it: it opens the first page of comments"
+    )
 
 
 class CommentEnvelope(BaseModel):
     comment: CommentOut
+
+
+class CommentLikeState(BaseModel):
+    liked: bool
+    like_count: int
+
+
+class PinState(BaseModel):
+    pinned: bool
 
 
 class CommentPage(BaseModel):

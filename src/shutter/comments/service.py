@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.comments import repository
 from shutter.context import AppContext
 from shutter.db.unit_of_work import UnitOfWork
-from shutter.errors import Forbidden, NotFound
-from shutter.events.types import CommentCreated, CommentDeleted
+from shutter.errors import Forbidden, InvalidInput, NotFound
+from shutter.events.types import CommentCreated, CommentDeleted, CommentLiked, CommentUnliked
 from shutter.pagination import make_cursor
 from shutter.posts import counters
+from shutter.posts.repository import PostRow
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import is_approved_follower
 from shutter.tags import repository as tags_repo
@@ -95,13 +96,8 @@ async def delete_comment(
 ) -> None:
     """Delete a comment (with its replies): its author or the post's author may."""
     conn = uow.conn
-    comment = await repository.get_comment(conn, comment_id)
-    if comment is None:
-        raise NotFound("No such comment.", code="comment_not_found")
-    try:
-        post = await readable_post(conn, viewer_id, comment["post_id"])
-    except NotFound:
-        raise NotFound("No such comment.", code="comment_not_found") from None
+    found = await repository.get_comment(conn, comment_id)
+    comment, post = await _with_readable_post(conn, viewer_id, found)
     if viewer_id not in (comment["author_id"], post["author_id"]):
         raise Forbidden(
             "Only the comment's author or the post's author can delete it.",
@@ -112,6 +108,7 @@ async def delete_comment(
         return
     removed = [comment_id]
     if comment["parent_id"] is None:
+        await repository.clear_pinned_comment(conn, comment["post_id"], comment_id)
         removed += await repository.mark_replies_deleted(conn, comment_id, now)
     else:
         await repository.add_to_reply_count(conn, comment["parent_id"], -1)
@@ -128,10 +125,29 @@ async def list_comments(
     limit: int,
     url_for: UrlFor,
 ) -> dict[str, Any]:
-    """Top-level comments of a post, oldest first, each with its reply count."""
+    """Top-level comments of a post, oldest first, each with its reply count. The comment
+    its author pinned (if the viewer may see it) opens the first page, marked `pinned`,
+    and is left out of every page after it."""
     await readable_post(conn, viewer_id, post_id)
-    rows = await repository.page_comments(conn, post_id, None, after_id, limit + 1, viewer_id)
-    return await _page(conn, rows, limit, url_for, viewer_id)
+    pinned_id = await repository.pinned_comment_id(conn, post_id)
+    pinned = None
+    if pinned_id is not None and after_id is None:
+        pinned = await repository.get_shown_comment(conn, pinned_id, viewer_id)
+    room = limit - 1 if pinned is not None else limit
+    rows = await repository.page_comments(
+        conn, post_id, None, after_id, room + 1, viewer_id, leave_out=pinned_id
+    )
+    page = rows[:room]
+    if len(rows) > room:
+        # With room for the pin alone, the next page starts before the first comment.
+        next_cursor = make_cursor(page[-1]["id"] if page else rows[0]["id"] - 1)
+    else:
+        next_cursor = None
+    shown = [pinned, *page] if pinned is not None else page
+    return {
+        "comments": await present_comments(conn, shown, url_for, viewer_id, pinned_id),
+        "next_cursor": next_cursor,
+    }
 
 
 async def list_replies(
@@ -143,13 +159,8 @@ async def list_replies(
     url_for: UrlFor,
 ) -> dict[str, Any]:
     """Replies to a top-level comment, oldest first."""
-    parent = await repository.get_comment(conn, comment_id)
-    if parent is None:
-        raise NotFound("No such comment.", code="comment_not_found")
-    try:
-        post = await readable_post(conn, viewer_id, parent["post_id"])
-    except NotFound:
-        raise NotFound("No such comment.", code="comment_not_found") from None
+    found = await repository.get_comment(conn, comment_id)
+    parent, post = await _with_readable_post(conn, viewer_id, found)
     if parent["hidden_by_filter"] and viewer_id not in (parent["author_id"], post["author_id"]):
         raise NotFound("No such comment.", code="comment_not_found")
     rows = await repository.page_comments(
@@ -177,10 +188,17 @@ async def present_comments(
     rows: Sequence[RowMapping],
     url_for: UrlFor,
     viewer_id: int | None = None,
+    pinned_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Comment rows to API objects, with their authors fetched in one query. A comment the
-    filter hid is marked `hidden` for the post's author; its own author is not told."""
+    """Comment rows to API objects, with their authors fetched in one query and the
+    viewer's likes among them in one more. A comment the filter hid is marked `hidden`
+    for the post's author; its own author is not told."""
     authors = await users_repo.get_authors(conn, {row["author_id"] for row in rows})
+    liked = (
+        await repository.liked_among(conn, viewer_id, [row["id"] for row in rows])
+        if viewer_id is not None
+        else set()
+    )
     return [
         {
             "id": str(row["id"]),
@@ -193,10 +211,105 @@ async def present_comments(
             "reply_count": row["reply_count"],
             "created_at": isoformat(row["created_at"]),
             "hidden": bool(row["hidden_by_filter"]) and row["author_id"] != viewer_id,
+            "like_count": row["like_count"],
+            "liked_by_me": row["id"] in liked,
+            "pinned": row["id"] == pinned_id,
         }
         for row in rows
         if row["author_id"] in authors
     ]
+
+
+# -- likes and the pin ------------------------------------------------------------------
+
+
+async def shown_comment(
+    conn: AsyncConnection, viewer_id: int, comment_id: int
+) -> tuple[RowMapping, PostRow]:
+    """The comment and its post, if the viewer may see both (the one visibility rule: the
+    post readable, the comment live, in no block with the viewer and not hidden from them
+    by a filter); `404 comment_not_found` otherwise, whatever the reason."""
+    found = await repository.get_shown_comment(conn, comment_id, viewer_id)
+    return await _with_readable_post(conn, viewer_id, found)
+
+
+async def _with_readable_post(
+    conn: AsyncConnection, viewer_id: int | None, comment: RowMapping | None
+) -> tuple[RowMapping, PostRow]:
+    """The comment found and its post, if the viewer may read the post; else the same
+    `404 comment_not_found` as for a comment that never was."""
+    if comment is None:
+        raise NotFound("No such comment.", code="comment_not_found")
+    try:
+        post = await readable_post(conn, viewer_id, comment["post_id"])
+    except NotFound:
+        raise NotFound("No such comment.", code="comment_not_found") from None
+    return comment, post
+
+
+async def like_comment(
+    context: AppContext, uow: UnitOfWork, user_id: int, comment_id: int
+) -> dict[str, Any]:
+    """Like a comment the user may see (idempotent). Returns `{liked, like_count}`."""
+    return await _set_comment_like(context, uow, user_id, comment_id, liked=True)
+
+
+async def unlike_comment(
+    context: AppContext, uow: UnitOfWork, user_id: int, comment_id: int
+) -> dict[str, Any]:
+    """Withdraw a like from a comment (idempotent). Returns `{liked, like_count}`."""
+    return await _set_comment_like(context, uow, user_id, comment_id, liked=False)
+
+
+async def _set_comment_like(
+    context: AppContext, uow: UnitOfWork, user_id: int, comment_id: int, *, liked: bool
+) -> dict[str, Any]:
+    """Add or withdraw the like; the count moves (atomically) and the event is recorded
+    only when the like changed, so a double tap counts once."""
+    conn = uow.conn
+    comment, post = await shown_comment(conn, user_id, comment_id)
+    if liked:
+        like_id = context.ids.next_id()
+        changed = await repository.insert_comment_like(conn, comment_id, user_id, like_id, utcnow())
+    else:
+        changed = await repository.delete_comment_like(conn, comment_id, user_id)
+    if not changed:
+        return {"liked": liked, "like_count": await repository.like_count(conn, comment_id)}
+    count = await repository.add_to_like_count(conn, comment_id, 1 if liked else -1)
+    event = CommentLiked if liked else CommentUnliked
+    await uow.record(
+        event(
+            comment_id=comment_id,
+            post_id=post["id"],
+            user_id=user_id,
+            author_id=comment["author_id"],
+        )
+    )
+    return {"liked": liked, "like_count": count}
+
+
+async def _own_post_comment(conn: AsyncConnection, viewer_id: int, comment_id: int) -> RowMapping:
+    """A comment the viewer may see, on the viewer's own post (else 403 `not_your_post`)."""
+    comment, post = await shown_comment(conn, viewer_id, comment_id)
+    if post["author_id"] != viewer_id:
+        raise Forbidden("Only the post's author can pin a comment.", code="not_your_post")
+    return comment
+
+
+async def pin_comment(conn: AsyncConnection, viewer_id: int, comment_id: int) -> dict[str, bool]:
+    """Pin a top-level comment on your own post, in place of the pin before (idempotent)."""
+    comment = await _own_post_comment(conn, viewer_id, comment_id)
+    if comment["parent_id"] is not None:
+        raise InvalidInput("A reply cannot be pinned; pin its thread.", code="reply_not_pinnable")
+    await repository.set_pinned_comment(conn, comment["post_id"], comment_id)
+    return {"pinned": True}
+
+
+async def unpin_comment(conn: AsyncConnection, viewer_id: int, comment_id: int) -> dict[str, bool]:
+    """Unpin the comment from your own post (idempotent: a comment not pinned stays so)."""
+    comment = await _own_post_comment(conn, viewer_id, comment_id)
+    await repository.clear_pinned_comment(conn, comment["post_id"], comment_id)
+    return {"pinned": False}
 
 
 # -- comment filters -----------------------------------------------------------------------

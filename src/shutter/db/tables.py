@@ -164,6 +164,8 @@ posts = Table(
     Column("removed_at", DateTime(timezone=True), nullable=True),
     # Shown blurred behind a tap: set by the author, a moderator or screening.
     Column("sensitive", Boolean, nullable=False, server_default="0"),
+    # The one comment its author pinned: first in the comment list (comments/).
+    Column("pinned_comment_id", BigInteger, nullable=True),
     Index("ix_posts_author_id_id", "author_id", "id"),
     Index("ix_posts_location_id_id", "location_id", "id"),
 )
@@ -315,7 +317,21 @@ comments = Table(
     # Matched the post author's comment filter when written: shown only to its author and
     # to the post's author (marked), hidden from everyone else.
     Column("hidden_by_filter", Boolean, nullable=False, server_default="0"),
+    # Kept in step with `comment_likes` in the transaction of the like (atomic increment).
+    Column("like_count", Integer, nullable=False, server_default="0"),
     Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),
+)
+
+# Likes on comments: one row per (comment, user); comments.like_count moves with them.
+comment_likes = Table(
+    "comment_likes",
+    metadata,
+    Column("comment_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),  # time-sortable: the export's order
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("comment_id", "user_id"),
+    Index("ix_comment_likes_user_id_id", "user_id", "id"),
 )
 
 # Hashtags (stored case-folded), from captions and comments, with the number of live posts

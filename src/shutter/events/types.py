@@ -181,6 +181,26 @@ class CommentDeleted(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CommentLiked(DomainEvent):
+    """`user_id` liked `comment_id` (on `post_id`), written by `author_id`."""
+
+    topic: ClassVar[str] = "comment.liked"
+    comment_id: int
+    post_id: int
+    user_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentUnliked(DomainEvent):
+    topic: ClassVar[str] = "comment.unliked"
+    comment_id: int
+    post_id: int
+    user_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoryPosted(DomainEvent):
     """A new story: the author's bell subscribers are told (notifications)."""
 
@@ -317,6 +337,8 @@ CATALOGUE: tuple[type[DomainEvent], ...] = (
     PostUnliked,
     CommentCreated,
     CommentDeleted,
+    CommentLiked,
+    CommentUnliked,
     StoryPosted,
     StoryExpired,
     MediaUploaded,
@@ -342,6 +364,8 @@ POST_LIKED = PostLiked.topic
 POST_UNLIKED = PostUnliked.topic
 COMMENT_CREATED = CommentCreated.topic
 COMMENT_DELETED = CommentDeleted.topic
+COMMENT_LIKED = CommentLiked.topic
+COMMENT_UNLIKED = CommentUnliked.topic
 STORY_POSTED = StoryPosted.topic
 STORY_EXPIRED = StoryExpired.topic
 MEDIA_UPLOADED = MediaUploaded.topic

@@ -26,6 +26,7 @@ from shutter.mastodon import entities, repository
 from shutter.mastodon.entities import mid, parse_id
 from shutter.media import repository as media_repo
 from shutter.media import service as media_service
+from shutter.mutes import service as mutes_service
 from shutter.oauth.deps import ApiError, rate_limited, scoped, user_id_of
 from shutter.oauth.service import Grant
 from shutter.posts import service as posts_service
@@ -62,6 +63,8 @@ WriteMedia = Annotated[Grant, scoped("write:media")]
 WriteFavourites = Annotated[Grant, scoped("write:favourites")]
 WriteFollows = Annotated[Grant, scoped("write:follows")]
 ReadFollows = Annotated[Grant, scoped("read:follows")]
+ReadMutes = Annotated[Grant, scoped("read:mutes")]
+WriteMutes = Annotated[Grant, scoped("write:mutes")]
 LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 IdParam = Annotated[str | None, Query(max_length=19, pattern=r"^[0-9]+$")]
 
@@ -214,9 +217,11 @@ async def relationships(
     grant: ReadFollows,
     conn: Read,
     ids: Annotated[list[str], Query(alias="id[]", max_length=40)] = [],  # noqa: B006
+    plain_ids: Annotated[list[str], Query(alias="id", max_length=40)] = [],  # noqa: B006
 ) -> Response:
+    """`id[]=…` or, as some clients send one account, `id=…`."""
     out = []
-    for raw in ids:
+    for raw in [*ids, *plain_ids][:40]:
         user_id = parse_id(raw)
         rel = await users_service.relationship(conn, user_id_of(grant), user_id)
         out.append(entities.relationship(user_id, rel))
@@ -251,6 +256,65 @@ async def unfollow(account_id: str, grant: WriteFollows, context: Context, uow: 
     user_id = parse_id(account_id)
     await follows_service.unfollow(context, uow, user_id_of(grant), user_id)
     return await _relationship(uow, user_id_of(grant), user_id)
+
+
+# -- mutes --------------------------------------------------------------------------------
+
+
+def _mute_options(values: dict[str, Any]) -> None:
+    """Check Mastodon's `notifications` (a boolean) and `duration` (seconds, 0 for ever).
+    Both are accepted; a Shutter mute quiets posts and stories, never notifications, and
+    lasts until unmuted (docs/mastodon.md)."""
+    notifications = values.get("notifications")
+    if notifications is not None and str(notifications).lower() not in _BOOLEANS:
+        raise InvalidInput("notifications: not a boolean")
+    duration = values.get("duration")
+    if duration is not None and (not str(duration).isdigit() or len(str(duration)) > 10):
+        raise InvalidInput("duration: not a number of seconds")
+
+
+_BOOLEANS = {"true", "false", "1", "0", "on", "off", ""}
+
+
+@router.post("/api/v1/accounts/{account_id}/mute", response_model=dict[str, Any])
+async def mute(
+    account_id: str, request: Request, grant: WriteMutes, context: Context, uow: Write
+) -> Response:
+    """Mute the account's posts (home timeline) and stories; `muting` in the answer."""
+    user_id = parse_id(account_id)
+    _mute_options({**request.query_params, **await _form(request)})
+    await mutes_service.mute(context, uow.conn, user_id_of(grant), user_id, True, True)
+    return await _relationship(uow, user_id_of(grant), user_id)
+
+
+@router.post("/api/v1/accounts/{account_id}/unmute", response_model=dict[str, Any])
+async def unmute(account_id: str, grant: WriteMutes, uow: Write) -> Response:
+    user_id = parse_id(account_id)
+    await mutes_service.unmute(uow.conn, user_id_of(grant), user_id)
+    return await _relationship(uow, user_id_of(grant), user_id)
+
+
+@router.get("/api/v1/mutes", response_model=list[dict[str, Any]])
+async def mutes(
+    request: Request,
+    grant: ReadMutes,
+    conn: Read,
+    url_for: UrlFor,
+    base_url: BaseUrl,
+    max_id: IdParam = None,
+    limit: LimitParam = MAX_LIMIT,
+) -> Response:
+    """The accounts you muted, most recent first; the next page's link in `Link`."""
+    before = parse_id(max_id, "max_id") if max_id else None
+    page = await mutes_service.list_muted(conn, user_id_of(grant), before, limit, url_for)
+    user_ids = [int(item["user"]["id"]) for item in page["muted"]]
+    found = await _accounts(conn, user_ids, url_for, base_url)
+    accounts = [found[user_id] for user_id in user_ids if user_id in found]
+    headers = None
+    if page["next_cursor"] is not None:
+        link = _link(request, base_url, max_id=mid(page["next_cursor"]))
+        headers = {"Link": link + '; rel="next"'}
+    return json_response(accounts, headers=headers)
 
 
 # -- statuses ------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ class NotifiedAction(BaseModel):
 class NotificationOut(BaseModel):
     id: str
     type: str = Field(
-        description="like, comment, reply, mention, follow, follow_request, follow_accepted, "
+        description="like, comment, comment_like, reply, mention, follow, follow_request, "
+        "follow_accepted, "
         "post and story (the bell: POST /users/{id}/notify), "
         "moderation_removed, moderation_sensitive or moderation_warning"
     )

@@ -128,6 +128,7 @@ def describe(kind: str, names: list[str], count: int, comment: str | None) -> st
     sentences = {
         "like": f"{who} liked your post.",
         "comment": f"{who} commented: {excerpt}",
+        "comment_like": f"{who} liked your comment: {excerpt}",
         "reply": f"{who} replied to your comment: {excerpt}",
         "mention": (
             f"{who} mentioned you in a comment: {excerpt}"

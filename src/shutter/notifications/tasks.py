@@ -19,6 +19,8 @@ from shutter.events.runtime import HandlerRegistry
 from shutter.events.types import (
     CommentCreated,
     CommentDeleted,
+    CommentLiked,
+    CommentUnliked,
     FollowRequested,
     PostCreated,
     PostDeleted,
@@ -90,6 +92,42 @@ async def on_like_changed(context: NotifyDeps, event: PostLiked | PostUnliked) -
                 uow.conn, context.ids, recipient, "like", key, liker_id, utcnow(), post_id=post_id
             ):
                 pushed[recipient] = "like"
+        else:
+            await repository.remove_actor(uow.conn, recipient, key, liker_id)
+    await _push(context, pushed)
+
+
+async def on_comment_like_changed(
+    context: NotifyDeps, event: CommentLiked | CommentUnliked
+) -> None:
+    """ "alice liked your comment: ...", while the like stands and the comment's author
+    may still read the post; withdrawn otherwise."""
+    comment_id, liker_id = event.comment_id, event.user_id
+    pushed: dict[int, str] = {}
+    async with context.db.write() as uow:
+        comment = await comments_repo.get_comment(uow.conn, comment_id)
+        post = await posts_repo.get_live(uow.conn, event.post_id)
+        recipient = comment["author_id"] if comment is not None else event.author_id
+        key = f"comment_like:{comment_id}"
+        if (
+            comment is not None
+            and post is not None
+            and await comments_repo.has_liked_comment(uow.conn, comment_id, liker_id)
+            and await _may_notify(uow.conn, liker_id, recipient)
+            and await _may_read(uow.conn, recipient, post["author_id"])
+        ):
+            if await repository.add_actor(
+                uow.conn,
+                context.ids,
+                recipient,
+                "comment_like",
+                key,
+                liker_id,
+                utcnow(),
+                post_id=post["id"],
+                comment_id=comment_id,
+            ):
+                pushed[recipient] = "comment_like"
         else:
             await repository.remove_actor(uow.conn, recipient, key, liker_id)
     await _push(context, pushed)
@@ -377,6 +415,8 @@ def register(registry: HandlerRegistry[AnyNotifyDeps]) -> None:
     registry.on(PostUnliked, on_like_changed)
     registry.on(CommentCreated, on_comment_created)
     registry.on(CommentDeleted, on_comment_deleted)
+    registry.on(CommentLiked, on_comment_like_changed)
+    registry.on(CommentUnliked, on_comment_like_changed)
     registry.on(PostCreated, on_post_created)
     registry.on(PostDeleted, on_post_deleted)
     registry.on(UserFollowed, on_user_followed)

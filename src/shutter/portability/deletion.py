@@ -30,6 +30,7 @@ from shutter.db.tables import (
     collections,
     comment_filters,
     comment_hashtags,
+    comment_likes,
     comments,
     conversation_members,
     conversations,
@@ -163,6 +164,7 @@ async def purge_account(context: AppContext, user_id: int) -> None:
     await _purge_notifications(context, user_id, post_ids)
     await _purge_likes(context, user_id, post_ids)
     await _purge_saves(context, user_id, post_ids)
+    await _purge_comment_likes(context, user_id)
     await _purge_comments(context, user_id, post_ids)
     await _purge_posts(context, user_id, post_ids)
     await _purge_stories(context, user_id)
@@ -301,6 +303,22 @@ async def _purge_saves(context: AppContext, user_id: int, post_ids: list[int]) -
             await conn.execute(delete(saves).where(saves.c.post_id.in_(chunk)))
 
 
+async def _purge_comment_likes(context: AppContext, user_id: int) -> None:
+    """The user's likes of comments, the like counts of those comments corrected."""
+    liked = await _ids(
+        context, select(comment_likes.c.comment_id).where(comment_likes.c.user_id == user_id)
+    )
+    for chunk in _chunks(liked):
+        async with context.db.write() as uow:
+            conn = uow.conn
+            await conn.execute(
+                delete(comment_likes).where(
+                    (comment_likes.c.user_id == user_id) & comment_likes.c.comment_id.in_(chunk)
+                )
+            )
+            await counters.recount_comment_likes(conn, chunk)
+
+
 async def _purge_comments(context: AppContext, user_id: int, post_ids: list[int]) -> None:
     """The user's comments with the replies under them (counts of others' posts and
     comments corrected), and every comment on the user's posts."""
@@ -332,6 +350,12 @@ async def _purge_comments(context: AppContext, user_id: int, post_ids: list[int]
         for chunk in _chunks(doomed):
             await conn.execute(
                 delete(comment_hashtags).where(comment_hashtags.c.comment_id.in_(chunk))
+            )
+            await conn.execute(delete(comment_likes).where(comment_likes.c.comment_id.in_(chunk)))
+            await conn.execute(
+                update(posts)
+                .where(posts.c.pinned_comment_id.in_(chunk))
+                .values(pinned_comment_id=None)
             )
             await conn.execute(delete(comments).where(comments.c.id.in_(chunk)))
         await conn.execute(delete(comment_hashtags).where(comment_hashtags.c.author_id == user_id))

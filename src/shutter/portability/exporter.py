@@ -2,7 +2,8 @@
 for download through an expiring link.
 
 Layout (docs/data.md): `account.json`, `posts.json`, `comments.json`, `likes.json`,
-`followers.json`, `following.json`, `messages.json`, `stories.json`, `saved.json` (saved
+`comment_likes.json`, `followers.json`, `following.json`, `close_friends.json`,
+`mutes.json`, `messages.json`, `stories.json`, `highlights.json`, `saved.json` (saved
 posts and collections), and under `media/` every original file, named `<media id>.<ext>`,
 which the JSON files refer to.
 """
@@ -36,10 +37,14 @@ JSON_FILES = (
     "posts.json",
     "comments.json",
     "likes.json",
+    "comment_likes.json",
     "followers.json",
     "following.json",
+    "close_friends.json",
+    "mutes.json",
     "messages.json",
     "stories.json",
+    "highlights.json",
     "saved.json",
 )
 
@@ -213,6 +218,10 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
         media_rows = await repository.export_media_of(conn, user_id)
         comment_rows = await repository.export_comments(conn, user_id)
         like_rows = await repository.export_likes(conn, user_id)
+        comment_like_rows = await repository.export_comment_likes(conn, user_id)
+        mute_rows = await repository.export_mutes(conn, user_id)
+        close_friend_rows = await repository.export_close_friends(conn, user_id)
+        highlight_rows = await repository.export_highlights(conn, user_id)
         save_rows = await repository.export_saves(conn, user_id)
         collection_rows = await repository.export_collections(conn, user_id)
         follower_rows = await repository.export_follows(conn, user_id, followers=True)
@@ -333,6 +342,37 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
         "likes.json": [
             {"post_id": str(row["post_id"]), "liked_at": _time(row["created_at"])}
             for row in like_rows
+        ],
+        "comment_likes.json": [
+            {
+                "comment_id": str(row["comment_id"]),
+                "post_id": str(row["post_id"]),
+                "liked_at": _time(row["created_at"]),
+            }
+            for row in comment_like_rows
+        ],
+        "close_friends.json": [
+            {"id": str(row["id"]), "username": row["username"], "since": _time(row["created_at"])}
+            for row in close_friend_rows
+        ],
+        "mutes.json": [
+            {
+                "id": str(row["id"]),
+                "username": row["username"],
+                "posts": bool(row["posts"]),
+                "stories": bool(row["stories"]),
+                "since": _time(row["created_at"]),
+            }
+            for row in mute_rows
+        ],
+        "highlights.json": [
+            {
+                "id": str(row["id"]),
+                "title": row["title"],
+                "created_at": _time(row["created_at"]),
+                "story_ids": [str(story_id) for story_id in row["story_ids"]],
+            }
+            for row in highlight_rows
         ],
         "saved.json": {
             "saved": [

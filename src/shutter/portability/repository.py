@@ -10,18 +10,23 @@ from sqlalchemy import RowMapping, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import (
+    close_friends,
     collection_posts,
     collections,
+    comment_likes,
     comments,
     conversation_members,
     conversations,
     exports,
     follows,
+    highlight_items,
+    highlights,
     import_items,
     imports,
     likes,
     media,
     messages,
+    mutes,
     posts,
     saves,
     stories,
@@ -269,6 +274,61 @@ async def export_likes(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
         .order_by(likes.c.id)
     )
     return list((await conn.execute(query)).mappings())
+
+
+async def export_comment_likes(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    """The comments the user liked (and their posts), oldest like first."""
+    query = (
+        select(comment_likes.c.comment_id, comments.c.post_id, comment_likes.c.created_at)
+        .select_from(comment_likes.join(comments, comments.c.id == comment_likes.c.comment_id))
+        .where((comment_likes.c.user_id == user_id) & comments.c.deleted_at.is_(None))
+        .order_by(comment_likes.c.id)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_mutes(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    """The accounts the user muted, with usernames and what is muted, oldest first."""
+    query = (
+        select(users.c.id, users.c.username, mutes.c.posts, mutes.c.stories, mutes.c.created_at)
+        .select_from(mutes.join(users, users.c.id == mutes.c.muted_id))
+        .where(mutes.c.muter_id == user_id)
+        .order_by(mutes.c.id)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_close_friends(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    """The user's close-friends list, with usernames, in the order they were added."""
+    query = (
+        select(users.c.id, users.c.username, close_friends.c.created_at)
+        .select_from(close_friends.join(users, users.c.id == close_friends.c.friend_id))
+        .where(close_friends.c.owner_id == user_id)
+        .order_by(close_friends.c.created_at, users.c.id)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_highlights(conn: AsyncConnection, user_id: int) -> list[dict[str, Any]]:
+    """The user's highlights, oldest first, each with its story ids in playing order."""
+    named = (
+        await conn.execute(
+            select(highlights.c.id, highlights.c.title, highlights.c.created_at)
+            .where(highlights.c.owner_id == user_id)
+            .order_by(highlights.c.id)
+        )
+    ).mappings()
+    result = [{**row, "story_ids": []} for row in named]
+    by_id = {row["id"]: row for row in result}
+    entries = await conn.execute(
+        select(highlight_items.c.highlight_id, highlight_items.c.story_id)
+        .where(highlight_items.c.owner_id == user_id)
+        .order_by(highlight_items.c.highlight_id, highlight_items.c.position)
+    )
+    for entry in entries:
+        if entry.highlight_id in by_id:
+            by_id[entry.highlight_id]["story_ids"].append(entry.story_id)
+    return result
 
 
 async def export_saves(conn: AsyncConnection, user_id: int) -> list[RowMapping]:

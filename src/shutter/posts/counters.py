@@ -1,15 +1,17 @@
-"""The denormalised like and comment counts on post rows: moved in the transaction of
-the like or comment, and reconciled now and then (`posts/tasks.py`)."""
+"""The denormalised like and comment counts on post rows, and the like counts on comment
+rows: moved in the transaction of the like or comment, and reconciled now and then
+(`posts/tasks.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in
 from shutter.db.tables import (
+    comment_likes,
     comments,
     likes,
     posts,
@@ -42,6 +44,36 @@ async def reconcile_post_counts(conn: AsyncConnection, post_ids: Sequence[int]) 
             & ((posts.c.like_count != true_likes) | (posts.c.comment_count != true_comments))
         )
         .values(like_count=true_likes, comment_count=true_comments)
+    )
+    return (await conn.execute(statement)).rowcount
+
+
+async def reconcile_comment_like_counts(conn: AsyncConnection, post_ids: Sequence[int]) -> int:
+    """Set like_count of the comments on these posts to what `comment_likes` says;
+    returns how many comments were off."""
+    if not post_ids:
+        return 0
+    return await _reconcile_comment_likes(conn, id_in(conn, comments.c.post_id, post_ids))
+
+
+async def recount_comment_likes(conn: AsyncConnection, comment_ids: Sequence[int]) -> int:
+    """The same for these comments (a purge took likes from them)."""
+    if not comment_ids:
+        return 0
+    return await _reconcile_comment_likes(conn, id_in(conn, comments.c.id, comment_ids))
+
+
+async def _reconcile_comment_likes(conn: AsyncConnection, which: ColumnElement[bool]) -> int:
+    true_likes = (
+        select(func.count())
+        .select_from(comment_likes)
+        .where(comment_likes.c.comment_id == comments.c.id)
+        .scalar_subquery()
+    )
+    statement = (
+        update(comments)
+        .where(which & (comments.c.like_count != true_likes))
+        .values(like_count=true_likes)
     )
     return (await conn.execute(statement)).rowcount
 

@@ -1,4 +1,5 @@
-"""Periodic reconciliation of the denormalised like and comment counts.
+"""Periodic reconciliation of the denormalised like and comment counts (of posts, and the
+like counts of their comments).
 
 The counts move in the same transaction as the likes and comments, so they should never
 drift; this job is the safety net (a hand-edited row, a restored backup). Each run checks
@@ -39,10 +40,11 @@ class CountReconciler:
         self.after_id = 0
 
     async def __call__(self, context: CountDeps) -> int:
-        """Reconcile the next batch; returns how many posts were off."""
+        """Reconcile the next batch; returns how many posts and comments were off."""
         async with context.db.write() as uow:
             post_ids = await counters.post_ids_page(uow.conn, self.after_id, BATCH)
             fixed = await counters.reconcile_post_counts(uow.conn, post_ids)
+            fixed += await counters.reconcile_comment_like_counts(uow.conn, post_ids)
         self.after_id = post_ids[-1] if len(post_ids) == BATCH else 0
         if fixed:
             log.warning("counts_reconciled", posts_fixed=fixed)

@@ -275,6 +275,10 @@ export const addComment = (postId, text, parentId) =>
     (d) => normComment(d.comment || d),
   );
 export const deleteComment = (id) => del(`/comments/${id}`);
+export const likeComment = (id) => post(`/comments/${id}/like`);
+export const unlikeComment = (id) => del(`/comments/${id}/like`);
+export const pinComment = (id) => post(`/comments/${id}/pin`);
+export const unpinComment = (id) => del(`/comments/${id}/pin`);
 
 // ---- search ----
 export const search = (q, type) =>
@@ -447,6 +451,9 @@ export function normComment(c) {
     replyCount: c.reply_count ?? (c.replies || []).length,
     createdAt: c.created_at,
     hidden: !!c.hidden, // hidden by your comment filter: only you and its author see it
+    likes: c.like_count ?? 0,
+    liked: !!c.liked_by_me,
+    pinned: !!c.pinned, // the post's author pinned it: first in the list
   };
 }
 

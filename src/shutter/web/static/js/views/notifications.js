@@ -10,6 +10,7 @@ const PHRASES = {
   comment: "commented:",
   post_commented: "commented:",
   reply: "replied to your comment:",
+  comment_like: "liked your comment:",
   comment_replied: "replied to your comment:",
   follow: "started following you.",
   followed: "started following you.",

@@ -1,8 +1,9 @@
-// One post: the card, its comments with one level of replies, and the comment form.
+// One post: the card, its comments with one level of replies (each with a heart and its
+// count; the post's author pins and deletes from a comment's menu), and the comment form.
 
 import * as api from "../api.js";
 import { auth } from "../api.js";
-import { avatar, errorBox, h, richText, spinner, timeEl, toast, unavailable, userLink } from "../dom.js";
+import { avatar, errorBox, h, icon, menuButton, richText, spinner, timeEl, toast, unavailable, userLink } from "../dom.js";
 import { postCard } from "./postcard.js";
 import { openReport } from "./report.js";
 
@@ -17,13 +18,63 @@ export async function postView(ctx) {
   const form = h("form", { class: "comment-form" }, replyNote, text, sendButton);
   const byId = new Map();
 
+  // The heart and its count (beside it, so that the button's name is its own): a toggle
+  // for people signed in, the count alone otherwise.
+  function commentLike(c) {
+    const shown = h("span", { class: "comment-like-count" }, c.likes ? String(c.likes) : "");
+    if (!auth.me) {
+      if (!c.likes) return null;
+      const words = h("span", { class: "visually-hidden" }, c.likes === 1 ? " like" : " likes");
+      return h("span", { class: "comment-like" }, icon("heart"), shown, words);
+    }
+    const button = h("button", { type: "button", class: "icon-button like", "aria-label": `Like comment by ${c.author.username}` }, icon("heart"));
+    const paint = () => {
+      shown.textContent = c.likes ? String(c.likes) : "";
+      button.setAttribute("aria-pressed", String(c.liked));
+      button.classList.toggle("on", c.liked);
+    };
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const state = c.liked ? await api.unlikeComment(c.id) : await api.likeComment(c.id);
+        c.liked = !!state.liked;
+        c.likes = state.like_count ?? c.likes;
+        paint();
+      } catch (err) {
+        toast(err.message, "error");
+      } finally {
+        button.disabled = false;
+      }
+    });
+    paint();
+    return h("div", { class: "comment-like" }, button, shown);
+  }
+
+  async function removeComment(c, li) {
+    try {
+      await api.deleteComment(c.id);
+      li.remove();
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  }
+
+  async function setPinned(c, pinned) {
+    try {
+      await (pinned ? api.pinComment(c.id) : api.unpinComment(c.id));
+      reloadComments();
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  }
+
   function commentItem(c) {
     const mine = auth.me && c.author.id === auth.me.id;
     const postMine = auth.me && post.author.id === auth.me.id;
     const replies = h("ul", { class: "replies" });
     const li = h(
       "li",
-      { class: `comment${c.hidden ? " comment-hidden" : ""}`, dataset: { commentId: c.id } },
+      { class: `comment${c.hidden ? " comment-hidden" : ""}${c.pinned ? " comment-pinned" : ""}`, dataset: { commentId: c.id } },
       avatar(c.author, 28),
       h(
         "div",
@@ -32,28 +83,25 @@ export async function postView(ctx) {
         h(
           "div",
           { class: "comment-meta muted" },
+          c.pinned ? h("span", { class: "pinned-mark" }, "Pinned") : null,
           timeEl(c.createdAt),
           // Your comment filter hid it: only you and its author see it.
           c.hidden ? h("span", { class: "hidden-mark", title: "Hidden from others by your comment filter" }, "Hidden") : null,
           auth.me && !c.parentId ? h("button", { type: "button", class: "button link small", onClick: () => startReply(c) }, "Reply") : null,
           auth.me && !mine ? h("button", { type: "button", class: "button link small", onClick: () => openReport("comment", c.id, "comment") }, "Report") : null,
-          mine || postMine
-            ? h("button", {
-                type: "button",
-                class: "button link small danger",
-                onClick: async () => {
-                  try {
-                    await api.deleteComment(c.id);
-                    li.remove();
-                  } catch (err) {
-                    toast(err.message, "error");
-                  }
-                },
-              }, "Delete")
-            : null,
+          // The post's author: pin (top-level comments) and delete anyone's, from a menu.
+          postMine
+            ? menuButton(`Options for comment by ${c.author.username}`, [
+                ...(c.parentId ? [] : [{ label: c.pinned ? "Unpin" : "Pin", onSelect: () => setPinned(c, !c.pinned) }]),
+                { label: "Delete", danger: true, onSelect: () => removeComment(c, li) },
+              ])
+            : mine
+              ? h("button", { type: "button", class: "button link small danger", onClick: () => removeComment(c, li) }, "Delete")
+              : null,
         ),
         replies,
       ),
+      commentLike(c),
     );
     byId.set(c.id, replies);
     for (const r of c.replies) place(r);
@@ -107,6 +155,13 @@ export async function postView(ctx) {
 
   let cursor = null;
   let available = true;
+  function reloadComments() {
+    thread.replaceChildren();
+    placed.clear();
+    byId.clear();
+    cursor = null;
+    return loadComments();
+  }
   async function loadComments() {
     more.replaceChildren(spinner());
     try {
