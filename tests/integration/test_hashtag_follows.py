@@ -13,8 +13,10 @@ import httpx
 import pytest
 
 from tests.assertions import assert_error
-from tests.factories import Account, register
-from tests.integration.test_hybrid_feed import quick_post
+from tests.conftest import RunningServer
+from tests.factories import Account, follow, register, set_private
+from tests.integration.test_hybrid_feed import quick_post, stored_timeline, whole_feed
+from tests.stores import drop_timeline
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -127,3 +129,106 @@ async def test_following_is_capped_per_account(
     await unfollow_tag(client, reader, "one")
     assert (await follow_tag(client, reader, "four")).status_code == 200
     assert await followed_tags(client, reader) == ["four", "three", "two"]
+
+
+# -- the home feed ---------------------------------------------------------------------------
+
+
+async def database_feed(server: RunningServer, reader: Account) -> list[str]:
+    """The pull feed (the database's answer, also served while the timeline store is down)."""
+    from shutter.feed.service import pull_feed
+
+    async with server.context.db.read() as conn:
+        page = await pull_feed(conn, int(reader.id), None, 50, lambda key: key)
+    return [post["id"] for post in page["posts"]]
+
+
+async def test_a_followed_hashtag_brings_public_posts_into_the_feed_until_unfollowed(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    reader = await register(client)
+    friend = await register(client)
+    stranger = await register(client)
+    await whole_feed(client, reader)  # the reader's stored timeline exists
+    await follow(client, reader, friend)
+    before = await quick_post(client, stranger, "old #Tide pools")
+    assert (await follow_tag(client, reader, "tide")).status_code == 200
+    from_friend = await quick_post(client, friend, "friend's #tide")
+    untagged = await quick_post(client, stranger, "nothing to see")
+    other_tag = await quick_post(client, stranger, "#tidal is another tag")
+    from_stranger = await quick_post(client, stranger, "low #TIDE at dawn")
+    await server.settle()
+
+    # The friend's tagged post once; the stranger's tagged posts, never fanned out.
+    expected = [from_stranger, from_friend, before]
+    assert await whole_feed(client, reader, limit=1) == expected
+    assert await database_feed(server, reader) == expected
+    assert await stored_timeline(server, reader) == [int(from_friend)]
+    assert untagged not in await whole_feed(client, reader)
+    assert other_tag not in await whole_feed(client, reader)
+
+    await unfollow_tag(client, reader, "tide")  # no settle: at once
+    assert await whole_feed(client, reader) == [from_friend]
+    assert await database_feed(server, reader) == [from_friend]
+
+
+async def test_a_private_account_never_comes_in_through_a_hashtag(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    reader = await register(client)
+    hidden = await register(client)
+    followed_private = await register(client)
+    await set_private(client, hidden)
+    await set_private(client, followed_private)
+    await whole_feed(client, reader)
+    await follow_tag(client, reader, "secret")
+    assert await follow(client, reader, followed_private) == "requested"
+    await client.post(f"/follow-requests/{reader.id}/approve", headers=followed_private.headers)
+    never = await quick_post(client, hidden, "#secret")
+    via_follow = await quick_post(client, followed_private, "#secret too")
+    await server.settle()
+
+    assert await whole_feed(client, reader) == [via_follow]
+    assert await database_feed(server, reader) == [via_follow]
+    # Going private takes the posts of a stranger out at once.
+    public = await register(client)
+    gone_private = await quick_post(client, public, "#secret once public")
+    assert await whole_feed(client, reader) == [gone_private, via_follow]
+    await set_private(client, public)
+    assert await whole_feed(client, reader) == [via_follow]
+    assert never not in await database_feed(server, reader)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"celebrity_threshold": 2, "timeline_max": 10}])
+async def test_scrolling_merges_timeline_celebrity_and_hashtag_posts_without_repeats_or_gaps(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    """A stored timeline shorter than the feed (timeline_max 10), a pulled celebrity, and
+    two followed hashtags, one post of them also by a followed author: every page size
+    gives the database's feed, each post once."""
+    reader = await register(client)
+    friend, star, stranger = [await register(client) for _ in range(3)]
+    await whole_feed(client, reader)
+    await follow(client, reader, friend)
+    await follow(client, reader, star)
+    await follow(client, await register(client), star)  # the star is pulled (threshold 2)
+    for tag in ("kites", "sand"):
+        await follow_tag(client, reader, tag)
+    posted = []
+    for round_ in range(3):
+        posted.append(await quick_post(client, friend, f"friend {round_} #kites"))
+        posted.append(await quick_post(client, stranger, f"stranger {round_} #sand"))
+        posted.append(await quick_post(client, star, f"star {round_}"))
+        posted.append(await quick_post(client, stranger, f"stranger {round_} #kites #sand"))
+        await quick_post(client, stranger, f"untagged {round_}")
+    await server.settle()
+    assert await server.context.timelines.is_pulled(int(star.id))
+
+    expected = posted[::-1]
+    assert await database_feed(server, reader) == expected
+    for limit in (1, 2, 3, 5, 20):
+        assert await whole_feed(client, reader, limit=limit) == expected
+
+    # A lost timeline is served from the database meanwhile: the same feed.
+    await drop_timeline(server.context.timelines, int(reader.id))
+    assert await whole_feed(client, reader, limit=3) == expected
