@@ -199,13 +199,14 @@ async def test_a_private_account_never_comes_in_through_a_hashtag(
     assert never not in await database_feed(server, reader)
 
 
-@pytest.mark.parametrize("settings_overrides", [{"celebrity_threshold": 2, "timeline_max": 10}])
+@pytest.mark.parametrize("settings_overrides", [{"celebrity_threshold": 2, "timeline_max": 30}])
 async def test_scrolling_merges_timeline_celebrity_and_hashtag_posts_without_repeats_or_gaps(
     server: RunningServer, client: httpx.AsyncClient
 ) -> None:
-    """A stored timeline shorter than the feed (timeline_max 10), a pulled celebrity, and
-    two followed hashtags, one post of them also by a followed author: every page size
-    gives the database's feed, each post once."""
+    """A stored timeline longer than a page's window (so that pages are read without the
+    database) yet shorter than the feed (timeline_max 30), a pulled celebrity, and two
+    followed hashtags, one post of them also by a followed author: every page size gives
+    the database's feed, each post once."""
     reader = await register(client)
     friend, star, stranger = [await register(client) for _ in range(3)]
     await whole_feed(client, reader)
@@ -214,8 +215,8 @@ async def test_scrolling_merges_timeline_celebrity_and_hashtag_posts_without_rep
     await follow(client, await register(client), star)  # the star is pulled (threshold 2)
     for tag in ("kites", "sand"):
         await follow_tag(client, reader, tag)
-    posted = []
-    for round_ in range(3):
+    posted = [await quick_post(client, reader, f"mine {n}") for n in range(14)]
+    for round_ in range(5):
         posted.append(await quick_post(client, friend, f"friend {round_} #kites"))
         posted.append(await quick_post(client, stranger, f"stranger {round_} #sand"))
         posted.append(await quick_post(client, star, f"star {round_}"))
