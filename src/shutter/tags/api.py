@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from shutter.http.deps import Context, CurrentUser, Page, Read, Write
+from shutter.http.deps import Context, CurrentUser, Page, Read, Write, rate_limited
 from shutter.http.responses import json_response
 from shutter.tags import service
 from shutter.tags.schemas import FollowedHashtagPage, HashtagFollowState
@@ -17,7 +17,12 @@ router = APIRouter(tags=["hashtags"])
 TagPath = Annotated[str, Path(min_length=1, max_length=101, description="a hashtag, # optional")]
 
 
-@router.post("/hashtags/{tag}/follow", response_model=HashtagFollowState)
+# A hashtag follow counts against the same hourly budget as following people.
+@router.post(
+    "/hashtags/{tag}/follow",
+    response_model=HashtagFollowState,
+    dependencies=[rate_limited("follows")],
+)
 async def follow_hashtag(
     tag: TagPath, viewer: CurrentUser, uow: Write, context: Context
 ) -> Response:
