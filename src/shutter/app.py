@@ -90,6 +90,7 @@ from shutter.stores.timelines import (
 from shutter.stories import api as stories_api
 from shutter.stories import highlights_api
 from shutter.stories import tasks as stories_tasks
+from shutter.tags import api as tags_api
 from shutter.users import api as users_api
 from shutter.web import api as web_api
 
@@ -182,6 +183,7 @@ def _routes() -> tuple[BaseRoute, ...]:
         saving_api,
         comments_api,
         search_api,
+        tags_api,
         notifications_api,
         stories_api,
         highlights_api,

@@ -96,6 +96,9 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
         assert added.status_code == 200, added.text
     bobs_collection = collection_id
     story = await post_story(client, alice)
+    # A followed hashtag (issue 22 §3): the purge leaves no row of it.
+    followed = await client.post("/hashtags/gone/follow", headers=alice.headers)
+    assert followed.status_code == 200, followed.text
     # Quiet and stories (issue 22): mutes and close-friends lists both ways, a highlight,
     # comment filters: the purge leaves none of them.
     for one, other in ((alice, bob), (bob, alice)):

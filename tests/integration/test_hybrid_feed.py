@@ -7,12 +7,20 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from tests.conftest import RunningServer
-from tests.factories import Account, follow, image_bytes, pages_of, register, upload_image
+from tests.factories import (
+    Account,
+    follow,
+    image_bytes,
+    pages_of,
+    register,
+    set_private,
+    upload_image,
+)
 from tests.stores import drop_timeline
 
 
@@ -186,29 +194,70 @@ async def test_redelivered_events_change_nothing(
     assert await whole_feed(client, reader) == posts[::-1]
 
 
+TAGS = ("surf", "snow")
 OPERATIONS = st.lists(
     st.tuples(
-        st.sampled_from(["post", "delete", "follow", "unfollow"]),
+        st.sampled_from(
+            [
+                "post",
+                "delete",
+                "follow",
+                "unfollow",
+                "post tagged",
+                "post many",
+                "follow tag",
+                "unfollow tag",
+                "privacy",
+            ]
+        ),
         st.integers(0, 3),
         st.integers(0, 3),
     ),
     min_size=1,
-    max_size=12,
+    max_size=14,
 )
 
 
+# A stored timeline of at least a page's window (limit 3 + 10) is read without the
+# database: the pulled sources (celebrities, hashtags) alone must bring in the rest.
+BURST = 13
+
+
+@pytest.mark.parametrize("settings_overrides", [{"celebrity_threshold": 3, "timeline_max": 30}])
 @hyp_settings(
     max_examples=6,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(operations=OPERATIONS)
+# A history with every hashtag case, over a stored timeline longer than a page's window: a
+# tag's post by a stranger (only the tag brings it), by a followed author (shown once), by a
+# private account (never through the tag), and a tag followed then unfollowed.
+@example(
+    operations=[
+        ("post many", 0, 0),
+        ("follow tag", 0, 0),
+        ("post tagged", 3, 0),
+        ("follow", 0, 1),
+        ("post tagged", 1, 0),
+        ("privacy", 2, 0),
+        ("post tagged", 2, 0),
+        ("follow", 0, 2),
+        ("follow tag", 0, 1),
+        ("post tagged", 3, 1),
+        ("post tagged", 3, 0),
+        ("unfollow tag", 0, 1),
+        ("post", 2, 0),
+    ]
+)
 async def test_after_any_history_the_hybrid_feed_equals_the_database_feed(
     server: RunningServer, client: httpx.AsyncClient, operations: list[tuple[str, int, int]]
 ) -> None:
-    """Random interleavings of posts, deletes, follows and unfollows — with a celebrity
-    threshold of 3 so authors cross it both ways — end with every reader's feed equal to
-    the pull feed computed from the database."""
+    """Random interleavings of posts (with and without hashtags, and bursts that fill a
+    stored timeline past a page's window), deletes, follows and
+    unfollows of people and of hashtags, and accounts going private and public again — with
+    a celebrity threshold of 3 so authors cross it both ways — end with every reader's
+    feed equal to the pull feed computed from the database, paged without repeats or gaps."""
     from shutter.feed.service import pull_feed
 
     people = [await register(client) for _ in range(4)]
@@ -225,6 +274,16 @@ async def test_after_any_history_the_hybrid_feed_equals_the_database_feed(
             await follow(client, actor, target)
         elif action == "unfollow" and a != b:
             await client.delete(f"/users/{target.id}/follow", headers=actor.headers)
+        elif action == "post many":  # a stored timeline longer than a page's window
+            posts[a] += [await quick_post(client, actor) for _ in range(BURST)]
+        elif action == "post tagged":
+            posts[a].append(await quick_post(client, actor, f"out #{TAGS[b % 2]}"))
+        elif action == "follow tag":
+            await client.post(f"/hashtags/{TAGS[b % 2]}/follow", headers=actor.headers)
+        elif action == "unfollow tag":
+            await client.delete(f"/hashtags/{TAGS[b % 2]}/follow", headers=actor.headers)
+        elif action == "privacy":
+            await set_private(client, actor, b % 2 == 0)
     await server.settle()
 
     for person in people:

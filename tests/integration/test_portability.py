@@ -342,6 +342,9 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
     )
     assert made.status_code == 201, made.text
     highlight = made.json()["highlight"]
+    for tag in ("Beach", "dunes"):
+        followed = await client.post(f"/hashtags/{tag}/follow", headers=alice.headers)
+        assert followed.status_code == 200, followed.text
     await server.settle()
 
     started = await client.post("/exports", headers=alice.headers)
@@ -385,6 +388,7 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
         "stories.json",
         "highlights.json",
         "saved.json",
+        "followed_hashtags.json",
     }
     assert docs["account.json"]["profile"]["username"] == alice.username
     (post,) = docs["posts.json"]
@@ -405,6 +409,8 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
     assert [(c["id"], c["name"], c["post_ids"]) for c in saved["collections"]] == [
         (collection_id, "Bob", [theirs["id"], saved_first["id"]])
     ]
+    assert [tag["name"] for tag in docs["followed_hashtags.json"]] == ["beach", "dunes"]
+    assert all(tag["followed_at"] for tag in docs["followed_hashtags.json"])
     assert [p["username"] for p in docs["followers.json"]] == [bob.username]
     assert [p["username"] for p in docs["following.json"]] == [bob.username]
     (conversation,) = docs["messages.json"]

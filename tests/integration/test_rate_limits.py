@@ -56,6 +56,19 @@ async def test_follows_are_limited_per_user(client: httpx.AsyncClient) -> None:
     assert_limited(refused, 3600)
 
 
+async def test_hashtag_follows_share_the_follow_limit(client: httpx.AsyncClient) -> None:
+    alice, target = await register(client), await register(client)
+    response = await client.post("/hashtags/kites/follow", headers=alice.headers)
+    assert response.status_code == 200, response.text
+    response = await client.post(f"/users/{target.id}/follow", headers=alice.headers)
+    assert response.status_code == 200, response.text
+    assert_limited(await client.post("/hashtags/sand/follow", headers=alice.headers), 3600)
+    followed = await client.get("/users/me/followed-hashtags", headers=alice.headers)
+    assert [tag["name"] for tag in followed.json()["hashtags"]] == ["kites"]
+    # Unfollowing is never limited.
+    assert (await client.delete("/hashtags/kites/follow", headers=alice.headers)).is_success
+
+
 async def test_failed_logins_back_off_per_address(client: httpx.AsyncClient) -> None:
     account = await register(client)
     good = {"login": account.username, "password": account.password}

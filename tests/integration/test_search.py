@@ -65,7 +65,7 @@ async def test_hashtag_pages_are_newest_first_case_insensitive_and_counted(
     path = f"/hashtags/{tag.lower()}/posts"
     assert await pages_of(client, path, stranger.headers, 1) == [[newer], [older]]
     body = (await client.get(f"/hashtags/%23{tag}/posts", headers=private.headers)).json()
-    assert body["hashtag"] == {"name": tag.lower(), "post_count": 3}
+    assert body["hashtag"] == {"name": tag.lower(), "post_count": 3, "following": False}
     assert [p["id"] for p in body["posts"]] == [hidden, newer, older]
     assert untagged not in [p["id"] for p in body["posts"]]
     assert (await _search(client, f"#{tag[:5]}", "hashtags")).count(tag.lower()) == 1
@@ -226,7 +226,7 @@ async def test_hashtags_in_comments_list_the_post_until_the_comment_goes(
     path = f"/hashtags/{tag.lower()}/posts"
 
     body = (await client.get(path, headers=reader.headers)).json()
-    assert body["hashtag"] == {"name": tag.lower(), "post_count": 1}
+    assert body["hashtag"] == {"name": tag.lower(), "post_count": 1, "following": False}
     assert [post["id"] for post in body["posts"]] == [post_id]
     assert await _found(client, tag, "hashtags", None) == [{"name": tag.lower(), "post_count": 1}]
     # Someone the commenter blocked does not see the comment, nor what it tags.

@@ -88,6 +88,10 @@ EXPECTED: dict[tuple[str, str], tuple[int | str | None, ...]] = {
     ("following", "private"):               (200,   200,   403,   403,   404,   403,   403),
     ("feed", "public"):                     ("in",  "in",  NA,    "out", "out", "out", 401),
     ("feed", "private"):                    ("in",  "in",  "out", "out", "out", "out", 401),
+    # The home feed of a viewer following the author's hashtag: it brings public posts only,
+    # never across a block (a private account's come through an approved follow alone).
+    ("tag feed", "public"):                 ("in",  "in",  NA,    "in",  "out", "out", 401),
+    ("tag feed", "private"):                ("in",  "in",  "out", "out", "out", "out", 401),
     ("hashtag", "public"):                  ("in",  "in",  NA,    "in",  "out", "out", "in"),
     ("hashtag", "private"):                 ("in",  "in",  "out", "out", "out", "out", "out"),
     ("location", "public"):                 ("in",  "in",  NA,    "in",  "out", "out", "in"),
@@ -225,6 +229,21 @@ async def read_feed(client: httpx.AsyncClient, author: Author, viewer: Account |
     return SHOWN[author.post_id in await whole_feed(client, viewer)]
 
 
+async def read_tag_feed(
+    client: httpx.AsyncClient, author: Author, viewer: Account | None
+) -> int | str:
+    """The viewer's home feed while following the hashtag of the author's post (the
+    follow is undone after the read: it takes effect at once both ways)."""
+    if viewer is None:
+        return await _status(client, "/feed", None)
+    followed = await client.post(f"/hashtags/{TAG}/follow", headers=viewer.headers)
+    assert followed.status_code == 200, followed.text
+    try:
+        return SHOWN[author.post_id in await whole_feed(client, viewer)]
+    finally:
+        await client.delete(f"/hashtags/{TAG}/follow", headers=viewer.headers)
+
+
 async def read_explore(
     client: httpx.AsyncClient, author: Author, viewer: Account | None
 ) -> int | str:
@@ -322,6 +341,7 @@ READERS: dict[str, Reader] = {
     "followers": lambda c, a, v: _status(c, f"/users/{a.account.id}/followers", v),
     "following": lambda c, a, v: _status(c, f"/users/{a.account.id}/following", v),
     "feed": read_feed,
+    "tag feed": read_tag_feed,
     "hashtag": _listing(f"/hashtags/{TAG}/posts?limit=50", _post_id),
     "location": _listing("/locations/{a.location_id}/posts?limit=50", _post_id),
     "search": _listing("/search?type=users&limit=50&q={a.account.username}", _account_id),
@@ -471,6 +491,7 @@ REMOVED: dict[str, int | str] = {
     "replies": 404,
     "likers": 404,
     "feed": "out",
+    "tag feed": "out",
     "hashtag": "out",
     "location": "out",
     "explore": "out",
@@ -484,6 +505,7 @@ REMOVED: dict[str, int | str] = {
 # Endpoints that list the author's things ("in"/"out"); all others answer a status.
 LISTINGS = {
     "feed",
+    "tag feed",
     "hashtag",
     "location",
     "search",
@@ -498,6 +520,7 @@ LISTINGS = {
 # Endpoints that need a signed-in viewer (401 anonymous, whatever the author's state).
 SIGNED_IN = {
     "feed",
+    "tag feed",
     "reels",
     "stories",
     "tray",
@@ -644,7 +667,7 @@ async def test_a_deactivated_author_reaches_nobody(
 # Mutes (rule 7): the follower mutes the author's posts and stories. Only the home feed,
 # Reels and the tray change for the muter; every path opened directly stays as in EXPECTED, and
 # the author reads nothing new (they are not told).
-MUTED: dict[str, int | str] = {"feed": "out", "reels": "out", "tray": "out"}
+MUTED: dict[str, int | str] = {"feed": "out", "tag feed": "out", "reels": "out", "tray": "out"}
 
 
 async def _observe_relation(
@@ -695,6 +718,14 @@ async def test_a_mute_hides_feed_and_tray_only_and_an_unmute_brings_them_back(
     for author in world.authors.values():
         await unmute(client, follower, author.account)
     assert _wrong(await _observe_relation(client, world, "follower", {})) == {}
+    # A followed hashtag never brings a muted author's post either, and an unmute lets it in.
+    stranger = world.viewers["stranger"]
+    assert stranger is not None
+    public = world.authors["public"]
+    await mute(client, stranger, public.account, posts=True, stories=False)
+    assert await read_tag_feed(client, public, stranger) == "out"
+    await unmute(client, stranger, public.account)
+    assert await read_tag_feed(client, public, stranger) == "in"
 
 
 # Close friends (rule 8): each author also posts a close-friends story, and keeps a

@@ -354,6 +354,19 @@ post_hashtags = Table(
     Index("ix_post_hashtags_post_id", "post_id"),
 )
 
+# Hashtags a user follows: public posts whose caption uses one come into the follower's
+# home feed, pulled at read time (never fanned out). Owned by the follower.
+hashtag_follows = Table(
+    "hashtag_follows",
+    metadata,
+    Column("user_id", BigInteger, nullable=False),
+    Column("tag", String(100), nullable=False),  # case-folded, as in post_hashtags
+    Column("id", BigInteger, nullable=False),  # time-sortable: the keyset, newest first
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("user_id", "tag"),
+    Index("ix_hashtag_follows_user_id_id", "user_id", "id"),
+)
+
 # Hashtags used in comments: a post is listed under the tags of its live comments too (to
 # readers who may see the comment). Owned by the comment; deleting it deletes these rows.
 comment_hashtags = Table(

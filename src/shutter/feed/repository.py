@@ -1,4 +1,5 @@
-"""The pull feed query: the reader's own posts and those of accounts they follow.
+"""The pull feed query: the reader's own posts, those of accounts they follow, and public
+posts under the hashtags they follow (privacy/visibility.py `reachable_through_tags`).
 
 Muted posts (privacy/visibility.py `muted`) are left out of what a reader is shown, at
 read time: stored timelines keep them, so that an unmute brings them back at once."""
@@ -9,11 +10,11 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, ids_param
-from shutter.db.tables import follows, likes, posts, saves
+from shutter.db.tables import follows, hashtag_follows, likes, post_hashtags, posts, saves
 from shutter.posts.repository import (
     LIKED_BY_READER,
     POST_COLUMNS,
@@ -22,15 +23,29 @@ from shutter.posts.repository import (
     post_row,
     post_rows,
 )
-from shutter.privacy.visibility import blocked_either_way, deactivated, muted, post_is_live
+from shutter.privacy.visibility import (
+    blocked_either_way,
+    deactivated,
+    muted,
+    post_is_live,
+    reachable_through_tags,
+)
 
 # Hot statements are built once per dialect and executed with parameters: building a
 # SQLAlchemy statement costs about 0.4 ms, more than running it.
 NO_CURSOR = 2**63 - 1
 
 
+def _brought_by_tags(reader: BindParameter[int]) -> ColumnElement[bool]:
+    """SQL over `posts`: the post is under a hashtag the reader follows (in its caption)
+    and the rule lets hashtags bring it (public author, no block, not muted)."""
+    followed = select(hashtag_follows.c.tag).where(hashtag_follows.c.user_id == reader)
+    tagged = select(post_hashtags.c.post_id).where(post_hashtags.c.tag.in_(followed))
+    return posts.c.id.in_(tagged) & reachable_through_tags(reader)
+
+
 @functools.cache
-def _pull_statement(dialect_name: str, columns: str, with_muted: bool = False) -> Select[Any]:
+def _pull_statement(dialect_name: str, columns: str, for_timeline: bool = False) -> Select[Any]:
     followees = select(follows.c.followee_id).where(
         (follows.c.follower_id == bindparam("reader")) & (follows.c.status == "accepted")
     )
@@ -41,8 +56,10 @@ def _pull_statement(dialect_name: str, columns: str, with_muted: bool = False) -
         & ~blocked_either_way(reader, posts.c.author_id)
         & ~deactivated(posts.c.author_id)
     )
-    if not with_muted:
+    if not for_timeline:
         followed = followed & ~muted(reader, posts.c.author_id, "posts")
+        # Hashtags are pulled at read time, never stored in a timeline.
+        followed = followed | _brought_by_tags(reader)
     return (
         select(*selected)
         .where(
@@ -63,8 +80,8 @@ def _pull_statement(dialect_name: str, columns: str, with_muted: bool = False) -
 async def pull_page(
     conn: AsyncConnection, reader_id: int, before_id: int | None, limit: int
 ) -> list[PostRow]:
-    """Newest first: posts by the reader and by accounts the reader follows (approved) and
-    is not blocked from either way."""
+    """Newest first: posts by the reader, by accounts the reader follows (approved) and is
+    not blocked from either way, and public posts under the hashtags the reader follows."""
     statement = _pull_statement(conn.dialect.name, "rows")
     params = {"reader": reader_id, "before": before_id or NO_CURSOR, "limit": limit}
     return post_rows(await conn.execute(statement, params))
@@ -79,7 +96,8 @@ async def pull_ids(
     for_timeline: bool = False,
 ) -> list[int]:
     """Just the ids of `pull_page` (the hybrid read's fallback). `for_timeline`: the ids a
-    rebuilt stored timeline holds, muted authors' posts included (filtered when read)."""
+    rebuilt stored timeline holds, muted authors' posts included (filtered when read) and
+    followed hashtags' left out (pulled when read)."""
     statement = _pull_statement(conn.dialect.name, "ids", for_timeline)
     params = {"reader": reader_id, "before": before_id or NO_CURSOR, "limit": limit}
     return list((await conn.execute(statement, params)).scalars())
@@ -122,6 +140,7 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
                 & ~deactivated(posts.c.author_id)
                 & ~muted(reader, posts.c.author_id, "posts")
             )
+            | _brought_by_tags(reader)
         )
     )
 
@@ -130,7 +149,8 @@ async def visible_rows(
     conn: AsyncConnection, reader_id: int, post_ids: Sequence[int]
 ) -> dict[int, PostRow]:
     """Of `post_ids`, the live posts by the reader or by accounts the reader follows now,
-    has not muted and is not blocked from either way: the read-time filter of the hybrid
+    has not muted and is not blocked from either way, and the public posts under the
+    hashtags the reader follows now (`reachable_through_tags`): the read-time filter of the hybrid
     feed, in one query (primary-key probes of the reader's follow edge, mutes and blocks
     per candidate, not a scan of everything the reader follows). A block deletes the
     follows in its own transaction; the block probe keeps the rule explicit here."""
@@ -139,6 +159,40 @@ async def visible_rows(
     statement = _visible_statement(conn.dialect.name)
     result = await conn.execute(statement, {"reader": reader_id, "ids": list(post_ids)})
     return {row["id"]: post_row(row) for row in result.mappings()}
+
+
+@functools.cache
+def _tagged_statement(dialect_name: str) -> Select[Any]:
+    reader: BindParameter[int] = bindparam("reader")
+    # From the reader's followed tags into their posts (the (tag, post_id) primary key),
+    # not down the whole posts table: a reader who follows no tag costs one index probe.
+    followed_posts = hashtag_follows.join(
+        post_hashtags, post_hashtags.c.tag == hashtag_follows.c.tag
+    ).join(posts, posts.c.id == post_hashtags.c.post_id)
+    return (
+        select(posts.c.id)
+        .distinct()
+        .select_from(followed_posts)
+        .where(
+            (hashtag_follows.c.user_id == reader)
+            & (post_hashtags.c.post_id < bindparam("before"))
+            & reachable_through_tags(reader)
+            & post_is_live()
+        )
+        .order_by(posts.c.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+async def tagged_ids(
+    conn: AsyncConnection, reader_id: int, before_id: int | None, limit: int
+) -> list[int]:
+    """Newest first, below `before_id`: the ids of live public posts under the hashtags the
+    reader follows, by no account blocked either way or muted (the hybrid read's pulled
+    hashtag source: one query per round for all followed tags, never fanned out)."""
+    statement = _tagged_statement(conn.dialect.name)
+    params = {"reader": reader_id, "before": before_id or NO_CURSOR, "limit": limit}
+    return list((await conn.execute(statement, params)).scalars())
 
 
 @functools.cache

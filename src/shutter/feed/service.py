@@ -1,12 +1,15 @@
 """The home feed.
 
 Hybrid read: the reader's stored timeline (pushed posts), merged with the recent posts of
-pulled (celebrity) authors the reader follows, and — once the stored timeline runs out —
+pulled (celebrity) authors the reader follows, with the public posts under the hashtags
+the reader follows (pulled too, in one query for all of them, never fanned out), and —
+once the stored timeline runs out —
 with the pull query over the database, which also serves whole pages when the timeline is
 missing (it is then rebuilt in the background). Every candidate is checked against the
-database at read time: deleted posts, authors the reader no longer follows and authors whose
-posts the reader muted are dropped and the page is refilled, so unfollow, delete, mute and
-unmute take effect at once.
+database at read time: deleted posts, authors the reader no longer follows, hashtags the
+reader no longer follows and authors whose posts the reader muted are dropped and the page
+is refilled, so unfollow, delete, mute and unmute take effect at once. A post that comes
+from two sources (a followed author's, under a followed hashtag) is shown once.
 
 The pull feed (`pull_feed`) stays as the fallback and the benchmark's baseline. It is
 also what the reader gets while the timeline store (Redis) is down (`degraded_feed`):
@@ -131,11 +134,14 @@ async def chronological_rows(
     chosen: list[PostRow] = []
     cursor = before_id
     timeline_ids: list[int] = timeline.ids
+    tagged: tuple[list[int], bool] | None = None
     finished = False
     for _ in range(MAX_ROUNDS):
         sources: list[tuple[list[int], bool]] = [(timeline_ids, len(timeline_ids) < window)]
         if pulled:
             sources += await _pulled_sources(context, conn, pulled, cursor, window)
+        tagged = await _tagged_source(conn, reader_id, cursor, window, tagged)
+        sources.append(tagged)
         if sources[0][1]:
             # The stored timeline ends here: older posts come from the database.
             pull = await repository.pull_ids(conn, reader_id, cursor, window)
@@ -183,6 +189,21 @@ async def _pulled_sources(
             )
         sources.append((ids, len(ids) < window))
     return sources
+
+
+async def _tagged_source(
+    conn: AsyncConnection,
+    reader_id: int,
+    cursor: int | None,
+    window: int,
+    previous: tuple[list[int], bool] | None,
+) -> tuple[list[int], bool]:
+    """Public posts under the hashtags the reader follows, below `cursor`. A source found
+    exhausted in an earlier round is not asked again: what it has below the cursor is all."""
+    if previous is not None and previous[1]:
+        return [post_id for post_id in previous[0] if cursor is None or post_id < cursor], True
+    ids = await repository.tagged_ids(conn, reader_id, cursor, window)
+    return ids, len(ids) < window
 
 
 def schedule_rebuild(context: AppContext, reader_id: int) -> None:

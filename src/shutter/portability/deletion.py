@@ -36,6 +36,7 @@ from shutter.db.tables import (
     conversations,
     exports,
     follows,
+    hashtag_follows,
     hashtags,
     highlight_items,
     highlights,
@@ -435,7 +436,7 @@ async def _purge_stories(context: AppContext, user_id: int) -> None:
 
 async def _purge_follows_and_blocks(context: AppContext, user_id: int) -> None:
     """Follows both ways (the others' counts corrected), follow requests, blocks, mutes
-    both ways, and the user's comment filters."""
+    both ways, the user's comment filters and followed hashtags."""
     async with context.db.write() as uow:
         conn = uow.conn
         following = list(
@@ -482,6 +483,7 @@ async def _purge_follows_and_blocks(context: AppContext, user_id: int) -> None:
             delete(mutes).where((mutes.c.muter_id == user_id) | (mutes.c.muted_id == user_id))
         )
         await conn.execute(delete(comment_filters).where(comment_filters.c.user_id == user_id))
+        await conn.execute(delete(hashtag_follows).where(hashtag_follows.c.user_id == user_id))
 
 
 async def _purge_messages(context: AppContext, user_id: int) -> None:

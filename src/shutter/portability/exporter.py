@@ -46,6 +46,7 @@ JSON_FILES = (
     "stories.json",
     "highlights.json",
     "saved.json",
+    "followed_hashtags.json",
 )
 
 
@@ -224,6 +225,7 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
         highlight_rows = await repository.export_highlights(conn, user_id)
         save_rows = await repository.export_saves(conn, user_id)
         collection_rows = await repository.export_collections(conn, user_id)
+        hashtag_rows = await repository.export_hashtag_follows(conn, user_id)
         follower_rows = await repository.export_follows(conn, user_id, followers=True)
         following_rows = await repository.export_follows(conn, user_id, followers=False)
         conversations = []
@@ -389,6 +391,9 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
                 for row in collection_rows
             ],
         },
+        "followed_hashtags.json": [
+            {"name": row["tag"], "followed_at": _time(row["created_at"])} for row in hashtag_rows
+        ],
         "followers.json": [_person(row) for row in follower_rows],
         "following.json": [_person(row) for row in following_rows],
         "messages.json": conversations,

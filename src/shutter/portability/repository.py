@@ -19,6 +19,7 @@ from shutter.db.tables import (
     conversations,
     exports,
     follows,
+    hashtag_follows,
     highlight_items,
     highlights,
     import_items,
@@ -337,6 +338,16 @@ async def export_saves(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
         select(saves.c.post_id, saves.c.created_at)
         .where(saves.c.user_id == user_id)
         .order_by(saves.c.id)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_hashtag_follows(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    """The hashtags the user follows, oldest follow first."""
+    query = (
+        select(hashtag_follows.c.tag, hashtag_follows.c.created_at)
+        .where(hashtag_follows.c.user_id == user_id)
+        .order_by(hashtag_follows.c.id)
     )
     return list((await conn.execute(query)).mappings())
 

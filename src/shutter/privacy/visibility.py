@@ -20,6 +20,8 @@ The rule (docs/privacy.md has it with examples):
 7. A mute quiets, for the muter alone, an account's posts in the home feed and in Reels
    and/or its stories in the tray (`muted`); everything else stays as it was: the profile, the grid,
    a post or the stories opened directly. The muted account is not told.
+   A followed hashtag brings to the home feed posts of public accounts only, never across
+   a block nor from a muted author (`reachable_through_tags`).
 8. A close-friends story is seen only by its author and the people on the author's
    close-friends list when it is read (`story_audience_includes`), on every story path
    (tray, an account's stories, a story by id, viewers, replies, highlights), on top of
@@ -137,9 +139,7 @@ def content_readable_by(viewer_id: int, author_id: ColumnElement[int]) -> Column
     """SQL: the rule of `can_view_account_content` over any table's author column (stories
     referred to by messages), for a whole list at once; the author is probed by primary
     key per row."""
-    public_author = exists().where(
-        (users.c.id == author_id) & users.c.is_private.is_(False) & users.c.deactivated_at.is_(None)
-    )
+    public_author = account_is_public(author_id)
     follows_author = exists().where(
         (follows.c.follower_id == viewer_id)
         & (follows.c.followee_id == author_id)
@@ -232,15 +232,31 @@ async def require_account_content(
         raise Forbidden("This account is private.", code="private_account")
 
 
+def account_is_public(user_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: the account is public and not deactivated. A primary-key probe of the account
+    per row, not a scan of every public account."""
+    return exists().where(
+        (users.c.id == user_id) & users.c.is_private.is_(False) & users.c.deactivated_at.is_(None)
+    )
+
+
+def reachable_through_tags(reader_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL over `posts`: a hashtag the reader follows may bring this post to their home
+    feed (the caller says which posts are under the followed hashtags). Only posts of
+    public accounts ever come in through a hashtag (a private account's reach its
+    approved followers through the follow alone), never across a block either way, and
+    never a muted author's (rule 7). Deleted and removed posts are left to the caller."""
+    return (
+        account_is_public(posts.c.author_id)
+        & ~blocked_either_way(reader_id, posts.c.author_id)
+        & ~muted(reader_id, posts.c.author_id, "posts")
+    )
+
+
 def posts_readable_by(viewer_id: int | None) -> ColumnElement[bool]:
     """SQL over `posts`: the rule of `can_view_account_content`, for a whole list at once
     (hashtag and location pages, search, explore). Deleted posts are left to the caller."""
-    # A primary-key probe of the author per post, not a scan of every public account.
-    public_author = exists().where(
-        (users.c.id == posts.c.author_id)
-        & users.c.is_private.is_(False)
-        & users.c.deactivated_at.is_(None)
-    )
+    public_author = account_is_public(posts.c.author_id)
     if viewer_id is None:
         return public_author
     return (posts.c.author_id == viewer_id) | (

@@ -18,6 +18,12 @@ class HashtagOutDict(TypedDict):
     post_count: int
 
 
+class HashtagHeaderDict(HashtagOutDict):
+    """A hashtag page's header: the counts, and whether the reader follows the hashtag."""
+
+    following: bool
+
+
 class PlaceOutDict(TypedDict):
     id: str
     name: str
@@ -42,7 +48,7 @@ SearchResultsDict = UserResultsDict | HashtagResultsDict | PlaceResultsDict
 
 
 class HashtagPageDict(TypedDict):
-    hashtag: HashtagOutDict
+    hashtag: HashtagHeaderDict
     posts: list[PostOutDict]
     next_cursor: str | None
 

@@ -13,6 +13,10 @@ class HashtagOut(BaseModel):
     post_count: int
 
 
+class HashtagHeader(HashtagOut):
+    following: bool
+
+
 class PlaceOut(BaseModel):
     id: str
     name: str
@@ -37,7 +41,7 @@ SearchResults = UserResults | HashtagResults | PlaceResults
 
 
 class HashtagPage(BaseModel):
-    hashtag: HashtagOut
+    hashtag: HashtagHeader
     posts: list[PostOut]
     next_cursor: str | None
 

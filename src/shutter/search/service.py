@@ -6,10 +6,11 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.errors import InvalidInput, NotFound
+from shutter.errors import NotFound
 from shutter.posts.presenters import page_of
 from shutter.search import repository
 from shutter.search.presenters import (
+    HashtagHeaderDict,
     HashtagPageDict,
     PlacePageDict,
     SearchResultsDict,
@@ -18,7 +19,8 @@ from shutter.search.presenters import (
 )
 from shutter.search.ranking import match_rank
 from shutter.stores.hydration import HydrationCache
-from shutter.tags.entities import MAX_TAG_LENGTH, normalise_tag
+from shutter.tags import repository as tags_repo
+from shutter.tags.entities import normalise_tag, parse_tag
 from shutter.users.presenters import ProfileOutDict, present_profile
 from shutter.users.service import UrlFor
 
@@ -68,18 +70,6 @@ async def _users(
     return [present_profile(row, url_for) for *_, row in ranked[:limit]]
 
 
-def parse_tag(tag: str) -> str:
-    """A hashtag from a URL, `#` optional; 422 unless it is one."""
-    normalised = normalise_tag(tag)
-    if (
-        not normalised
-        or len(normalised) > MAX_TAG_LENGTH
-        or not all(ch.isalnum() or ch == "_" for ch in normalised)
-    ):
-        raise InvalidInput("tag: letters, digits and underscores only", code="invalid_hashtag")
-    return normalised
-
-
 async def hashtag_page(
     conn: AsyncConnection,
     viewer_id: int | None,
@@ -89,7 +79,8 @@ async def hashtag_page(
     url_for: UrlFor,
     cache: HydrationCache | None,
 ) -> HashtagPageDict:
-    """A hashtag with the number of its posts the viewer may see, and a page of them.
+    """A hashtag with the number of its posts the viewer may see and whether the viewer
+    follows it, and a page of them.
     404 when there is none: a tag used only where the viewer may not look is answered
     as one nobody used."""
     name = parse_tag(tag)
@@ -98,7 +89,9 @@ async def hashtag_page(
         raise NotFound(f"Nobody has used #{name} yet.", code="hashtag_not_found")
     rows = await repository.posts_with_hashtag(conn, viewer_id, name, before_id, limit + 1)
     page = await page_of(conn, rows, limit, viewer_id, url_for, cache)
-    return {"hashtag": {"name": name, "post_count": post_count}, **page}
+    following = viewer_id is not None and await tags_repo.follows_hashtag(conn, viewer_id, name)
+    header: HashtagHeaderDict = {"name": name, "post_count": post_count, "following": following}
+    return {"hashtag": header, **page}
 
 
 async def location_page(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from shutter.errors import InvalidInput
+
 MAX_HASHTAGS = 30  # Instagram refuses captions with more
 MAX_TAG_LENGTH = 100
 
@@ -19,6 +21,17 @@ _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]{1,30})(?![A-Za-z0-9_])")
 def normalise_tag(tag: str) -> str:
     """The stored form of a hashtag: case-folded, without the `#`."""
     return tag.removeprefix("#").casefold()
+
+
+def parse_tag(tag: str) -> str:
+    """A hashtag named on its own (a URL, a form), `#` optional, in its stored form; 422
+    `invalid_hashtag` unless the caption parser would read exactly this hashtag."""
+    normalised = normalise_tag(tag)
+    if len(normalised) > MAX_TAG_LENGTH or hashtags("#" + tag.removeprefix("#")) != [normalised]:
+        raise InvalidInput(
+            "tag: letters, digits and underscores, not only digits", code="invalid_hashtag"
+        )
+    return normalised
 
 
 def hashtags(text: str) -> list[str]:

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import RowMapping, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import (
     comment_hashtags,
+    hashtag_follows,
     hashtags,
     locations,
     post_hashtags,
@@ -113,3 +114,51 @@ async def add_to_location_count(conn: AsyncConnection, location_id: int, delta: 
     await conn.execute(
         update(locations).where(locations.c.id == location_id).values(post_count=target + delta)
     )
+
+
+# -- followed hashtags ----------------------------------------------------------------------
+
+
+async def insert_hashtag_follow(
+    conn: AsyncConnection, user_id: int, tag: str, follow_id: int, now: datetime
+) -> bool:
+    """Follow a hashtag; False if the user followed it already (concurrent callers too)."""
+    statement = (
+        insert_or_ignore(conn, hashtag_follows, ["user_id", "tag"])
+        .values(user_id=user_id, tag=tag, id=follow_id, created_at=now)
+        .returning(hashtag_follows.c.id)
+    )
+    return (await conn.execute(statement)).first() is not None
+
+
+async def delete_hashtag_follow(conn: AsyncConnection, user_id: int, tag: str) -> None:
+    await conn.execute(
+        delete(hashtag_follows).where(
+            (hashtag_follows.c.user_id == user_id) & (hashtag_follows.c.tag == tag)
+        )
+    )
+
+
+async def count_hashtag_follows(conn: AsyncConnection, user_id: int) -> int:
+    query = select(func.count()).where(hashtag_follows.c.user_id == user_id)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def follows_hashtag(conn: AsyncConnection, user_id: int, tag: str) -> bool:
+    query = select(hashtag_follows.c.id).where(
+        (hashtag_follows.c.user_id == user_id) & (hashtag_follows.c.tag == tag)
+    )
+    return (await conn.execute(query)).first() is not None
+
+
+async def page_hashtag_follows(
+    conn: AsyncConnection, user_id: int, before_id: int | None, limit: int
+) -> Sequence[RowMapping]:
+    """The hashtags the user follows (id, tag, created_at), most recently followed first."""
+    query = select(hashtag_follows.c.id, hashtag_follows.c.tag, hashtag_follows.c.created_at).where(
+        hashtag_follows.c.user_id == user_id
+    )
+    if before_id is not None:
+        query = query.where(hashtag_follows.c.id < before_id)
+    query = query.order_by(hashtag_follows.c.id.desc()).limit(limit)
+    return (await conn.execute(query)).mappings().all()

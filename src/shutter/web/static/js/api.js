@@ -229,7 +229,12 @@ export const explore = (cursor, limit = 12) =>
 export const locationPosts = (id, cursor) =>
   get(`/locations/${id}/posts`, { cursor }).then((d) => ({ ...page("posts", normPost)(d), location: d.location ? normPlace(d.location) : null }));
 export const hashtagPosts = (tag, cursor) =>
-  get(`/hashtags/${encodeURIComponent(tag)}/posts`, { cursor }).then(page("posts", normPost));
+  get(`/hashtags/${encodeURIComponent(tag)}/posts`, { cursor }).then((d) => ({ ...page("posts", normPost)(d), hashtag: d.hashtag || null }));
+// Following hashtags: their public posts come into the home feed.
+export const followHashtag = (tag) => post(`/hashtags/${encodeURIComponent(tag)}/follow`);
+export const unfollowHashtag = (tag) => del(`/hashtags/${encodeURIComponent(tag)}/follow`);
+export const followedHashtags = (cursor) =>
+  get("/users/me/followed-hashtags", { cursor, limit: 50 }).then(page("hashtags", (t) => t));
 
 // ---- likes and comments ----
 // ---- saving: "All saved" and private collections ----

@@ -25,6 +25,7 @@ import { placeView } from "./views/places.js";
 import { storyViewerView } from "./views/stories.js";
 import { archiveView } from "./views/highlights.js";
 import { closeFriendsView, commentFiltersView, mutedView } from "./views/quiet.js";
+import { followedHashtagsView } from "./views/hashtags.js";
 
 // [pattern, view, needs a signed-in user]
 const ROUTES = [
@@ -47,6 +48,7 @@ const ROUTES = [
   [/^\/settings$/, settingsView, true],
   [/^\/settings\/security$/, securityView, true],
   [/^\/settings\/muted$/, mutedView, true],
+  [/^\/settings\/hashtags$/, followedHashtagsView, true],
   [/^\/settings\/comments$/, commentFiltersView, true],
   [/^\/settings\/close-friends$/, closeFriendsView, true],
   [/^\/forgot-password$/, forgotPasswordView, false],

@@ -40,7 +40,7 @@ export function muteLabel(user) {
   return m.posts || m.stories ? "Muted" : "Mute";
 }
 
-function settingsCard(title, ...children) {
+export function settingsCard(title, ...children) {
   return h("section", { class: "narrow" }, h("div", { class: "card settings" }, h("p", { class: "small" }, h("a", { href: "/settings" }, "‹ Settings")), h("h1", {}, title), ...children));
 }
 

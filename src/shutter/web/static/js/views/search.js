@@ -2,6 +2,7 @@
 
 import * as api from "../api.js";
 import { avatar, count, errorBox, h, infiniteScroll, spinner, unavailable } from "../dom.js";
+import { hashtagFollowButton } from "./hashtags.js";
 import { placeRow } from "./places.js";
 import { postTile } from "./postcard.js";
 
@@ -92,9 +93,16 @@ export function postGrid(loader, emptyText, what) {
 
 export function hashtagView(ctx) {
   const tag = ctx.params.tag.replace(/^#/, "").toLowerCase();
-  const { grid, sentinel, observer } = postGrid((c) => api.hashtagPosts(tag, c), "No posts with this tag yet.", "Hashtag pages");
+  const head = h("header", { class: "tag-head" }, h("span", { class: "tag-icon big", "aria-hidden": "true" }, "#"), h("h1", {}, `#${tag}`));
+  const loader = async (c) => {
+    const page = await api.hashtagPosts(tag, c);
+    // The first page's header says whether you follow the tag: the button comes with it.
+    if (!c && page.hashtag && api.auth.token && !head.querySelector(".follow")) head.append(hashtagFollowButton(page.hashtag.name, page.hashtag.following));
+    return page;
+  };
+  const { grid, sentinel, observer } = postGrid(loader, "No posts with this tag yet.", "Hashtag pages");
   ctx.onLeave(() => observer.disconnect());
-  return h("section", { class: "profile" }, h("header", { class: "tag-head" }, h("span", { class: "tag-icon big", "aria-hidden": "true" }, "#"), h("h1", {}, `#${tag}`)), grid, sentinel);
+  return h("section", { class: "profile" }, head, grid, sentinel);
 }
 
 export function exploreView(ctx) {
