@@ -31,7 +31,12 @@ def _explorable(viewer_id: int | None, since_id: int) -> ColumnElement[bool]:
         .where((media.c.post_id == posts.c.id) & (media.c.status != "ready"))
         .exists()
     )
-    return (posts.c.id >= since_id) & post_is_live() & posts_discoverable_by(viewer_id) & ~unready
+    return (
+        (posts.c.id >= since_id)
+        & post_is_live(viewer_id)
+        & posts_discoverable_by(viewer_id)
+        & ~unready
+    )
 
 
 class Signalled(NamedTuple):

@@ -52,7 +52,7 @@ def _pull_statement(dialect_name: str, columns: str, with_muted: bool = False) -
                 # while Redis is down: it keeps the rule of `visible_rows` explicit too.
                 | followed
             )
-            & post_is_live()
+            & post_is_live(reader)
             & (posts.c.id < bindparam("before"))
         )
         .order_by(posts.c.id.desc())
@@ -113,7 +113,7 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
     )
     return select(*POST_COLUMNS, liked, saved).where(
         ids_param(dialect_name, posts.c.id)
-        & post_is_live()
+        & post_is_live(reader)
         & (
             (posts.c.author_id == reader)
             | (
