@@ -720,7 +720,18 @@ def test_a_post_card_menu_carousel_caption_and_double_tap(
     expect(menu_button).to_have_attribute("aria-expanded", "true")
     menu = card.get_by_role("menu")
     expect(menu.get_by_role("menuitem")).to_have_text(
-        ["Go to post", "Copy link", "Save to collection…", "Delete"]
+        [
+            "Go to post",
+            "Copy link",
+            "Save to collection…",
+            # The owner's options (test_web_posts.py).
+            "Edit",
+            "Pin to profile",
+            "Archive",
+            "Turn off commenting",
+            "Hide like count",
+            "Delete",
+        ]
     )
     expect(menu.get_by_role("menuitem", name="Go to post")).to_be_focused()
     page.keyboard.press("ArrowDown")

@@ -47,6 +47,12 @@ POST_FIELDS = {
     "liked_by_me",
     "saved_by_me",
     "sensitive",
+    "content_warning",
+    "comments_enabled",
+    "hide_like_count",
+    "pinned",
+    "archived",
+    "edited_at",
     "created_at",
 }
 AUTHOR_FIELDS = {"id", "username", "display_name", "avatar_url"}
@@ -92,6 +98,11 @@ async def test_a_new_post_is_the_contract_post_object(client: httpx.AsyncClient)
     post = response.json()["post"]
     assert set(post) == POST_FIELDS
     assert post["sensitive"] is False
+    # The options of test_post_options.py, as a new post has them.
+    assert post["content_warning"] is None
+    assert post["edited_at"] is None
+    assert (post["comments_enabled"], post["hide_like_count"]) == (True, False)
+    assert (post["pinned"], post["archived"]) == (False, False)
     assert re.fullmatch(r"[0-9]+", post["id"])
     assert int(post["id"]) > 2**53  # a string, since a JSON number would lose digits
     assert set(post["author"]) == AUTHOR_FIELDS

@@ -502,6 +502,13 @@ REMOVED: dict[str, int | str] = {
     "collection": "out",
     "comment like": 404,
 }
+# Archived by its author (docs/privacy.md rule 10): the post's read paths, for everyone
+# but the author (who sees everything as before); stories are not archived here.
+ARCHIVED: dict[str, int | str] = {
+    endpoint: want
+    for endpoint, want in REMOVED.items()
+    if endpoint not in ("tray", "story_viewers")
+}
 # Endpoints that list the author's things ("in"/"out"); all others answer a status.
 LISTINGS = {
     "feed",
@@ -532,11 +539,14 @@ SIGNED_IN = {
 
 
 def moderated_expectation(endpoint: str, relation: str, want: int | str, state: str) -> int | str:
-    """What `relation` gets at `endpoint` once the author's content is removed, or the
-    author suspended: a suspended account is gone for everyone else (404, "out"); removed
-    content for everyone, its author included."""
+    """What `relation` gets at `endpoint` once the author's content is removed, the
+    author's post archived, or the author suspended: a suspended account is gone for
+    everyone else (404, "out"); removed content for everyone, its author included; an
+    archived post for all but its author."""
     if want == 401:
         return 401
+    if state == "archived":
+        return want if relation == "owner" else ARCHIVED.get(endpoint, want)
     if state == "suspended":
         if endpoint in SIGNED_IN and relation == "anonymous":
             return 401
@@ -607,6 +617,26 @@ async def test_removed_content_is_hidden_on_every_read_path_and_restore_brings_i
             ("story", author.story_id),
         ):
             await _act(client, moderator, "restore", target, target_id)
+    await server.settle()
+    assert _wrong(await _observe(client, world, state=None)) == {}
+
+
+async def test_an_archived_post_is_seen_by_its_author_alone_and_a_restore_brings_it_back(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    world = await build_world(server, client)
+    for author in world.authors.values():
+        response = await client.post(
+            f"/posts/{author.post_id}/archive", headers=author.account.headers
+        )
+        assert response.status_code == 200, response.text
+    # No settle: the rule hides an archived post at once.
+    assert _wrong(await _observe(client, world, state="archived")) == {}
+    for author in world.authors.values():
+        response = await client.delete(
+            f"/posts/{author.post_id}/archive", headers=author.account.headers
+        )
+        assert response.status_code == 200, response.text
     await server.settle()
     assert _wrong(await _observe(client, world, state=None)) == {}
 

@@ -40,6 +40,8 @@ async def create_comment(
     a reply joins the same thread: replies are one level deep, as on Instagram."""
     conn = uow.conn
     post = await readable_post(conn, author_id, post_id)
+    if not post["comments_enabled"]:  # the post's author too; earlier comments stay
+        raise Forbidden("Comments are turned off for this post.", code="comments_disabled")
     filters = await repository.get_filters(conn, post["author_id"])
     if (
         filters.followers_only

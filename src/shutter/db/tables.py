@@ -166,8 +166,40 @@ posts = Table(
     Column("sensitive", Boolean, nullable=False, server_default="0"),
     # The one comment its author pinned: first in the comment list (comments/).
     Column("pinned_comment_id", BigInteger, nullable=True),
+    # The text shown over the media until tapped (with or without `sensitive`).
+    Column("content_warning", String(500), nullable=True),
+    Column("comments_enabled", Boolean, nullable=False, server_default="1"),
+    # like_count is shown to the author only.
+    Column("hide_like_count", Boolean, nullable=False, server_default="0"),
+    Column("edited_at", DateTime(timezone=True), nullable=True),  # the last edit
+    Column("pinned_at", DateTime(timezone=True), nullable=True),  # first on the grid
+    # Archived by its author: hidden from everyone else (privacy/visibility.py).
+    Column("archived_at", DateTime(timezone=True), nullable=True),
     Index("ix_posts_author_id_id", "author_id", "id"),
     Index("ix_posts_location_id_id", "location_id", "id"),
+    Index(
+        "ix_posts_author_id_pinned_at",
+        "author_id",
+        "pinned_at",
+        postgresql_where=text("pinned_at IS NOT NULL"),
+        sqlite_where=text("pinned_at IS NOT NULL"),
+    ),
+)
+
+# Earlier versions of edited posts: what the post said until `replaced_at`.
+post_versions = Table(
+    "post_versions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("post_id", BigInteger, nullable=False),
+    Column("caption", Text, nullable=False),
+    Column("location_name", String(100), nullable=True),
+    Column("sensitive", Boolean, nullable=False),
+    Column("content_warning", String(500), nullable=True),
+    Column("alt_texts", Text, nullable=False),  # JSON {media id: alt text or null}
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    Column("replaced_at", DateTime(timezone=True), nullable=False),
+    Index("ix_post_versions_post_id_id", "post_id", "id"),
 )
 
 idempotency_keys = Table(

@@ -111,6 +111,36 @@ class PostDeleted(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PostEdited(DomainEvent):
+    """The author changed what the post says; `version_id` is the post_versions row
+    holding what it said before (the newly mentioned are told, once)."""
+
+    topic: ClassVar[str] = "post.edited"
+    post_id: int
+    author_id: int
+    version_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostArchived(DomainEvent):
+    """The author archived the post: hidden from everyone else at once (the visibility
+    rule); the handlers take it out of the stored timelines."""
+
+    topic: ClassVar[str] = "post.archived"
+    post_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostUnarchived(DomainEvent):
+    """The author restored an archived post: it goes back where it was."""
+
+    topic: ClassVar[str] = "post.unarchived"
+    post_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UserFollowed(DomainEvent):
     """`approved`: the follow is an approved request (the payload has the key only then)."""
 
@@ -330,6 +360,9 @@ class ExportRequested(DomainEvent):
 CATALOGUE: tuple[type[DomainEvent], ...] = (
     PostCreated,
     PostDeleted,
+    PostEdited,
+    PostArchived,
+    PostUnarchived,
     UserFollowed,
     UserUnfollowed,
     FollowRequested,

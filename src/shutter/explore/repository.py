@@ -35,7 +35,10 @@ def _explorable(
         .exists()
     )
     explorable = (
-        (posts.c.id >= since_id) & post_is_live() & posts_discoverable_by(viewer_id) & ~unready
+        (posts.c.id >= since_id)
+        & post_is_live(viewer_id)
+        & posts_discoverable_by(viewer_id)
+        & ~unready
     )
     return explorable if only is None else explorable & only
 

@@ -69,7 +69,7 @@ def _pull_statement(dialect_name: str, columns: str, for_timeline: bool = False)
                 # while Redis is down: it keeps the rule of `visible_rows` explicit too.
                 | followed
             )
-            & post_is_live()
+            & post_is_live(reader)
             & (posts.c.id < bindparam("before"))
         )
         .order_by(posts.c.id.desc())
@@ -131,7 +131,7 @@ def _visible_statement(dialect_name: str) -> Select[Any]:
     )
     return select(*POST_COLUMNS, liked, saved).where(
         ids_param(dialect_name, posts.c.id)
-        & post_is_live()
+        & post_is_live(reader)
         & (
             (posts.c.author_id == reader)
             | (
@@ -177,7 +177,7 @@ def _tagged_statement(dialect_name: str) -> Select[Any]:
             (hashtag_follows.c.user_id == reader)
             & (post_hashtags.c.post_id < bindparam("before"))
             & reachable_through_tags(reader)
-            & post_is_live()
+            & post_is_live(reader)
         )
         .order_by(posts.c.id.desc())
         .limit(bindparam("limit"))

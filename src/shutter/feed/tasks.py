@@ -14,7 +14,13 @@ import structlog
 
 from shutter.db.database import Database
 from shutter.events.runtime import HandlerRegistry
-from shutter.events.types import PostCreated, PostDeleted, UserFollowed, UserUnfollowed
+from shutter.events.types import (
+    PostCreated,
+    PostDeleted,
+    PostUnarchived,
+    UserFollowed,
+    UserUnfollowed,
+)
 from shutter.follows import repository as follows_repo
 from shutter.ids import IdGenerator
 from shutter.posts import repository as posts_repo
@@ -185,8 +191,19 @@ async def _prefetched(pages: AsyncIterator[list[int]]) -> AsyncIterator[list[int
         producer.cancel()
 
 
+async def on_post_unarchived(context: FeedDeps, event: PostUnarchived) -> None:
+    """A restored post goes back where it was (timelines are ordered by post id), also in
+    timelines rebuilt while it was archived. Archiving needs no handler: the timelines
+    keep the post and the visibility rule hides it from all but its author when read."""
+    created = PostCreated(
+        post_id=event.post_id, author_id=event.author_id, outbox_id=event.outbox_id
+    )
+    await on_post_created(context, created)
+
+
 def register(registry: HandlerRegistry[AnyFeedDeps]) -> None:
     registry.on(PostCreated, on_post_created)
     registry.on(PostDeleted, on_post_deleted)
+    registry.on(PostUnarchived, on_post_unarchived)
     registry.on(UserFollowed, on_user_followed)
     registry.on(UserUnfollowed, on_user_unfollowed)

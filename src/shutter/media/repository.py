@@ -249,3 +249,27 @@ async def is_withheld(conn: AsyncConnection, key: str) -> bool:
     """Is this object key a file of removed content (moderation withholds it)?"""
     query = select(withheld_media_keys.c.key).where(withheld_media_keys.c.key == key)
     return (await conn.execute(query)).first() is not None
+
+
+async def set_post_alts(
+    conn: AsyncConnection, post_id: int, alts: dict[int, str | None]
+) -> set[int]:
+    """Describe media of a post (an edit of the post); returns the ids that belong to it."""
+    done = set()
+    for media_id, alt in alts.items():
+        result = await conn.execute(
+            update(media)
+            .where((media.c.id == media_id) & (media.c.post_id == post_id))
+            .values(alt=alt, updated_at=utcnow())
+        )
+        if result.rowcount == 1:
+            done.add(media_id)
+    return done
+
+
+async def alts_of_post(conn: AsyncConnection, post_id: int) -> dict[int, str | None]:
+    """{media id: alt text} of a post's media, in order."""
+    query = (
+        select(media.c.id, media.c.alt).where(media.c.post_id == post_id).order_by(media.c.position)
+    )
+    return {row.id: row.alt for row in await conn.execute(query)}

@@ -184,7 +184,9 @@ async def unread_count(conn: AsyncConnection, user_id: int) -> int:
     )
     post_readable = notifications.c.post_id.is_(None) | (
         exists().where(
-            (posts.c.id == notifications.c.post_id) & post_is_live() & posts_readable_by(user_id)
+            (posts.c.id == notifications.c.post_id)
+            & post_is_live(user_id)
+            & posts_readable_by(user_id)
         )
     )
     query = select(func.count()).where(

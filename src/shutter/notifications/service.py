@@ -153,7 +153,7 @@ async def _readable_posts(conn: AsyncConnection, reader_id: int, ids: Sequence[i
     if not ids:
         return set()
     query = select(posts.c.id).where(
-        posts.c.id.in_(ids) & post_is_live() & posts_readable_by(reader_id)
+        posts.c.id.in_(ids) & post_is_live(reader_id) & posts_readable_by(reader_id)
     )
     return set((await conn.execute(query)).scalars())
 

@@ -24,6 +24,7 @@ from shutter.events.types import (
     FollowRequested,
     PostCreated,
     PostDeleted,
+    PostEdited,
     PostLiked,
     PostUnliked,
     StoryPosted,
@@ -36,6 +37,7 @@ from shutter.likes import repository as likes_repo
 from shutter.notifications import repository
 from shutter.notifications.service import SHOWN_ACTORS, describe
 from shutter.posts import repository as posts_repo
+from shutter.posts.repository import PostRow
 from shutter.privacy.visibility import can_view_account_content, is_blocked_either_way
 from shutter.push.sender import WebPushSender
 from shutter.realtime.bus import RealtimeBus
@@ -80,7 +82,7 @@ async def on_like_changed(context: NotifyDeps, event: PostLiked | PostUnliked) -
     post_id, liker_id = event.post_id, event.user_id
     pushed: dict[int, str] = {}
     async with context.db.write() as uow:
-        post = await posts_repo.get_live(uow.conn, post_id)
+        post = await posts_repo.get_live(uow.conn, post_id, None)
         recipient = post["author_id"] if post is not None else event.author_id
         key = f"like:{post_id}"
         if (
@@ -106,8 +108,8 @@ async def on_comment_like_changed(
     pushed: dict[int, str] = {}
     async with context.db.write() as uow:
         comment = await comments_repo.get_comment(uow.conn, comment_id)
-        post = await posts_repo.get_live(uow.conn, event.post_id)
         recipient = comment["author_id"] if comment is not None else event.author_id
+        post = await posts_repo.get_live(uow.conn, event.post_id, recipient)
         key = f"comment_like:{comment_id}"
         if (
             comment is not None
@@ -138,7 +140,7 @@ async def on_comment_created(context: NotifyDeps, event: CommentCreated) -> None
     pushed: dict[int, str] = {}
     async with context.db.write() as uow:
         comment = await comments_repo.get_comment(uow.conn, comment_id)
-        post = await posts_repo.get_live(uow.conn, event.post_id)
+        post = await posts_repo.get_live(uow.conn, event.post_id, None)
         if comment is None or post is None:
             return  # deleted since: nothing to tell anyone
         if comment["hidden_by_filter"]:
@@ -220,23 +222,11 @@ async def on_post_created(context: NotifyDeps, event: PostCreated) -> None:
     post_id = event.post_id
     pushed: dict[int, str] = {}
     async with context.db.write() as uow:
-        post = await posts_repo.get_live(uow.conn, post_id)
+        post = await posts_repo.get_live(uow.conn, post_id, None)
         if post is None:
             return
         actor = post["author_id"]
-        for user_id in await _mentioned(uow.conn, post["caption"], actor, {actor}):
-            if await _may_notify(uow.conn, actor, user_id):
-                pushed[user_id] = "mention"
-                await repository.add_actor(
-                    uow.conn,
-                    context.ids,
-                    user_id,
-                    "mention",
-                    f"mention_post:{post_id}",
-                    actor,
-                    utcnow(),
-                    post_id=post_id,
-                )
+        await _tell_mentioned(context, uow.conn, post, {actor}, pushed)
         # The bell: approved followers who asked to hear of each new post (a mention of
         # them in it has told them already).
         for user_id in await _bell_recipients(uow.conn, actor, set(pushed)):
@@ -252,6 +242,47 @@ async def on_post_created(context: NotifyDeps, event: PostCreated) -> None:
                 post_id=post_id,
             )
     await _push(context, pushed)
+
+
+async def on_post_edited(context: NotifyDeps, event: PostEdited) -> None:
+    """The people an edit newly mentions are told, once: not those the earlier version
+    mentioned already, nor anyone told of this post's mention before."""
+    post_id = event.post_id
+    pushed: dict[int, str] = {}
+    async with context.db.write() as uow:
+        post = await posts_repo.get_live(uow.conn, post_id, None)
+        before = await posts_repo.caption_of_version(uow.conn, event.version_id)
+        if post is None or before is None:
+            return
+        told = {post["author_id"]}
+        told |= await users_repo.ids_by_usernames(uow.conn, mentions(before)[:20])
+        await _tell_mentioned(context, uow.conn, post, told, pushed)
+    await _push(context, pushed)
+
+
+async def _tell_mentioned(
+    context: NotifyDeps,
+    conn: AsyncConnection,
+    post: PostRow,
+    told: set[int],
+    pushed: dict[int, str],
+) -> None:
+    """Notify the people the post's caption mentions, but `told` (one mention group per
+    post: someone in it already gains no second entry); adds them to `pushed`."""
+    actor, post_id = post["author_id"], post["id"]
+    for user_id in await _mentioned(conn, post["caption"], actor, told):
+        if await _may_notify(conn, actor, user_id):
+            pushed[user_id] = "mention"
+            await repository.add_actor(
+                conn,
+                context.ids,
+                user_id,
+                "mention",
+                f"mention_post:{post_id}",
+                actor,
+                utcnow(),
+                post_id=post_id,
+            )
 
 
 async def _bell_recipients(conn: AsyncConnection, author_id: int, told: set[int]) -> list[int]:
@@ -419,6 +450,7 @@ def register(registry: HandlerRegistry[AnyNotifyDeps]) -> None:
     registry.on(CommentUnliked, on_comment_like_changed)
     registry.on(PostCreated, on_post_created)
     registry.on(PostDeleted, on_post_deleted)
+    registry.on(PostEdited, on_post_edited)
     registry.on(UserFollowed, on_user_followed)
     registry.on(UserUnfollowed, on_user_unfollowed)
     registry.on(FollowRequested, on_follow_requested)

@@ -40,11 +40,17 @@ class PostOutDict(TypedDict):
     caption: str
     location: LocationOutDict | None
     media: list[MediaOutDict]
-    like_count: int
+    like_count: int | None
     liked_by_me: bool
     saved_by_me: bool
     comment_count: int
     sensitive: bool
+    content_warning: str | None
+    comments_enabled: bool
+    hide_like_count: bool
+    pinned: bool
+    archived: bool
+    edited_at: str | None
     created_at: str
     removed: NotRequired[bool]  # in POST /posts's answer, when screening took it down
 
@@ -63,8 +69,11 @@ def present_post(
     liked_by_me: bool,
     url_for: UrlFor,
     saved_by_me: bool = False,
+    viewer_id: int | None = None,
 ) -> PostOutDict:
-    """One post, its author and media already loaded."""
+    """One post, its author and media already loaded. A hidden like count is shown to
+    the post's author alone."""
+    like_count_shown = not row["hide_like_count"] or viewer_id == row["author_id"]
     return {
         "id": str(row["id"]),
         "author": present_author(author, url_for),
@@ -80,11 +89,17 @@ def present_post(
             else None
         ),
         "media": [present_media(item, url_for) for item in media],
-        "like_count": row["like_count"],
+        "like_count": row["like_count"] if like_count_shown else None,
         "liked_by_me": liked_by_me,
         "saved_by_me": saved_by_me,
         "comment_count": row["comment_count"],
         "sensitive": row["sensitive"],
+        "content_warning": row["content_warning"],
+        "comments_enabled": row["comments_enabled"],
+        "hide_like_count": row["hide_like_count"],
+        "pinned": row["pinned_at"] is not None,
+        "archived": row["archived_at"] is not None,
+        "edited_at": isoformat(row["edited_at"]) if row["edited_at"] else None,
         "created_at": isoformat(row["created_at"]),
     }
 
@@ -118,11 +133,12 @@ async def hydrate(
         fetched = await users_repo.get_authors(conn, missing_authors)
         cache.keep_authors(fetched)
         authors.update(fetched.items())
-    media, missing_media = cache.media.get_many(row["id"] for row in rows)
+    versions = {row["id"]: row["edited_at"] for row in rows}
+    media, missing_media = cache.media_of(versions)
     if missing_media:
         fetched_media = await media_repo.for_posts(conn, missing_media)
         fetched_media = {post_id: fetched_media.get(post_id, []) for post_id in missing_media}
-        cache.keep_media(fetched_media)
+        cache.keep_media(fetched_media, versions)
         media.update(fetched_media.items())
     posts = []
     for row in rows:
@@ -136,6 +152,7 @@ async def hydrate(
                     row["id"] in liked,
                     url_for,
                     saved_by_me=row["id"] in saved,
+                    viewer_id=viewer_id,
                 )
             )
     return posts

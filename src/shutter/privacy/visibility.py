@@ -28,6 +28,10 @@ The rule (docs/privacy.md has it with examples):
    rule 3.
 9. A comment that matched its post author's comment filter is shown only to its own
    author and to the post's author (`comment_shown_to`); everyone else never sees it.
+10. An archived post is seen by its author alone, on every read path (feed, grid, the
+   post itself, hashtag and location pages, explore, search, saved lists, likes,
+   comments, notifications, messages): `post_is_live(viewer)` says it. Restoring it
+   puts it back where it was.
 
 Resources built later (comments, likers, stories, hashtag pages, search, explore,
 notifications, messages) call `account_access` / `require_account_content` for one
@@ -61,18 +65,24 @@ def account_suspended(user_id: ColumnElement[int] | int) -> ColumnElement[bool]:
     return exists().where((users.c.id == user_id) & users.c.suspended_at.is_not(None))
 
 
-def post_is_live() -> ColumnElement[bool]:
-    """SQL over `posts`: neither deleted by its author nor removed by a moderator, and its
-    author not suspended. Every read path of posts starts from this."""
+def post_is_live(viewer_id: int | ColumnElement[int] | None) -> ColumnElement[bool]:
+    """SQL over `posts`, for this viewer (None: anonymous, or a worker acting for no one):
+    neither deleted by its author nor removed by a moderator, its author not suspended,
+    and not archived unless the viewer is its author (rule 10). Every read path of posts
+    starts from this."""
+    not_archived: ColumnElement[bool] = posts.c.archived_at.is_(None)
+    if viewer_id is not None:
+        not_archived = not_archived | (posts.c.author_id == viewer_id)
     return (
         posts.c.deleted_at.is_(None)
         & posts.c.removed_at.is_(None)
         & ~account_suspended(posts.c.author_id)
+        & not_archived
     )
 
 
 def comment_is_live() -> ColumnElement[bool]:
-    """SQL over `comments`: the rule of `post_is_live` for comments."""
+    """SQL over `comments`: the rule of `post_is_live` for comments (archiving is for posts)."""
     return (
         comments.c.deleted_at.is_(None)
         & comments.c.removed_at.is_(None)

@@ -36,7 +36,7 @@ def is_reel() -> ColumnElement[bool]:
 
 def playable_to(reader_id: int) -> ColumnElement[bool]:
     """SQL over `posts`: a live reel the reader may be shown in Reels."""
-    return post_is_live() & is_reel() & posts_in_reels_of(reader_id)
+    return post_is_live(reader_id) & is_reel() & posts_in_reels_of(reader_id)
 
 
 async def followed_reels(conn: AsyncConnection, reader_id: int, limit: int) -> list[int]:

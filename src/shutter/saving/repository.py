@@ -28,7 +28,7 @@ COLLECTION_COLUMNS = (
 
 def _visible_to(viewer_id: int) -> Any:
     """SQL over `posts`: live, and readable by the viewer now (the one rule)."""
-    return post_is_live() & posts_readable_by(viewer_id)
+    return post_is_live(viewer_id) & posts_readable_by(viewer_id)
 
 
 # -- saves ----------------------------------------------------------------------------------

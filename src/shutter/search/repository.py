@@ -123,7 +123,7 @@ def _tagged(viewer_id: int | None, tag_matches: Any) -> CompoundSelect[Any]:
 
 
 def _readable_live_post(viewer_id: int | None) -> ColumnElement[bool]:
-    return post_is_live() & posts_readable_by(viewer_id)
+    return post_is_live(viewer_id) & posts_readable_by(viewer_id)
 
 
 async def hashtags_by_prefix(
@@ -185,7 +185,7 @@ def _places(viewer_id: int | None) -> tuple[Select[Any], ColumnElement[Any]]:
         )
         .select_from(locations)
         .join(posts, posts.c.location_id == locations.c.id)
-        .where(post_is_live())
+        .where(post_is_live(None))  # counts: archived posts count for no one
         .group_by(locations.c.id, locations.c.name, locations.c.name_key)
         .having(readable_count > 0)
     )
@@ -245,7 +245,9 @@ async def posts_at_location(
 ) -> list[PostRow]:
     """Live posts the viewer may see at a place, newest first."""
     statement = select(*POST_COLUMNS).where(
-        (posts.c.location_id == location_id) & post_is_live() & posts_readable_by(viewer_id)
+        (posts.c.location_id == location_id)
+        & post_is_live(viewer_id)
+        & posts_readable_by(viewer_id)
     )
     if before_id is not None:
         statement = statement.where(posts.c.id < before_id)

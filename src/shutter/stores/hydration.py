@@ -1,7 +1,8 @@
 """In-process caches for the parts of a post object that hardly ever change.
 
-- The media of a post never change once it is published (a post is deleted whole), so they
-  are kept, least-recently-used first out, with no expiry.
+- The media of a post change only when its author edits the post (alt texts): they are
+  kept, least-recently-used first out, with no expiry, under the post's version (its
+  `edited_at`), so that an edit made through any process makes every process's copy miss.
 - Author fields (username, display name, avatar) change when their owner edits the
   profile: this process forgets its copy at once; other processes keep theirs for at most
   AUTHOR_TTL_S seconds.
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:  # the row types only: stores/ does not depend on the features at run time
@@ -63,11 +65,27 @@ class HydrationCache:
     cached entry instead of four or five."""
 
     def __init__(self, max_posts: int = 100_000, max_authors: int = 50_000) -> None:
-        self.media: Lru[Sequence[MediaRow]] = Lru(max_posts, None)
+        self.media: Lru[tuple[datetime | None, Sequence[MediaRow]]] = Lru(max_posts, None)
         self.authors: Lru[AuthorRow] = Lru(max_authors, AUTHOR_TTL_S)
 
     def keep_authors(self, rows: dict[int, AuthorRow]) -> None:
         self.authors.put_many(rows)
 
-    def keep_media(self, rows: dict[int, list[MediaRow]]) -> None:
-        self.media.put_many({key: tuple(items) for key, items in rows.items()})
+    def media_of(
+        self, versions: Mapping[int, datetime | None]
+    ) -> tuple[dict[int, Sequence[MediaRow]], list[int]]:
+        """The cached media of these posts ({post id: edited_at}) and the ids missed (never
+        cached, or cached for an earlier version of the post)."""
+        cached, missing = self.media.get_many(versions)
+        found = {}
+        for post_id, (version, rows) in cached.items():
+            if version == versions[post_id]:
+                found[post_id] = rows
+            else:
+                missing.append(post_id)
+        return found, missing
+
+    def keep_media(
+        self, rows: dict[int, list[MediaRow]], versions: Mapping[int, datetime | None]
+    ) -> None:
+        self.media.put_many({key: (versions[key], tuple(items)) for key, items in rows.items()})

@@ -134,6 +134,14 @@ async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None
     return result.scalar_one_or_none()
 
 
+async def ids_by_usernames(conn: AsyncConnection, usernames: Sequence[str]) -> set[int]:
+    """The ids of the accounts with these usernames (unknown names are left out)."""
+    if not usernames:
+        return set()
+    result = await conn.execute(select(users.c.id).where(users.c.username.in_(usernames)))
+    return set(result.scalars())
+
+
 async def get_credentials(conn: AsyncConnection, login: str) -> RowMapping | None:
     """id, password hash and token version of the account named by username or email."""
     column = users.c.email if "@" in login else users.c.username

@@ -38,6 +38,7 @@ CLIENT_SECTIONS = frozenset(
         "direct",
         "requests",
         "saved",  # your saved posts and collections
+        "archive",  # your archived posts
         "settings",
         "forgot-password",
         "reset-password",

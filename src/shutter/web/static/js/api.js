@@ -200,10 +200,22 @@ export const completeMedia = (id) => post(`/media/${id}/complete`).then(normMedi
 export const getMedia = (id) => get(`/media/${id}`).then(normMedia);
 
 // ---- posts and feed ----
-export const createPost = (mediaIds, caption, idempotencyKey) =>
-  post("/posts", { media_ids: mediaIds, caption }, { "Idempotency-Key": idempotencyKey }).then(
+// `options`: alt_texts {media id: text}, content_warning, comments_enabled, hide_like_count.
+export const createPost = (mediaIds, caption, idempotencyKey, options = {}) =>
+  post("/posts", { media_ids: mediaIds, caption, ...options }, { "Idempotency-Key": idempotencyKey }).then(
     (d) => normPost(d.post || d),
   );
+// An edit: only the fields given change (caption, location, alt_texts, content_warning, …).
+export const editPost = (id, fields) =>
+  request("PATCH", `/posts/${id}`, { body: fields }).then((d) => normPost(d.post || d));
+export const postHistory = (id) => get(`/posts/${id}/history`, { limit: 50 }).then((d) => d.versions || []);
+export const describeMedia = (id, altText) => request("PATCH", `/media/${id}`, { body: { alt_text: altText || null } });
+export const pinPost = (id) => post(`/posts/${id}/pin`);
+export const unpinPost = (id) => del(`/posts/${id}/pin`);
+export const archivePost = (id) => post(`/posts/${id}/archive`);
+export const restorePost = (id) => del(`/posts/${id}/archive`);
+export const archivedPosts = (cursor) =>
+  get("/users/me/archive", { cursor, limit: 18 }).then(page("posts", normPost));
 export const getPost = (id) => get(`/posts/${id}`).then((d) => normPost(d.post || d));
 export const deletePost = (id) => del(`/posts/${id}`);
 export const feed = (mode, cursor) =>
@@ -416,6 +428,7 @@ export function normMedia(m) {
     },
     posterUrl: m.poster_url || null,
     duration: m.duration_s ?? null,
+    alt: m.alt || null, // the author's description (alt text)
     error: m.error || null,
   };
 }
@@ -429,10 +442,17 @@ export function normPost(p) {
     locationId: p.location && p.location.id ? String(p.location.id) : null,
     media: (p.media || []).map(normMedia),
     likes: p.like_count ?? 0,
+    likesHidden: p.like_count === null, // the author hides the count from everyone else
     commentCount: p.comment_count ?? 0,
     liked: !!p.liked_by_me,
     saved: !!p.saved_by_me,
     sensitive: !!p.sensitive,
+    contentWarning: p.content_warning || null,
+    commentsEnabled: p.comments_enabled !== false,
+    hideLikeCount: !!p.hide_like_count,
+    pinned: !!p.pinned,
+    archived: !!p.archived,
+    editedAt: p.edited_at || null,
     createdAt: p.created_at,
   };
 }

@@ -24,6 +24,7 @@ import { exploreView, hashtagView, searchView } from "./views/search.js";
 import { placeView } from "./views/places.js";
 import { storyViewerView } from "./views/stories.js";
 import { archiveView } from "./views/highlights.js";
+import { archivedPostsView } from "./views/archived.js";
 import { closeFriendsView, commentFiltersView, mutedView } from "./views/quiet.js";
 import { followedHashtagsView } from "./views/hashtags.js";
 
@@ -62,6 +63,7 @@ const ROUTES = [
   [/^\/stories\/(?<userId>\d+)$/, storyViewerView, true],
   [/^\/stories\/highlights\/(?<highlightId>\d+)$/, storyViewerView, true],
   [/^\/stories\/archive$/, archiveView, true],
+  [/^\/archive$/, archivedPostsView, true],
   [/^\/admin$/, adminView, true],
   [/^\/suspended$/, suspendedView, false],
 ];

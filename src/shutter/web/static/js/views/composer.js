@@ -1,5 +1,7 @@
 // The composer: pick up to ten photos or one video, watch each upload's progress (the
-// pre-signed flow in upload.js), write a caption, share as a post or as a story.
+// pre-signed flow in upload.js), describe each one (alt text, with a gentle reminder when
+// empty, never a blocker), write a caption and an optional content warning, choose the
+// post's options (comments, like count), share as a post or as a story.
 
 import * as api from "../api.js";
 import { errorBox, h, toast, uuid } from "../dom.js";
@@ -8,6 +10,9 @@ import { SCREENED_OUT } from "./stories.js";
 
 const MAX_FILES = 10;
 const CAPTION_MAX = 2200;
+const ALT_MAX = 1500;
+const WARNING_MAX = 500;
+let fieldCount = 0; // unique ids for the alt text fields
 
 export function composerView(ctx) {
   let items = []; // {file, url, bar, status, media}
@@ -45,8 +50,17 @@ export function composerView(ctx) {
       const bar = h("progress", { max: 1, value: 0, "aria-label": `Upload progress of ${file.name}` });
       const status = h("span", { class: "preview-status muted" }, "Ready to upload");
       const thumb = file.type.startsWith("video/") ? h("video", { src: url, muted: true, playsinline: true, preload: "metadata", "aria-label": file.name }) : h("img", { src: url, alt: `Preview of ${file.name}` });
-      const li = h("li", { class: "preview" }, thumb, h("div", { class: "preview-info" }, h("span", { class: "preview-name" }, file.name), bar, status));
-      return { file, url, bar, status, li, media: null };
+      const altId = `composer-alt-${++fieldCount}`;
+      const alt = h("textarea", { id: altId, rows: 2, maxlength: ALT_MAX, class: "alt-input", placeholder: "Describe this for people who can't see it" });
+      const reminder = h("p", { class: "muted small alt-reminder" }, "No alt text yet: a short description helps people who use screen readers.");
+      alt.addEventListener("input", () => (reminder.hidden = !!alt.value.trim()));
+      const li = h(
+        "li",
+        { class: "preview" },
+        thumb,
+        h("div", { class: "preview-info" }, h("span", { class: "preview-name" }, file.name), bar, status, h("label", { for: altId, class: "small" }, `Alt text for ${file.name}`), alt, reminder),
+      );
+      return { file, url, bar, status, li, alt, media: null };
     });
     previews.replaceChildren(...items.map((it) => it.li));
     share.disabled = !items.length;
@@ -94,6 +108,9 @@ export function composerView(ctx) {
   }
 
   // A story for everyone who may see your stories, or for your close friends only.
+  const warning = h("input", { type: "text", id: "composer-warning", maxlength: WARNING_MAX, placeholder: "e.g. spiders, flashing lights" });
+  const commentsOff = h("input", { type: "checkbox", id: "composer-comments-off" });
+  const hideLikes = h("input", { type: "checkbox", id: "composer-hide-likes" });
   const closeFriendsOnly = h("input", { type: "checkbox", id: "story-close-friends" });
   const storyAudience = h("label", { for: "story-close-friends", class: "small story-audience" }, closeFriendsOnly, h("span", { class: "cf-dot", "aria-hidden": "true" }, " ★"), " Close friends only");
   const form = h(
@@ -105,6 +122,14 @@ export function composerView(ctx) {
     previews,
     h("label", { for: "composer-caption", class: "field-label" }, "Caption"),
     caption,
+    h("label", { for: "composer-warning", class: "field-label" }, "Content warning (optional)"),
+    warning,
+    h(
+      "div",
+      { class: "composer-options" },
+      h("label", { for: "composer-comments-off", class: "small" }, commentsOff, " Turn off commenting"),
+      h("label", { for: "composer-hide-likes", class: "small" }, hideLikes, " Hide like count"),
+    ),
     h("div", { class: "composer-foot" }, counter, h("div", { class: "composer-buttons" }, storyAudience, asStory, share)),
     errors,
   );
@@ -112,7 +137,13 @@ export function composerView(ctx) {
     e.preventDefault();
     busy(async () => {
       if (!(await uploadAll())) return;
-      const post = await api.createPost(items.map((it) => it.media.id), caption.value, idempotencyKey);
+      const altTexts = Object.fromEntries(items.filter((it) => it.alt.value.trim()).map((it) => [it.media.id, it.alt.value.trim()]));
+      const post = await api.createPost(items.map((it) => it.media.id), caption.value, idempotencyKey, {
+        alt_texts: altTexts,
+        content_warning: warning.value.trim() || null,
+        comments_enabled: !commentsOff.checked,
+        hide_like_count: hideLikes.checked,
+      });
       toast("Your post has been shared.");
       ctx.navigate(`/p/${post.id}`);
     });

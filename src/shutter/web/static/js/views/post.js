@@ -200,7 +200,16 @@ export async function postView(ctx) {
   });
 
   loadComments();
-  const card = postCard(post, { full: true, onDeleted: () => ctx.navigate(`/u/${post.author.username}`) });
-  card.querySelector(".post-body").append(thread, more, auth.me ? form : h("p", { class: "muted" }, h("a", { href: "/login" }, "Log in"), " to like and comment."));
+  const card = postCard(post, {
+    full: true,
+    onDeleted: () => ctx.navigate(`/u/${post.author.username}`),
+    onChanged: () => ctx.navigate(`/p/${post.id}`, { replace: true }), // with its comments
+  });
+  const commentBox = !post.commentsEnabled
+    ? h("p", { class: "muted comments-off" }, "Comments are turned off.")
+    : auth.me
+      ? form
+      : h("p", { class: "muted" }, h("a", { href: "/login" }, "Log in"), " to like and comment.");
+  card.querySelector(".post-body").append(thread, more, commentBox);
   return h("section", { class: "post-page" }, h("h1", { class: "visually-hidden" }, `Post by ${post.author.username}`), card);
 }

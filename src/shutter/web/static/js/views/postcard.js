@@ -4,6 +4,7 @@ import * as api from "../api.js";
 import { auth } from "../api.js";
 import { placeholderCanvas } from "../blurhash.js";
 import { avatar, confirmDialog, count, errorBox, h, icon, menuButton, modal, richText, timeEl, toast, userLink } from "../dom.js";
+import { editedMark, ownerMenuItems } from "./postoptions.js";
 import { reportItem } from "./report.js";
 import { coverSensitive } from "./sensitive.js";
 
@@ -101,7 +102,7 @@ export function mediaView(media, { alt, sizes = "(max-width: 640px) 100vw, 600px
   return frame;
 }
 
-// Posts carry no alt text of their own yet: say what it is and whose, never the caption.
+// The author's alt text; without one, say what it is and whose, never the caption.
 function altFor(post, i) {
   if (post.media[i].alt) return post.media[i].alt; // the author's own description
   const which = post.media.length > 1 ? `, ${i + 1} of ${post.media.length}` : "";
@@ -346,14 +347,15 @@ function clampedCaption(post) {
   return caption;
 }
 
-export function postCard(post, { onDeleted, full = false } = {}) {
+export function postCard(post, { onDeleted, onChanged, full = false } = {}) {
   const card = h("article", { class: "card post", dataset: { postId: post.id }, "aria-label": `Post by ${post.author.username}` });
   const isMine = auth.me && auth.me.id === post.author.id;
   const likes = h("p", { class: "likes", "aria-live": "polite" });
   const buttons = h("div", { class: "post-actions" });
   const like = likeButton(post, () => paint());
   const paint = () => {
-    likes.textContent = post.likes ? count(post.likes, "like", "likes") : "Be the first to like this";
+    if (post.likesHidden) likes.textContent = "Liked by others";
+    else likes.textContent = post.likes ? count(post.likes, "like", "likes") : "Be the first to like this";
     like.setAttribute("aria-pressed", String(post.liked));
     like.classList.toggle("on", post.liked);
   };
@@ -385,6 +387,12 @@ export function postCard(post, { onDeleted, full = false } = {}) {
     menuItems.push({ label: "Save to collection…", onSelect: () => openCollectionPicker(post, saver.paint) });
   }
   if (isMine) {
+    // Redrawn in place with the post as the server now has it.
+    const redraw = (updated) => {
+      card.replaceWith(postCard(updated, { onDeleted, onChanged, full }));
+      if (onChanged) onChanged(updated);
+    };
+    menuItems.push(...ownerMenuItems(post, redraw));
     menuItems.push({
       label: "Delete",
       danger: true,
@@ -406,6 +414,8 @@ export function postCard(post, { onDeleted, full = false } = {}) {
     "header",
     { class: "post-head" },
     h("a", { href: `/u/${post.author.username}`, class: "post-author", tabindex: "-1", "aria-hidden": "true" }, avatar(post.author, 32)),
+    post.pinned ? h("span", { class: "pin-mark", role: "img", "aria-label": "Pinned post", title: "Pinned" }, "📌") : null,
+    post.archived ? h("span", { class: "archived-mark muted small" }, "Archived") : null,
     h("div", { class: "post-who" }, userLink(post.author, { class: "user-link strong" }), post.location ? (post.locationId ? h("a", { class: "post-location", href: `/explore/locations/${post.locationId}` }, post.location) : h("span", { class: "post-location" }, post.location)) : null),
     menuButton("More options", menuItems),
   );
@@ -416,12 +426,12 @@ export function postCard(post, { onDeleted, full = false } = {}) {
       : clampedCaption(post);
   const comments = !full && post.commentCount ? h("a", { href: `/p/${post.id}`, class: "muted comments-link" }, `View all ${count(post.commentCount, "comment", "comments")}`) : null;
   const media = h("div", { class: "post-media" }, carousel(post));
-  if (post.sensitive) coverSensitive(media);
+  if (post.sensitive || post.contentWarning) coverSensitive(media, post.contentWarning);
   doubleTapToLike(media, post, paint);
   card.append(
     header,
     media,
-    h("div", { class: "post-body" }, buttons, likes, caption, comments, h("a", { href: `/p/${post.id}`, class: "post-time muted" }, timeEl(post.createdAt))),
+    h("div", { class: "post-body" }, buttons, likes, caption, comments, h("p", { class: "post-time-row" }, h("a", { href: `/p/${post.id}`, class: "post-time muted" }, timeEl(post.createdAt)), post.editedAt ? [" · ", editedMark(post)] : null)),
   );
   return card;
 }
@@ -431,7 +441,8 @@ export function postTile(post) {
   return h(
     "a",
     { href: `/p/${post.id}`, class: "tile", "aria-label": `Post by ${post.author.username}${post.caption ? ": " + post.caption.slice(0, 80) : ""}` },
-    first ? mediaView(first, { alt: "", tile: true }) : h("div", { class: "tile-frame no-hash" }),
+    first ? mediaView(first, { alt: first.alt || "", tile: true }) : h("div", { class: "tile-frame no-hash" }),
+    post.pinned ? h("span", { class: "tile-pin", role: "img", "aria-label": "Pinned" }, "📌") : null,
     post.media.length > 1 ? h("span", { class: "tile-badge", "aria-hidden": "true" }, "❐") : null,
   );
 }

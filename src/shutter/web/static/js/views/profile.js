@@ -109,6 +109,7 @@ export async function profileView(ctx) {
       h("a", { href: "/requests", class: "button" }, "Follow requests"),
       h("a", { href: "/saved", class: "button saved-link" }, icon("bookmark"), " Saved"),
       h("a", { href: "/stories/archive", class: "button" }, "Archive"),
+      h("a", { href: "/archive", class: "button" }, "Archived posts"),
     );
   } else if (auth.me) {
     const bell = bellButton(user);
@@ -357,6 +358,7 @@ export async function settingsView(ctx) {
         h("li", {}, h("a", { href: "/settings/comments", "data-settings-link": "comments" }, "Comments: hidden words, who can comment")),
         h("li", {}, h("a", { href: "/settings/close-friends", "data-settings-link": "close-friends" }, "Close friends")),
         h("li", {}, h("a", { href: "/stories/archive", "data-settings-link": "archive" }, "Story archive and highlights")),
+        h("li", {}, h("a", { href: "/archive", "data-settings-link": "archived-posts" }, "Archived posts")),
       ),
     ),
     pushSettings(),

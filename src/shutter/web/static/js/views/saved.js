@@ -43,7 +43,7 @@ function emptyState(text) {
   return h("div", { class: "empty" }, icon("bookmark"), h("p", { class: "empty-title" }, text));
 }
 
-function postGrid(label, load, emptyText, decorate = (tile) => tile) {
+export function postGrid(label, load, emptyText, decorate = (tile) => tile) {
   const grid = h("div", { class: "grid", "aria-label": label });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   let cursor = null;

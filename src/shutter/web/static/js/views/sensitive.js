@@ -1,20 +1,22 @@
 // Sensitive media: blurred behind a tap, unless the reader chose to always see it
-// (localStorage "shutter.showSensitive" = "1", set from the cover itself).
+// (localStorage "shutter.showSensitive" = "1", set from the cover itself). Media under
+// a content warning are covered by the warning's text until tapped, always.
 
 import { h } from "../dom.js";
 
 const ALWAYS = "shutter.showSensitive";
 
-export function coverSensitive(media) {
-  if (localStorage.getItem(ALWAYS) === "1") return;
+// A content warning (the author's own words) always covers the media until tapped.
+export function coverSensitive(media, warning = null) {
+  if (!warning && localStorage.getItem(ALWAYS) === "1") return;
   media.classList.add("sensitive");
   const show = h("button", { type: "button", class: "button" }, "Show");
-  const always = h("button", { type: "button", class: "button small" }, "Always show sensitive content");
+  const always = warning ? null : h("button", { type: "button", class: "button small" }, "Always show sensitive content");
   const cover = h(
     "div",
     { class: "sensitive-cover" },
-    h("p", { class: "strong" }, "Sensitive content"),
-    h("p", {}, "This photo or video may show content some people find upsetting."),
+    h("p", { class: "strong" }, warning ? "Content warning" : "Sensitive content"),
+    h("p", { class: warning ? "content-warning" : null }, warning || "This photo or video may show content some people find upsetting."),
     show,
     always,
   );
@@ -23,7 +25,7 @@ export function coverSensitive(media) {
     cover.remove();
   };
   show.addEventListener("click", reveal);
-  always.addEventListener("click", () => {
+  always?.addEventListener("click", () => {
     localStorage.setItem(ALWAYS, "1");
     reveal();
   });
