@@ -626,17 +626,19 @@ async def test_an_archived_post_is_seen_by_its_author_alone_and_a_restore_brings
 ) -> None:
     world = await build_world(server, client)
     for author in world.authors.values():
-        response = await client.post(
-            f"/posts/{author.post_id}/archive", headers=author.account.headers
-        )
-        assert response.status_code == 200, response.text
+        for post_id in (author.post_id, author.reel_id):
+            response = await client.post(
+                f"/posts/{post_id}/archive", headers=author.account.headers
+            )
+            assert response.status_code == 200, response.text
     # No settle: the rule hides an archived post at once.
     assert _wrong(await _observe(client, world, state="archived")) == {}
     for author in world.authors.values():
-        response = await client.delete(
-            f"/posts/{author.post_id}/archive", headers=author.account.headers
-        )
-        assert response.status_code == 200, response.text
+        for post_id in (author.post_id, author.reel_id):
+            response = await client.delete(
+                f"/posts/{post_id}/archive", headers=author.account.headers
+            )
+            assert response.status_code == 200, response.text
     await server.settle()
     assert _wrong(await _observe(client, world, state=None)) == {}
 

@@ -26,7 +26,7 @@ RESERVED_USERNAMES = frozenset(
         *("api", "media", "docs", "redoc", "openapi.json", "healthz", "readyz", "metrics"),
         *("ws", "auth", "users", "posts", "feed", "comments", "hashtags", "locations"),
         *("messages", "conversations", "follow-requests", "blocks", "me", "oauth", "sessions"),
-        *("reports", "appeals", "saved", "collections", "highlights"),
+        *("reports", "appeals", "saved", "collections", "highlights", "reels", "archive"),
         *("imports", "exports", "push", "suspended"),
         *("well-known", ".well-known", "mastodon", "activitypub", "nodeinfo", "inbox"),
         # names that speak for the service
