@@ -96,6 +96,8 @@ EXPECTED: dict[tuple[str, str], tuple[int | str | None, ...]] = {
     ("hashtag search", "private"):          ("in",  "in",  "out", "out", "out", "out", "out"),
     ("place search", "public"):             ("in",  "in",  NA,    "in",  "out", "out", "in"),
     ("place search", "private"):            ("in",  "in",  "out", "out", "out", "out", "out"),
+    ("post search", "public"):              ("in",  "in",  NA,    "in",  "out", "out", "in"),
+    ("post search", "private"):             ("in",  "in",  "out", "out", "out", "out", "out"),
     ("place page", "public"):               (200,   200,   NA,    200,   404,   404,   200),
     ("place page", "private"):              (200,   200,   404,   404,   404,   404,   404),
     # Private accounts are found (their profile is public); their posts are not.
@@ -145,6 +147,7 @@ class Author:
     own_tag: str
     own_place: str
     own_location_id: str
+    own_post_id: str
 
 
 @dataclass
@@ -258,6 +261,10 @@ def _post_id(author: Author) -> str:
     return author.post_id
 
 
+def _own_post_id(author: Author) -> str:
+    return author.own_post_id
+
+
 def _account_id(author: Author) -> str:
     return author.account.id
 
@@ -278,6 +285,7 @@ READERS: dict[str, Reader] = {
     "search": _listing("/search?type=users&limit=50&q={a.account.username}", _account_id),
     "hashtag search": read_hashtag_search,
     "place search": _listing("/search?type=locations&q={a.own_place}", _own_location_id),
+    "post search": _listing("/search?type=posts&q={a.own_tag}", _own_post_id),
     "place page": lambda c, a, v: _status(c, f"/locations/{a.own_location_id}/posts", v),
     "explore": read_explore,
     "stories": lambda c, a, v: _status(c, f"/users/{a.account.id}/stories", v),
@@ -308,6 +316,7 @@ async def make_content(client: httpx.AsyncClient, account: Account) -> Author:
     )
     assert response.status_code == 201, response.text
     own_location_id = response.json()["post"]["location"]["id"]
+    own_post_id = response.json()["post"]["id"]
     await save_in_collection(client, account, post["id"])
     return Author(
         account,
@@ -318,6 +327,7 @@ async def make_content(client: httpx.AsyncClient, account: Account) -> Author:
         own_tag,
         own_place,
         own_location_id,
+        own_post_id,
     )
 
 
@@ -431,6 +441,7 @@ LISTINGS = {
     "search",
     "hashtag search",
     "place search",
+    "post search",
     "explore",
     "tray",
     "saved",

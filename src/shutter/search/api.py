@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from shutter.http.deps import Context, Page, UrlFor, ViewerId
 from shutter.http.responses import json_response
-from shutter.pagination import Limit
+from shutter.pagination import CursorParam, Limit
 from shutter.search import service
 from shutter.search.schemas import HashtagPage, PlacePage, SearchResults
 from shutter.search.service import SearchType
@@ -26,10 +26,15 @@ async def search(
     url_for: UrlFor,
     type: Annotated[SearchType, Query(description="what kind of results")] = "users",
     limit: Limit = 20,
+    cursor: CursorParam = None,
 ) -> Response:
     """People by username or name (exact, then prefix, then typo-tolerant), hashtags by
-    prefix with post counts, or places by name."""
+    prefix with post counts, places by name, or posts by the words of their caption
+    (stemmed; most relevant, then most engaging first; paginated by `cursor`)."""
     async with context.db.read() as conn:
+        if type == "posts":
+            page = await service.search_posts(context, conn, viewer_id, q, cursor, limit, url_for)
+            return json_response(page)
         results = await service.search(conn, viewer_id, q, type, limit, url_for)
     return json_response(results)
 

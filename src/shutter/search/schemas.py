@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from shutter.posts.schemas import PostOut
+from shutter.posts.schemas import PostOut, PostPage
 from shutter.users.schemas import UserOut
 
 
@@ -33,7 +33,7 @@ class PlaceResults(BaseModel):
     locations: list[PlaceOut]
 
 
-SearchResults = UserResults | HashtagResults | PlaceResults
+SearchResults = UserResults | HashtagResults | PlaceResults | PostPage
 
 
 class HashtagPage(BaseModel):

@@ -6,8 +6,12 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.context import AppContext
 from shutter.errors import InvalidInput, NotFound
-from shutter.posts.presenters import page_of
+from shutter.feed.ranking import resume_snapshot
+from shutter.pagination import snapshot_cursor
+from shutter.posts.presenters import PostPageDict, hydrate, page_of
+from shutter.posts.repository import PostRow
 from shutter.search import repository
 from shutter.search.presenters import (
     HashtagPageDict,
@@ -16,13 +20,20 @@ from shutter.search.presenters import (
     present_hashtag,
     present_location,
 )
-from shutter.search.ranking import match_rank
+from shutter.search.ranking import match_rank, ranked_ids
+from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
 from shutter.tags.entities import MAX_TAG_LENGTH, normalise_tag
 from shutter.users.presenters import ProfileOutDict, present_profile
 from shutter.users.service import UrlFor
 
-SearchType = Literal["users", "hashtags", "locations"]
+SearchType = Literal["users", "hashtags", "locations", "posts"]
+PeopleAndPlaces = Literal["users", "hashtags", "locations"]
+
+# A post search scroll: a snapshot of the ranked matches, kept as long as an explore scroll.
+POSTS_CURSOR_KIND = "s"
+POSTS_SNAPSHOT_TTL_S = 3600
+ANONYMOUS = 0  # anonymous readers' snapshots (user ids start far above 0)
 
 
 def _clean(query: str) -> str:
@@ -34,7 +45,7 @@ async def search(
     conn: AsyncConnection,
     viewer_id: int | None,
     query: str,
-    kind: SearchType,
+    kind: PeopleAndPlaces,
     limit: int,
     url_for: UrlFor,
 ) -> SearchResultsDict:
@@ -52,6 +63,49 @@ async def search(
         else []
     )
     return {"locations": [present_location(row) for row in rows]}
+
+
+async def search_posts(
+    context: AppContext,
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    query: str,
+    cursor: str | None,
+    limit: int,
+    url_for: UrlFor,
+) -> PostPageDict:
+    """`{posts, next_cursor}`: posts the viewer may read whose caption has every word of
+    the query (stemmed), most relevant first, then most engaging. The first page ranks
+    the matches once and keeps them as a snapshot; the cursor pages through it, so a
+    scroll never repeats a post."""
+    owner = viewer_id if viewer_id is not None else ANONYMOUS
+    if cursor:
+        snapshot_id, offset, ids, _ = await resume_snapshot(
+            context.timelines, owner, POSTS_CURSOR_KIND, cursor, "search"
+        )
+    else:
+        matches = await repository.posts_matching(conn, viewer_id, repository.query_words(query))
+        ids = ranked_ids(
+            (relevance, post["like_count"], post["comment_count"], post["id"])
+            for post, relevance in matches
+        )
+        snapshot_id, offset = context.ids.next_id(), 0
+        try:
+            await context.timelines.save_snapshot(
+                owner, snapshot_id, ids, None, POSTS_SNAPSHOT_TTL_S
+            )
+        except StoreUnavailable:
+            ids = ids[:limit]  # nowhere to keep the rest: one page, no cursor
+    page_ids = ids[offset : offset + limit]
+    visible = await repository.readable_rows(conn, viewer_id, page_ids)
+    rows: list[PostRow] = [visible[post_id] for post_id in page_ids if post_id in visible]
+    more = offset + limit < len(ids)
+    return {
+        "posts": await hydrate(conn, rows, viewer_id, url_for, context.hydration),
+        "next_cursor": snapshot_cursor(POSTS_CURSOR_KIND, snapshot_id, offset + limit)
+        if more
+        else None,
+    }
 
 
 async def _users(
