@@ -11,7 +11,7 @@ from shutter.http.deps import Context, Page, UrlFor, ViewerId
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit
 from shutter.search import service
-from shutter.search.schemas import HashtagPage, PlacePage, SearchResults
+from shutter.search.schemas import HashtagPage, NearbyPlaces, PlacePage, SearchResults
 from shutter.search.service import SearchType
 from shutter.textfields import Line
 
@@ -59,6 +59,22 @@ async def hashtag_posts(
             context.hydration,
         )
     return json_response(page)
+
+
+@router.get("/locations/nearby", response_model=NearbyPlaces)
+async def locations_nearby(
+    lat: Annotated[float, Query(ge=-90, le=90, description="latitude, degrees")],
+    lng: Annotated[float, Query(ge=-180, le=180, description="longitude, degrees")],
+    viewer_id: ViewerId,
+    context: Context,
+    radius_km: Annotated[float, Query(gt=0, le=50, description="how far, kilometres")] = 5,
+    limit: Limit = 20,
+) -> Response:
+    """Places within `radius_km` of (lat, lng) with a post you may see, nearest first,
+    each with `distance_km`."""
+    async with context.db.read() as conn:
+        places = await service.places_nearby(conn, viewer_id, lat, lng, radius_km, limit)
+    return json_response(places)
 
 
 @router.get("/locations/{location_id}/posts", response_model=PlacePage)

@@ -42,6 +42,7 @@ from shutter.privacy.visibility import (
     post_is_live,
     posts_readable_by,
 )
+from shutter.search.geo import BoundingBox
 from shutter.search.ranking import trigrams
 from shutter.users.repository import PROFILE_COLUMNS, ProfileRow, profile_row
 
@@ -51,6 +52,8 @@ CANDIDATES = 200
 POST_CANDIDATES = 500
 FTS_MATCHES = 2000
 MAX_QUERY_WORDS = 10
+# Places nearby: at most this many places in the bounding box are measured.
+NEARBY_CANDIDATES = 1000
 _QUERY_WORD = re.compile(r"[^\W_]+")
 # The text search configuration of the caption index (0023_post_search): written as a
 # literal so that PostgreSQL matches the query to the index expression.
@@ -209,6 +212,30 @@ async def locations_by_name(
             locations.c.name_key.like("%" + pattern, escape="\\") & (locations.c.post_count > 0)
         )
         .order_by(starts.desc(), post_count.desc(), locations.c.name_key)
+        .limit(limit)
+    )
+    rows: Sequence[RowMapping] = (await conn.execute(statement)).mappings().all()
+    return rows
+
+
+async def places_in_box(
+    conn: AsyncConnection, viewer_id: int | None, box: BoundingBox, limit: int
+) -> Sequence[RowMapping]:
+    """Places named by a live post with coordinates inside the box, with a post the viewer
+    may read (at most `limit`, the most used first); rows as `_places`."""
+    inside = posts.c.location_lat.between(box.south, box.north) & or_(
+        *(posts.c.location_lng.between(west, east) for west, east in box.longitudes)
+    )
+    in_box = (
+        select(posts.c.location_id)
+        .where(inside & posts.c.location_id.is_not(None) & post_is_live())
+        .distinct()
+        .limit(NEARBY_CANDIDATES)
+    )
+    places, post_count = _places(viewer_id)
+    statement = (
+        places.where(locations.c.id.in_(in_box))
+        .order_by(post_count.desc(), locations.c.id)
         .limit(limit)
     )
     rows: Sequence[RowMapping] = (await conn.execute(statement)).mappings().all()

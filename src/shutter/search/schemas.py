@@ -21,6 +21,14 @@ class PlaceOut(BaseModel):
     post_count: int
 
 
+class NearbyPlaceOut(PlaceOut):
+    distance_km: float
+
+
+class NearbyPlaces(BaseModel):
+    locations: list[NearbyPlaceOut]
+
+
 class UserResults(BaseModel):
     users: list[UserOut]
 

@@ -13,8 +13,11 @@ from shutter.pagination import snapshot_cursor
 from shutter.posts.presenters import PostPageDict, hydrate, page_of
 from shutter.posts.repository import PostRow
 from shutter.search import repository
+from shutter.search.geo import bounding_box, haversine_km
 from shutter.search.presenters import (
     HashtagPageDict,
+    NearbyPlaceOutDict,
+    NearbyResultsDict,
     PlacePageDict,
     SearchResultsDict,
     present_hashtag,
@@ -34,6 +37,7 @@ PeopleAndPlaces = Literal["users", "hashtags", "locations"]
 POSTS_CURSOR_KIND = "s"
 POSTS_SNAPSHOT_TTL_S = 3600
 ANONYMOUS = 0  # anonymous readers' snapshots (user ids start far above 0)
+DISTANCE_DIGITS = 2  # kilometres to 10 m: finer than the published position anyway
 
 
 def _clean(query: str) -> str:
@@ -63,6 +67,33 @@ async def search(
         else []
     )
     return {"locations": [present_location(row) for row in rows]}
+
+
+async def places_nearby(
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    lat: float,
+    lng: float,
+    radius_km: float,
+    limit: int,
+) -> NearbyResultsDict:
+    """`{locations: [...]}`: places within `radius_km` of (lat, lng) that have a post the
+    viewer may read, nearest first, each with its distance. A place's position is its
+    published one (the mean over public posts, rounded), so a place known only from
+    private posts is never listed by distance, and the distance reveals nothing finer."""
+    box = bounding_box(lat, lng, radius_km)
+    rows = await repository.places_in_box(conn, viewer_id, box, repository.NEARBY_CANDIDATES)
+    near: list[tuple[float, int, NearbyPlaceOutDict]] = []
+    for row in rows:
+        place = present_location(row)
+        if place["lat"] is None or place["lng"] is None:
+            continue
+        distance = haversine_km(lat, lng, place["lat"], place["lng"])
+        if distance <= radius_km:
+            rounded = round(distance, DISTANCE_DIGITS)
+            near.append((distance, row["id"], {**place, "distance_km": rounded}))
+    near.sort(key=lambda item: item[:2])
+    return {"locations": [place for *_, place in near[:limit]]}
 
 
 async def search_posts(
