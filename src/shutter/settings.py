@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     celebrity_threshold: int = Field(100_000, ge=1)
     timeline_max: int = Field(800, ge=10)
     inactive_days: int = Field(14, ge=1)
+    # Explore leaves out posts the reader was shown (in the feed or Explore) or liked in
+    # the last this many days (docs/explore.md); 0 turns the filter off.
+    explore_seen_days: int = Field(3, ge=0, le=30)
     story_ttl_seconds: int = Field(86_400, ge=1)
     # How long the media of an expired or deleted story are kept (abuse review), and how
     # often the expiry job looks for stories to soft-delete and media to remove.

@@ -16,10 +16,18 @@ first request's size (kept SNAPSHOT_TTL_S, in the same store as the ranked feed'
 snapshots); the cursor is the offset where the next page starts, so scrolling neither
 repeats nor skips while likes and posts arrive. Posts deleted, blocked, followed or made
 private since the snapshot drop out of their page.
+
+Nothing seen twice: a signed-in reader's snapshot leaves out the posts they were shown
+(on an Explore or home-feed page) or liked in the last `explore_seen_days` (3) days.
+Shown posts are kept per reader in a capped set that forgets each after those days
+(stores/seen.py: in process, or a Redis sorted set), written once per page served;
+likes come from the likes table (by user, newest first, indexed). While Redis is down
+the shown posts are neither recorded nor left out (Explore still answers).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +41,8 @@ from shutter.ids import id_timestamp_ms, smallest_id_at
 from shutter.pagination import snapshot_cursor
 from shutter.posts.presenters import hydrate
 from shutter.posts.repository import PostRow
+from shutter.stores.breaker import StoreUnavailable
+from shutter.stores.seen import SeenPosts
 from shutter.stores.timelines import Snapshots
 from shutter.users.service import UrlFor
 
@@ -89,13 +99,16 @@ async def explore(
     owner = reader_id if reader_id is not None else ANONYMOUS
     if not cursor:
         snapshot_id, offset = context.ids.next_id(), 0
-        ids = await _ranked_ids(conn, reader_id, limit)
+        excluded = await _seen_or_liked(context.seen_posts, conn, reader_id)
+        ids = await _ranked_ids(conn, reader_id, limit, excluded)
         await store.save_snapshot(owner, snapshot_id, ids, None, SNAPSHOT_TTL_S)
     else:
         snapshot_id, offset, ids, _ = await resume_snapshot(
             store, owner, CURSOR_KIND, cursor, "explore scroll"
         )
     rows, consumed = await _page(conn, reader_id, ids[offset : offset + limit])
+    if reader_id is not None:
+        await record_shown(context.seen_posts, reader_id, [row["id"] for row in rows])
     more = offset + consumed < len(ids)
     return {
         "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),
@@ -127,7 +140,30 @@ async def _page(
     return rows, consumed
 
 
-async def _ranked_ids(conn: AsyncConnection, reader_id: int | None, page_size: int) -> list[int]:
+async def record_shown(seen: SeenPosts, reader_id: int, post_ids: Sequence[int]) -> None:
+    """Remember the posts of a page served to the reader (Explore or the home feed), so
+    that Explore does not show them again for a while; skipped while the store is down
+    (the page is served all the same; Explore may show these again)."""
+    with contextlib.suppress(StoreUnavailable):
+        await seen.add(reader_id, post_ids)
+
+
+async def _seen_or_liked(seen: SeenPosts, conn: AsyncConnection, reader_id: int | None) -> set[int]:
+    """The posts the reader was shown or liked within the seen window (none when anonymous
+    or the window is 0)."""
+    if reader_id is None or seen.ttl_s <= 0:
+        return set()
+    since_id = smallest_id_at(int(time.time() * 1000) - seen.ttl_s * 1000)
+    liked = await repository.liked_since(conn, reader_id, since_id)
+    try:
+        return liked | await seen.recent(reader_id)
+    except StoreUnavailable:
+        return liked
+
+
+async def _ranked_ids(
+    conn: AsyncConnection, reader_id: int | None, page_size: int, excluded: set[int]
+) -> list[int]:
     now_ms = int(time.time() * 1000)
     since_id = smallest_id_at(now_ms - WINDOW_DAYS * 86_400_000)
     candidates = {
@@ -142,7 +178,7 @@ async def _ranked_ids(conn: AsyncConnection, reader_id: int | None, page_size: i
             candidates.setdefault(row["id"], row)
             signals[row["id"]] = signal
     ranked = sorted(
-        candidates.values(),
+        (row for row in candidates.values() if row["id"] not in excluded),
         key=lambda row: (score(row, signals.get(row["id"], 0.0), now_ms), row["id"]),
         reverse=True,
     )

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from shutter.explore.service import record_shown
 from shutter.feed import ranking, service
 from shutter.http.deps import Context, CurrentUser, UrlFor
 from shutter.http.responses import json_response
@@ -43,6 +44,8 @@ async def home_feed(
             page = await service.home_feed(
                 context, conn, viewer.id, parse_cursor(cursor), limit, url_for
             )
+    shown = [int(post["id"]) for post in page.body["posts"]]
+    await record_shown(context.seen_posts, viewer.id, shown)
     # Served from the database while the timeline store is down (docs/api.md#home-feed).
     headers = {DEGRADED_HEADER: "timelines"} if page.degraded else None
     return json_response(page.body, headers=headers)
