@@ -249,3 +249,12 @@ async def get_own_profile(conn: AsyncConnection, user_id: int, url_for: UrlFor) 
     result["email_verified"] = row["email_verified_at"] is not None
     result["role"] = row["role"]
     return result
+
+
+async def record_visit(db: Database, viewer_id: int | None, user_id: int) -> None:
+    """A signed-in viewer looked at someone else's profile (an affinity signal of the
+    ranked feed)."""
+    if viewer_id is None or viewer_id == user_id:
+        return
+    async with db.write() as uow:
+        await repository.record_profile_visit(uow.conn, viewer_id, user_id, utcnow())
