@@ -38,7 +38,7 @@ from shutter.context import AppContext
 from shutter.explore import repository
 from shutter.feed.ranking import resume_snapshot
 from shutter.ids import id_timestamp_ms, smallest_id_at
-from shutter.pagination import snapshot_cursor
+from shutter.pagination import next_snapshot_cursor
 from shutter.posts.presenters import hydrate
 from shutter.posts.repository import PostRow
 from shutter.stores.breaker import StoreUnavailable
@@ -109,12 +109,9 @@ async def explore(
     rows, consumed = await _page(conn, reader_id, ids[offset : offset + limit])
     if reader_id is not None:
         await record_shown(context.seen_posts, reader_id, [row["id"] for row in rows])
-    more = offset + consumed < len(ids)
     return {
         "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),
-        "next_cursor": snapshot_cursor(CURSOR_KIND, snapshot_id, offset + consumed)
-        if more
-        else None,
+        "next_cursor": next_snapshot_cursor(CURSOR_KIND, snapshot_id, offset + consumed, len(ids)),
     }
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shutter.context import AppContext
 from shutter.errors import InvalidInput, NotFound
 from shutter.feed.ranking import resume_snapshot
-from shutter.pagination import snapshot_cursor
+from shutter.pagination import next_snapshot_cursor
 from shutter.posts.presenters import PostPageDict, hydrate, page_of
 from shutter.posts.repository import PostRow
 from shutter.search import repository
@@ -130,12 +130,11 @@ async def search_posts(
     page_ids = ids[offset : offset + limit]
     visible = await repository.readable_rows(conn, viewer_id, page_ids)
     rows: list[PostRow] = [visible[post_id] for post_id in page_ids if post_id in visible]
-    more = offset + limit < len(ids)
     return {
         "posts": await hydrate(conn, rows, viewer_id, url_for, context.hydration),
-        "next_cursor": snapshot_cursor(POSTS_CURSOR_KIND, snapshot_id, offset + limit)
-        if more
-        else None,
+        "next_cursor": next_snapshot_cursor(
+            POSTS_CURSOR_KIND, snapshot_id, offset + limit, len(ids)
+        ),
     }
 
 
