@@ -110,3 +110,35 @@ async def test_the_redis_set_is_capped_and_expires(server: RunningServer) -> Non
         keys = [key async for key in redis.scan_iter(match="*seen:{7}")]
         assert len(keys) == 1
         assert 0 < await redis.ttl(keys[0]) <= 3 * 86_400
+
+
+class _Clock:
+    """Stands in for the `time` module of stores/seen.py: time moves when a test says."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+async def test_the_in_process_set_forgets_by_time_and_drops_idle_readers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shutter.stores import seen as seen_module
+
+    clock = _Clock()
+    monkeypatch.setattr(seen_module, "time", clock)
+    monkeypatch.setattr(seen_module, "MEMORY_READERS_SWEEP", 2)
+    store = MemorySeenPosts(ttl_s=10)
+    await store.add(1, [10])
+    await store.add(2, [20])
+    clock.now += 5
+    await store.add(2, [21])
+    assert await store.recent(1) == {10}
+    clock.now += 6  # reader 1's post and reader 2's first are past the window
+    assert await store.recent(1) == set()
+    assert await store.recent(2) == {21}
+    await store.add(3, [30])
+    await store.add(4, [40])  # a third reader: the sweep forgets idle reader 1
+    assert sorted(store._seen) == [2, 3, 4]

@@ -16,6 +16,8 @@ from typing import Any
 from shutter.stores.breaker import CircuitBreaker
 
 SEEN_MAX = 2000  # per reader: about a hundred pages of feed and Explore
+# In process: past this many readers, an add first forgets readers shown nothing lately.
+MEMORY_READERS_SWEEP = 10_000
 
 
 class SeenPosts(abc.ABC):
@@ -42,12 +44,21 @@ class MemorySeenPosts(SeenPosts):
         if not post_ids or self.ttl_s <= 0:
             return
         now = time.monotonic()
+        if len(self._seen) > MEMORY_READERS_SWEEP:
+            self._forget_idle_readers(now)
         seen = self._seen.setdefault(reader_id, {})
         for post_id in post_ids:
             seen.pop(post_id, None)  # re-inserted: newest last
             seen[post_id] = now
         for post_id in list(seen)[: max(0, len(seen) - SEEN_MAX)]:
             del seen[post_id]
+
+    def _forget_idle_readers(self, now: float) -> None:
+        """Drop the readers whose newest entry is past the window (dicts keep insertion
+        order and `add` re-inserts, so the newest is the last)."""
+        for reader_id, seen in list(self._seen.items()):
+            if not seen or next(reversed(seen.values())) <= now - self.ttl_s:
+                del self._seen[reader_id]
 
     async def recent(self, reader_id: int) -> set[int]:
         since = time.monotonic() - self.ttl_s
