@@ -96,6 +96,10 @@ EXPECTED: dict[tuple[str, str], tuple[int | str | None, ...]] = {
     ("hashtag search", "private"):          ("in",  "in",  "out", "out", "out", "out", "out"),
     ("place search", "public"):             ("in",  "in",  NA,    "in",  "out", "out", "in"),
     ("place search", "private"):            ("in",  "in",  "out", "out", "out", "out", "out"),
+    # Nearby places have a position only from public posts: a private account's place
+    # is never listed by distance, not even to its owner.
+    ("places nearby", "public"):            ("in",  "in",  NA,    "in",  "out", "out", "in"),
+    ("places nearby", "private"):           ("out", "out", "out", "out", "out", "out", "out"),
     ("post search", "public"):              ("in",  "in",  NA,    "in",  "out", "out", "in"),
     ("post search", "private"):             ("in",  "in",  "out", "out", "out", "out", "out"),
     ("place page", "public"):               (200,   200,   NA,    200,   404,   404,   200),
@@ -285,6 +289,9 @@ READERS: dict[str, Reader] = {
     "search": _listing("/search?type=users&limit=50&q={a.account.username}", _account_id),
     "hashtag search": read_hashtag_search,
     "place search": _listing("/search?type=locations&q={a.own_place}", _own_location_id),
+    "places nearby": _listing(
+        "/locations/nearby?lat=1.5&lng=2.5&radius_km=1&limit=50", _own_location_id
+    ),
     "post search": _listing("/search?type=posts&q={a.own_tag}", _own_post_id),
     "place page": lambda c, a, v: _status(c, f"/locations/{a.own_location_id}/posts", v),
     "explore": read_explore,
@@ -311,9 +318,8 @@ async def make_content(client: httpx.AsyncClient, account: Account) -> Author:
     story = await post_story(client, account)
     own_tag, own_place = f"own{account.id}", f"Own Place {account.id}"
     media_id = await upload_image(client, account, image_bytes((9, 9)))
-    response = await publish(
-        client, account, [media_id], f"#{own_tag}", location={"name": own_place, "lat": 1.5}
-    )
+    own_location = {"name": own_place, "lat": 1.5, "lng": 2.5}
+    response = await publish(client, account, [media_id], f"#{own_tag}", location=own_location)
     assert response.status_code == 201, response.text
     own_location_id = response.json()["post"]["location"]["id"]
     own_post_id = response.json()["post"]["id"]
@@ -441,6 +447,7 @@ LISTINGS = {
     "search",
     "hashtag search",
     "place search",
+    "places nearby",
     "post search",
     "explore",
     "tray",
