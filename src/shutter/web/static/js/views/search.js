@@ -10,7 +10,7 @@ export function searchView(ctx) {
   const input = h("input", { type: "search", id: "search-q", name: "q", placeholder: "Search", autocomplete: "off", value: ctx.query.get("q") || "", "aria-label": "Search people, tags, places and posts" });
   const results = h("ul", { class: "user-list search-results", "aria-live": "polite" });
   // Posts: a grid of tiles linking to the posts, scrolled page by page.
-  const postResults = h("div", { class: "search-posts", "aria-label": "Posts found" });
+  const postResults = h("section", { class: "search-posts", "aria-label": "Posts found" });
   let postObserver = null;
   const nearby = h("p", { class: "center", hidden: type !== "locations" }, h("a", { href: "/explore/locations/nearby", class: "button" }, "Nearby"));
   const tab = (value, label) => h("button", { type: "button", role: "tab", class: "tab", "aria-selected": String(type === value), dataset: { type: value }, onClick: () => { type = value; paintTabs(); run(); } }, label);
