@@ -27,7 +27,6 @@ the shown posts are neither recorded nor left out (Explore still answers).
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -42,7 +41,7 @@ from shutter.pagination import next_snapshot_cursor
 from shutter.posts.presenters import hydrate
 from shutter.posts.repository import PostRow
 from shutter.stores.breaker import StoreUnavailable
-from shutter.stores.seen import SeenPosts
+from shutter.stores.seen import SeenPosts, record_shown
 from shutter.stores.timelines import Snapshots
 from shutter.users.service import UrlFor
 
@@ -135,14 +134,6 @@ async def _page(
             rows.append(row)
         consumed += 1
     return rows, consumed
-
-
-async def record_shown(seen: SeenPosts, reader_id: int, post_ids: Sequence[int]) -> None:
-    """Remember the posts of a page served to the reader (Explore or the home feed), so
-    that Explore does not show them again for a while; skipped while the store is down
-    (the page is served all the same; Explore may show these again)."""
-    with contextlib.suppress(StoreUnavailable):
-        await seen.add(reader_id, post_ids)
 
 
 async def _seen_or_liked(seen: SeenPosts, conn: AsyncConnection, reader_id: int | None) -> set[int]:

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from shutter.explore.service import record_shown
 from shutter.feed import ranking, service
 from shutter.http.deps import Context, CurrentUser, UrlFor
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.posts.schemas import PostPage
+from shutter.stores.seen import record_shown
 
 router = APIRouter(tags=["feed"])
 

@@ -9,11 +9,12 @@ Recording costs one round trip per page served; reading one per Explore snapshot
 from __future__ import annotations
 
 import abc
+import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from shutter.stores.breaker import CircuitBreaker
+from shutter.stores.breaker import CircuitBreaker, StoreUnavailable
 
 SEEN_MAX = 2000  # per reader: about a hundred pages of feed and Explore
 # In process: past this many readers, an add first forgets readers shown nothing lately.
@@ -105,3 +106,11 @@ class RedisSeenPosts(SeenPosts):
             self._key(reader_id), f"({since_ms}", "+inf"
         )
         return members
+
+
+async def record_shown(seen: SeenPosts, reader_id: int, post_ids: Sequence[int]) -> None:
+    """Remember the posts of a page served to the reader (Explore or the home feed), so
+    that Explore does not show them again for a while; skipped while the store is down
+    (the page is served all the same; Explore may show these again)."""
+    with contextlib.suppress(StoreUnavailable):
+        await seen.add(reader_id, post_ids)
