@@ -296,6 +296,9 @@ def settings(
         "password_check_wait_seconds": 30,
         # Screening runs a real model per upload; its tests turn it on (test_screening.py).
         "moderation": "off",
+        # Explore leaving out what a reader was shown: on in its own tests
+        # (test_explore_seen.py); others look at Explore again and again on purpose.
+        "explore_seen_days": 0,
     }
     if profile in ("distributed", "cluster"):
         values.update(distributed_values(request, "shutter-test"))

@@ -80,6 +80,7 @@ from shutter.stores.hydration import HydrationCache
 from shutter.stores.objects import LocalObjectStore, ObjectStore, S3ObjectStore
 from shutter.stores.ratelimits import RateLimiter, parse_limits
 from shutter.stores.redis import RedisClient, is_single_node, open_redis
+from shutter.stores.seen import MemorySeenPosts, RedisSeenPosts, SeenPosts
 from shutter.stores.timelines import (
     GuardedTimelineStore,
     MemoryTimelineStore,
@@ -225,6 +226,8 @@ async def open_context(
     redis: RedisClient | None = None
     breaker = None
     timelines: TimelineStore
+    seen_posts: SeenPosts
+    seen_ttl_s = settings.explore_seen_days * 86_400
     if settings.redis_url:
         redis = open_redis(
             settings.redis_url,
@@ -246,8 +249,10 @@ async def open_context(
         await check_compact_encoding(redis_timelines)  # warns when timelines cost 4.6x
         timelines = GuardedTimelineStore(redis_timelines, breaker)
         stack.push_async_callback(timelines.close)
+        seen_posts = RedisSeenPosts(redis, f"{settings.namespace}:", seen_ttl_s, breaker)
     else:
         timelines = MemoryTimelineStore(settings.timeline_max, settings.inactive_days)
+        seen_posts = MemorySeenPosts(seen_ttl_s)
     ids = IdGenerator(await _node_id(settings, redis))
     # Built before the database: a commit that recorded events wakes it (its `notify`).
     events: EventRuntime[AppContext] = EventRuntime()
@@ -275,6 +280,7 @@ async def open_context(
         tokens=TokenIssuer(settings.resolved_secret_key, settings.access_token_ttl_seconds),
         objects=await _open_object_store(settings, stack),
         timelines=timelines,
+        seen_posts=seen_posts,
         events=events,
         hydration=HydrationCache(),
         token_versions=TokenVersions(),

@@ -28,6 +28,7 @@ from shutter.stores.hydration import HydrationCache
 from shutter.stores.objects import ObjectStore
 from shutter.stores.ratelimits import RateLimiter
 from shutter.stores.redis import RedisClient
+from shutter.stores.seen import SeenPosts
 from shutter.stores.timelines import TimelineStore
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ class AppContext:
     tokens: TokenIssuer
     objects: ObjectStore
     timelines: TimelineStore
+    # Posts each reader was shown lately (Explore leaves them out).
+    seen_posts: SeenPosts
     events: EventRuntime[AppContext]
     hydration: HydrationCache
     token_versions: TokenVersions

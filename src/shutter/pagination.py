@@ -55,6 +55,12 @@ def snapshot_cursor(kind: str, snapshot_id: int, offset: int) -> str:
     return f"{kind}{snapshot_id}_{offset}"
 
 
+def next_snapshot_cursor(kind: str, snapshot_id: int, end: int, total: int) -> str | None:
+    """The cursor of the page starting at `end` of a snapshot of `total` ids; None when
+    the snapshot ends there."""
+    return snapshot_cursor(kind, snapshot_id, end) if end < total else None
+
+
 def parse_snapshot_cursor(kind: str, cursor: str) -> tuple[int, int]:
     """(snapshot id, offset) of a `snapshot_cursor` of this kind; 422 for anything else."""
     match = _SNAPSHOT_CURSOR.fullmatch(cursor)

@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     celebrity_threshold: int = Field(100_000, ge=1)
     timeline_max: int = Field(800, ge=10)
     inactive_days: int = Field(14, ge=1)
+    # Explore leaves out posts the reader was shown (in the feed or Explore) or liked in
+    # the last this many days (docs/explore.md); 0 turns the filter off.
+    explore_seen_days: int = Field(3, ge=0, le=30)
+    # The ranked feed's score: weights of recency, engagement and the reader's affinity
+    # with the author (feed/ranking.py, docs/feed.md).
+    feed_rank_weight_recency: float = Field(0.5, ge=0, le=1)
+    feed_rank_weight_engagement: float = Field(0.3, ge=0, le=1)
+    feed_rank_weight_affinity: float = Field(0.2, ge=0, le=1)
     story_ttl_seconds: int = Field(86_400, ge=1)
     # How long the media of an expired or deleted story are kept (abuse review), and how
     # often the expiry job looks for stories to soft-delete and media to remove.

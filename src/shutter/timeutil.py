@@ -10,6 +10,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime (SQLite hands back naive ones; they were stored as UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 @overload
 def isoformat(value: datetime) -> str: ...
 @overload
@@ -20,6 +25,4 @@ def isoformat(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with millisecond precision, e.g. 2026-11-21T10:00:00.123Z."""
     if value is None:
         return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return as_utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")

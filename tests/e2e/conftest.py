@@ -71,8 +71,11 @@ class Browsing:
         bypass_csp: bool = False,
         device_scale_factor: float = 1,
         locale: str | None = None,
+        geolocation: dict[str, float] | None = None,
     ) -> Any:
-        """A page in a new context; `bypass_csp` lets a test inject a script (axe-core)."""
+        """A page in a new context; `bypass_csp` lets a test inject a script (axe-core);
+        `geolocation` ({"latitude", "longitude"}) is where the browser says it is, with
+        the permission granted (without it, the page is refused the position)."""
         context = self.browser.new_context(
             base_url=self.base_url,
             viewport=viewport,
@@ -80,6 +83,7 @@ class Browsing:
             bypass_csp=bypass_csp,
             device_scale_factor=device_scale_factor,
             **({"locale": locale} if locale else {}),
+            **({"geolocation": geolocation, "permissions": ["geolocation"]} if geolocation else {}),
         )
         context.set_default_timeout(15_000)
         if token:

@@ -45,6 +45,9 @@ class ServeProcess:
             **os.environ,
             "SHUTTER_DATA_DIR": str(data_dir),
             "SHUTTER_RATE_LIMITS": "off",
+            # Browser tests open Explore as the same person once per viewport: leaving
+            # out what was shown is tested over HTTP (test_explore_seen.py).
+            "SHUTTER_EXPLORE_SEEN_DAYS": "0",
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""

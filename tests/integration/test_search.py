@@ -117,7 +117,7 @@ async def test_places_are_searchable_and_list_their_posts(client: httpx.AsyncCli
 
 
 async def test_search_refuses_nonsense_types_and_empty_queries(client: httpx.AsyncClient) -> None:
-    assert_error(await client.get("/search", params={"q": "a", "type": "posts"}), 422)
+    assert_error(await client.get("/search", params={"q": "a", "type": "videos"}), 422)
     assert_error(await client.get("/search", params={"q": ""}), 422)
     assert_error(await client.get("/search", params={"q": "x" * 101}), 422)
     refused = await client.get("/search", params={"q": "nul\x00byte"})
@@ -129,7 +129,7 @@ async def test_search_refuses_nonsense_types_and_empty_queries(client: httpx.Asy
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     query=st.text(min_size=1, max_size=100),
-    kind=st.sampled_from(["users", "hashtags", "locations"]),
+    kind=st.sampled_from(["users", "hashtags", "locations", "posts"]),
 )
 async def test_any_query_gets_an_answer_never_a_crash(
     server: RunningServer, query: str, kind: str

@@ -102,6 +102,12 @@ EXPECTED: dict[tuple[str, str], tuple[int | str | None, ...]] = {
     ("hashtag search", "private"):          ("in",  "in",  "out", "out", "out", "out", "out"),
     ("place search", "public"):             ("in",  "in",  NA,    "in",  "out", "out", "in"),
     ("place search", "private"):            ("in",  "in",  "out", "out", "out", "out", "out"),
+    # Nearby places have a position only from public posts: a private account's place
+    # is never listed by distance, not even to its owner.
+    ("places nearby", "public"):            ("in",  "in",  NA,    "in",  "out", "out", "in"),
+    ("places nearby", "private"):           ("out", "out", "out", "out", "out", "out", "out"),
+    ("post search", "public"):              ("in",  "in",  NA,    "in",  "out", "out", "in"),
+    ("post search", "private"):             ("in",  "in",  "out", "out", "out", "out", "out"),
     ("place page", "public"):               (200,   200,   NA,    200,   404,   404,   200),
     ("place page", "private"):              (200,   200,   404,   404,   404,   404,   404),
     # Private accounts are found (their profile is public); their posts are not.
@@ -163,6 +169,7 @@ class Author:
     own_place: str
     own_location_id: str
     reel_id: str
+    own_post_id: str
 
 
 @dataclass
@@ -326,6 +333,10 @@ def _post_id(author: Author) -> str:
     return author.post_id
 
 
+def _own_post_id(author: Author) -> str:
+    return author.own_post_id
+
+
 def _account_id(author: Author) -> str:
     return author.account.id
 
@@ -347,6 +358,10 @@ READERS: dict[str, Reader] = {
     "search": _listing("/search?type=users&limit=50&q={a.account.username}", _account_id),
     "hashtag search": read_hashtag_search,
     "place search": _listing("/search?type=locations&q={a.own_place}", _own_location_id),
+    "places nearby": _listing(
+        "/locations/nearby?lat=1.5&lng=2.5&radius_km=1&limit=50", _own_location_id
+    ),
+    "post search": _listing("/search?type=posts&q={a.own_tag}", _own_post_id),
     "place page": lambda c, a, v: _status(c, f"/locations/{a.own_location_id}/posts", v),
     "explore": read_explore,
     "reels": read_reels,
@@ -375,11 +390,11 @@ async def make_content(client: httpx.AsyncClient, account: Account) -> Author:
     story = await post_story(client, account)
     own_tag, own_place = f"own{account.id}", f"Own Place {account.id}"
     media_id = await upload_image(client, account, image_bytes((9, 9)))
-    response = await publish(
-        client, account, [media_id], f"#{own_tag}", location={"name": own_place, "lat": 1.5}
-    )
+    own_location = {"name": own_place, "lat": 1.5, "lng": 2.5}
+    response = await publish(client, account, [media_id], f"#{own_tag}", location=own_location)
     assert response.status_code == 201, response.text
     own_location_id = response.json()["post"]["location"]["id"]
+    own_post_id = response.json()["post"]["id"]
     await save_in_collection(client, account, post["id"])
     reel_id = await post_reel(client, account, "a reel")
     return Author(
@@ -392,6 +407,7 @@ async def make_content(client: httpx.AsyncClient, account: Account) -> Author:
         own_place,
         own_location_id,
         reel_id,
+        own_post_id,
     )
 
 
@@ -518,6 +534,8 @@ LISTINGS = {
     "search",
     "hashtag search",
     "place search",
+    "places nearby",
+    "post search",
     "explore",
     "reels",
     "tray",
@@ -605,6 +623,7 @@ async def test_removed_content_is_hidden_on_every_read_path_and_restore_brings_i
     for author in world.authors.values():
         await _act(client, moderator, "remove", "post", author.post_id)
         await _act(client, moderator, "remove", "post", author.reel_id)
+        await _act(client, moderator, "remove", "post", author.own_post_id)
         await _act(client, moderator, "remove", "comment", author.comment_id)
         await _act(client, moderator, "remove", "story", author.story_id)
     # No settle: the rule hides removed content at once, before handlers tidy up.
@@ -613,6 +632,7 @@ async def test_removed_content_is_hidden_on_every_read_path_and_restore_brings_i
         for target, target_id in (
             ("post", author.post_id),
             ("post", author.reel_id),
+            ("post", author.own_post_id),
             ("comment", author.comment_id),
             ("story", author.story_id),
         ):
@@ -626,7 +646,7 @@ async def test_an_archived_post_is_seen_by_its_author_alone_and_a_restore_brings
 ) -> None:
     world = await build_world(server, client)
     for author in world.authors.values():
-        for post_id in (author.post_id, author.reel_id):
+        for post_id in (author.post_id, author.reel_id, author.own_post_id):
             response = await client.post(
                 f"/posts/{post_id}/archive", headers=author.account.headers
             )
@@ -634,7 +654,7 @@ async def test_an_archived_post_is_seen_by_its_author_alone_and_a_restore_brings
     # No settle: the rule hides an archived post at once.
     assert _wrong(await _observe(client, world, state="archived")) == {}
     for author in world.authors.values():
-        for post_id in (author.post_id, author.reel_id):
+        for post_id in (author.post_id, author.reel_id, author.own_post_id):
             response = await client.delete(
                 f"/posts/{post_id}/archive", headers=author.account.headers
             )

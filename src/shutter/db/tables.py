@@ -177,6 +177,8 @@ posts = Table(
     Column("archived_at", DateTime(timezone=True), nullable=True),
     Index("ix_posts_author_id_id", "author_id", "id"),
     Index("ix_posts_location_id_id", "location_id", "id"),
+    # Places nearby: the bounding-box prefilter of GET /locations/nearby.
+    Index("ix_posts_location_lat_lng", "location_lat", "location_lng"),
     Index(
         "ix_posts_author_id_pinned_at",
         "author_id",
@@ -424,6 +426,17 @@ locations = Table(
     # Live posts naming the place, of every account: orders search candidates, never shown.
     Column("post_count", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The reader's last visit to a profile (one row per pair): an affinity signal of the
+# ranked feed, decayed by age.
+profile_visits = Table(
+    "profile_visits",
+    metadata,
+    Column("viewer_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("visited_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("viewer_id", "user_id"),
 )
 
 # Notifications, aggregated per (recipient, group_key): "a and 12 others liked your post" is

@@ -22,6 +22,8 @@ from shutter.privacy.visibility import post_is_live, posts_discoverable_by
 # how many of those people (and of the accounts the reader follows) lend their likes.
 OWN_LIKES = 100
 NEIGHBOURS = 200
+# At most this many of the reader's recent likes are left out of Explore.
+RECENT_LIKES = 1000
 
 
 def _explorable(
@@ -141,3 +143,14 @@ async def explorable_rows(
         id_in(conn, posts.c.id, post_ids) & _explorable(viewer_id, 0)
     )
     return {row["id"]: row for row in post_rows(await conn.execute(statement))}
+
+
+async def liked_since(conn: AsyncConnection, reader_id: int, since_id: int) -> set[int]:
+    """The posts the reader liked since `since_id` (the newest RECENT_LIKES of them)."""
+    statement = (
+        select(likes.c.post_id)
+        .where((likes.c.user_id == reader_id) & (likes.c.id >= since_id))
+        .order_by(likes.c.id.desc())
+        .limit(RECENT_LIKES)
+    )
+    return set((await conn.execute(statement)).scalars())

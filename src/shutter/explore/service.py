@@ -16,12 +16,19 @@ first request's size (kept feed/ranking.py SNAPSHOT_TTL_S, in the same store as 
 ranked feed's snapshots); the cursor is the offset where the next page starts, so scrolling neither
 repeats nor skips while likes and posts arrive. Posts deleted, blocked, followed or made
 private since the snapshot drop out of their page.
+
+Nothing seen twice: a signed-in reader's snapshot leaves out the posts they were shown
+(on an Explore or home-feed page) or liked in the last `explore_seen_days` (3) days.
+Shown posts are kept per reader in a capped set that forgets each after those days
+(stores/seen.py: in process, or a Redis sorted set), written once per page served;
+likes come from the likes table (by user, newest first, indexed). While Redis is down
+the shown posts are neither recorded nor left out (Explore still answers).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -31,9 +38,11 @@ from shutter.context import AppContext
 from shutter.explore import repository
 from shutter.feed.ranking import start_or_resume
 from shutter.ids import id_timestamp_ms, smallest_id_at
-from shutter.pagination import snapshot_cursor
+from shutter.pagination import next_snapshot_cursor
 from shutter.posts.presenters import hydrate
 from shutter.posts.repository import PostRow
+from shutter.stores.breaker import StoreUnavailable
+from shutter.stores.seen import SeenPosts, record_shown
 from shutter.users.service import UrlFor
 
 WINDOW_DAYS = 7  # only posts (and likes) this recent are candidates
@@ -89,21 +98,20 @@ async def explore(
 ) -> dict[str, Any]:
     """A page of Explore for a reader (None: anonymous, popular public posts only)."""
     owner = reader_id if reader_id is not None else ANONYMOUS
+
+    async def first_ranking() -> list[int]:
+        excluded = await _seen_or_liked(context.seen_posts, conn, reader_id)
+        return await ranked_ids(conn, reader_id, limit, excluded=excluded)
+
     snapshot_id, offset, ids, _ = await start_or_resume(
-        context,
-        owner,
-        CURSOR_KIND,
-        cursor,
-        "explore scroll",
-        lambda: ranked_ids(conn, reader_id, limit),
+        context, owner, CURSOR_KIND, cursor, "explore scroll", first_ranking
     )
     rows, consumed = await _page(conn, reader_id, ids[offset : offset + limit])
-    more = offset + consumed < len(ids)
+    if reader_id is not None:
+        await record_shown(context.seen_posts, reader_id, [row["id"] for row in rows])
     return {
         "posts": await hydrate(conn, rows, reader_id, url_for, context.hydration),
-        "next_cursor": snapshot_cursor(CURSOR_KIND, snapshot_id, offset + consumed)
-        if more
-        else None,
+        "next_cursor": next_snapshot_cursor(CURSOR_KIND, snapshot_id, offset + consumed, len(ids)),
     }
 
 
@@ -129,16 +137,31 @@ async def _page(
     return rows, consumed
 
 
+async def _seen_or_liked(seen: SeenPosts, conn: AsyncConnection, reader_id: int | None) -> set[int]:
+    """The posts the reader was shown or liked within the seen window (none when anonymous
+    or the window is 0)."""
+    if reader_id is None or seen.ttl_s <= 0:
+        return set()
+    since_id = smallest_id_at(int(time.time() * 1000) - seen.ttl_s * 1000)
+    liked = await repository.liked_since(conn, reader_id, since_id)
+    try:
+        return liked | await seen.recent(reader_id)
+    except StoreUnavailable:
+        return liked
+
+
 async def ranked_ids(
     conn: AsyncConnection,
     reader_id: int | None,
     page_size: int,
     only: ColumnElement[bool] | None = None,
     first_page: int | None = None,
+    excluded: Collection[int] = frozenset(),
 ) -> list[int]:
     """The ids of Explore's candidates for the reader (that match `only`, if given; Reels
-    passes its video filter), ranked by `score` and laid out in pages of `page_size` (the
-    first of `first_page`, if given: Reels lays them out after its followed reels)."""
+    passes its video filter), but not the `excluded` ones (seen or liked lately), ranked
+    by `score` and laid out in pages of `page_size` (the first of `first_page`, if given:
+    Reels lays them out after its followed reels)."""
     now_ms = int(time.time() * 1000)
     since_id = smallest_id_at(now_ms - WINDOW_DAYS * 86_400_000)
     candidates = {
@@ -153,7 +176,7 @@ async def ranked_ids(
             candidates.setdefault(row["id"], row)
             signals[row["id"]] = signal
     ranked = sorted(
-        candidates.values(),
+        (row for row in candidates.values() if row["id"] not in excluded),
         key=lambda row: (score(row, signals.get(row["id"], 0.0), now_ms), row["id"]),
         reverse=True,
     )

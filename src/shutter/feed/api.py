@@ -12,6 +12,7 @@ from shutter.http.deps import Context, CurrentUser, UrlFor
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.posts.schemas import PostPage
+from shutter.stores.seen import record_shown
 
 router = APIRouter(tags=["feed"])
 
@@ -43,6 +44,8 @@ async def home_feed(
             page = await service.home_feed(
                 context, conn, viewer.id, parse_cursor(cursor), limit, url_for
             )
+    shown = [int(post["id"]) for post in page.body["posts"]]
+    await record_shown(context.seen_posts, viewer.id, shown)
     # Served from the database while the timeline store is down (docs/api.md#home-feed).
     headers = {DEGRADED_HEADER: "timelines"} if page.degraded else None
     return json_response(page.body, headers=headers)

@@ -1,8 +1,14 @@
 """Ranked mode: a snapshot of the newest candidates, scored and de-clumped.
 
-Scoring: recency (half-life HALF_LIFE_H hours) × engagement (log of likes and comments) ×
-affinity (today: the author follows the reader back; likes and comments between the two
-will join in once they exist). No author fills more than MAX_RUN consecutive slots.
+Scoring: a weighted sum of three signals, each in [0, 1]:
+
+    score = 0.5 × recency + 0.3 × engagement + 0.2 × affinity
+
+recency halves every HALF_LIFE_H hours; engagement is log(1 + likes + 3 × comments),
+saturating (ENGAGEMENT_HALF: half way); affinity is the reader's with the author, from
+their interactions (feed/affinity.py: likes, comments, messages, profile visits, decayed;
+following back). The weights are settings (feed_rank_weight_*; these are the defaults).
+No author fills more than MAX_RUN consecutive slots.
 
 A ranked scroll pages through the snapshot by offset (the cursor names the snapshot), so
 it never repeats or skips even while new posts arrive; after the snapshot it continues
@@ -13,15 +19,15 @@ posts it did not contain.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.errors import InvalidInput
-from shutter.feed import repository
+from shutter.feed import affinity, repository
 from shutter.feed.service import FeedPage, chronological_rows, degraded_feed
 from shutter.ids import id_timestamp_ms
 from shutter.pagination import make_cursor, parse_snapshot_cursor, snapshot_cursor
@@ -29,21 +35,35 @@ from shutter.posts.presenters import hydrate
 from shutter.posts.repository import PostRow
 from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.timelines import Snapshots
+from shutter.timeutil import utcnow
 from shutter.users.service import UrlFor
 
 SNAPSHOT_SIZE = 300
 SNAPSHOT_TTL_S = 3600
 HALF_LIFE_H = 12.0
 MAX_RUN = 2
-MUTUAL_AFFINITY = 0.5
+ENGAGEMENT_HALF = 3.0  # log(1 + 19): about twenty likes make engagement 0.5
 CURSOR_KIND = "r"
 
 
-def score(row: PostRow, now_ms: int, affinity: float) -> float:
+class RankWeights(NamedTuple):
+    recency: float = 0.5
+    engagement: float = 0.3
+    affinity: float = 0.2
+
+
+def score(
+    row: PostRow, now_ms: int, affinity: float, weights: RankWeights = RankWeights()
+) -> float:
+    """The ranked feed's score of a post for a reader whose affinity with its author is
+    `affinity` (0 to 1)."""
     age_h = max(0, now_ms - id_timestamp_ms(row["id"])) / 3_600_000
     recency = 0.5 ** (age_h / HALF_LIFE_H)
-    engagement = math.log1p(int(row["like_count"]) + 3 * int(row["comment_count"]))
-    return float(recency * (1 + 0.35 * engagement) * (1 + affinity))
+    raw = math.log1p(int(row["like_count"]) + 3 * int(row["comment_count"]))
+    engagement = raw / (raw + ENGAGEMENT_HALF)
+    return float(
+        weights.recency * recency + weights.engagement * engagement + weights.affinity * affinity
+    )
 
 
 def without_long_runs(ranked: Sequence[PostRow], max_run: int = MAX_RUN) -> list[PostRow]:
@@ -157,12 +177,22 @@ async def _take_snapshot(
     context: AppContext, conn: AsyncConnection, reader_id: int
 ) -> tuple[list[int], int | None]:
     rows, tail = await chronological_rows(context, conn, reader_id, None, SNAPSHOT_SIZE)
-    mutuals = await repository.followers_among(conn, reader_id, {row["author_id"] for row in rows})
-    now_ms = int(time.time() * 1000)
+    now = utcnow()
+    authors = {row["author_id"] for row in rows} - {reader_id}
+    since = now - timedelta(days=affinity.WINDOW_DAYS)
+    interactions = await repository.interactions_with(conn, reader_id, authors, since)
+    closeness = affinity.affinities(interactions, now)
+    settings = context.settings
+    weights = RankWeights(
+        settings.feed_rank_weight_recency,
+        settings.feed_rank_weight_engagement,
+        settings.feed_rank_weight_affinity,
+    )
+    now_ms = int(now.timestamp() * 1000)
     scored = sorted(
         rows,
         key=lambda row: (
-            score(row, now_ms, MUTUAL_AFFINITY if row["author_id"] in mutuals else 0.0),
+            score(row, now_ms, closeness.get(row["author_id"], 0.0), weights),
             row["id"],
         ),
         reverse=True,

@@ -8,13 +8,35 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import id_in, ids_param
-from shutter.db.tables import follows, hashtag_follows, likes, post_hashtags, posts, saves
+from shutter.db.sql import ids_param
+from shutter.db.tables import (
+    comments,
+    conversation_members,
+    follows,
+    hashtag_follows,
+    likes,
+    messages,
+    post_hashtags,
+    posts,
+    profile_visits,
+    saves,
+)
+from shutter.feed.affinity import Interaction
 from shutter.posts.repository import (
     LIKED_BY_READER,
     POST_COLUMNS,
@@ -30,6 +52,7 @@ from shutter.privacy.visibility import (
     post_is_live,
     reachable_through_tags,
 )
+from shutter.timeutil import as_utc
 
 # Hot statements are built once per dialect and executed with parameters: building a
 # SQLAlchemy statement costs about 0.4 ms, more than running it.
@@ -220,16 +243,62 @@ async def followed_among(
     return set(result.scalars())
 
 
-async def followers_among(
-    conn: AsyncConnection, reader_id: int, author_ids: Iterable[int]
-) -> set[int]:
-    """Which of these authors follow the reader back (approved)."""
-    candidates = list(author_ids)
-    if not candidates:
-        return set()
-    query = select(follows.c.follower_id).where(
+async def interactions_with(
+    conn: AsyncConnection, reader_id: int, author_ids: Iterable[int], since: datetime
+) -> list[Interaction]:
+    """What the reader did with each of these authors since `since`, in one query: per
+    (author, kind) the number of likes and comments on their posts, messages exchanged in
+    a direct conversation, the last profile visit, and whether the author follows the
+    reader back (approved)."""
+    authors = list(author_ids)
+    if not authors:
+        return []
+    on_posts = posts.c.author_id.in_(authors)
+    liked = (
+        select(posts.c.author_id, literal("like"), func.count(), func.max(likes.c.created_at))
+        .select_from(likes.join(posts, posts.c.id == likes.c.post_id))
+        .where((likes.c.user_id == reader_id) & (likes.c.created_at >= since) & on_posts)
+        .group_by(posts.c.author_id)
+    )
+    commented = (
+        select(posts.c.author_id, literal("comment"), func.count(), func.max(comments.c.created_at))
+        .select_from(comments.join(posts, posts.c.id == comments.c.post_id))
+        .where(
+            (comments.c.author_id == reader_id)
+            & (comments.c.created_at >= since)
+            & comments.c.deleted_at.is_(None)
+            & on_posts
+        )
+        .group_by(posts.c.author_id)
+    )
+    member = conversation_members
+    messaged = (
+        select(member.c.other_id, literal("message"), func.count(), func.max(messages.c.created_at))
+        .select_from(member.join(messages, messages.c.conversation_id == member.c.conversation_id))
+        .where(
+            (member.c.user_id == reader_id)
+            & member.c.other_id.in_(authors)
+            & (messages.c.created_at >= since)
+            & messages.c.system.is_(None)
+        )
+        .group_by(member.c.other_id)
+    )
+    visited = select(
+        profile_visits.c.user_id, literal("visit"), literal(1), profile_visits.c.visited_at
+    ).where(
+        (profile_visits.c.viewer_id == reader_id)
+        & profile_visits.c.user_id.in_(authors)
+        & (profile_visits.c.visited_at >= since)
+    )
+    follows_back = select(
+        follows.c.follower_id, literal("follows_back"), literal(1), follows.c.created_at
+    ).where(
         (follows.c.followee_id == reader_id)
         & (follows.c.status == "accepted")
-        & id_in(conn, follows.c.follower_id, candidates)
+        & follows.c.follower_id.in_(authors)
     )
-    return set((await conn.execute(query)).scalars())
+    result = await conn.execute(union_all(liked, commented, messaged, visited, follows_back))
+    return [
+        Interaction(int(author), kind, int(times), as_utc(latest))
+        for author, kind, times, latest in result.all()
+    ]

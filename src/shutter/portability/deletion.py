@@ -57,6 +57,7 @@ from shutter.db.tables import (
     outbox,
     post_hashtags,
     posts,
+    profile_visits,
     push_subscriptions,
     refresh_tokens,
     reports,
@@ -436,7 +437,7 @@ async def _purge_stories(context: AppContext, user_id: int) -> None:
 
 async def _purge_follows_and_blocks(context: AppContext, user_id: int) -> None:
     """Follows both ways (the others' counts corrected), follow requests, blocks, mutes
-    both ways, the user's comment filters and followed hashtags."""
+    both ways, the user's comment filters, followed hashtags and profile visits both ways."""
     async with context.db.write() as uow:
         conn = uow.conn
         following = list(
@@ -484,6 +485,11 @@ async def _purge_follows_and_blocks(context: AppContext, user_id: int) -> None:
         )
         await conn.execute(delete(comment_filters).where(comment_filters.c.user_id == user_id))
         await conn.execute(delete(hashtag_follows).where(hashtag_follows.c.user_id == user_id))
+        await conn.execute(
+            delete(profile_visits).where(
+                (profile_visits.c.viewer_id == user_id) | (profile_visits.c.user_id == user_id)
+            )
+        )
 
 
 async def _purge_messages(context: AppContext, user_id: int) -> None:

@@ -32,6 +32,14 @@ class PlaceOutDict(TypedDict):
     post_count: int
 
 
+class NearbyPlaceOutDict(PlaceOutDict):
+    distance_km: float
+
+
+class NearbyResultsDict(TypedDict):
+    locations: list[NearbyPlaceOutDict]
+
+
 class UserResultsDict(TypedDict):
     users: list[ProfileOutDict]
 

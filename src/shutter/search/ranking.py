@@ -1,11 +1,17 @@
-"""Ranking of people search results: exact username, then prefix, then fuzzy by trigram
-similarity (the measure pg_trgm uses), so both databases order results the same way."""
+"""Ranking of search results. People: exact username, then prefix, then fuzzy by trigram
+similarity (the measure pg_trgm uses), so both databases order results the same way.
+Posts: by relevance (the database's own measure), then engagement, then newest."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 FUZZY_MIN_SIMILARITY = 0.2
+# Relevances equal to this many significant digits are a tie (float noise), which
+# engagement then breaks. Significant, not decimal, digits: SQLite's bm25 gives scores
+# near 1e-6 to a word that half the posts use.
+RELEVANCE_DIGITS = 6
 _WORD = re.compile(r"[^\W_]+|_+")
 
 
@@ -36,3 +42,17 @@ def match_rank(query: str, username: str, display_name: str) -> tuple[int, float
     if score >= FUZZY_MIN_SIMILARITY:
         return (2, -score)
     return None
+
+
+def post_order(
+    relevance: float, like_count: int, comment_count: int, post_id: int
+) -> tuple[float, int, int]:
+    """The sort key of a matched post, smallest first: most relevant, then most engaging
+    (a comment counts twice, as in Explore), then newest."""
+    rounded = float(f"{relevance:.{RELEVANCE_DIGITS}g}")
+    return (-rounded, -(like_count + 2 * comment_count), -post_id)
+
+
+def ranked_ids(matches: Iterable[tuple[float, int, int, int]]) -> list[int]:
+    """Post ids of (relevance, like_count, comment_count, post id) tuples, best first."""
+    return [item[3] for item in sorted(matches, key=lambda item: post_order(*item))]

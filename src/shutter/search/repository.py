@@ -1,12 +1,15 @@
 """Search queries. Candidates come from the database's own text indexes (pg_trgm on
-PostgreSQL, an FTS5 trigram table on SQLite); `ranking` orders them."""
+PostgreSQL, an FTS5 trigram table on SQLite; for captions, PostgreSQL full-text search
+with English stemming and an FTS5 porter table); `ranking` orders them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     CompoundSelect,
     Float,
@@ -23,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.sql import id_in
 from shutter.db.tables import (
     comment_hashtags,
     comments,
@@ -32,7 +36,7 @@ from shutter.db.tables import (
     posts,
     users,
 )
-from shutter.posts.repository import POST_COLUMNS, PostRow, post_rows
+from shutter.posts.repository import POST_COLUMNS, PostRow, post_row, post_rows
 from shutter.privacy.visibility import (
     blocked_either_way,
     comment_is_live,
@@ -41,10 +45,22 @@ from shutter.privacy.visibility import (
     post_is_live,
     posts_readable_by,
 )
+from shutter.search.geo import BoundingBox
 from shutter.search.ranking import trigrams
 from shutter.users.repository import PROFILE_COLUMNS, ProfileRow, profile_row
 
 CANDIDATES = 200
+# Post search: the best POST_CANDIDATES readable matches are ranked (a scroll's snapshot);
+# on SQLite the FTS5 table hands over at most FTS_MATCHES before the visibility rule.
+POST_CANDIDATES = 500
+FTS_MATCHES = 2000
+MAX_QUERY_WORDS = 10
+# Places nearby: at most this many places in the bounding box are measured.
+NEARBY_CANDIDATES = 1000
+_QUERY_WORD = re.compile(r"[^\W_]+")
+# The text search configuration of the caption index (0024_post_search): written as a
+# literal so that PostgreSQL matches the query to the index expression.
+_ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
 
 
 def like_prefix(value: str) -> str:
@@ -211,6 +227,30 @@ async def locations_by_name(
     return rows
 
 
+async def places_in_box(
+    conn: AsyncConnection, viewer_id: int | None, box: BoundingBox, limit: int
+) -> Sequence[RowMapping]:
+    """Places named by a live post with coordinates inside the box, with a post the viewer
+    may read (at most `limit`, the most used first); rows as `_places`."""
+    inside = posts.c.location_lat.between(box.south, box.north) & or_(
+        *(posts.c.location_lng.between(west, east) for west, east in box.longitudes)
+    )
+    in_box = (
+        select(posts.c.location_id)
+        .where(inside & posts.c.location_id.is_not(None) & post_is_live(viewer_id))
+        .distinct()
+        .limit(NEARBY_CANDIDATES)
+    )
+    places, post_count = _places(viewer_id)
+    statement = (
+        places.where(locations.c.id.in_(in_box))
+        .order_by(post_count.desc(), locations.c.id)
+        .limit(limit)
+    )
+    rows: Sequence[RowMapping] = (await conn.execute(statement)).mappings().all()
+    return rows
+
+
 async def location(
     conn: AsyncConnection, viewer_id: int | None, location_id: int
 ) -> RowMapping | None:
@@ -253,3 +293,64 @@ async def posts_at_location(
         statement = statement.where(posts.c.id < before_id)
     statement = statement.order_by(posts.c.id.desc()).limit(limit)
     return post_rows(await conn.execute(statement))
+
+
+class PostMatch(NamedTuple):
+    """A post whose caption matches a search, and how well (higher is better)."""
+
+    post: PostRow
+    relevance: float
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a search query (letters and digits), lower-cased, at most
+    MAX_QUERY_WORDS: all a caption must contain."""
+    return _QUERY_WORD.findall(query.lower())[:MAX_QUERY_WORDS]
+
+
+async def posts_matching(
+    conn: AsyncConnection, viewer_id: int | None, words: Sequence[str]
+) -> list[PostMatch]:
+    """Live posts the viewer may read whose caption has every word (stemmed: "running"
+    finds "runs"), the POST_CANDIDATES most relevant, with their relevance."""
+    if not words:
+        return []
+    if conn.dialect.name == "postgresql":
+        vector = func.to_tsvector(_ENGLISH, posts.c.caption)
+        tsquery = func.plainto_tsquery(_ENGLISH, " ".join(words))
+        relevance = func.ts_rank(vector, tsquery).cast(Float).label("relevance")
+        statement = select(*POST_COLUMNS, relevance).where(
+            vector.bool_op("@@")(tsquery) & _readable_live_post(viewer_id)
+        )
+    else:
+        fts = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+        found = (
+            text(
+                "SELECT rowid AS post_id, bm25(posts_search) AS score FROM posts_search "
+                "WHERE posts_search MATCH :fts ORDER BY rank LIMIT :matches"
+            )
+            .bindparams(fts=fts, matches=FTS_MATCHES)
+            .columns(literal_column("post_id", BigInteger), literal_column("score", Float))
+            .subquery()
+        )
+        relevance = (-found.c.score).label("relevance")  # bm25: lower is better
+        statement = (
+            select(*POST_COLUMNS, relevance)
+            .join_from(found, posts, posts.c.id == found.c.post_id)
+            .where(_readable_live_post(viewer_id))
+        )
+    statement = statement.order_by(relevance.desc(), posts.c.id.desc()).limit(POST_CANDIDATES)
+    result = await conn.execute(statement)
+    return [PostMatch(post_row(row), float(row["relevance"])) for row in result.mappings()]
+
+
+async def readable_rows(
+    conn: AsyncConnection, viewer_id: int | None, post_ids: Sequence[int]
+) -> dict[int, PostRow]:
+    """Of `post_ids` (a page of a search snapshot), those the viewer may still read now."""
+    if not post_ids:
+        return {}
+    statement = select(*POST_COLUMNS).where(
+        id_in(conn, posts.c.id, post_ids) & _readable_live_post(viewer_id)
+    )
+    return {row["id"]: row for row in post_rows(await conn.execute(statement))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from shutter.posts.schemas import PostOut
+from shutter.posts.schemas import PostOut, PostPage
 from shutter.users.schemas import UserOut
 
 
@@ -25,6 +25,14 @@ class PlaceOut(BaseModel):
     post_count: int
 
 
+class NearbyPlaceOut(PlaceOut):
+    distance_km: float
+
+
+class NearbyPlaces(BaseModel):
+    locations: list[NearbyPlaceOut]
+
+
 class UserResults(BaseModel):
     users: list[UserOut]
 
@@ -37,7 +45,7 @@ class PlaceResults(BaseModel):
     locations: list[PlaceOut]
 
 
-SearchResults = UserResults | HashtagResults | PlaceResults
+SearchResults = UserResults | HashtagResults | PlaceResults | PostPage
 
 
 class HashtagPage(BaseModel):

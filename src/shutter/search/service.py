@@ -6,25 +6,40 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.context import AppContext
 from shutter.errors import NotFound
-from shutter.posts.presenters import page_of
+from shutter.feed.ranking import resume_snapshot
+from shutter.pagination import next_snapshot_cursor
+from shutter.posts.presenters import PostPageDict, hydrate, page_of
+from shutter.posts.repository import PostRow
 from shutter.search import repository
+from shutter.search.geo import bounding_box, haversine_km
 from shutter.search.presenters import (
     HashtagHeaderDict,
     HashtagPageDict,
+    NearbyPlaceOutDict,
+    NearbyResultsDict,
     PlacePageDict,
     SearchResultsDict,
     present_hashtag,
     present_location,
 )
-from shutter.search.ranking import match_rank
+from shutter.search.ranking import match_rank, ranked_ids
+from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
 from shutter.tags import repository as tags_repo
 from shutter.tags.entities import normalise_tag, parse_tag
 from shutter.users.presenters import ProfileOutDict, present_profile
 from shutter.users.service import UrlFor
 
-SearchType = Literal["users", "hashtags", "locations"]
+SearchType = Literal["users", "hashtags", "locations", "posts"]
+PeopleAndPlaces = Literal["users", "hashtags", "locations"]
+
+# A post search scroll: a snapshot of the ranked matches, kept as long as an explore scroll.
+POSTS_CURSOR_KIND = "s"
+POSTS_SNAPSHOT_TTL_S = 3600
+ANONYMOUS = 0  # anonymous readers' snapshots (user ids start far above 0)
+DISTANCE_DIGITS = 2  # kilometres to 10 m: finer than the published position anyway
 
 
 def _clean(query: str) -> str:
@@ -36,7 +51,7 @@ async def search(
     conn: AsyncConnection,
     viewer_id: int | None,
     query: str,
-    kind: SearchType,
+    kind: PeopleAndPlaces,
     limit: int,
     url_for: UrlFor,
 ) -> SearchResultsDict:
@@ -54,6 +69,75 @@ async def search(
         else []
     )
     return {"locations": [present_location(row) for row in rows]}
+
+
+async def places_nearby(
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    lat: float,
+    lng: float,
+    radius_km: float,
+    limit: int,
+) -> NearbyResultsDict:
+    """`{locations: [...]}`: places within `radius_km` of (lat, lng) that have a post the
+    viewer may read, nearest first, each with its distance. A place's position is its
+    published one (the mean over public posts, rounded), so a place known only from
+    private posts is never listed by distance, and the distance reveals nothing finer."""
+    box = bounding_box(lat, lng, radius_km)
+    rows = await repository.places_in_box(conn, viewer_id, box, repository.NEARBY_CANDIDATES)
+    near: list[tuple[float, int, NearbyPlaceOutDict]] = []
+    for row in rows:
+        place = present_location(row)
+        if place["lat"] is None or place["lng"] is None:
+            continue
+        distance = haversine_km(lat, lng, place["lat"], place["lng"])
+        if distance <= radius_km:
+            rounded = round(distance, DISTANCE_DIGITS)
+            near.append((distance, row["id"], {**place, "distance_km": rounded}))
+    near.sort(key=lambda item: item[:2])
+    return {"locations": [place for *_, place in near[:limit]]}
+
+
+async def search_posts(
+    context: AppContext,
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    query: str,
+    cursor: str | None,
+    limit: int,
+    url_for: UrlFor,
+) -> PostPageDict:
+    """`{posts, next_cursor}`: posts the viewer may read whose caption has every word of
+    the query (stemmed), most relevant first, then most engaging. The first page ranks
+    the matches once and keeps them as a snapshot; the cursor pages through it, so a
+    scroll never repeats a post."""
+    owner = viewer_id if viewer_id is not None else ANONYMOUS
+    if cursor:
+        snapshot_id, offset, ids, _ = await resume_snapshot(
+            context.timelines, owner, POSTS_CURSOR_KIND, cursor, "search"
+        )
+    else:
+        matches = await repository.posts_matching(conn, viewer_id, repository.query_words(query))
+        ids = ranked_ids(
+            (relevance, post["like_count"], post["comment_count"], post["id"])
+            for post, relevance in matches
+        )
+        snapshot_id, offset = context.ids.next_id(), 0
+        try:
+            await context.timelines.save_snapshot(
+                owner, snapshot_id, ids, None, POSTS_SNAPSHOT_TTL_S
+            )
+        except StoreUnavailable:
+            ids = ids[:limit]  # nowhere to keep the rest: one page, no cursor
+    page_ids = ids[offset : offset + limit]
+    visible = await repository.readable_rows(conn, viewer_id, page_ids)
+    rows: list[PostRow] = [visible[post_id] for post_id in page_ids if post_id in visible]
+    return {
+        "posts": await hydrate(conn, rows, viewer_id, url_for, context.hydration),
+        "next_cursor": next_snapshot_cursor(
+            POSTS_CURSOR_KIND, snapshot_id, offset + limit, len(ids)
+        ),
+    }
 
 
 async def _users(

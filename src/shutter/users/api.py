@@ -33,7 +33,9 @@ async def get_by_username(
     viewer_id = viewer_id
     async with context.db.read() as conn:
         user_id = await service.resolve_user_id(conn, username)
-        return json_response(await service.get_profile(conn, viewer_id, user_id, url_for))
+        profile = await service.get_profile(conn, viewer_id, user_id, url_for)
+    await service.record_visit(context.db, viewer_id, user_id)
+    return json_response(profile)
 
 
 @router.get("/{user_id}", response_model=UserOut)
@@ -42,4 +44,6 @@ async def get_user(
 ) -> Response:
     viewer_id = viewer_id
     async with context.db.read() as conn:
-        return json_response(await service.get_profile(conn, viewer_id, user_id, url_for))
+        profile = await service.get_profile(conn, viewer_id, user_id, url_for)
+    await service.record_visit(context.db, viewer_id, user_id)
+    return json_response(profile)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
 from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import id_in
-from shutter.db.tables import follows, media, users
+from shutter.db.sql import dialect_insert, id_in
+from shutter.db.tables import follows, media, profile_visits, users
 
 PROFILE_COLUMNS = (
     users.c.id,
@@ -267,3 +267,24 @@ async def follow_edge_details(
     )
     rows = (await conn.execute(query)).all()
     return {(row.follower_id, row.followee_id): (row.status, bool(row.notify)) for row in rows}
+
+
+# A profile visit is written at most this often per (viewer, profile): it is an affinity
+# signal (feed/affinity.py), not a log.
+VISIT_EVERY = timedelta(hours=1)
+
+
+async def record_profile_visit(
+    conn: AsyncConnection, viewer_id: int, user_id: int, now: datetime
+) -> None:
+    """The viewer visited the profile now (kept: the last visit only)."""
+    statement = (
+        dialect_insert(conn, profile_visits)
+        .values(viewer_id=viewer_id, user_id=user_id, visited_at=now)
+        .on_conflict_do_update(
+            index_elements=["viewer_id", "user_id"],
+            set_={"visited_at": now},
+            where=profile_visits.c.visited_at < now - VISIT_EVERY,
+        )
+    )
+    await conn.execute(statement)

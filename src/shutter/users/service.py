@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy.exc import IntegrityError
+import structlog
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.auth.passwords import PasswordChecks
@@ -34,6 +35,8 @@ from shutter.users.presenters import present_profile as present_profile  # socia
 from shutter.users.schemas import ProfileUpdate, RegisterIn
 
 UrlFor = ObjectUrlFor  # re-exported: every service that presents media takes one
+
+log = structlog.get_logger("shutter.users")
 
 
 async def register(
@@ -249,3 +252,16 @@ async def get_own_profile(conn: AsyncConnection, user_id: int, url_for: UrlFor) 
     result["email_verified"] = row["email_verified_at"] is not None
     result["role"] = row["role"]
     return result
+
+
+async def record_visit(db: Database, viewer_id: int | None, user_id: int) -> None:
+    """A signed-in viewer looked at someone else's profile (an affinity signal of the
+    ranked feed). Best effort: a database that cannot take the write (a failover, a full
+    pool) costs the signal, never the profile."""
+    if viewer_id is None or viewer_id == user_id:
+        return
+    try:
+        async with db.write() as uow:
+            await repository.record_profile_visit(uow.conn, viewer_id, user_id, utcnow())
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("profile_visit_not_recorded", user_id=user_id, error=type(exc).__name__)

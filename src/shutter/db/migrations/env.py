@@ -25,6 +25,8 @@ SEARCH_OBJECTS = (
     "ix_users_display_name_trgm",
     "ix_hashtags_tag_prefix",
     "ix_locations_name_key_trgm",
+    "posts_search",
+    "ix_posts_caption_fts",
 )
 
 

@@ -305,6 +305,15 @@ export const search = (q, type) =>
     return type === "users" ? list.map(normUser) : list.map(normTag);
   });
 
+// Posts by the words of their caption: a snapshot scroll (the cursor names it).
+export const searchPosts = (q, cursor) =>
+  get("/search", { q, type: "posts", cursor, limit: 18 }).then(page("posts", normPost));
+// Places within radiusKm of a point, nearest first, each with its distance.
+export const nearbyPlaces = (lat, lng, radiusKm) =>
+  get("/locations/nearby", { lat, lng, radius_km: radiusKm }).then((d) =>
+    (d.locations || []).map((p) => ({ ...normPlace(p), distanceKm: p.distance_km })),
+  );
+
 // ---- notifications ----
 export const notifications = (cursor) =>
   get("/notifications", { cursor }).then((d) => ({

@@ -21,7 +21,7 @@ import { collectionView, savedView } from "./views/saved.js";
 import { forgotPasswordView, resetPasswordView, verifyBanner, verifyEmailView } from "./views/recover.js";
 import { securityView } from "./views/settings.js";
 import { exploreView, hashtagView, searchView } from "./views/search.js";
-import { placeView } from "./views/places.js";
+import { nearbyView, placeView } from "./views/places.js";
 import { storyViewerView } from "./views/stories.js";
 import { archiveView } from "./views/highlights.js";
 import { archivedPostsView } from "./views/archived.js";
@@ -36,6 +36,7 @@ const ROUTES = [
   [/^\/new$/, composerView, true],
   [/^\/explore$/, exploreView, false],
   [/^\/reels$/, reelsView, true],
+  [/^\/explore\/locations\/nearby$/, nearbyView, false],
   [/^\/explore\/locations\/(?<locationId>\d+)$/, placeView, false],
   [/^\/search$/, searchView, false],
   [/^\/notifications$/, notificationsView, true],

@@ -1,4 +1,4 @@
-// Search (people and hashtags), hashtag pages and explore.
+// Search (people, hashtags, places and posts), hashtag pages and explore.
 
 import * as api from "../api.js";
 import { avatar, count, errorBox, h, infiniteScroll, spinner, unavailable } from "../dom.js";
@@ -7,12 +7,32 @@ import { placeRow } from "./places.js";
 import { postTile } from "./postcard.js";
 
 export function searchView(ctx) {
-  let type = ["hashtags", "locations"].includes(ctx.query.get("type")) ? ctx.query.get("type") : "users";
-  const input = h("input", { type: "search", id: "search-q", name: "q", placeholder: "Search", autocomplete: "off", value: ctx.query.get("q") || "", "aria-label": "Search people, tags and places" });
+  let type = ["hashtags", "locations", "posts"].includes(ctx.query.get("type")) ? ctx.query.get("type") : "users";
+  const input = h("input", { type: "search", id: "search-q", name: "q", placeholder: "Search", autocomplete: "off", value: ctx.query.get("q") || "", "aria-label": "Search people, tags, places and posts" });
   const results = h("ul", { class: "user-list search-results", "aria-live": "polite" });
+  // Posts: a grid of tiles linking to the posts, scrolled page by page.
+  const postResults = h("section", { class: "search-posts", "aria-label": "Posts found" });
+  let postObserver = null;
+  const nearby = h("p", { class: "center", hidden: type !== "locations" }, h("a", { href: "/explore/locations/nearby", class: "button" }, "Nearby"));
   const tab = (value, label) => h("button", { type: "button", role: "tab", class: "tab", "aria-selected": String(type === value), dataset: { type: value }, onClick: () => { type = value; paintTabs(); run(); } }, label);
-  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Search for" }, tab("users", "People"), tab("hashtags", "Tags"), tab("locations", "Places"));
-  const paintTabs = () => tabs.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.type === type)));
+  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Search for" }, tab("users", "People"), tab("hashtags", "Tags"), tab("locations", "Places"), tab("posts", "Posts"));
+  const paintTabs = () => {
+    tabs.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.type === type)));
+    nearby.hidden = type !== "locations";
+  };
+
+  function runPosts(q) {
+    results.replaceChildren();
+    if (postObserver) postObserver.disconnect();
+    postObserver = null;
+    if (!q) {
+      postResults.replaceChildren();
+      return;
+    }
+    const { grid, sentinel, observer } = postGrid((c) => api.searchPosts(q, c), "No posts found.", "Post search");
+    postObserver = observer;
+    postResults.replaceChildren(grid, sentinel);
+  }
   let timer = null;
   let seq = 0;
 
@@ -20,6 +40,11 @@ export function searchView(ctx) {
     const q = input.value.trim();
     history.replaceState(null, "", q ? `/search?q=${encodeURIComponent(q)}&type=${type}` : "/search");
     const mine = ++seq;
+    if (type === "posts") {
+      runPosts(q);
+      return;
+    }
+    runPosts("");
     if (!q) {
       results.replaceChildren();
       return;
@@ -57,10 +82,13 @@ export function searchView(ctx) {
     clearTimeout(timer);
     timer = setTimeout(run, 250);
   });
-  ctx.onLeave(() => clearTimeout(timer));
+  ctx.onLeave(() => {
+    clearTimeout(timer);
+    if (postObserver) postObserver.disconnect();
+  });
   if (input.value) run();
   setTimeout(() => input.focus(), 0);
-  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Search"), input, tabs, results));
+  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Search"), input, tabs, nearby, results), postResults);
 }
 
 export function postGrid(loader, emptyText, what) {
