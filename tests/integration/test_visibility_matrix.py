@@ -623,7 +623,6 @@ async def test_removed_content_is_hidden_on_every_read_path_and_restore_brings_i
     for author in world.authors.values():
         await _act(client, moderator, "remove", "post", author.post_id)
         await _act(client, moderator, "remove", "post", author.reel_id)
-        await _act(client, moderator, "remove", "post", author.own_post_id)
         await _act(client, moderator, "remove", "comment", author.comment_id)
         await _act(client, moderator, "remove", "story", author.story_id)
     # No settle: the rule hides removed content at once, before handlers tidy up.
@@ -632,7 +631,6 @@ async def test_removed_content_is_hidden_on_every_read_path_and_restore_brings_i
         for target, target_id in (
             ("post", author.post_id),
             ("post", author.reel_id),
-            ("post", author.own_post_id),
             ("comment", author.comment_id),
             ("story", author.story_id),
         ):
@@ -646,7 +644,7 @@ async def test_an_archived_post_is_seen_by_its_author_alone_and_a_restore_brings
 ) -> None:
     world = await build_world(server, client)
     for author in world.authors.values():
-        for post_id in (author.post_id, author.reel_id, author.own_post_id):
+        for post_id in (author.post_id, author.reel_id):
             response = await client.post(
                 f"/posts/{post_id}/archive", headers=author.account.headers
             )
@@ -654,7 +652,7 @@ async def test_an_archived_post_is_seen_by_its_author_alone_and_a_restore_brings
     # No settle: the rule hides an archived post at once.
     assert _wrong(await _observe(client, world, state="archived")) == {}
     for author in world.authors.values():
-        for post_id in (author.post_id, author.reel_id, author.own_post_id):
+        for post_id in (author.post_id, author.reel_id):
             response = await client.delete(
                 f"/posts/{post_id}/archive", headers=author.account.headers
             )
