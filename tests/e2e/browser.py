@@ -7,8 +7,12 @@ run, elsewhere the browser tests are skipped with a loud reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 CHROMIUM = Path(os.environ.get("SHUTTER_TEST_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -24,3 +28,19 @@ def missing_reason() -> str | None:
     if not CHROMIUM.exists():
         return f"no chromium at {CHROMIUM} (make browser, or apt-get install chromium)"
     return None
+
+
+@contextlib.contextmanager
+def answered(page: Any, method: str, path_end: str) -> Iterator[None]:
+    """Wait, as the block ends, for the server's answer to the `method` request whose URL
+    path ends with `path_end`, and check it succeeded. A button the client turns at once
+    (optimistically) says nothing about the server: a reload or another reader's page
+    must come after the answer, not race it."""
+
+    def wanted(response: Any) -> bool:
+        request = response.request
+        return bool(request.method == method and urlsplit(response.url).path.endswith(path_end))
+
+    with page.expect_response(wanted) as answer:
+        yield
+    assert answer.value.ok, f"{method} …{path_end} answered {answer.value.status}"

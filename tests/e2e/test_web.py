@@ -551,7 +551,7 @@ def test_places_are_searched_and_have_a_page(
     page = browsing.page(token=register(_name("otto")), viewport=PHONE)
     page.goto("/search")
     page.get_by_role("tab", name="Places").click()
-    page.get_by_label("Search people, tags and places").fill(place[:14])
+    page.get_by_label("Search people, tags, places and posts").fill(place[:14])
     page.get_by_role("link", name=re.compile(rf"^{place}\b")).click()
     page.wait_for_url(re.compile(r"/explore/locations/\d+$"))
     expect(page.get_by_role("heading", name=place)).to_be_visible()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import answered
 from tests.e2e.conftest import DESKTOP, PHONE, Browsing
 from tests.e2e.test_serve import ServeProcess
 from tests.e2e.test_web import _api, _name, _photo_post
@@ -54,7 +55,8 @@ def test_a_comment_is_liked_and_the_post_author_pins_unpins_and_deletes(
     item = page.locator(f'li.comment[data-comment-id="{second}"]')
     heart = item.get_by_role("button", name=f"Like comment by {pia}", exact=True)
     expect(heart).to_have_attribute("aria-pressed", "false")
-    heart.click()
+    with answered(page, "POST", f"/comments/{second}/like"):
+        heart.click()
     expect(heart).to_have_attribute("aria-pressed", "true")
     expect(item.locator(".comment-like-count")).to_have_text("1")
     page.reload()
@@ -68,7 +70,8 @@ def test_a_comment_is_liked_and_the_post_author_pins_unpins_and_deletes(
     heart.click()
     expect(heart).to_have_attribute("aria-pressed", "false")
     expect(item.locator(".comment-like-count")).to_have_text("")
-    heart.click()
+    with answered(page, "POST", f"/comments/{second}/like"):
+        heart.click()
     expect(heart).to_have_attribute("aria-pressed", "true")
 
     # Pia is told, with her comment's words.
@@ -88,7 +91,8 @@ def test_a_comment_is_liked_and_the_post_author_pins_unpins_and_deletes(
     assert _order(own) == [first, second, third]
     last = own.locator(f'li.comment[data-comment-id="{third}"]')
     last.get_by_role("button", name=f"Options for comment by {olaf}").click()
-    own.get_by_role("menuitem", name="Pin", exact=True).click()
+    with answered(own, "POST", f"/comments/{third}/pin"):
+        own.get_by_role("menuitem", name="Pin", exact=True).click()
     pinned = own.locator("ul.comments > li.comment").first
     expect(pinned).to_have_attribute("data-comment-id", third)
     expect(pinned.locator(".pinned-mark")).to_have_text("Pinned")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import answered
 from tests.e2e.conftest import DESKTOP, PHONE, Browsing
 from tests.e2e.test_serve import ServeProcess
 from tests.e2e.test_web import _api, _name, _photo_post
@@ -45,7 +46,8 @@ def test_a_followed_hashtag_brings_a_strangers_post_into_the_feed_until_unfollow
     page.get_by_role("heading", name=f"#{tag}").wait_for()
     follow = page.get_by_role("button", name="Follow", exact=True)
     expect(follow).to_have_attribute("aria-pressed", "false")
-    follow.click()
+    with answered(page, "POST", "/follow"):
+        follow.click()
     following = page.get_by_role("button", name="Following", exact=True)
     expect(following).to_have_attribute("aria-pressed", "true")
     page.reload()

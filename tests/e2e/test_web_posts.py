@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import answered
 from tests.e2e.conftest import DESKTOP, PHONE, Browsing
 from tests.e2e.test_serve import ServeProcess
 from tests.e2e.test_web import _api, _name, _photo, _photo_post, _user_id
@@ -121,7 +122,8 @@ def test_comments_off_hidden_likes_pins_and_the_archive(
 
     # Archived: gone for the reader, on the author's Archive screen, restored from there.
     page.goto(f"/p/{post_id}")
-    choose("Archive")
+    with answered(page, "POST", f"/posts/{post_id}/archive"):
+        choose("Archive")
     expect(page.locator(".archived-mark")).to_be_visible()
     reader_page.reload()
     expect(reader_page.locator(".grid .tile")).to_have_count(1)
@@ -132,7 +134,8 @@ def test_comments_off_hidden_likes_pins_and_the_archive(
     expect(archived.locator(".tile")).to_have_count(1)
     archived.locator(".tile").first.click()
     page.wait_for_url(re.compile(rf"/p/{post_id}$"))
-    choose("Restore")
+    with answered(page, "DELETE", f"/posts/{post_id}/archive"):
+        choose("Restore")
     expect(page.locator(".archived-mark")).to_have_count(0)
     reader_page.reload()
     expect(reader_page.locator(".grid .tile")).to_have_count(2)

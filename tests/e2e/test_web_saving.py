@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import answered
 from tests.e2e.conftest import DESKTOP, PHONE, Browsing
 from tests.e2e.test_serve import ServeProcess
 from tests.e2e.test_web import _api, _name, _photo_post, _user_id
@@ -37,7 +38,8 @@ def test_a_post_is_saved_put_in_a_collection_and_the_saved_page_manages_them(
     # The bookmark saves, with its state shown and kept after a reload.
     save = card.get_by_role("button", name="Save", exact=True)
     expect(save).to_have_attribute("aria-pressed", "false")
-    save.click()
+    with answered(page, "POST", f"/posts/{first}/save"):
+        save.click()
     unsave = card.get_by_role("button", name="Remove from saved")
     expect(unsave).to_have_attribute("aria-pressed", "true")
     page.reload()
