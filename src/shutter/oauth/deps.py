@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shutter.errors import Unauthenticated
-from shutter.http.deps import Context
+from shutter.errors import RateLimited, Unauthenticated
+from shutter.http.deps import Context, count_refusal
 from shutter.oauth.service import Grant, authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="An OAuth access token from /oauth/token")
@@ -72,6 +72,11 @@ def rate_limited(action: str) -> Any:
     """As http.deps.rate_limited, counted against the OAuth token's user (or app)."""
 
     async def hit(grant: AppGrant, context: Context) -> None:
-        await context.rate_limiter.hit(action, grant.user_id or grant.app_id)
+        try:
+            await context.rate_limiter.hit(action, grant.user_id or grant.app_id)
+        except RateLimited:
+            if grant.user_id is not None:  # an account that keeps hitting limits (anti-spam)
+                await count_refusal(context, grant.user_id, action)
+            raise
 
     return Depends(hit)
