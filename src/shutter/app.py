@@ -179,7 +179,6 @@ def _routes() -> tuple[BaseRoute, ...]:
         mutes_api,
         media_api,
         posts_api,
-        feed_api,
         likes_api,
         saving_api,
         comments_api,
@@ -198,11 +197,16 @@ def _routes() -> tuple[BaseRoute, ...]:
     ):
         api.include_router(module.router)
     root = APIRouter()
+    # FastAPI matches included routers in order, level by level, twice per level
+    # (`matches`, then `handle`), over every route before the one that matches: the
+    # health checks (polled by every load balancer) and the home feed (the hottest read by
+    # far) come first, one level up. Their paths overlap no other route's.
+    root.include_router(ops.router)
+    root.include_router(feed_api.router, prefix=API_PREFIX)
     root.include_router(api)
     root.include_router(oauth_api.router)  # /oauth/* and /api/v1/apps
     root.include_router(mastodon_api.router)  # the Mastodon-compatible client API
     root.include_router(media_api.store_router)
-    root.include_router(ops.router)
     return tuple(root.routes)
 
 

@@ -81,6 +81,47 @@ def test_an_expired_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     assert issuer.verify(issuer.issue(7, 0)).user_id == 7
 
 
+def test_a_token_verified_earlier_is_still_refused_once_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    issuer = TokenIssuer(KEY, ttl_seconds=60)
+    token = issuer.issue(7, 0)
+    assert issuer.verify(token).user_id == 7  # now remembered as verified
+
+    in_two_minutes = time.time() + 120
+    monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: in_two_minutes))
+    # PyJWT reads the clock itself: the remembered expiry must refuse it, not the decode.
+    monkeypatch.setattr(tokens.jwt, "decode", _expired_decode)
+
+    with pytest.raises(Unauthenticated, match="expired"):
+        issuer.verify(token)
+
+
+def _expired_decode(*_args: object, **_kwargs: object) -> dict[str, object]:
+    raise jwt.ExpiredSignatureError("Signature has expired")
+
+
+def test_the_tokens_remembered_as_verified_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "VERIFIED_TOKENS_MAX", 3)
+    issuer = TokenIssuer(KEY, ttl_seconds=60)
+    issued = [issuer.issue(user_id, 0) for user_id in range(1, 6)]
+
+    assert [issuer.verify(token).user_id for token in issued] == [1, 2, 3, 4, 5]
+
+    assert len(issuer._verified) == 3  # the two oldest went first
+    assert list(issuer._verified) == issued[2:]
+
+
+def test_a_forged_token_is_never_remembered() -> None:
+    issuer = TokenIssuer(KEY, ttl_seconds=60)
+    forged = TokenIssuer("another-" + KEY, 60).issue(7, 0)
+
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            issuer.verify(forged)
+    assert issuer._verified == {}
+
+
 @pytest.mark.parametrize(
     "claims",
     [

@@ -32,10 +32,18 @@ class TicketClaims:
     session_id: int | None = None
 
 
+# Access tokens verified lately, by their exact text: a client sends the same token with
+# every request until it is refreshed, and decoding it again (base64, JSON, HMAC, claim
+# checks) is a good part of a small request's CPU. Only tokens whose signature checked
+# out are kept, with their expiry, which a hit still enforces; the oldest go first.
+VERIFIED_TOKENS_MAX = 20_000
+
+
 class TokenIssuer:
     def __init__(self, secret_key: str, ttl_seconds: int) -> None:
         self._key = secret_key
         self.ttl_seconds = ttl_seconds
+        self._verified: dict[str, tuple[TokenClaims, float]] = {}
 
     def issue(self, user_id: int, token_version: int, session_id: int | None = None) -> str:
         now = int(time.time())
@@ -50,18 +58,32 @@ class TokenIssuer:
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> TokenClaims:
-        """Decode a token; raises Unauthenticated when it is forged, expired or malformed."""
+        """Decode a token; raises Unauthenticated when it is forged, expired or malformed.
+        A token verified lately is not decoded again until it expires."""
+        seen = self._verified.get(token)
+        if seen is not None:
+            if seen[1] > time.time():
+                return seen[0]
+            self._verified.pop(token, None)  # expired: decoding it says so
+        claims, expires_at = self._decode(token)
+        if len(self._verified) >= VERIFIED_TOKENS_MAX:
+            self._verified.pop(next(iter(self._verified)), None)  # the oldest
+        self._verified[token] = (claims, expires_at)
+        return claims
+
+    def _decode(self, token: str) -> tuple[TokenClaims, float]:
         try:
             claims = jwt.decode(
                 token, self._key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
             )
             if "typ" in claims:  # a ticket, not an access token
                 raise jwt.InvalidTokenError("not an access token")
-            return TokenClaims(
+            decoded = TokenClaims(
                 user_id=int(claims["sub"]),
                 token_version=int(claims.get("ver", 0)),
                 session_id=int(claims["sid"]) if "sid" in claims else None,
             )
+            return decoded, float(claims["exp"])
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("The access token has expired; log in again.") from exc
         except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
