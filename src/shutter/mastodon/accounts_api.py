@@ -38,6 +38,8 @@ from shutter.mastodon.api import (
 )
 from shutter.mastodon.entities import mid, parse_id
 from shutter.media import service as media_service
+from shutter.media.images import MediaRejected
+from shutter.media.pool import JobTimedOut, WorkerCrashed
 from shutter.oauth.deps import ApiError, rate_limited, scoped, user_id_of
 from shutter.oauth.service import Grant
 from shutter.pagination import MAX_ID
@@ -117,7 +119,12 @@ async def _avatar_media(context: Context, user_id: int, upload: Any) -> int:
     kind = upload.content_type or "application/octet-stream"
     if not kind.startswith("image/"):
         raise InvalidInput("avatar: must be an image")
-    return await media_service.ingest(context, user_id, data, kind)
+    try:
+        return await media_service.ingest(context, user_id, data, kind)
+    except MediaRejected as exc:
+        raise ApiError(exc.status, exc.message) from exc
+    except (WorkerCrashed, JobTimedOut) as exc:
+        raise ApiError(422, "The file could not be processed.") from exc
 
 
 async def _credential_account(
