@@ -46,6 +46,7 @@ from shutter.pagination import MAX_ID
 from shutter.posts import repository as posts_repo
 from shutter.posts import service as posts_service
 from shutter.posts.presenters import PostOutDict, hydrate
+from shutter.privacy.visibility import require_account_content
 from shutter.search import service as search_service
 from shutter.stores.objects import UrlFor as UrlForType
 from shutter.tags import repository as tags_repo
@@ -53,6 +54,7 @@ from shutter.tags import service as tags_service
 from shutter.tags.entities import hashtags, parse_tag
 from shutter.textfields import Line
 from shutter.timeutil import isoformat, utcnow
+from shutter.users import repository as users_repo
 from shutter.users import service as users_service
 from shutter.users.schemas import ProfileUpdate
 
@@ -174,7 +176,6 @@ async def update_credentials(
     if values.get("avatar") is not None:
         media_id = await _avatar_media(context, user_id, values["avatar"])
         body = body.model_copy(update={"avatar_media_id": str(media_id)})
-        body.model_fields_set.add("avatar_media_id")
     async with context.db.write() as uow:
         if body.is_private is False:
             await follows_service.approve_all_requests(context, uow, user_id)
@@ -271,9 +272,11 @@ async def account_statuses(
     mine = viewer_id == author_id
     tag = parse_tag(tagged) if tagged is not None else None
     before = _optional_id(max_id, "max_id")
-    try:
-        # The visibility rule, and the grid's hydration (404 for a hidden account).
-        await posts_service.list_by_author(conn, viewer_id, author_id, MAX_ID, 1, url_for)
+    owner = await users_repo.get_auth_row(conn, author_id)
+    if owner is None:
+        raise ApiError(404, "Record not found")
+    try:  # the one visibility rule: 404 for an account that blocked the reader
+        await require_account_content(conn, viewer_id, author_id, owner["is_private"])
     except Forbidden:
         return json_response([])
     pins = await hydrate(
