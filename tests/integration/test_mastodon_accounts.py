@@ -90,6 +90,11 @@ async def test_update_credentials_edits_the_profile_shutter_shows(
         # Bob asks to follow; going public through the Mastodon API lets him in, as
         # PATCH /users/me does.
         assert await follow(client, bob, alice) == "requested"
+        waiting = await root.patch(
+            "/api/v1/accounts/update_credentials", json={"note": "film only"}, headers=bearer
+        )
+        assert waiting.json()["source"]["follow_requests_count"] == 1
+        assert waiting.json()["locked"] is True  # fields left out are kept
         public = await root.patch(
             "/api/v1/accounts/update_credentials", json={"locked": False}, headers=bearer
         )

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from shutter.blocks import service as blocks_service
 from shutter.errors import Forbidden, InvalidInput
+from shutter.follows import repository as follows_repo
 from shutter.follows import service as follows_service
 from shutter.http.deps import BaseUrl, Context, Read, UrlFor, Write
 from shutter.http.responses import json_response
@@ -132,7 +133,8 @@ async def _avatar_media(context: Context, user_id: int, upload: Any) -> int:
 async def _credential_account(
     conn: AsyncConnection, user_id: int, url_for: UrlForType, base_url: str
 ) -> Entity:
-    """The signed-in user's Account with `source` (the plain bio, the default privacy)."""
+    """The signed-in user's Account with `source` (the plain bio, the default privacy,
+    how many wait for approval)."""
     me = await _account(conn, user_id, url_for, base_url)
     profile = await users_service.get_own_profile(conn, user_id, url_for)
     me["source"] = {
@@ -141,7 +143,7 @@ async def _credential_account(
         "language": None,
         "note": profile["bio"],
         "fields": [],
-        "follow_requests_count": 0,
+        "follow_requests_count": len(await follows_repo.pending_requester_ids(conn, user_id)),
     }
     return me
 
