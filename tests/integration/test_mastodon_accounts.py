@@ -357,6 +357,7 @@ async def test_hashtag_follows_are_shutters_own(
         assert [tag["name"] for tag in listed.json()] == ["dunes", "sunset"]
         refused(await root.post("/api/v1/tags/123/follow", headers=bearer), 422)
         refused(await root.get("/api/v1/tags/no-dash", headers=bearer), 422)
+        refused(await root.post(f"/api/v1/tags/{'a' * 150}/follow", headers=bearer), 422)
 
 
 async def test_markers_keep_reading_positions(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.datastructures import UploadFile
@@ -74,6 +74,7 @@ AccountLimit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Flag = Annotated[bool, Query()]
 SearchQuery = Annotated[str, Line(min_length=1, max_length=100), Query()]
 Offset = Annotated[int, Query(ge=0, le=400)]
+TagName = Annotated[str, Path(min_length=1, max_length=101, description="a hashtag, # optional")]
 # Reading down to a `since_id`/`min_id` stops after this many items (as the home timeline).
 READ_DOWN_MAX = 10 * MAX_LIMIT
 
@@ -577,9 +578,9 @@ async def search_v2(
 
 
 @router.get("/api/v1/tags/{name}", response_model=dict[str, Any])
-async def get_tag(name: str, grant: ReadFollows, conn: Read, base_url: BaseUrl) -> Response:
+async def get_tag(name: TagName, grant: ReadFollows, conn: Read, base_url: BaseUrl) -> Response:
     """The hashtag and whether you follow it (any well-formed name is a tag)."""
-    tag = parse_tag(name[:102])
+    tag = parse_tag(name)
     following = await tags_repo.follows_hashtag(conn, user_id_of(grant), tag)
     return json_response(_tag(tag, following, base_url))
 
@@ -590,16 +591,18 @@ async def get_tag(name: str, grant: ReadFollows, conn: Read, base_url: BaseUrl) 
     dependencies=[rate_limited("follows")],
 )
 async def follow_tag(
-    name: str, grant: WriteFollows, context: Context, uow: Write, base_url: BaseUrl
+    name: TagName, grant: WriteFollows, context: Context, uow: Write, base_url: BaseUrl
 ) -> Response:
     """Its public posts come into your home timeline (as Shutter's hashtag follow)."""
-    state = await tags_service.follow_hashtag(context, uow, user_id_of(grant), name[:102])
+    state = await tags_service.follow_hashtag(context, uow, user_id_of(grant), name)
     return json_response(_tag(state["hashtag"], True, base_url))
 
 
 @router.post("/api/v1/tags/{name}/unfollow", response_model=dict[str, Any])
-async def unfollow_tag(name: str, grant: WriteFollows, uow: Write, base_url: BaseUrl) -> Response:
-    state = await tags_service.unfollow_hashtag(uow, user_id_of(grant), name[:102])
+async def unfollow_tag(
+    name: TagName, grant: WriteFollows, uow: Write, base_url: BaseUrl
+) -> Response:
+    state = await tags_service.unfollow_hashtag(uow, user_id_of(grant), name)
     return json_response(_tag(state["hashtag"], False, base_url))
 
 
