@@ -44,6 +44,7 @@ from shutter.http.limits import RequestLimitsMiddleware
 from shutter.ids import MAX_NODE, IdGenerator
 from shutter.likes import api as likes_api
 from shutter.mail.senders import DirectorySender, MailSender, SmtpSender
+from shutter.mastodon import accounts_api as mastodon_accounts_api
 from shutter.mastodon import api as mastodon_api
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
@@ -205,7 +206,10 @@ def _routes() -> tuple[BaseRoute, ...]:
     root.include_router(feed_api.router, prefix=API_PREFIX)
     root.include_router(api)
     root.include_router(oauth_api.router)  # /oauth/* and /api/v1/apps
-    root.include_router(mastodon_api.router)  # the Mastodon-compatible client API
+    # The Mastodon-compatible client API; the accounts side first, as mastodon_api's
+    # catch-all answers the Mastodon sections not built.
+    root.include_router(mastodon_accounts_api.router)
+    root.include_router(mastodon_api.router)
     root.include_router(media_api.store_router)
     return tuple(root.routes)
 

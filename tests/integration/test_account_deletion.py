@@ -28,6 +28,7 @@ from tests.factories import (
 )
 from tests.factories import profile as user_profile
 from tests.integration.test_messages import send
+from tests.integration.test_oauth import user_token
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -99,6 +100,15 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
     # A followed hashtag (issue 22 §3): the purge leaves no row of it.
     followed = await client.post("/hashtags/gone/follow", headers=alice.headers)
     assert followed.status_code == 200, followed.text
+    # A Mastodon app's reading positions (markers): the purge leaves no row of them.
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as root:
+        _, token = await user_token(root, alice, "write:statuses")
+        marked = await root.post(
+            "/api/v1/markers",
+            data={"home[last_read_id]": theirs["id"]},
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+        )
+        assert marked.status_code == 200, marked.text
     # Quiet and stories (issue 22): mutes and close-friends lists both ways, a highlight,
     # comment filters: the purge leaves none of them.
     for one, other in ((alice, bob), (bob, alice)):

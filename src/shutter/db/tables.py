@@ -889,3 +889,17 @@ push_subscriptions = Table(
     Index("uq_push_subscriptions_endpoint", "endpoint", unique=True),
     Index("ix_push_subscriptions_user_id", "user_id"),
 )
+
+# Mastodon clients' reading positions (GET/POST /api/v1/markers): the last status read
+# in the home timeline and the last notification read, one row per user and timeline.
+# `version` counts the saves (Mastodon's optimistic-locking counter). Owned by the user.
+markers = Table(
+    "markers",
+    metadata,
+    Column("user_id", BigInteger, nullable=False),
+    Column("timeline", String(16), nullable=False),  # "home" or "notifications"
+    Column("last_read_id", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("user_id", "timeline"),
+)

@@ -45,6 +45,7 @@ from shutter.db.tables import (
     imports,
     likes,
     locations,
+    markers,
     media,
     messages,
     mfa_recovery_codes,
@@ -485,6 +486,7 @@ async def _purge_follows_and_blocks(context: AppContext, user_id: int) -> None:
         )
         await conn.execute(delete(comment_filters).where(comment_filters.c.user_id == user_id))
         await conn.execute(delete(hashtag_follows).where(hashtag_follows.c.user_id == user_id))
+        await conn.execute(delete(markers).where(markers.c.user_id == user_id))
         await conn.execute(
             delete(profile_visits).where(
                 (profile_visits.c.viewer_id == user_id) | (profile_visits.c.user_id == user_id)
