@@ -279,8 +279,17 @@ async def open_context(
     elif redis is not None and breaker is not None and is_single_node(redis):
         realtime = RedisBus(redis, settings.namespace, breaker)
     else:
-        realtime = InProcessBus()
+        realtime = InProcessBus(sole_process=settings.profile == "embedded")
     stack.push_async_callback(realtime.close)
+    check_ttl_s = settings.revocation_check_seconds
+    token_versions = TokenVersions(ttl_s=check_ttl_s, heard_since=realtime.heard_since)
+    live_sessions = RevokedSessions(ttl_s=check_ttl_s, heard_since=realtime.heard_since)
+
+    def revoked(user_id: int, session_ids: list[int]) -> None:
+        token_versions.forget(user_id)
+        live_sessions.forget(session_ids)
+
+    await realtime.watch_revocations(revoked)
     return AppContext(
         settings=settings,
         db=db,
@@ -291,8 +300,8 @@ async def open_context(
         seen_posts=seen_posts,
         events=events,
         hydration=HydrationCache(),
-        token_versions=TokenVersions(),
-        live_sessions=RevokedSessions(),
+        token_versions=token_versions,
+        live_sessions=live_sessions,
         used_tickets=UsedTickets(),
         rate_limiter=RateLimiter.open(
             {action: parse_limits(value) for action, value in settings.rate_limit_table.items()},

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     # new ones, and lasts this long after its last use (docs/accounts.md).
     access_token_ttl_seconds: int = Field(900, ge=60)
     refresh_token_ttl_seconds: int = Field(60 * 86_400, ge=300)
+    # How long an API process that cannot hear other processes' revocations (no broker,
+    # or its connection lost) trusts a token version or session it confirmed: another
+    # process may accept a revoked token for this long (auth/sessions.py).
+    revocation_check_seconds: float = Field(2.0, ge=0, le=60)
     # Mail (docs/accounts.md): `smtp://user:pass@host:port` (STARTTLS when the server
     # offers it) or `smtps://…` (TLS from the start); unset, each mail is written as an
     # .eml file under <data dir>/mail/. The sender address, and the instance name that

@@ -61,6 +61,8 @@ class FakeNats:
         self.fail_publish = fail_publish
         self.subscribes = 0
         self.fail_flush = False
+        self.stats = {"reconnects": 0}
+        self.is_connected = True
 
     async def subscribe(self, subject: str, cb: Any) -> Any:
         self.subscribes += 1

@@ -1,54 +1,91 @@
-"""Which token version each user's valid tokens carry, remembered briefly in-process.
+"""Which token version each user's valid tokens carry, and which sessions are alive,
+remembered in-process.
 
 Every authenticated request checks that its token's version is still the user's (a
-password change bumps it, revoking every earlier token). Remembering a confirmed version
-for `TTL_S` seconds saves that primary-key query on almost every request. The process
-that changes a password forgets the user at once; another API process may accept a
-revoked token for at most `TTL_S` seconds more.
+password change bumps it, revoking every earlier token) and that its session was not
+signed out. Remembering a confirmed answer saves those primary-key queries on almost
+every request. How long an answer is trusted depends on whether this process hears every
+revocation (the real-time bus carries each one to every process, `RealtimeBus.heard_since`):
+
+- while it does, an answer confirmed since it started hearing is trusted for
+  `TRUSTED_TTL_S`, and a revocation anywhere makes every process forget at once;
+- otherwise (no broker, or its connection lost since), for `ttl_s`
+  (`SHUTTER_REVOCATION_CHECK_SECONDS`, 2 s): another API process may then accept a revoked
+  token for that long.
+
+The process that revokes forgets at once in any case. `TRUSTED_TTL_S` also bounds a
+revocation whose broadcast was lost in flight.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from shutter.stores.hydration import Lru
 
 TTL_S = 2.0
+TRUSTED_TTL_S = 60.0
+V = TypeVar("V")
 
 
-class TokenVersions:
-    def __init__(self, capacity: int = 100_000, ttl_s: float = TTL_S) -> None:
-        self._versions: Lru[int] = Lru(capacity, ttl_s)
+def never_heard() -> float | None:
+    return None
 
+
+class _Confirmations(Generic[V]):
+    """Answers confirmed by the database, and when: trusted for `ttl_s`, or up to
+    `TRUSTED_TTL_S` when confirmed since `heard_since()` (None: not hearing revocations)."""
+
+    def __init__(
+        self,
+        capacity: int = 100_000,
+        ttl_s: float = TTL_S,
+        heard_since: Callable[[], float | None] = never_heard,
+    ) -> None:
+        self._check_ttl_s = ttl_s
+        self._heard_since = heard_since
+        self._answers: Lru[V] = Lru(capacity, max(ttl_s, TRUSTED_TTL_S))
+
+    def _trusted(self, key: int) -> V | None:
+        found = self._answers.get(key)
+        if found is None:
+            return None
+        confirmed_at, value = found
+        if time.monotonic() - confirmed_at <= self._check_ttl_s:
+            return value
+        since = self._heard_since()
+        return value if since is not None and confirmed_at >= since else None
+
+    def _keep(self, key: int, value: V) -> None:
+        self._answers.put_many({key: value})
+
+
+class TokenVersions(_Confirmations[int]):
     def confirmed(self, user_id: int, version: int) -> bool:
-        """True if `version` was this user's current one less than TTL_S ago."""
-        found, _ = self._versions.get_many((user_id,))
-        return found.get(user_id) == version
+        """True if `version` is this user's current one, as far as this process knows."""
+        return self._trusted(user_id) == version
 
     def remember(self, user_id: int, version: int) -> None:
-        self._versions.put_many({user_id: version})
+        self._keep(user_id, version)
 
     def forget(self, user_id: int) -> None:
-        self._versions.forget(user_id)
+        self._answers.forget(user_id)
 
 
-class RevokedSessions:
-    """Which sessions were confirmed alive lately, remembered for `TTL_S` seconds like token
-    versions: a session revoked on another API process stops working there within TTL_S."""
-
-    def __init__(self, capacity: int = 100_000, ttl_s: float = TTL_S) -> None:
-        self._alive: Lru[bool] = Lru(capacity, ttl_s)
+class RevokedSessions(_Confirmations[bool]):
+    """Which sessions were confirmed alive lately, trusted like token versions."""
 
     def confirmed_alive(self, session_id: int) -> bool:
-        found, _ = self._alive.get_many((session_id,))
-        return found.get(session_id) is True
+        return self._trusted(session_id) is True
 
     def remember_alive(self, session_id: int) -> None:
-        self._alive.put_many({session_id: True})
+        self._keep(session_id, True)
 
     def forget(self, session_ids: list[int]) -> None:
         for session_id in session_ids:
-            self._alive.forget(session_id)
+            self._answers.forget(session_id)
 
 
 class UsedTickets:

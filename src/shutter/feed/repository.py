@@ -230,17 +230,43 @@ def _followed_among_statement(dialect_name: str) -> Select[Any]:
     )
 
 
-async def followed_among(
-    conn: AsyncConnection, reader_id: int, author_ids: Iterable[int]
-) -> set[int]:
-    """Which of these authors the reader follows (approved) and has not muted the posts
-    of. On every feed read that has pulled authors, so the statement is built once per dialect."""
+@functools.cache
+def _sources_statement(dialect_name: str) -> Any:
+    """Which pulled authors the reader follows (approved) and has not muted the posts of,
+    and `tagged_ids`, as one statement: (0, author) and (1, post) rows."""
+    followed = _followed_among_statement(dialect_name).subquery()
+    tagged = _tagged_statement(dialect_name).subquery()
+    return union_all(
+        select(literal(0).label("kind"), followed.c.followee_id.label("id")),
+        select(literal(1).label("kind"), tagged.c.id.label("id")),
+    )
+
+
+async def followed_and_tagged(
+    conn: AsyncConnection,
+    reader_id: int,
+    author_ids: Iterable[int],
+    before_id: int | None,
+    limit: int,
+) -> tuple[set[int], list[int]]:
+    """Which of `author_ids` (the pulled authors) the reader follows and has not muted,
+    and `tagged_ids(before_id, limit)`, in one round trip: the first two questions of
+    every hybrid feed read. The statement is built once per dialect."""
     candidates = list(author_ids)
     if not candidates:
-        return set()
-    statement = _followed_among_statement(conn.dialect.name)
-    result = await conn.execute(statement, {"reader": reader_id, "ids": candidates})
-    return set(result.scalars())
+        return set(), await tagged_ids(conn, reader_id, before_id, limit)
+    params = {
+        "reader": reader_id,
+        "ids": candidates,
+        "before": before_id or NO_CURSOR,
+        "limit": limit,
+    }
+    followed: set[int] = set()
+    tagged: list[int] = []
+    for kind, row_id in (await conn.execute(_sources_statement(conn.dialect.name), params)).all():
+        (tagged.append if kind else followed.add)(row_id)
+    tagged.sort(reverse=True)  # a union keeps no order
+    return followed, tagged
 
 
 async def interactions_with(

@@ -130,17 +130,21 @@ async def chronological_rows(
         more = len(pulled_rows) > limit and limit > 0
         return pulled_rows[:limit], int(pulled_rows[limit - 1]["id"]) if more else None
 
-    pulled = await repository.followed_among(conn, reader_id, timeline.pulled_authors)
+    # The followed pulled authors and the first round's hashtag posts: one round trip.
+    pulled, tag_ids = await repository.followed_and_tagged(
+        conn, reader_id, timeline.pulled_authors, before_id, window
+    )
+    tagged = (tag_ids, len(tag_ids) < window)
     chosen: list[PostRow] = []
     cursor = before_id
     timeline_ids: list[int] = timeline.ids
-    tagged: tuple[list[int], bool] | None = None
     finished = False
-    for _ in range(MAX_ROUNDS):
+    for round_number in range(MAX_ROUNDS):
         sources: list[tuple[list[int], bool]] = [(timeline_ids, len(timeline_ids) < window)]
         if pulled:
             sources += await _pulled_sources(context, conn, pulled, cursor, window)
-        tagged = await _tagged_source(conn, reader_id, cursor, window, tagged)
+        if round_number:
+            tagged = await _tagged_source(conn, reader_id, cursor, window, tagged)
         sources.append(tagged)
         if sources[0][1]:
             # The stored timeline ends here: older posts come from the database.
@@ -196,11 +200,11 @@ async def _tagged_source(
     reader_id: int,
     cursor: int | None,
     window: int,
-    previous: tuple[list[int], bool] | None,
+    previous: tuple[list[int], bool],
 ) -> tuple[list[int], bool]:
     """Public posts under the hashtags the reader follows, below `cursor`. A source found
     exhausted in an earlier round is not asked again: what it has below the cursor is all."""
-    if previous is not None and previous[1]:
+    if previous[1]:
         return [post_id for post_id in previous[0] if cursor is None or post_id < cursor], True
     ids = await repository.tagged_ids(conn, reader_id, cursor, window)
     return ids, len(ids) < window

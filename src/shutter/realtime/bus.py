@@ -18,6 +18,11 @@ through the HTTP API, see docs/messages.md), and a socket that cannot keep up is
 rather than allowed to buffer without bound. While the broker is down, publishing drops
 events at once (Redis: the shared circuit breaker; NATS: the client buffers them until it
 has reconnected), and subscriptions come back by themselves when the broker does.
+
+Revocations (a password change, a signed-out session, a suspension) also go to every API
+process, whoever holds sockets (`watch_revocations`): each forgets the token versions and
+sessions it had confirmed, so it can trust a confirmation for long while it hears them all
+(`heard_since`, auth/sessions.py) and the token check costs no query on most requests.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -126,18 +132,27 @@ class SocketRegistry:
         return sum(len(sockets) for sockets in self._sockets.values())
 
 
+OnRevoked = Callable[[int, list[int]], None]  # (user id, signed-out session ids)
+
+
 class RealtimeBus(abc.ABC):
     """Publish events to users; attach this process's sockets to receive them."""
 
     def __init__(self) -> None:
         self.sockets = SocketRegistry()
+        self._on_revoked: OnRevoked | None = None
 
     async def publish(self, user_ids: Iterable[int], event: dict[str, Any]) -> None:
-        """Send one event to each user's sockets, everywhere. Never raises."""
+        """Send one event to each user's sockets, everywhere, and a revocation to every
+        process. Never raises."""
         data = orjson.dumps(event)
+        revocation = event.get("type") == SESSIONS_REVOKED
         for user_id in set(user_ids):
             try:
                 await self._send(user_id, data)
+                if revocation:
+                    sessions = [int(session_id) for session_id in event.get("session_ids", ())]
+                    await self._announce(orjson.dumps({"user_id": user_id, "sessions": sessions}))
             except StoreUnavailable:
                 pass  # an outage, logged once by the breaker; clients catch up over HTTP
             except Exception as exc:  # best effort: clients catch up over HTTP
@@ -145,6 +160,39 @@ class RealtimeBus(abc.ABC):
 
     @abc.abstractmethod
     async def _send(self, user_id: int, data: bytes) -> None: ...
+
+    async def watch_revocations(self, on_revoked: OnRevoked) -> None:
+        """From now on, call `on_revoked(user_id, session_ids)` for every revocation any
+        process publishes. Never raises: without it, `heard_since` stays None."""
+        self._on_revoked = on_revoked
+        try:
+            await self._watch()
+        except Exception as exc:
+            log.warning("revocation_watch_failed", error=str(exc))
+
+    @abc.abstractmethod
+    def heard_since(self) -> float | None:
+        """Since when (`time.monotonic()`) this process has heard every revocation
+        published anywhere; None when it may be missing some now."""
+
+    @abc.abstractmethod
+    async def _watch(self) -> None:
+        """Subscribe this process to every process's revocations."""
+
+    @abc.abstractmethod
+    async def _announce(self, data: bytes) -> None:
+        """Send one revocation to every process."""
+
+    def _heard(self, data: bytes) -> None:
+        try:
+            revoked = orjson.loads(data)
+            user_id = int(revoked["user_id"])
+            sessions = [int(session_id) for session_id in revoked["sessions"]]
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            log.warning("revocation_unreadable", data=data[:200])
+            return
+        if self._on_revoked is not None:
+            self._on_revoked(user_id, sessions)
 
     async def attach(self, socket: Socket) -> None:
         """Start delivering the user's events to this socket (ready when this returns)."""
@@ -158,10 +206,25 @@ class RealtimeBus(abc.ABC):
 
 
 class InProcessBus(RealtimeBus):
-    """One process: publishing is delivering."""
+    """One process: publishing is delivering. As the only API process (`sole_process`,
+    the embedded profile) it hears every revocation, made here; one of several API
+    processes without a broker (Redis Cluster and no NATS) hears none of the others'."""
+
+    def __init__(self, *, sole_process: bool = False) -> None:
+        super().__init__()
+        self._since = time.monotonic() if sole_process else None
 
     async def _send(self, user_id: int, data: bytes) -> None:
         self.sockets.deliver(user_id, data)
+
+    def heard_since(self) -> float | None:
+        return self._since
+
+    async def _watch(self) -> None:
+        pass  # what is published here is heard here
+
+    async def _announce(self, data: bytes) -> None:
+        self._heard(data)
 
 
 class _RoutedBus(RealtimeBus):
@@ -221,10 +284,36 @@ class NatsBus(_RoutedBus):
         super().__init__()
         self._client = client
         self._prefix = f"{namespace}.rt.user."
+        self._revocations = f"{namespace}.rt.revoked"
         self._subscriptions: dict[int, Any] = {}
+        self._since: float | None = None
+        self._reconnects = 0
 
     async def _send(self, user_id: int, data: bytes) -> None:
         await self._client.publish(f"{self._prefix}{user_id}", data)
+
+    async def _watch(self) -> None:
+        async def on_revoked(message: Any) -> None:
+            self._heard(message.data)
+
+        await self._client.subscribe(self._revocations, cb=on_revoked)
+        await self._client.flush(timeout=5)  # the server has the interest
+        self._reconnects = self._client.stats["reconnects"]
+        self._since = time.monotonic()
+
+    def heard_since(self) -> float | None:
+        if self._since is None or not self._client.is_connected:
+            return None
+        reconnects = self._client.stats["reconnects"]
+        if reconnects != self._reconnects:
+            # Revocations published while this process was disconnected never reached
+            # it: only what is confirmed from now on is trusted for long.
+            self._reconnects = reconnects
+            self._since = time.monotonic()
+        return self._since
+
+    async def _announce(self, data: bytes) -> None:
+        await self._client.publish(self._revocations, data)
 
     async def _subscribe(self, user_id: int) -> None:
         async def on_event(message: Any) -> None:
@@ -254,6 +343,8 @@ class RedisBus(_RoutedBus):
         # Shared with the timeline store: a Redis outage costs one timeout, not one per event.
         self._breaker = breaker or CircuitBreaker("redis", 2.0)
         self._prefix = f"{namespace}:rt:user:"
+        self._revocations = f"{namespace}:rt:revoked"
+        self._since: float | None = None  # set when the revocation channel is confirmed
         self._pubsub = redis.pubsub()
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
@@ -262,7 +353,9 @@ class RedisBus(_RoutedBus):
         await self._breaker.call(self._redis.publish, f"{self._prefix}{user_id}", data)
 
     async def _subscribe(self, user_id: int) -> None:
-        channel = f"{self._prefix}{user_id}"
+        await self._subscribe_to(f"{self._prefix}{user_id}")
+
+    async def _subscribe_to(self, channel: str) -> None:
         confirmed = self._confirmations[channel] = asyncio.get_running_loop().create_future()
         try:
             await self._pubsub.subscribe(channel)
@@ -272,6 +365,15 @@ class RedisBus(_RoutedBus):
             await asyncio.wait_for(asyncio.shield(confirmed), self.CONFIRM_S)
         finally:
             self._confirmations.pop(channel, None)
+
+    async def _watch(self) -> None:
+        await self._subscribe_to(self._revocations)
+
+    def heard_since(self) -> float | None:
+        return self._since
+
+    async def _announce(self, data: bytes) -> None:
+        await self._breaker.call(self._redis.publish, self._revocations, data)
 
     async def _unsubscribe(self, user_id: int) -> None:
         await self._pubsub.unsubscribe(f"{self._prefix}{user_id}")
@@ -286,6 +388,7 @@ class RedisBus(_RoutedBus):
             except Exception as exc:
                 # A dropped connection: the next read reconnects and subscribes again to
                 # every channel. Logged once per outage, not once a second.
+                self._since = None  # revocations published meanwhile are lost to us
                 if not failing:
                     log.warning("realtime_redis_read_failed", error=str(exc))
                     failing = True
@@ -299,9 +402,13 @@ class RedisBus(_RoutedBus):
             channel = message["channel"]
             channel = channel.decode() if isinstance(channel, bytes) else str(channel)
             if message["type"] == "subscribe":
+                if channel == self._revocations:  # (again, after a reconnection)
+                    self._since = time.monotonic()
                 confirmed = self._confirmations.get(channel)
                 if confirmed is not None and not confirmed.done():
                     confirmed.set_result(None)
+            elif message["type"] == "message" and channel == self._revocations:
+                self._heard(message["data"])
             elif message["type"] == "message" and channel.startswith(self._prefix):
                 self.sockets.deliver(int(channel.removeprefix(self._prefix)), message["data"])
 

@@ -46,6 +46,14 @@ class Lru(Generic[V]):
             found[key] = item[1]
         return found, missing
 
+    def get(self, key: int) -> tuple[float, V] | None:
+        """The value and when it was put (`time.monotonic()`), unless missing or too old."""
+        item = self._items.get(key)
+        if item is None or (self.ttl_s is not None and time.monotonic() - item[0] > self.ttl_s):
+            return None
+        self._items.move_to_end(key)
+        return item
+
     def put_many(self, values: dict[int, V]) -> None:
         now = time.monotonic()
         for key, value in values.items():
