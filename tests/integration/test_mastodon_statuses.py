@@ -107,6 +107,20 @@ async def test_context_and_favourited_by_show_what_the_reader_may_see(
         assert thread[1]["in_reply_to_account_id"] == mid(bob.id)
         assert thread[1]["account"]["username"] == carol.username
         assert thread[1]["content"] == "<p>agreed</p>"
+        # A comment is a Status too, with its own thread.
+        as_status = await root.get(f"/api/v1/statuses/{mid(first['id'])}", headers=headers)
+        assert as_status.json()["content"] == "<p>lovely</p>"
+        assert as_status.json()["in_reply_to_id"] == mid(post["id"])
+        under = await root.get(f"/api/v1/statuses/{mid(first['id'])}/context", headers=headers)
+        assert [s["id"] for s in under.json()["ancestors"]] == [mid(post["id"])]
+        assert [s["id"] for s in under.json()["descendants"]] == [mid(reply["id"])]
+        above = await root.get(f"/api/v1/statuses/{mid(reply['id'])}/context", headers=headers)
+        assert [s["id"] for s in above.json()["ancestors"]] == [mid(post["id"]), mid(first["id"])]
+        assert above.json()["descendants"] == []
+        for unseen in (shouty, rude):  # blocked, removed
+            path = f"/api/v1/statuses/{mid(unseen['id'])}"
+            assert_mastodon_error(await root.get(path, headers=headers), 404)
+            assert_mastodon_error(await root.get(path + "/context", headers=headers), 404)
         # Anonymous readers see a public account's thread, mallory's comment included.
         anonymous = await root.get(f"/api/v1/statuses/{mid(post['id'])}/context")
         assert mid(shouty["id"]) in [s["id"] for s in anonymous.json()["descendants"]]

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from shutter.comments import service as comments_service
-from shutter.errors import InvalidInput, ShutterError
+from shutter.errors import InvalidInput, NotFound, ShutterError
 from shutter.feed import service as feed_service
 from shutter.follows import service as follows_service
 from shutter.http.deps import BaseUrl, Context, Read, UrlFor, Write
@@ -363,6 +363,22 @@ async def comment_statuses(
     return out
 
 
+async def comment_status_by_id(
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    comment_id: int,
+    url_for: UrlForType,
+    base_url: str,
+) -> Entity:
+    """The comment as a Status, if the reader may see it and its post (else 404)."""
+    row, _ = await comments_service.shown_comment(conn, viewer_id, comment_id)
+    presented = await comments_service.present_comments(conn, [row], url_for, viewer_id)
+    found = await comment_statuses(conn, presented, url_for, base_url)
+    if not found:
+        raise ApiError(404, "Record not found")
+    return found[0]
+
+
 async def _form(request: Request) -> dict[str, Any]:
     """A form or JSON body (Mastodon clients send either); `key[]` lists kept as lists."""
     if request.headers.get("content-type", "").startswith("application/json"):
@@ -427,7 +443,12 @@ async def create_status(
 async def get_status(
     status_id: str, grant: ReadStatuses, conn: Read, url_for: UrlFor, base_url: BaseUrl
 ) -> Response:
-    post = await posts_service.get_post(conn, user_id_of(grant), parse_id(status_id), url_for)
+    """A post, or a comment (the Status a reply became, as notifications show them)."""
+    viewer_id, target = user_id_of(grant), parse_id(status_id)
+    try:
+        post = await posts_service.get_post(conn, viewer_id, target, url_for)
+    except NotFound:
+        return json_response(await comment_status_by_id(conn, viewer_id, target, url_for, base_url))
     (status,) = await _statuses(conn, [post], url_for, base_url)
     return json_response(status)
 

@@ -8,6 +8,7 @@ too: they are on `shared`, whose routes answer only OAuth tokens (mastodon/dispa
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -32,6 +33,7 @@ from shutter.mastodon.api import (
     _accounts,
     _link,
     _statuses,
+    comment_status_by_id,
     comment_statuses,
     next_link,
 )
@@ -117,9 +119,13 @@ async def status_context(
 ) -> Response:
     """A post's thread: no ancestors; as descendants its comments the reader may see, each
     followed by its replies, oldest first (a comment answers the post, a reply its
-    comment: `in_reply_to_id`). Anyone may read a public account's thread."""
+    comment: `in_reply_to_id`). A comment's: its post (and, for a reply, its comment) as
+    ancestors, its replies as descendants. Anyone may read a public account's thread."""
     viewer_id, post_id = _viewer(grant), parse_id(status_id)
-    await posts_service.readable_post(conn, viewer_id, post_id)
+    try:
+        await posts_service.readable_post(conn, viewer_id, post_id)
+    except NotFound:
+        return await _comment_context(conn, viewer_id, post_id, url_for, base_url)
     thread: list[dict[str, Any]] = []
     after: int | None = None
     while len(thread) < MAX_DESCENDANTS:
@@ -135,6 +141,29 @@ async def status_context(
         after = int(page["next_cursor"])
     descendants = await comment_statuses(conn, thread[:MAX_DESCENDANTS], url_for, base_url)
     return json_response({"ancestors": [], "descendants": descendants})
+
+
+async def _comment_context(
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    comment_id: int,
+    url_for: UrlForType,
+    base_url: str,
+) -> Response:
+    """A comment's thread (404 unless the reader may see the comment and its post)."""
+    row, _ = await comments_service.shown_comment(conn, viewer_id, comment_id)
+    post = await posts_service.get_post(conn, viewer_id, row["post_id"], url_for)
+    ancestors = await _statuses(conn, [post], url_for, base_url)
+    descendants: list[Entity] = []
+    if row["parent_id"] is not None:
+        with suppress(NotFound, ApiError):  # one the reader may not see is left out
+            ancestors.append(
+                await comment_status_by_id(conn, viewer_id, row["parent_id"], url_for, base_url)
+            )
+    else:
+        replies = await _replies(conn, viewer_id, comment_id, url_for)
+        descendants = await comment_statuses(conn, replies, url_for, base_url)
+    return json_response({"ancestors": ancestors, "descendants": descendants})
 
 
 async def _replies(
