@@ -402,3 +402,29 @@ async def test_media_uploads_answer_202_while_a_video_processes(
         assert_mastodon_error(refused, 415)
         assert_mastodon_error(await root.get("/api/v1/media/12x", headers=headers), 422)
         assert_mastodon_error(await root.get(f"/api/v1/media/{mid(1)}", headers=headers), 404)
+
+
+async def test_notifications_about_a_removed_post_or_by_a_blocked_account_disappear(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as root:
+        alice, bob, carol = [await register(client) for _ in range(3)]
+        moderator = await make_moderator(server, client)
+        kept = await create_post(client, alice, "kept")
+        doomed = await create_post(client, alice, "doomed")
+        await like(client, bob, doomed["id"])
+        await like(client, carol, kept["id"])
+        await follow(client, carol, alice)
+        await server.settle()
+        headers = await bearer_of(root, alice, "read")
+        before = await notifications_of(root, headers)
+        assert [(n["type"], n["account"]["id"]) for n in before] == [
+            ("follow", mid(carol.id)),
+            ("favourite", mid(carol.id)),
+            ("favourite", mid(bob.id)),
+        ]
+        await act(client, moderator, "remove", "post", doomed["id"], reason="spam links")
+        await block(client, carol, alice)  # blocked by the actor: hidden both ways
+        assert await notifications_of(root, headers) == []
+        gone = await root.get(f"/api/v1/notifications/{before[2]['id']}", headers=headers)
+        assert_mastodon_error(gone, 404)
