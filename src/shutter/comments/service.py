@@ -226,7 +226,7 @@ async def present_comments(
 
 
 async def shown_comment(
-    conn: AsyncConnection, viewer_id: int, comment_id: int
+    conn: AsyncConnection, viewer_id: int | None, comment_id: int
 ) -> tuple[RowMapping, PostRow]:
     """The comment and its post, if the viewer may see both (the one visibility rule: the
     post readable, the comment live, in no block with the viewer and not hidden from them

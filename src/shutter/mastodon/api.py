@@ -4,19 +4,19 @@ Shutter's errors answer Mastodon-style (`{"error": message}`) on these routes.""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from shutter.comments import service as comments_service
-from shutter.errors import InvalidInput, ShutterError
+from shutter.errors import InvalidInput, NotFound, ShutterError
 from shutter.feed import service as feed_service
 from shutter.follows import service as follows_service
 from shutter.http.deps import BaseUrl, Context, Read, UrlFor, Write
@@ -50,8 +50,19 @@ class MastodonRoute(APIRoute):
                 return await handler(request)
             except ShutterError as exc:
                 return json_response({"error": exc.message}, status=exc.status)
+            except RequestValidationError as exc:
+                return json_response({"error": _validation_message(exc)}, status=422)
 
         return handle
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """Mastodon's wording of invalid parameters: "Validation failed: limit: ..."."""
+    first = next(iter(exc.errors()), None)
+    if first is None:
+        return "Validation failed"
+    field = ".".join(str(part) for part in first.get("loc", ())[1:])
+    return f"Validation failed: {field}: {first.get('msg', 'invalid')}"
 
 
 router = APIRouter(tags=["mastodon"], route_class=MastodonRoute)
@@ -310,11 +321,7 @@ async def mutes(
     user_ids = [int(item["user"]["id"]) for item in page["muted"]]
     found = await _accounts(conn, user_ids, url_for, base_url)
     accounts = [found[user_id] for user_id in user_ids if user_id in found]
-    headers = None
-    if page["next_cursor"] is not None:
-        link = _link(request, base_url, max_id=mid(page["next_cursor"]))
-        headers = {"Link": link + '; rel="next"'}
-    return json_response(accounts, headers=headers)
+    return json_response(accounts, headers=next_link(request, base_url, page["next_cursor"]))
 
 
 # -- statuses ------------------------------------------------------------------------------
@@ -331,6 +338,45 @@ async def _statuses(
         for post in posts
         if int(post["author"]["id"]) in authors
     ]
+
+
+async def comment_statuses(
+    conn: AsyncConnection, comments: list[dict[str, Any]], url_for: UrlForType, base_url: str
+) -> list[Entity]:
+    """Comments as presented by `comments.service` to Statuses replying to their post (a
+    top-level comment) or to their thread's comment (a reply)."""
+    post_ids = {int(comment["post_id"]) for comment in comments if not comment["parent_id"]}
+    parent_ids = {int(comment["parent_id"]) for comment in comments if comment["parent_id"]}
+    answered = await repository.authors_of(conn, post_ids, parent_ids)
+    authors = await _accounts(
+        conn, [int(comment["author"]["id"]) for comment in comments], url_for, base_url
+    )
+    out = []
+    for comment in comments:
+        author = authors.get(int(comment["author"]["id"]))
+        if author is None:
+            continue
+        target = int(comment["parent_id"] or comment["post_id"])
+        out.append(
+            entities.comment_status(comment, author, (target, answered.get(target)), base_url)
+        )
+    return out
+
+
+async def comment_status_by_id(
+    conn: AsyncConnection,
+    viewer_id: int | None,
+    comment_id: int,
+    url_for: UrlForType,
+    base_url: str,
+) -> Entity:
+    """The comment as a Status, if the reader may see it and its post (else 404)."""
+    row, _ = await comments_service.shown_comment(conn, viewer_id, comment_id)
+    presented = await comments_service.present_comments(conn, [row], url_for, viewer_id)
+    found = await comment_statuses(conn, presented, url_for, base_url)
+    if not found:
+        raise ApiError(404, "Record not found")
+    return found[0]
 
 
 async def _form(request: Request) -> dict[str, Any]:
@@ -376,8 +422,8 @@ async def create_status(
         comment = await comments_service.create_comment(
             context, uow, viewer_id, post_id, text, None, url_for
         )
-        author = await _account(uow.conn, viewer_id, url_for, base_url)
-        return json_response(_comment_status(comment, author, post_id, base_url))
+        (status,) = await comment_statuses(uow.conn, [comment], url_for, base_url)
+        return json_response(status)
     media_ids = values.get("media_ids") or []
     if isinstance(media_ids, str):
         media_ids = [media_ids]
@@ -393,48 +439,16 @@ async def create_status(
     return json_response(status)
 
 
-def _comment_status(comment: dict[str, Any], author: Entity, post_id: int, base_url: str) -> Entity:
-    """A comment as a Mastodon Status replying to its post."""
-    return {
-        **entities.status(
-            {
-                "id": comment["id"],
-                "author": {
-                    "id": author["id"],
-                    "username": author["username"],
-                    "display_name": author["display_name"],
-                    "avatar_url": None,
-                },
-                "caption": "",
-                "location": None,
-                "media": [],
-                "like_count": 0,
-                "liked_by_me": False,
-                "saved_by_me": False,
-                "comment_count": 0,
-                "sensitive": False,
-                "content_warning": None,
-                "comments_enabled": True,
-                "hide_like_count": False,
-                "pinned": False,
-                "archived": False,
-                "edited_at": None,
-                "created_at": comment["created_at"],
-            },
-            author,
-            base_url,
-        ),
-        "content": f"<p>{html.escape(comment['text'])}</p>",
-        "url": f"{base_url}/p/{post_id}",
-        "in_reply_to_id": mid(post_id),
-    }
-
-
 @router.get("/api/v1/statuses/{status_id}", response_model=dict[str, Any])
 async def get_status(
     status_id: str, grant: ReadStatuses, conn: Read, url_for: UrlFor, base_url: BaseUrl
 ) -> Response:
-    post = await posts_service.get_post(conn, user_id_of(grant), parse_id(status_id), url_for)
+    """A post, or a comment (the Status a reply became, as notifications show them)."""
+    viewer_id, target = user_id_of(grant), parse_id(status_id)
+    try:
+        post = await posts_service.get_post(conn, viewer_id, target, url_for)
+    except NotFound:
+        return json_response(await comment_status_by_id(conn, viewer_id, target, url_for, base_url))
     (status,) = await _statuses(conn, [post], url_for, base_url)
     return json_response(status)
 
@@ -505,33 +519,6 @@ async def unfavourite(
 # -- media ---------------------------------------------------------------------------------
 
 
-@router.post("/api/v2/media", response_model=dict[str, Any], dependencies=[rate_limited("uploads")])
-async def upload_media(
-    grant: WriteMedia,
-    context: Context,
-    url_for: UrlFor,
-    file: Annotated[UploadFile, File()],
-    description: Annotated[str | None, Form(max_length=1500)] = None,
-) -> Response:
-    """The upload is processed at once by the same pipeline (and limits) as Shutter's own
-    uploads; the ready attachment is answered with 200."""
-    data = await file.read()
-    kind = file.content_type or "application/octet-stream"
-    limit = (
-        context.settings.video_max_bytes
-        if kind.startswith("video/")
-        else context.settings.image_max_bytes
-    )
-    if len(data) > limit:
-        raise ApiError(413, "File is too large")
-    media_id = await media_service.ingest(context, user_id_of(grant), data, kind)
-    if description:
-        async with context.db.write() as uow:
-            await media_repo.set_alt(uow.conn, media_id, user_id_of(grant), description)
-    item = await media_service.get_own_media(context, user_id_of(grant), media_id, url_for)
-    return json_response(entities.media_attachment(item))
-
-
 @router.put("/api/v1/media/{media_id}", response_model=dict[str, Any])
 async def describe_media(
     media_id: str,
@@ -560,6 +547,13 @@ def _link(request: Request, base_url: str, **params: str) -> str:
     }
     query.update(params)
     return f"<{base_url}{request.url.path}?{urlencode(query)}>"
+
+
+def next_link(request: Request, base_url: str, cursor: str | None) -> dict[str, str] | None:
+    """The `Link` header of a page that continues below `cursor` (None at the end)."""
+    if cursor is None:
+        return None
+    return {"Link": _link(request, base_url, max_id=mid(cursor)) + '; rel="next"'}
 
 
 @router.get("/api/v1/timelines/home", response_model=list[dict[str, Any]])

@@ -153,3 +153,64 @@ def relationship(user_id: int, found: Mapping[str, object] | None) -> dict[str, 
         "endorsed": False,
         "note": "",
     }
+
+
+def comment_status(
+    comment: Mapping[str, Any],
+    author: dict[str, Any],
+    reply_to: tuple[int, int | None],
+    base_url: str,
+) -> dict[str, Any]:
+    """A comment (or a reply to one) as a Mastodon Status: `reply_to` is the (id, author
+    id) of the post or comment it answers. It has no media; its URL is its post's."""
+    post_url = f"{base_url}/p/{comment['post_id']}"
+    in_reply_to, reply_to_author = reply_to
+    return {
+        "id": mid(comment["id"]),
+        "uri": f"{post_url}#c{comment['id']}",
+        "url": post_url,
+        "created_at": comment["created_at"],
+        "account": author,
+        "content": f"<p>{html.escape(comment['text'])}</p>",
+        "visibility": "private" if author["locked"] else "public",
+        "sensitive": False,
+        "spoiler_text": "",
+        "media_attachments": [],
+        "application": None,
+        "mentions": [],
+        "tags": [],
+        "emojis": [],
+        "reblogs_count": 0,
+        "favourites_count": comment.get("like_count", 0),
+        "replies_count": comment.get("reply_count", 0),
+        "in_reply_to_id": mid(in_reply_to),
+        "in_reply_to_account_id": mid(reply_to_author) if reply_to_author else None,
+        "reblog": None,
+        "poll": None,
+        "card": None,
+        "language": None,
+        "text": None,
+        "edited_at": None,
+        "favourited": bool(comment.get("liked_by_me", False)),
+        "reblogged": False,
+        "muted": False,
+        "bookmarked": False,
+        "pinned": False,
+    }
+
+
+def notification(
+    item_id: int,
+    kind: str,
+    created_at: str,
+    actor: dict[str, Any],
+    about: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A Mastodon Notification: one actor's part of a Shutter notification."""
+    return {
+        "id": mid(item_id),
+        "type": kind,
+        "created_at": created_at,
+        "account": actor,
+        "status": about,
+    }

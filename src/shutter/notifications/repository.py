@@ -206,3 +206,31 @@ async def mark_read(
     if group_ids is not None:
         condition = condition & notifications.c.id.in_(list(group_ids))
     await conn.execute(update(notifications).where(condition).values(read_at=now))
+
+
+async def dismiss_actor(conn: AsyncConnection, user_id: int, item_id: int) -> bool:
+    """Withdraw one actor (by the id of its `notification_actors` row) from one of the
+    user's notifications, as `remove_actor` does; False if the user has no such row."""
+    query = (
+        select(notifications.c.group_key, notification_actors.c.actor_id)
+        .select_from(
+            notification_actors.join(
+                notifications, notifications.c.id == notification_actors.c.notification_id
+            )
+        )
+        .where((notifications.c.user_id == user_id) & (notification_actors.c.id == item_id))
+    )
+    found = (await conn.execute(query)).first()
+    if found is None:
+        return False
+    await remove_actor(conn, user_id, found.group_key, found.actor_id)
+    return True
+
+
+async def clear(conn: AsyncConnection, user_id: int) -> None:
+    """Delete every notification of the user."""
+    doomed = select(notifications.c.id).where(notifications.c.user_id == user_id)
+    await conn.execute(
+        delete(notification_actors).where(notification_actors.c.notification_id.in_(doomed))
+    )
+    await conn.execute(delete(notifications).where(notifications.c.user_id == user_id))

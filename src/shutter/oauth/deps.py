@@ -80,3 +80,19 @@ def rate_limited(action: str) -> Any:
             raise
 
     return Depends(hit)
+
+
+def optionally_scoped(scope: str) -> Any:
+    """A dependency for routes anyone may call (public timelines): None without a token;
+    with one, the grant, which must cover `scope` (else 403). An app's own token
+    (client_credentials) reads as anonymous."""
+
+    async def check(request: Request, grant: OptionalGrant) -> Grant | None:
+        if grant is None:
+            return None
+        if not grant.allows(scope):
+            raise ApiError(403, "This action is outside the authorized scopes")
+        request.state.oauth_grant = grant
+        return grant
+
+    return Depends(check)

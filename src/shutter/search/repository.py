@@ -261,14 +261,20 @@ async def location(
     return row
 
 
+def tagged_post_ids(viewer_id: int | None, tag: str) -> Select[Any]:
+    """SQL: the ids of posts under a hashtag, in their caption or in a comment the viewer
+    may see (whether the viewer may read the post is left to the caller)."""
+    tagged = _tagged(viewer_id, lambda column: column == tag).subquery()
+    return select(tagged.c.post_id)
+
+
 async def posts_with_hashtag(
     conn: AsyncConnection, viewer_id: int | None, tag: str, before_id: int | None, limit: int
 ) -> list[PostRow]:
     """Live posts the viewer may see under a hashtag (in their caption or in a comment
     the viewer may see), newest first."""
-    tagged = _tagged(viewer_id, lambda column: column == tag).subquery()
     statement = select(*POST_COLUMNS).where(
-        posts.c.id.in_(select(tagged.c.post_id)) & _readable_live_post(viewer_id)
+        posts.c.id.in_(tagged_post_ids(viewer_id, tag)) & _readable_live_post(viewer_id)
     )
     if before_id is not None:
         statement = statement.where(posts.c.id < before_id)
