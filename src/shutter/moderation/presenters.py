@@ -8,6 +8,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import RowMapping
 
+from shutter.media.presenters import MediaOutDict
 from shutter.timeutil import isoformat
 
 # The rows presented here come from the moderation tables' Core rows (`RowMapping`) or
@@ -70,6 +71,30 @@ class QueueReportDict(TypedDict):
     created_at: str
 
 
+class PreviewMediaDict(MediaOutDict):
+    """A media object of a preview: its links expire, and it says how screening judged it."""
+
+    screening: str | None
+    screening_score: float | None
+
+
+class PreviewDict(TypedDict, total=False):
+    """What a moderator sees of a target: `exists` always, then by the target's type: an
+    account's username and suspension; a post's, comment's or story's removal and deletion;
+    the text of a post, comment or message; a post's `sensitive`, a comment's `post_id`;
+    the media of a post, story or message."""
+
+    exists: bool
+    username: str
+    suspended: bool
+    text: str
+    removed: bool
+    deleted: bool
+    sensitive: bool
+    post_id: str
+    media: list[PreviewMediaDict]
+
+
 class QueueItemDict(TypedDict):
     """The wire shape of QueueItem: one reported target and its reports."""
 
@@ -80,7 +105,7 @@ class QueueItemDict(TypedDict):
     reasons: dict[str, int]
     sources: list[str]
     reports: list[QueueReportDict]
-    preview: dict[str, Any] | None  # its keys depend on the target's type
+    preview: PreviewDict | None
     last_reported_at: str | None
 
 

@@ -35,6 +35,7 @@ from shutter.moderation.presenters import (
     AppealOutDict,
     AppealPageDict,
     AuditPageDict,
+    PreviewDict,
     QueueItemDict,
     QueuePageDict,
     ReportOutDict,
@@ -349,24 +350,28 @@ async def queue(
 
 async def preview(
     conn: AsyncConnection, target_type: str, target_id: int, url_for: UrlFor
-) -> dict[str, Any] | None:
+) -> PreviewDict | None:
     """What a moderator needs to judge the target, whatever its state: the text, the
     media's URLs, and whether it is removed, deleted, suspended or sensitive. For a
     message, that one message and nothing else of its conversation."""
     row = await repository.target_row(conn, target_type, target_id)
     if row is None:
         return None
-    shown: dict[str, Any] = {"exists": True}
+    shown: PreviewDict = {"exists": True}
     if target_type == "user":
-        shown.update(username=row["username"], suspended=row["suspended_at"] is not None)
+        shown["username"] = row["username"]
+        shown["suspended"] = row["suspended_at"] is not None
     elif target_type == "message":
-        shown.update(text=row["content"])
+        shown["text"] = row["content"]
     else:
-        shown.update(removed=row["removed_at"] is not None, deleted=row["deleted_at"] is not None)
+        shown["removed"] = row["removed_at"] is not None
+        shown["deleted"] = row["deleted_at"] is not None
         if target_type == "post":
-            shown.update(text=row["caption"], sensitive=bool(row["sensitive"]))
+            shown["text"] = row["caption"]
+            shown["sensitive"] = bool(row["sensitive"])
         elif target_type == "comment":
-            shown.update(text=row["text"], post_id=str(row["post_id"]))
+            shown["text"] = row["text"]
+            shown["post_id"] = str(row["post_id"])
     if target_type in ("post", "story", "message"):  # a message's photo or video too
         items = await repository.media_of(conn, target_type, target_id)
         withheld = await repository.withheld_among(conn, repository.media_keys(items))
