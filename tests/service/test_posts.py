@@ -26,6 +26,9 @@ class FakeUrls:
     def until(self, key: str, deadline: datetime) -> str:
         return f"/files/{key}?until"
 
+    def withheld(self, key: str, deadline: datetime) -> str:
+        return f"/files/{key}?withheld"
+
 
 URLS = FakeUrls()
 ROW: PostRow = {

@@ -8,7 +8,7 @@ timelines afterwards, while read-time filters hide the content at once.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,9 +17,9 @@ from shutter.context import AppContext
 from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import InvalidInput, NotFound
 from shutter.follows import service as follows_service
-from shutter.follows.service import page_of_users
 from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
+from shutter.users.presenters import UserPageDict, page_of_users
 from shutter.users.service import UrlFor
 
 BlockState = Literal["blocked", "none"]
@@ -54,7 +54,7 @@ async def unblock(conn: AsyncConnection, blocker_id: int, blocked_id: int) -> Bl
 
 async def list_blocked(
     conn: AsyncConnection, blocker_id: int, before_block: int | None, limit: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> UserPageDict:
     """A page of the people the user blocked, most recently blocked first."""
     edges = await repository.page_blocked(conn, blocker_id, before_block, limit + 1)
     return await page_of_users(conn, edges, limit, url_for)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 import orjson
-from sqlalchemy import ColumnElement, RowMapping, delete, select, update
+from sqlalchemy import ColumnElement, Result, RowMapping, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import dialect_insert, id_in, insert_or_ignore
@@ -27,26 +27,60 @@ COMMENT_COLUMNS = (
 )
 
 
+class CommentRow(TypedDict):
+    """A live comment (COMMENT_COLUMNS)."""
+
+    id: int
+    post_id: int
+    author_id: int
+    parent_id: int | None
+    text: str
+    reply_count: int
+    created_at: datetime
+    hidden_by_filter: bool
+    like_count: int
+
+
+def comment_row(row: RowMapping) -> CommentRow:
+    """A CommentRow from a row of COMMENT_COLUMNS."""
+    return {
+        "id": row["id"],
+        "post_id": row["post_id"],
+        "author_id": row["author_id"],
+        "parent_id": row["parent_id"],
+        "text": row["text"],
+        "reply_count": row["reply_count"],
+        "created_at": row["created_at"],
+        "hidden_by_filter": bool(row["hidden_by_filter"]),
+        "like_count": row["like_count"],
+    }
+
+
 async def insert_comment(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(comments.insert().values(**values))
 
 
-async def get_comment(conn: AsyncConnection, comment_id: int) -> RowMapping | None:
+async def get_comment(conn: AsyncConnection, comment_id: int) -> CommentRow | None:
     """A comment that has not been deleted."""
     query = select(*COMMENT_COLUMNS).where((comments.c.id == comment_id) & comment_is_live())
-    return (await conn.execute(query)).mappings().first()
+    return _first(await conn.execute(query))
+
+
+def _first(result: Result[Any]) -> CommentRow | None:
+    row = result.mappings().first()
+    return comment_row(row) if row is not None else None
 
 
 async def get_shown_comment(
     conn: AsyncConnection, comment_id: int, viewer_id: int | None
-) -> RowMapping | None:
+) -> CommentRow | None:
     """A live comment as the viewer may see it in its post's list: not by someone in a
     block with the viewer, not hidden from the viewer by a comment filter. Whether the
     viewer may read the post is the caller's question (`readable_post`)."""
     query = select(*COMMENT_COLUMNS).where(
         (comments.c.id == comment_id) & comment_is_live() & _shown_to(viewer_id)
     )
-    return (await conn.execute(query)).mappings().first()
+    return _first(await conn.execute(query))
 
 
 def _shown_to(viewer_id: int | None) -> ColumnElement[bool]:
@@ -63,7 +97,7 @@ async def page_comments(
     limit: int,
     viewer_id: int | None,
     leave_out: int | None = None,
-) -> Sequence[RowMapping]:
+) -> list[CommentRow]:
     """Live comments of a post (top level, or the replies to `parent_id`), oldest first;
     comments by people the viewer blocked or is blocked by are left out, and so is the
     comment `leave_out` (the pinned one, shown apart)."""
@@ -77,7 +111,8 @@ async def page_comments(
         query = query.where(comments.c.id > after_id)
     if leave_out is not None:
         query = query.where(comments.c.id != leave_out)
-    return (await conn.execute(query.order_by(comments.c.id).limit(limit))).mappings().all()
+    result = await conn.execute(query.order_by(comments.c.id).limit(limit))
+    return [comment_row(row) for row in result.mappings()]
 
 
 async def mark_comment_deleted(conn: AsyncConnection, comment_id: int, now: datetime) -> bool:

@@ -5,26 +5,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.comments import repository
+from shutter.comments.presenters import (
+    CommentFiltersDict,
+    CommentLikeStateDict,
+    CommentOutDict,
+    CommentPageDict,
+    PinStateDict,
+    present_comments,
+)
+from shutter.comments.repository import CommentRow
 from shutter.context import AppContext
 from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.events.types import CommentCreated, CommentDeleted, CommentLiked, CommentUnliked
-from shutter.pagination import make_cursor
+from shutter.pagination import make_cursor, page_tail
 from shutter.posts import counters
 from shutter.posts.repository import PostRow
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import is_approved_follower
 from shutter.tags import repository as tags_repo
-from shutter.tags.entities import hashtags, mentions
-from shutter.timeutil import isoformat, utcnow
-from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_author
+from shutter.tags.entities import hashtags
+from shutter.timeutil import utcnow
+from shutter.users.service import UrlFor
 
 
 async def create_comment(
@@ -35,7 +41,7 @@ async def create_comment(
     text: str,
     parent_id: int | None,
     url_for: UrlFor,
-) -> dict[str, Any]:
+) -> CommentOutDict:
     """Comment on a post the author may see, or reply to one of its comments. A reply to
     a reply joins the same thread: replies are one level deep, as on Instagram."""
     conn = uow.conn
@@ -126,7 +132,7 @@ async def list_comments(
     after_id: int | None,
     limit: int,
     url_for: UrlFor,
-) -> dict[str, Any]:
+) -> CommentPageDict:
     """Top-level comments of a post, oldest first, each with its reply count. The comment
     its author pinned (if the viewer may see it) opens the first page, marked `pinned`,
     and is left out of every page after it."""
@@ -159,7 +165,7 @@ async def list_replies(
     after_id: int | None,
     limit: int,
     url_for: UrlFor,
-) -> dict[str, Any]:
+) -> CommentPageDict:
     """Replies to a top-level comment, oldest first."""
     found = await repository.get_comment(conn, comment_id)
     parent, post = await _with_readable_post(conn, viewer_id, found)
@@ -173,53 +179,16 @@ async def list_replies(
 
 async def _page(
     conn: AsyncConnection,
-    rows: Sequence[RowMapping],
+    rows: Sequence[CommentRow],
     limit: int,
     url_for: UrlFor,
     viewer_id: int | None,
-) -> dict[str, Any]:
-    page = rows[:limit]
+) -> CommentPageDict:
+    page = page_tail(rows, limit, lambda row: row["id"])
     return {
-        "comments": await present_comments(conn, page, url_for, viewer_id),
-        "next_cursor": make_cursor(page[-1]["id"]) if len(rows) > limit and page else None,
+        "comments": await present_comments(conn, page.items, url_for, viewer_id),
+        "next_cursor": page.next_cursor,
     }
-
-
-async def present_comments(
-    conn: AsyncConnection,
-    rows: Sequence[RowMapping],
-    url_for: UrlFor,
-    viewer_id: int | None = None,
-    pinned_id: int | None = None,
-) -> list[dict[str, Any]]:
-    """Comment rows to API objects, with their authors fetched in one query and the
-    viewer's likes among them in one more. A comment the filter hid is marked `hidden`
-    for the post's author; its own author is not told."""
-    authors = await users_repo.get_authors(conn, {row["author_id"] for row in rows})
-    liked = (
-        await repository.liked_among(conn, viewer_id, [row["id"] for row in rows])
-        if viewer_id is not None
-        else set()
-    )
-    return [
-        {
-            "id": str(row["id"]),
-            "post_id": str(row["post_id"]),
-            "parent_id": str(row["parent_id"]) if row["parent_id"] else None,
-            "author": present_author(authors[row["author_id"]], url_for),
-            "text": row["text"],
-            "hashtags": hashtags(row["text"]),
-            "mentions": mentions(row["text"]),
-            "reply_count": row["reply_count"],
-            "created_at": isoformat(row["created_at"]),
-            "hidden": bool(row["hidden_by_filter"]) and row["author_id"] != viewer_id,
-            "like_count": row["like_count"],
-            "liked_by_me": row["id"] in liked,
-            "pinned": row["id"] == pinned_id,
-        }
-        for row in rows
-        if row["author_id"] in authors
-    ]
 
 
 # -- likes and the pin ------------------------------------------------------------------
@@ -227,7 +196,7 @@ async def present_comments(
 
 async def shown_comment(
     conn: AsyncConnection, viewer_id: int | None, comment_id: int
-) -> tuple[RowMapping, PostRow]:
+) -> tuple[CommentRow, PostRow]:
     """The comment and its post, if the viewer may see both (the one visibility rule: the
     post readable, the comment live, in no block with the viewer and not hidden from them
     by a filter); `404 comment_not_found` otherwise, whatever the reason."""
@@ -236,8 +205,8 @@ async def shown_comment(
 
 
 async def _with_readable_post(
-    conn: AsyncConnection, viewer_id: int | None, comment: RowMapping | None
-) -> tuple[RowMapping, PostRow]:
+    conn: AsyncConnection, viewer_id: int | None, comment: CommentRow | None
+) -> tuple[CommentRow, PostRow]:
     """The comment found and its post, if the viewer may read the post; else the same
     `404 comment_not_found` as for a comment that never was."""
     if comment is None:
@@ -251,21 +220,21 @@ async def _with_readable_post(
 
 async def like_comment(
     context: AppContext, uow: UnitOfWork, user_id: int, comment_id: int
-) -> dict[str, Any]:
+) -> CommentLikeStateDict:
     """Like a comment the user may see (idempotent). Returns `{liked, like_count}`."""
     return await _set_comment_like(context, uow, user_id, comment_id, liked=True)
 
 
 async def unlike_comment(
     context: AppContext, uow: UnitOfWork, user_id: int, comment_id: int
-) -> dict[str, Any]:
+) -> CommentLikeStateDict:
     """Withdraw a like from a comment (idempotent). Returns `{liked, like_count}`."""
     return await _set_comment_like(context, uow, user_id, comment_id, liked=False)
 
 
 async def _set_comment_like(
     context: AppContext, uow: UnitOfWork, user_id: int, comment_id: int, *, liked: bool
-) -> dict[str, Any]:
+) -> CommentLikeStateDict:
     """Add or withdraw the like; the count moves (atomically) and the event is recorded
     only when the like changed, so a double tap counts once."""
     conn = uow.conn
@@ -290,7 +259,7 @@ async def _set_comment_like(
     return {"liked": liked, "like_count": count}
 
 
-async def _own_post_comment(conn: AsyncConnection, viewer_id: int, comment_id: int) -> RowMapping:
+async def _own_post_comment(conn: AsyncConnection, viewer_id: int, comment_id: int) -> CommentRow:
     """A comment the viewer may see, on the viewer's own post (else 403 `not_your_post`)."""
     comment, post = await shown_comment(conn, viewer_id, comment_id)
     if post["author_id"] != viewer_id:
@@ -298,7 +267,7 @@ async def _own_post_comment(conn: AsyncConnection, viewer_id: int, comment_id: i
     return comment
 
 
-async def pin_comment(conn: AsyncConnection, viewer_id: int, comment_id: int) -> dict[str, bool]:
+async def pin_comment(conn: AsyncConnection, viewer_id: int, comment_id: int) -> PinStateDict:
     """Pin a top-level comment on your own post, in place of the pin before (idempotent)."""
     comment = await _own_post_comment(conn, viewer_id, comment_id)
     if comment["parent_id"] is not None:
@@ -307,7 +276,7 @@ async def pin_comment(conn: AsyncConnection, viewer_id: int, comment_id: int) ->
     return {"pinned": True}
 
 
-async def unpin_comment(conn: AsyncConnection, viewer_id: int, comment_id: int) -> dict[str, bool]:
+async def unpin_comment(conn: AsyncConnection, viewer_id: int, comment_id: int) -> PinStateDict:
     """Unpin the comment from your own post (idempotent: a comment not pinned stays so)."""
     comment = await _own_post_comment(conn, viewer_id, comment_id)
     await repository.clear_pinned_comment(conn, comment["post_id"], comment_id)
@@ -325,14 +294,14 @@ def matches_any(text: str, words: Sequence[str]) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded) for word in words)
 
 
-async def get_filters(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
+async def get_filters(conn: AsyncConnection, user_id: int) -> CommentFiltersDict:
     found = await repository.get_filters(conn, user_id)
     return {"words": found.words, "followers_only": found.followers_only}
 
 
 async def put_filters(
     conn: AsyncConnection, user_id: int, words: Sequence[str], followers_only: bool
-) -> dict[str, Any]:
+) -> CommentFiltersDict:
     """Replace the account's comment filters; words are kept case-folded, once each. They
     apply to comments written from now on (earlier ones keep their state)."""
     unique = list(dict.fromkeys(word.casefold() for word in words))

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Sequence
-from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -39,7 +38,7 @@ from shutter.explore import repository
 from shutter.feed.ranking import start_or_resume
 from shutter.ids import id_timestamp_ms, smallest_id_at
 from shutter.pagination import next_snapshot_cursor
-from shutter.posts.presenters import hydrate
+from shutter.posts.presenters import PostPageDict, hydrate
 from shutter.posts.repository import PostRow
 from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.seen import SeenPosts, record_shown
@@ -95,7 +94,7 @@ async def explore(
     cursor: str | None,
     limit: int,
     url_for: UrlFor,
-) -> dict[str, Any]:
+) -> PostPageDict:
     """A page of Explore for a reader (None: anonymous, popular public posts only)."""
     owner = reader_id if reader_id is not None else ANONYMOUS
 

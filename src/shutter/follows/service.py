@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -11,7 +11,6 @@ from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.events.types import FollowRequested, UserFollowed, UserUnfollowed
 from shutter.follows import repository
-from shutter.pagination import page_tail
 from shutter.privacy.visibility import (
     Access,
     account_access,
@@ -20,7 +19,7 @@ from shutter.privacy.visibility import (
 )
 from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
-from shutter.users.presenters import present_profile
+from shutter.users.presenters import UserPageDict, page_of_users
 from shutter.users.service import UrlFor
 
 FollowState = Literal["following", "requested", "none"]
@@ -162,7 +161,7 @@ async def list_connections(
     before_edge: int | None,
     limit: int,
     url_for: UrlFor,
-) -> dict[str, Any]:
+) -> UserPageDict:
     """A page of a user's followers or followees, if the viewer may see them."""
     owner = await users_repo.get_auth_row(conn, user_id)
     if owner is None:
@@ -172,18 +171,6 @@ async def list_connections(
     # People who blocked the viewer, or whom the viewer blocked, are left out of the list.
     edges = await pager(conn, user_id, before_edge, limit + 1, viewer_id)
     return await page_of_users(conn, edges, limit, url_for)
-
-
-async def page_of_users(
-    conn: AsyncConnection, edges: list[tuple[int, int]], limit: int, url_for: UrlFor
-) -> dict[str, Any]:
-    """`{users, next_cursor}` from up to limit+1 (edge id, user id) pairs."""
-    page = page_tail(edges, limit, lambda edge: edge[0])
-    profiles = await users_repo.get_profiles(conn, [other for _, other in page.items])
-    return {
-        "users": [present_profile(row, url_for) for row in profiles],
-        "next_cursor": page.next_cursor,
-    }
 
 
 async def approve_request(
@@ -205,7 +192,7 @@ async def reject_request(conn: AsyncConnection, owner_id: int, requester_id: int
 
 async def list_requests(
     conn: AsyncConnection, owner_id: int, before_edge: int | None, limit: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> UserPageDict:
     """A page of the people waiting for the owner's approval, newest first."""
     edges = await repository.page_requests(conn, owner_id, before_edge, limit + 1)
     return await page_of_users(conn, edges, limit, url_for)

@@ -108,7 +108,11 @@ async def _check(check: Callable[[], Awaitable[object]]) -> str:
     return "ok"
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,  # not JSON: the OpenAPI schema says text/plain, no model
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus exposition"}},
+)
 async def metrics(context: Context) -> Response:
     await scrape.gather(context, context.metrics)
     registry = context.metrics.registry

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -12,12 +10,12 @@ from shutter.db.tables import posts
 from shutter.db.unit_of_work import UnitOfWork
 from shutter.events.types import PostLiked, PostUnliked
 from shutter.likes import repository
-from shutter.pagination import make_cursor
+from shutter.likes.presenters import LikeStateDict
 from shutter.posts import counters
 from shutter.posts.service import readable_post
 from shutter.timeutil import utcnow
-from shutter.users import repository as users_repo
-from shutter.users.service import UrlFor, present_profile
+from shutter.users.presenters import UserPageDict, page_of_users
+from shutter.users.service import UrlFor
 
 
 async def _like_count(conn: AsyncConnection, post_id: int) -> int:
@@ -25,7 +23,7 @@ async def _like_count(conn: AsyncConnection, post_id: int) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
-async def like(context: AppContext, uow: UnitOfWork, user_id: int, post_id: int) -> dict[str, Any]:
+async def like(context: AppContext, uow: UnitOfWork, user_id: int, post_id: int) -> LikeStateDict:
     """Like a post the user may see (idempotent). Returns `{liked, like_count}`."""
     conn = uow.conn
     post = await readable_post(conn, user_id, post_id)
@@ -35,9 +33,7 @@ async def like(context: AppContext, uow: UnitOfWork, user_id: int, post_id: int)
     return {"liked": True, "like_count": await _like_count(conn, post_id)}
 
 
-async def unlike(
-    context: AppContext, uow: UnitOfWork, user_id: int, post_id: int
-) -> dict[str, Any]:
+async def unlike(context: AppContext, uow: UnitOfWork, user_id: int, post_id: int) -> LikeStateDict:
     """Withdraw a like (idempotent)."""
     conn = uow.conn
     post = await readable_post(conn, user_id, post_id)
@@ -54,13 +50,8 @@ async def list_likers(
     before_id: int | None,
     limit: int,
     url_for: UrlFor,
-) -> dict[str, Any]:
+) -> UserPageDict:
     """Who liked a post, most recent first."""
     await readable_post(conn, viewer_id, post_id)
     pairs = await repository.page_likers(conn, post_id, before_id, limit + 1, viewer_id)
-    page = pairs[:limit]
-    profiles = await users_repo.get_profiles(conn, [user_id for _, user_id in page])
-    return {
-        "users": [present_profile(row, url_for) for row in profiles],
-        "next_cursor": make_cursor(page[-1][0]) if len(pairs) > limit and page else None,
-    }
+    return await page_of_users(conn, pairs, limit, url_for)

@@ -7,7 +7,7 @@ catch-all answers the Mastodon sections not built at all."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -334,7 +334,7 @@ async def account_statuses(
 async def _account_page(
     request: Request,
     conn: AsyncConnection,
-    page: dict[str, Any],
+    page: Mapping[str, Any],
     url_for: UrlForType,
     base_url: str,
 ) -> Response:

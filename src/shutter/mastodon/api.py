@@ -4,7 +4,7 @@ Shutter's errors answer Mastodon-style (`{"error": message}`) on these routes.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from shutter.comments import service as comments_service
+from shutter.comments.presenters import present_comments
 from shutter.errors import InvalidInput, NotFound, ShutterError
 from shutter.feed import service as feed_service
 from shutter.follows import service as follows_service
@@ -341,7 +342,7 @@ async def _statuses(
 
 
 async def comment_statuses(
-    conn: AsyncConnection, comments: list[dict[str, Any]], url_for: UrlForType, base_url: str
+    conn: AsyncConnection, comments: Sequence[Mapping[str, Any]], url_for: UrlForType, base_url: str
 ) -> list[Entity]:
     """Comments as presented by `comments.service` to Statuses replying to their post (a
     top-level comment) or to their thread's comment (a reply)."""
@@ -372,7 +373,7 @@ async def comment_status_by_id(
 ) -> Entity:
     """The comment as a Status, if the reader may see it and its post (else 404)."""
     row, _ = await comments_service.shown_comment(conn, viewer_id, comment_id)
-    presented = await comments_service.present_comments(conn, [row], url_for, viewer_id)
+    presented = await present_comments(conn, [row], url_for, viewer_id)
     found = await comment_statuses(conn, presented, url_for, base_url)
     if not found:
         raise ApiError(404, "Record not found")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.comments.repository import COMMENT_COLUMNS, CommentRow, comment_row
 from shutter.db.tables import comments, follows, notification_actors, notifications, posts, users
 from shutter.posts.repository import POST_COLUMNS, PostRow, post_rows
 from shutter.privacy.visibility import (
@@ -125,17 +126,17 @@ async def readable_posts(
 
 async def shown_comments(
     conn: AsyncConnection, viewer_id: int, comment_ids: Collection[int]
-) -> list[RowMapping]:
+) -> list[CommentRow]:
     """Live comments shown to the viewer, in no block with the viewer."""
     if not comment_ids:
         return []
-    query = select(comments).where(
+    query = select(*COMMENT_COLUMNS).where(
         comments.c.id.in_(sorted(comment_ids))
         & comment_is_live()
         & comment_shown_to(viewer_id)
         & ~hidden_by_block(viewer_id, comments.c.author_id)
     )
-    return list((await conn.execute(query)).mappings().all())
+    return [comment_row(row) for row in (await conn.execute(query)).mappings()]
 
 
 # Shutter's notification kinds shown on this API, and the Mastodon type of each.

@@ -8,6 +8,7 @@ too: they are on `shared`, whose routes answer only OAuth tokens (mastodon/dispa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from shutter.comments import service as comments_service
+from shutter.comments.presenters import present_comments
 from shutter.errors import InvalidInput, NotFound
 from shutter.http.deps import BaseUrl, Context, Read, UrlFor, Write
 from shutter.http.responses import json_response
@@ -126,7 +128,7 @@ async def status_context(
         await posts_service.readable_post(conn, viewer_id, post_id)
     except NotFound:
         return await _comment_context(conn, viewer_id, post_id, url_for, base_url)
-    thread: list[dict[str, Any]] = []
+    thread: list[Mapping[str, Any]] = []
     after: int | None = None
     while len(thread) < MAX_DESCENDANTS:
         page = await comments_service.list_comments(
@@ -168,8 +170,8 @@ async def _comment_context(
 
 async def _replies(
     conn: AsyncConnection, viewer_id: int | None, comment_id: int, url_for: UrlForType
-) -> list[dict[str, Any]]:
-    replies: list[dict[str, Any]] = []
+) -> list[Mapping[str, Any]]:
+    replies: list[Mapping[str, Any]] = []
     after: int | None = None
     while len(replies) < MAX_DESCENDANTS:
         page = await comments_service.list_replies(
@@ -318,7 +320,7 @@ async def _notifications(
         int(status["id"]): status for status in await _statuses(conn, posts, url_for, base_url)
     }
     comment_rows = await repository.shown_comments(conn, viewer_id, comment_ids)
-    comments = await comments_service.present_comments(conn, comment_rows, url_for, viewer_id)
+    comments = await present_comments(conn, comment_rows, url_for, viewer_id)
     for status in await comment_statuses(conn, comments, url_for, base_url):
         about[int(status["id"])] = status
     out = []

@@ -21,6 +21,16 @@ PRIVATE_PREFIX = "private/"
 PRIVATE_URL_TTL = timedelta(hours=1)
 
 
+class UploadTicketDict(TypedDict):
+    """The wire shape of UploadTicket (media/schemas.py): where to send an upload's bytes."""
+
+    media_id: str
+    upload_url: str
+    upload_method: str
+    upload_headers: dict[str, str]
+    expires_at: str
+
+
 class MediaErrorDict(TypedDict):
     code: str | None
     message: str | None

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import orjson
 import structlog
@@ -24,6 +23,7 @@ from shutter.media.pipeline import Limits
 from shutter.media.presenters import (
     PRIVATE_PREFIX,
     MediaOutDict,
+    UploadTicketDict,
     present_media,
     private_url_deadline,
 )
@@ -58,7 +58,7 @@ def limits_of(context: AppContext) -> Limits:
 
 async def create_upload(
     context: AppContext, owner_id: int, content_type: str, size_bytes: int, base_url: str
-) -> dict[str, Any]:
+) -> UploadTicketDict:
     """Register an upload and return where to send the bytes."""
     content_type = normalise(content_type)
     settings = context.settings
@@ -205,7 +205,7 @@ async def process_media(context: AppContext, media_id: int) -> None:
     )
 
 
-async def _store(context: AppContext, rendition: Rendition) -> dict[str, Any]:
+async def _store(context: AppContext, rendition: Rendition) -> dict[str, object]:
     """Write a rendition's files under a key prefix derived from the upload's content, and
     return the columns that describe it."""
     prefix = f"media/{rendition.source_sha256[:2]}/{rendition.source_sha256}"
@@ -344,7 +344,7 @@ def private_keys(row: RowMapping) -> dict[str, str]:
     }
 
 
-async def copy_to_private(context: AppContext, row: RowMapping) -> dict[str, Any]:
+async def copy_to_private(context: AppContext, row: RowMapping) -> dict[str, object]:
     """Copy a media object's files to its private keys (before the message that takes it
     is stored; copying again is harmless) and return the columns that point to them."""
     mapping = private_keys(row)

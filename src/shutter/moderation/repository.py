@@ -9,11 +9,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import RowMapping, Table, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import insert_or_ignore
+from shutter.db.sql import dialect_insert, insert_or_ignore
 from shutter.db.tables import (
     appeals,
     comments,
@@ -239,10 +237,9 @@ async def withheld_among(conn: AsyncConnection, keys: Collection[str]) -> set[st
 
 async def insert_report(conn: AsyncConnection, values: dict[str, Any]) -> bool:
     """Store a report; False if this reporter already has an open one on the target."""
-    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     where = (reports.c.status == "open") & reports.c.reporter_id.is_not(None)
     statement = (
-        dialect_insert(reports)
+        dialect_insert(conn, reports)
         .values(**values)
         .on_conflict_do_nothing(
             index_elements=["reporter_id", "target_type", "target_id"], index_where=where
@@ -380,12 +377,8 @@ async def audit_page(
 
 async def insert_appeal(conn: AsyncConnection, values: dict[str, Any]) -> bool:
     """Store an appeal; False if the action was appealed already."""
-    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     statement = (
-        dialect_insert(appeals)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["action_id"])
-        .returning(appeals.c.id)
+        insert_or_ignore(conn, appeals, ["action_id"]).values(**values).returning(appeals.c.id)
     )
     return (await conn.execute(statement)).first() is not None
 

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import RowMapping
@@ -30,9 +30,25 @@ from shutter.ids import IdGenerator
 from shutter.media.presenters import present_media
 from shutter.media.repository import media_row
 from shutter.moderation import repository
+from shutter.moderation.presenters import (
+    ActionOutDict,
+    AppealOutDict,
+    AppealPageDict,
+    AuditPageDict,
+    PreviewDict,
+    QueueItemDict,
+    QueuePageDict,
+    ReportOutDict,
+    ReportPageDict,
+    person,
+    present_action,
+    present_appeal,
+    present_queue_report,
+    present_report,
+)
 from shutter.notifications import repository as notifications_repo
 from shutter.notifications.moderation_notices import APPEALABLE, GROUP_PREFIX
-from shutter.pagination import make_cursor
+from shutter.pagination import page_tail
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import Access, account_access
 from shutter.realtime.bus import sessions_revoked
@@ -77,13 +93,14 @@ NOTIFIED = {
 }
 SYSTEM = "system"  # the actor of automatic actions (screening)
 PREVIEW_LINK_TTL = timedelta(hours=1)  # how long a queue preview's media links work
+Body = TypeVar("Body", ReportOutDict, ActionOutDict, AppealOutDict)
 
 
 @dataclass
-class Outcome:
+class Outcome(Generic[Body]):
     """What a use case produced (what to do after the commit is on the unit of work)."""
 
-    body: dict[str, Any]
+    body: Body
     created: bool = True
 
 
@@ -136,7 +153,9 @@ class FileReport:
     comment: str
 
 
-async def file_report(context: AppContext, conn: AsyncConnection, command: FileReport) -> Outcome:
+async def file_report(
+    context: AppContext, conn: AsyncConnection, command: FileReport
+) -> Outcome[ReportOutDict]:
     """Report something the reporter can see. A repeat of an open report answers the
     existing one (created=False). Several distinct reporters of one account within the
     window flag the account into the queue."""
@@ -278,27 +297,12 @@ async def raise_flag(
 
 async def own_reports(
     conn: AsyncConnection, reporter_id: int, before_id: int | None, limit: int
-) -> dict[str, Any]:
+) -> ReportPageDict:
     rows = await repository.reports_by(conn, reporter_id, before_id, limit + 1)
-    page = rows[:limit]
+    page = page_tail(rows, limit, lambda row: row["id"])
     return {
-        "reports": [present_report(row) for row in page],
-        "next_cursor": make_cursor(page[-1]["id"]) if len(rows) > limit and page else None,
-    }
-
-
-def present_report(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
-    """A report as its reporter sees it (never who else reported, nor the reporter to
-    anyone but moderators)."""
-    return {
-        "id": str(row["id"]),
-        "target_type": row["target_type"],
-        "target_id": str(row["target_id"]),
-        "reason": row["reason"],
-        "comment": row["comment"],
-        "status": row["status"],
-        "created_at": isoformat(row["created_at"]),
-        "resolved_at": isoformat(row["resolved_at"]),
+        "reports": [present_report(row) for row in page.items],
+        "next_cursor": page.next_cursor,
     }
 
 
@@ -307,12 +311,13 @@ def present_report(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
 
 async def queue(
     conn: AsyncConnection, status: str, before_id: int | None, limit: int, url_for: UrlFor
-) -> dict[str, Any]:
+) -> QueuePageDict:
     """The moderation queue: one row per reported target, the most recently reported
     first, with the count, the reasons, the reports and a preview of the target (its media
     included even when the target is already hidden)."""
     groups = await repository.queue_page(conn, status, before_id, limit + 1)
-    page = groups[:limit]
+    tail = page_tail(groups, limit, lambda row: row["last_id"])
+    page = tail.items
     targets = [(row["target_type"], row["target_id"]) for row in page]
     reports = await repository.reports_on(conn, status, targets)
     by_target: dict[tuple[str, int], list[RowMapping]] = {}
@@ -323,7 +328,7 @@ async def queue(
         {row["target_owner_id"] for row in page}
         | {r["reporter_id"] for r in reports if r["reporter_id"] is not None},
     )
-    items = []
+    items: list[QueueItemDict] = []
     for row in page:
         target = (row["target_type"], row["target_id"])
         group = by_target.get(target, [])
@@ -331,54 +336,42 @@ async def queue(
             {
                 "target_type": row["target_type"],
                 "target_id": str(row["target_id"]),
-                "owner": {
-                    "id": str(row["target_owner_id"]),
-                    "username": names.get(row["target_owner_id"]),
-                },
+                "owner": person(row["target_owner_id"], names),
                 "report_count": row["count"],
                 "reasons": dict(Counter(r["reason"] for r in group)),
                 "sources": sorted({r["source"] for r in group}),
-                "reports": [
-                    {
-                        "id": str(r["id"]),
-                        "source": r["source"],
-                        "reason": r["reason"],
-                        "comment": r["comment"],
-                        "reporter": names.get(r["reporter_id"]) if r["reporter_id"] else None,
-                        "created_at": isoformat(r["created_at"]),
-                    }
-                    for r in group
-                ],
+                "reports": [present_queue_report(r, names) for r in group],
                 "preview": await preview(conn, row["target_type"], row["target_id"], url_for),
                 "last_reported_at": isoformat(group[-1]["created_at"]) if group else None,
             }
         )
-    return {
-        "items": items,
-        "next_cursor": make_cursor(page[-1]["last_id"]) if len(groups) > limit and page else None,
-    }
+    return {"items": items, "next_cursor": tail.next_cursor}
 
 
 async def preview(
     conn: AsyncConnection, target_type: str, target_id: int, url_for: UrlFor
-) -> dict[str, Any] | None:
+) -> PreviewDict | None:
     """What a moderator needs to judge the target, whatever its state: the text, the
     media's URLs, and whether it is removed, deleted, suspended or sensitive. For a
     message, that one message and nothing else of its conversation."""
     row = await repository.target_row(conn, target_type, target_id)
     if row is None:
         return None
-    shown: dict[str, Any] = {"exists": True}
+    shown: PreviewDict = {"exists": True}
     if target_type == "user":
-        shown.update(username=row["username"], suspended=row["suspended_at"] is not None)
+        shown["username"] = row["username"]
+        shown["suspended"] = row["suspended_at"] is not None
     elif target_type == "message":
-        shown.update(text=row["content"])
+        shown["text"] = row["content"]
     else:
-        shown.update(removed=row["removed_at"] is not None, deleted=row["deleted_at"] is not None)
+        shown["removed"] = row["removed_at"] is not None
+        shown["deleted"] = row["deleted_at"] is not None
         if target_type == "post":
-            shown.update(text=row["caption"], sensitive=bool(row["sensitive"]))
+            shown["text"] = row["caption"]
+            shown["sensitive"] = bool(row["sensitive"])
         elif target_type == "comment":
-            shown.update(text=row["text"], post_id=str(row["post_id"]))
+            shown["text"] = row["text"]
+            shown["post_id"] = str(row["post_id"])
     if target_type in ("post", "story", "message"):  # a message's photo or video too
         items = await repository.media_of(conn, target_type, target_id)
         withheld = await repository.withheld_among(conn, repository.media_keys(items))
@@ -410,7 +403,9 @@ class TakeAction:
     until: datetime | None = None
 
 
-async def take_action(context: AppContext, uow: UnitOfWork, command: TakeAction) -> Outcome:
+async def take_action(
+    context: AppContext, uow: UnitOfWork, command: TakeAction
+) -> Outcome[ActionOutDict]:
     """Act on a target (reported or not): change it, write the audit row, resolve its open
     reports (and those named), notify its author. Acting twice is harmless: the state
     ends the same and the audit log shows both."""
@@ -445,7 +440,6 @@ async def take_action(context: AppContext, uow: UnitOfWork, command: TakeAction)
         "created_at": now,
     }
     await repository.insert_action(conn, row)
-    outcome = Outcome({})
     effect = command.action
     if effect == "remove":
         if command.target_type in ("post", "story"):  # its files are not served any more
@@ -489,8 +483,7 @@ async def take_action(context: AppContext, uow: UnitOfWork, command: TakeAction)
         conn, command.target_type, command.target_id, action_id, now, command.report_ids
     )
     names = await repository.usernames(conn, {owner_id} | ({command.actor_id} - {None}))  # type: ignore[operator]
-    outcome.body = present_action(row, names)
-    return outcome
+    return Outcome(present_action(row, names))
 
 
 async def _require_media_kept(conn: AsyncConnection, target_type: str, target_id: int) -> None:
@@ -530,35 +523,18 @@ def _push_notification(
     return push
 
 
-def present_action(row: RowMapping | dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
-    actor = row["actor_id"]
-    return {
-        "id": str(row["id"]),
-        "action": row["action"],
-        "actor": {"id": str(actor), "username": names.get(actor)} if actor else None,
-        "target_type": row["target_type"],
-        "target_id": str(row["target_id"]),
-        "target_owner": {
-            "id": str(row["target_owner_id"]),
-            "username": names.get(row["target_owner_id"]),
-        },
-        "reason": row["reason"],
-        "until": isoformat(row["until"]),
-        "created_at": isoformat(row["created_at"]),
-    }
-
-
-async def audit_log(conn: AsyncConnection, before_id: int | None, limit: int) -> dict[str, Any]:
+async def audit_log(conn: AsyncConnection, before_id: int | None, limit: int) -> AuditPageDict:
     """Every action and role change, newest first."""
     rows = await repository.audit_page(conn, before_id, limit + 1)
-    page = rows[:limit]
+    tail = page_tail(rows, limit, lambda row: row["id"])
+    page = tail.items
     people = {row["target_owner_id"] for row in page} | {
         row["actor_id"] for row in page if row["actor_id"] is not None
     }
     names = await repository.usernames(conn, people)
     return {
         "actions": [present_action(row, names) for row in page],
-        "next_cursor": make_cursor(page[-1]["id"]) if len(rows) > limit and page else None,
+        "next_cursor": tail.next_cursor,
     }
 
 
@@ -567,7 +543,7 @@ async def audit_log(conn: AsyncConnection, before_id: int | None, limit: int) ->
 
 async def appeal(
     context: AppContext, conn: AsyncConnection, user_id: int, action_id: int, text: str
-) -> Outcome:
+) -> Outcome[AppealOutDict]:
     """Appeal an action taken against your content or account, once."""
     action = await repository.get_action(conn, action_id)
     if action is None or action["target_owner_id"] != user_id or action["action"] not in APPEALABLE:
@@ -586,25 +562,12 @@ async def appeal(
     return Outcome(present_appeal(values, action, {}))
 
 
-def present_appeal(
-    row: RowMapping | dict[str, Any], action: RowMapping | None, names: dict[int, str]
-) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "action": present_action(action, names) if action is not None else None,
-        "appellant": {"id": str(row["appellant_id"]), "username": names.get(row["appellant_id"])},
-        "text": row["text"],
-        "status": row["status"],
-        "created_at": isoformat(row["created_at"]),
-        "resolved_at": isoformat(row["resolved_at"]),
-    }
-
-
 async def appeals_queue(
     conn: AsyncConnection, status: str, before_id: int | None, limit: int
-) -> dict[str, Any]:
+) -> AppealPageDict:
     rows = await repository.appeals_page(conn, status, before_id, limit + 1)
-    page = rows[:limit]
+    tail = page_tail(rows, limit, lambda row: row["id"])
+    page = tail.items
     actions = {row["id"]: await repository.get_action(conn, row["action_id"]) for row in page}
     people = {row["appellant_id"] for row in page} | {
         action[key]
@@ -616,7 +579,7 @@ async def appeals_queue(
     names = await repository.usernames(conn, people)
     return {
         "appeals": [present_appeal(row, actions[row["id"]], names) for row in page],
-        "next_cursor": make_cursor(page[-1]["id"]) if len(rows) > limit and page else None,
+        "next_cursor": tail.next_cursor,
     }
 
 

@@ -5,13 +5,14 @@ these notifications (it imports this module, never the other way round)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import moderation_actions
 from shutter.notifications.presenters import NotificationOutDict, NotifiedActionDict
+from shutter.notifications.repository import NotificationRow
 from shutter.timeutil import isoformat
 
 APPEALABLE = ("remove", "mark_sensitive", "suspend", "warn")
@@ -58,7 +59,7 @@ def action_id(group_key: str) -> int:
     return int(group_key.removeprefix(GROUP_PREFIX)) if group_key.startswith(GROUP_PREFIX) else 0
 
 
-def present(row: Any, notice: Notice) -> NotificationOutDict:
+def present(row: NotificationRow, notice: Notice) -> NotificationOutDict:
     """A moderation notification in the shape of the others: no actors, the sentence, and
     the action (with whether it may be appealed)."""
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import RowMapping, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -126,15 +127,44 @@ NOTIFICATION_COLUMNS = (
 )
 
 
+class NotificationRow(TypedDict):
+    """A notification group (NOTIFICATION_COLUMNS): one kind of activity on one thing,
+    its actors counted in `actor_count`, `sort_id` moved up by the latest activity."""
+
+    id: int
+    kind: str
+    group_key: str
+    post_id: int | None
+    comment_id: int | None
+    actor_count: int
+    sort_id: int
+    read_at: datetime | None
+    updated_at: datetime
+
+
+def notification_row(row: RowMapping) -> NotificationRow:
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "group_key": row["group_key"],
+        "post_id": row["post_id"],
+        "comment_id": row["comment_id"],
+        "actor_count": row["actor_count"],
+        "sort_id": row["sort_id"],
+        "read_at": row["read_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
 async def page(
     conn: AsyncConnection, user_id: int, before_sort: int | None, limit: int
-) -> Sequence[RowMapping]:
+) -> list[NotificationRow]:
     """The recipient's notifications, most recent activity first."""
     query = select(*NOTIFICATION_COLUMNS).where(notifications.c.user_id == user_id)
     if before_sort is not None:
         query = query.where(notifications.c.sort_id < before_sort)
     query = query.order_by(notifications.c.sort_id.desc()).limit(limit)
-    return (await conn.execute(query)).mappings().all()
+    return [notification_row(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def latest_actors(

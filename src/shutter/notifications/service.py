@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import comments, follows, posts
@@ -16,6 +16,7 @@ from shutter.notifications.presenters import (
     NotificationPageDict,
     NotifiedPostDict,
 )
+from shutter.notifications.repository import NotificationRow
 from shutter.pagination import page_tail
 from shutter.privacy.visibility import comment_is_live, post_is_live, posts_readable_by
 from shutter.timeutil import isoformat, utcnow
@@ -32,7 +33,7 @@ async def list_notifications(
 ) -> NotificationPageDict:
     """`{notifications, unread_count, next_cursor}`, most recent activity first."""
     rows = await repository.page(conn, user_id, before_sort, limit + 1)
-    page = page_tail(rows, limit, lambda row: int(row["sort_id"]))
+    page = page_tail(rows, limit, lambda row: row["sort_id"])
     return {
         "notifications": await _present(conn, user_id, page.items, url_for),
         "unread_count": await repository.unread_count(conn, user_id),
@@ -47,7 +48,7 @@ async def mark_read(conn: AsyncConnection, user_id: int, ids: Sequence[int] | No
 
 
 async def _present(
-    conn: AsyncConnection, user_id: int, rows: Sequence[RowMapping], url_for: UrlFor
+    conn: AsyncConnection, user_id: int, rows: Sequence[NotificationRow], url_for: UrlFor
 ) -> list[NotificationOutDict]:
     """Rows to API objects: actors, post thumbnails and comment excerpts for the page in
     one query each. Hidden: actors across a block (nor counted), posts the recipient may

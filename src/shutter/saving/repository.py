@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import RowMapping, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.sql import id_in, insert_or_ignore
@@ -24,6 +24,16 @@ COLLECTION_COLUMNS = (
     collections.c.created_at,
     collections.c.updated_at,
 )
+
+
+class CollectionRow(NamedTuple):
+    """A collection (COLLECTION_COLUMNS)."""
+
+    id: int
+    user_id: int
+    name: str
+    created_at: datetime
+    updated_at: datetime
 
 
 def _visible_to(viewer_id: int) -> Any:
@@ -93,21 +103,21 @@ async def insert_collection(
     )
 
 
-async def get_collection(conn: AsyncConnection, collection_id: int) -> RowMapping | None:
+async def get_collection(conn: AsyncConnection, collection_id: int) -> CollectionRow | None:
     query = select(*COLLECTION_COLUMNS).where(collections.c.id == collection_id)
-    return (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(query)).first()
+    return CollectionRow(*row) if row is not None else None
 
 
 async def page_collections(
     conn: AsyncConnection, user_id: int, before_id: int | None, limit: int
-) -> Sequence[RowMapping]:
+) -> list[CollectionRow]:
     """The user's collections, newest first."""
     query = select(*COLLECTION_COLUMNS).where(collections.c.user_id == user_id)
     if before_id is not None:
         query = query.where(collections.c.id < before_id)
-    return (
-        (await conn.execute(query.order_by(collections.c.id.desc()).limit(limit))).mappings().all()
-    )
+    result = await conn.execute(query.order_by(collections.c.id.desc()).limit(limit))
+    return [CollectionRow(*row) for row in result]
 
 
 async def rename_collection(

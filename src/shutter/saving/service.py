@@ -5,21 +5,25 @@ for one that does not exist. Saving asks the visibility rule (a post you cannot 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypedDict
-
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.db.unit_of_work import UnitOfWork
 from shutter.errors import Conflict, InvalidInput, NotFound
-from shutter.media import repository as media_repo
-from shutter.media.presenters import thumb_url
 from shutter.pagination import page_tail
 from shutter.posts.presenters import PostOutDict, PostPageDict, hydrate
 from shutter.posts.service import readable_post
 from shutter.saving import repository
+from shutter.saving.presenters import (
+    CollectionOutDict,
+    CollectionPageDict,
+    CollectionPostsDict,
+    CollectionPostStateDict,
+    SaveStateDict,
+    collection_post_state,
+    present_collections,
+)
+from shutter.saving.repository import CollectionRow
 from shutter.saving.schemas import (
     COLLECTIONS_PER_USER_MAX,
     POSTS_PER_COLLECTION_MAX,
@@ -27,29 +31,13 @@ from shutter.saving.schemas import (
 )
 from shutter.stores.hydration import HydrationCache
 from shutter.stores.objects import UrlFor
-from shutter.timeutil import isoformat, utcnow
+from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
-
-
-class CollectionCoverDict(TypedDict):
-    post_id: str
-    thumb_url: str | None
-
-
-class CollectionOutDict(TypedDict, total=False):
-    id: str
-    name: str
-    post_count: int
-    cover: CollectionCoverDict | None
-    has_post: bool
-    created_at: str
-    updated_at: str
-
 
 # -- saves ----------------------------------------------------------------------------------
 
 
-async def save(context: AppContext, uow: UnitOfWork, user_id: int, post_id: int) -> dict[str, Any]:
+async def save(context: AppContext, uow: UnitOfWork, user_id: int, post_id: int) -> SaveStateDict:
     """Save a post the user may see (idempotent: saving again keeps its place in "All
     saved"); 404 for a post the user cannot see."""
     await readable_post(uow.conn, user_id, post_id)
@@ -57,7 +45,7 @@ async def save(context: AppContext, uow: UnitOfWork, user_id: int, post_id: int)
     return {"saved": True}
 
 
-async def unsave(uow: UnitOfWork, user_id: int, post_id: int) -> dict[str, Any]:
+async def unsave(uow: UnitOfWork, user_id: int, post_id: int) -> SaveStateDict:
     """Unsave a post, and take it out of every collection (idempotent). A saved post that
     has become invisible can still be unsaved (the answer tells nothing about it); for
     one never saved, the post must be visible (404 otherwise, as for saving)."""
@@ -87,49 +75,12 @@ async def list_saved(
 # -- collections ----------------------------------------------------------------------------
 
 
-async def _own_collection(conn: AsyncConnection, user_id: int, collection_id: int) -> RowMapping:
+async def _own_collection(conn: AsyncConnection, user_id: int, collection_id: int) -> CollectionRow:
     """The user's collection; 404 for anyone else's, as for one that does not exist."""
     row = await repository.get_collection(conn, collection_id)
-    if row is None or row["user_id"] != user_id:
+    if row is None or row.user_id != user_id:
         raise NotFound("No such collection.", code="collection_not_found")
     return row
-
-
-async def _present(
-    conn: AsyncConnection,
-    user_id: int,
-    rows: Sequence[RowMapping],
-    url_for: UrlFor,
-    holding: set[int] | None = None,
-) -> list[CollectionOutDict]:
-    """Collections to API objects: visible counts and covers for the page in one query
-    each, and the covers' media in one more."""
-    ids = [row["id"] for row in rows]
-    counts = await repository.visible_counts(conn, user_id, ids)
-    covers = await repository.covers(conn, user_id, ids)
-    media = await media_repo.for_posts(conn, sorted(set(covers.values())))
-    result: list[CollectionOutDict] = []
-    for row in rows:
-        cover_post = covers.get(row["id"])
-        cover: CollectionCoverDict | None = None
-        if cover_post is not None:
-            items = media.get(cover_post, [])
-            cover = {
-                "post_id": str(cover_post),
-                "thumb_url": thumb_url(items[0], url_for) if items else None,
-            }
-        item: CollectionOutDict = {
-            "id": str(row["id"]),
-            "name": row["name"],
-            "post_count": counts.get(row["id"], 0),
-            "cover": cover,
-            "created_at": isoformat(row["created_at"]),
-            "updated_at": isoformat(row["updated_at"]),
-        }
-        if holding is not None:
-            item["has_post"] = row["id"] in holding
-        result.append(item)
-    return result
 
 
 async def create_collection(
@@ -147,7 +98,7 @@ async def create_collection(
     await repository.insert_collection(conn, collection_id, user_id, name, utcnow())
     row = await repository.get_collection(conn, collection_id)
     assert row is not None
-    (collection,) = await _present(conn, user_id, [row], url_for)
+    (collection,) = await present_collections(conn, user_id, [row], url_for)
     return collection
 
 
@@ -158,18 +109,18 @@ async def list_collections(
     limit: int,
     url_for: UrlFor,
     post_id: int | None = None,
-) -> dict[str, Any]:
+) -> CollectionPageDict:
     """The user's collections, newest first; with `post_id`, each says whether it holds
     that post (the save menu of a post)."""
     rows = await repository.page_collections(conn, user_id, before_id, limit + 1)
-    page = page_tail(rows, limit, lambda row: int(row["id"]))
+    page = page_tail(rows, limit, lambda row: row.id)
     holding = (
         await repository.collections_holding(conn, user_id, post_id)
         if post_id is not None
         else None
     )
     return {
-        "collections": await _present(conn, user_id, page.items, url_for, holding),
+        "collections": await present_collections(conn, user_id, page.items, url_for, holding),
         "next_cursor": page.next_cursor,
     }
 
@@ -182,10 +133,10 @@ async def get_collection(
     limit: int,
     url_for: UrlFor,
     cache: HydrationCache | None = None,
-) -> dict[str, Any]:
+) -> CollectionPostsDict:
     """A collection and a page of the posts in it the owner may still see, in its order."""
     row = await _own_collection(conn, user_id, collection_id)
-    (collection,) = await _present(conn, user_id, [row], url_for)
+    (collection,) = await present_collections(conn, user_id, [row], url_for)
     pairs = await repository.page_collection_posts(
         conn, user_id, collection_id, before_position, limit + 1
     )
@@ -231,7 +182,7 @@ async def update_collection(
                 await repository.set_position(conn, collection_id, post_id, top - index)
         await repository.touch_collection(conn, collection_id, now)
     row = await _own_collection(conn, user_id, collection_id)
-    (collection,) = await _present(conn, user_id, [row], url_for)
+    (collection,) = await present_collections(conn, user_id, [row], url_for)
     return collection
 
 
@@ -243,7 +194,7 @@ async def delete_collection(uow: UnitOfWork, user_id: int, collection_id: int) -
 
 async def add_post(
     context: AppContext, uow: UnitOfWork, user_id: int, collection_id: int, post_id: int
-) -> dict[str, Any]:
+) -> CollectionPostStateDict:
     """Put a post the user may see in one of their collections, first in its order, and
     save it (idempotent). 409 `collection_full` past the cap."""
     conn = uow.conn
@@ -262,12 +213,12 @@ async def add_post(
         )
         await repository.touch_collection(conn, collection_id, now)
     await repository.insert_save(conn, user_id, post_id, context.ids.next_id(), now)
-    return _entry_state(collection_id, post_id, in_collection=True, saved=True)
+    return collection_post_state(collection_id, post_id, in_collection=True, saved=True)
 
 
 async def remove_post(
     uow: UnitOfWork, user_id: int, collection_id: int, post_id: int
-) -> dict[str, Any]:
+) -> CollectionPostStateDict:
     """Take a post out of a collection (it stays saved; idempotent). As for unsaving, a
     post no longer visible can be taken out; one that is not there must be visible."""
     conn = uow.conn
@@ -277,15 +228,4 @@ async def remove_post(
     else:
         await readable_post(conn, user_id, post_id)
     saved = await repository.is_saved(conn, user_id, post_id)
-    return _entry_state(collection_id, post_id, in_collection=False, saved=saved)
-
-
-def _entry_state(
-    collection_id: int, post_id: int, *, in_collection: bool, saved: bool
-) -> dict[str, Any]:
-    return {
-        "collection_id": str(collection_id),
-        "post_id": str(post_id),
-        "in_collection": in_collection,
-        "saved": saved,
-    }
+    return collection_post_state(collection_id, post_id, in_collection=False, saved=saved)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from sqlalchemy import RowMapping
-
 from shutter.posts.presenters import PostOutDict
+from shutter.search.repository import HashtagCount, PlaceRow
 from shutter.users.presenters import ProfileOutDict
 
 # Published coordinates of a place are rounded to 3 decimals (about 100 m).
@@ -67,18 +66,17 @@ class PlacePageDict(TypedDict):
     next_cursor: str | None
 
 
-def present_hashtag(row: RowMapping) -> HashtagOutDict:
-    return {"name": row["tag"], "post_count": row["post_count"]}
+def present_hashtag(row: HashtagCount) -> HashtagOutDict:
+    return {"name": row.tag, "post_count": row.post_count}
 
 
-def present_location(row: RowMapping) -> PlaceOutDict:
+def present_location(row: PlaceRow) -> PlaceOutDict:
     """A place as the reader may see it: the number of its posts they may read, and
     coordinates averaged over public posts only."""
-    lat, lng = row["lat"], row["lng"]
     return {
-        "id": str(row["id"]),
-        "name": row["name"],
-        "lat": None if lat is None else round(float(lat), PLACE_PRECISION),
-        "lng": None if lng is None else round(float(lng), PLACE_PRECISION),
-        "post_count": int(row["post_count"]),
+        "id": str(row.id),
+        "name": row.name,
+        "lat": None if row.lat is None else round(row.lat, PLACE_PRECISION),
+        "lng": None if row.lng is None else round(row.lng, PLACE_PRECISION),
+        "post_count": row.post_count,
     }

@@ -13,7 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Float,
-    RowMapping,
+    Row,
     Select,
     case,
     exists,
@@ -138,13 +138,40 @@ def _tagged(viewer_id: int | None, tag_matches: Any) -> CompoundSelect[Any]:
     return union(from_captions, from_comments)
 
 
+class HashtagCount(NamedTuple):
+    """A hashtag and how many live posts the viewer may read are under it."""
+
+    tag: str
+    post_count: int
+
+
+class PlaceRow(NamedTuple):
+    """A place as `_places` reads it: the posts the viewer may read there, and the mean
+    position of public posts (None when no public post gave one)."""
+
+    id: int
+    name: str
+    post_count: int
+    lat: float | None
+    lng: float | None
+
+
+def _place(row: Row[Any]) -> PlaceRow:
+    """A PlaceRow; the means come back as Decimal from PostgreSQL, float from SQLite."""
+    return PlaceRow(row.id, row.name, int(row.post_count), _float(row.lat), _float(row.lng))
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
 def _readable_live_post(viewer_id: int | None) -> ColumnElement[bool]:
     return post_is_live(viewer_id) & posts_readable_by(viewer_id)
 
 
 async def hashtags_by_prefix(
     conn: AsyncConnection, viewer_id: int | None, prefix: str, limit: int
-) -> Sequence[RowMapping]:
+) -> list[HashtagCount]:
     """Hashtags starting with `prefix` that tag at least one post the viewer may read,
     each with the number of such posts, most used first."""
     candidates = (
@@ -164,7 +191,7 @@ async def hashtags_by_prefix(
         .order_by(post_count.desc(), tagged.c.tag)
         .limit(limit)
     )
-    return (await conn.execute(statement)).mappings().all()
+    return [HashtagCount(row.tag, int(row.post_count)) for row in await conn.execute(statement)]
 
 
 async def hashtag_post_count(conn: AsyncConnection, viewer_id: int | None, tag: str) -> int:
@@ -210,7 +237,7 @@ def _places(viewer_id: int | None) -> tuple[Select[Any], ColumnElement[Any]]:
 
 async def locations_by_name(
     conn: AsyncConnection, viewer_id: int | None, query: str, limit: int
-) -> Sequence[RowMapping]:
+) -> list[PlaceRow]:
     """Places whose name contains the query and that have a post the viewer may read,
     those starting with it first."""
     pattern = like_prefix(query)
@@ -223,13 +250,12 @@ async def locations_by_name(
         .order_by(starts.desc(), post_count.desc(), locations.c.name_key)
         .limit(limit)
     )
-    rows: Sequence[RowMapping] = (await conn.execute(statement)).mappings().all()
-    return rows
+    return [_place(row) for row in await conn.execute(statement)]
 
 
 async def places_in_box(
     conn: AsyncConnection, viewer_id: int | None, box: BoundingBox, limit: int
-) -> Sequence[RowMapping]:
+) -> list[PlaceRow]:
     """Places named by a live post with coordinates inside the box, with a post the viewer
     may read (at most `limit`, the most used first); rows as `_places`."""
     inside = posts.c.location_lat.between(box.south, box.north) & or_(
@@ -247,18 +273,17 @@ async def places_in_box(
         .order_by(post_count.desc(), locations.c.id)
         .limit(limit)
     )
-    rows: Sequence[RowMapping] = (await conn.execute(statement)).mappings().all()
-    return rows
+    return [_place(row) for row in await conn.execute(statement)]
 
 
 async def location(
     conn: AsyncConnection, viewer_id: int | None, location_id: int
-) -> RowMapping | None:
+) -> PlaceRow | None:
     """A place, if it has a post the viewer may read (else None, as if it did not exist)."""
     places, _ = _places(viewer_id)
     statement = places.where(locations.c.id == location_id)
-    row: RowMapping | None = (await conn.execute(statement)).mappings().first()
-    return row
+    row = (await conn.execute(statement)).first()
+    return _place(row) if row is not None else None
 
 
 def tagged_post_ids(viewer_id: int | None, tag: str) -> Select[Any]:

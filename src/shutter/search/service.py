@@ -61,14 +61,14 @@ async def search(
         return {"users": await _users(conn, viewer_id, cleaned.lstrip("@"), limit, url_for)}
     if kind == "hashtags":
         tag = normalise_tag(cleaned.lstrip("#"))
-        rows = await repository.hashtags_by_prefix(conn, viewer_id, tag, limit) if tag else []
-        return {"hashtags": [present_hashtag(row) for row in rows]}
-    rows = (
+        tags = await repository.hashtags_by_prefix(conn, viewer_id, tag, limit) if tag else []
+        return {"hashtags": [present_hashtag(row) for row in tags]}
+    places = (
         await repository.locations_by_name(conn, viewer_id, cleaned.casefold(), limit)
         if cleaned
         else []
     )
-    return {"locations": [present_location(row) for row in rows]}
+    return {"locations": [present_location(row) for row in places]}
 
 
 async def places_nearby(
@@ -93,7 +93,7 @@ async def places_nearby(
         distance = haversine_km(lat, lng, place["lat"], place["lng"])
         if distance <= radius_km:
             rounded = round(distance, DISTANCE_DIGITS)
-            near.append((distance, row["id"], {**place, "distance_km": rounded}))
+            near.append((distance, row.id, {**place, "distance_km": rounded}))
     near.sort(key=lambda item: item[:2])
     return {"locations": [place for *_, place in near[:limit]]}
 

@@ -118,12 +118,13 @@ async def attach_media(conn: AsyncConnection, media_id: int, owner_id: int, stor
 
 async def get_live(
     conn: AsyncConnection, story_id: int, now: datetime, reader_id: int
-) -> RowMapping | None:
+) -> StoryRow | None:
     """A live story whose audience takes in the reader (the account rule is the caller's)."""
     query = _with_media().where(
         (stories.c.id == story_id) & _live(now) & story_audience_includes(reader_id)
     )
-    return (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(query)).mappings().first()
+    return story_row(row) if row is not None else None
 
 
 async def get_own_new(conn: AsyncConnection, story_id: int, author_id: int) -> RowMapping | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
@@ -36,6 +35,7 @@ from shutter.stories.presenters import (
     present_tray,
     present_viewer_page,
 )
+from shutter.stories.repository import StoryRow
 from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
 from shutter.users.presenters import present_author
@@ -99,18 +99,18 @@ async def get_story(
 ) -> StoryOutDict:
     """One live story the viewer may see (404 otherwise, revealing nothing)."""
     row = await _visible_story(conn, viewer_id, story_id, utcnow())
-    (story,) = await present_stories(conn, [repository.story_row(row)], viewer_id, url_for)
+    (story,) = await present_stories(conn, [row], viewer_id, url_for)
     return story
 
 
-async def visible_story(conn: AsyncConnection, viewer_id: int, story_id: int) -> RowMapping:
+async def visible_story(conn: AsyncConnection, viewer_id: int, story_id: int) -> StoryRow:
     """A live story the viewer may see (to reply to it); `404 story_not_found` otherwise."""
     return await _visible_story(conn, viewer_id, story_id, utcnow())
 
 
 async def _visible_story(
     conn: AsyncConnection, viewer_id: int, story_id: int, now: datetime
-) -> RowMapping:
+) -> StoryRow:
     row = await repository.get_live(conn, story_id, now, viewer_id)
     if row is not None:
         author = await users_repo.get_auth_row(conn, row["author_id"])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NotRequired, TypedDict
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.pagination import page_tail
 from shutter.stores.objects import UrlFor
 from shutter.timeutil import isoformat
+from shutter.users import repository
 from shutter.users.repository import AuthorRow, ProfileRow
 
 
@@ -49,6 +53,13 @@ class ProfileOutDict(TypedDict):
     email: NotRequired[str]
     email_verified: NotRequired[bool]
     role: NotRequired[str]
+
+
+class UserPageDict(TypedDict):
+    """The wire shape of UserPage: `{users, next_cursor}`."""
+
+    users: list[ProfileOutDict]
+    next_cursor: str | None
 
 
 class AuthorOutDict(TypedDict):
@@ -95,4 +106,17 @@ def present_author(row: AuthorRow, url_for: UrlFor) -> AuthorOutDict:
         "username": row["username"],
         "display_name": row["display_name"],
         "avatar_url": url_for(row["avatar_key"]) if row["avatar_key"] else None,
+    }
+
+
+async def page_of_users(
+    conn: AsyncConnection, edges: Sequence[tuple[int, int]], limit: int, url_for: UrlFor
+) -> UserPageDict:
+    """`{users, next_cursor}` from up to limit+1 (edge id, user id) pairs, the edge id
+    being what the next page continues after (a follow's, a block's, a like's)."""
+    page = page_tail(edges, limit, lambda edge: edge[0])
+    profiles = await repository.get_profiles(conn, [other for _, other in page.items])
+    return {
+        "users": [present_profile(row, url_for) for row in profiles],
+        "next_cursor": page.next_cursor,
     }

@@ -93,9 +93,26 @@ _AUTH_ROW = select(users.c.id, users.c.username, users.c.is_private, users.c.tok
 )
 
 
-async def get_auth_row(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    result = await conn.execute(_AUTH_ROW, {"user_id": user_id})
-    return result.mappings().first()
+class AuthRow(TypedDict):
+    """What the visibility checks need of an account: its name, whether it is private,
+    and its token version."""
+
+    id: int
+    username: str
+    is_private: bool
+    token_version: int
+
+
+async def get_auth_row(conn: AsyncConnection, user_id: int) -> AuthRow | None:
+    row = (await conn.execute(_AUTH_ROW, {"user_id": user_id})).first()
+    if row is None:
+        return None
+    return {
+        "id": row.id,
+        "username": row.username,
+        "is_private": row.is_private,
+        "token_version": row.token_version,
+    }
 
 
 # A profile page shows the avatar large: the avatar media's variants come with it.
