@@ -45,6 +45,7 @@ from shutter.ids import MAX_NODE, IdGenerator
 from shutter.likes import api as likes_api
 from shutter.mail.senders import DirectorySender, MailSender, SmtpSender
 from shutter.mastodon import api as mastodon_api
+from shutter.mastodon import streaming as mastodon_streaming
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
 from shutter.media import tasks as media_tasks
@@ -200,6 +201,7 @@ def _routes() -> tuple[BaseRoute, ...]:
     root = APIRouter()
     root.include_router(api)
     root.include_router(oauth_api.router)  # /oauth/* and /api/v1/apps
+    root.include_router(mastodon_streaming.router)  # before the API's catch-all 404s
     root.include_router(mastodon_api.router)  # the Mastodon-compatible client API
     root.include_router(media_api.store_router)
     root.include_router(ops.router)
