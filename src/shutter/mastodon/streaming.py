@@ -249,26 +249,26 @@ async def websocket_stream(
         await websocket.close(1013, "busy; reconnect later")
         return
     assert grant.user_id is not None
-    await websocket.accept(subprotocol=protocol or None)
     client = Stream(context, grant, grant.user_id, _http_base(str(websocket.base_url), context))
-    if stream:
-        error = client.subscribe(stream)
+    error = client.subscribe(stream) if stream else None
+    if error is None:
+        try:  # attached before the handshake ends: once a client is open, events flow
+            await client.start()
+        except Exception:
+            log.exception("streaming_attach_failed", user_id=grant.user_id)
+            await websocket.close(1011, "real-time delivery unavailable; reconnect later")
+            return
+    try:
+        await websocket.accept(subprotocol=protocol or None)
         if error is not None:
             await websocket.send_text(_json({"error": error, "status": 400}))
             await websocket.close(1008, error)
             return
-    try:
-        await client.start()
-    except Exception:
-        log.exception("streaming_attach_failed", user_id=grant.user_id)
-        await websocket.close(1011, "real-time delivery unavailable; reconnect later")
-        return
-    try:
         await _serve_websocket(websocket, client)
     except WebSocketDisconnect:
         pass
     finally:
-        await client.stop()
+        await client.stop()  # nothing to undo when it never started
     if client.socket.closing.done():
         code, reason = client.socket.closing.result()
         with contextlib.suppress(Exception):
@@ -358,7 +358,7 @@ async def _events(client: Stream, heartbeat_s: float) -> AsyncIterator[bytes]:
         log.exception("streaming_attach_failed", user_id=client.user_id)
         return
     try:
-        yield b":)\n\n"  # subscribed: events from here on reach this stream
+        yield b":)\n"  # subscribed: events from here on reach this stream
         while not closing.done():
             getting = asyncio.ensure_future(client.socket.queue.get())
             waited: list[asyncio.Future[Any]] = [getting, closing]
@@ -366,9 +366,12 @@ async def _events(client: Stream, heartbeat_s: float) -> AsyncIterator[bytes]:
             if getting not in done:
                 getting.cancel()
                 if not closing.done():
-                    yield b":thump\n\n"
+                    yield b":thump\n"
                 continue
             for _streams, event, payload in await client.messages(getting.result()):
-                yield f"event: {event}\ndata: {payload}\n\n".encode()
+                # Clients parse every `data:` as JSON: a padded id (a leading zero) is
+                # not a JSON number, so `delete` sends it as a JSON string.
+                data = _json(payload) if event == "delete" else payload
+                yield f"event: {event}\ndata: {data}\n\n".encode()
     finally:
         await client.stop()
