@@ -218,3 +218,20 @@ async def test_server_sent_events_stream_updates(
                 data = await anext(lines)
             assert data.startswith("data: ")
             assert orjson.loads(data.removeprefix("data: "))["id"] == mid(post["id"])
+
+
+async def test_a_muted_authors_posts_are_not_streamed(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as root:
+        loud, bob = await author_and_follower(server, client)
+        quiet = await register(client)
+        await follow(client, bob, quiet)
+        muted = await client.post(f"/users/{loud.id}/mute", json={}, headers=bob.headers)
+        assert muted.status_code == 200, muted.text
+        async with streaming(server.base_url, await oauth(root, bob)) as ws:
+            await create_post(client, loud, "shouting")
+            await server.settle()  # its fan-out is over: had it been streamed, it came first
+            kept = await create_post(client, quiet, "whispering")
+            update = await next_message(ws)
+            assert orjson.loads(update["payload"])["id"] == mid(kept["id"])

@@ -39,6 +39,7 @@ from shutter.notifications.presenters import NotificationOutDict
 from shutter.oauth.deps import ApiError
 from shutter.oauth.service import Grant, authenticate
 from shutter.posts import service as posts_service
+from shutter.privacy.visibility import mute_state
 from shutter.realtime.bus import (
     CLOSE_UNAUTHENTICATED,
     HOME_POST,
@@ -149,6 +150,9 @@ class Stream:
                 post = await posts_service.get_post(conn, self.user_id, post_id, self.url_for)
             except ShutterError:
                 return None
+            author_id = int(post["author"]["id"])
+            if author_id != self.user_id and (await mute_state(conn, self.user_id, author_id))[0]:
+                return None  # muted posts leave the home timeline, so its stream too
             found = await _statuses(conn, [post], self.url_for, self.base_url)
         return found[0] if found else None
 
