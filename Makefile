@@ -23,8 +23,10 @@ CHROMIUM ?= /usr/bin/chromium
 
 # axe-core (the accessibility checks) comes from npm, pinned in tests/e2e/package-lock.json.
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
+# megalodon (a Mastodon client for Node, tests/interop), pinned in tests/interop/package-lock.json.
+MEGALODON := tests/interop/node_modules/megalodon/package.json
 
-browser: $(AXE)  ## install Debian's chromium (if missing and root) and axe-core for the browser tests
+browser: $(AXE) $(MEGALODON)  ## install Debian's chromium (if missing and root), axe-core and megalodon for the browser and interop tests
 	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
@@ -35,6 +37,11 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 	@if command -v npm >/dev/null; then \
 		cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; \
 	else echo "!! no npm: the accessibility tests will be skipped (failed under CI=true)"; fi
+
+$(MEGALODON): tests/interop/package.json tests/interop/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/interop && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/megalodon/package.json; \
+	else echo "!! no npm: the megalodon interop test will be skipped (failed under CI=true)"; fi
 
 # The alert rules are checked with promtool (Debian's `prometheus` package), installed here
 # when missing and we are root; otherwise those checks skip loudly (fail under CI=true).

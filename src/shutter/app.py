@@ -47,6 +47,7 @@ from shutter.mail.senders import DirectorySender, MailSender, SmtpSender
 from shutter.mastodon import accounts_api as mastodon_accounts_api
 from shutter.mastodon import api as mastodon_api
 from shutter.mastodon import statuses_api as mastodon_statuses_api
+from shutter.mastodon import streaming as mastodon_streaming
 from shutter.media import api as media_api
 from shutter.media import pool as media_pool
 from shutter.media import tasks as media_tasks
@@ -209,10 +210,11 @@ def _routes() -> tuple[BaseRoute, ...]:
     root.include_router(mastodon_statuses_api.shared)
     root.include_router(api)
     root.include_router(oauth_api.router)  # /oauth/* and /api/v1/apps
-    # The Mastodon-compatible client API; its accounts and statuses sides first, as
-    # mastodon_api's catch-all answers the Mastodon sections not built.
+    # The Mastodon-compatible client API; its accounts, statuses and streaming sides
+    # first, as mastodon_api's catch-all answers the Mastodon sections not built.
     root.include_router(mastodon_accounts_api.router)
     root.include_router(mastodon_statuses_api.router)
+    root.include_router(mastodon_streaming.router)
     root.include_router(mastodon_api.router)
     root.include_router(media_api.store_router)
     return tuple(root.routes)

@@ -10,15 +10,21 @@ every library call runs in a thread."""
 from __future__ import annotations
 
 import asyncio
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from mastodon import Mastodon
+from mastodon import Mastodon, StreamListener
 
 from tests.conftest import RunningServer
+from tests.e2e.test_serve import ServeProcess
 from tests.factories import Account, distinct_image, register
+from tests.interop.conftest import WAIT_S, Person, consent, new_person
 
 REDIRECT = "https://interop.example/callback"
 SCOPES = ["read", "write", "follow"]
@@ -164,3 +170,91 @@ async def test_mastodon_py_mutes_lists_pages_and_unmutes(
         # Shutter's own list agrees.
         native = (await client.get("/users/me/muted", headers=reader.headers)).json()
         assert [item["user"]["id"] for item in native["muted"]] == [loud[2].id, loud[1].id]
+
+
+class Heard(StreamListener):
+    """What a Mastodon.py stream hears, in order; `open` once the server's first comment
+    (sent when the stream is subscribed) arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open = threading.Event()
+        self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def handle_heartbeat(self) -> None:
+        self.open.set()
+
+    def on_update(self, status: Any) -> None:
+        self.events.put(("update", status))
+
+    def on_notification(self, notification: Any) -> None:
+        self.events.put(("notification", notification))
+
+    def on_delete(self, status_id: Any) -> None:
+        self.events.put(("delete", status_id))
+
+    def next(self) -> tuple[str, Any]:
+        return self.events.get(timeout=WAIT_S)
+
+
+def signed_in(api: httpx.Client, base_url: str, person: Person) -> Mastodon:
+    """Mastodon.py's authorization-code flow, the consent given by HTTP."""
+    client_id, client_secret = Mastodon.create_app(
+        "Interop", scopes=SCOPES, redirect_uris=REDIRECT, api_base_url=base_url
+    )
+    mastodon = Mastodon(
+        client_id=client_id,
+        client_secret=client_secret,
+        api_base_url=base_url,
+        version_check_mode="none",
+    )
+    url = mastodon.auth_request_url(
+        redirect_uris=REDIRECT, scopes=SCOPES, state="s2", allow_http=True
+    )
+    back = consent(api, person, url)
+    assert back["state"] == "s2"
+    mastodon.log_in(code=back["code"], redirect_uri=REDIRECT, scopes=SCOPES, allow_http=True)
+    return mastodon
+
+
+@contextmanager
+def user_stream(mastodon: Mastodon) -> Iterator[Heard]:
+    heard = Heard()
+    handle = mastodon.stream_user(heard, run_async=True)
+    try:
+        assert heard.open.wait(WAIT_S), "the stream did not open"
+        yield heard
+    finally:
+        handle.close()
+
+
+def test_mastodon_py_streams_updates_notifications_and_deletes(served: ServeProcess) -> None:
+    base_url = served.base_url
+    with httpx.Client(base_url=base_url, timeout=30) as api:
+        alice, bob = new_person(api), new_person(api)
+        alice_api, bob_api = signed_in(api, base_url, alice), signed_in(api, base_url, bob)
+        me = alice_api.account_verify_credentials()
+        assert bob_api.account_follow(me["id"])["following"] is True
+
+        with user_stream(bob_api) as bob_heard, user_stream(alice_api) as alice_heard:
+            media = alice_api.media_post(distinct_image(), mime_type="image/png")
+            status = alice_api.status_post("Streamed by Mastodon.py", media_ids=[media])
+            kind, update = bob_heard.next()
+            assert kind == "update"
+            assert update["id"] == status["id"]
+            assert update["account"]["username"] == alice.username
+            assert update["media_attachments"][0]["id"] == media["id"]
+
+            bob_api.status_favourite(status["id"])
+            kinds = {"update": None}
+            while "notification" not in kinds:  # her own post's update comes first
+                kind, event = alice_heard.next()
+                kinds[kind] = event
+            notification = kinds["notification"]
+            assert notification["type"] == "favourite"
+            assert notification["account"]["username"] == bob.username
+            assert notification["status"]["id"] == status["id"]
+
+            alice_api.status_delete(status["id"])
+            kind, deleted = bob_heard.next()
+            assert (kind, str(deleted)) == ("delete", status["id"])

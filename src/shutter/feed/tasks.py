@@ -24,6 +24,7 @@ from shutter.events.types import (
 from shutter.follows import repository as follows_repo
 from shutter.ids import IdGenerator
 from shutter.posts import repository as posts_repo
+from shutter.realtime.bus import RealtimeBus, home_post, posts_removed
 from shutter.settings import Settings
 from shutter.stores.timelines import AuthorLists, Timelines
 from shutter.users import repository as users_repo
@@ -47,13 +48,20 @@ class FeedDeps(Protocol):
     def ids(self) -> IdGenerator: ...
     @property
     def timelines(self) -> FanOutStore: ...
+    @property
+    def realtime(self) -> RealtimeBus: ...
 
 
 AnyFeedDeps = TypeVar("AnyFeedDeps", bound=FeedDeps)  # the app context, or a test's fake
 
 
 async def on_post_created(context: FeedDeps, event: PostCreated) -> None:
-    """Push the post to every active follower's timeline, unless the author is pulled."""
+    """Push the post to every active follower's timeline, unless the author is pulled,
+    and tell their open streams (the Mastodon API's `update`)."""
+    await _push_post(context, event, announce=True)
+
+
+async def _push_post(context: FeedDeps, event: PostCreated, *, announce: bool) -> None:
     post_id, author_id = event.post_id, event.author_id
     store = context.timelines
     async with context.db.read() as conn:
@@ -62,11 +70,16 @@ async def on_post_created(context: FeedDeps, event: PostCreated) -> None:
         return  # deleted before we got here: nothing to deliver
     await store.add_recent(author_id, post_id)
     await store.add(author_id, [post_id])
+    announcement = home_post(post_id)
+    if announce:
+        await context.realtime.publish([author_id], announcement)
     if await store.push_stopped_since(author_id) is not None:
         return  # a celebrity: readers pull this post at read time
     delivered = 0
     async for followers in _prefetched(_follower_pages(context, author_id)):
         delivered += await store.fan_out(followers, post_id)
+        if announce:
+            await context.realtime.publish(followers, announcement)
     async with context.db.read() as conn:
         found = await posts_repo.author_of(conn, post_id)
     if found is not None and not found[1]:
@@ -84,8 +97,11 @@ async def _remove_everywhere(context: FeedDeps, author_id: int, post_ids: list[i
     store = context.timelines
     await store.remove_recent(author_id, post_ids)
     await store.remove([author_id], post_ids)
+    removed = posts_removed(post_ids)
+    await context.realtime.publish([author_id], removed)
     async for followers in _follower_pages(context, author_id):
         await store.remove(followers, post_ids)
+        await context.realtime.publish(followers, removed)
 
 
 async def on_user_followed(context: FeedDeps, event: UserFollowed) -> None:
@@ -198,7 +214,7 @@ async def on_post_unarchived(context: FeedDeps, event: PostUnarchived) -> None:
     created = PostCreated(
         post_id=event.post_id, author_id=event.author_id, outbox_id=event.outbox_id
     )
-    await on_post_created(context, created)
+    await _push_post(context, created, announce=False)
 
 
 def register(registry: HandlerRegistry[AnyFeedDeps]) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 import orjson
@@ -149,7 +150,12 @@ async def _serve(websocket: WebSocket, socket: Socket, heartbeat_s: float) -> No
                 return
             socket.offer(PING)
 
-    tasks = [asyncio.create_task(work()) for work in (send, listen, beat)]
+    await run_until_closed(socket, send, listen, beat)
+
+
+async def run_until_closed(socket: Socket, *works: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a socket's loops until one ends or the socket must close; then stop them all."""
+    tasks = [asyncio.create_task(work()) for work in works]
     try:
         watched: list[asyncio.Future[Any]] = [*tasks, socket.closing]
         await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)

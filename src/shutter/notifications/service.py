@@ -41,6 +41,17 @@ async def list_notifications(
     }
 
 
+async def newer_than(
+    conn: AsyncConnection, user_id: int, after_sort: int | None, limit: int, url_for: UrlFor
+) -> tuple[list[NotificationOutDict], int | None]:
+    """The notifications with activity after `after_sort` (all of the newest `limit` when
+    None), oldest first, and the newest sort position: what a stream has not shown yet."""
+    rows = await repository.page(conn, user_id, None, limit)
+    newest = int(rows[0]["sort_id"]) if rows else after_sort
+    fresh = [row for row in reversed(rows) if after_sort is None or row["sort_id"] > after_sort]
+    return await _present(conn, user_id, fresh, url_for), newest
+
+
 async def mark_read(conn: AsyncConnection, user_id: int, ids: Sequence[int] | None) -> int:
     """Mark some (or all) notifications read; returns the unread count left."""
     await repository.mark_read(conn, user_id, ids, utcnow())

@@ -19,6 +19,7 @@ from shutter.http.responses import json_response
 from shutter.oauth import repository, scopes, service
 from shutter.oauth.deps import ApiError, AppGrant
 from shutter.oauth.service import OOB, OAuthError
+from shutter.realtime.bus import oauth_revoked
 from shutter.textfields import Line, clean_text
 from shutter.timeutil import isoformat, utcnow
 
@@ -307,11 +308,15 @@ class Empty(BaseModel):
 
 
 @router.post("/oauth/revoke", response_model=Empty, summary="Revoke a token")
-async def revoke(request: Request, uow: Write) -> Response:
+async def revoke(request: Request, context: Context, uow: Write) -> Response:
     values = await _params(request)
     client_id, secret = _client_credentials(request, values)
     app = await service.authenticate_client(uow.conn, client_id, secret)
-    await service.revoke(uow, app, _text(values, "token", required=True) or "")
+    revoked = await service.revoke(uow, app, _text(values, "token", required=True) or "")
+    if revoked is not None:  # its open streams close, on every process
+        user_id, token_id = revoked
+        event = oauth_revoked(token_ids=[token_id])
+        uow.after_commit(lambda: context.realtime.publish([user_id], event))
     return json_response({})
 
 
@@ -394,10 +399,13 @@ async def my_grants(viewer: CurrentUser, conn: Read) -> Response:
 async def revoke_grant(
     app_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="an app id")],
     viewer: CurrentUser,
+    context: Context,
     uow: Write,
 ) -> Response:
     if await repository.revoke_user_app(uow.conn, viewer.id, app_id, utcnow()) == 0:
         raise NotFound("You have granted no such app.")
+    event = oauth_revoked(app_ids=[app_id])  # the app's open streams close
+    uow.after_commit(lambda: context.realtime.publish([viewer.id], event))
     return Response(status_code=204)
 
 

@@ -294,14 +294,17 @@ async def refresh(
     return await _issue(uow, ids, app["id"], row["user_id"], scopes.join(requested), version)
 
 
-async def revoke(uow: UnitOfWork, app: AppRow, token: str) -> None:
+async def revoke(uow: UnitOfWork, app: AppRow, token: str) -> tuple[int, int] | None:
     """RFC 7009: revoke an access or refresh token of this app; unknown tokens are no
-    error."""
+    error. Returns (user id, token id) of a revoked user token, for its open streams."""
     row = await repository.live_token(uow.conn, digest(token))
     if row is None:
         row = await repository.live_token_by_refresh(uow.conn, digest(token))
     if row is not None and row["app_id"] == app["id"]:
         await repository.revoke_token(uow.conn, row["id"], utcnow())
+        if row["user_id"] is not None:
+            return row["user_id"], row["id"]
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +316,7 @@ class Grant:
     app_id: int
     user_id: int | None
     scopes: tuple[str, ...]
+    token_version: int = 0  # the user's at issue (a password change ends the token)
 
     def allows(self, scope: str) -> bool:
         return scopes.covers(self.scopes, scope)
@@ -329,4 +333,10 @@ async def authenticate(context: OAuthDeps, token: str) -> Grant:
         raise Unauthenticated("The access token is invalid.")
     if row["user_id"] is not None:
         await current_viewer(context, row["user_id"], row["token_version"])
-    return Grant(row["id"], row["app_id"], row["user_id"], tuple(row["scopes"].split()))
+    return Grant(
+        row["id"],
+        row["app_id"],
+        row["user_id"],
+        tuple(row["scopes"].split()),
+        row["token_version"] or 0,
+    )

@@ -31,7 +31,7 @@ import abc
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -53,6 +53,35 @@ SESSIONS_REVOKED = "sessions_revoked"
 _REVOKED_PREFIX = b'{"type":"' + SESSIONS_REVOKED.encode() + b'"'
 
 
+# Events only the Mastodon streaming API reads (a post reaching the user's home timeline,
+# posts leaving it, OAuth tokens revoked): Shutter's own sockets are not sent them.
+HOME_POST = "home_post"
+POSTS_REMOVED = "posts_removed"
+OAUTH_REVOKED = "oauth_revoked"
+_STREAM_ONLY_PREFIXES = tuple(
+    b'{"type":"' + kind.encode() + b'"' for kind in (HOME_POST, POSTS_REMOVED, OAUTH_REVOKED)
+)
+
+
+def home_post(post_id: int) -> dict[str, Any]:
+    """A post the fan-out put into the user's home timeline (or the author's own)."""
+    return {"type": HOME_POST, "post_id": str(post_id)}
+
+
+def posts_removed(post_ids: Sequence[int]) -> dict[str, Any]:
+    """Posts deleted: gone from the home timelines of their author's followers."""
+    return {"type": POSTS_REMOVED, "post_ids": [str(post_id) for post_id in post_ids]}
+
+
+def oauth_revoked(*, token_ids: Sequence[int] = (), app_ids: Sequence[int] = ()) -> dict[str, Any]:
+    """OAuth tokens of the user revoked, one by one or every token of an app."""
+    return {
+        "type": OAUTH_REVOKED,
+        "token_ids": [str(token_id) for token_id in token_ids],
+        "app_ids": [str(app_id) for app_id in app_ids],
+    }
+
+
 def sessions_revoked(token_version: int, session_ids: list[int] | None = None) -> dict[str, Any]:
     """The event that closes the user's sockets opened with tokens older than this
     version, or (`session_ids`; version -1) opened by these signed-out sessions."""
@@ -65,6 +94,9 @@ def sessions_revoked(token_version: int, session_ids: list[int] | None = None) -
 class Socket:
     """One open socket's outgoing queue. Bounded: when it is full the socket is marked
     for closing (a slow consumer), and the client catches up by `after_seq`."""
+
+    # Shutter's own gateway skips the events only the Mastodon streaming API reads.
+    streams_timeline = False
 
     def __init__(
         self, user_id: int, queue_size: int, token_version: int = 0, session_id: int | None = None
@@ -85,6 +117,8 @@ class Socket:
                 self.close(CLOSE_UNAUTHENTICATED, "the password changed: log in again")
             elif str(self.session_id) in revoked.get("session_ids", ()):
                 self.close(CLOSE_UNAUTHENTICATED, "this session was signed out")
+            return
+        if not self.streams_timeline and data.startswith(_STREAM_ONLY_PREFIXES):
             return
         try:
             self.queue.put_nowait(data)

@@ -183,6 +183,9 @@ export const unblock = (id) => del(`/users/${id}/block`);
 export const mute = (id, posts, stories) =>
   post(`/users/${id}/mute`, { posts, stories }).then((d) => d.muting);
 export const unmute = (id) => del(`/users/${id}/mute`).then((d) => d.muting);
+// Apps granted access through OAuth (Mastodon apps), and taking that access back.
+export const grantedApps = () => get("/oauth/grants");
+export const revokeApp = (appId) => del(`/oauth/grants/${appId}`);
 export const mutedAccounts = (cursor) =>
   get("/users/me/muted", { cursor, limit: 50 }).then((d) => ({
     items: (d.muted || []).map((m) => ({ user: normUser(m.user), muting: m.muting })),

@@ -19,6 +19,7 @@ import { reelsView } from "./views/reels.js";
 import { profileView, requestsView, settingsView } from "./views/profile.js";
 import { collectionView, savedView } from "./views/saved.js";
 import { forgotPasswordView, resetPasswordView, verifyBanner, verifyEmailView } from "./views/recover.js";
+import { appsView } from "./views/apps.js";
 import { securityView } from "./views/settings.js";
 import { exploreView, hashtagView, searchView } from "./views/search.js";
 import { nearbyView, placeView } from "./views/places.js";
@@ -50,6 +51,7 @@ const ROUTES = [
   [/^\/settings$/, settingsView, true],
   [/^\/settings\/security$/, securityView, true],
   [/^\/settings\/muted$/, mutedView, true],
+  [/^\/settings\/apps$/, appsView, true],
   [/^\/settings\/hashtags$/, followedHashtagsView, true],
   [/^\/settings\/comments$/, commentFiltersView, true],
   [/^\/settings\/close-friends$/, closeFriendsView, true],

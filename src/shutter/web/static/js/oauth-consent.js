@@ -1,12 +1,8 @@
 // The OAuth consent page (/oauth/authorize): signs in first if needed (the web client's
 // own login, which comes back here), then posts Allow or Deny and follows the redirect.
+import { describeScope } from "./scopes.js";
+
 const TOKEN_KEY = "shutter.token";
-const SCOPE_TEXT = {
-  read: "Read your account, posts, followers and notifications",
-  write: "Post, like, comment and change your profile",
-  follow: "Follow, unfollow and block accounts",
-  push: "Receive push notifications",
-};
 
 const root = document.getElementById("consent");
 const params = new URLSearchParams(location.search);
@@ -18,7 +14,7 @@ if (!token) {
   const list = document.getElementById("consent-scopes");
   for (const scope of root.dataset.scopes.split(" ")) {
     const item = document.createElement("li");
-    item.textContent = SCOPE_TEXT[scope] || scope;
+    item.textContent = describeScope(scope);
     list.append(item);
   }
   document.getElementById("consent-allow").addEventListener("click", () => decide(true));

@@ -115,7 +115,10 @@ async function submitting(form, action) {
 
 function afterSignIn(ctx) {
   const next = ctx.query.get("next");
-  return window.shutter.startSession().then(() => ctx.navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/", { replace: true }));
+  const safe = next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  // The OAuth consent page is the server's, not one of the client's routes: load it.
+  if (safe.startsWith("/oauth/")) return window.shutter.startSession().then(() => location.replace(safe));
+  return window.shutter.startSession().then(() => ctx.navigate(safe, { replace: true }));
 }
 
 export function loginView(ctx) {

@@ -354,6 +354,7 @@ export async function settingsView(ctx) {
         "ul",
         { class: "settings-links", "aria-label": "Privacy and stories" },
         h("li", {}, h("a", { href: "/settings/muted", "data-settings-link": "muted" }, "Muted accounts")),
+        h("li", {}, h("a", { href: "/settings/apps", "data-settings-link": "apps" }, "Apps with access to your account")),
         h("li", {}, h("a", { href: "/settings/hashtags", "data-settings-link": "hashtags" }, "Followed hashtags")),
         h("li", {}, h("a", { href: "/settings/comments", "data-settings-link": "comments" }, "Comments: hidden words, who can comment")),
         h("li", {}, h("a", { href: "/settings/close-friends", "data-settings-link": "close-friends" }, "Close friends")),
