@@ -589,6 +589,9 @@ async def _purge_media(context: AppContext, user_id: int) -> None:
                     keys.add(row["poster_key"])
         for key in sorted(keys):
             await context.objects.delete(key)
+        for row in rows:
+            if row["kind"] == "archive":  # parts of an archive never assembled
+                await context.objects.abort_parts(row["upload_key"])
         async with context.db.write() as uow:
             conn = uow.conn
             await conn.execute(delete(media).where(media.c.id.in_([row["id"] for row in rows])))
