@@ -304,7 +304,11 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
     bob = await register(client)
     await follow(client, alice, bob)
     await follow(client, bob, alice)
-    mine = await create_post(client, alice, caption="sunset #beach", media_count=2)
+    mine = await create_post(client, alice, caption="first light", media_count=2)
+    edited = await client.patch(
+        f"/posts/{mine['id']}", json={"caption": "sunset #beach"}, headers=alice.headers
+    )
+    assert edited.status_code == 200, edited.text
     theirs = await create_post(client, bob, caption="bob's")
     await comment(client, alice, theirs["id"], "nice one")
     await comment(client, bob, mine["id"], "thanks for sharing")
@@ -400,6 +404,9 @@ async def test_an_export_holds_everything_and_imports_into_a_fresh_account(
         2,
     )
     assert post["created_at"] == mine["created_at"]
+    (version,) = post["earlier_versions"]  # the caption before the edit
+    assert version["caption"] == "first light"
+    assert version["from"] <= version["until"]
     assert len(post["media"]) == 2
     assert all(item["file"] in files and files[item["file"]] for item in post["media"])
     assert [c["text"] for c in docs["comments.json"]] == ["nice one"]
