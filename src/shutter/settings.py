@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     # the bounds that refuse zip bombs (everything unpacked, one entry's expansion ratio,
     # entries, one JSON file).
     import_max_bytes: int = Field(4 * 1024 * MIB, ge=1)
+    # An archive larger than this goes up in parts of this size where the store needs it
+    # (S3: one PUT takes at most 5 GB; a part at least 5 MiB, the last one excepted).
+    import_part_bytes: int = Field(512 * MIB, ge=5 * MIB, le=5 * 1024 * MIB)
     import_max_uncompressed_bytes: int = Field(16 * 1024 * MIB, ge=1)
     import_max_ratio: float = Field(200.0, gt=1)
     import_max_entries: int = Field(200_000, ge=1)

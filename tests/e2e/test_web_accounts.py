@@ -15,8 +15,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import answered
 from tests.e2e.conftest import Browsing
 from tests.e2e.test_serve import ServeProcess
+from tests.e2e.test_web_a11y import _violations, axe_path  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -206,3 +208,44 @@ def test_two_factor_set_up_and_sign_in_with_a_code(browsing: Browsing) -> None:
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(re.compile(r"/$"))
     page.get_by_role("link", name="Profile").wait_for()
+
+
+def test_the_banner_stays_until_the_mailed_link_confirms_the_email(
+    browsing: Browsing,
+    web: ServeProcess,
+    axe_path: Path,  # noqa: F811 - the fixture of test_web_a11y.py
+) -> None:
+    username = _name("newcomer")
+    email = f"{username}@example.com"
+    page = browsing.page(viewport=PHONE_390, bypass_csp=True)
+    _sign_up(page, username)
+    banner = page.locator(".verify-banner")
+    expect(banner).to_contain_text(f"Confirm your email: open the link we sent to {email}")
+    assert _violations(page, axe_path) == []
+    with answered(page, "POST", "/auth/resend-verification"):
+        banner.get_by_role("button", name="Send the link again").click()
+    expect(banner).to_contain_text("A new link is on its way.")
+    page.reload()
+    expect(banner).to_be_visible()  # until the address is confirmed
+
+    mail = _mail_to(web, email, "Confirm your email address")
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(r"(http\S+/verify-email#token=[A-Za-z0-9_-]+)", text)
+    assert link, text
+    page.goto(link.group(1))
+    expect(page.get_by_text(f"Thanks! {email} is confirmed.")).to_be_visible()
+    assert "token=" not in page.url  # wiped from the address bar
+    assert _violations(page, axe_path) == []
+    page.get_by_role("link", name="Continue").click()
+    page.get_by_role("link", name="Profile").wait_for()
+    expect(page.locator(".verify-banner")).to_have_count(0)
+    page.reload()
+    page.get_by_role("link", name="Profile").wait_for()
+    expect(page.locator(".verify-banner")).to_have_count(0)
+
+    # The link works once; the landing page says so.
+    page.goto(link.group(1))
+    expect(page.get_by_role("alert")).to_contain_text("not valid or was used already")
+    page.goto("/verify-email")
+    expect(page.get_by_role("alert")).to_contain_text("This page needs the link from the mail.")
+    assert page.console_errors == []

@@ -7,6 +7,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +15,9 @@ from PIL import Image
 
 from tests.archives import InstagramArchive, Medium, Post
 from tests.e2e.conftest import Browsing
+from tests.e2e.test_serve import ServeProcess
 from tests.e2e.test_web import PASSWORD, _name, _sign_up
+from tests.e2e.test_web_a11y import _violations, axe_path  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -109,3 +112,68 @@ def test_an_account_is_deleted_with_its_grace_date_and_restored(browsing: Browsi
     page.wait_for_url(re.compile(r"/$"))
     page.goto(f"/u/{username}")
     page.get_by_role("heading", name=username).wait_for()
+
+
+def test_an_archive_goes_up_in_parts_when_the_ticket_asks_for_them(
+    browsing: Browsing,
+    web: ServeProcess,
+    tmp_path: Path,
+    axe_path: Path,  # noqa: F811 - the fixture of test_web_a11y.py
+) -> None:
+    """The embedded store takes any size in one PUT, so the ticket is rewritten here as an
+    S3 store would answer a large archive (docs/data.md): two part URLs. The browser must
+    PUT each slice to its URL; the test joins them and stores the whole as S3 would."""
+    username = _name("parts")
+    page = browsing.page(bypass_csp=True)
+    _sign_up(page, username)
+    data = InstagramArchive(
+        posts=[Post([Medium("a.jpg", _jpeg((20, 20, 200)), 1_600_000_000)], "Sent in parts")]
+    ).build()
+    archive = tmp_path / "instagram-parts.zip"
+    archive.write_bytes(data)
+    first = len(data) // 2
+    received: dict[int, bytes] = {}
+    real: dict[str, Any] = {}
+
+    def ticket(route: Any) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        answer = route.fetch()
+        body = answer.json()
+        real.update(body)
+        body["upload_parts"] = [
+            {"number": 1, "offset": 0, "size_bytes": first, "url": "/parts-test/1"},
+            {"number": 2, "offset": first, "size_bytes": len(data) - first, "url": "/parts-test/2"},
+        ]
+        route.fulfill(response=answer, json=body)
+
+    def part(route: Any) -> None:
+        assert route.request.method == "PUT"
+        received[int(route.request.url.rsplit("/", 1)[1])] = route.request.post_data_buffer
+        if len(received) == 2:  # all there: assembled, as S3 does on POST /imports
+            url = real["upload_url"]
+            whole = received[1] + received[2]
+            stored = httpx.request(
+                real["upload_method"],
+                url if url.startswith("http") else web.base_url + url,
+                content=whole,
+                headers=real["upload_headers"],
+                timeout=30,
+            )
+            assert stored.status_code in (200, 204), stored.text
+        route.fulfill(status=200, body="")
+
+    page.route("**/api/v1/media", ticket)
+    page.route("**/parts-test/*", part)
+    page.goto("/settings/data")
+    page.get_by_role("heading", name="Import from Instagram").wait_for()
+    assert _violations(page, axe_path) == []
+    page.locator("#import-file").set_input_files(str(archive))
+    page.get_by_text("Import finished.").wait_for(timeout=120_000)
+    assert received == {1: data[:first], 2: data[first:]}
+    assert page.locator("[data-import-summary]").inner_text() == "1 imported of 1"
+    assert _violations(page, axe_path) == []
+    page.goto(f"/u/{username}")
+    page.get_by_text("1 post").first.wait_for()
+    assert page.console_errors == []

@@ -10,8 +10,17 @@ import httpx
 import pytest
 from sqlalchemy import BigInteger, Integer, String, Text, select
 
-from shutter.db.tables import collection_posts, media, metadata, saves
+from shutter.db.tables import (
+    collection_posts,
+    exports,
+    media,
+    metadata,
+    post_versions,
+    saves,
+)
 from shutter.portability.deletion import purge_due
+from shutter.push import repository as push_repository
+from shutter.timeutil import utcnow
 from tests.assertions import assert_error
 from tests.conftest import RunningServer
 from tests.factories import (
@@ -31,6 +40,7 @@ from tests.integration.test_messages import send
 from tests.integration.test_oauth import user_token
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+PUSH_ENDPOINT = "https://push.example.net/send/deleted-account"
 
 
 @pytest.fixture
@@ -125,9 +135,37 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
     filters = {"words": ["rude"], "followers_only": True}
     put = await client.put("/users/me/comment-filters", json=filters, headers=alice.headers)
     assert put.status_code == 200, put.text
+    # Tables of later issues: an edited caption (post_versions), a report filed, a pending
+    # two-factor secret, profile visits both ways, a push subscription, a finished export.
+    edited = await client.patch(
+        f"/posts/{own['id']}", json={"caption": "mine, edited #gone"}, headers=alice.headers
+    )
+    assert edited.status_code == 200, edited.text
+    reported = await client.post(
+        "/reports",
+        json={"target_type": "post", "target_id": theirs["id"], "reason": "spam"},
+        headers=alice.headers,
+    )
+    assert reported.status_code == 201, reported.text
+    totp = await client.post("/auth/mfa/totp", headers=alice.headers)
+    assert totp.status_code == 200, totp.text
+    for viewer, visited in ((alice, bob), (bob, alice)):
+        seen = await client.get(f"/users/{visited.id}", headers=viewer.headers)
+        assert seen.status_code == 200, seen.text
+    async with server.context.db.write() as uow:
+        await push_repository.save(
+            uow.conn, server.context.ids, int(alice.id), PUSH_ENDPOINT, "p256dh", "auth", utcnow()
+        )
+    exported = await client.post("/exports", headers=alice.headers)
+    assert exported.status_code == 202, exported.text
     sent = await send(client, alice, bob, "hello bob")
     await send(client, bob, alice, "hello alice")
     await server.settle()
+    export = (await client.get("/exports/latest", headers=alice.headers)).json()["export"]
+    assert export["status"] == "done", export
+    async with server.context.db.read() as conn:
+        export_key = (await conn.execute(select(exports.c.object_key))).scalar_one()
+    assert await server.context.objects.size(export_key)
     async with server.context.db.read() as conn:
         keys = [
             key
@@ -179,6 +217,7 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
     assert await rows_naming(server, int(alice.id)) == []
     for key in keys:
         assert await server.context.objects.size(key) is None, key
+    assert await server.context.objects.size(export_key) is None
     if server.context.redis is not None:
         named = [
             key async for key in server.context.redis.scan_iter(match=f"*{alice.id}*", count=1000)
@@ -196,7 +235,7 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
     notes = (await client.get("/notifications", headers=bob.headers)).json()["notifications"]
     assert notes == []
     async with server.context.db.read() as conn:
-        for table in (saves, collection_posts):
+        for table in (saves, collection_posts, post_versions):
             left = select(table.c.post_id).where(table.c.post_id == int(own["id"]))
             assert (await conn.execute(left)).first() is None, table.name
     kept = await client.get(f"/collections/{bobs_collection}", headers=bob.headers)
@@ -217,6 +256,39 @@ async def test_a_deleted_account_is_hidden_at_once_restorable_and_then_purged(
         json={"username": alice.username, "email": alice.email, "password": "x" * 12},
     )
     assert again.status_code == 201, again.text
+
+
+async def test_counts_on_others_posts_leave_out_a_deactivated_account_until_restored(
+    client: httpx.AsyncClient,
+) -> None:
+    alice, bob, carol = [await register(client) for _ in range(3)]
+    theirs = await create_post(client, bob, caption="bob's")
+    top = await comment(client, carol, theirs["id"], "first")
+    await comment(client, alice, theirs["id"], "from alice")
+    await comment(client, alice, theirs["id"], "a reply from alice", parent_id=top["id"])
+    await comment(client, carol, theirs["id"], "a reply from carol", parent_id=top["id"])
+    await like(client, alice, theirs["id"])
+    await like(client, carol, theirs["id"])
+
+    async def shown() -> tuple[int, int, int]:
+        post = (await client.get(f"/posts/{theirs['id']}", headers=bob.headers)).json()["post"]
+        page = (await client.get(f"/posts/{theirs['id']}/comments", headers=bob.headers)).json()
+        (first,) = [c for c in page["comments"] if c["id"] == top["id"]]
+        return post["comment_count"], post["like_count"], first["reply_count"]
+
+    assert await shown() == (4, 2, 2)
+    assert (await delete_account(client, alice, alice.password)).status_code == 202
+    # From deactivation, not only after the purge: her comments and like leave the counts.
+    assert await shown() == (2, 1, 1)
+    # A new comment still moves the count from there.
+    await comment(client, carol, theirs["id"], "another")
+    assert await shown() == (3, 1, 1)
+
+    restored = await client.post(
+        "/users/me/restore", json={"login": alice.username, "password": alice.password}
+    )
+    assert restored.status_code == 200, restored.text
+    assert await shown() == (5, 2, 2)
 
 
 async def test_a_purge_cut_short_by_a_crash_finishes_on_the_next_run(

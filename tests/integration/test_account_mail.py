@@ -15,14 +15,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from shutter.db.tables import account_tokens
+from shutter.accounts import tasks as account_tasks
+from shutter.db.tables import account_tokens, outbox
+from shutter.events.types import PasswordResetRequested, VerificationRequested
 from shutter.settings import Settings
 from tests.assertions import assert_error, eventually
 from tests.conftest import RunningServer
 from tests.factories import register
+from tests.integration.test_metrics import sample, scrape
 from tests.mailbox import USER, Mailbox, Received, free_port, parse
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -327,6 +331,114 @@ async def test_a_mail_server_outage_delays_mail_but_loses_none(
         f"[{INSTANCE}] Confirm your email address",
         f"[{INSTANCE}] Reset your password",
     ]
+
+
+@pytest.mark.mail(down=True, event_max_attempts=2, event_retry_base_seconds=0.05)
+async def test_mail_that_keeps_failing_is_dead_lettered_logged_and_counted(
+    profile: str,
+    client: httpx.AsyncClient,
+    server: RunningServer,
+    mailbox: Mailbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    logged: list[tuple[str, dict[str, Any]]] = []
+
+    class Recorder:
+        def warning(self, event: str, **fields: Any) -> None:
+            logged.append((event, fields))
+
+        info = warning
+
+    monkeypatch.setattr(account_tasks, "log", Recorder())
+    account = await register(client, "unlucky")  # succeeds with the mail server down
+    asked = await client.post("/auth/password-reset", json={"email": account.email})
+    assert asked.status_code == 202
+    await server.settle()
+    assert mailbox.received == []
+    topics = {VerificationRequested.topic, PasswordResetRequested.topic}
+    failures = [fields["topic"] for event, fields in logged if event == "mail_failed"]
+    assert sorted(failures) == sorted([*topics, *topics])  # each tried event_max_attempts times
+    async with httpx.AsyncClient(base_url=server.base_url) as root:
+        samples = await scrape(root)
+    for topic in topics:
+        assert sample(samples, "shutter_mail_total", topic=topic, result="failed") == 2
+    assert sample(samples, "shutter_events_dead_letters") == 2
+    # In the dead-letter place, for an operator to replay once the mail server is back.
+    if profile == "embedded":
+        async with server.context.db.read() as conn:
+            dead = (await conn.execute(select(outbox).where(outbox.c.topic.in_(topics)))).all()
+        assert sorted(row.topic for row in dead) == sorted(topics)
+        assert all(row.dead_at is not None and row.published_at is None for row in dead)
+    else:
+        js = server.context.nats.jetstream()
+        namespace = server.settings.namespace
+        subscription = await js.subscribe(f"{namespace}.dlq.>", ordered_consumer=True)
+        lettered = []
+        for _ in topics:
+            message = await subscription.next_msg(timeout=30)  # a bound, not a speed claim
+            lettered.append(orjson.loads(message.data)["event"]["topic"])
+        await subscription.unsubscribe()
+        assert sorted(lettered) == sorted(topics)
+
+
+@pytest.mark.mail(rate_limits="on", rate_limit_password_reset="3/hour")
+async def test_password_reset_is_rate_limited_per_address_and_per_email(
+    client: httpx.AsyncClient, server: RunningServer, mailbox: Mailbox
+) -> None:
+    account = await register(client, "limited")
+
+    async def ask(email: str) -> httpx.Response:
+        return await client.post("/auth/password-reset", json={"email": email})
+
+    for _ in range(3):
+        assert (await ask(account.email)).status_code == 202
+    # This client address has used its three: any address asked for is refused.
+    assert_error(await ask("someone.else@example.com"), 429, "rate_limited")
+    # From another client address (the tests have one: its count is handed back), the
+    # address asked for three times is still refused, whether or not it has an account,
+    # with the same answer; another one is not.
+    limiter = server.context.rate_limiter
+    for _ in range(3):
+        await limiter.refund("password_reset", "127.0.0.1")
+
+    async def from_elsewhere(email: str) -> httpx.Response:
+        response = await ask(email)
+        await limiter.refund("password_reset", "127.0.0.1")
+        return response
+
+    refused = await from_elsewhere(account.email)
+    assert_error(refused, 429, "rate_limited")
+    for _ in range(3):
+        assert (await from_elsewhere("nobody@example.com")).status_code == 202
+    missing = await from_elsewhere("nobody@example.com")
+    assert_error(missing, 429, "rate_limited")
+    assert missing.json() == refused.json()
+    assert (await from_elsewhere("third@example.com")).status_code == 202
+    resets = [
+        mail for mail in await mail_to(server, mailbox, account.email, 4) if "Reset" in mail.subject
+    ]
+    assert len(resets) == 3
+
+
+@pytest.mark.mail(require_verified_email=True)
+async def test_an_expired_or_forged_verification_link_changes_nothing(
+    client: httpx.AsyncClient, server: RunningServer, mailbox: Mailbox
+) -> None:
+    account = await register(client, "late")
+    (mail,) = await mail_to(server, mailbox, account.email, 1)
+    async with server.context.db.write() as uow:
+        expired = update(account_tokens).values(expires_at=account_tokens.c.created_at)
+        await uow.conn.execute(expired)
+    late = await client.post("/auth/verify-email", json={"token": mail.token()})
+    assert_error(late, 400, "token_expired")
+    forged = await client.post("/auth/verify-email", json={"token": "A" * 43})
+    assert_error(forged, 400, "invalid_token")
+    me = (await client.get("/users/me", headers=account.headers)).json()
+    assert me["email_verified"] is False
+    posting = await client.post(
+        "/posts", json={"media_ids": [], "caption": "x"}, headers=account.headers
+    )
+    assert_error(posting, 403, "email_not_verified")
 
 
 async def _has(mailbox: Mailbox, address: str, count: int) -> bool:

@@ -12,7 +12,9 @@ import httpx
 import jwt
 import pytest
 import websockets
+from sqlalchemy import update
 
+from shutter.db.tables import auth_sessions
 from tests.assertions import assert_error
 from tests.conftest import PROFILES, SECRET, RunningServer
 from tests.factories import Account, register
@@ -106,6 +108,41 @@ async def test_refresh_rotates_and_a_reused_refresh_token_ends_the_session(
     assert_error(await client.post("/auth/refresh", json={}), 422)
 
 
+async def test_expired_and_forged_tokens_answer_401_and_change_nothing(
+    client: httpx.AsyncClient, server: RunningServer
+) -> None:
+    account = await register(client)
+    phone = await sign_in(client, account, PHONE_UA)
+    laptop = await sign_in(client, account, LAPTOP_UA)
+    # An access token past its 15 minutes, and one signed with another key.
+    claims = jwt.decode(phone["access_token"], SECRET, algorithms=["HS256"])
+    stale = jwt.encode(claims | {"exp": claims["iat"] - 1}, SECRET, algorithm="HS256")
+    forged = jwt.encode(claims, "another key that is long enough 0123456789", algorithm="HS256")
+    for token in (stale, forged):
+        assert_error(await client.get("/users/me", headers=bearer(token)), 401)
+
+    # The phone's refresh token outlived its session (60 days without use).
+    claims = jwt.decode(phone["access_token"], SECRET, algorithms=["HS256"])
+    async with server.context.db.write() as uow:
+        await uow.conn.execute(
+            update(auth_sessions)
+            .where(auth_sessions.c.id == int(claims["sid"]))
+            .values(expires_at=auth_sessions.c.created_at)
+        )
+    assert_error(await refresh(client, phone["refresh_token"]), 401, "session_revoked")
+    assert_error(await refresh(client, phone["refresh_token"]), 401, "session_revoked")
+    # Nothing else changed: the laptop's session lives and refreshes.
+    assert await me_status(client, laptop["access_token"]) == 200
+    rotated = await refresh(client, laptop["refresh_token"])
+    assert rotated.status_code == 200, rotated.text
+    listed = await client.get("/sessions", headers=bearer(rotated.json()["access_token"]))
+    live_ids = {item["id"] for item in listed.json()["sessions"]}
+    laptop_sid = jwt.decode(laptop["access_token"], SECRET, algorithms=["HS256"])["sid"]
+    assert laptop_sid in live_ids
+    assert claims["sid"] not in live_ids
+    assert len(live_ids) == 2  # the registration's and the laptop's
+
+
 async def test_sessions_are_listed_and_signed_out_one_by_one_or_all_but_this(
     client: httpx.AsyncClient,
 ) -> None:
@@ -122,6 +159,12 @@ async def test_sessions_are_listed_and_signed_out_one_by_one_or_all_but_this(
     assert by_device["Firefox on Linux"]["current"] is True
     assert by_device["Firefox on Linux"]["ip"] == "127.0.0.1"
     assert [item["current"] for item in found].count(True) == 1
+    for item in found:  # most recently used first; each says when it began and was last used
+        assert item["created_at"] <= item["last_used_at"]
+    assert [item["last_used_at"] for item in found] == sorted(
+        (item["last_used_at"] for item in found), reverse=True
+    )
+    assert by_device["Safari on iPhone"]["user_agent"] == PHONE_UA
     phone_id = by_device["Safari on iPhone"]["id"]
 
     gone = await client.delete(f"/sessions/{phone_id}", headers=bearer(laptop["access_token"]))

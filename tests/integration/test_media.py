@@ -67,8 +67,10 @@ async def test_an_uploaded_image_becomes_ready_with_its_size_and_a_cacheable_ori
         "upload_url",
         "upload_method",
         "upload_headers",
+        "upload_parts",
         "expires_at",
     }
+    assert ticket["upload_parts"] is None  # a photo always goes up in one PUT
     assert re.fullmatch(r"[0-9]+", ticket["media_id"])
     assert ticket["upload_method"] == "PUT"
     assert ticket["upload_headers"] == {"Content-Type": "image/jpeg"}

@@ -8,10 +8,13 @@ import time
 from typing import Any
 
 import httpx
+import jwt
 import pyotp
 import pytest
 
+from shutter.accounts.mfa import CHALLENGE_TTL_S
 from tests.assertions import assert_error
+from tests.conftest import RunningServer
 from tests.factories import Account, register
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -91,7 +94,7 @@ async def test_codes_are_accepted_within_30_seconds_of_the_clock_and_no_more(
     account = await register(client)
     totp, _ = await turn_on(client, account)
     challenge = await password_step(client, account)
-    for skew in (-90, 90):
+    for skew in (-90, -60, 60, 90):
         late = await second_step(client, challenge, totp.at(time.time() + skew))
         assert_error(late, 400, "invalid_code")
     ahead = await second_step(client, challenge, totp.at(time.time() + 30))
@@ -104,8 +107,42 @@ async def test_a_recovery_code_works_once_in_place_of_a_code(client: httpx.Async
     challenge = await password_step(client, account)
     first = await second_step(client, challenge, codes[0].upper())
     assert first.status_code == 200, first.text
-    assert_error(await second_step(client, challenge, codes[0]), 400, "invalid_code")
-    assert (await second_step(client, challenge, codes[1])).status_code == 200
+    again = await second_step(client, await password_step(client, account), codes[0])
+    assert_error(again, 400, "invalid_code")
+    assert (await second_step(client, await password_step(client, account), codes[1])).is_success
+
+
+async def test_a_challenge_opens_one_session_and_expires(
+    client: httpx.AsyncClient, server: RunningServer
+) -> None:
+    account = await register(client)
+    _, codes = await turn_on(client, account)
+    challenge = await password_step(client, account)
+    assert (await second_step(client, challenge, codes[0])).status_code == 200
+    # A copy of a completed challenge opens nothing, even with a good code, and that code
+    # stays unspent.
+    copied = await second_step(client, challenge, codes[1])
+    assert_error(copied, 401, "challenge_used")
+    assert "access_token" not in copied.text
+    fresh = await second_step(client, await password_step(client, account), codes[1])
+    assert fresh.status_code == 200, fresh.text
+
+    # Five minutes on, a challenge has expired; one signed with another key is refused.
+    then = int(time.time()) - CHALLENGE_TTL_S - 1
+    claims = {
+        "sub": account.id,
+        "ver": 0,
+        "typ": "mfa",
+        "iat": then,
+        "exp": then + CHALLENGE_TTL_S,
+        "jti": "old",
+    }
+    old = jwt.encode(claims, server.settings.resolved_secret_key, algorithm="HS256")
+    assert_error(await second_step(client, old, codes[2]), 401, "challenge_expired")
+    claims["exp"] = int(time.time()) + 60
+    forged = jwt.encode(claims, "not the server's key " * 2, algorithm="HS256")
+    assert_error(await second_step(client, forged, codes[2]), 401, "unauthenticated")
+    assert (await second_step(client, await password_step(client, account), codes[2])).is_success
 
 
 async def test_turning_it_off_needs_the_password_and_a_code(client: httpx.AsyncClient) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.accounts.service import hash_token
+from shutter.auth.sessions import redeem_once
 from shutter.context import AppContext
 from shutter.db.tables import mfa_recovery_codes, mfa_totp, users
 from shutter.errors import Conflict, ShutterError, Unauthenticated
@@ -171,22 +173,33 @@ def issue_challenge(context: AppContext, user_id: int, version: int) -> str:
         "typ": _CHALLENGE,
         "iat": now,
         "exp": now + CHALLENGE_TTL_S,
+        "jti": secrets.token_urlsafe(12),  # single use: see complete_sign_in
     }
     return jwt.encode(claims, context.settings.resolved_secret_key, algorithm=_ALGORITHM)
 
 
-def read_challenge(context: AppContext, challenge: str) -> tuple[int, int]:
-    """(user id, token version) of a valid challenge; Unauthenticated otherwise."""
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    user_id: int
+    version: int
+    challenge_id: str
+    expires_at: int
+
+
+def read_challenge(context: AppContext, challenge: str) -> Challenge:
+    """The claims of a valid challenge; Unauthenticated otherwise."""
     try:
         claims = jwt.decode(
             challenge,
             context.settings.resolved_secret_key,
             algorithms=[_ALGORITHM],
-            options={"require": ["exp", "sub", "typ"]},
+            options={"require": ["exp", "sub", "typ", "jti"]},
         )
         if claims["typ"] != _CHALLENGE:
             raise jwt.InvalidTokenError("not a sign-in challenge")
-        return int(claims["sub"]), int(claims.get("ver", 0))
+        return Challenge(
+            int(claims["sub"]), int(claims.get("ver", 0)), str(claims["jti"]), int(claims["exp"])
+        )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated(
             "The sign-in took too long; log in again.", code="challenge_expired"
@@ -197,7 +210,8 @@ def read_challenge(context: AppContext, challenge: str) -> tuple[int, int]:
 
 async def complete_sign_in(context: AppContext, challenge: str, code: str) -> tuple[int, int]:
     """Check the second factor of a sign-in; (user id, token version)."""
-    user_id, version = read_challenge(context, challenge)
+    claims = read_challenge(context, challenge)
+    user_id, version = claims.user_id, claims.version
     await context.rate_limiter.hit("mfa", user_id)
     async with context.db.write() as uow:
         conn = uow.conn
@@ -209,5 +223,11 @@ async def complete_sign_in(context: AppContext, challenge: str, code: str) -> tu
             raise Unauthenticated("The challenge is not valid; log in again.")
         if not await _check_code(conn, user_id, row["secret"], code):
             raise InvalidCode("That code is not right, or was used already.")
+        # A challenge opens one session: shown again (a copy), it is refused and the code
+        # it came with stays unspent (this transaction rolls back).
+        if not await redeem_once(context, "mfa-challenge", claims.challenge_id, claims.expires_at):
+            raise Unauthenticated(
+                "This sign-in was completed already; log in again.", code="challenge_used"
+            )
     await context.rate_limiter.refund("mfa", user_id)
     return user_id, version

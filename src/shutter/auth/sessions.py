@@ -21,9 +21,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+import structlog
 
 from shutter.stores.hydration import Lru
+
+if TYPE_CHECKING:
+    from shutter.context import AppContext
+
+log = structlog.get_logger("shutter.auth")
 
 TTL_S = 2.0
 TRUSTED_TTL_S = 60.0
@@ -104,3 +111,17 @@ class UsedTickets:
             return False
         self._expiry[ticket_id] = expires_at
         return True
+
+
+async def redeem_once(context: AppContext, kind: str, token_id: str, expires_at: int) -> bool:
+    """True the first time a single-use token (a WebSocket ticket, a sign-in challenge) is
+    redeemed while it lasts, False after. Redis keeps the record for every API process;
+    when it is unreachable, this process's own record stands in (the token is still
+    short-lived and signed)."""
+    if context.redis is not None:
+        key = f"{context.settings.namespace}:{kind}:{token_id}"
+        try:
+            return bool(await context.redis.set(key, 1, nx=True, exat=expires_at + 1))
+        except Exception as exc:
+            log.warning("single_use_record_unavailable", kind=kind, error=type(exc).__name__)
+    return context.used_tickets.redeem(f"{kind}:{token_id}", expires_at)

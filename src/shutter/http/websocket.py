@@ -26,6 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
+from shutter.auth.sessions import redeem_once
 from shutter.auth.viewer import Viewer, authenticate, current_viewer
 from shutter.context import AppContext
 from shutter.errors import Unauthenticated
@@ -97,16 +98,7 @@ async def _redeem(context: AppContext, ticket: str) -> Viewer:
     """The user a ticket stands for, the first time it is shown while it lasts; raises
     Unauthenticated otherwise, or when its token version was revoked since."""
     claims = context.tokens.verify_ws_ticket(ticket)
-    first = None
-    if context.redis is not None:  # every API process shares the record of used tickets
-        key = f"{context.settings.namespace}:ws-ticket:{claims.ticket_id}"
-        try:
-            first = bool(await context.redis.set(key, 1, nx=True, exat=claims.expires_at + 1))
-        except Exception as exc:
-            # Still short-lived and signed; this process's own record stands in.
-            log.warning("ws_ticket_record_unavailable", error=type(exc).__name__)
-    if first is None:
-        first = context.used_tickets.redeem(claims.ticket_id, claims.expires_at)
+    first = await redeem_once(context, "ws-ticket", claims.ticket_id, int(claims.expires_at))
     if not first:
         raise Unauthenticated("This ticket was already used; ask for a new one.")
     return await current_viewer(context, claims.user_id, claims.token_version, claims.session_id)

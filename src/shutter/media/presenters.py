@@ -21,6 +21,15 @@ PRIVATE_PREFIX = "private/"
 PRIVATE_URL_TTL = timedelta(hours=1)
 
 
+class UploadPartDict(TypedDict):
+    """The wire shape of UploadPart (media/schemas.py): one part of a multipart upload."""
+
+    number: int
+    offset: int
+    size_bytes: int
+    url: str
+
+
 class UploadTicketDict(TypedDict):
     """The wire shape of UploadTicket (media/schemas.py): where to send an upload's bytes."""
 
@@ -28,6 +37,7 @@ class UploadTicketDict(TypedDict):
     upload_url: str
     upload_method: str
     upload_headers: dict[str, str]
+    upload_parts: list[UploadPartDict] | None
     expires_at: str
 
 

@@ -16,11 +16,23 @@ class MediaCreate(BaseModel):
     size_bytes: int = Field(ge=1, le=2**40, description="exact size of the upload in bytes")
 
 
+class UploadPart(BaseModel):
+    number: int
+    offset: int = Field(description="where the part starts in the file")
+    size_bytes: int
+    url: str = Field(description="PUT exactly these bytes here")
+
+
 class UploadTicket(BaseModel):
     media_id: str
     upload_url: str
     upload_method: str
     upload_headers: dict[str, str]
+    upload_parts: list[UploadPart] | None = Field(
+        None,
+        description="a large archive on a store that needs it: PUT each part to its URL "
+        "instead of the whole file to upload_url",
+    )
     expires_at: str
 
 

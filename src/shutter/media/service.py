@@ -84,6 +84,11 @@ async def create_upload(
     now = utcnow()
     media_id = context.ids.next_id()
     expires = now + timedelta(seconds=settings.upload_url_ttl_seconds)
+    parts = None
+    if kind == "archive" and size_bytes > settings.import_part_bytes:
+        parts = await context.objects.presign_upload_parts(
+            upload_key(media_id), size_bytes, settings.import_part_bytes, int(expires.timestamp())
+        )
     target = await context.objects.presign_upload(
         upload_key(media_id), content_type, size_bytes, int(expires.timestamp()), base_url
     )
@@ -107,6 +112,13 @@ async def create_upload(
         "upload_url": target.url,
         "upload_method": target.method,
         "upload_headers": target.headers,
+        # In parts instead of upload_url: each part PUT to its URL, then POST /imports.
+        "upload_parts": None
+        if parts is None
+        else [
+            {"number": p.number, "offset": p.offset, "size_bytes": p.size_bytes, "url": p.url}
+            for p in parts
+        ],
         "expires_at": isoformat(expires),
     }
 

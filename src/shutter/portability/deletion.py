@@ -57,6 +57,7 @@ from shutter.db.tables import (
     oauth_tokens,
     outbox,
     post_hashtags,
+    post_versions,
     posts,
     profile_visits,
     push_subscriptions,
@@ -105,6 +106,8 @@ async def request_deletion(context: AppContext, user_id: int, password: str) -> 
                 updated_at=now,
             )
         )
+        # Its likes and comments leave the counts shown on others' posts at once.
+        await counters.recount_for_account(conn, user_id)
     context.token_versions.forget(user_id)
     await context.timelines.drop(user_id)
     log.info("account_deactivated", user_id=user_id)
@@ -131,6 +134,7 @@ async def restore(context: AppContext, login: str, password: str) -> tuple[int, 
             .where(users.c.id == row["id"])
             .values(deactivated_at=None, purge_after=None, updated_at=utcnow())
         )
+        await counters.recount_for_account(conn, int(row["id"]))
     log.info("account_restored", user_id=row["id"])
     return int(row["id"]), int(row["token_version"])
 
@@ -380,7 +384,8 @@ async def _purge_comments(context: AppContext, user_id: int, post_ids: list[int]
 
 
 async def _purge_posts(context: AppContext, user_id: int, post_ids: list[int]) -> None:
-    """The user's posts, their hashtag and place counts corrected (media: _purge_media)."""
+    """The user's posts and their earlier versions, hashtag and place counts corrected
+    (media: _purge_media)."""
     for chunk in _chunks(post_ids):
         async with context.db.write() as uow:
             conn = uow.conn
@@ -415,6 +420,8 @@ async def _purge_posts(context: AppContext, user_id: int, post_ids: list[int]) -
                         .values(post_count=locations.c.post_count - 1)
                     )
             await conn.execute(delete(post_hashtags).where(post_hashtags.c.post_id.in_(chunk)))
+            # Earlier captions of edited posts: the author's words too.
+            await conn.execute(delete(post_versions).where(post_versions.c.post_id.in_(chunk)))
             await conn.execute(delete(posts).where(posts.c.id.in_(chunk)))
 
 
@@ -584,6 +591,9 @@ async def _purge_media(context: AppContext, user_id: int) -> None:
                     keys.add(row["poster_key"])
         for key in sorted(keys):
             await context.objects.delete(key)
+        for row in rows:
+            if row["kind"] == "archive":  # parts of an archive never assembled
+                await context.objects.abort_parts(row["upload_key"])
         async with context.db.write() as uow:
             conn = uow.conn
             await conn.execute(delete(media).where(media.c.id.in_([row["id"] for row in rows])))

@@ -217,6 +217,7 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
             post_rows += batch
             after = batch[-1]["id"]
         media_rows = await repository.export_media_of(conn, user_id)
+        version_rows = await repository.export_post_versions(conn, user_id)
         comment_rows = await repository.export_comments(conn, user_id)
         like_rows = await repository.export_likes(conn, user_id)
         comment_like_rows = await repository.export_comment_likes(conn, user_id)
@@ -265,6 +266,16 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
                 }
             )
         story_rows = await repository.export_stories(conn, user_id)
+    earlier: dict[int, list[dict[str, Any]]] = {}
+    for version in version_rows:
+        earlier.setdefault(version["post_id"], []).append(
+            {
+                "caption": version["caption"],
+                "location": version["location_name"],
+                "from": _time(version["valid_from"]),
+                "until": _time(version["replaced_at"]),
+            }
+        )
     post_media: dict[int, list[RowMapping]] = {}
     story_media: dict[int, RowMapping] = {}
     for media_row in media_rows:
@@ -324,6 +335,7 @@ async def _collect(context: AppContext, user_id: int) -> tuple[dict[str, Any], l
                 ),
                 "like_count": row["like_count"],
                 "comment_count": row["comment_count"],
+                "earlier_versions": earlier.get(row["id"], []),
                 "media": [
                     describe(item)
                     for item in sorted(post_media.get(row["id"], []), key=lambda m: m["position"])

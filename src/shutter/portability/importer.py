@@ -74,6 +74,10 @@ async def request_import(context: AppContext, user_id: int, media_id: int) -> di
             code="not_an_archive",
         )
     size = await context.objects.size(row["upload_key"])
+    if size is None and await context.objects.complete_parts(
+        row["upload_key"], int(row["size_bytes"])
+    ):
+        size = await context.objects.size(row["upload_key"])  # sent in parts, now whole
     if size is None:
         raise Conflict("Upload the archive to upload_url first.", code="upload_missing")
     if size != row["size_bytes"]:
@@ -179,6 +183,7 @@ async def run_import(context: AppContext, import_id: int) -> None:
         conn = uow.conn
         await repository.set_import(conn, import_id, status=JobStatus.DONE, updated_at=utcnow())
     await context.objects.delete(row["archive_key"])  # the archive has served its purpose
+    await context.objects.abort_parts(row["archive_key"])  # parts sent twice, if any
     log.info("import_done", import_id=import_id, user_id=user_id)
 
 

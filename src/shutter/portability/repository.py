@@ -28,6 +28,7 @@ from shutter.db.tables import (
     media,
     messages,
     mutes,
+    post_versions,
     posts,
     saves,
     stories,
@@ -222,6 +223,23 @@ async def export_posts(conn: AsyncConnection, user_id: int, after_id: int) -> li
         )
         .order_by(posts.c.id)
         .limit(BATCH)
+    )
+    return list((await conn.execute(query)).mappings())
+
+
+async def export_post_versions(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+    """The earlier versions of the user's live posts (edited captions), oldest first."""
+    query = (
+        select(
+            post_versions.c.post_id,
+            post_versions.c.caption,
+            post_versions.c.location_name,
+            post_versions.c.valid_from,
+            post_versions.c.replaced_at,
+        )
+        .join(posts, posts.c.id == post_versions.c.post_id)
+        .where((posts.c.author_id == user_id) & posts.c.deleted_at.is_(None))
+        .order_by(post_versions.c.post_id, post_versions.c.id)
     )
     return list((await conn.execute(query)).mappings())
 

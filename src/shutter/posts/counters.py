@@ -1,6 +1,8 @@
 """The denormalised like and comment counts on post rows, and the like counts on comment
 rows: moved in the transaction of the like or comment, and reconciled now and then
-(`posts/tasks.py`)."""
+(`posts/tasks.py`). Likes and comments of a deactivated account are hidden by the
+visibility rule, so the counts leave them out too: `recount_for_account` runs when an
+account is deactivated and again when it is restored."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ from shutter.db.tables import (
     likes,
     posts,
 )
+from shutter.privacy.visibility import deactivated
+
+RECOUNT_BATCH = 500
 
 
 async def add_to_post_counter(conn: AsyncConnection, post_id: int, column: str, delta: int) -> None:
@@ -25,17 +30,23 @@ async def add_to_post_counter(conn: AsyncConnection, post_id: int, column: str, 
 
 
 async def reconcile_post_counts(conn: AsyncConnection, post_ids: Sequence[int]) -> int:
-    """Set like_count and comment_count of these posts to what the rows say; returns how
-    many posts were off."""
+    """Set like_count and comment_count of these posts to what the rows say (leaving out
+    deactivated accounts' likes and comments); returns how many posts were off."""
     if not post_ids:
         return 0
     true_likes = (
-        select(func.count()).select_from(likes).where(likes.c.post_id == posts.c.id)
+        select(func.count())
+        .select_from(likes)
+        .where((likes.c.post_id == posts.c.id) & ~deactivated(likes.c.user_id))
     ).scalar_subquery()
     true_comments = (
         select(func.count())
         .select_from(comments)
-        .where((comments.c.post_id == posts.c.id) & comments.c.deleted_at.is_(None))
+        .where(
+            (comments.c.post_id == posts.c.id)
+            & comments.c.deleted_at.is_(None)
+            & ~deactivated(comments.c.author_id)
+        )
     ).scalar_subquery()
     statement = (
         update(posts)
@@ -46,6 +57,39 @@ async def reconcile_post_counts(conn: AsyncConnection, post_ids: Sequence[int]) 
         .values(like_count=true_likes, comment_count=true_comments)
     )
     return (await conn.execute(statement)).rowcount
+
+
+async def recount_for_account(conn: AsyncConnection, user_id: int) -> None:
+    """Put right the counts the account's likes and comments enter: the like and comment
+    counts of the posts it liked or commented on, and the reply counts of the comments it
+    replied to. Run in the transaction that deactivates or restores the account."""
+    liked = select(likes.c.post_id).where(likes.c.user_id == user_id)
+    commented = select(comments.c.post_id).where(comments.c.author_id == user_id)
+    post_ids = sorted(set((await conn.execute(liked.union(commented))).scalars()))
+    for start in range(0, len(post_ids), RECOUNT_BATCH):
+        await reconcile_post_counts(conn, post_ids[start : start + RECOUNT_BATCH])
+    replied = select(comments.c.parent_id).where(
+        (comments.c.author_id == user_id) & comments.c.parent_id.is_not(None)
+    )
+    parent_ids = sorted(set((await conn.execute(replied)).scalars()))
+    reply = comments.alias("reply")
+    live_replies = (
+        select(func.count())
+        .select_from(reply)
+        .where(
+            (reply.c.parent_id == comments.c.id)
+            & reply.c.deleted_at.is_(None)
+            & ~deactivated(reply.c.author_id)
+        )
+        .scalar_subquery()
+    )
+    for start in range(0, len(parent_ids), RECOUNT_BATCH):
+        chunk = parent_ids[start : start + RECOUNT_BATCH]
+        await conn.execute(
+            update(comments)
+            .where(id_in(conn, comments.c.id, chunk))
+            .values(reply_count=live_replies)
+        )
 
 
 async def reconcile_comment_like_counts(conn: AsyncConnection, post_ids: Sequence[int]) -> int:

@@ -42,6 +42,7 @@ STALE_SCRATCH_S = 3_600
 # for their own keys (pre-signed GETs and the CDN's origin alike), until a restore.
 WITHHELD_PREFIX = "withheld/"
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+MAX_PARTS = 10_000  # S3's bound on the parts of one multipart upload
 
 
 def _open_for_writing(fd: int) -> BinaryIO:
@@ -56,6 +57,25 @@ class UploadTarget:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class UploadPart:
+    """One part of a multipart upload: PUT exactly `size_bytes` (bytes `offset` to
+    `offset + size_bytes` of the file) to `url`."""
+
+    number: int
+    offset: int
+    size_bytes: int
+    url: str
+
+
+def part_sizes(size_bytes: int, part_bytes: int) -> list[int]:
+    """How a file of `size_bytes` is cut into parts of `part_bytes` (the last one shorter),
+    never more than MAX_PARTS of them (the parts grow instead)."""
+    part_bytes = max(part_bytes, -(-size_bytes // MAX_PARTS))
+    whole, rest = divmod(size_bytes, part_bytes)
+    return [part_bytes] * whole + ([rest] if rest else [])
+
+
 class ObjectStore(abc.ABC):
     """Where media bytes live."""
 
@@ -64,6 +84,21 @@ class ObjectStore(abc.ABC):
         self, key: str, content_type: str, size_bytes: int, expires_at: int, base_url: str
     ) -> UploadTarget:
         """A URL the client can PUT exactly these bytes to until `expires_at` (unix s)."""
+
+    async def presign_upload_parts(
+        self, key: str, size_bytes: int, part_bytes: int, expires_at: int
+    ) -> list[UploadPart] | None:
+        """Start a multipart upload and return a URL per part, or None where one PUT takes
+        any size (the app's own upload route streams to disk)."""
+        return None
+
+    async def complete_parts(self, key: str, size_bytes: int) -> bool:
+        """Assemble the multipart upload of `key` once every part is there; True when the
+        object now exists. Safe to repeat; a store without multipart has nothing to do."""
+        return False
+
+    async def abort_parts(self, key: str) -> None:  # noqa: B027 - most stores have no parts
+        """Drop the unfinished multipart uploads of `key`."""
 
     @abc.abstractmethod
     async def size(self, key: str) -> int | None:
@@ -345,6 +380,73 @@ class S3ObjectStore(ObjectStore):
             ExpiresIn=max(1, expires_at - int(time.time())),
         )
         return UploadTarget(url=url, method="PUT", headers={"Content-Type": content_type})
+
+    async def presign_upload_parts(
+        self, key: str, size_bytes: int, part_bytes: int, expires_at: int
+    ) -> list[UploadPart] | None:
+        """One S3 PUT takes at most 5 GB: a larger file (or one over `part_bytes`) goes up
+        in parts, each URL signed with its part's exact length."""
+        started = await self._client.create_multipart_upload(
+            Bucket=self.bucket, Key=key, ContentType="application/zip"
+        )
+        upload_id = started["UploadId"]
+        expires_in = max(1, expires_at - int(time.time()))
+        parts = []
+        offset = 0
+        for number, length in enumerate(part_sizes(size_bytes, part_bytes), start=1):
+            url = await self._client.generate_presigned_url(
+                "upload_part",
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": key,
+                    "UploadId": upload_id,
+                    "PartNumber": number,
+                    "ContentLength": length,
+                },
+                ExpiresIn=expires_in,
+            )
+            parts.append(UploadPart(number, offset, length, url))
+            offset += length
+        return parts
+
+    async def complete_parts(self, key: str, size_bytes: int) -> bool:
+        """Find the key's multipart upload, check that its parts are all there and add up
+        to `size_bytes`, and complete it (S3 reports each part's ETag: the client need not
+        read response headers)."""
+        listed = await self._client.list_multipart_uploads(Bucket=self.bucket, Prefix=key)
+        uploads = [u for u in listed.get("Uploads", []) if u["Key"] == key]
+        for upload in uploads:
+            found = await self._client.list_parts(
+                Bucket=self.bucket, Key=key, UploadId=upload["UploadId"], MaxParts=MAX_PARTS
+            )
+            parts = sorted(found.get("Parts", []), key=lambda part: int(part["PartNumber"]))
+            numbers = [int(part["PartNumber"]) for part in parts]
+            if numbers != list(range(1, len(parts) + 1)) or (
+                sum(int(part["Size"]) for part in parts) != size_bytes
+            ):
+                continue  # not all there yet
+            await self._client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload["UploadId"],
+                MultipartUpload={
+                    "Parts": [
+                        {"PartNumber": part["PartNumber"], "ETag": part["ETag"]} for part in parts
+                    ]
+                },
+            )
+            return True
+        return False
+
+    async def abort_parts(self, key: str) -> None:
+        """Drop the unfinished multipart uploads of `key` (their parts are stored, and
+        billed, until then)."""
+        listed = await self._client.list_multipart_uploads(Bucket=self.bucket, Prefix=key)
+        for upload in listed.get("Uploads", []):
+            if upload["Key"] == key:
+                await self._client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=key, UploadId=upload["UploadId"]
+                )
 
     async def size(self, key: str) -> int | None:
         try:
