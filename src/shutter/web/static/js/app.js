@@ -102,7 +102,7 @@ async function render() {
   renderNav();
   const target = main();
   if (!match) {
-    clear(target).append(h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Page not found"), h("a", { href: "/" }, "Go home")));
+    clear(target).append(h("div", { class: "empty" }, h("p", { class: "empty-title" }, t("app.notFound")), h("a", { href: "/" }, t("app.goHome"))));
     return;
   }
   const [m, view, needsAuth] = match;
@@ -148,7 +148,7 @@ function navItem(href, iconName, label, badge) {
     { href, class: `nav-item${active ? " active" : ""}`, "aria-current": active ? "page" : false, "data-nav": label.toLowerCase() },
     icon(iconName),
     h("span", { class: "nav-label" }, label),
-    badge ? h("span", { class: "badge" }, h("span", { "aria-hidden": "true" }, badge > 99 ? "99+" : String(badge)), h("span", { class: "visually-hidden" }, `, ${badge} unread`)) : null,
+    badge ? h("span", { class: "badge" }, h("span", { "aria-hidden": "true" }, badge > 99 ? "99+" : String(badge)), h("span", { class: "visually-hidden" }, t("nav.unread", { n: badge }))) : null,
   );
 }
 
@@ -160,7 +160,7 @@ function decorative(el) {
 
 function renderNav() {
   const nav = clear(document.getElementById("nav"));
-  nav.append(h("a", { href: "/", class: "brand", "aria-label": "Shutter home" }, h("span", { class: "brand-mark" }), h("span", { class: "brand-name" }, "Shutter")));
+  nav.append(h("a", { href: "/", class: "brand", "aria-label": t("app.brandHome") }, h("span", { class: "brand-mark" }), h("span", { class: "brand-name" }, "Shutter")));
   if (!auth.token) {
     nav.append(h("div", { class: "nav-items" }, navItem("/search", "search", t("nav.search")), navItem("/explore", "explore", t("nav.explore")), navItem("/login", "user", t("nav.login")), navItem("/signup", "plus", t("nav.signup"))));
     return;
@@ -177,7 +177,7 @@ function renderNav() {
       navItem("/new", "plus", t("nav.create")),
       navItem("/direct", "send", t("nav.messages"), badges.direct),
       navItem("/notifications", "bell", t("nav.notifications"), badges.notifications),
-      isModerator() ? navItem("/admin", "lock", "Admin") : null,
+      isModerator() ? navItem("/admin", "lock", t("nav.admin")) : null,
       me
         ? h("a", { href: `/u/${me.username}`, class: `nav-item${location.pathname === `/u/${me.username}` ? " active" : ""}`, "aria-current": location.pathname === `/u/${me.username}` ? "page" : false, "data-nav": "profile" }, decorative(avatar(me, 24)), h("span", { class: "nav-label" }, t("nav.profile")))
         : navItem("/settings", "user", t("nav.profile")),
