@@ -70,7 +70,9 @@ from shutter.portability import tasks as portability_tasks
 from shutter.posts import api as posts_api
 from shutter.posts import tasks as posts_tasks
 from shutter.push import api as push_api
+from shutter.push import tasks as push_tasks
 from shutter.push import webpush
+from shutter.push.endpoints import EndpointPolicy
 from shutter.push.sender import WebPushSender
 from shutter.realtime.bus import InProcessBus, NatsBus, RealtimeBus, RedisBus
 from shutter.reels import api as reels_api
@@ -344,6 +346,10 @@ def _open_web_push(settings: Settings, db: Database, stack: AsyncExitStack) -> W
         settings.vapid_subject,
         concurrency=settings.push_concurrency,
         timeout_s=settings.push_timeout_seconds,
+        policy=EndpointPolicy(
+            allow_loopback=settings.push_allow_loopback,
+            allow_private=settings.push_allow_private_networks,
+        ),
     )
     stack.push_async_callback(sender.close)
     return sender
@@ -416,6 +422,7 @@ async def start_event_runtime(
     registry = runtime.registry
     feed_tasks.register(registry)
     notifications_tasks.register(registry)
+    push_tasks.register(registry)
     media_tasks.register(registry)
     accounts_tasks.register(registry)
     moderation_tasks.register(registry)

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     push_timeout_seconds: float = Field(10.0, gt=0, le=120)
     # Accept subscriptions whose endpoint is a loopback address over plain http (tests).
     push_allow_loopback: bool = False
+    # Accept endpoints on private, link-local and other internal addresses (a push service
+    # inside your own network); off, they are refused on subscribing and before sending.
+    push_allow_private_networks: bool = False
 
     celebrity_threshold: int = Field(100_000, ge=1)
     timeline_max: int = Field(800, ge=10)

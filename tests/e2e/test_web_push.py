@@ -27,7 +27,9 @@ from tests.e2e.test_web import _name, _user_id
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-ENDPOINT = "https://push.example.test/send/abc123"
+# A push service on the internet by address: the server refuses names that do not
+# resolve (none do where the tests run) and internal addresses.
+ENDPOINT = "https://1.1.1.1/send/abc123"
 
 STUB = """
 (() => {
@@ -109,6 +111,29 @@ def test_the_push_toggle_asks_permission_and_subscribes_this_browser(
     expect(page.get_by_role("status").filter(has_text="Push notifications are off")).to_be_visible()
     expect(toggle).not_to_be_checked()
     assert _stored_endpoints(web, user_id) == []
+
+    # What to push: kinds switched off and message text are kept on the server.
+    likes = page.get_by_role("checkbox", name="Likes on your posts")
+    words = page.get_by_role("checkbox", name="Show a message's words in its notification")
+    expect(likes).to_be_enabled()
+    expect(likes).to_be_checked()
+    expect(words).not_to_be_checked()
+    likes.click()
+    expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    expect(likes).to_be_enabled()
+    words.click()
+    expect(words).to_be_enabled()
+    prefs = httpx.get(
+        f"{web.base_url}/api/v1/push/preferences",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()
+    assert prefs == {"muted_kinds": ["like"], "message_text": True}
+    page.reload()
+    expect(likes).to_be_enabled()
+    expect(likes).not_to_be_checked()
+    expect(page.get_by_role("checkbox", name="Direct messages")).to_be_checked()
+    expect(words).to_be_checked()
     assert page.console_errors == []
 
 
@@ -122,6 +147,8 @@ def test_the_language_follows_the_browser_and_settings_override_it(
     assert page.evaluate("document.documentElement.lang") == "es"
     page.goto("/settings")
     expect(page.get_by_role("switch", name="Notificaciones push")).to_be_visible()
+    expect(page.get_by_role("group", name="Qué notificar")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Mensajes directos")).to_be_visible()
 
     page.get_by_label("Idioma").select_option("en")
     expect(page.get_by_role("link", name="Home", exact=True)).to_be_visible()

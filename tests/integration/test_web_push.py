@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,13 +21,18 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shutter.push import repository as push_repository
 from shutter.push.webpush import VapidKeys, b64url, decrypt, load_public_point, public_point
+from shutter.timeutil import utcnow
 from tests.assertions import assert_error
 from tests.conftest import RunningServer
 from tests.factories import Account, follow, like, register
 from tests.integration.test_hybrid_feed import quick_post
+from tests.integration.test_messages import send
 
 VAPID = VapidKeys.generate()
+# A push service on the internet, by address (names do not resolve where tests run).
+PUBLIC_ENDPOINT = "https://1.1.1.1/push/x"
 
 
 @pytest.fixture
@@ -178,7 +184,7 @@ async def test_subscriptions_are_validated(
         (
             {
                 **good,
-                "endpoint": "https://push.example.com/x",
+                "endpoint": PUBLIC_ENDPOINT,
                 "keys": {**good["keys"], "p256dh": "A" * 87},
             },
             "invalid_keys",
@@ -186,7 +192,7 @@ async def test_subscriptions_are_validated(
         (
             {
                 **good,
-                "endpoint": "https://push.example.com/x",
+                "endpoint": PUBLIC_ENDPOINT,
                 "keys": {**good["keys"], "auth": "A" * 24},
             },
             "invalid_keys",
@@ -196,19 +202,143 @@ async def test_subscriptions_are_validated(
         response = await client.post("/push/subscription", json=body, headers=account.headers)
         assert_error(response, 422, code)
     # A NUL (PostgreSQL cannot store one) is refused by the text rule, on either call.
-    nul = {**good, "endpoint": "https://push.example.com/x\x00"}
+    nul = {**good, "endpoint": PUBLIC_ENDPOINT + "\x00"}
     for method in ("POST", "DELETE"):
         response = await client.request(
             method, "/push/subscription", json=nul, headers=account.headers
         )
         assert_error(response, 422, "validation_error")
-    anonymous = await client.post(
-        "/push/subscription", json={**good, "endpoint": "https://push.example.com/x"}
-    )
+    anonymous = await client.post("/push/subscription", json={**good, "endpoint": PUBLIC_ENDPOINT})
     assert anonymous.status_code == 401
     accepted = await client.post(
         "/push/subscription",
-        json={**good, "endpoint": "https://push.example.com/x"},
+        json={**good, "endpoint": PUBLIC_ENDPOINT},
         headers=account.headers,
     )
     assert accepted.status_code == 204, accepted.text
+
+
+async def test_private_and_internal_endpoints_are_refused(
+    server: RunningServer, client: httpx.AsyncClient, push_service: PushService
+) -> None:
+    """Only loopback is allowed here (the test's own push service): the server will not
+    be made to request hosts of its own network."""
+    account = await register(client)
+    good = Browser(ec.generate_private_key(ec.SECP256R1()), b"0123456789abcdef", "").subscription()
+    for endpoint in (
+        "https://10.1.2.3/push",
+        "https://192.168.0.7/push",
+        "https://172.16.5.5/push",
+        "https://169.254.169.254/latest/meta-data",  # a cloud's metadata service
+        "https://100.64.0.1/push",  # shared address space
+        "https://0.0.0.0/push",
+        "https://[fd00::1]/push",
+        "https://[fe80::1]/push",
+        "https://[::ffff:10.0.0.1]/push",
+        "https://push.invalid/x",  # a name that does not resolve
+    ):
+        response = await client.post(
+            "/push/subscription", json={**good, "endpoint": endpoint}, headers=account.headers
+        )
+        assert_error(response, 422, "invalid_endpoint")
+
+
+async def test_per_kind_preferences_choose_what_is_pushed(
+    server: RunningServer, client: httpx.AsyncClient, push_service: PushService
+) -> None:
+    author, fan, other = await register(client), await register(client), await register(client)
+    defaults = await client.get("/push/preferences", headers=author.headers)
+    assert defaults.json() == {"muted_kinds": [], "message_text": False}
+    browser = await subscribe(client, author, push_service, "prefs")
+    saved = await client.put(
+        "/push/preferences",
+        json={"muted_kinds": ["like", "like"], "message_text": False},
+        headers=author.headers,
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json() == {"muted_kinds": ["like"], "message_text": False}
+    kept = await client.get("/push/preferences", headers=author.headers)
+    assert kept.json() == {"muted_kinds": ["like"], "message_text": False}
+    post_id = await quick_post(client, author)
+    await like(client, fan, post_id)
+    await follow(client, other, author)
+    await server.settle()
+    # Only the follow arrives: likes are off (the like is still in the list).
+    assert [opened(browser, h, b)["kind"] for _, h, b in push_service.received] == ["follow"]
+    listed = await client.get("/notifications", headers=author.headers)
+    assert {item["type"] for item in listed.json()["notifications"]} >= {"like", "follow"}
+
+    for bad in ({"muted_kinds": ["nonsense"]}, {"muted_kinds": "like"}, {"surprise": True}):
+        response = await client.put("/push/preferences", json=bad, headers=author.headers)
+        assert_error(response, 422, "validation_error")
+    assert (await client.get("/push/preferences")).status_code == 401
+
+
+async def test_a_direct_message_is_pushed_with_its_words_only_when_opted_in(
+    server: RunningServer, client: httpx.AsyncClient, push_service: PushService
+) -> None:
+    reader, friend, stranger = (
+        await register(client),
+        await register(client),
+        await register(client),
+    )
+    await follow(client, reader, friend)  # the friend's messages land in the inbox
+    browser = await subscribe(client, reader, push_service, "reader-phone")
+    first = await send(client, friend, reader, "dinner at eight?")
+    await server.settle()
+    ((_path, headers, body),) = push_service.received
+    message = opened(browser, headers, body)
+    assert message["body"] == f"New message from {friend.username}"
+    assert message["url"] == f"/direct/{first['conversation_id']}"
+    assert b"dinner" not in body
+    assert "dinner" not in orjson.dumps(message).decode()
+
+    opt_in = await client.put(
+        "/push/preferences", json={"message_text": True}, headers=reader.headers
+    )
+    assert opt_in.status_code == 200, opt_in.text
+    await send(client, friend, reader, "bring the photos")
+    await server.settle()
+    assert opened(browser, *push_service.received[-1][1:])["body"] == (
+        f"{friend.username}: bring the photos"
+    )
+
+    # A message request (someone the reader does not follow) buzzes nothing.
+    await send(client, stranger, reader, "hi there")
+    await server.settle()
+    assert len(push_service.received) == 2
+
+    # Messages can be switched off like any kind.
+    await client.put(
+        "/push/preferences",
+        json={"muted_kinds": ["message"], "message_text": True},
+        headers=reader.headers,
+    )
+    await send(client, friend, reader, "still there?")
+    await server.settle()
+    assert len(push_service.received) == 2
+
+
+async def test_a_subscription_ends_with_its_session(
+    server: RunningServer, client: httpx.AsyncClient, push_service: PushService
+) -> None:
+    author, fan = await register(client), await register(client)
+    post_id = await quick_post(client, author)
+    phone = await client.post(
+        "/auth/login", json={"login": author.username, "password": "correct horse 1"}
+    )
+    assert phone.status_code == 200, phone.text
+    phone_account = dataclasses.replace(author, token=phone.json()["access_token"])
+    phone_headers = phone_account.headers
+    await subscribe(client, phone_account, push_service, "phone")
+    await subscribe(client, author, push_service, "laptop")
+    out = await client.post("/auth/logout", headers=phone_headers)
+    assert out.status_code == 204, out.text
+    await like(client, fan, post_id)
+    await server.settle()
+    # The laptop, still signed in, gets the like; the phone, signed out, nothing.
+    assert [path for path, _, _ in push_service.received] == ["/laptop"]
+    # Ending the session removed the phone's subscription, not just skipped it.
+    async with server.context.db.read() as conn:
+        rows = await push_repository.for_user(conn, int(author.id), utcnow())
+    assert [row["endpoint"].rsplit("/", 1)[1] for row in rows] == ["laptop"]

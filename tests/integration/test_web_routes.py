@@ -44,6 +44,15 @@ async def test_the_page_on_client_routes_and_nothing_shadowed(root: httpx.AsyncC
     prefix = re.search(r'src="(/static/v-[0-9a-f]{12}/)js/app.js"', page)
     assert prefix is not None, page
     assert f'<link rel="modulepreload" href="{prefix[1]}js/dom.js">' in page
+    # Code split by route: the home page preloads the feed's modules, not other screens',
+    # and a post's page its own screen instead of the feed.
+    assert f'<link rel="modulepreload" href="{prefix[1]}js/views/feed.js">' in page
+    assert f'<link rel="modulepreload" href="{prefix[1]}js/views/postcard.js">' in page
+    assert "views/messages.js" not in page
+    post_page = (await root.get("/p/123")).text
+    assert f'<link rel="modulepreload" href="{prefix[1]}js/views/post.js">' in post_page
+    assert "views/feed.js" not in post_page
+    assert "views/feed.js" not in (await root.get("/direct")).text
     versioned = await root.get(f"{prefix[1]}js/app.js", headers={"Accept-Encoding": "gzip"})
     assert versioned.status_code == 200
     assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"

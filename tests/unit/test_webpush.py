@@ -1,13 +1,18 @@
 """The Web Push primitives: what `encrypt` sends, a browser can read; the VAPID key is
-generated once into the data dir and read back unchanged."""
+generated once into the data dir and read back unchanged; endpoints on internal addresses
+are refused."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from shutter.errors import InvalidInput
+from shutter.push import endpoints
 from shutter.push.webpush import decrypt, encrypt, load_or_create, public_point
 
 
@@ -30,3 +35,43 @@ def test_the_vapid_key_is_generated_once_private_to_the_owner(tmp_path: Path) ->
     configured = load_or_create(keys.private_b64(), tmp_path / "elsewhere")
     assert configured.public_b64 == keys.public_b64
     assert not (tmp_path / "elsewhere").exists()
+
+
+async def test_endpoints_on_internal_addresses_are_refused_unless_allowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resolved = {"push.example.net": ["142.250.1.1"], "intranet.example.net": ["10.0.0.8"]}
+
+    async def fake_addresses(host: str) -> list[endpoints.IPAddress]:
+        if host in resolved:
+            return [ipaddress.ip_address(a) for a in resolved[host]]
+        return await real_addresses(host)
+
+    real_addresses = endpoints._addresses
+    monkeypatch.setattr(endpoints, "_addresses", fake_addresses)
+    strict = endpoints.EndpointPolicy()
+    await endpoints.check_endpoint("https://push.example.net/send/abc", strict)
+    await endpoints.check_endpoint("https://[2001:4860:4860::8888]/x", strict)
+    for bad in (
+        "https://intranet.example.net/x",  # a name for a private address
+        "https://10.0.0.8/x",
+        "https://127.0.0.1/x",
+        "https://localhost/x",
+        "https://[::1]/x",
+        "https://224.0.0.1/x",
+        "http://push.example.net/x",  # not https
+    ):
+        with pytest.raises(InvalidInput):
+            await endpoints.check_endpoint(bad, strict)
+    # An operator with a push service on their own network may allow private addresses;
+    # loopback (and plain http) stays the tests' own switch.
+    private_ok = endpoints.EndpointPolicy(allow_private=True)
+    await endpoints.check_endpoint("https://intranet.example.net/x", private_ok)
+    assert not await endpoints.endpoint_allowed("http://intranet.example.net/x", private_ok)
+    assert not await endpoints.endpoint_allowed("http://127.0.0.1:9/x", private_ok)
+    loopback_ok = endpoints.EndpointPolicy(allow_loopback=True)
+    assert await endpoints.endpoint_allowed("http://127.0.0.1:9/x", loopback_ok)
+    assert not await endpoints.endpoint_allowed("https://10.0.0.8/x", loopback_ok)
+    # Checked again before sending: a name that now points inside is not requested.
+    resolved["push.example.net"] = ["192.168.1.20"]
+    assert not await endpoints.endpoint_allowed("https://push.example.net/send/abc", strict)

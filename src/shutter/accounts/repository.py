@@ -9,6 +9,7 @@ from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import account_tokens, auth_sessions, refresh_tokens, users
+from shutter.push import repository as push_repository
 
 
 async def insert_token(conn: AsyncConnection, values: dict[str, Any]) -> None:
@@ -179,7 +180,8 @@ async def revoke_sessions(
     only: int | None = None,
     keep: int | None = None,
 ) -> list[int]:
-    """Revoke the account's live sessions (just `only`, or all but `keep`); returns the ids."""
+    """Revoke the account's live sessions (just `only`, or all but `keep`), and their push
+    subscriptions; returns the ids."""
     condition = (auth_sessions.c.user_id == user_id) & auth_sessions.c.revoked_at.is_(None)
     if only is not None:
         condition &= auth_sessions.c.id == only
@@ -188,7 +190,10 @@ async def revoke_sessions(
     statement = (
         update(auth_sessions).where(condition).values(revoked_at=now).returning(auth_sessions.c.id)
     )
-    return [int(row[0]) for row in (await conn.execute(statement)).all()]
+    ids = [int(row[0]) for row in (await conn.execute(statement)).all()]
+    # A browser subscribed to push in an ended session gets nothing more.
+    await push_repository.remove_for_sessions(conn, ids)
+    return ids
 
 
 async def get_token_version(conn: AsyncConnection, user_id: int) -> int | None:

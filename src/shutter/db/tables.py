@@ -874,8 +874,9 @@ exports = Table(
 
 
 # Web Push subscriptions: one row per browser (its push service endpoint is unique), for
-# the user signed in when it subscribed. `session_id` will tie it to a session once
-# sessions exist, so that signing out of one removes its subscription.
+# the user signed in when it subscribed. `session_id` ties it to that signed-in session:
+# nothing is sent once the session ends, and ending it removes the row (NULL: subscribed
+# with a token from before sessions).
 push_subscriptions = Table(
     "push_subscriptions",
     metadata,
@@ -888,6 +889,19 @@ push_subscriptions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("uq_push_subscriptions_endpoint", "endpoint", unique=True),
     Index("ix_push_subscriptions_user_id", "user_id"),
+    Index("ix_push_subscriptions_session_id", "session_id"),
+)
+
+# What a person wants pushed (Settings → Notifications): the kinds of notification they
+# turned off (comma-separated, "message" for direct messages) and whether a message's
+# words may be in its push (off: "New message from alice"). No row: everything, no words.
+push_preferences = Table(
+    "push_preferences",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("muted_kinds", String(500), nullable=False, server_default=""),
+    Column("message_text", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 # Mastodon clients' reading positions (GET/POST /api/v1/markers): the last status read

@@ -357,6 +357,17 @@ class ExportRequested(DomainEvent):
         return {"export_id": str(self.export_id)}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSent(DomainEvent):
+    """A direct or group message was sent: the other members' browsers get a push
+    (push/tasks.py; the live copy went over the socket at once)."""
+
+    topic: ClassVar[str] = "message.sent"
+    message_id: int
+    conversation_id: int
+    sender_id: int
+
+
 CATALOGUE: tuple[type[DomainEvent], ...] = (
     PostCreated,
     PostDeleted,
@@ -384,6 +395,7 @@ CATALOGUE: tuple[type[DomainEvent], ...] = (
     LimitsKeptHit,
     ImportRequested,
     ExportRequested,
+    MessageSent,
 )
 BY_TOPIC: dict[str, type[DomainEvent]] = {kind.topic: kind for kind in CATALOGUE}
 

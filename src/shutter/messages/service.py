@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
 from shutter.errors import Forbidden, InvalidInput, NotFound
+from shutter.events.types import MessageSent
 from shutter.media import repository as media_repo
 from shutter.media import service as media_service
 from shutter.messages import repository
@@ -109,6 +110,13 @@ async def send_message(context: AppContext, command: SendMessage, url_for: UrlFo
                     return Sent(_replay(previous, command), created=False)
                 stored, readers = await _store(context, uow.conn, command, media)
                 events = await _message_events(uow.conn, stored, readers, url_for)
+                await uow.record(
+                    MessageSent(
+                        message_id=stored["id"],
+                        conversation_id=stored["conversation_id"],
+                        sender_id=stored["sender_id"],
+                    )
+                )
         except _LostRace:
             continue  # the winner has committed: the next pass answers with its message
         if media is not None:

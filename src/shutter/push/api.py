@@ -1,26 +1,35 @@
-"""GET /push/key, POST /push/subscription, DELETE /push/subscription."""
+"""GET /push/key, POST /push/subscription, DELETE /push/subscription, GET/PUT
+/push/preferences."""
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from shutter.errors import InvalidInput, NotFound
-from shutter.http.deps import Context, CurrentUser, Write
+from shutter.http.deps import Context, CurrentUser, Read, Write
 from shutter.http.responses import json_response
 from shutter.push import repository
+from shutter.push.endpoints import check_endpoint
+from shutter.push.repository import PushKind
 from shutter.push.webpush import AUTH_SECRET, b64url_decode, load_public_point
 from shutter.textfields import Line
 from shutter.timeutil import utcnow
 
 router = APIRouter(prefix="/push", tags=["push"])
 
-_LOOPBACK_NAMES = frozenset({"localhost"})
+
+class PushPreferences(BaseModel):
+    """What reaches your browsers by push: every kind but `muted_kinds`; a direct
+    message's words only with `message_text` (else "New message from alice")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    muted_kinds: list[PushKind] = Field(default_factory=list, max_length=len(repository.PUSH_KINDS))
+    message_text: bool = False
 
 
 class PushKey(BaseModel):
@@ -49,29 +58,6 @@ class SubscriptionRef(BaseModel):
     endpoint: Annotated[str, Line(2048, min_length=10)]
 
 
-def _is_loopback(host: str) -> bool:
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_endpoint(endpoint: str, *, allow_loopback: bool) -> None:
-    """An https URL of a push service; plain http only to a loopback address, and only
-    when SHUTTER_PUSH_ALLOW_LOOPBACK is set (the tests' local push service)."""
-    parts = urlsplit(endpoint)
-    host = parts.hostname or ""
-    if not host or parts.username or parts.password:
-        raise InvalidInput("The endpoint must be a push service's URL.", code="invalid_endpoint")
-    loopback = _is_loopback(host)
-    if loopback and not allow_loopback:
-        raise InvalidInput("The endpoint must be a push service's URL.", code="invalid_endpoint")
-    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-        raise InvalidInput("The endpoint must be an https URL.", code="invalid_endpoint")
-
-
 def check_keys(keys: SubscriptionKeys) -> None:
     try:
         load_public_point(b64url_decode(keys.p256dh))
@@ -97,7 +83,7 @@ async def subscribe(
     """Send this browser your notifications (replaces what it subscribed before)."""
     if context.web_push is None:
         raise NotFound("Push notifications are not enabled here.", code="push_disabled")
-    check_endpoint(body.endpoint, allow_loopback=context.settings.push_allow_loopback)
+    await check_endpoint(body.endpoint, context.web_push.policy)
     check_keys(body.keys)
     await repository.save(
         uow.conn,
@@ -107,6 +93,7 @@ async def subscribe(
         body.keys.p256dh,
         body.keys.auth,
         utcnow(),
+        session_id=viewer.session_id,
     )
     return Response(status_code=204)
 
@@ -118,3 +105,22 @@ async def unsubscribe(
     """Stop sending to this browser. Idempotent."""
     await repository.remove(uow.conn, viewer.id, body.endpoint)
     return Response(status_code=204)
+
+
+@router.get("/preferences", response_model=PushPreferences)
+async def get_preferences(viewer: CurrentUser, conn: Read) -> Response:
+    """Which kinds of notification are pushed to you, and whether message text is."""
+    return json_response(await repository.preferences(conn, viewer.id))
+
+
+@router.put("/preferences", response_model=PushPreferences)
+async def put_preferences(
+    viewer: CurrentUser, uow: Write, body: Annotated[PushPreferences, Body()]
+) -> Response:
+    """Replace your push preferences (every browser of yours follows them)."""
+    wanted: repository.Preferences = {
+        "muted_kinds": list(dict.fromkeys(body.muted_kinds)),
+        "message_text": body.message_text,
+    }
+    await repository.save_preferences(uow.conn, viewer.id, wanted, utcnow())
+    return json_response(await repository.preferences(uow.conn, viewer.id))

@@ -17,8 +17,10 @@ import structlog
 
 from shutter.db.database import Database
 from shutter.push import repository
+from shutter.push.endpoints import EndpointPolicy, endpoint_allowed
 from shutter.push.repository import SubscriptionRow
 from shutter.push.webpush import VapidKeys, b64url_decode, encrypt
+from shutter.timeutil import utcnow
 
 log = structlog.get_logger("shutter.push")
 
@@ -34,12 +36,14 @@ class WebPushSender:
         *,
         concurrency: int,
         timeout_s: float,
+        policy: EndpointPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.db = db
         self.keys = keys
         self.subject = subject
         self.timeout_s = timeout_s
+        self.policy = policy or EndpointPolicy()
         self._slots = asyncio.Semaphore(concurrency)
         self._client = httpx.AsyncClient(
             timeout=timeout_s, follow_redirects=False, transport=transport
@@ -49,15 +53,23 @@ class WebPushSender:
         await self._client.aclose()
 
     async def deliver(self, user_id: int, payload: dict[str, Any]) -> None:
-        """Send the payload to every browser the user subscribed."""
+        """Send the payload to every browser the user subscribed in a session still
+        signed in, unless they turned its kind off."""
         async with self.db.read() as conn:
-            subscriptions = await repository.for_user(conn, user_id)
+            wanted = await repository.preferences(conn, user_id)
+            if payload.get("kind") in wanted["muted_kinds"]:
+                return
+            subscriptions = await repository.for_user(conn, user_id, utcnow())
         if subscriptions:
             body = orjson.dumps(payload)
             await asyncio.gather(*(self._send(sub, body) for sub in subscriptions))
 
     async def _send(self, subscription: SubscriptionRow, body: bytes) -> None:
         endpoint = subscription["endpoint"]
+        if not await endpoint_allowed(endpoint, self.policy):
+            # Its host resolves to an internal address now (or not at all): not requested.
+            log.warning("push_endpoint_refused")
+            return
         try:
             encrypted = encrypt(
                 body, b64url_decode(subscription["p256dh"]), b64url_decode(subscription["auth"])

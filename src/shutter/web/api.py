@@ -11,12 +11,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import posixpath
 import re
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -79,11 +80,38 @@ _COMPRESSIBLE = (".js", ".css", ".svg", ".html", ".json", ".webmanifest")
 _GZIP_MIN_BYTES = 512
 
 
+# The screen module a page load lands on, by the path's first segment (app.js's ROUTES
+# loads each screen by a dynamic import when its route first opens). The page preloads
+# that module and its static imports next to the shell's, so a first visit asks for them
+# all at once instead of one round trip per import.
+_SECTION_SCREENS = {
+    "": "views/feed.js",
+    "login": "views/auth.js",
+    "signup": "views/auth.js",
+    "new": "views/composer.js",
+    "explore": "views/search.js",
+    "search": "views/search.js",
+    "tags": "views/search.js",
+    "reels": "views/reels.js",
+    "notifications": "views/notifications.js",
+    "direct": "views/messages.js",
+    "requests": "views/profile.js",
+    "settings": "views/profile.js",
+    "saved": "views/saved.js",
+    "archive": "views/archived.js",
+    "p": "views/post.js",
+    "u": "views/profile.js",
+    "stories": "views/stories.js",
+    "admin": "views/admin.js",
+}
+_STATIC_IMPORT = re.compile(r'^import\s[^;]*?from\s+"(\.{1,2}/[^"]+)"', re.MULTILINE)
+
+
 @dataclass(frozen=True, slots=True)
 class _Release:
     stamp: tuple[tuple[str, int, int], ...]  # (path, size, mtime) of every file
     version: str
-    page: bytes
+    pages: dict[str, bytes]  # by first path segment ("" for the shell alone)
     service_worker: bytes
 
 
@@ -93,6 +121,25 @@ _gzipped: dict[tuple[str, int, int], bytes] = {}
 
 def _files() -> list[Path]:
     return sorted(p for p in STATIC_DIR.rglob("*") if p.is_file())
+
+
+def _module_closure(entries: list[str]) -> list[str]:
+    """The modules (paths under static/) that `entries` load by static imports, the
+    entries included, in a stable order."""
+    seen: list[str] = []
+    todo = list(entries)
+    while todo:
+        module = todo.pop(0)
+        if module in seen or not (STATIC_DIR / module).is_file():
+            continue
+        seen.append(module)
+        source = (STATIC_DIR / module).read_text(encoding="utf-8")
+        base = posixpath.dirname(module)
+        todo.extend(
+            posixpath.normpath(posixpath.join(base, target))
+            for target in _STATIC_IMPORT.findall(source)
+        )
+    return seen
 
 
 def release() -> _Release:
@@ -109,14 +156,20 @@ def release() -> _Release:
             digest.update(str(path.relative_to(STATIC_DIR)).encode() + b"\0" + path.read_bytes())
         version = f"v-{digest.hexdigest()[:12]}"
         prefix = f"{STATIC_PREFIX}/{version}/"
-        # Every module is asked for at once, not import by import (a round trip each).
-        preloads = "\n  ".join(
-            f'<link rel="modulepreload" href="{prefix}{p.relative_to(STATIC_DIR).as_posix()}">'
-            for p in paths
-            if p.suffix == ".js" and p.name != "sw.js"
-        )
         html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
-        html = html.replace('"/static/', f'"{prefix}').replace("<!-- modulepreload -->", preloads)
+        html = html.replace('"/static/', f'"{prefix}')
+        pages = {}
+        for section in {"", *CLIENT_SECTIONS}:
+            # The shell's modules and the landing screen's are asked for at once, not
+            # import by import (a round trip each); other screens load when opened.
+            entries = ["js/app.js"]
+            if section in _SECTION_SCREENS:
+                entries.append(f"js/{_SECTION_SCREENS[section]}")
+            preloads = "\n  ".join(
+                f'<link rel="modulepreload" href="{prefix}{module}">'
+                for module in _module_closure(entries)
+            )
+            pages[section] = html.replace("<!-- modulepreload -->", preloads).encode()
         # The worker caches this release's files; its bytes change with the version, which
         # is how a browser learns that there is a new one.
         shell = [
@@ -126,7 +179,7 @@ def release() -> _Release:
         ]
         worker = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
         worker = worker.replace("__VERSION__", version).replace("__SHELL__", json.dumps(shell))
-        _release = _Release(stamp, version, html.encode(), worker.encode())
+        _release = _Release(stamp, version, pages, worker.encode())
     return _release
 
 
@@ -181,9 +234,12 @@ def static_files() -> ClientFiles:
     return ClientFiles(directory=STATIC_DIR)
 
 
-async def page() -> Response:
+async def page(request: Request) -> Response:
     """The client's page; its script renders the route from the URL."""
-    return Response(release().page, media_type="text/html", headers=_PAGE_HEADERS)
+    section = request.url.path.strip("/").split("/", 1)[0]
+    pages = release().pages
+    body = pages.get(section, pages[""])
+    return Response(body, media_type="text/html", headers=_PAGE_HEADERS)
 
 
 async def service_worker() -> Response:

@@ -7,68 +7,71 @@ import { avatar, clear, errorBox, h, icon, spinner } from "./dom.js";
 import { t } from "./i18n.js";
 import { forgetOfflineData, startPwa } from "./pwa.js";
 import * as realtime from "./realtime.js";
-import { adminView, isModerator, suspendedView } from "./views/admin.js";
-import { loginView, signupView } from "./views/auth.js";
-import { composerView } from "./views/composer.js";
-import { feedView } from "./views/feed.js";
-import { dataView, restoreView } from "./views/data.js";
-import { conversationView, inboxView, newGroupView } from "./views/messages.js";
-import { notificationsView } from "./views/notifications.js";
-import { postView } from "./views/post.js";
-import { reelsView } from "./views/reels.js";
-import { profileView, requestsView, settingsView } from "./views/profile.js";
-import { collectionView, savedView } from "./views/saved.js";
-import { forgotPasswordView, resetPasswordView, verifyBanner, verifyEmailView } from "./views/recover.js";
-import { appsView } from "./views/apps.js";
-import { securityView } from "./views/settings.js";
-import { exploreView, hashtagView, searchView } from "./views/search.js";
-import { nearbyView, placeView } from "./views/places.js";
-import { storyViewerView } from "./views/stories.js";
-import { archiveView } from "./views/highlights.js";
-import { archivedPostsView } from "./views/archived.js";
-import { closeFriendsView, commentFiltersView, mutedView } from "./views/quiet.js";
-import { followedHashtagsView } from "./views/hashtags.js";
+
+// Each screen's module is loaded when its route first opens (a first visit downloads the
+// shell and the screen it lands on, not every screen); the server preloads the one a page
+// load lands on, and the likely next ones are fetched once the first screen is up.
+const loaded = new Map();
+const load = (name) => {
+  if (!loaded.has(name)) {
+    const module = import(`./views/${name}.js`);
+    module.catch(() => loaded.delete(name)); // offline or a blip: asked again next time
+    loaded.set(name, module);
+  }
+  return loaded.get(name);
+};
+const screen = (name, view) => async (ctx) => (await load(name))[view](ctx);
+const LIKELY_NEXT = ["post", "profile", "notifications", "messages", "search", "composer"];
+let prefetched = false;
+function prefetchLikelyScreens() {
+  if (prefetched || !auth.token) return;
+  prefetched = true;
+  const start = () => LIKELY_NEXT.forEach((name) => load(name).catch(() => {}));
+  if ("requestIdleCallback" in window) requestIdleCallback(start, { timeout: 5000 });
+  else setTimeout(start, 1000);
+}
+const isModerator = () => !!auth.me && ["moderator", "admin"].includes(auth.me.role);
 
 // [pattern, view, needs a signed-in user]
 const ROUTES = [
-  [/^\/$/, feedView, true],
-  [/^\/login$/, loginView, false],
-  [/^\/signup$/, signupView, false],
-  [/^\/new$/, composerView, true],
-  [/^\/explore$/, exploreView, false],
-  [/^\/reels$/, reelsView, true],
-  [/^\/explore\/locations\/nearby$/, nearbyView, false],
-  [/^\/explore\/locations\/(?<locationId>\d+)$/, placeView, false],
-  [/^\/search$/, searchView, false],
-  [/^\/notifications$/, notificationsView, true],
-  [/^\/direct$/, inboxView, true],
-  [/^\/direct\/new$/, newGroupView, true],
-  [/^\/direct\/with\/(?<username>[^/]+)$/, conversationView, true],
-  [/^\/direct\/(?<conversationId>\d+)$/, conversationView, true],
-  [/^\/requests$/, requestsView, true],
-  [/^\/saved$/, savedView, true],
-  [/^\/saved\/(?<collectionId>\d+)$/, collectionView, true],
-  [/^\/settings$/, settingsView, true],
-  [/^\/settings\/security$/, securityView, true],
-  [/^\/settings\/muted$/, mutedView, true],
-  [/^\/settings\/apps$/, appsView, true],
-  [/^\/settings\/hashtags$/, followedHashtagsView, true],
-  [/^\/settings\/comments$/, commentFiltersView, true],
-  [/^\/settings\/close-friends$/, closeFriendsView, true],
-  [/^\/forgot-password$/, forgotPasswordView, false],
-  [/^\/reset-password$/, resetPasswordView, false],
-  [/^\/verify-email$/, verifyEmailView, false],
-  [/^\/settings\/data$/, dataView, true],
-  [/^\/settings\/restore$/, restoreView, false],
-  [/^\/p\/(?<postId>\d+)$/, postView, false],
-  [/^\/u\/(?<username>[^/]+)(?:\/(?<list>followers|following))?$/, profileView, false],
-  [/^\/tags\/(?<tag>[^/]+)$/, hashtagView, false],
-  [/^\/stories\/(?<userId>\d+)$/, storyViewerView, true],
-  [/^\/stories\/highlights\/(?<highlightId>\d+)$/, storyViewerView, true],
-  [/^\/stories\/archive$/, archiveView, true],
-  [/^\/archive$/, archivedPostsView, true],
-  [/^\/admin$/, adminView, true],
-  [/^\/suspended$/, suspendedView, false],
+  [/^\/$/, screen("feed", "feedView"), true],
+  [/^\/login$/, screen("auth", "loginView"), false],
+  [/^\/signup$/, screen("auth", "signupView"), false],
+  [/^\/new$/, screen("composer", "composerView"), true],
+  [/^\/explore$/, screen("search", "exploreView"), false],
+  [/^\/reels$/, screen("reels", "reelsView"), true],
+  [/^\/explore\/locations\/nearby$/, screen("places", "nearbyView"), false],
+  [/^\/explore\/locations\/(?<locationId>\d+)$/, screen("places", "placeView"), false],
+  [/^\/search$/, screen("search", "searchView"), false],
+  [/^\/notifications$/, screen("notifications", "notificationsView"), true],
+  [/^\/direct$/, screen("messages", "inboxView"), true],
+  [/^\/direct\/new$/, screen("messages", "newGroupView"), true],
+  [/^\/direct\/with\/(?<username>[^/]+)$/, screen("messages", "conversationView"), true],
+  [/^\/direct\/(?<conversationId>\d+)$/, screen("messages", "conversationView"), true],
+  [/^\/requests$/, screen("profile", "requestsView"), true],
+  [/^\/saved$/, screen("saved", "savedView"), true],
+  [/^\/saved\/(?<collectionId>\d+)$/, screen("saved", "collectionView"), true],
+  [/^\/settings$/, screen("profile", "settingsView"), true],
+  [/^\/settings\/security$/, screen("settings", "securityView"), true],
+  [/^\/settings\/muted$/, screen("quiet", "mutedView"), true],
+  [/^\/settings\/apps$/, screen("apps", "appsView"), true],
+  [/^\/settings\/hashtags$/, screen("hashtags", "followedHashtagsView"), true],
+  [/^\/settings\/comments$/, screen("quiet", "commentFiltersView"), true],
+  [/^\/settings\/close-friends$/, screen("quiet", "closeFriendsView"), true],
+  [/^\/forgot-password$/, screen("recover", "forgotPasswordView"), false],
+  [/^\/reset-password$/, screen("recover", "resetPasswordView"), false],
+  [/^\/verify-email$/, screen("recover", "verifyEmailView"), false],
+  [/^\/settings\/data$/, screen("data", "dataView"), true],
+  [/^\/settings\/restore$/, screen("data", "restoreView"), false],
+  [/^\/p\/(?<postId>\d+)$/, screen("post", "postView"), false],
+  [/^\/u\/(?<username>[^/]+)(?:\/(?<list>followers|following))?$/, screen("profile", "profileView"), false],
+  [/^\/tags\/(?<tag>[^/]+)$/, screen("search", "hashtagView"), false],
+  [/^\/stories\/(?<userId>\d+)$/, screen("stories", "storyViewerView"), true],
+  [/^\/stories\/highlights\/(?<highlightId>\d+)$/, screen("stories", "storyViewerView"), true],
+  [/^\/stories\/archive$/, screen("highlights", "archiveView"), true],
+  [/^\/archive$/, screen("archived", "archivedPostsView"), true],
+  [/^\/admin$/, screen("admin", "adminView"), true],
+  [/^\/suspended$/, screen("admin", "suspendedView"), false],
 ];
 
 const main = () => document.getElementById("main");
@@ -100,7 +103,7 @@ async function render() {
   renderNav();
   const target = main();
   if (!match) {
-    clear(target).append(h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Page not found"), h("a", { href: "/" }, "Go home")));
+    clear(target).append(h("div", { class: "empty" }, h("p", { class: "empty-title" }, t("app.notFound")), h("a", { href: "/" }, t("app.goHome"))));
     return;
   }
   const [m, view, needsAuth] = match;
@@ -121,8 +124,10 @@ async function render() {
   clear(target).append(spinner());
   try {
     const node = await view(ctx);
+    const unverified = path !== "/verify-email" && auth.me && auth.me.emailVerified === false;
+    const banner = unverified ? (await load("recover")).verifyBanner(auth.me) : null;
     if (token !== renderToken) return;
-    clear(target).append(...[path === "/verify-email" ? null : verifyBanner(auth.me), node].filter(Boolean));
+    clear(target).append(...[banner, node].filter(Boolean));
   } catch (err) {
     if (token !== renderToken) return;
     console.error(err);
@@ -130,6 +135,8 @@ async function render() {
   }
   document.title = target.querySelector("h1") ? `${target.querySelector("h1").textContent} · Shutter` : "Shutter";
   window.scrollTo(0, 0);
+  if (document.readyState === "complete") prefetchLikelyScreens();
+  else window.addEventListener("load", prefetchLikelyScreens, { once: true });
 }
 
 // ---- navigation bar ----
@@ -142,7 +149,7 @@ function navItem(href, iconName, label, badge) {
     { href, class: `nav-item${active ? " active" : ""}`, "aria-current": active ? "page" : false, "data-nav": label.toLowerCase() },
     icon(iconName),
     h("span", { class: "nav-label" }, label),
-    badge ? h("span", { class: "badge" }, h("span", { "aria-hidden": "true" }, badge > 99 ? "99+" : String(badge)), h("span", { class: "visually-hidden" }, `, ${badge} unread`)) : null,
+    badge ? h("span", { class: "badge" }, h("span", { "aria-hidden": "true" }, badge > 99 ? "99+" : String(badge)), h("span", { class: "visually-hidden" }, t("nav.unread", { n: badge }))) : null,
   );
 }
 
@@ -154,7 +161,7 @@ function decorative(el) {
 
 function renderNav() {
   const nav = clear(document.getElementById("nav"));
-  nav.append(h("a", { href: "/", class: "brand", "aria-label": "Shutter home" }, h("span", { class: "brand-mark" }), h("span", { class: "brand-name" }, "Shutter")));
+  nav.append(h("a", { href: "/", class: "brand", "aria-label": t("app.brandHome") }, h("span", { class: "brand-mark" }), h("span", { class: "brand-name" }, "Shutter")));
   if (!auth.token) {
     nav.append(h("div", { class: "nav-items" }, navItem("/search", "search", t("nav.search")), navItem("/explore", "explore", t("nav.explore")), navItem("/login", "user", t("nav.login")), navItem("/signup", "plus", t("nav.signup"))));
     return;
@@ -171,7 +178,7 @@ function renderNav() {
       navItem("/new", "plus", t("nav.create")),
       navItem("/direct", "send", t("nav.messages"), badges.direct),
       navItem("/notifications", "bell", t("nav.notifications"), badges.notifications),
-      isModerator() ? navItem("/admin", "lock", "Admin") : null,
+      isModerator() ? navItem("/admin", "lock", t("nav.admin")) : null,
       me
         ? h("a", { href: `/u/${me.username}`, class: `nav-item${location.pathname === `/u/${me.username}` ? " active" : ""}`, "aria-current": location.pathname === `/u/${me.username}` ? "page" : false, "data-nav": "profile" }, decorative(avatar(me, 24)), h("span", { class: "nav-label" }, t("nav.profile")))
         : navItem("/settings", "user", t("nav.profile")),

@@ -1,5 +1,7 @@
 // Small DOM helpers. User text only ever goes in through text nodes (never innerHTML).
 
+import { formatDate, language, t } from "./i18n.js";
+
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
@@ -86,7 +88,7 @@ export function avatar(user, size = 32, sizes = null) {
       src: user.avatarUrl,
       srcset: big ? `${user.avatarUrl} 150w, ${big} 320w` : null,
       sizes: big ? sizes : null,
-      alt: `${user.username}'s profile picture`,
+      alt: t("avatar.alt", { name: user.username }),
       width: size,
       height: size,
       style: { width: `${size}px`, height: `${size}px` },
@@ -98,7 +100,7 @@ export function avatar(user, size = 32, sizes = null) {
     {
       class: "avatar avatar-letter",
       role: "img",
-      "aria-label": `${user ? user.username : "unknown"}'s profile picture`,
+      "aria-label": t("avatar.alt", { name: user ? user.username : t("avatar.unknown") }),
       style: { width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.45)}px` },
     },
     name.slice(0, 1).toUpperCase(),
@@ -127,32 +129,32 @@ export function richText(text) {
   return out;
 }
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const unit = (n, name) => new Intl.NumberFormat(language, { style: "unit", unit: name, unitDisplay: "narrow" }).format(n);
 
-/** "now", "6m", "2h", "3d", then a date: "Mar 4", with the year when not this year. */
+/** "now", "6m", "2h", "3d" (Intl's narrow units), then a date: "Mar 4", with the year when not this year. */
 export function timeAgo(iso, now = Date.now()) {
   if (!iso) return "";
   const then = new Date(iso);
   const seconds = Math.max(0, (now - then.getTime()) / 1000);
-  if (seconds < 60) return "now";
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
-  if (seconds < 7 * 86400) return `${Math.floor(seconds / 86400)}d`;
-  const date = `${MONTHS[then.getMonth()]} ${then.getDate()}`;
-  return then.getFullYear() === new Date(now).getFullYear() ? date : `${date}, ${then.getFullYear()}`;
+  if (seconds < 60) return t("time.now");
+  if (seconds < 3600) return unit(Math.floor(seconds / 60), "minute");
+  if (seconds < 86400) return unit(Math.floor(seconds / 3600), "hour");
+  if (seconds < 7 * 86400) return unit(Math.floor(seconds / 86400), "day");
+  const thisYear = then.getFullYear() === new Date(now).getFullYear();
+  return formatDate(then, thisYear ? { month: "short", day: "numeric" } : { month: "short", day: "numeric", year: "numeric" });
 }
 
 /** A <time> with the short form shown, the exact moment in `datetime` and on hover. */
 export function timeEl(iso) {
   if (!iso) return h("time", {}, "");
-  const full = new Date(iso).toLocaleString("en", { dateStyle: "long", timeStyle: "short" });
+  const full = formatDate(iso, { dateStyle: "long", timeStyle: "short" });
   return h("time", { datetime: iso, title: full }, timeAgo(iso));
 }
 
-export function count(n, one, many) {
+/** "12 posts", "1.2K followers": a plural message of the catalogue, large counts compact. */
+export function count(n, key) {
   if (n === null || n === undefined) return "";
-  const shown = n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}K` : n.toLocaleString("en");
-  return `${shown} ${n === 1 ? one : many}`;
+  return t(key, { n, compact: true });
 }
 
 export function toast(message, kind = "info") {
@@ -167,8 +169,8 @@ export function unavailable(what) {
   return h(
     "div",
     { class: "empty unavailable", "data-unavailable": "" },
-    h("p", { class: "empty-title" }, `${what} are not available yet`),
-    h("p", {}, "This server does not offer them yet. Check back after an update."),
+    h("p", { class: "empty-title" }, t("unavailable.title", { what })),
+    h("p", {}, t("unavailable.text")),
   );
 }
 
@@ -177,7 +179,7 @@ export function errorBox(err) {
 }
 
 export function spinner() {
-  return h("div", { class: "spinner", role: "progressbar", "aria-label": "Loading" });
+  return h("div", { class: "spinner", role: "progressbar", "aria-label": t("common.loading") });
 }
 
 /** Calls `load()` whenever `sentinel` scrolls into view, until load() returns false. */
@@ -238,7 +240,7 @@ export function modal(title, content, { onClose, role = "dialog" } = {}) {
   const dialog = h(
     "div",
     { class: "modal", role, "aria-modal": "true", "aria-labelledby": headingId },
-    h("header", { class: "modal-head" }, h("h2", { id: headingId }, title), h("button", { class: "icon-button", type: "button", "aria-label": "Close", onClick: close }, icon("close"))),
+    h("header", { class: "modal-head" }, h("h2", { id: headingId }, title), h("button", { class: "icon-button", type: "button", "aria-label": t("common.close"), onClick: close }, icon("close"))),
     h("div", { class: "modal-body" }, content),
   );
   const backdrop = h("div", { class: "backdrop", onClick: (e) => e.target === backdrop && close() }, dialog);
@@ -254,7 +256,7 @@ let dialogCount = 0;
 export function confirmDialog(title, text, confirmLabel) {
   return new Promise((resolve) => {
     let answer = false;
-    const cancel = h("button", { type: "button", class: "button" }, "Cancel");
+    const cancel = h("button", { type: "button", class: "button" }, t("common.cancel"));
     const ok = h("button", { type: "button", class: "button primary danger-fill" }, confirmLabel);
     const ref = modal(title, h("div", { class: "confirm" }, h("p", {}, text), h("div", { class: "confirm-buttons" }, cancel, ok)), {
       role: "alertdialog",

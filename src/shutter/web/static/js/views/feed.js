@@ -5,6 +5,7 @@ import { errorBox, h, infiniteScroll, spinner } from "../dom.js";
 import { postCard } from "./postcard.js";
 import { storyTray } from "./stories.js";
 import { suggestedAccounts } from "./suggested.js";
+import { t } from "../i18n.js";
 
 const MODE_KEY = "shutter.feedMode";
 
@@ -17,7 +18,7 @@ export function feedView(ctx) {
 
   const tab = (value, label) =>
     h("button", { type: "button", role: "tab", class: "tab", "aria-selected": String(mode === value), dataset: { mode: value }, onClick: () => start(value) }, label);
-  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Feed order" }, tab("chronological", "Latest"), tab("ranked", "For you"));
+  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": t("feed.order") }, tab("chronological", t("feed.latest")), tab("ranked", t("feed.forYou")));
 
   function start(newMode) {
     mode = newMode;
@@ -38,7 +39,7 @@ export function feedView(ctx) {
           start(mode); // the ranked snapshot is gone: start again from the top
           return false;
         }
-        sentinel.replaceChildren(errorBox(err), h("button", { type: "button", class: "button", onClick: () => start(mode) }, "Try again"));
+        sentinel.replaceChildren(errorBox(err), h("button", { type: "button", class: "button", onClick: () => start(mode) }, t("common.tryAgain")));
         return false;
       }
       for (const post of page.items) {
@@ -49,14 +50,14 @@ export function feedView(ctx) {
       cursor = page.next;
       if (first && !page.items.length) {
         sentinel.replaceChildren(
-          h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Welcome to Shutter"), h("p", {}, "Follow people to see their photos and videos here, or share your own."), h("p", {}, h("a", { class: "button primary", href: "/explore" }, "Find people"), " ", h("a", { class: "button", href: "/new" }, "Create a post"))),
+          h("div", { class: "empty" }, h("p", { class: "empty-title" }, t("feed.welcome")), h("p", {}, t("feed.welcomeText")), h("p", {}, h("a", { class: "button primary", href: "/explore" }, t("feed.findPeople")), " ", h("a", { class: "button", href: "/new" }, t("feed.createPost")))),
           suggestedAccounts(),
         );
         return false;
       }
       first = false;
       if (!cursor) {
-        sentinel.replaceChildren(h("p", { class: "muted center end-of-feed" }, "You're all caught up"));
+        sentinel.replaceChildren(h("p", { class: "muted center end-of-feed" }, t("feed.caughtUp")));
         return false;
       }
       return true;
@@ -65,7 +66,7 @@ export function feedView(ctx) {
   }
 
   ctx.onLeave(() => observer && observer.disconnect());
-  const view = h("section", { class: "feed" }, h("h1", { class: "visually-hidden" }, "Home"), storyTray(ctx), tabs, list, sentinel);
+  const view = h("section", { class: "feed" }, h("h1", { class: "visually-hidden" }, t("nav.home")), storyTray(ctx), tabs, list, sentinel);
   start(mode);
   return view;
 }

@@ -10,16 +10,17 @@ import * as realtime from "../realtime.js";
 import { uploadFile } from "../upload.js";
 import { openReport } from "./report.js";
 import { linkedPostId, postLink, sharePreview, sharedPostCard } from "./shared.js";
+import { t } from "../i18n.js";
 
 const POLL_MS = 3000;
 const GROUP_MAX = 32; // members, you included
 const QUICK_REACTIONS = ["❤️", "😂", "😮", "😢", "👍", "🔥"];
 
-const unavailableCard = () => h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Messages"), unavailable("Direct messages")));
+const unavailableCard = () => h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, t("nav.messages")), unavailable(t("dm.direct"))));
 
 /** A group's picture: the first letter of its name (or of "Group") in a circle. */
 function groupAvatar(conv, size) {
-  return avatar({ username: conv.title, displayName: conv.name || "Group" }, size);
+  return avatar({ username: conv.title, displayName: conv.name || t("dm.group") }, size);
 }
 
 export async function inboxView(ctx) {
@@ -34,8 +35,8 @@ export async function inboxView(ctx) {
   const share = ctx.query.get("share");
   const suffix = share ? `?share=${encodeURIComponent(share)}` : "";
   const preview = (c) => {
-    if (!c.last) return c.isGroup ? "New group" : "";
-    const who = c.last.senderId === (auth.me && auth.me.id) ? "You: " : c.isGroup && c.last.sender ? `${c.last.sender.username}: ` : "";
+    if (!c.last) return c.isGroup ? t("dm.newGroup") : "";
+    const who = c.last.senderId === (auth.me && auth.me.id) ? t("dm.youPrefix") : c.isGroup && c.last.sender ? t("dm.namePrefix", { name: c.last.sender.username }) : "";
     return `${who}${lastText(c.last).slice(0, 60)} · ${timeAgo(c.last.sentAt)}`;
   };
   const list = (items) =>
@@ -69,39 +70,41 @@ export async function inboxView(ctx) {
     h(
       "div",
       { class: "card" },
-      h("div", { class: "inbox-head" }, h("h1", {}, "Messages"), share ? null : h("a", { href: "/direct/new", class: "button small" }, "New group")),
-      share ? h("p", { class: "muted" }, "Choose a conversation to send the post to.") : null,
+      h("div", { class: "inbox-head" }, h("h1", {}, t("nav.messages")), share ? null : h("a", { href: "/direct/new", class: "button small" }, t("dm.newGroup"))),
+      share ? h("p", { class: "muted" }, t("dm.chooseToShare")) : null,
       // Requests: people you don't follow. Replying or accepting moves one to the inbox.
       requests.length ? h("h2", { class: "inbox-heading" }, `Requests (${requests.length})`) : null,
       requests.length ? list(requests) : null,
-      requests.length && convs.length ? h("h2", { class: "inbox-heading" }, "Inbox") : null,
-      convs.length ? list(convs) : requests.length ? null : h("p", { class: "muted center" }, "No messages yet. Open someone's profile and press Message, or start a group."),
+      requests.length && convs.length ? h("h2", { class: "inbox-heading" }, t("dm.inbox")) : null,
+      convs.length ? list(convs) : requests.length ? null : h("p", { class: "muted center" }, t("dm.none")),
     ),
   );
 }
 
 /** What a message says in one line (the inbox, notices). */
 function lastText(m) {
-  if (m.unsent) return "Unsent";
+  if (m.unsent) return t("dm.unsent");
   if (m.system) return noticeText(m);
   if (m.content) return m.content;
-  if (m.media) return m.media.type === "video" ? "Sent a video" : "Sent a photo";
-  if (m.post) return "Sent a post";
+  if (m.media) return m.media.type === "video" ? t("dm.sentVideo") : t("dm.sentPhoto");
+  if (m.post) return t("dm.sentPost");
   return "";
 }
 
 function noticeText(m) {
-  const actor = m.senderId === (auth.me && auth.me.id) ? "You" : (m.sender && (m.sender.username || m.sender.displayName)) || "Someone";
-  const names = m.system.users.map((u) => (u.id === (auth.me && auth.me.id) ? "you" : u.username || u.displayName)).join(", ");
+  const byMe = m.senderId === (auth.me && auth.me.id);
+  const actor = (m.sender && (m.sender.username || m.sender.displayName)) || t("dm.someone");
+  const names = m.system.users.map((u) => (u.id === (auth.me && auth.me.id) ? t("dm.youObject") : u.username || u.displayName)).join(", ");
+  const say = (key, params) => t(byMe ? `${key}ByYou` : key, { actor, names, ...params });
   switch (m.system.action) {
     case "added":
-      return `${actor} added ${names}`;
+      return say("notice.added");
     case "removed":
-      return `${actor} removed ${names}`;
+      return say("notice.removed");
     case "left":
-      return `${actor === "You" ? "You" : names} left the group`;
+      return say("notice.left");
     case "renamed":
-      return m.system.name ? `${actor} named the group “${m.system.name}”` : `${actor} removed the group's name`;
+      return m.system.name ? say("notice.renamed", { name: m.system.name }) : say("notice.unnamed");
     default:
       return "";
   }
@@ -110,9 +113,9 @@ function noticeText(m) {
 /** People picked by username (a search box, results to add, the chosen ones to take back). */
 function peoplePicker(exclude = new Set()) {
   const chosen = new Map(); // id -> user
-  const input = h("input", { id: "people-search", type: "search", autocomplete: "off", placeholder: "Search people…", "aria-describedby": "people-hint" });
-  const results = h("ul", { class: "user-list people-results", "aria-label": "Search results" });
-  const picked = h("ul", { class: "chips", "aria-label": "Chosen people" });
+  const input = h("input", { id: "people-search", type: "search", autocomplete: "off", placeholder: t("dm.searchPeople"), "aria-describedby": "people-hint" });
+  const results = h("ul", { class: "user-list people-results", "aria-label": t("dm.searchResults") });
+  const picked = h("ul", { class: "chips", "aria-label": t("dm.chosen") });
   const listeners = [];
   const changed = () => listeners.forEach((fn) => fn(chosen));
   function paintPicked() {
@@ -122,7 +125,7 @@ function peoplePicker(exclude = new Set()) {
           "li",
           { class: "chip" },
           u.username,
-          h("button", { type: "button", class: "chip-remove", "aria-label": `Take ${u.username} out`, onClick: () => {
+          h("button", { type: "button", class: "chip-remove", "aria-label": t("dm.takeOut", { name: u.username }), onClick: () => {
             chosen.delete(u.id);
             paintPicked();
             changed();
@@ -160,28 +163,28 @@ function peoplePicker(exclude = new Set()) {
                   e.currentTarget.disabled = true;
                   paintPicked();
                   changed();
-                } }, `Add ${u.username}`),
+                } }, t("dm.addName", { name: u.username })),
               ),
             )
-          : [h("li", { class: "muted" }, "Nobody found.")]),
+          : [h("li", { class: "muted" }, t("dm.nobodyFound"))]),
       );
     }, 250);
   });
-  const el = h("div", { class: "people-picker" }, h("label", { for: "people-search" }, "People"), h("p", { id: "people-hint", class: "muted small" }, "Search by username, then add."), input, results, picked);
+  const el = h("div", { class: "people-picker" }, h("label", { for: "people-search" }, t("dm.people")), h("p", { id: "people-hint", class: "muted small" }, t("dm.searchHint")), input, results, picked);
   return { el, chosen, onChange: (fn) => listeners.push(fn) };
 }
 
 export function newGroupView(ctx) {
-  const name = h("input", { id: "group-name", name: "name", maxlength: 100, autocomplete: "off", placeholder: "Optional" });
+  const name = h("input", { id: "group-name", name: "name", maxlength: 100, autocomplete: "off", placeholder: t("dm.optional") });
   const picker = peoplePicker();
-  const create = h("button", { type: "submit", class: "button primary", disabled: true }, "Create group");
-  const hint = h("p", { class: "muted small", "aria-live": "polite" }, `Choose 2 to ${GROUP_MAX - 1} people.`);
+  const create = h("button", { type: "submit", class: "button primary", disabled: true }, t("dm.createGroup"));
+  const hint = h("p", { class: "muted small", "aria-live": "polite" }, t("dm.chooseRange", { max: GROUP_MAX - 1 }));
   const errors = h("div", {});
   picker.onChange((chosen) => {
     create.disabled = chosen.size < 2 || chosen.size > GROUP_MAX - 1;
-    hint.textContent = chosen.size < 2 ? `Choose 2 to ${GROUP_MAX - 1} people.` : `${chosen.size} people chosen.`;
+    hint.textContent = chosen.size < 2 ? t("dm.chooseRange", { max: GROUP_MAX - 1 }) : t("dm.chosenCount", { n: chosen.size });
   });
-  const form = h("form", { class: "group-form" }, h("label", { for: "group-name" }, "Group name"), name, picker.el, hint, create, errors);
+  const form = h("form", { class: "group-form" }, h("label", { for: "group-name" }, t("dm.groupName")), name, picker.el, hint, create, errors);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     errors.replaceChildren();
@@ -194,7 +197,7 @@ export function newGroupView(ctx) {
       errors.append(errorBox(err));
     }
   });
-  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "New group"), form));
+  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, t("dm.newGroup")), form));
 }
 
 export async function conversationView(ctx) {
@@ -225,12 +228,12 @@ export async function conversationView(ctx) {
   }
   let conv = known; // the conversation as last read (members, name, read state)
   const isGroup = !!(conv && conv.isGroup);
-  if (!other && !isGroup) return h("div", { class: "empty" }, h("p", { class: "empty-title" }, "Conversation not found"), h("a", { href: "/direct" }, "Back to messages"));
+  if (!other && !isGroup) return h("div", { class: "empty" }, h("p", { class: "empty-title" }, t("dm.notFound")), h("a", { href: "/direct" }, t("dm.backToMessages")));
 
   const me = auth.me.id;
   const title = () => (isGroup ? conv.title : other.username);
-  const thread = h("ol", { class: "thread", "aria-live": "polite", "aria-label": isGroup ? `Group ${title()}` : `Conversation with ${other.username}` });
-  const seen = h("p", { class: "read-receipt muted", hidden: true }, "Seen");
+  const thread = h("ol", { class: "thread", "aria-live": "polite", "aria-label": isGroup ? t("dm.groupLabel", { name: title() }) : t("dm.conversationWith", { name: other.username }) });
+  const seen = h("p", { class: "read-receipt muted", hidden: true }, t("dm.seen"));
   const bySeq = new Map();
   const pending = new Map(); // client id -> element, until the server echoes it
   let lastSeq = 0;
@@ -242,7 +245,7 @@ export async function conversationView(ctx) {
     if (m.post) return sharedPostCard(m.post);
     const linked = linkedPostId(m.content);
     if (linked) return sharedPostCard({ id: linked, available: true, thumbUrl: null, author: null });
-    if (m.story) return h("span", { class: "msg-ref muted" }, m.story.available ? "Replied to a story" : "Replied to a story that is no longer available");
+    if (m.story) return h("span", { class: "msg-ref muted" }, m.story.available ? t("dm.storyReply") : t("dm.storyReplyGone"));
     return null;
   }
   function reactionsRow(m) {
@@ -252,7 +255,7 @@ export async function conversationView(ctx) {
     const who = m.reactions.map((r) => `${nameOf(r.userId)} ${r.emoji}`).join(", ");
     return h(
       "span",
-      { class: "msg-reactions", role: "group", "aria-label": `Reactions: ${who}` },
+      { class: "msg-reactions", role: "group", "aria-label": t("dm.reactions", { who }) },
       [...counts].map(([emoji, n]) => h("span", { class: `reaction${m.reactions.some((r) => r.userId === me && r.emoji === emoji) ? " mine" : ""}`, "aria-hidden": "true" }, emoji, n > 1 ? h("span", { class: "reaction-count" }, String(n)) : null)),
     );
   }
@@ -266,15 +269,15 @@ export async function conversationView(ctx) {
   function actions(m, mine) {
     if (!m.id || m.unsent || m.system) return null;
     const mineReaction = m.reactions.find((r) => r.userId === me);
-    const items = QUICK_REACTIONS.map((emoji) => ({ label: `React ${emoji}`, onSelect: () => setReaction(m, emoji) }));
-    if (mineReaction) items.push({ label: "Remove reaction", onSelect: () => setReaction(m, null) });
-    if (mine) items.push({ label: "Unsend", danger: true, onSelect: () => unsend(m) });
-    else items.push({ label: "Report", onSelect: () => openReport("message", m.id, "message") });
-    return menuButton(`More actions, ${timeAgo(m.sentAt)}`, items);
+    const items = QUICK_REACTIONS.map((emoji) => ({ label: t("dm.react", { emoji }), onSelect: () => setReaction(m, emoji) }));
+    if (mineReaction) items.push({ label: t("dm.removeReaction"), onSelect: () => setReaction(m, null) });
+    if (mine) items.push({ label: t("dm.unsend"), danger: true, onSelect: () => unsend(m) });
+    else items.push({ label: t("common.report"), onSelect: () => openReport("message", m.id, "message") });
+    return menuButton(t("dm.moreActions", { time: timeAgo(m.sentAt) }), items);
   }
   function bubble(m, mine) {
     if (m.system) return h("li", { class: "msg-notice muted", dataset: { seq: String(m.seq || ""), id: m.id || "" } }, noticeText(m));
-    if (m.unsent) return h("li", { class: `msg unsent${mine ? " mine" : ""}`, dataset: { seq: String(m.seq || ""), id: m.id || "" } }, h("span", { class: "msg-text" }, mine ? "You unsent a message" : "Unsent"), h("span", { class: "msg-time" }, timeEl(m.sentAt)));
+    if (m.unsent) return h("li", { class: `msg unsent${mine ? " mine" : ""}`, dataset: { seq: String(m.seq || ""), id: m.id || "" } }, h("span", { class: "msg-text" }, mine ? t("dm.youUnsent") : t("dm.unsent")), h("span", { class: "msg-time" }, timeEl(m.sentAt)));
     // A post sent without words carries only its link as text: the card says it all.
     const onlyLink = (m.post && m.content === postLink(m.post.id)) || linkedPostId(m.content);
     const from = isGroup && !mine && m.sender ? h("span", { class: "msg-from" }, m.sender.username || m.sender.displayName) : null;
@@ -295,13 +298,13 @@ export async function conversationView(ctx) {
       return;
     }
     if (!isGroup) {
-      seen.textContent = "Seen";
+      seen.textContent = t("dm.seen");
       seen.hidden = !(otherReadSeq >= mineLast.seq);
       return;
     }
     const readers = conv.members.filter((x) => x.user.id !== me && x.readSeq >= mineLast.seq).map((x) => x.user.username);
     seen.hidden = !readers.length;
-    seen.textContent = readers.length === conv.members.length - 1 ? "Seen by everyone" : `Seen by ${readers.join(", ")}`;
+    seen.textContent = readers.length === conv.members.length - 1 ? t("dm.seenByEveryone") : t("dm.seenBy", { names: readers.join(", ") });
   }
   function place(el, seq) {
     const old = thread.querySelector(`[data-seq="${seq}"]`);
@@ -361,7 +364,7 @@ export async function conversationView(ctx) {
     }
   }
   async function unsend(m) {
-    if (!(await confirmDialog("Unsend?", "It will be removed for everyone in the conversation.", "Unsend"))) return;
+    if (!(await confirmDialog(t("dm.unsendTitle"), t("dm.unsendText"), t("dm.unsend")))) return;
     try {
       await api.unsendMessage(m.id);
       repaint({ ...m, unsent: true, content: "", media: null, post: null, story: null, reactions: [] });
@@ -370,7 +373,7 @@ export async function conversationView(ctx) {
     }
   }
 
-  const text = h("input", { id: "message-text", name: "content", placeholder: "Message…", autocomplete: "off", maxlength: 1000, "aria-label": "Message" });
+  const text = h("input", { id: "message-text", name: "content", placeholder: t("dm.placeholder"), autocomplete: "off", maxlength: 1000, "aria-label": t("profile.message") });
   const errors = h("div", {});
   // Opened from a post's Share button: the post goes with the next message, as a card.
   const shareId = ctx.query.get("share");
@@ -381,13 +384,13 @@ export async function conversationView(ctx) {
         text.focus();
       })
     : null;
-  if (shared) text.placeholder = "Add a message…";
+  if (shared) text.placeholder = t("dm.addMessage");
 
   // A photo or video goes up as soon as it is picked (the normal upload pipeline), and
   // with the next message.
   let attached = null; // {file, url, promise, media, el}
-  const file = h("input", { type: "file", id: "message-file", accept: "image/*,video/*", class: "visually-hidden", tabindex: "-1", "aria-label": "Photo or video" });
-  const attach = h("button", { type: "button", class: "icon-button attach-button", "aria-label": "Attach a photo or video", onClick: () => file.click() }, "+");
+  const file = h("input", { type: "file", id: "message-file", accept: "image/*,video/*", class: "visually-hidden", tabindex: "-1", "aria-label": t("dm.photoOrVideo") });
+  const attach = h("button", { type: "button", class: "icon-button attach-button", "aria-label": t("dm.attach"), onClick: () => file.click() }, "+");
   const attachArea = h("div", { class: "attach-preview", hidden: true, "aria-live": "polite" });
   function dropAttachment() {
     if (attached) URL.revokeObjectURL(attached.url);
@@ -401,23 +404,23 @@ export async function conversationView(ctx) {
     if (!chosen) return;
     dropAttachment();
     const url = URL.createObjectURL(chosen);
-    const status = h("span", { class: "muted" }, "Uploading…");
-    const thumb = chosen.type.startsWith("video/") ? h("video", { src: url, muted: true, playsinline: true, preload: "metadata", "aria-label": "Video to send" }) : h("img", { src: url, alt: "Photo to send" });
-    const remove = h("button", { type: "button", class: "button link small", onClick: dropAttachment }, "Remove");
+    const status = h("span", { class: "muted" }, t("upload.uploading"));
+    const thumb = chosen.type.startsWith("video/") ? h("video", { src: url, muted: true, playsinline: true, preload: "metadata", "aria-label": t("dm.videoToSend") }) : h("img", { src: url, alt: t("dm.photoToSend") });
+    const remove = h("button", { type: "button", class: "button link small", onClick: dropAttachment }, t("common.remove"));
     attachArea.replaceChildren(thumb, status, remove);
     attachArea.hidden = false;
     const mine = { file: chosen, url, media: null };
     mine.promise = uploadFile(chosen, (fraction, phase) => {
-      status.textContent = phase === "processing" ? "Processing…" : `Uploading ${Math.round(fraction * 100)}%`;
+      status.textContent = phase === "processing" ? t("upload.processing") : t("upload.progress", { percent: Math.round(fraction * 100) });
     }).then(
       (media) => {
         mine.media = media;
-        if (attached === mine) status.textContent = "Ready to send";
+        if (attached === mine) status.textContent = t("dm.ready");
         return media;
       },
       (err) => {
         if (attached === mine) {
-          status.textContent = "Upload failed";
+          status.textContent = t("dm.uploadFailed");
           errors.replaceChildren(errorBox(err));
         }
         throw err;
@@ -427,7 +430,7 @@ export async function conversationView(ctx) {
     attached = mine;
   });
 
-  const form = h("form", { class: "message-form" }, file, attach, text, h("button", { type: "submit", class: "button link" }, "Send"));
+  const form = h("form", { class: "message-form" }, file, attach, text, h("button", { type: "submit", class: "button link" }, t("common.send")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (gone) return;
@@ -471,14 +474,14 @@ export async function conversationView(ctx) {
     } catch (err) {
       temp.classList.add("failed");
       if (withMedia) attachArea.hidden = false;
-      errors.append(errorBox(err.unavailable ? { message: "Direct messages are not available yet." } : err));
+      errors.append(errorBox(err.unavailable ? { message: t("dm.unavailable") } : err));
     }
   });
 
   function leftGroup() {
     gone = true;
     form.hidden = true;
-    errors.replaceChildren(h("p", { class: "notice muted" }, "You are no longer in this group."));
+    errors.replaceChildren(h("p", { class: "notice muted" }, t("dm.noLongerIn")));
   }
 
   const onEvent = (e) => {
@@ -533,7 +536,7 @@ export async function conversationView(ctx) {
   // The header: the other person, or the group with its details (members, name, leave).
   const head = h("header", { class: "conversation-head" });
   function paintHead() {
-    const back = h("a", { href: "/direct", class: "button link small", "aria-label": "Back to inbox" }, "‹");
+    const back = h("a", { href: "/direct", class: "button link small", "aria-label": t("dm.backToInbox") }, "‹");
     if (!isGroup) {
       head.replaceChildren(back, avatar(other, 32), h("h1", {}, h("a", { href: `/u/${other.username}` }, other.username)));
       return;
@@ -542,30 +545,30 @@ export async function conversationView(ctx) {
       back,
       groupAvatar(conv, 32),
       h("div", { class: "conversation-title" }, h("h1", {}, conv.title), h("span", { class: "muted small" }, `${conv.members.length} members`)),
-      h("button", { type: "button", class: "button small", onClick: openDetails }, "Group details"),
+      h("button", { type: "button", class: "button small", onClick: openDetails }, t("dm.details")),
     );
   }
   function openDetails() {
     const amAdmin = conv.members.some((x) => x.user.id === me && x.role === "admin");
     const nameInput = h("input", { id: "group-rename", maxlength: 100, value: conv.name || "", autocomplete: "off" });
     const detailErrors = h("div", {});
-    const rename = h("form", { class: "group-rename" }, h("label", { for: "group-rename" }, "Group name"), nameInput, h("button", { type: "submit", class: "button small" }, "Save name"));
+    const rename = h("form", { class: "group-rename" }, h("label", { for: "group-rename" }, t("dm.groupName")), nameInput, h("button", { type: "submit", class: "button small" }, t("dm.saveName")));
     let ref = null;
     rename.addEventListener("submit", async (e) => {
       e.preventDefault();
       try {
         conv = await api.renameGroup(conv.id, nameInput.value.trim());
         paintHead();
-        toast("Name saved");
+        toast(t("dm.nameSaved"));
       } catch (err) {
         detailErrors.replaceChildren(errorBox(err));
       }
     });
     const mineLast = [...bySeq.values()].filter((m) => !m.system).pop();
-    const readState = (x) => (x.user.id === me ? "You" : mineLast && x.readSeq >= mineLast.seq ? "Seen everything" : x.readSeq ? `Read up to #${x.readSeq}` : "Not read yet");
+    const readState = (x) => (x.user.id === me ? t("dm.you") : mineLast && x.readSeq >= mineLast.seq ? t("dm.seenEverything") : x.readSeq ? t("dm.readUpTo", { seq: x.readSeq }) : t("dm.notRead"));
     const members = h(
       "ul",
-      { class: "user-list group-members", "aria-label": "Members" },
+      { class: "user-list group-members", "aria-label": t("dm.members") },
       conv.members.map((x) =>
         h(
           "li",
@@ -581,13 +584,13 @@ export async function conversationView(ctx) {
                 } catch (err) {
                   detailErrors.replaceChildren(errorBox(err));
                 }
-              } }, `Remove ${x.user.username}`)
+              } }, t("dm.removeName", { name: x.user.username }))
             : null,
         ),
       ),
     );
     const picker = peoplePicker(new Set(conv.members.map((x) => x.user.id)));
-    const addButton = h("button", { type: "button", class: "button small primary", disabled: true }, "Add to group");
+    const addButton = h("button", { type: "button", class: "button small primary", disabled: true }, t("dm.addToGroup"));
     picker.onChange((chosen) => (addButton.disabled = !chosen.size || chosen.size + conv.members.length > GROUP_MAX));
     addButton.addEventListener("click", async () => {
       try {
@@ -598,9 +601,9 @@ export async function conversationView(ctx) {
         detailErrors.replaceChildren(errorBox(err));
       }
     });
-    const leave = h("button", { type: "button", class: "button danger" }, "Leave group");
+    const leave = h("button", { type: "button", class: "button danger" }, t("dm.leaveGroup"));
     leave.addEventListener("click", async () => {
-      if (!(await confirmDialog("Leave the group?", "You will no longer see it or get its messages.", "Leave"))) return;
+      if (!(await confirmDialog(t("dm.leaveTitle"), t("dm.leaveText"), t("dm.leave")))) return;
       try {
         await api.removeMember(conv.id, me);
         ref.close();
@@ -609,7 +612,7 @@ export async function conversationView(ctx) {
         detailErrors.replaceChildren(errorBox(err));
       }
     });
-    ref = modal("Group details", h("div", { class: "group-details" }, rename, h("h3", {}, "Members"), members, conv.members.length < GROUP_MAX ? h("div", { class: "group-add" }, h("h3", {}, "Add people"), picker.el, addButton) : h("p", { class: "muted" }, `A group holds at most ${GROUP_MAX} people.`), leave, detailErrors));
+    ref = modal(t("dm.details"), h("div", { class: "group-details" }, rename, h("h3", {}, t("dm.members")), members, conv.members.length < GROUP_MAX ? h("div", { class: "group-add" }, h("h3", {}, t("dm.addPeople")), picker.el, addButton) : h("p", { class: "muted" }, t("dm.groupMax", { max: GROUP_MAX })), leave, detailErrors));
   }
   paintHead();
 
@@ -631,17 +634,17 @@ export async function conversationView(ctx) {
 /** A photo or video in a message (its links expire: reopening the conversation renews them). */
 function mediaView(media) {
   if (media.type === "video") {
-    return h("video", { class: "msg-media", src: media.urls.original, poster: media.posterUrl || null, controls: true, playsinline: true, preload: "metadata", "aria-label": "Video" });
+    return h("video", { class: "msg-media", src: media.urls.original, poster: media.posterUrl || null, controls: true, playsinline: true, preload: "metadata", "aria-label": t("dm.video") });
   }
   const ratio = media.width && media.height ? media.width / media.height : 1;
-  return h("img", { class: "msg-media", src: media.urls.medium, alt: "Photo", width: 240, height: Math.round(240 / ratio), loading: "lazy" });
+  return h("img", { class: "msg-media", src: media.urls.medium, alt: t("dm.photo"), width: 240, height: Math.round(240 / ratio), loading: "lazy" });
 }
 
 // A message request: accepting moves it to the inbox (replying does too).
 function acceptBar(conv) {
-  const who = conv.isGroup ? `You were added to ${conv.title}.` : `${conv.other.username} wants to send you a message.`;
+  const who = conv.isGroup ? t("dm.addedTo", { name: conv.title }) : t("dm.wantsToSend", { name: conv.other.username });
   const bar = h("p", { class: "muted request-bar" }, `${who} `);
-  const button = h("button", { type: "button", class: "button small" }, "Accept");
+  const button = h("button", { type: "button", class: "button small" }, t("dm.accept"));
   button.addEventListener("click", async () => {
     try {
       await api.acceptConversation(conv.id);

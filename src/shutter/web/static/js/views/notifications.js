@@ -1,38 +1,45 @@
 // Notifications, aggregated the way the server sends them ("a and 12 others liked...").
+// The sentence is made here from the kind and the actors, in the reader's language (the
+// server's English `text` is not shown); only a comment's own words are quoted.
 
 import * as api from "../api.js";
 import { avatar, errorBox, h, infiniteScroll, spinner, timeEl, unavailable, userLink } from "../dom.js";
 import { moderationNotice } from "./admin.js";
+import { t, tParts } from "../i18n.js";
 
-const PHRASES = {
-  like: "liked your post.",
-  post_liked: "liked your post.",
-  comment: "commented:",
-  post_commented: "commented:",
-  reply: "replied to your comment:",
-  comment_like: "liked your comment:",
-  comment_replied: "replied to your comment:",
-  follow: "started following you.",
-  followed: "started following you.",
-  follow_request: "requested to follow you.",
-  follow_requested: "requested to follow you.",
-  follow_accepted: "accepted your follow request.",
-  mention: "mentioned you:",
-  mentioned: "mentioned you:",
-  post: "shared a new post.",
-  story: "shared a new story.",
+// The kinds, under their names and a few older ones.
+const KINDS = {
+  like: "like",
+  post_liked: "like",
+  comment: "comment",
+  post_commented: "comment",
+  reply: "reply",
+  comment_replied: "reply",
+  comment_like: "comment_like",
+  follow: "follow",
+  followed: "follow",
+  follow_request: "follow_request",
+  follow_requested: "follow_request",
+  follow_accepted: "follow_accepted",
+  mention: "mention",
+  mentioned: "mention",
+  post: "post",
+  story: "story",
 };
 
+function who(n) {
+  const [a, b] = n.actors.slice(0, 2).map((actor) => h("span", {}, userLink(actor, { class: "user-link strong" })));
+  const others = n.others ? t("count.others", { n: n.others }) : null;
+  if (b) return h("span", {}, ...tParts(others ? "notif.whoTwoAndOthers" : "notif.whoTwo", { a, b, others }));
+  return others ? h("span", {}, ...tParts("notif.whoOneAndOthers", { a, others })) : a;
+}
+
 function describe(n) {
-  const who = [];
-  n.actors.slice(0, 2).forEach((a, i) => {
-    if (i) who.push(n.actors.length > 1 && !n.others ? " and " : ", ");
-    who.push(userLink(a, { class: "user-link strong" }));
-  });
-  if (n.others) who.push(` and ${n.others} ${n.others === 1 ? "other" : "others"}`);
   if (n.type.startsWith("moderation_")) return moderationNotice(n);
-  const phrase = PHRASES[n.type] || n.type.replace(/_/g, " ");
-  return [who, " ", phrase, n.text ? [" ", h("span", { class: "quote" }, n.text)] : null];
+  const total = n.actors.length + (n.others || 0);
+  const kind = KINDS[n.type];
+  const sentence = kind ? tParts(`notif.${kind}`, { who: who(n), n: total }) : tParts("notif.other", { who: who(n), what: n.type.replace(/_/g, " ") });
+  return [...sentence, n.text ? [" ", h("span", { class: "quote" }, n.text)] : null];
 }
 
 export function notificationsView(ctx) {
@@ -59,7 +66,7 @@ export function notificationsView(ctx) {
             { class: `notification${n.read ? "" : " unread"}`, dataset: { type: n.type } },
             n.actors[0] ? avatar(n.actors[0], 44) : null,
             h("p", {}, describe(n), " ", timeEl(n.createdAt)),
-            target ? h("a", { href: target, class: "button small" }, n.postId ? "View" : "Open") : null,
+            target ? h("a", { href: target, class: "button small" }, n.postId ? t("notif.view") : t("notif.open")) : null,
           ),
         );
       }
@@ -68,10 +75,10 @@ export function notificationsView(ctx) {
         api.markNotificationsRead().then(ctx.refreshBadges, () => {});
       }
       cursor = page.next;
-      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, "No notifications yet."));
+      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, t("notif.none")));
       return !!cursor;
     } catch (err) {
-      sentinel.replaceChildren(err.unavailable ? unavailable("Notifications") : errorBox(err));
+      sentinel.replaceChildren(err.unavailable ? unavailable(t("nav.notifications")) : errorBox(err));
       return false;
     }
   });
@@ -84,5 +91,5 @@ export function notificationsView(ctx) {
     observer.disconnect();
     window.removeEventListener("shutter:event", onEvent);
   });
-  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Notifications"), list, sentinel));
+  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, t("nav.notifications")), list, sentinel));
 }

@@ -30,7 +30,7 @@ export function nearbyView(ctx) {
       const places = await api.nearbyPlaces(lat, lng, radiusKm);
       if (!ctx.current) return;
       results.replaceChildren(...places.map(placeRow));
-      status.textContent = places.length ? count(places.length, "place", "places") + " nearby" : "No places nearby.";
+      status.textContent = places.length ? count(places.length, "count.places") + " nearby" : "No places nearby.";
     } catch (err) {
       results.replaceChildren(errorBox(err));
     }
@@ -66,7 +66,7 @@ export function placeView(ctx) {
       api.locationPosts(id, cursor).then((page) => {
         if (page.location && ctx.current) {
           title.textContent = page.location.name;
-          meta.textContent = count(page.location.posts, "post", "posts");
+          meta.textContent = count(page.location.posts, "count.posts");
           document.title = `${page.location.name} · Shutter`;
         }
         return page;
@@ -84,6 +84,6 @@ export function placeRow(place) {
   return h(
     "li",
     { class: "user-row" },
-    h("a", { href: `/explore/locations/${place.id}`, class: "user-row-link" }, h("span", { class: "tag-icon", "aria-hidden": "true" }, "📍"), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, place.name), h("span", { class: "muted" }, count(place.posts, "post", "posts"), place.distanceKm != null ? ` · ${place.distanceKm} km` : ""))),
+    h("a", { href: `/explore/locations/${place.id}`, class: "user-row-link" }, h("span", { class: "tag-icon", "aria-hidden": "true" }, "📍"), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, place.name), h("span", { class: "muted" }, count(place.posts, "count.posts"), place.distanceKm != null ? ` · ${place.distanceKm} km` : ""))),
   );
 }

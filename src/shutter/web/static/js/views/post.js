@@ -6,15 +6,16 @@ import { auth } from "../api.js";
 import { avatar, errorBox, h, icon, menuButton, richText, spinner, timeEl, toast, unavailable, userLink } from "../dom.js";
 import { postCard } from "./postcard.js";
 import { openReport } from "./report.js";
+import { t, tParts } from "../i18n.js";
 
 export async function postView(ctx) {
   const post = await api.getPost(ctx.params.postId);
-  const thread = h("ul", { class: "comments", "aria-label": "Comments" });
+  const thread = h("ul", { class: "comments", "aria-label": t("comments.title") });
   const more = h("div", { class: "comments-more" });
   let replyTo = null;
   const replyNote = h("div", { class: "reply-note", hidden: true });
-  const text = h("input", { id: "comment-text", name: "text", placeholder: "Add a comment…", autocomplete: "off", maxlength: 2200, "aria-label": "Add a comment" });
-  const sendButton = h("button", { type: "submit", class: "button link" }, "Post");
+  const text = h("input", { id: "comment-text", name: "text", placeholder: t("comments.addPlaceholder"), autocomplete: "off", maxlength: 2200, "aria-label": t("comments.add") });
+  const sendButton = h("button", { type: "submit", class: "button link" }, t("comments.post"));
   const form = h("form", { class: "comment-form" }, replyNote, text, sendButton);
   const byId = new Map();
 
@@ -27,7 +28,7 @@ export async function postView(ctx) {
       const words = h("span", { class: "visually-hidden" }, c.likes === 1 ? " like" : " likes");
       return h("span", { class: "comment-like" }, icon("heart"), shown, words);
     }
-    const button = h("button", { type: "button", class: "icon-button like", "aria-label": `Like comment by ${c.author.username}` }, icon("heart"));
+    const button = h("button", { type: "button", class: "icon-button like", "aria-label": t("comments.like", { name: c.author.username }) }, icon("heart"));
     const paint = () => {
       shown.textContent = c.likes ? String(c.likes) : "";
       button.setAttribute("aria-pressed", String(c.liked));
@@ -83,20 +84,20 @@ export async function postView(ctx) {
         h(
           "div",
           { class: "comment-meta muted" },
-          c.pinned ? h("span", { class: "pinned-mark" }, "Pinned") : null,
+          c.pinned ? h("span", { class: "pinned-mark" }, t("post.pinned")) : null,
           timeEl(c.createdAt),
           // Your comment filter hid it: only you and its author see it.
-          c.hidden ? h("span", { class: "hidden-mark", title: "Hidden from others by your comment filter" }, "Hidden") : null,
-          auth.me && !c.parentId ? h("button", { type: "button", class: "button link small", onClick: () => startReply(c) }, "Reply") : null,
-          auth.me && !mine ? h("button", { type: "button", class: "button link small", onClick: () => openReport("comment", c.id, "comment") }, "Report") : null,
+          c.hidden ? h("span", { class: "hidden-mark", title: t("comments.hiddenTitle") }, t("comments.hidden")) : null,
+          auth.me && !c.parentId ? h("button", { type: "button", class: "button link small", onClick: () => startReply(c) }, t("comments.reply")) : null,
+          auth.me && !mine ? h("button", { type: "button", class: "button link small", onClick: () => openReport("comment", c.id, "comment") }, t("common.report")) : null,
           // The post's author: pin (top-level comments) and delete anyone's, from a menu.
           postMine
-            ? menuButton(`Options for comment by ${c.author.username}`, [
-                ...(c.parentId ? [] : [{ label: c.pinned ? "Unpin" : "Pin", onSelect: () => setPinned(c, !c.pinned) }]),
-                { label: "Delete", danger: true, onSelect: () => removeComment(c, li) },
+            ? menuButton(t("comments.options", { name: c.author.username }), [
+                ...(c.parentId ? [] : [{ label: c.pinned ? t("comments.unpin") : t("comments.pin"), onSelect: () => setPinned(c, !c.pinned) }]),
+                { label: t("common.delete"), danger: true, onSelect: () => removeComment(c, li) },
               ])
             : mine
-              ? h("button", { type: "button", class: "button link small danger", onClick: () => removeComment(c, li) }, "Delete")
+              ? h("button", { type: "button", class: "button link small danger", onClick: () => removeComment(c, li) }, t("common.delete"))
               : null,
         ),
         replies,
@@ -111,7 +112,7 @@ export async function postView(ctx) {
       const shown = () => replies.querySelectorAll(":scope > .comment").length;
       const label = () => {
         const left = Math.max(0, c.replyCount - shown());
-        return `View ${left === 1 ? "1 reply" : `${left} replies`}`;
+        return t("comments.viewReplies", { n: left });
       };
       const button = h("button", { type: "button", class: "button link small view-replies" }, label());
       button.addEventListener("click", async () => {
@@ -144,7 +145,7 @@ export async function postView(ctx) {
   function startReply(c) {
     replyTo = c;
     replyNote.hidden = false;
-    replyNote.replaceChildren(`Replying to ${c.author.username} `, h("button", { type: "button", class: "button link small", onClick: cancelReply }, "Cancel"));
+    replyNote.replaceChildren(t("comments.replyingTo", { name: c.author.username }), " ", h("button", { type: "button", class: "button link small", onClick: cancelReply }, t("common.cancel")));
     text.value = `@${c.author.username} `;
     text.focus();
   }
@@ -168,13 +169,13 @@ export async function postView(ctx) {
       const page = await api.comments(post.id, cursor);
       page.items.forEach(place);
       cursor = page.next;
-      more.replaceChildren(cursor ? h("button", { type: "button", class: "button link", onClick: loadComments }, "Load more comments") : "");
-      if (!thread.children.length) more.replaceChildren(h("p", { class: "muted" }, "No comments yet."));
+      more.replaceChildren(cursor ? h("button", { type: "button", class: "button link", onClick: loadComments }, t("comments.loadMore")) : "");
+      if (!thread.children.length) more.replaceChildren(h("p", { class: "muted" }, t("comments.none")));
     } catch (err) {
       if (err.unavailable) {
         available = false;
         form.hidden = true;
-        more.replaceChildren(unavailable("Comments"));
+        more.replaceChildren(unavailable(t("comments.title")));
       } else more.replaceChildren(errorBox(err));
     }
   }
@@ -193,7 +194,7 @@ export async function postView(ctx) {
       text.value = "";
       cancelReply();
     } catch (err) {
-      toast(err.unavailable ? "Comments are not available yet." : err.message, "error");
+      toast(err.unavailable ? t("comments.unavailable") : err.message, "error");
     } finally {
       sendButton.disabled = false;
     }
@@ -206,10 +207,10 @@ export async function postView(ctx) {
     onChanged: () => ctx.navigate(`/p/${post.id}`, { replace: true }), // with its comments
   });
   const commentBox = !post.commentsEnabled
-    ? h("p", { class: "muted comments-off" }, "Comments are turned off.")
+    ? h("p", { class: "muted comments-off" }, t("comments.off"))
     : auth.me
       ? form
-      : h("p", { class: "muted" }, h("a", { href: "/login" }, "Log in"), " to like and comment.");
+      : h("p", { class: "muted" }, ...tParts("comments.logIn", { link: h("a", { href: "/login" }, t("nav.login")) }));
   card.querySelector(".post-body").append(thread, more, commentBox);
-  return h("section", { class: "post-page" }, h("h1", { class: "visually-hidden" }, `Post by ${post.author.username}`), card);
+  return h("section", { class: "post-page" }, h("h1", { class: "visually-hidden" }, t("shared.postBy", { name: post.author.username })), card);
 }

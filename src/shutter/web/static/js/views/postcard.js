@@ -7,6 +7,7 @@ import { avatar, confirmDialog, count, errorBox, h, icon, menuButton, modal, ric
 import { editedMark, ownerMenuItems } from "./postoptions.js";
 import { reportItem } from "./report.js";
 import { coverSensitive } from "./sensitive.js";
+import { t } from "../i18n.js";
 
 /** srcset from the variants; identical URLs (no variants yet) collapse to one. */
 function srcset(urls) {
@@ -105,8 +106,10 @@ export function mediaView(media, { alt, sizes = "(max-width: 640px) 100vw, 600px
 // The author's alt text; without one, say what it is and whose, never the caption.
 function altFor(post, i) {
   if (post.media[i].alt) return post.media[i].alt; // the author's own description
-  const which = post.media.length > 1 ? `, ${i + 1} of ${post.media.length}` : "";
-  return `${post.media[i].type === "video" ? "Video" : "Photo"} by ${post.author.username}${which}`;
+  const params = { name: post.author.username, i: i + 1, total: post.media.length };
+  const kind = post.media[i].type === "video" ? "video" : "photo";
+  const key = { photo: ["post.photoBy", "post.photoByOf"], video: ["post.videoBy", "post.videoByOf"] }[kind][post.media.length > 1 ? 1 : 0];
+  return t(key, params);
 }
 
 /**
@@ -125,13 +128,13 @@ function carousel(post) {
   const track = h("div", { class: "carousel-track", tabindex: "0" }, slides);
   const dots = h("div", { class: "carousel-dots", "aria-hidden": "true" }, post.media.map((_, i) => h("span", { class: i === 0 ? "dot on" : "dot" })));
   const status = h("span", { class: "visually-hidden", "aria-live": "polite" });
-  const prev = h("button", { type: "button", class: "carousel-arrow prev", "aria-label": "Previous photo", hidden: true, onClick: () => go(-1) }, "‹");
-  const next = h("button", { type: "button", class: "carousel-arrow next", "aria-label": "Next photo", onClick: () => go(1) }, "›");
+  const prev = h("button", { type: "button", class: "carousel-arrow prev", "aria-label": t("post.previousPhoto"), hidden: true, onClick: () => go(-1) }, "‹");
+  const next = h("button", { type: "button", class: "carousel-arrow next", "aria-label": t("post.nextPhoto"), onClick: () => go(1) }, "›");
   function paint(i) {
     [...dots.children].forEach((d, j) => d.classList.toggle("on", i === j));
     prev.hidden = i === 0;
     next.hidden = i === n - 1;
-    const said = `Photo ${i + 1} of ${n}`;
+    const said = t("post.photoOf", { i: i + 1, total: n });
     if (status.textContent !== said) status.textContent = said;
     if (document.activeElement === prev || document.activeElement === next) {
       if (document.activeElement.hidden) track.focus(); // the arrow pressed has gone
@@ -159,7 +162,7 @@ function carousel(post) {
   paint(0);
   const box = h(
     "div",
-    { class: "carousel", role: "region", "aria-roledescription": "carousel", "aria-label": `${n} photos by ${post.author.username}` },
+    { class: "carousel", role: "region", "aria-roledescription": "carousel", "aria-label": t("post.photosBy", { n, name: post.author.username }) },
     h("div", { class: "carousel-stage" }, track, prev, next),
     dots,
     status,
@@ -185,7 +188,7 @@ async function setLiked(post, liked, onChange) {
     post.liked = !liked;
     post.likes += liked ? -1 : 1;
     onChange();
-    toast(err.unavailable ? "Likes are not available yet." : err.message, err.unavailable ? "info" : "error");
+    toast(err.unavailable ? t("post.likesUnavailable") : err.message, err.unavailable ? "info" : "error");
   }
 }
 
@@ -196,7 +199,7 @@ async function setSaved(post, saved, onChange) {
   onChange();
   try {
     await (saved ? api.save(post.id) : api.unsave(post.id));
-    toast(saved ? "Saved." : "Removed from saved.");
+    toast(saved ? t("save.saved") : t("save.removed"));
   } catch (err) {
     post.saved = !saved;
     onChange();
@@ -210,12 +213,12 @@ export function saveButton(post, onChange) {
   const paint = () => {
     button.replaceChildren(icon(post.saved ? "bookmarkFilled" : "bookmark"));
     button.setAttribute("aria-pressed", String(post.saved));
-    button.setAttribute("aria-label", post.saved ? "Remove from saved" : "Save");
+    button.setAttribute("aria-label", post.saved ? t("save.remove") : t("common.save"));
     button.classList.toggle("on", post.saved);
   };
   paint();
   button.addEventListener("click", () => {
-    if (!auth.me) return toast("Log in to save posts.");
+    if (!auth.me) return toast(t("save.logIn"));
     setSaved(post, !post.saved, () => {
       paint();
       onChange();
@@ -230,31 +233,31 @@ export function saveButton(post, onChange) {
  */
 export async function openCollectionPicker(post, onChange = () => {}) {
   const list = h("ul", { class: "collection-picker" });
-  const name = h("input", { type: "text", maxlength: "100", placeholder: "New collection", "aria-label": "New collection name", id: "new-collection-name" });
-  const create = h("button", { type: "submit", class: "button primary small" }, "Create");
+  const name = h("input", { type: "text", maxlength: "100", placeholder: t("save.newCollection"), "aria-label": t("save.newCollectionName"), id: "new-collection-name" });
+  const create = h("button", { type: "submit", class: "button primary small" }, t("save.create"));
   const form = h("form", { class: "collection-new" }, name, create);
   const body = h("div", {}, list, form);
-  const ref = modal("Save to collection", body);
+  const ref = modal(t("save.toCollection"), body);
   function row(c) {
-    const toggle = h("button", { type: "button", class: "button small", "aria-pressed": String(!!c.hasPost) }, c.hasPost ? "Remove" : "Add");
+    const toggle = h("button", { type: "button", class: "button small", "aria-pressed": String(!!c.hasPost) }, c.hasPost ? t("common.remove") : t("save.add"));
     const item = h("li", { class: "collection-row", dataset: { collectionId: c.id } },
       c.coverUrl ? h("img", { src: c.coverUrl, alt: "", class: "collection-thumb" }) : h("span", { class: "collection-thumb empty-thumb", "aria-hidden": "true" }),
       h("span", { class: "collection-name" }, c.name),
       toggle,
     );
-    toggle.setAttribute("aria-label", `${c.hasPost ? "Remove from" : "Add to"} ${c.name}`);
+    toggle.setAttribute("aria-label", t(c.hasPost ? "save.removeFrom" : "save.addTo", { name: c.name }));
     toggle.addEventListener("click", async () => {
       toggle.disabled = true;
       try {
         if (c.hasPost) {
           await api.removeFromCollection(c.id, post.id);
           c.hasPost = false;
-          toast(`Removed from ${c.name}.`);
+          toast(t("save.removedFrom", { name: c.name }));
         } else {
           await api.addToCollection(c.id, post.id);
           c.hasPost = true;
           post.saved = true;
-          toast(`Saved to ${c.name}.`);
+          toast(t("save.savedTo", { name: c.name }));
         }
         item.replaceWith(row(c));
         onChange();
@@ -280,7 +283,7 @@ export async function openCollectionPicker(post, onChange = () => {}) {
       if (empty) empty.remove();
       list.prepend(row(c));
       name.value = "";
-      toast(`Saved to ${c.name}.`);
+      toast(t("save.savedTo", { name: c.name }));
       onChange();
     } catch (err) {
       toast(err.message, "error");
@@ -290,7 +293,7 @@ export async function openCollectionPicker(post, onChange = () => {}) {
   });
   try {
     const page = await api.collections(null, post.id);
-    if (!page.items.length) list.append(h("li", { class: "muted" }, "No collections yet: name one below."));
+    if (!page.items.length) list.append(h("li", { class: "muted" }, t("save.noCollections")));
     page.items.forEach((c) => list.append(row(c)));
   } catch (err) {
     list.replaceChildren(errorBox(err));
@@ -299,7 +302,7 @@ export async function openCollectionPicker(post, onChange = () => {}) {
 }
 
 export function likeButton(post, onChange) {
-  const button = h("button", { type: "button", class: "icon-button like", "aria-pressed": String(post.liked), "aria-label": "Like" }, icon("heart"));
+  const button = h("button", { type: "button", class: "icon-button like", "aria-pressed": String(post.liked), "aria-label": t("post.like") }, icon("heart"));
   button.addEventListener("click", () => setLiked(post, !post.liked, onChange));
   return button;
 }
@@ -312,7 +315,7 @@ function doubleTapToLike(media, post, onChange) {
     heart.addEventListener("animationend", () => heart.remove());
     media.append(heart);
     if (auth.me) setLiked(post, true, onChange);
-    else toast("Log in to like posts.");
+    else toast(t("post.logInToLike"));
   };
   media.addEventListener("dblclick", (e) => {
     if (e.target.closest("button, video")) return;
@@ -332,7 +335,7 @@ function doubleTapToLike(media, post, onChange) {
 /** A caption clamped to two lines with a "more" button, when it is longer than that. */
 function clampedCaption(post) {
   const text = h("span", { class: "caption-text" }, userLink(post.author, { class: "user-link strong" }), " ", richText(post.caption));
-  const more = h("button", { type: "button", class: "caption-more", hidden: true }, "more", h("span", { class: "visually-hidden" }, " of the caption"));
+  const more = h("button", { type: "button", class: "caption-more", hidden: true }, t("post.more"), h("span", { class: "visually-hidden" }, t("post.moreOfCaption")));
   const caption = h("div", { class: "caption clamped" }, text, more);
   more.addEventListener("click", () => {
     caption.classList.remove("clamped");
@@ -348,43 +351,43 @@ function clampedCaption(post) {
 }
 
 export function postCard(post, { onDeleted, onChanged, full = false } = {}) {
-  const card = h("article", { class: "card post", dataset: { postId: post.id }, "aria-label": `Post by ${post.author.username}` });
+  const card = h("article", { class: "card post", dataset: { postId: post.id }, "aria-label": t("shared.postBy", { name: post.author.username }) });
   const isMine = auth.me && auth.me.id === post.author.id;
   const likes = h("p", { class: "likes", "aria-live": "polite" });
   const buttons = h("div", { class: "post-actions" });
   const like = likeButton(post, () => paint());
   const paint = () => {
-    if (post.likesHidden) likes.textContent = "Liked by others";
-    else likes.textContent = post.likes ? count(post.likes, "like", "likes") : "Be the first to like this";
+    if (post.likesHidden) likes.textContent = t("post.likedByOthers");
+    else likes.textContent = post.likes ? count(post.likes, "count.likes") : t("post.beFirst");
     like.setAttribute("aria-pressed", String(post.liked));
     like.classList.toggle("on", post.liked);
   };
   const saver = saveButton(post, () => {});
   buttons.append(
     like,
-    h("a", { href: `/p/${post.id}`, class: "icon-button", "aria-label": "Comment" }, icon("comment")),
-    h("a", { href: `/direct?share=${post.id}`, class: "icon-button", "aria-label": "Share" }, icon("send")),
+    h("a", { href: `/p/${post.id}`, class: "icon-button", "aria-label": t("post.comment") }, icon("comment")),
+    h("a", { href: `/direct?share=${post.id}`, class: "icon-button", "aria-label": t("post.share") }, icon("send")),
     h("span", { class: "post-actions-gap" }),
     saver.button,
   );
   paint();
   const link = `${location.origin}/p/${post.id}`;
   const menuItems = [
-    { label: "Go to post", onSelect: () => window.shutter.navigate(`/p/${post.id}`) },
+    { label: t("post.goTo"), onSelect: () => window.shutter.navigate(`/p/${post.id}`) },
     {
-      label: "Copy link",
+      label: t("post.copyLink"),
       onSelect: async () => {
         try {
           await navigator.clipboard.writeText(link);
-          toast("Link copied.");
+          toast(t("post.linkCopied"));
         } catch {
-          toast(`Copy this link: ${link}`);
+          toast(t("post.copyThis", { link }));
         }
       },
     },
   ];
   if (auth.me) {
-    menuItems.push({ label: "Save to collection…", onSelect: () => openCollectionPicker(post, saver.paint) });
+    menuItems.push({ label: t("save.toCollectionMenu"), onSelect: () => openCollectionPicker(post, saver.paint) });
   }
   if (isMine) {
     // Redrawn in place with the post as the server now has it.
@@ -394,14 +397,14 @@ export function postCard(post, { onDeleted, onChanged, full = false } = {}) {
     };
     menuItems.push(...ownerMenuItems(post, redraw));
     menuItems.push({
-      label: "Delete",
+      label: t("common.delete"),
       danger: true,
       onSelect: async () => {
-        if (!(await confirmDialog("Delete post?", "It will be gone for good, with its likes and comments.", "Delete"))) return;
+        if (!(await confirmDialog(t("post.deleteTitle"), t("post.deleteText"), t("common.delete")))) return;
         try {
           await api.deletePost(post.id);
           card.remove();
-          toast("Post deleted.");
+          toast(t("post.deleted"));
           if (onDeleted) onDeleted(post);
         } catch (err) {
           toast(err.message, "error");
@@ -414,17 +417,17 @@ export function postCard(post, { onDeleted, onChanged, full = false } = {}) {
     "header",
     { class: "post-head" },
     h("a", { href: `/u/${post.author.username}`, class: "post-author", tabindex: "-1", "aria-hidden": "true" }, avatar(post.author, 32)),
-    post.pinned ? h("span", { class: "pin-mark", role: "img", "aria-label": "Pinned post", title: "Pinned" }, "📌") : null,
-    post.archived ? h("span", { class: "archived-mark muted small" }, "Archived") : null,
+    post.pinned ? h("span", { class: "pin-mark", role: "img", "aria-label": t("post.pinnedPost"), title: t("post.pinned") }, "📌") : null,
+    post.archived ? h("span", { class: "archived-mark muted small" }, t("post.archived")) : null,
     h("div", { class: "post-who" }, userLink(post.author, { class: "user-link strong" }), post.location ? (post.locationId ? h("a", { class: "post-location", href: `/explore/locations/${post.locationId}` }, post.location) : h("span", { class: "post-location" }, post.location)) : null),
-    menuButton("More options", menuItems),
+    menuButton(t("post.moreOptions"), menuItems),
   );
   const caption = !post.caption
     ? null
     : full
       ? h("p", { class: "caption" }, userLink(post.author, { class: "user-link strong" }), " ", richText(post.caption))
       : clampedCaption(post);
-  const comments = !full && post.commentCount ? h("a", { href: `/p/${post.id}`, class: "muted comments-link" }, `View all ${count(post.commentCount, "comment", "comments")}`) : null;
+  const comments = !full && post.commentCount ? h("a", { href: `/p/${post.id}`, class: "muted comments-link" }, t("post.viewAll", { comments: count(post.commentCount, "count.comments") })) : null;
   const media = h("div", { class: "post-media" }, carousel(post));
   if (post.sensitive || post.contentWarning) coverSensitive(media, post.contentWarning);
   doubleTapToLike(media, post, paint);
@@ -440,9 +443,9 @@ export function postTile(post) {
   const first = post.media[0];
   return h(
     "a",
-    { href: `/p/${post.id}`, class: "tile", "aria-label": `Post by ${post.author.username}${post.caption ? ": " + post.caption.slice(0, 80) : ""}` },
+    { href: `/p/${post.id}`, class: "tile", "aria-label": post.caption ? t("post.tileCaption", { name: post.author.username, caption: post.caption.slice(0, 80) }) : t("shared.postBy", { name: post.author.username }) },
     first ? mediaView(first, { alt: first.alt || "", tile: true }) : h("div", { class: "tile-frame no-hash" }),
-    post.pinned ? h("span", { class: "tile-pin", role: "img", "aria-label": "Pinned" }, "📌") : null,
+    post.pinned ? h("span", { class: "tile-pin", role: "img", "aria-label": t("post.pinned") }, "📌") : null,
     post.media.length > 1 ? h("span", { class: "tile-badge", "aria-hidden": "true" }, "❐") : null,
   );
 }

@@ -11,11 +11,12 @@ import { openReport } from "./report.js";
 import { languageSettings, pushSettings } from "./push.js";
 import { highlightsRow } from "./highlights.js";
 import { muteLabel, openMuteDialog } from "./quiet.js";
+import { t } from "../i18n.js";
 
 function followLabel(user) {
-  if (user.rel.following) return "Following";
-  if (user.rel.requested) return "Requested";
-  return user.rel.followedBy ? "Follow back" : "Follow";
+  if (user.rel.following) return t("follow.following");
+  if (user.rel.requested) return t("follow.requested");
+  return user.rel.followedBy ? t("follow.back") : t("follow.follow");
 }
 
 export function followButton(user, onChange = () => {}) {
@@ -30,7 +31,7 @@ export function followButton(user, onChange = () => {}) {
     button.disabled = true;
     try {
       if (user.rel.following || user.rel.requested) {
-        if (user.rel.following && user.isPrivate && !confirm(`Unfollow ${user.username}? You will need to ask again to see their posts.`)) return;
+        if (user.rel.following && user.isPrivate && !confirm(t("profile.unfollowPrivate", { name: user.username }))) return;
         await api.unfollow(user.id);
         if (user.rel.following && user.followers !== null) user.followers -= 1;
         user.rel.following = false;
@@ -76,7 +77,7 @@ function userListModal(title, loader, onClose, extra = null) {
         list.append(row);
       });
       cursor = page.next;
-      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, "Nobody yet."));
+      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, t("profile.nobody")));
       return !!cursor;
     } catch (err) {
       sentinel.replaceChildren(errorBox(err));
@@ -97,19 +98,19 @@ export async function profileView(ctx) {
   const counts = h("ul", { class: "counts" });
   const paintCounts = () =>
     counts.replaceChildren(
-      h("li", {}, h("span", { class: "strong" }, count(user.posts, "post", "posts"))),
-      h("li", {}, h("a", { href: `/u/${user.username}/followers`, class: "count-link" }, count(user.followers, "follower", "followers"))),
-      h("li", {}, h("a", { href: `/u/${user.username}/following`, class: "count-link" }, `${count(user.following, "following", "following")}`)),
+      h("li", {}, h("span", { class: "strong" }, count(user.posts, "count.posts"))),
+      h("li", {}, h("a", { href: `/u/${user.username}/followers`, class: "count-link" }, count(user.followers, "count.followers"))),
+      h("li", {}, h("a", { href: `/u/${user.username}/following`, class: "count-link" }, `${count(user.following, "count.following")}`)),
     );
   paintCounts();
   const actions = h("div", { class: "profile-actions" });
   if (isMe) {
     actions.append(
-      h("a", { href: "/settings", class: "button" }, "Edit profile"),
-      h("a", { href: "/requests", class: "button" }, "Follow requests"),
-      h("a", { href: "/saved", class: "button saved-link" }, icon("bookmark"), " Saved"),
-      h("a", { href: "/stories/archive", class: "button" }, "Archive"),
-      h("a", { href: "/archive", class: "button" }, "Archived posts"),
+      h("a", { href: "/settings", class: "button" }, t("profile.edit")),
+      h("a", { href: "/requests", class: "button" }, t("requests.title")),
+      h("a", { href: "/saved", class: "button saved-link" }, icon("bookmark"), " ", t("profile.saved")),
+      h("a", { href: "/stories/archive", class: "button" }, t("profile.archive")),
+      h("a", { href: "/archive", class: "button" }, t("profile.archivedPosts")),
     );
   } else if (auth.me) {
     const bell = bellButton(user);
@@ -120,11 +121,11 @@ export async function profileView(ctx) {
         bell.paint();
       }),
       bell.button,
-      h("a", { href: `/direct/with/${user.username}`, class: "button" }, "Message"),
+      h("a", { href: `/direct/with/${user.username}`, class: "button" }, t("profile.message")),
       h("button", {
         type: "button",
         class: "icon-button",
-        "aria-label": "More options",
+        "aria-label": t("post.moreOptions"),
         onClick: () => blockMenu(user, paintMuted),
       }, icon("more")),
     );
@@ -133,8 +134,8 @@ export async function profileView(ctx) {
   const mutedNote = h("p", { class: "muted small", "data-muted-note": "" });
   const paintMuted = () => {
     const m = user.rel.muting || {};
-    const what = [m.posts ? "posts" : null, m.stories ? "stories" : null].filter(Boolean).join(" and ");
-    mutedNote.textContent = what ? `You muted their ${what}.` : "";
+    const what = m.posts && m.stories ? "both" : m.posts ? "posts" : m.stories ? "stories" : "";
+    mutedNote.textContent = what ? t(`profile.muted.${what}`) : "";
     mutedNote.hidden = !what;
   };
   paintMuted();
@@ -145,15 +146,15 @@ export async function profileView(ctx) {
     h(
       "div",
       { class: "profile-info" },
-      h("div", { class: "profile-title" }, h("h1", {}, user.username), user.isPrivate ? icon("lock", "Private account") : null, actions),
+      h("div", { class: "profile-title" }, h("h1", {}, user.username), user.isPrivate ? icon("lock", t("profile.private")) : null, actions),
       counts,
       user.displayName ? h("p", { class: "strong" }, user.displayName) : null,
       user.bio ? h("p", { class: "bio" }, user.bio) : null,
-      user.rel.followedBy && !isMe ? h("p", { class: "muted" }, "Follows you") : null,
+      user.rel.followedBy && !isMe ? h("p", { class: "muted" }, t("profile.followsYou")) : null,
       isMe ? null : mutedNote,
     ),
   );
-  const grid = h("div", { class: "grid", role: "group", "aria-label": "Posts" });
+  const grid = h("div", { class: "grid", role: "group", "aria-label": t("profile.posts") });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   let cursor = null;
   const observer = infiniteScroll(sentinel, async () => {
@@ -161,12 +162,12 @@ export async function profileView(ctx) {
       const page = await api.userPosts(user.id, cursor);
       page.items.forEach((p) => grid.append(postTile(p)));
       cursor = page.next;
-      if (!cursor) sentinel.replaceChildren(grid.children.length ? "" : h("div", { class: "empty" }, h("p", { class: "empty-title" }, "No posts yet"), isMe ? h("a", { href: "/new", class: "button primary" }, "Share your first photo") : null));
+      if (!cursor) sentinel.replaceChildren(grid.children.length ? "" : h("div", { class: "empty" }, h("p", { class: "empty-title" }, t("profile.noPosts")), isMe ? h("a", { href: "/new", class: "button primary" }, t("profile.shareFirst")) : null));
       return !!cursor;
     } catch (err) {
       sentinel.replaceChildren(
         err.code === "private_account"
-          ? h("div", { class: "empty" }, icon("lock"), h("p", { class: "empty-title" }, "This account is private"), h("p", {}, "Follow this account to see their photos and videos."))
+          ? h("div", { class: "empty" }, icon("lock"), h("p", { class: "empty-title" }, t("profile.privateTitle")), h("p", {}, t("profile.privateText")))
           : errorBox(err),
       );
       return false;
@@ -180,21 +181,21 @@ export async function profileView(ctx) {
       const removable = isMe && which === "followers" ? (u, row) => h("button", {
         type: "button",
         class: "button small",
-        "aria-label": `Remove follower ${u.username}`,
+        "aria-label": t("profile.removeFollowerName", { name: u.username }),
         onClick: async () => {
-          if (!confirm(`Remove ${u.username} from your followers? They won't be told.`)) return;
+          if (!confirm(t("profile.removeFollowerAsk", { name: u.username }))) return;
           try {
             await api.removeFollower(u.id);
             if (user.followers !== null) user.followers -= 1;
             paintCounts();
-            row.replaceChildren(h("span", { class: "muted" }, `${u.username} was removed.`));
+            row.replaceChildren(h("span", { class: "muted" }, t("profile.wasRemoved", { name: u.username })));
           } catch (err) {
             toast(err.message, "error");
           }
         },
-      }, "Remove") : null;
+      }, t("common.remove")) : null;
       const r = userListModal(
-        which === "followers" ? "Followers" : "Following",
+        which === "followers" ? t("profile.followers") : t("follow.following"),
         (c) => (which === "followers" ? api.followers(user.id, c) : api.following(user.id, c)),
         () => ctx.navigate(`/u/${user.username}`, { replace: true }),
         removable,
@@ -218,8 +219,8 @@ function bellButton(user) {
   const paint = () => {
     button.hidden = !user.rel.following;
     button.setAttribute("aria-pressed", String(user.rel.notify));
-    button.setAttribute("aria-label", user.rel.notify ? "Turn off post notifications" : "Turn on post notifications");
-    button.title = user.rel.notify ? "Post notifications are on" : "Post notifications are off";
+    button.setAttribute("aria-label", user.rel.notify ? t("bell.turnOff") : t("bell.turnOn"));
+    button.title = user.rel.notify ? t("bell.on") : t("bell.off");
     button.classList.toggle("on", user.rel.notify);
   };
   paint();
@@ -227,7 +228,7 @@ function bellButton(user) {
     button.disabled = true;
     try {
       user.rel.notify = await (user.rel.notify ? api.notifyOff(user.id) : api.notifyOn(user.id));
-      toast(user.rel.notify ? `You will be told of ${user.username}'s new posts and stories.` : `Post notifications for ${user.username} are off.`);
+      toast(t(user.rel.notify ? "bell.toldOn" : "bell.toldOff", { name: user.username }));
       paint();
     } catch (err) {
       toast(err.message, "error");
@@ -252,41 +253,41 @@ function blockMenu(user, onMuteChange) {
             if (user.rel.blocking) {
               await api.unblock(user.id);
               user.rel.blocking = false;
-              toast(`Unblocked ${user.username}.`);
+              toast(t("block.unblocked", { name: user.username }));
             } else {
-              if (!confirm(`Block ${user.username}? They won't be able to find your profile or posts, and you will unfollow each other.`)) return;
+              if (!confirm(t("block.ask", { name: user.username }))) return;
               await api.block(user.id);
               user.rel.blocking = true;
               user.rel.following = false;
-              toast(`Blocked ${user.username}.`);
+              toast(t("block.blocked", { name: user.username }));
             }
             ref.close();
             window.shutter.navigate(location.pathname, { replace: true });
           } catch (err) {
-            toast(err.unavailable ? "Blocking is not available yet." : err.message, err.unavailable ? "info" : "error");
+            toast(err.unavailable ? t("block.unavailable") : err.message, err.unavailable ? "info" : "error");
           }
         },
-      }, user.rel.blocking ? "Unblock" : "Block"),
+      }, user.rel.blocking ? t("block.unblock") : t("block.block")),
       user.rel.blocking ? null : h("button", { type: "button", class: "button wide", "data-mute-open": "", onClick: () => {
         ref.close();
         openMuteDialog(user, onMuteChange);
       } }, muteLabel(user)),
       user.rel.followedBy ? h("button", { type: "button", class: "button wide", onClick: async () => {
-        if (!confirm(`Remove ${user.username} from your followers? They won't be told.`)) return;
+        if (!confirm(t("profile.removeFollowerAsk", { name: user.username }))) return;
         try {
           await api.removeFollower(user.id);
           user.rel.followedBy = false;
-          toast(`Removed ${user.username} from your followers.`);
+          toast(t("profile.removedFollower", { name: user.username }));
           ref.close();
           window.shutter.navigate(location.pathname, { replace: true });
         } catch (err) {
           toast(err.message, "error");
         }
-      } }, "Remove follower") : null,
+      } }, t("profile.removeFollower")) : null,
       h("button", { type: "button", class: "button wide", onClick: () => {
         ref.close();
         openReport("user", user.id, "account");
-      } }, "Report"),
+      } }, t("common.report")),
     ),
   );
 }
@@ -299,12 +300,12 @@ export async function settingsView(ctx) {
   avatarInput.addEventListener("change", async () => {
     const file = avatarInput.files[0];
     if (!file) return;
-    avatarStatus.textContent = "Uploading…";
+    avatarStatus.textContent = t("upload.uploading");
     try {
-      const media = await uploadFile(file, (f, phase) => (avatarStatus.textContent = phase === "processing" ? "Processing…" : `Uploading ${Math.round(f * 100)}%`));
+      const media = await uploadFile(file, (f, phase) => (avatarStatus.textContent = phase === "processing" ? t("upload.processing") : t("upload.progress", { percent: Math.round(f * 100) })));
       const updated = await api.updateMe({ avatar_media_id: media.id });
       preview.replaceChildren(avatar(updated, 96));
-      avatarStatus.textContent = "Profile photo updated.";
+      avatarStatus.textContent = t("settings.photoUpdated");
     } catch (err) {
       avatarStatus.textContent = "";
       avatarStatus.append(errorBox(err));
@@ -318,14 +319,14 @@ export async function settingsView(ctx) {
       const updated = await api.updateMe({ avatar_media_id: null });
       preview.replaceChildren(avatar(updated, 96));
     },
-  }, "Remove photo");
+  }, t("settings.removePhoto"));
   const form = h(
     "form",
     { class: "form" },
-    h("div", { class: "field" }, h("label", { for: "display-name" }, "Name"), h("input", { id: "display-name", name: "display_name", maxlength: 64, value: me.displayName })),
-    h("div", { class: "field" }, h("label", { for: "bio" }, "Bio"), h("textarea", { id: "bio", name: "bio", maxlength: 150, rows: 3 }, me.bio)),
-    h("label", { class: "switch" }, h("input", { type: "checkbox", name: "is_private", id: "is-private", checked: me.isPrivate, role: "switch" }), h("span", {}, "Private account"), h("span", { class: "muted small" }, "Only people you approve can see your photos, videos and lists.")),
-    h("button", { type: "submit", class: "button primary" }, "Save"),
+    h("div", { class: "field" }, h("label", { for: "display-name" }, t("settings.name")), h("input", { id: "display-name", name: "display_name", maxlength: 64, value: me.displayName })),
+    h("div", { class: "field" }, h("label", { for: "bio" }, t("settings.bio")), h("textarea", { id: "bio", name: "bio", maxlength: 150, rows: 3 }, me.bio)),
+    h("label", { class: "switch" }, h("input", { type: "checkbox", name: "is_private", id: "is-private", checked: me.isPrivate, role: "switch" }), h("span", {}, t("profile.private")), h("span", { class: "muted small" }, t("settings.privateHint"))),
+    h("button", { type: "submit", class: "button primary" }, t("common.save")),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -333,7 +334,7 @@ export async function settingsView(ctx) {
     const data = new FormData(form);
     try {
       await api.updateMe({ display_name: String(data.get("display_name")), bio: String(data.get("bio")), is_private: data.get("is_private") === "on" });
-      toast("Profile saved.");
+      toast(t("settings.saved"));
       ctx.navigate(`/u/${auth.me.username}`);
     } catch (err) {
       form.append(errorBox(err));
@@ -345,21 +346,21 @@ export async function settingsView(ctx) {
     h(
       "div",
       { class: "card settings" },
-      h("h1", {}, "Edit profile"),
-      h("p", { class: "small" }, h("a", { href: "/settings/security" }, "Security: email, password, log out")),
-      h("div", { class: "avatar-row" }, preview, h("div", {}, h("p", { class: "strong" }, me.username), h("label", { for: "avatar-file", class: "button link" }, "Change profile photo"), avatarInput, me.avatarUrl ? removeAvatar : null, avatarStatus)),
+      h("h1", {}, t("profile.edit")),
+      h("p", { class: "small" }, h("a", { href: "/settings/security" }, t("settings.security"))),
+      h("div", { class: "avatar-row" }, preview, h("div", {}, h("p", { class: "strong" }, me.username), h("label", { for: "avatar-file", class: "button link" }, t("settings.changePhoto")), avatarInput, me.avatarUrl ? removeAvatar : null, avatarStatus)),
       form,
-      h("p", {}, h("a", { href: "/settings/data", "data-settings-link": "data" }, "Your data: import from Instagram, download")),
+      h("p", {}, h("a", { href: "/settings/data", "data-settings-link": "data" }, t("settings.data"))),
       h(
         "ul",
-        { class: "settings-links", "aria-label": "Privacy and stories" },
-        h("li", {}, h("a", { href: "/settings/muted", "data-settings-link": "muted" }, "Muted accounts")),
-        h("li", {}, h("a", { href: "/settings/apps", "data-settings-link": "apps" }, "Apps with access to your account")),
-        h("li", {}, h("a", { href: "/settings/hashtags", "data-settings-link": "hashtags" }, "Followed hashtags")),
-        h("li", {}, h("a", { href: "/settings/comments", "data-settings-link": "comments" }, "Comments: hidden words, who can comment")),
-        h("li", {}, h("a", { href: "/settings/close-friends", "data-settings-link": "close-friends" }, "Close friends")),
-        h("li", {}, h("a", { href: "/stories/archive", "data-settings-link": "archive" }, "Story archive and highlights")),
-        h("li", {}, h("a", { href: "/archive", "data-settings-link": "archived-posts" }, "Archived posts")),
+        { class: "settings-links", "aria-label": t("settings.privacyLinks") },
+        h("li", {}, h("a", { href: "/settings/muted", "data-settings-link": "muted" }, t("settings.muted"))),
+        h("li", {}, h("a", { href: "/settings/apps", "data-settings-link": "apps" }, t("settings.apps"))),
+        h("li", {}, h("a", { href: "/settings/hashtags", "data-settings-link": "hashtags" }, t("settings.hashtags"))),
+        h("li", {}, h("a", { href: "/settings/comments", "data-settings-link": "comments" }, t("settings.comments"))),
+        h("li", {}, h("a", { href: "/settings/close-friends", "data-settings-link": "close-friends" }, t("settings.closeFriends"))),
+        h("li", {}, h("a", { href: "/stories/archive", "data-settings-link": "archive" }, t("settings.storyArchive"))),
+        h("li", {}, h("a", { href: "/archive", "data-settings-link": "archived-posts" }, t("profile.archivedPosts"))),
       ),
     ),
     pushSettings(),
@@ -380,28 +381,28 @@ export async function requestsView(ctx) {
           h(
             "span",
             { class: "row-actions" },
-            h("button", { type: "button", class: "button primary small", onClick: () => answer(row, u, true) }, "Confirm"),
-            h("button", { type: "button", class: "button small", onClick: () => answer(row, u, false) }, "Delete"),
+            h("button", { type: "button", class: "button primary small", onClick: () => answer(row, u, true) }, t("requests.confirm")),
+            h("button", { type: "button", class: "button small", onClick: () => answer(row, u, false) }, t("common.delete")),
           ),
         );
         list.append(row);
       }
       cursor = page.next;
-      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, "No pending follow requests."));
+      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, t("requests.none")));
       return !!cursor;
     } catch (err) {
-      sentinel.replaceChildren(err.unavailable ? unavailable("Follow requests") : errorBox(err));
+      sentinel.replaceChildren(err.unavailable ? unavailable(t("requests.title")) : errorBox(err));
       return false;
     }
   });
   async function answer(row, u, approve) {
     try {
       await (approve ? api.approveRequest(u.id) : api.rejectRequest(u.id));
-      row.replaceChildren(h("span", { class: "muted" }, approve ? `${u.username} now follows you.` : `Request from ${u.username} removed.`));
+      row.replaceChildren(h("span", { class: "muted" }, approve ? t("requests.approved", { name: u.username }) : t("requests.removed", { name: u.username })));
     } catch (err) {
       toast(err.message, "error");
     }
   }
   ctx.onLeave(() => observer.disconnect());
-  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Follow requests"), list, sentinel));
+  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, t("requests.title")), list, sentinel));
 }

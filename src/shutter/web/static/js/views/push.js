@@ -48,19 +48,59 @@ async function isOn() {
   return !!(await (await pushManager()).getSubscription());
 }
 
+// The kinds a person may switch off (stored on the server, for every browser of theirs).
+const KINDS = ["like", "comment", "reply", "comment_like", "mention", "follow", "follow_request", "follow_accepted", "post", "story", "message"];
+
+/** "What to push": a checkbox per kind and one for message text (GET/PUT /push/preferences). */
+function preferencesForm() {
+  const status = h("p", { class: "muted small", role: "status", "aria-live": "polite" });
+  const boxes = Object.fromEntries(KINDS.map((kind) => [kind, h("input", { type: "checkbox", id: `push-kind-${kind}`, name: kind, disabled: true })]));
+  const text = h("input", { type: "checkbox", id: "push-message-text", disabled: true });
+  const all = [...Object.values(boxes), text];
+  const save = async () => {
+    all.forEach((box) => (box.disabled = true));
+    const body = { muted_kinds: KINDS.filter((kind) => !boxes[kind].checked), message_text: text.checked };
+    try {
+      await request("PUT", "/push/preferences", { body });
+      status.textContent = t("push.saved");
+    } catch (err) {
+      status.textContent = err.message || t("push.failed");
+    } finally {
+      all.forEach((box) => (box.disabled = false));
+    }
+  };
+  all.forEach((box) => box.addEventListener("change", save));
+  request("GET", "/push/preferences")
+    .then((prefs) => {
+      KINDS.forEach((kind) => (boxes[kind].checked = !prefs.muted_kinds.includes(kind)));
+      text.checked = !!prefs.message_text;
+      all.forEach((box) => (box.disabled = false));
+    })
+    .catch((err) => (status.textContent = err.message || t("push.failed")));
+  return h(
+    "fieldset",
+    { class: "push-kinds" },
+    h("legend", {}, t("push.kinds")),
+    ...KINDS.map((kind) => h("label", { class: "check", for: `push-kind-${kind}` }, boxes[kind], h("span", {}, t(`push.kind.${kind}`)))),
+    h("label", { class: "check", for: "push-message-text" }, text, h("span", {}, t("push.messageText"))),
+    status,
+  );
+}
+
 /** The settings card; says so when this browser cannot receive push. */
 export function pushSettings() {
   const status = h("p", { class: "muted small", role: "status", "aria-live": "polite" });
   const card = h("div", { class: "card settings push-settings" }, h("h2", {}, t("settings.notifications")));
   if (!pushSupported()) {
     status.textContent = t("push.unsupported");
-    card.append(status);
+    card.append(status, preferencesForm());
     return card;
   }
   const toggle = h("input", { type: "checkbox", id: "push-toggle", role: "switch", disabled: true });
   card.append(
     h("label", { class: "switch", for: "push-toggle" }, toggle, h("span", {}, t("push.toggle")), h("span", { class: "muted small" }, t("push.hint"))),
     status,
+    preferencesForm(),
   );
   isOn()
     .then((on) => (toggle.checked = on))

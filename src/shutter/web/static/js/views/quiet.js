@@ -3,6 +3,7 @@
 
 import * as api from "../api.js";
 import { avatar, errorBox, h, infiniteScroll, modal, spinner, toast, unavailable } from "../dom.js";
+import { t } from "../i18n.js";
 
 /** The profile menu's mute dialog: posts and/or stories, as two switches. */
 export function openMuteDialog(user, onChange = () => {}) {
@@ -37,7 +38,7 @@ export function openMuteDialog(user, onChange = () => {}) {
 
 export function muteLabel(user) {
   const m = user.rel.muting || {};
-  return m.posts || m.stories ? "Muted" : "Mute";
+  return m.posts || m.stories ? t("mute.muted") : t("mute.mute");
 }
 
 export function settingsCard(title, ...children) {

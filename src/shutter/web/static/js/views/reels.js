@@ -135,7 +135,7 @@ function reelItem(post, { reduced, isMuted, setMuted }) {
   const likes = h("span", { class: "reel-likes", "aria-live": "polite" });
   const like = likeButton(post, () => paintLikes());
   const paintLikes = () => {
-    likes.textContent = count(post.likes, "like", "likes");
+    likes.textContent = count(post.likes, "count.likes");
     like.setAttribute("aria-pressed", String(post.liked));
     like.classList.toggle("on", post.liked);
   };

@@ -14,7 +14,7 @@ function collectionCard(c) {
       { href: `/saved/${c.id}`, class: "collection-link" },
       c.coverUrl ? h("img", { src: c.coverUrl, alt: "", class: "collection-cover" }) : h("span", { class: "collection-cover empty-thumb", "aria-hidden": "true" }, icon("bookmark")),
       h("span", { class: "collection-name strong" }, c.name),
-      h("span", { class: "muted small" }, count(c.posts, "post", "posts")),
+      h("span", { class: "muted small" }, count(c.posts, "count.posts")),
     ),
   );
 }

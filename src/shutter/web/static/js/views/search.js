@@ -59,7 +59,7 @@ export function searchView(ctx) {
             ? placeRow(it)
             : type === "users"
             ? h("li", { class: "user-row" }, h("a", { href: `/u/${it.username}`, class: "user-row-link" }, avatar(it, 44), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, it.username), h("span", { class: "muted" }, it.displayName))))
-            : h("li", { class: "user-row" }, h("a", { href: `/tags/${encodeURIComponent(it.name)}`, class: "user-row-link" }, h("span", { class: "tag-icon", "aria-hidden": "true" }, "#"), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, `#${it.name}`), it.posts !== null ? h("span", { class: "muted" }, count(it.posts, "post", "posts")) : null))),
+            : h("li", { class: "user-row" }, h("a", { href: `/tags/${encodeURIComponent(it.name)}`, class: "user-row-link" }, h("span", { class: "tag-icon", "aria-hidden": "true" }, "#"), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, `#${it.name}`), it.posts !== null ? h("span", { class: "muted" }, count(it.posts, "count.posts")) : null))),
         ),
       );
       if (!items.length) results.append(h("li", { class: "muted center" }, "No results."));

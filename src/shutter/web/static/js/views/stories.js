@@ -9,24 +9,25 @@ import { avatar, clear, confirmDialog, errorBox, h, icon, modal, spinner, timeEl
 import { uploadFile } from "../upload.js";
 import { mediaView } from "./postcard.js";
 import { openReport } from "./report.js";
+import { t } from "../i18n.js";
 
 const PHOTO_MS = 5000;
 // The answer when automatic screening took a new story down at once.
-export const SCREENED_OUT = "Automatic screening took this story down. You can appeal from your notifications.";
+export const SCREENED_OUT = t("stories.screenedOut");
 
 export function storyTray(ctx) {
-  const tray = h("div", { class: "story-tray", role: "list", "aria-label": "Stories" });
-  const add = h("input", { type: "file", accept: "image/*,video/*", class: "visually-hidden", id: "story-file", "aria-label": "Add to your story" });
+  const tray = h("div", { class: "story-tray", role: "list", "aria-label": t("stories.title") });
+  const add = h("input", { type: "file", accept: "image/*,video/*", class: "visually-hidden", id: "story-file", "aria-label": t("stories.add") });
   async function share(file, audience) {
-    toast("Uploading your story…");
+    toast(t("stories.uploading"));
     try {
       const media = await uploadFile(file);
       const created = await api.createStory(media.id, audience);
       if (created.removed) toast(SCREENED_OUT);
-      else toast(audience === "close_friends" ? "Added to your story for close friends." : "Added to your story.");
+      else toast(audience === "close_friends" ? t("stories.addedCloseFriends") : t("stories.added"));
       load();
     } catch (err) {
-      toast(err.unavailable ? "Stories are not available yet." : `Story not posted: ${err.message}`, err.unavailable ? "info" : "error");
+      toast(err.unavailable ? t("stories.unavailable") : t("stories.notPosted", { error: err.message }), err.unavailable ? "info" : "error");
     }
   }
   add.addEventListener("change", () => {
@@ -39,18 +40,18 @@ export function storyTray(ctx) {
       share(file, audience);
     };
     const ref = modal(
-      "Share to",
+      t("stories.shareTo"),
       h(
         "div",
         { class: "menu audience-choice" },
-        h("button", { type: "button", class: "button primary wide", "data-audience": "everyone", onClick: choose("everyone") }, "Your story"),
-        h("button", { type: "button", class: "button wide close-friends-button", "data-audience": "close_friends", onClick: choose("close_friends") }, h("span", { class: "cf-dot", "aria-hidden": "true" }, "★"), " Close friends"),
-        h("a", { href: "/settings/close-friends", class: "small" }, "Edit close friends"),
+        h("button", { type: "button", class: "button primary wide", "data-audience": "everyone", onClick: choose("everyone") }, t("stories.yours")),
+        h("button", { type: "button", class: "button wide close-friends-button", "data-audience": "close_friends", onClick: choose("close_friends") }, h("span", { class: "cf-dot", "aria-hidden": "true" }, "★"), " ", t("settings.closeFriends")),
+        h("a", { href: "/settings/close-friends", class: "small" }, t("stories.editCloseFriends")),
       ),
     );
   });
   const me = auth.me;
-  const plus = () => h("label", { for: "story-file", class: "plus", title: "Add to your story" }, h("span", { "aria-hidden": "true" }, "+"));
+  const plus = () => h("label", { for: "story-file", class: "plus", title: t("stories.add") }, h("span", { "aria-hidden": "true" }, "+"));
   // Your own bubble comes first and only once: a link to your story when you have one
   // (its "+" still adds another), otherwise the button that adds one.
   function yourBubble(own) {
@@ -58,15 +59,15 @@ export function storyTray(ctx) {
       return h(
         "div",
         { class: "story-bubble own", role: "listitem" },
-        h("label", { for: "story-file", class: "story-add" }, h("span", { class: "ring none" }, me ? avatar(me, 56) : null, h("span", { class: "plus", "aria-hidden": "true" }, "+")), h("span", { class: "story-name" }, "Your story")),
+        h("label", { for: "story-file", class: "story-add" }, h("span", { class: "ring none" }, me ? avatar(me, 56) : null, h("span", { class: "plus", "aria-hidden": "true" }, "+")), h("span", { class: "story-name" }, t("stories.yours"))),
         add,
       );
     }
     return h(
       "div",
       { class: "story-bubble own", role: "listitem" },
-      h("span", { class: "ring-wrap" }, h("a", { href: `/stories/${own.author.id}`, class: `ring${own.hasUnseen ? "" : " seen"}${own.closeFriends ? " close-friends" : ""}`, "aria-label": "Your story" }, avatar(own.author, 56)), plus()),
-      h("span", { class: "story-name", "aria-hidden": "true" }, "Your story"),
+      h("span", { class: "ring-wrap" }, h("a", { href: `/stories/${own.author.id}`, class: `ring${own.hasUnseen ? "" : " seen"}${own.closeFriends ? " close-friends" : ""}`, "aria-label": t("stories.yours") }, avatar(own.author, 56)), plus()),
+      h("span", { class: "story-name", "aria-hidden": "true" }, t("stories.yours")),
       add,
     );
   }
@@ -134,12 +135,12 @@ export async function storyViewerView(ctx) {
       stories = await api.userStories(userId);
     }
   } catch (err) {
-    if (err.unavailable) return unavailable("Stories");
+    if (err.unavailable) return unavailable(t("stories.title"));
     throw err;
   }
   const back = () => (history.length > 1 ? history.back() : ctx.navigate("/"));
   if (!stories.length) {
-    return h("div", { class: "empty" }, h("p", { class: "empty-title" }, "No stories right now"), h("button", { type: "button", class: "button", onClick: back }, "Back"));
+    return h("div", { class: "empty" }, h("p", { class: "empty-title" }, t("stories.none")), h("button", { type: "button", class: "button", onClick: back }, t("stories.back")));
   }
   const order = highlight ? [] : await nextPeople();
   // Leaving this person's stories at either end goes to the neighbour in the tray, or
@@ -161,12 +162,12 @@ export async function storyViewerView(ctx) {
   let remaining = PHOTO_MS;
   let startedAt = 0;
   const holds = new Set(); // why it is paused: "hold", "button", "reply", "dialog"
-  const bars = h("div", { class: "story-bars", role: "progressbar", "aria-label": "Stories", "aria-valuemin": "1", "aria-valuemax": String(stories.length) }, stories.map(() => h("span", { class: "story-bar" }, h("span", { class: "fill" }))));
+  const bars = h("div", { class: "story-bars", role: "progressbar", "aria-label": t("stories.title"), "aria-valuemin": "1", "aria-valuemax": String(stories.length) }, stories.map(() => h("span", { class: "story-bar" }, h("span", { class: "fill" }))));
   const stage = h("div", { class: "story-stage" });
   const head = h("div", { class: "story-head" });
   const foot = h("div", { class: "story-foot" });
   const own = auth.me && stories[0].author.id === auth.me.id;
-  const pauseButton = h("button", { type: "button", class: "icon-button story-pause", "aria-label": "Pause", "aria-pressed": "false", onClick: () => toggle("button") }, h("span", { "aria-hidden": "true" }, "❚❚"));
+  const pauseButton = h("button", { type: "button", class: "icon-button story-pause", "aria-label": t("stories.pause"), "aria-pressed": "false", onClick: () => toggle("button") }, h("span", { "aria-hidden": "true" }, "❚❚"));
 
   function setBars() {
     [...bars.children].forEach((bar, i) => {
@@ -175,7 +176,7 @@ export async function storyViewerView(ctx) {
       fill.style.width = i < index ? "100%" : "0%";
     });
     bars.setAttribute("aria-valuenow", String(index + 1));
-    bars.setAttribute("aria-valuetext", `Story ${index + 1} of ${stories.length}`);
+    bars.setAttribute("aria-valuetext", t("stories.nOfTotal", { i: index + 1, total: stories.length }));
   }
   function show(i) {
     clearTimeout(timer);
@@ -194,16 +195,16 @@ export async function storyViewerView(ctx) {
     const report = own || highlight ? null : h("button", { type: "button", class: "button link small", onClick: () => {
       pause("dialog");
       openReport("story", story.id, "story", { onClose: () => resume("dialog") });
-    } }, "Report");
-    const badge = story.closeFriends ? h("span", { class: "cf-badge-label" }, "Close friends") : null;
+    } }, t("common.report"));
+    const badge = story.closeFriends ? h("span", { class: "cf-badge-label" }, t("settings.closeFriends")) : null;
     const title = highlight ? h("span", { class: "highlight-name" }, highlight.title) : null;
-    clear(head).append(avatar(story.author, 32), h("a", { href: `/u/${story.author.username}`, class: "user-link strong" }, story.author.username), title, timeEl(story.createdAt), badge, pauseButton, report, h("button", { type: "button", class: "icon-button", "aria-label": "Close stories", onClick: back }, icon("close")));
-    const view = mediaView(story.media, { alt: `Story by ${story.author.username}` });
+    clear(head).append(avatar(story.author, 32), h("a", { href: `/u/${story.author.username}`, class: "user-link strong" }, story.author.username), title, timeEl(story.createdAt), badge, pauseButton, report, h("button", { type: "button", class: "icon-button", "aria-label": t("stories.close"), onClick: back }, icon("close")));
+    const view = mediaView(story.media, { alt: t("stories.by", { name: story.author.username }) });
     clear(stage).append(view);
     if (highlight) {
-      if (own && !foot.firstChild) foot.append(h("button", { type: "button", class: "button ghost", onClick: removeHighlight }, "Delete highlight"));
+      if (own && !foot.firstChild) foot.append(h("button", { type: "button", class: "button ghost", onClick: removeHighlight }, t("stories.deleteHighlight")));
     } else if (own) {
-      clear(foot).append(h("button", { type: "button", class: "button ghost", onClick: () => showViewers(story) }, story.viewCount !== null ? `Seen by ${story.viewCount}` : "Viewers"));
+      clear(foot).append(h("button", { type: "button", class: "button ghost", onClick: () => showViewers(story) }, story.viewCount !== null ? t("stories.seenBy", { n: story.viewCount }) : t("stories.viewers")));
     } else if (!foot.firstChild) {
       foot.append(replyForm());
     }
@@ -266,12 +267,12 @@ export async function storyViewerView(ctx) {
     viewer.classList.toggle("paused", paused);
     const byButton = holds.has("button");
     pauseButton.setAttribute("aria-pressed", String(byButton));
-    pauseButton.setAttribute("aria-label", byButton ? "Play" : "Pause");
+    pauseButton.setAttribute("aria-label", byButton ? t("stories.play") : t("stories.pause"));
     pauseButton.firstChild.textContent = byButton ? "▶" : "❚❚";
   }
   function replyForm() {
-    const input = h("input", { type: "text", class: "story-reply-input", maxlength: "1000", autocomplete: "off", "aria-label": `Reply to ${stories[0].author.username}`, placeholder: `Reply to ${stories[0].author.username}…` });
-    const send = h("button", { type: "submit", class: "story-send" }, "Send");
+    const input = h("input", { type: "text", class: "story-reply-input", maxlength: "1000", autocomplete: "off", "aria-label": t("stories.replyTo", { name: stories[0].author.username }), placeholder: t("stories.replyToPlaceholder", { name: stories[0].author.username }) });
+    const send = h("button", { type: "submit", class: "story-send" }, t("common.send"));
     const form = h("form", { class: "story-reply" }, input, send);
     input.addEventListener("focus", () => pause("reply"));
     input.addEventListener("blur", () => resume("reply"));
@@ -283,10 +284,10 @@ export async function storyViewerView(ctx) {
       try {
         await api.replyToStory(stories[index].id, text, uuid());
         input.value = "";
-        toast("Reply sent.");
+        toast(t("stories.replySent"));
         input.blur();
       } catch (err) {
-        toast(err.unavailable ? "Replies are not available yet." : `Reply not sent: ${err.message}`, "error");
+        toast(err.unavailable ? t("stories.repliesUnavailable") : t("stories.replyNotSent", { error: err.message }), "error");
       } finally {
         send.disabled = false;
       }
@@ -295,11 +296,11 @@ export async function storyViewerView(ctx) {
   }
   async function removeHighlight() {
     pause("dialog");
-    const sure = await confirmDialog("Delete highlight?", `"${highlight.title}" leaves your profile; its stories stay in your archive.`, "Delete");
+    const sure = await confirmDialog(t("stories.deleteHighlightTitle"), t("stories.deleteHighlightText", { title: highlight.title }), t("common.delete"));
     if (!sure) return resume("dialog");
     try {
       await api.deleteHighlight(highlight.id);
-      toast("Highlight deleted.");
+      toast(t("stories.highlightDeleted"));
       ctx.navigate(`/u/${stories[0].author.username}`, { replace: true });
     } catch (err) {
       toast(err.message, "error");
@@ -309,12 +310,12 @@ export async function storyViewerView(ctx) {
   async function showViewers(story) {
     pause("dialog");
     const body = h("div", {}, spinner());
-    modal("Viewers", body, { onClose: () => resume("dialog") });
+    modal(t("stories.viewers"), body, { onClose: () => resume("dialog") });
     try {
       const viewers = await api.storyViewers(story.id);
-      body.replaceChildren(viewers.length ? h("ul", { class: "user-list" }, viewers.map((u) => h("li", {}, avatar(u, 32), h("a", { href: `/u/${u.username}` }, u.username)))) : h("p", { class: "muted" }, "No one has seen this story yet."));
+      body.replaceChildren(viewers.length ? h("ul", { class: "user-list" }, viewers.map((u) => h("li", {}, avatar(u, 32), h("a", { href: `/u/${u.username}` }, u.username)))) : h("p", { class: "muted" }, t("stories.noViewers")));
     } catch (err) {
-      body.replaceChildren(err.unavailable ? unavailable("Story viewers") : errorBox(err));
+      body.replaceChildren(err.unavailable ? unavailable(t("stories.viewersTitle")) : errorBox(err));
     }
   }
   // Press and hold anywhere on the story pauses it (as Instagram); a short press on the
@@ -349,8 +350,8 @@ export async function storyViewerView(ctx) {
     });
     return button;
   }
-  const prev = navButton("prev", "Previous story", -1);
-  const next = navButton("next", "Next story", 1);
+  const prev = navButton("prev", t("stories.previous"), -1);
+  const next = navButton("next", t("stories.next"), 1);
   const onKey = (e) => {
     if (holds.has("dialog")) return;
     if (e.target instanceof HTMLInputElement) return; // typing a reply
@@ -369,7 +370,7 @@ export async function storyViewerView(ctx) {
     document.body.classList.remove("story-open");
   });
   document.body.classList.add("story-open");
-  const viewer = h("section", { class: "story-viewer", "aria-label": "Stories" }, h("h1", { class: "visually-hidden" }, `Stories by ${stories[0].author.username}`), h("div", { class: "story-card" }, bars, head, stage, prev, next, foot));
+  const viewer = h("section", { class: "story-viewer", "aria-label": t("stories.title") }, h("h1", { class: "visually-hidden" }, t("stories.storiesBy", { name: stories[0].author.username })), h("div", { class: "story-card" }, bars, head, stage, prev, next, foot));
   setTimeout(() => show(startAt), 0);
   return viewer;
 }

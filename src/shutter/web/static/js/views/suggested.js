@@ -5,12 +5,13 @@
 import * as api from "../api.js";
 import { auth } from "../api.js";
 import { avatar, h, toast } from "../dom.js";
+import { t } from "../i18n.js";
 
 const MAX = 6;
 
 export function suggestedAccounts() {
   const list = h("ul", { class: "user-list suggested-list" });
-  const section = h("section", { class: "card suggested", "aria-labelledby": "suggested-title", hidden: true }, h("h2", { id: "suggested-title" }, "Suggested for you"), list);
+  const section = h("section", { class: "card suggested", "aria-labelledby": "suggested-title", hidden: true }, h("h2", { id: "suggested-title" }, t("suggested.title")), list);
   api
     .explore(null, 30)
     .then((page) => {
@@ -28,17 +29,17 @@ export function suggestedAccounts() {
 }
 
 function row(person) {
-  const button = h("button", { type: "button", class: "button primary small", "aria-label": `Follow ${person.username}` }, "Follow");
+  const button = h("button", { type: "button", class: "button primary small", "aria-label": t("follow.name", { name: person.username }) }, t("follow.follow"));
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
       const status = await api.follow(person.id);
-      button.textContent = status === "requested" ? "Requested" : "Following";
+      button.textContent = status === "requested" ? t("follow.requested") : t("follow.following");
       button.setAttribute("aria-label", `${button.textContent}: ${person.username}`);
       button.classList.remove("primary");
     } catch (err) {
       button.disabled = false;
-      toast(`Could not follow ${person.username}: ${err.message}`, "error");
+      toast(t("follow.failed", { name: person.username, error: err.message }), "error");
     }
   });
   return h("li", { class: "user-row" }, h("a", { href: `/u/${person.username}`, class: "user-row-link" }, avatar(person, 44), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, person.username), person.displayName ? h("span", { class: "muted" }, person.displayName) : null)), button);
