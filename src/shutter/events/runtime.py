@@ -330,6 +330,7 @@ class JetStreamConsumer(Generic[D]):
         self._task: asyncio.Task[None] | None = None
         self._subscription: Any = None
         self._stopping = False
+        self._waiting: asyncio.Future[Any] | None = None  # the wait for a next event
 
     async def start(self) -> None:
         from nats.js.api import AckPolicy, ConsumerConfig
@@ -356,7 +357,12 @@ class JetStreamConsumer(Generic[D]):
         self._task = asyncio.create_task(self._run(), name=f"jetstream-consumer-{self.lane}")
 
     async def stop(self) -> None:
+        """Finish the events in hand; the wait for the next one is given up at once rather
+        than left to run out its POLL_S (it holds nothing: an event the server hands over
+        at that very moment stays unacknowledged and is redelivered after ack_wait)."""
         self._stopping = True
+        if self._waiting is not None:
+            self._waiting.cancel()
         await _finish(self._task)
 
     async def _run(self) -> None:
@@ -386,7 +392,19 @@ class JetStreamConsumer(Generic[D]):
         """
         import nats.errors
 
-        messages: list[Any] = await self._subscription.fetch(batch=1, timeout=POLL_S)
+        first = self._waiting = asyncio.ensure_future(
+            self._subscription.fetch(batch=1, timeout=POLL_S)
+        )
+        try:
+            await asyncio.wait((first,))
+        except asyncio.CancelledError:
+            first.cancel()
+            raise
+        finally:
+            self._waiting = None
+        if first.cancelled():
+            return []  # stopping
+        messages: list[Any] = first.result()
         pending = min(int(messages[-1].metadata.num_pending), FETCH_BATCH - 1)
         if pending > 0:
             # A timeout means another worker took them.
