@@ -407,9 +407,16 @@ def _forget_namespace(namespace: str, redis_url: str) -> None:
 
 
 def _create_bucket(endpoint: str, bucket: str) -> None:
+    _s3_admin(endpoint).create_bucket(Bucket=bucket)
+
+
+@functools.cache
+def _s3_admin(endpoint: str) -> Any:
+    """One client per test process for the S3 server's buckets (making one costs more
+    than the request)."""
     import boto3
 
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
 
 
 class RunningServer:
