@@ -49,6 +49,11 @@ BATCH = 100
 POLL_S = 1.0
 # The most events one worker takes from JetStream in one pull.
 FETCH_BATCH = 50
+# How long one pull waits for an event. A stopping consumer lets its pull run out rather
+# than cancel it (an event the server hands to a cancelled pull would wait for ack_wait to
+# be redelivered), so this bounds how long a stop waits: a few idle pulls a second are
+# nothing to NATS, a second per stop was most of a test server's shutdown.
+FETCH_WAIT_S = 0.25
 IDLE_QUERY_S = 2.0  # a consumer-info request in an idle check (unanswered: not idle yet)
 PURGE_EVERY_S = 60.0
 
@@ -330,7 +335,6 @@ class JetStreamConsumer(Generic[D]):
         self._task: asyncio.Task[None] | None = None
         self._subscription: Any = None
         self._stopping = False
-        self._waiting: asyncio.Future[Any] | None = None  # the wait for a next event
 
     async def start(self) -> None:
         from nats.js.api import AckPolicy, ConsumerConfig
@@ -357,12 +361,7 @@ class JetStreamConsumer(Generic[D]):
         self._task = asyncio.create_task(self._run(), name=f"jetstream-consumer-{self.lane}")
 
     async def stop(self) -> None:
-        """Finish the events in hand; the wait for the next one is given up at once rather
-        than left to run out its POLL_S (it holds nothing: an event the server hands over
-        at that very moment stays unacknowledged and is redelivered after ack_wait)."""
         self._stopping = True
-        if self._waiting is not None:
-            self._waiting.cancel()
         await _finish(self._task)
 
     async def _run(self) -> None:
@@ -386,25 +385,13 @@ class JetStreamConsumer(Generic[D]):
         """Wait for one event, then take at once whatever else is already waiting.
 
         A pull asking for a whole batch lingers on the server until it is full, holding
-        the first event back for up to POLL_S and drawing every later one to the same
+        the first event back for up to FETCH_WAIT_S and drawing every later one to the same
         worker. Asking for one first hands each event to the longest-waiting worker at
         once; the follow-up pull only asks for what the stream says is pending.
         """
         import nats.errors
 
-        first = self._waiting = asyncio.ensure_future(
-            self._subscription.fetch(batch=1, timeout=POLL_S)
-        )
-        try:
-            await asyncio.wait((first,))
-        except asyncio.CancelledError:
-            first.cancel()
-            raise
-        finally:
-            self._waiting = None
-        if first.cancelled():
-            return []  # stopping
-        messages: list[Any] = first.result()
+        messages: list[Any] = await self._subscription.fetch(batch=1, timeout=FETCH_WAIT_S)
         pending = min(int(messages[-1].metadata.num_pending), FETCH_BATCH - 1)
         if pending > 0:
             # A timeout means another worker took them.
