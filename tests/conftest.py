@@ -1,6 +1,7 @@
 """Fixtures: each behavioural test runs once per profile, against a real HTTP server.
 
-- embedded: SQLite in a fresh data dir, local media directory, no services;
+- embedded: SQLite in a fresh data dir (its database a copy of one migrated once per test
+  process), local media directory, no services;
 - distributed: PostgreSQL (a database per xdist worker, emptied before each test), Redis,
   NATS and an S3-speaking server (moto, started here) with a bucket per test.
 """
