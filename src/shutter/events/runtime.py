@@ -49,6 +49,11 @@ BATCH = 100
 POLL_S = 1.0
 # The most events one worker takes from JetStream in one pull.
 FETCH_BATCH = 50
+# How long one pull waits for an event. A stopping consumer lets its pull run out rather
+# than cancel it (an event the server hands to a cancelled pull would wait for ack_wait to
+# be redelivered), so this bounds how long a stop waits: a few idle pulls a second are
+# nothing to NATS, a second per stop was most of a test server's shutdown.
+FETCH_WAIT_S = 0.25
 IDLE_QUERY_S = 2.0  # a consumer-info request in an idle check (unanswered: not idle yet)
 PURGE_EVERY_S = 60.0
 
@@ -380,13 +385,13 @@ class JetStreamConsumer(Generic[D]):
         """Wait for one event, then take at once whatever else is already waiting.
 
         A pull asking for a whole batch lingers on the server until it is full, holding
-        the first event back for up to POLL_S and drawing every later one to the same
+        the first event back for up to FETCH_WAIT_S and drawing every later one to the same
         worker. Asking for one first hands each event to the longest-waiting worker at
         once; the follow-up pull only asks for what the stream says is pending.
         """
         import nats.errors
 
-        messages: list[Any] = await self._subscription.fetch(batch=1, timeout=POLL_S)
+        messages: list[Any] = await self._subscription.fetch(batch=1, timeout=FETCH_WAIT_S)
         pending = min(int(messages[-1].metadata.num_pending), FETCH_BATCH - 1)
         if pending > 0:
             # A timeout means another worker took them.
