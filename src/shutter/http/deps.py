@@ -37,11 +37,15 @@ async def get_context(request: Request) -> AppContext:
 Context = Annotated[AppContext, Depends(get_context)]
 
 
-async def get_base_url(request: Request, context: Context) -> str:
+def base_url_of(request: Request, context: AppContext) -> str:
     """The public base URL: configured, or the one this request came in on."""
     if context.settings.public_url:
         return context.settings.public_url
     return str(request.base_url).rstrip("/")
+
+
+async def get_base_url(request: Request, context: Context) -> str:
+    return base_url_of(request, context)
 
 
 BaseUrl = Annotated[str, Depends(get_base_url)]
@@ -81,7 +85,10 @@ CurrentUser = Annotated[Viewer, Depends(get_viewer)]
 OptionalUser = Annotated[Viewer | None, Depends(get_optional_viewer)]
 
 
-async def get_url_for(context: Context, base_url: BaseUrl) -> ObjectUrls:
+async def get_url_for(request: Request, context: Context) -> ObjectUrls:
+    # The base URL computed here rather than as a dependency of its own: every route
+    # that answers media URLs (the home feed among them) resolves one node fewer.
+    base_url = base_url_of(request, context)
     return ObjectUrls(context.objects, base_url, context.settings.story_media_url_ttl_seconds)
 
 
