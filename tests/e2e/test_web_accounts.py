@@ -105,8 +105,10 @@ def test_a_password_is_reset_through_the_mailed_link(browsing: Browsing, web: Se
     link = re.search(r"(http\S+/reset-password#token=[A-Za-z0-9_-]+)", text)
     assert link, text
     page.goto(link.group(1))
+    new_password = page.get_by_label("New password")
+    new_password.wait_for()  # the page's module is loaded when its route first opens
     assert "token=" not in page.url  # wiped from the address bar
-    page.get_by_label("New password").fill("a brand new password")
+    new_password.fill("a brand new password")
     page.get_by_role("button", name="Reset password").click()
     expect(page.get_by_text("Your password has been reset.")).to_be_visible()
 
