@@ -57,6 +57,7 @@ ROUTES = [
     ("GET", "/api/v1/timelines/public", "read:statuses"),
     ("GET", "/api/v1/timelines/tag/sunset", "read:statuses"),
     ("GET", "/api/v1/notifications", "read:notifications"),
+    ("GET", "/api/v1/notifications/unread_count", "read:notifications"),
     ("GET", f"/api/v1/notifications/{ZERO}", "read:notifications"),
     ("POST", "/api/v1/notifications/clear", "write:notifications"),
     ("POST", f"/api/v1/notifications/{ZERO}/dismiss", "write:notifications"),

@@ -404,6 +404,62 @@ async def test_media_uploads_answer_202_while_a_video_processes(
         assert_mastodon_error(await root.get(f"/api/v1/media/{mid(1)}", headers=headers), 404)
 
 
+async def unread_count(root: httpx.AsyncClient, headers: Any, **params: Any) -> int:
+    response = await root.get("/api/v1/notifications/unread_count", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"count"}
+    count: int = body["count"]
+    return count
+
+
+async def test_unread_count_counts_after_the_marker_by_type_up_to_the_limit(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as root:
+        alice, bob, carol, dave, mallory = [await register(client) for _ in range(5)]
+        post = await create_post(client, alice, "counted")
+        await like(client, bob, post["id"])
+        await like(client, carol, post["id"])
+        await like(client, mallory, post["id"])
+        await follow(client, dave, alice)
+        await server.settle()
+        await block(client, alice, mallory)  # a blocked actor is not counted
+        headers = await bearer_of(root, alice, "read write")
+
+        assert await unread_count(root, headers) == 3  # no marker: every one shown
+        assert await unread_count(root, headers, **{"types[]": "favourite"}) == 2
+        assert await unread_count(root, headers, **{"exclude_types[]": ["favourite"]}) == 1
+        assert await unread_count(root, headers, limit=2) == 2
+
+        listed = await notifications_of(root, headers)
+        marked = await root.post(
+            "/api/v1/markers",
+            data={"notifications[last_read_id]": listed[1]["id"]},
+            headers=headers,
+        )
+        assert marked.status_code == 200, marked.text
+        assert await unread_count(root, headers) == 1  # only the follow is newer
+        assert await unread_count(root, headers, **{"types[]": "favourite"}) == 0
+        theirs = await create_post(client, bob, "not hers")
+        await like(client, carol, theirs["id"])  # someone else's news changes nothing
+        await server.settle()
+        assert await unread_count(root, headers) == 1
+        # Shutter's own unread count is its own (read state, not the marker).
+        native = await root.get("/api/v1/notifications/unread-count", headers=alice.headers)
+        assert native.status_code == 200, native.text
+
+        for bad in ("types[]=likes", "limit=0", "limit=1001", "limit=x"):
+            refused = await root.get(f"/api/v1/notifications/unread_count?{bad}", headers=headers)
+            assert_mastodon_error(refused, 422)
+        _, push_only = await user_token(root, alice, "push")
+        refused = await root.get(
+            "/api/v1/notifications/unread_count",
+            headers={"Authorization": f"Bearer {push_only['access_token']}"},
+        )
+        assert_mastodon_error(refused, 403)
+
+
 async def test_notifications_about_a_removed_post_or_by_a_blocked_account_disappear(
     server: RunningServer, client: httpx.AsyncClient
 ) -> None:

@@ -235,3 +235,35 @@ async def test_a_muted_authors_posts_are_not_streamed(
             kept = await create_post(client, quiet, "whispering")
             update = await next_message(ws)
             assert orjson.loads(update["payload"])["id"] == mid(kept["id"])
+
+
+@pytest.mark.parametrize("settings_overrides", [{"celebrity_threshold": 2}])
+async def test_a_pulled_authors_posts_reach_the_followers_streams_once(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as root:
+        star, bob, carol, dave = [await register(client) for _ in range(4)]
+        await follow(client, bob, star)
+        await follow(client, carol, star)  # the second follower: star is pulled now
+        await follow(client, dave, bob)
+        await server.settle()
+        bob_token, dave_token = await oauth(root, bob), await oauth(root, dave)
+        async with (
+            streaming(server.base_url, bob_token) as bob_ws,
+            streaming(server.base_url, dave_token) as dave_ws,
+        ):
+            post = await create_post(client, star, "to a million followers")
+            update = await next_message(bob_ws)
+            assert (update["stream"], update["event"]) == (["user"], "update")
+            assert orjson.loads(update["payload"])["id"] == mid(post["id"])
+            # Not fanned out: the native feed pulls it at read time, the same post.
+            feed = (await client.get("/feed", headers=bob.headers)).json()
+            assert [item["id"] for item in feed["posts"]] == [post["id"]]
+
+            # Dave follows bob, not star: he hears bob's post and never star's.
+            own = await create_post(client, bob, "bob's own")
+            heard = await next_message(dave_ws)
+            assert orjson.loads(heard["payload"])["id"] == mid(own["id"])
+            # Bob hears his own post next, so star's was sent to him once.
+            again = await next_message(bob_ws)
+            assert orjson.loads(again["payload"])["id"] == mid(own["id"])

@@ -1,10 +1,11 @@
 """A Mastodon stream's socket on the bus, without a network: it receives the timeline
 events Shutter's own sockets are spared, closes when its token or app is revoked (not
-another's), when the password changes, and when it cannot keep up."""
+another's), when the password changes, and when it cannot keep up; a followed pulled
+author's watch passes on that author's own posts and nothing else."""
 
 from __future__ import annotations
 
-from shutter.mastodon.streaming import StreamSocket
+from shutter.mastodon.streaming import PulledAuthorWatch, StreamSocket
 from shutter.oauth.service import Grant
 from shutter.realtime.bus import (
     CLOSE_SLOW_CONSUMER,
@@ -26,11 +27,11 @@ async def test_timeline_events_reach_streams_and_not_the_native_gateway() -> Non
     native, stream = Socket(1, 8), StreamSocket(GRANT, 1, 8)
     for socket in (native, stream):
         await bus.attach(socket)
-    await bus.publish([1], home_post(5))
+    await bus.publish([1], home_post(5, 2))
     await bus.publish([1], posts_removed([5, 6]))
     await bus.publish([1], {"type": "notification", "kind": "like", "unread_count": 1})
     assert drained(stream) == [
-        {"type": "home_post", "post_id": "5"},
+        {"type": "home_post", "post_id": "5", "author_id": "2"},
         {"type": "posts_removed", "post_ids": ["5", "6"]},
         {"type": "notification", "kind": "like", "unread_count": 1},
     ]
@@ -69,5 +70,20 @@ async def test_a_password_change_and_a_full_queue_close_a_stream() -> None:
     slow = StreamSocket(Grant(10, 20, 1, ("read",), 4), 1, 2)
     await bus.attach(slow)
     for post_id in range(3):
-        await bus.publish([1], home_post(post_id))
+        await bus.publish([1], home_post(post_id, 2))
     assert slow.closing.result()[0] == CLOSE_SLOW_CONSUMER
+
+
+async def test_a_pulled_authors_watch_passes_on_only_that_authors_own_posts() -> None:
+    bus = InProcessBus()
+    stream = StreamSocket(GRANT, 1, 8)
+    await bus.attach(stream)
+    await bus.attach(PulledAuthorWatch(2, stream))
+    await bus.publish([2], home_post(7, 2))  # the author's own post: heard
+    await bus.publish([2], home_post(8, 3))  # someone the author follows: not
+    await bus.publish([2], {"type": "notification", "kind": "like", "unread_count": 1})
+    await bus.publish([2], sessions_revoked(99))  # the author's password, not the reader's
+    await bus.publish([2], oauth_revoked(token_ids=[10]))
+    await bus.publish([2], posts_removed([9]))
+    assert not stream.closing.done()
+    assert drained(stream) == [{"type": "home_post", "post_id": "7", "author_id": "2"}]

@@ -70,7 +70,7 @@ async def _push_post(context: FeedDeps, event: PostCreated, *, announce: bool) -
         return  # deleted before we got here: nothing to deliver
     await store.add_recent(author_id, post_id)
     await store.add(author_id, [post_id])
-    announcement = home_post(post_id)
+    announcement = home_post(post_id, author_id)
     if announce:
         await context.realtime.publish([author_id], announcement)
     if await store.push_stopped_since(author_id) is not None:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, exists, select
+from sqlalchemy import ColumnElement, RowMapping, Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.comments.repository import COMMENT_COLUMNS, CommentRow, comment_row
@@ -206,6 +206,21 @@ async def notification_page(
         statement = statement.where(notification_actors.c.actor_id == account_id)
     statement = window.apply(statement, notification_actors.c.id, limit)
     return window.newest_first((await conn.execute(statement)).mappings().all())
+
+
+async def unread_notification_count(
+    conn: AsyncConnection, user_id: int, kinds: Collection[str], after_id: int, limit: int
+) -> int:
+    """How many of the user's notifications of these kinds (one per actor, as listed) are
+    newer than `after_id` (the notifications marker), counting up to `limit`."""
+    shown = (
+        _notifications_of(user_id)
+        .where(notifications.c.kind.in_(sorted(kinds)) & (notification_actors.c.id > after_id))
+        .limit(limit)
+        .subquery()
+    )
+    counted = await conn.scalar(select(func.count()).select_from(shown))
+    return int(counted or 0)
 
 
 async def notification_item(conn: AsyncConnection, user_id: int, item_id: int) -> RowMapping | None:

@@ -25,7 +25,7 @@ from shutter.http.deps import BaseUrl, Context, Read, UrlFor, Write
 from shutter.http.responses import json_response
 from shutter.ids import id_timestamp_ms
 from shutter.likes import service as likes_service
-from shutter.mastodon import entities, repository
+from shutter.mastodon import entities, markers, repository
 from shutter.mastodon.api import (
     MAX_LIMIT,
     Entity,
@@ -67,6 +67,7 @@ WriteNotifications = Annotated[Grant, scoped("write:notifications")]
 WriteMedia = Annotated[Grant, scoped("write:media")]
 BoolParam = Annotated[bool, Query()]
 NotificationLimit = Annotated[int, Query(ge=1, le=80)]
+UnreadLimit = Annotated[int, Query(ge=1, le=1000)]
 TypeList = Annotated[list[str], Query(max_length=20)]
 # A thread is answered whole up to this many comments and replies (Mastodon caps too).
 MAX_DESCENDANTS = 400
@@ -359,6 +360,24 @@ async def notifications(
     window = _window(max_id, since_id, min_id)
     rows = await repository.notification_page(conn, viewer_id, kinds, actor, window, limit)
     return _paged(request, base_url, await _notifications(conn, viewer_id, rows, url_for, base_url))
+
+
+@shared.get("/api/v1/notifications/unread_count", response_model=dict[str, int])
+async def unread_notification_count(
+    grant: ReadNotifications,
+    conn: Read,
+    types: Annotated[TypeList, Query(alias="types[]")] = [],  # noqa: B006
+    exclude_types: Annotated[TypeList, Query(alias="exclude_types[]")] = [],  # noqa: B006
+    limit: UnreadLimit = 100,
+) -> Response:
+    """Mastodon 4.3's count of notifications after the `notifications` marker (all of
+    them without one), of the types asked for, one per actor as listed, up to `limit`."""
+    viewer_id = user_id_of(grant)
+    kinds = _kinds(types, exclude_types)
+    saved = await markers.read(conn, viewer_id, ["notifications"])
+    after = int(saved[0]["last_read_id"]) if saved else 0
+    count = await repository.unread_notification_count(conn, viewer_id, kinds, after, limit)
+    return json_response({"count": count})
 
 
 @shared.get("/api/v1/notifications/{notification_id}", response_model=dict[str, Any])

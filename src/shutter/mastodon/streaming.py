@@ -10,6 +10,13 @@ Notification entities the stream has not sent yet. The limits are the gateway's:
 bounded queue (a stream that cannot keep up is closed), heartbeats (WebSocket pings by
 the server, `:thump` comments on the event stream), and a revoked token, app, password
 or suspension closes the stream.
+
+A pulled (celebrity) author's posts are not fanned out, so their `home_post` goes to the
+author alone. A `user` stream therefore also watches the subject of each pulled author
+its user follows (found when it opens, at most `MAX_WATCHED_AUTHORS`) with a
+`PulledAuthorWatch`, which passes on only that author's own posts: one publish per post
+whatever the follower count, one subscription per process and author on the broker, and
+a byte-prefix check per open follower stream in that process for the author's events.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from shutter.context import AppContext
 from shutter.errors import ShutterError, Unauthenticated
+from shutter.feed import repository as feed_repo
 from shutter.http.websocket import run_until_closed
 from shutter.mastodon.api import MastodonRoute, _accounts, _statuses
 from shutter.mastodon.entities import mid
@@ -68,6 +76,9 @@ NOTIFICATION_TYPES = {
 NOTIFICATIONS_READ = 20  # the newest groups looked at per `notification` bus event
 CLOSE_WAIT_S = 10.0
 _REVOKED_PREFIX = b'{"type":"' + OAUTH_REVOKED.encode() + b'"'
+_HOME_POST_PREFIX = b'{"type":"' + HOME_POST.encode() + b'"'
+MAX_WATCHED_AUTHORS = 1000  # followed pulled authors a stream hears (few are pulled)
+RECENT_UPDATES = 256  # update ids remembered, so an author changing mode is heard once
 
 Message = tuple[list[str], str, str]  # (streams, event, payload)
 
@@ -92,6 +103,25 @@ class StreamSocket(Socket):
         super().offer(data)
 
 
+class PulledAuthorWatch(Socket):
+    """A followed pulled author's subject, watched for one stream: the author's own new
+    posts go on to the stream's socket; the author's notifications, revocations and the
+    posts of others in the author's home are dropped."""
+
+    streams_timeline = True
+
+    def __init__(self, author_id: int, into: StreamSocket) -> None:
+        super().__init__(author_id, 1)
+        self.into = into
+        self._author = str(author_id)
+
+    def offer(self, data: bytes) -> None:
+        if data.startswith(_HOME_POST_PREFIX) and orjson.loads(data).get("author_id") == (
+            self._author
+        ):
+            self.into.offer(data)
+
+
 class Stream:
     """One client's subscriptions, turning bus events into Mastodon's messages."""
 
@@ -106,6 +136,8 @@ class Stream:
         self.subscribed: set[str] = set()
         self.socket = StreamSocket(grant, user_id, context.settings.ws_queue_size)
         self._notified: int | None = None  # the newest notification position sent
+        self._watches: list[PulledAuthorWatch] = []
+        self._updated: dict[int, None] = {}  # the latest update ids sent, oldest first
 
     def subscribe(self, stream: str) -> str | None:
         """Add a stream; the error message when it cannot be."""
@@ -121,10 +153,18 @@ class Stream:
         """Route the user's events here (ready when this returns)."""
         async with self.context.db.read() as conn:
             top = await notifications_repo.page(conn, self.user_id, None, 1)
+            pulled = (await self.context.timelines.page(self.user_id, None, 1)).pulled_authors
+            followed, _ = await feed_repo.followed_and_tagged(conn, self.user_id, pulled, None, 0)
         self._notified = int(top[0]["sort_id"]) if top else 0
         await self.context.realtime.attach(self.socket)
+        for author_id in sorted(followed)[:MAX_WATCHED_AUTHORS]:
+            watch = PulledAuthorWatch(author_id, self.socket)
+            await self.context.realtime.attach(watch)
+            self._watches.append(watch)
 
     async def stop(self) -> None:
+        for watch in self._watches:
+            await self.context.realtime.detach(watch)
         await self.context.realtime.detach(self.socket)
 
     async def messages(self, data: bytes) -> list[Message]:
@@ -132,8 +172,16 @@ class Stream:
         event = orjson.loads(data)
         kind = event.get("type")
         if kind == HOME_POST and "user" in self.subscribed:
-            status = await self._status(int(event["post_id"]))
-            return [] if status is None else [(["user"], "update", _json(status))]
+            post_id = int(event["post_id"])
+            if post_id in self._updated:
+                return []  # pushed and pulled at once while its author changed mode
+            status = await self._status(post_id)
+            if status is None:
+                return []
+            self._updated[post_id] = None
+            if len(self._updated) > RECENT_UPDATES:
+                del self._updated[next(iter(self._updated))]
+            return [(["user"], "update", _json(status))]
         if kind == POSTS_REMOVED and "user" in self.subscribed:
             return [(["user"], "delete", mid(post_id)) for post_id in event["post_ids"]]
         if kind == "notification":

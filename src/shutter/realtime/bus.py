@@ -63,9 +63,10 @@ _STREAM_ONLY_PREFIXES = tuple(
 )
 
 
-def home_post(post_id: int) -> dict[str, Any]:
-    """A post the fan-out put into the user's home timeline (or the author's own)."""
-    return {"type": HOME_POST, "post_id": str(post_id)}
+def home_post(post_id: int, author_id: int) -> dict[str, Any]:
+    """A post the fan-out put into the user's home timeline (or the author's own; a
+    pulled author's followers' streams hear it there, see mastodon/streaming.py)."""
+    return {"type": HOME_POST, "post_id": str(post_id), "author_id": str(author_id)}
 
 
 def posts_removed(post_ids: Sequence[int]) -> dict[str, Any]:
