@@ -146,15 +146,6 @@ async def get_session(conn: AsyncConnection, session_id: int) -> RowMapping | No
     return (await conn.execute(query)).mappings().first()
 
 
-async def session_alive(conn: AsyncConnection, session_id: int, user_id: int) -> bool:
-    query = select(auth_sessions.c.id).where(
-        (auth_sessions.c.id == session_id)
-        & (auth_sessions.c.user_id == user_id)
-        & auth_sessions.c.revoked_at.is_(None)
-    )
-    return (await conn.execute(query)).first() is not None
-
-
 async def touch_session(conn: AsyncConnection, session_id: int, values: dict[str, Any]) -> None:
     await conn.execute(
         update(auth_sessions).where(auth_sessions.c.id == session_id).values(**values)

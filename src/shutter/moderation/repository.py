@@ -36,19 +36,6 @@ async def user_by_username(conn: AsyncConnection, username: str) -> RowMapping |
     return (await conn.execute(query)).mappings().first()
 
 
-async def account_state(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    """role, suspension and token version of an account."""
-    query = select(
-        users.c.id,
-        users.c.username,
-        users.c.role,
-        users.c.suspended_at,
-        users.c.suspended_until,
-        users.c.token_version,
-    ).where(users.c.id == user_id)
-    return (await conn.execute(query)).mappings().first()
-
-
 async def role_of(conn: AsyncConnection, user_id: int) -> str | None:
     query = select(users.c.role).where(users.c.id == user_id)
     role: str | None = (await conn.execute(query)).scalar_one_or_none()
@@ -259,10 +246,6 @@ async def open_report_of(
         & (reports.c.status == "open")
     )
     return (await conn.execute(query)).mappings().first()
-
-
-async def get_report(conn: AsyncConnection, report_id: int) -> RowMapping | None:
-    return (await conn.execute(select(reports).where(reports.c.id == report_id))).mappings().first()
 
 
 async def reports_by(
