@@ -12,10 +12,10 @@ done here: the visibility rule (privacy/visibility.py) reads `removed_at` and
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import RowMapping
@@ -92,6 +92,8 @@ NOTIFIED = {
     "warn": "moderation_warning",
 }
 SYSTEM = "system"  # the actor of automatic actions (screening)
+# What a system flag records as its evidence (the report's comment, as a JSON object).
+Signals = Mapping[str, int | float | str | list[str] | None]
 PREVIEW_LINK_TTL = timedelta(hours=1)  # how long a queue preview's media links work
 Body = TypeVar("Body", ReportOutDict, ActionOutDict, AppealOutDict)
 
@@ -236,7 +238,7 @@ async def _flag_if_reported_by_many(
     reporters = await repository.distinct_reporters_since(conn, owner_id, since)
     if reporters < settings.moderation_report_flag_count:
         return
-    signals = {
+    signals: Signals = {
         "distinct_reporters": reporters,
         "window_s": settings.moderation_report_flag_window_seconds,
     }
@@ -254,7 +256,7 @@ async def _flag_if_repeated(
     captions, pictures = await repository.repeats_of_post(conn, post_id, since)
     if max(captions, pictures) < settings.moderation_repeat_flag_count:
         return
-    signals = {"same_caption": captions, "same_media": pictures, "window_s": window}
+    signals: Signals = {"same_caption": captions, "same_media": pictures, "window_s": window}
     await raise_flag(context, conn, "spam", "user", author_id, author_id, "spam", signals)
 
 
@@ -271,7 +273,7 @@ async def raise_flag(
     target_id: int,
     owner_id: int,
     reason: str,
-    signals: dict[str, Any],
+    signals: Signals,
 ) -> bool:
     """Put a target in the queue on the system's behalf (screening, anti-spam), once while
     such a flag is open. False if one was open already."""
@@ -635,7 +637,7 @@ async def _apply_screening(
         return
     score = max((value for _, value in verdicts if value is not None), default=None)
     found = {verdict for verdict, _ in verdicts}
-    signals = {"screening": sorted(found), "score": score}
+    signals: Signals = {"screening": sorted(found), "score": score}
     target = (target_type, target_id, author_id)
     if "removed" in found:
         command = TakeAction(

@@ -9,7 +9,7 @@ notification itself is in the list.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TypedDict
 
 import httpx
 import orjson
@@ -23,6 +23,19 @@ from shutter.push.webpush import VapidKeys, b64url_decode, encrypt
 log = structlog.get_logger("shutter.push")
 
 TTL_SECONDS = 86_400  # how long the push service keeps a message for an offline browser
+
+
+class PushPayload(TypedDict):
+    """What the service worker (web/static/sw.js) receives: a notification's sentence, the
+    page a click opens and the unread count for the badge."""
+
+    type: str
+    id: str
+    kind: str
+    title: str
+    body: str
+    url: str
+    unread_count: int
 
 
 class WebPushSender:
@@ -48,7 +61,7 @@ class WebPushSender:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def deliver(self, user_id: int, payload: dict[str, Any]) -> None:
+    async def deliver(self, user_id: int, payload: PushPayload) -> None:
         """Send the payload to every browser the user subscribed."""
         async with self.db.read() as conn:
             subscriptions = await repository.for_user(conn, user_id)
