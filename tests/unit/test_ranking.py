@@ -17,16 +17,6 @@ def rows(authors: list[int]) -> list[dict[str, Any]]:
     return [{"id": index, "author_id": author} for index, author in enumerate(authors)]
 
 
-def longest_run(ordered: list[Any]) -> int:
-    best = run = 0
-    previous = None
-    for row in ordered:
-        run = run + 1 if row["author_id"] == previous else 1
-        previous = row["author_id"]
-        best = max(best, run)
-    return best
-
-
 def test_a_prolific_author_is_interleaved_with_others() -> None:
     ordered = without_long_runs(rows([1, 1, 1, 1, 2, 3]))  # type: ignore[arg-type]
     assert [row["author_id"] for row in ordered] == [1, 1, 2, 1, 1, 3]

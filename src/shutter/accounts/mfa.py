@@ -8,7 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import NamedTuple
 
 import jwt
 import pyotp
@@ -37,14 +37,22 @@ class InvalidCode(ShutterError):
 # -- queries ----------------------------------------------------------------------------
 
 
-async def _row(conn: AsyncConnection, user_id: int) -> Any:
-    query = select(mfa_totp).where(mfa_totp.c.user_id == user_id)
-    return (await conn.execute(query)).mappings().first()
+class TotpRow(NamedTuple):
+    """An account's TOTP secret: pending until a first code confirms it (`enabled_at`)."""
+
+    secret: str
+    enabled_at: datetime | None
+
+
+async def _row(conn: AsyncConnection, user_id: int) -> TotpRow | None:
+    query = select(mfa_totp.c.secret, mfa_totp.c.enabled_at).where(mfa_totp.c.user_id == user_id)
+    row = (await conn.execute(query)).first()
+    return TotpRow(*row) if row is not None else None
 
 
 async def enabled(conn: AsyncConnection, user_id: int) -> bool:
     row = await _row(conn, user_id)
-    return row is not None and row["enabled_at"] is not None
+    return row is not None and row.enabled_at is not None
 
 
 async def required(context: AppContext, user_id: int) -> bool:
@@ -103,7 +111,7 @@ async def begin_setup(context: AppContext, user_id: int) -> dict[str, str]:
     async with context.db.write() as uow:
         conn = uow.conn
         row = await _row(conn, user_id)
-        if row is not None and row["enabled_at"] is not None:
+        if row is not None and row.enabled_at is not None:
             raise Conflict("Two-factor sign-in is on already.", code="mfa_already_enabled")
         await conn.execute(delete(mfa_totp).where(mfa_totp.c.user_id == user_id))
         await conn.execute(
@@ -128,9 +136,9 @@ async def confirm_setup(context: AppContext, user_id: int, code: str) -> list[st
         row = await _row(conn, user_id)
         if row is None:
             raise Conflict("Start the set-up first.", code="mfa_not_started")
-        if row["enabled_at"] is not None:
+        if row.enabled_at is not None:
             raise Conflict("Two-factor sign-in is on already.", code="mfa_already_enabled")
-        step = _matching_step(row["secret"], _normalise(code), time.time())
+        step = _matching_step(row.secret, _normalise(code), time.time())
         if step is None or not await _accept_step(conn, user_id, step):
             raise InvalidCode("That code is not right; check your app's clock.")
         await conn.execute(
@@ -151,9 +159,9 @@ async def disable(context: AppContext, user_id: int, code: str) -> None:
     async with context.db.write() as uow:
         conn = uow.conn
         row = await _row(conn, user_id)
-        if row is None or row["enabled_at"] is None:
+        if row is None or row.enabled_at is None:
             raise Conflict("Two-factor sign-in is off.", code="mfa_not_enabled")
-        if not await _check_code(conn, user_id, row["secret"], code):
+        if not await _check_code(conn, user_id, row.secret, code):
             raise InvalidCode("That code is not right.")
         await conn.execute(delete(mfa_totp).where(mfa_totp.c.user_id == user_id))
         await conn.execute(
@@ -219,9 +227,9 @@ async def complete_sign_in(context: AppContext, challenge: str, code: str) -> tu
         current = (
             await conn.execute(select(users.c.token_version).where(users.c.id == user_id))
         ).scalar_one_or_none()
-        if row is None or row["enabled_at"] is None or current != version:
+        if row is None or row.enabled_at is None or current != version:
             raise Unauthenticated("The challenge is not valid; log in again.")
-        if not await _check_code(conn, user_id, row["secret"], code):
+        if not await _check_code(conn, user_id, row.secret, code):
             raise InvalidCode("That code is not right, or was used already.")
         # A challenge opens one session: shown again (a copy), it is refused and the code
         # it came with stays unspent (this transaction rolls back).

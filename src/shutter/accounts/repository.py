@@ -3,24 +3,80 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.tables import account_tokens, auth_sessions, refresh_tokens, users
 from shutter.push import repository as push_repository
 
 
+class TokenRow(NamedTuple):
+    """An emailed token (password reset, address verification): `account_tokens`."""
+
+    id: int
+    token_hash: str
+    user_id: int
+    purpose: str
+    email: str  # the address it was sent to
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
+class AccountRow(NamedTuple):
+    """The account columns this package reads and writes."""
+
+    id: int
+    username: str
+    email: str
+    email_verified_at: datetime | None
+    password_hash: str
+
+
+class SessionRow(NamedTuple):
+    """A signed-in device: `auth_sessions`."""
+
+    id: int
+    user_id: int
+    user_agent: str
+    ip: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime  # of its refresh token
+    revoked_at: datetime | None
+
+
+class RefreshTokenRow(NamedTuple):
+    """One refresh token a session was given, by hash: `refresh_tokens`."""
+
+    token_hash: str
+    session_id: int
+    user_id: int
+    created_at: datetime
+    rotated_at: datetime | None
+
+
+ACCOUNT_COLUMNS = (
+    users.c.id,
+    users.c.username,
+    users.c.email,
+    users.c.email_verified_at,
+    users.c.password_hash,
+)
+
+
 async def insert_token(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(account_tokens.insert().values(**values))
 
 
-async def find_token(conn: AsyncConnection, token_hash: str, purpose: str) -> RowMapping | None:
-    query = select(account_tokens).where(
+async def find_token(conn: AsyncConnection, token_hash: str, purpose: str) -> TokenRow | None:
+    query = select(*(account_tokens.c[name] for name in TokenRow._fields)).where(
         (account_tokens.c.token_hash == token_hash) & (account_tokens.c.purpose == purpose)
     )
-    return (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(query)).first()
+    return TokenRow(*row) if row is not None else None
 
 
 async def use_token(conn: AsyncConnection, token_id: int, now: datetime) -> bool:
@@ -46,25 +102,20 @@ async def use_all_tokens(conn: AsyncConnection, user_id: int, purpose: str, now:
     )
 
 
-async def get_account(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    query = select(
-        users.c.id,
-        users.c.username,
-        users.c.email,
-        users.c.email_verified_at,
-        users.c.password_hash,
-    ).where(users.c.id == user_id)
-    return (await conn.execute(query)).mappings().first()
+async def get_account(conn: AsyncConnection, user_id: int) -> AccountRow | None:
+    row = (await conn.execute(select(*ACCOUNT_COLUMNS).where(users.c.id == user_id))).first()
+    return AccountRow(*row) if row is not None else None
 
 
-async def get_account_by_email(conn: AsyncConnection, email: str) -> RowMapping | None:
-    query = select(users.c.id, users.c.username, users.c.email).where(users.c.email == email)
-    return (await conn.execute(query)).mappings().first()
+async def get_account_by_email(conn: AsyncConnection, email: str) -> AccountRow | None:
+    row = (await conn.execute(select(*ACCOUNT_COLUMNS).where(users.c.email == email))).first()
+    return AccountRow(*row) if row is not None else None
 
 
-async def get_account_by_username(conn: AsyncConnection, username: str) -> RowMapping | None:
-    query = select(users.c.id, users.c.username, users.c.email).where(users.c.username == username)
-    return (await conn.execute(query)).mappings().first()
+async def get_account_by_username(conn: AsyncConnection, username: str) -> AccountRow | None:
+    query = select(*ACCOUNT_COLUMNS).where(users.c.username == username)
+    row = (await conn.execute(query)).first()
+    return AccountRow(*row) if row is not None else None
 
 
 async def email_verified(conn: AsyncConnection, user_id: int) -> bool:
@@ -127,9 +178,12 @@ async def insert_refresh_token(conn: AsyncConnection, values: dict[str, Any]) ->
     await conn.execute(refresh_tokens.insert().values(**values))
 
 
-async def find_refresh_token(conn: AsyncConnection, token_hash: str) -> RowMapping | None:
-    query = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
-    return (await conn.execute(query)).mappings().first()
+async def find_refresh_token(conn: AsyncConnection, token_hash: str) -> RefreshTokenRow | None:
+    query = select(*(refresh_tokens.c[name] for name in RefreshTokenRow._fields)).where(
+        refresh_tokens.c.token_hash == token_hash
+    )
+    row = (await conn.execute(query)).first()
+    return RefreshTokenRow(*row) if row is not None else None
 
 
 async def rotate_refresh_token(conn: AsyncConnection, token_hash: str, now: datetime) -> bool:
@@ -142,18 +196,13 @@ async def rotate_refresh_token(conn: AsyncConnection, token_hash: str, now: date
     return (await conn.execute(statement)).rowcount == 1
 
 
-async def get_session(conn: AsyncConnection, session_id: int) -> RowMapping | None:
-    query = select(auth_sessions).where(auth_sessions.c.id == session_id)
-    return (await conn.execute(query)).mappings().first()
+SESSION_COLUMNS = tuple(auth_sessions.c[name] for name in SessionRow._fields)
 
 
-async def session_alive(conn: AsyncConnection, session_id: int, user_id: int) -> bool:
-    query = select(auth_sessions.c.id).where(
-        (auth_sessions.c.id == session_id)
-        & (auth_sessions.c.user_id == user_id)
-        & auth_sessions.c.revoked_at.is_(None)
-    )
-    return (await conn.execute(query)).first() is not None
+async def get_session(conn: AsyncConnection, session_id: int) -> SessionRow | None:
+    query = select(*SESSION_COLUMNS).where(auth_sessions.c.id == session_id)
+    row = (await conn.execute(query)).first()
+    return SessionRow(*row) if row is not None else None
 
 
 async def touch_session(conn: AsyncConnection, session_id: int, values: dict[str, Any]) -> None:
@@ -162,14 +211,14 @@ async def touch_session(conn: AsyncConnection, session_id: int, values: dict[str
     )
 
 
-async def live_sessions(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def live_sessions(conn: AsyncConnection, user_id: int) -> list[SessionRow]:
     """The account's sessions not revoked, most recently used first."""
     query = (
-        select(auth_sessions)
+        select(*SESSION_COLUMNS)
         .where((auth_sessions.c.user_id == user_id) & auth_sessions.c.revoked_at.is_(None))
         .order_by(auth_sessions.c.last_used_at.desc(), auth_sessions.c.id.desc())
     )
-    return list((await conn.execute(query)).mappings())
+    return [SessionRow(*row) for row in await conn.execute(query)]
 
 
 async def revoke_sessions(

@@ -99,16 +99,16 @@ async def _redeem(context: AppContext, conn: AsyncConnection, token: str, purpos
     """Spend a token in the caller's transaction; returns its user id. InvalidToken when it
     is unknown, used or expired (nothing is changed then)."""
     row = await repo.find_token(conn, hash_token(token), purpose)
-    if row is None or row["used_at"] is not None:
+    if row is None or row.used_at is not None:
         raise InvalidToken("This link is not valid or was used already; ask for a new one.")
-    expires_at = row["expires_at"]
+    expires_at = row.expires_at
     if expires_at.tzinfo is None:  # SQLite hands back naive UTC
         expires_at = expires_at.replace(tzinfo=utcnow().tzinfo)
     if expires_at <= utcnow():
         raise InvalidToken("This link has expired; ask for a new one.", code="token_expired")
-    if not await repo.use_token(conn, row["id"], utcnow()):
+    if not await repo.use_token(conn, row.id, utcnow()):
         raise InvalidToken("This link is not valid or was used already; ask for a new one.")
-    user_id: int = row["user_id"]
+    user_id: int = row.user_id
     return user_id
 
 
@@ -127,7 +127,7 @@ async def check_reset_token(context: AppContext, token: str) -> None:
     password is hashed, so bad tokens cost no hashing)."""
     async with context.db.read() as conn:
         row = await repo.find_token(conn, hash_token(token), RESET)
-    if row is None or row["used_at"] is not None:
+    if row is None or row.used_at is not None:
         raise InvalidToken("This link is not valid or was used already; ask for a new one.")
 
 
@@ -144,8 +144,8 @@ async def reset_password(context: AppContext, token: str, new_password_hash: str
         now = utcnow()
         version = await repo.set_password(conn, user_id, new_password_hash, now)
         await repo.use_all_tokens(conn, user_id, RESET, now)
-        if account["email_verified_at"] is None:
-            await repo.mark_verified(conn, user_id, account["email"], now)
+        if account.email_verified_at is None:
+            await repo.mark_verified(conn, user_id, account.email, now)
         await uow.record(PasswordReset(user_id=user_id))
         ended = await repo.revoke_sessions(conn, user_id, now)
 
@@ -166,7 +166,7 @@ async def reset_link_for(context: AppContext, username: str, base_url: str) -> s
         account = await repo.get_account_by_username(conn, username.strip().lower())
         if account is None:
             raise NotFound("No such user.", code="user_not_found")
-        token = await _issue_token(context, conn, account["id"], RESET, account["email"])
+        token = await _issue_token(context, conn, account.id, RESET, account.email)
     return link(base_url, RESET_PATH, token)
 
 
@@ -185,9 +185,9 @@ async def resend_verification(context: AppContext, user_id: int, base_url: str) 
         account = await repo.get_account(conn, user_id)
         if account is None:
             raise NotFound("No such user.", code="user_not_found")
-        if account["email_verified_at"] is not None:
+        if account.email_verified_at is not None:
             raise Conflict("Your email address is verified already.", code="already_verified")
-        await verification_due(uow, user_id, account["email"], base_url)
+        await verification_due(uow, user_id, account.email, base_url)
 
 
 async def verify_email(context: AppContext, token: str) -> str:
@@ -198,7 +198,7 @@ async def verify_email(context: AppContext, token: str) -> str:
         row = await repo.find_token(conn, hash_token(token), VERIFY)
         user_id = await _redeem(context, conn, token, VERIFY)
         assert row is not None  # _redeem raised otherwise
-        email: str = row["email"]
+        email: str = row.email
         if not await repo.mark_verified(conn, user_id, email, utcnow()):
             raise InvalidToken("This link is for an address the account no longer has.")
     return email
@@ -224,7 +224,7 @@ async def change_email(
         account = await repo.get_account(conn, user_id)
         if account is None:
             raise NotFound("No such user.", code="user_not_found")
-        old_email: str = account["email"]
+        old_email: str = account.email
         if new_email == old_email:
             raise Conflict("That is your email address already.", code="email_unchanged")
         if await repo.email_taken(conn, new_email):
@@ -247,11 +247,11 @@ async def mail_reset_link(context: TokenDeps, email: str, base_url: str) -> Mail
         account = await repo.get_account_by_email(conn, email)
         if account is None:
             return None
-        token = await _issue_token(context, conn, account["id"], RESET, email)
+        token = await _issue_token(context, conn, account.id, RESET, email)
     minutes = context.settings.password_reset_ttl_seconds // 60
     instance = context.settings.instance_name
     url = link(context.settings.public_url or base_url, RESET_PATH, token)
-    return mails.password_reset(instance, email, account["username"], url, minutes)
+    return mails.password_reset(instance, email, account.username, url, minutes)
 
 
 async def mail_verification_link(
@@ -262,11 +262,11 @@ async def mail_verification_link(
     async with context.db.write() as uow:
         conn = uow.conn
         account = await repo.get_account(conn, user_id)
-        if account is None or account["email"] != email or account["email_verified_at"]:
+        if account is None or account.email != email or account.email_verified_at:
             return None
         token = await _issue_token(context, conn, user_id, VERIFY, email)
     url = link(context.settings.public_url or base_url, VERIFY_PATH, token)
-    return mails.verify_email(context.settings.instance_name, email, account["username"], url)
+    return mails.verify_email(context.settings.instance_name, email, account.username, url)
 
 
 async def mail_password_was_reset(context: TokenDeps, user_id: int) -> Mail | None:
@@ -275,7 +275,7 @@ async def mail_password_was_reset(context: TokenDeps, user_id: int) -> Mail | No
     if account is None:
         return None
     instance = context.settings.instance_name
-    return mails.password_was_reset(instance, account["email"], account["username"])
+    return mails.password_was_reset(instance, account.email, account.username)
 
 
 async def mail_email_changed(
@@ -286,4 +286,4 @@ async def mail_email_changed(
     if account is None:
         return None
     instance = context.settings.instance_name
-    return mails.email_changed(instance, old_email, account["username"], new_email)
+    return mails.email_changed(instance, old_email, account.username, new_email)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TypedDict
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,9 +24,18 @@ from shutter.timeutil import isoformat, utcnow
 log = structlog.get_logger("shutter.sessions")
 
 
+class TokenOutDict(TypedDict):
+    """The wire shape of TokenOut (users/schemas.py) for a session: login, register, refresh."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    refresh_token: str
+
+
 def token_body(
     context: AppContext, user_id: int, version: int, session_id: int, refresh_token: str
-) -> dict[str, Any]:
+) -> TokenOutDict:
     """What login, register and refresh answer: the access token (and when it expires) and
     the session's new refresh token."""
     return {
@@ -59,7 +68,7 @@ def _client(user_agent: str, ip: str) -> dict[str, str]:
 
 async def start_session(
     context: AppContext, user_id: int, version: int, user_agent: str, ip: str
-) -> dict[str, Any]:
+) -> TokenOutDict:
     """A new session for a sign-in; returns the token body."""
     async with context.db.write() as uow:
         conn = uow.conn
@@ -87,13 +96,13 @@ async def open_session(
     return session_id, await _new_refresh_token(context, conn, session_id, user_id)
 
 
-def _aware(value: Any) -> Any:
+def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=utcnow().tzinfo) if value.tzinfo is None else value
 
 
 async def refresh(
     context: AppContext, refresh_token: str, user_agent: str, ip: str
-) -> dict[str, Any]:
+) -> TokenOutDict:
     """Rotate a refresh token: a new access token and a new refresh token for its session.
 
     401 `invalid_refresh_token` for an unknown token, `session_revoked` for a session that
@@ -107,31 +116,29 @@ async def refresh(
             raise Unauthenticated(
                 "The refresh token is not valid; log in again.", code="invalid_refresh_token"
             )
-        session = await repo.get_session(conn, row["session_id"])
+        session = await repo.get_session(conn, row.session_id)
         now = utcnow()
-        if session is None or session["revoked_at"] is not None:
+        if session is None or session.revoked_at is not None:
             raise Unauthenticated("This session has ended; log in again.", code="session_revoked")
-        if _aware(session["expires_at"]) <= now:
-            await repo.revoke_sessions(conn, session["user_id"], now, only=session["id"])
+        if _aware(session.expires_at) <= now:
+            await repo.revoke_sessions(conn, session.user_id, now, only=session.id)
             expired = True
         else:
             expired = False
         if not expired:
-            if row["rotated_at"] is not None or not await repo.rotate_refresh_token(
-                conn, row["token_hash"], now
+            if row.rotated_at is not None or not await repo.rotate_refresh_token(
+                conn, row.token_hash, now
             ):
-                await repo.revoke_sessions(conn, session["user_id"], now, only=session["id"])
-                reused = (session["user_id"], session["id"])
+                await repo.revoke_sessions(conn, session.user_id, now, only=session.id)
+                reused = (session.user_id, session.id)
             else:
-                version = await repo.get_token_version(conn, session["user_id"])
-                new_token = await _new_refresh_token(
-                    context, conn, session["id"], session["user_id"]
-                )
+                version = await repo.get_token_version(conn, session.user_id)
+                new_token = await _new_refresh_token(context, conn, session.id, session.user_id)
                 ttl = timedelta(seconds=context.settings.refresh_token_ttl_seconds)
                 touched = {"last_used_at": now, "expires_at": now + ttl, **_client(user_agent, ip)}
-                await repo.touch_session(conn, session["id"], touched)
+                await repo.touch_session(conn, session.id, touched)
     if expired:
-        await revoked(context, session["user_id"], [session["id"]])
+        await revoked(context, session.user_id, [session.id])
         raise Unauthenticated("This session has expired; log in again.", code="session_revoked")
     if reused is not None:
         user_id, session_id = reused
@@ -143,7 +150,7 @@ async def refresh(
             code="refresh_token_reused",
         )
     assert version is not None  # the account exists while it has a live session
-    return token_body(context, session["user_id"], version, session["id"], new_token)
+    return token_body(context, session.user_id, version, session.id, new_token)
 
 
 async def revoked(context: AppContext, user_id: int, session_ids: list[int]) -> None:
@@ -175,24 +182,36 @@ async def revoke_in(conn: AsyncConnection, user_id: int, keep: int | None = None
     return await repo.revoke_sessions(conn, user_id, utcnow(), keep=keep)
 
 
+class SessionOutDict(TypedDict):
+    """The wire shape of SessionOut (accounts/schemas.py): one signed-in device."""
+
+    id: str
+    device: str
+    user_agent: str
+    ip: str
+    created_at: str
+    last_used_at: str
+    current: bool
+
+
 async def list_sessions(
     context: AppContext, user_id: int, current: int | None
-) -> list[dict[str, Any]]:
+) -> list[SessionOutDict]:
     async with context.db.read() as conn:
         rows = await repo.live_sessions(conn, user_id)
     now = utcnow()
     return [
         {
-            "id": str(row["id"]),
-            "device": describe_device(row["user_agent"]),
-            "user_agent": row["user_agent"],
-            "ip": row["ip"],
-            "created_at": isoformat(row["created_at"]),
-            "last_used_at": isoformat(row["last_used_at"]),
-            "current": row["id"] == current,
+            "id": str(row.id),
+            "device": describe_device(row.user_agent),
+            "user_agent": row.user_agent,
+            "ip": row.ip,
+            "created_at": isoformat(row.created_at),
+            "last_used_at": isoformat(row.last_used_at),
+            "current": row.id == current,
         }
         for row in rows
-        if _aware(row["expires_at"]) > now
+        if _aware(row.expires_at) > now
     ]
 
 

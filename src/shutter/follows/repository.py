@@ -167,13 +167,6 @@ async def set_notify(conn: AsyncConnection, follower_id: int, followee_id: int, 
     )
 
 
-async def get_notify(conn: AsyncConnection, follower_id: int, followee_id: int) -> bool:
-    query = select(follows.c.notify).where(
-        (follows.c.follower_id == follower_id) & (follows.c.followee_id == followee_id)
-    )
-    return bool((await conn.execute(query)).scalar_one_or_none())
-
-
 async def bell_followers(conn: AsyncConnection, followee_id: int) -> list[int]:
     """Approved followers who rang the bell for the followee (ix_follows_notify)."""
     query = select(follows.c.follower_id).where(

@@ -86,7 +86,7 @@ Events = dict[int, dict[str, Any]]  # reader -> the event their sockets get
 
 async def send_message(context: AppContext, command: SendMessage, url_for: UrlFor) -> Sent:
     """Store a message (once per client_message_id) and push it to every member."""
-    media: tuple[RowMapping, dict[str, Any]] | None = None
+    media: tuple[RowMapping, dict[str, object]] | None = None
     if command.media_id is not None:
         # A retry of a send that took this media finds its message before the media,
         # which is no longer free, is looked at.
@@ -157,7 +157,7 @@ async def _store(
     context: AppContext,
     conn: AsyncConnection,
     command: SendMessage,
-    media: tuple[RowMapping, dict[str, Any]] | None,
+    media: tuple[RowMapping, dict[str, object]] | None,
 ) -> tuple[MessageRow, list[int]]:
     """Check the request, then store the message with the next seq; returns the stored
     row and who reads it (every member)."""

@@ -4,16 +4,11 @@ and `QueueItem` models of moderation/schemas.py)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict
-
-from sqlalchemy import RowMapping
+from typing import TypedDict
 
 from shutter.media.presenters import MediaOutDict
+from shutter.moderation.repository import ActionRow, AppealRow, ReportRow
 from shutter.timeutil import isoformat
-
-# The rows presented here come from the moderation tables' Core rows (`RowMapping`) or
-# from the values a use case has just inserted: both are read by column name.
-Row = RowMapping | Mapping[str, Any]
 
 
 class PersonDict(TypedDict):
@@ -136,7 +131,7 @@ def person(user_id: int, names: Mapping[int, str]) -> PersonDict:
     return {"id": str(user_id), "username": names.get(user_id)}
 
 
-def present_report(row: Row) -> ReportOutDict:
+def present_report(row: ReportRow) -> ReportOutDict:
     """A report as its reporter sees it (never who else reported, nor the reporter to
     anyone but moderators)."""
     return {
@@ -151,7 +146,7 @@ def present_report(row: Row) -> ReportOutDict:
     }
 
 
-def present_queue_report(row: Row, names: Mapping[int, str]) -> QueueReportDict:
+def present_queue_report(row: ReportRow, names: Mapping[int, str]) -> QueueReportDict:
     return {
         "id": str(row["id"]),
         "source": row["source"],
@@ -162,7 +157,7 @@ def present_queue_report(row: Row, names: Mapping[int, str]) -> QueueReportDict:
     }
 
 
-def present_action(row: Row, names: Mapping[int, str]) -> ActionOutDict:
+def present_action(row: ActionRow, names: Mapping[int, str]) -> ActionOutDict:
     actor = row["actor_id"]
     return {
         "id": str(row["id"]),
@@ -177,7 +172,9 @@ def present_action(row: Row, names: Mapping[int, str]) -> ActionOutDict:
     }
 
 
-def present_appeal(row: Row, action: Row | None, names: Mapping[int, str]) -> AppealOutDict:
+def present_appeal(
+    row: AppealRow, action: ActionRow | None, names: Mapping[int, str]
+) -> AppealOutDict:
     return {
         "id": str(row["id"]),
         "action": present_action(action, names) if action is not None else None,

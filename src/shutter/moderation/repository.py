@@ -3,9 +3,9 @@ appeals. The only place that writes SQL for these tables and columns."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, TypeVar, cast
 
 import orjson
 from sqlalchemy import RowMapping, Table, delete, func, select, update
@@ -26,6 +26,58 @@ from shutter.db.tables import (
     withheld_media_keys,
 )
 
+
+class ReportRow(TypedDict):
+    """A report (`reports`): by a person (`reporter_id`) or by the system (`source`)."""
+
+    id: int
+    reporter_id: int | None
+    source: str
+    target_type: str
+    target_id: int
+    target_owner_id: int
+    reason: str
+    comment: str
+    status: str
+    action_id: int | None
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class ActionRow(TypedDict):
+    """An entry of the audit log (`moderation_actions`); `actor_id` None: the system."""
+
+    id: int
+    actor_id: int | None
+    action: str
+    target_type: str
+    target_id: int
+    target_owner_id: int
+    reason: str
+    until: datetime | None
+    created_at: datetime
+
+
+class AppealRow(TypedDict):
+    """An appeal against an action (`appeals`)."""
+
+    id: int
+    action_id: int
+    appellant_id: int
+    text: str
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+TypedRow = TypeVar("TypedRow", ReportRow, ActionRow, AppealRow)
+
+
+def typed(row: RowMapping, kind: type[TypedRow]) -> TypedRow:
+    """The row as `kind`, with exactly its fields (a KeyError if the query missed one)."""
+    return cast(TypedRow, {name: row[name] for name in kind.__annotations__})
+
+
 # --- accounts: roles and suspensions -------------------------------------------------
 
 
@@ -33,19 +85,6 @@ async def user_by_username(conn: AsyncConnection, username: str) -> RowMapping |
     query = select(users.c.id, users.c.username, users.c.role).where(
         users.c.username == username.lower()
     )
-    return (await conn.execute(query)).mappings().first()
-
-
-async def account_state(conn: AsyncConnection, user_id: int) -> RowMapping | None:
-    """role, suspension and token version of an account."""
-    query = select(
-        users.c.id,
-        users.c.username,
-        users.c.role,
-        users.c.suspended_at,
-        users.c.suspended_until,
-        users.c.token_version,
-    ).where(users.c.id == user_id)
     return (await conn.execute(query)).mappings().first()
 
 
@@ -235,7 +274,7 @@ async def withheld_among(conn: AsyncConnection, keys: Collection[str]) -> set[st
 # --- reports ----------------------------------------------------------------------------
 
 
-async def insert_report(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+async def insert_report(conn: AsyncConnection, values: Mapping[str, object]) -> bool:
     """Store a report; False if this reporter already has an open one on the target."""
     where = (reports.c.status == "open") & reports.c.reporter_id.is_not(None)
     statement = (
@@ -251,27 +290,25 @@ async def insert_report(conn: AsyncConnection, values: dict[str, Any]) -> bool:
 
 async def open_report_of(
     conn: AsyncConnection, reporter_id: int, target_type: str, target_id: int
-) -> RowMapping | None:
+) -> ReportRow | None:
     query = select(reports).where(
         (reports.c.reporter_id == reporter_id)
         & (reports.c.target_type == target_type)
         & (reports.c.target_id == target_id)
         & (reports.c.status == "open")
     )
-    return (await conn.execute(query)).mappings().first()
-
-
-async def get_report(conn: AsyncConnection, report_id: int) -> RowMapping | None:
-    return (await conn.execute(select(reports).where(reports.c.id == report_id))).mappings().first()
+    row = (await conn.execute(query)).mappings().first()
+    return typed(row, ReportRow) if row is not None else None
 
 
 async def reports_by(
     conn: AsyncConnection, reporter_id: int, before_id: int | None, limit: int
-) -> Sequence[RowMapping]:
+) -> list[ReportRow]:
     query = select(reports).where(reports.c.reporter_id == reporter_id)
     if before_id is not None:
         query = query.where(reports.c.id < before_id)
-    return (await conn.execute(query.order_by(reports.c.id.desc()).limit(limit))).mappings().all()
+    rows = await conn.execute(query.order_by(reports.c.id.desc()).limit(limit))
+    return [typed(row, ReportRow) for row in rows.mappings()]
 
 
 async def distinct_reporters_since(conn: AsyncConnection, owner_id: int, since: datetime) -> int:
@@ -319,7 +356,7 @@ async def queue_page(
 
 async def reports_on(
     conn: AsyncConnection, status: str, targets: Sequence[tuple[str, int]]
-) -> list[RowMapping]:
+) -> list[ReportRow]:
     """The reports (of this status) on these targets, oldest first."""
     if not targets:
         return []
@@ -331,7 +368,9 @@ async def reports_on(
     )
     wanted = set(targets)
     rows = (await conn.execute(query)).mappings()
-    return [row for row in rows if (row["target_type"], row["target_id"]) in wanted]
+    return [
+        typed(row, ReportRow) for row in rows if (row["target_type"], row["target_id"]) in wanted
+    ]
 
 
 async def resolve_reports(
@@ -356,26 +395,25 @@ async def resolve_reports(
 # --- actions (the audit log) and appeals -------------------------------------------------
 
 
-async def insert_action(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_action(conn: AsyncConnection, values: Mapping[str, object]) -> None:
     await conn.execute(moderation_actions.insert().values(**values))
 
 
-async def get_action(conn: AsyncConnection, action_id: int) -> RowMapping | None:
+async def get_action(conn: AsyncConnection, action_id: int) -> ActionRow | None:
     query = select(moderation_actions).where(moderation_actions.c.id == action_id)
-    return (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(query)).mappings().first()
+    return typed(row, ActionRow) if row is not None else None
 
 
-async def audit_page(
-    conn: AsyncConnection, before_id: int | None, limit: int
-) -> Sequence[RowMapping]:
+async def audit_page(conn: AsyncConnection, before_id: int | None, limit: int) -> list[ActionRow]:
     query = select(moderation_actions)
     if before_id is not None:
         query = query.where(moderation_actions.c.id < before_id)
     ordered = query.order_by(moderation_actions.c.id.desc()).limit(limit)
-    return (await conn.execute(ordered)).mappings().all()
+    return [typed(row, ActionRow) for row in (await conn.execute(ordered)).mappings()]
 
 
-async def insert_appeal(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+async def insert_appeal(conn: AsyncConnection, values: Mapping[str, object]) -> bool:
     """Store an appeal; False if the action was appealed already."""
     statement = (
         insert_or_ignore(conn, appeals, ["action_id"]).values(**values).returning(appeals.c.id)
@@ -383,17 +421,19 @@ async def insert_appeal(conn: AsyncConnection, values: dict[str, Any]) -> bool:
     return (await conn.execute(statement)).first() is not None
 
 
-async def get_appeal(conn: AsyncConnection, appeal_id: int) -> RowMapping | None:
-    return (await conn.execute(select(appeals).where(appeals.c.id == appeal_id))).mappings().first()
+async def get_appeal(conn: AsyncConnection, appeal_id: int) -> AppealRow | None:
+    row = (await conn.execute(select(appeals).where(appeals.c.id == appeal_id))).mappings().first()
+    return typed(row, AppealRow) if row is not None else None
 
 
 async def appeals_page(
     conn: AsyncConnection, status: str, before_id: int | None, limit: int
-) -> Sequence[RowMapping]:
+) -> list[AppealRow]:
     query = select(appeals).where(appeals.c.status == status)
     if before_id is not None:
         query = query.where(appeals.c.id < before_id)
-    return (await conn.execute(query.order_by(appeals.c.id.desc()).limit(limit))).mappings().all()
+    rows = await conn.execute(query.order_by(appeals.c.id.desc()).limit(limit))
+    return [typed(row, AppealRow) for row in rows.mappings()]
 
 
 async def resolve_appeal(conn: AsyncConnection, appeal_id: int, status: str, now: datetime) -> bool:

@@ -12,13 +12,12 @@ done here: the visibility rule (privacy/visibility.py) reads `removed_at` and
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 
 import orjson
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.comments import repository as comments_repo
@@ -46,6 +45,7 @@ from shutter.moderation.presenters import (
     present_queue_report,
     present_report,
 )
+from shutter.moderation.repository import ActionRow, AppealRow, ReportRow
 from shutter.notifications import repository as notifications_repo
 from shutter.notifications.moderation_notices import APPEALABLE, GROUP_PREFIX
 from shutter.pagination import page_tail
@@ -92,6 +92,8 @@ NOTIFIED = {
     "warn": "moderation_warning",
 }
 SYSTEM = "system"  # the actor of automatic actions (screening)
+# What a system flag records as its evidence (the report's comment, as a JSON object).
+Signals = Mapping[str, int | float | str | list[str] | None]
 PREVIEW_LINK_TTL = timedelta(hours=1)  # how long a queue preview's media links work
 Body = TypeVar("Body", ReportOutDict, ActionOutDict, AppealOutDict)
 
@@ -170,7 +172,7 @@ async def file_report(
     if existing is not None:
         return Outcome(present_report(existing), created=False)
     now = utcnow()
-    values = {
+    values: ReportRow = {
         "id": context.ids.next_id(),
         "reporter_id": command.reporter_id,
         "source": "user",
@@ -180,7 +182,9 @@ async def file_report(
         "reason": command.reason,
         "comment": command.comment,
         "status": "open",
+        "action_id": None,
         "created_at": now,
+        "resolved_at": None,
     }
     if not await repository.insert_report(conn, values):  # a concurrent twin won
         twin = await repository.open_report_of(
@@ -189,7 +193,7 @@ async def file_report(
         assert twin is not None
         return Outcome(present_report(twin), created=False)
     await _flag_if_reported_by_many(context, conn, owner_id, now)
-    return Outcome(present_report({**values, "action_id": None, "resolved_at": None}))
+    return Outcome(present_report(values))
 
 
 async def _reportable_owner(
@@ -236,7 +240,7 @@ async def _flag_if_reported_by_many(
     reporters = await repository.distinct_reporters_since(conn, owner_id, since)
     if reporters < settings.moderation_report_flag_count:
         return
-    signals = {
+    signals: Signals = {
         "distinct_reporters": reporters,
         "window_s": settings.moderation_report_flag_window_seconds,
     }
@@ -254,7 +258,7 @@ async def _flag_if_repeated(
     captions, pictures = await repository.repeats_of_post(conn, post_id, since)
     if max(captions, pictures) < settings.moderation_repeat_flag_count:
         return
-    signals = {"same_caption": captions, "same_media": pictures, "window_s": window}
+    signals: Signals = {"same_caption": captions, "same_media": pictures, "window_s": window}
     await raise_flag(context, conn, "spam", "user", author_id, author_id, "spam", signals)
 
 
@@ -271,7 +275,7 @@ async def raise_flag(
     target_id: int,
     owner_id: int,
     reason: str,
-    signals: dict[str, Any],
+    signals: Signals,
 ) -> bool:
     """Put a target in the queue on the system's behalf (screening, anti-spam), once while
     such a flag is open. False if one was open already."""
@@ -320,7 +324,7 @@ async def queue(
     page = tail.items
     targets = [(row["target_type"], row["target_id"]) for row in page]
     reports = await repository.reports_on(conn, status, targets)
-    by_target: dict[tuple[str, int], list[RowMapping]] = {}
+    by_target: dict[tuple[str, int], list[ReportRow]] = {}
     for report in reports:
         by_target.setdefault((report["target_type"], report["target_id"]), []).append(report)
     names = await repository.usernames(
@@ -428,7 +432,7 @@ async def take_action(
         raise InvalidInput("You cannot suspend yourself.", code="cannot_suspend_self")
     now = utcnow()
     action_id = context.ids.next_id()
-    row = {
+    row: ActionRow = {
         "id": action_id,
         "actor_id": command.actor_id,
         "action": command.action,
@@ -548,7 +552,7 @@ async def appeal(
     action = await repository.get_action(conn, action_id)
     if action is None or action["target_owner_id"] != user_id or action["action"] not in APPEALABLE:
         raise NotFound("No such action against you.", code="action_not_found")
-    values = {
+    values: AppealRow = {
         "id": context.ids.next_id(),
         "action_id": action_id,
         "appellant_id": user_id,
@@ -569,13 +573,12 @@ async def appeals_queue(
     tail = page_tail(rows, limit, lambda row: row["id"])
     page = tail.items
     actions = {row["id"]: await repository.get_action(conn, row["action_id"]) for row in page}
-    people = {row["appellant_id"] for row in page} | {
-        action[key]
-        for action in actions.values()
-        if action is not None
-        for key in ("actor_id", "target_owner_id")
-        if action[key] is not None
-    }
+    people = {row["appellant_id"] for row in page}
+    for action in actions.values():
+        if action is not None:
+            people.add(action["target_owner_id"])
+            if action["actor_id"] is not None:
+                people.add(action["actor_id"])
     names = await repository.usernames(conn, people)
     return {
         "appeals": [present_appeal(row, actions[row["id"]], names) for row in page],
@@ -635,7 +638,7 @@ async def _apply_screening(
         return
     score = max((value for _, value in verdicts if value is not None), default=None)
     found = {verdict for verdict, _ in verdicts}
-    signals = {"screening": sorted(found), "score": score}
+    signals: Signals = {"screening": sorted(found), "score": score}
     target = (target_type, target_id, author_id)
     if "removed" in found:
         command = TakeAction(

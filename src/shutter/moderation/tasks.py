@@ -30,7 +30,7 @@ from shutter.feed import tasks as feed_tasks
 from shutter.feed.tasks import FeedDeps
 from shutter.ids import IdGenerator
 from shutter.moderation import repository
-from shutter.moderation.service import raise_flag
+from shutter.moderation.service import Signals, raise_flag
 from shutter.stores.objects import ObjectStore
 from shutter.timeutil import utcnow
 
@@ -109,7 +109,7 @@ async def on_files_restored(context: FileDeps, event: ContentRestored) -> None:
 
 async def on_limits_kept_hit(context: ModerationDeps, event: LimitsKeptHit) -> None:
     """Flag an account that keeps hitting rate limits (once while the flag is open)."""
-    signals = {"last_limit": event.action, "refusals": context.settings.rate_limit_refused}
+    signals: Signals = {"last_limit": event.action, "refusals": context.settings.rate_limit_refused}
     async with context.db.write() as uow:
         await raise_flag(
             context, uow.conn, "spam", "user", event.user_id, event.user_id, "spam", signals

@@ -9,7 +9,7 @@ across a block.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -39,7 +39,7 @@ from shutter.notifications.service import SHOWN_ACTORS, describe
 from shutter.posts import repository as posts_repo
 from shutter.posts.repository import PostRow
 from shutter.privacy.visibility import can_view_account_content, is_blocked_either_way
-from shutter.push.sender import WebPushSender
+from shutter.push.sender import PushPayload, WebPushSender
 from shutter.realtime.bus import RealtimeBus
 from shutter.stories import repository as stories_repo
 from shutter.tags.entities import mentions
@@ -404,7 +404,7 @@ async def _push(context: NotifyDeps, recipients: dict[int, str]) -> None:
 
 async def _push_payload(
     conn: AsyncConnection, user_id: int, unread_count: int
-) -> dict[str, Any] | None:
+) -> PushPayload | None:
     """What the service worker shows for the user's newest notification (the one just
     added or moved to the top): its sentence and the page a click opens."""
     rows = await repository.page(conn, user_id, None, 1)

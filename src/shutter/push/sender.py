@@ -9,7 +9,7 @@ notification itself is in the list.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import httpx
 import orjson
@@ -25,6 +25,21 @@ from shutter.timeutil import utcnow
 log = structlog.get_logger("shutter.push")
 
 TTL_SECONDS = 86_400  # how long the push service keeps a message for an offline browser
+
+
+class PushPayload(TypedDict):
+    """What the service worker (web/static/sw.js) receives: a notification's sentence, the
+    page a click opens and the unread count for the badge (a direct message: its
+    conversation instead, whose newer message replaces the older one)."""
+
+    type: str
+    id: str
+    kind: str
+    title: str
+    body: str
+    url: str
+    unread_count: NotRequired[int]
+    conversation_id: NotRequired[str]
 
 
 class WebPushSender:
@@ -52,7 +67,7 @@ class WebPushSender:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def deliver(self, user_id: int, payload: dict[str, Any]) -> None:
+    async def deliver(self, user_id: int, payload: PushPayload) -> None:
         """Send the payload to every browser the user subscribed in a session still
         signed in, unless they turned its kind off."""
         async with self.db.read() as conn:

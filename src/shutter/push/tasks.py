@@ -8,14 +8,14 @@ a stranger cannot make someone's phone buzz.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from shutter.db.database import Database
 from shutter.events.runtime import HandlerRegistry
 from shutter.events.types import MessageSent
 from shutter.messages import repository as messages_repo
 from shutter.push import repository
-from shutter.push.sender import WebPushSender
+from shutter.push.sender import PushPayload, WebPushSender
 from shutter.users import repository as users_repo
 
 PREVIEW_CHARS = 120  # of a message's words, for those who opted in
@@ -31,7 +31,7 @@ class PushDeps(Protocol):
 AnyPushDeps = TypeVar("AnyPushDeps", bound=PushDeps)
 
 
-def message_payload(sender_name: str, conversation_id: int, text: str | None) -> dict[str, Any]:
+def message_payload(sender_name: str, conversation_id: int, text: str | None) -> PushPayload:
     """What the service worker shows: one notification per conversation (its tag), which
     opens the conversation."""
     body = f"{sender_name}: {text[:PREVIEW_CHARS]}" if text else f"New message from {sender_name}"
@@ -50,7 +50,7 @@ async def on_message_sent(context: PushDeps, event: MessageSent) -> None:
     sender = context.web_push
     if sender is None:
         return
-    payloads: dict[int, dict[str, Any]] = {}
+    payloads: dict[int, PushPayload] = {}
     async with context.db.read() as conn:
         message = await messages_repo.message(conn, event.message_id)
         if message is None or message["unsent_at"] is not None:

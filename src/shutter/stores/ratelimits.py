@@ -87,10 +87,6 @@ class RateLimiter:
         self._strategy = MovingWindowRateLimiter(self.storage)
 
     @classmethod
-    def disabled(cls) -> RateLimiter:
-        return cls({}, enabled=False)
-
-    @classmethod
     def open(
         cls,
         limits: Mapping[str, list[RateLimitItem]],

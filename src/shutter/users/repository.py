@@ -267,11 +267,6 @@ async def lock_users(conn: AsyncConnection, user_ids: Iterable[int]) -> None:
     await conn.execute(query)
 
 
-async def follow_edges(conn: AsyncConnection, a: int, b: int) -> dict[tuple[int, int], str]:
-    """Follow statuses between two users in both directions: {(follower, followee): status}."""
-    return {pair: status for pair, (status, _) in (await follow_edge_details(conn, a, b)).items()}
-
-
 async def follow_edge_details(
     conn: AsyncConnection, a: int, b: int
 ) -> dict[tuple[int, int], tuple[str, bool]]:
