@@ -41,6 +41,7 @@ from shutter.feed import repository as feed_repo
 from shutter.http.websocket import run_until_closed
 from shutter.mastodon.api import MastodonRoute, _accounts, _statuses
 from shutter.mastodon.entities import mid
+from shutter.mastodon.repository import NOTIFICATION_TYPES
 from shutter.notifications import repository as notifications_repo
 from shutter.notifications import service as notifications_service
 from shutter.notifications.presenters import NotificationOutDict
@@ -62,17 +63,6 @@ log = structlog.get_logger("shutter.mastodon.streaming")
 
 # The streams a Shutter user has, and the scope each needs (Mastodon's).
 STREAM_SCOPES = {"user": "read:statuses", "user:notification": "read:notifications"}
-# Shutter's notification kinds as Mastodon's types (the others are not sent to Mastodon).
-NOTIFICATION_TYPES = {
-    "like": "favourite",
-    "comment_like": "favourite",
-    "comment": "mention",
-    "reply": "mention",
-    "mention": "mention",
-    "follow": "follow",
-    "follow_request": "follow_request",
-    "post": "status",
-}
 NOTIFICATIONS_READ = 20  # the newest groups looked at per `notification` bus event
 CLOSE_WAIT_S = 10.0
 _REVOKED_PREFIX = b'{"type":"' + OAUTH_REVOKED.encode() + b'"'
