@@ -351,6 +351,11 @@ const CATALOGUES = {
     "stories.next": "Next story",
     "stories.storiesBy": "Stories by {name}",
     "stories.nOfTotal": "Story {i} of {total}",
+    // ---- en: screens, part A (keys added after this line) ----
+    // ---- en: end of part A ----
+    //
+    // ---- en: screens, part B (keys added after this line) ----
+    // ---- en: end of part B ----
   },
   es: {
     "nav.home": "Inicio",
@@ -699,6 +704,11 @@ const CATALOGUES = {
     "stories.next": "Historia siguiente",
     "stories.storiesBy": "Historias de {name}",
     "stories.nOfTotal": "Historia {i} de {total}",
+    // ---- es: screens, part A (keys added after this line) ----
+    // ---- es: end of part A ----
+    //
+    // ---- es: screens, part B (keys added after this line) ----
+    // ---- es: end of part B ----
   },
 };
 
