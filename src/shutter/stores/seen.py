@@ -67,6 +67,23 @@ class MemorySeenPosts(SeenPosts):
         return {post_id for post_id, at in seen.items() if at > since}
 
 
+# Adds the comma-separated ids of ARGV[5] to KEYS[1] at score ARGV[1], drops what is older
+# than ARGV[2] and all but the newest ARGV[3], and keeps the key for ARGV[4] seconds.
+_ADD = """
+local key, now = KEYS[1], ARGV[1]
+local args = {}
+for id in string.gmatch(ARGV[5], '[^,]+') do
+  args[#args + 1] = now
+  args[#args + 1] = id
+end
+if #args > 0 then redis.call('ZADD', key, unpack(args)) end
+redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[2])
+redis.call('ZREMRANGEBYRANK', key, 0, -tonumber(ARGV[3]) - 1)
+redis.call('EXPIRE', key, ARGV[4])
+return 1
+"""
+
+
 class RedisSeenPosts(SeenPosts):
     """Behind the Redis circuit breaker: a call while Redis is down raises
     `StoreUnavailable` at once (callers carry on without the filter)."""
@@ -76,6 +93,7 @@ class RedisSeenPosts(SeenPosts):
         self.redis = redis
         self.prefix = prefix
         self.breaker = breaker
+        self._add_script = redis.register_script(_ADD)
 
     def _key(self, reader_id: int) -> str:
         return f"{self.prefix}seen:{{{reader_id}}}"
@@ -86,13 +104,13 @@ class RedisSeenPosts(SeenPosts):
         await self.breaker.call(self._add, reader_id, post_ids)
 
     async def _add(self, reader_id: int, post_ids: Sequence[int]) -> None:
-        key, now_ms = self._key(reader_id), int(time.time() * 1000)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.zadd(key, {str(post_id): now_ms for post_id in post_ids})
-            pipe.zremrangebyscore(key, "-inf", now_ms - self.ttl_s * 1000)
-            pipe.zremrangebyrank(key, 0, -SEEN_MAX - 1)
-            pipe.expire(key, self.ttl_s)
-            await pipe.execute()
+        now_ms = int(time.time() * 1000)
+        # The ids travel as one argument: a page of 20 would otherwise be 40 arguments for
+        # redis-py to encode on every feed read.
+        args = [now_ms, now_ms - self.ttl_s * 1000, SEEN_MAX, self.ttl_s]
+        await self._add_script(
+            keys=[self._key(reader_id)], args=[*args, ",".join(map(str, post_ids))]
+        )
 
     async def recent(self, reader_id: int) -> set[int]:
         if self.ttl_s <= 0:
