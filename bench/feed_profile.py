@@ -2,8 +2,11 @@
 
     .venv/bin/python bench/feed_profile.py [--requests 2000] [--top 40] [--out feed.prof]
     .venv/bin/python bench/feed_profile.py --measure [--requests 3000] [--rounds 3]
+    .venv/bin/python bench/feed_profile.py --distributed [...]   # PostgreSQL, Redis, NATS
 
-Seeds the bench's `smoke` graph into a scratch SQLite (embedded profile), primes the
+Seeds the bench's `smoke` graph into a scratch SQLite (embedded profile) or, with
+`--distributed`, a scratch PostgreSQL database with a Redis and JetStream namespace of its
+own (all deleted at the end; event handlers run in-process), primes the
 active readers' timelines through the app (their first reads), then serves `--requests`
 feed pages of 20 through the ASGI app with httpx's in-process transport, under cProfile,
 and prints the functions by cumulative and by own time, plus CPU per request (process
@@ -18,17 +21,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import io
 import os
 import pstats
 import random
+import secrets
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
+import nats
 
 from shutter.app import create_app
 from shutter.auth.passwords import hash_password
@@ -36,13 +45,60 @@ from shutter.auth.tokens import TokenIssuer
 from shutter.bench.graph import SCALES, build_graph, seed_graph
 from shutter.db.database import Database
 from shutter.db.migrate import upgrade_to_head
+from shutter.events.runtime import stream_name
 from shutter.settings import Settings
+from shutter.stores.redis import open_redis
 
 PATH = os.environ.get("FEED_PROFILE_PATH", "/api/v1/feed?limit=20")
 SECRET = "feed-profile-secret-not-for-production-0123456789"  # noqa: S105 - scratch data
 
 
-async def main(requests: int, top: int, out: Path | None, rounds: int) -> None:
+ADMIN_URL = os.environ.get("FEED_PROFILE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("FEED_PROFILE_REDIS_URL", "redis://127.0.0.1:6379/0")
+NATS_URL = os.environ.get("FEED_PROFILE_NATS_URL", "nats://127.0.0.1:4222")
+
+
+@contextlib.asynccontextmanager
+async def distributed_stores() -> AsyncIterator[dict[str, Any]]:
+    """A scratch PostgreSQL database and a Redis/JetStream namespace, removed afterwards."""
+    name = f"shutter_profile_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        yield {
+            "database_url": f"{base}/{name}",
+            "redis_url": REDIS_URL,
+            "nats_url": NATS_URL,
+            "namespace": name.replace("_", "-"),
+            "in_process_workers": True,
+        }
+    finally:
+        admin = await asyncpg.connect(ADMIN_URL)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+        redis = open_redis(REDIS_URL)
+        namespace = name.replace("_", "-")
+        keys = [key async for key in redis.scan_iter(match=f"{namespace}*", count=1000)]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+        connection = await nats.connect(NATS_URL)
+        with contextlib.suppress(Exception):
+            await connection.jetstream().delete_stream(stream_name(namespace))
+        await connection.close()
+
+
+async def main(requests: int, top: int, out: Path | None, rounds: int, distributed: bool) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        stores = await stack.enter_async_context(distributed_stores()) if distributed else {}
+        await _profile(requests, top, out, rounds, stores)
+
+
+async def _profile(
+    requests: int, top: int, out: Path | None, rounds: int, stores: dict[str, Any]
+) -> None:
     scale = SCALES["smoke"]
     rng = random.Random(7)
     with tempfile.TemporaryDirectory(prefix="shutter-feed-profile-") as scratch:
@@ -54,6 +110,7 @@ async def main(requests: int, top: int, out: Path | None, rounds: int) -> None:
             celebrity_threshold=scale.celebrity_threshold,
             rate_limits="off",
             log_level="WARNING",
+            **stores,
         )
         db = Database(settings.resolved_database_url)
         await upgrade_to_head(db)
@@ -117,6 +174,9 @@ if __name__ == "__main__":
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--measure", action="store_true", help="no profiler: CPU per page")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--distributed", action="store_true", help="PostgreSQL, Redis and NATS (local)"
+    )
     options = parser.parse_args()
     rounds = options.rounds if options.measure else 0
-    asyncio.run(main(options.requests, options.top, options.out, rounds))
+    asyncio.run(main(options.requests, options.top, options.out, rounds, options.distributed))

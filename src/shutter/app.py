@@ -268,6 +268,7 @@ async def open_context(
         timelines = GuardedTimelineStore(redis_timelines, breaker)
         stack.push_async_callback(timelines.close)
         seen_posts = RedisSeenPosts(redis, f"{settings.namespace}:", seen_ttl_s, breaker)
+        stack.push_async_callback(seen_posts.close)  # before the client closes
     else:
         timelines = MemoryTimelineStore(settings.timeline_max, settings.inactive_days)
         seen_posts = MemorySeenPosts(seen_ttl_s)

@@ -5,13 +5,15 @@ readers are not affected."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from shutter.stores.seen import SEEN_MAX, MemorySeenPosts
-from tests.conftest import RunningServer
+from shutter.stores.seen import SEEN_MAX, MemorySeenPosts, RedisSeenPosts
+from tests.conftest import CLUSTER_PROFILE, PROFILES, RunningServer
 from tests.factories import Account, follow, like, register, unfollow
 from tests.integration.test_explore import explore_scroll, explored
 from tests.integration.test_hybrid_feed import quick_post
@@ -110,6 +112,44 @@ async def test_the_redis_set_is_capped_and_expires(server: RunningServer) -> Non
         keys = [key async for key in redis.scan_iter(match="*seen:{7}")]
         assert len(keys) == 1
         assert 0 < await redis.ttl(keys[0]) <= 3 * 86_400
+
+
+@pytest.mark.parametrize("profile", [PROFILES[1], CLUSTER_PROFILE])
+async def test_redis_records_are_written_together_soon_after_and_at_close(
+    server: RunningServer,
+) -> None:
+    """A process writes what pages it served within a moment, every reader's at once, with
+    no read to prompt it; what is still pending is written at shutdown, and a purged
+    account's pending records are dropped, never written after the purge."""
+    seen, redis = server.context.seen_posts, server.context.redis
+    assert isinstance(seen, RedisSeenPosts)
+    assert redis is not None
+
+    async def stored(reader_id: int) -> set[int]:
+        keys = [key async for key in redis.scan_iter(match=f"*seen:{{{reader_id}}}")]
+        return {int(member) for key in keys for member in await redis.zrange(key, 0, -1)}
+
+    await seen.add(31, [1, 2])
+    await seen.add(32, [3])
+    await seen.add(31, [4])
+    await wait_until(lambda: stored(31), {1, 2, 4})
+    assert await stored(32) == {3}
+
+    await seen.add(33, [5])
+    await seen.add(34, [6])
+    seen.forget(34)
+    await seen.close()  # as at shutdown, before the background write came due
+    assert await stored(33) == {5}
+    assert await stored(34) == set()
+
+
+async def wait_until(read: Callable[[], Awaitable[set[int]]], expected: set[int]) -> None:
+    """Polls `read` until it gives `expected` (a few seconds at most)."""
+    for _ in range(200):
+        if await read() == expected:
+            return
+        await asyncio.sleep(0.02)
+    assert await read() == expected
 
 
 class _Clock:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from shutter.feed import ranking, service
-from shutter.http.deps import Context, CurrentUser, UrlFor
+from shutter.http.deps import BEARER_SECURITY, SignedIn
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.posts.schemas import PostPage
@@ -24,16 +24,15 @@ FeedMode = Annotated[
 ]
 
 
-@router.get("/feed", response_model=PostPage)
+@router.get("/feed", response_model=PostPage, openapi_extra=BEARER_SECURITY)
 async def home_feed(
-    viewer: CurrentUser,
-    context: Context,
-    url_for: UrlFor,
+    caller: SignedIn,
     cursor: CursorParam = None,
     limit: Limit = 20,
     mode: FeedMode = "chronological",
 ) -> Response:
     """Your posts and those of the accounts you follow: newest first, or ranked."""
+    viewer, context, url_for = caller.viewer, caller.context, caller.url_for
     async with context.db.read() as conn:
         if mode == "ranked" and (not cursor or ranking.is_ranked_cursor(cursor)):
             page = await ranking.ranked_feed(

@@ -42,7 +42,6 @@ from shutter.posts.repository import (
     POST_COLUMNS,
     SAVED_BY_READER,
     PostRow,
-    post_row,
     post_rows,
 )
 from shutter.privacy.visibility import (
@@ -181,7 +180,7 @@ async def visible_rows(
         return {}
     statement = _visible_statement(conn.dialect.name)
     result = await conn.execute(statement, {"reader": reader_id, "ids": list(post_ids)})
-    return {row["id"]: post_row(row) for row in result.mappings()}
+    return {row["id"]: row for row in post_rows(result)}
 
 
 @functools.cache

@@ -53,9 +53,17 @@ BaseUrl = Annotated[str, Depends(get_base_url)]
 
 async def get_optional_viewer(
     request: Request,
-    context: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Viewer | None:
+    return await _viewer_of(request, credentials)
+
+
+async def _viewer_of(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> Viewer | None:
+    """The caller, or None without a token. The context is read off the request rather than
+    as a dependency of its own: every authenticated route resolves one node fewer."""
+    context: AppContext = request.app.state.context
     viewer = None if credentials is None else await authenticate(context, credentials.credentials)
     if viewer is not None:
         context.metrics.activity.seen(viewer.id)  # the daily and monthly active users
@@ -75,7 +83,11 @@ def _route_reads(method: str, context: AppContext, viewer: Viewer | None) -> Non
         replica_reads.set(True)
 
 
-async def get_viewer(viewer: Annotated[Viewer | None, Depends(get_optional_viewer)]) -> Viewer:
+async def get_viewer(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Viewer:
+    viewer = await _viewer_of(request, credentials)
     if viewer is None:
         raise Unauthenticated("Log in to do this (send 'Authorization: Bearer <token>').")
     return viewer
@@ -85,14 +97,50 @@ CurrentUser = Annotated[Viewer, Depends(get_viewer)]
 OptionalUser = Annotated[Viewer | None, Depends(get_optional_viewer)]
 
 
-async def get_url_for(request: Request, context: Context) -> ObjectUrls:
-    # The base URL computed here rather than as a dependency of its own: every route
-    # that answers media URLs (the home feed among them) resolves one node fewer.
+def url_for_of(request: Request, context: AppContext) -> ObjectUrls:
+    """Media URLs for this request's answers (the base URL computed here rather than as a
+    dependency of its own: every route that answers media URLs resolves one node fewer)."""
     base_url = base_url_of(request, context)
     return ObjectUrls(context.objects, base_url, context.settings.story_media_url_ttl_seconds)
 
 
+async def get_url_for(request: Request, context: Context) -> ObjectUrls:
+    return url_for_of(request, context)
+
+
 UrlFor = Annotated[ObjectUrls, Depends(get_url_for)]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A signed-in request's caller, the application context and its media URLs: what a
+    hot read route (the home feed) needs, resolved as one dependency instead of four."""
+
+    viewer: Viewer
+    context: AppContext
+    url_for: ObjectUrls
+
+
+def bearer_credentials(request: Request) -> HTTPAuthorizationCredentials | None:
+    """`Authorization: Bearer <token>` read as `HTTPBearer(auto_error=False)` reads it."""
+    authorization = request.headers.get("Authorization")
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if not token or scheme.lower() != "bearer":
+        return None
+    return HTTPAuthorizationCredentials(scheme=scheme, credentials=token)
+
+
+async def get_caller(request: Request) -> Caller:
+    viewer = await get_viewer(request, bearer_credentials(request))
+    context: AppContext = request.app.state.context
+    return Caller(viewer, context, url_for_of(request, context))
+
+
+# One dependency node: the token is read here, not by an HTTPBearer node, so a route that
+# takes it declares its security itself (`openapi_extra=BEARER_SECURITY`).
+SignedIn = Annotated[Caller, Depends(get_caller)]
+BEARER_SECURITY: dict[str, Any] = {"security": [{"HTTPBearer": []}]}
 
 
 def client_address(request: Request) -> str:

@@ -632,6 +632,7 @@ async def _purge_stores(context: AppContext, user_id: int, post_ids: list[int]) 
     the account (rate limits, caches)."""
     await context.timelines.drop(user_id)
     await context.timelines.remove_recent(user_id, post_ids)
+    context.seen_posts.forget(user_id)  # a pending record would bring the key back
     if context.redis is not None:
         pattern = f"{context.settings.namespace}:*{user_id}*"
         async for key in context.redis.scan_iter(match=pattern, count=1000):

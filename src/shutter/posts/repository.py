@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 from sqlalchemy import Result, RowMapping, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -92,8 +92,27 @@ def post_row(row: RowMapping) -> PostRow:
     return result
 
 
+_POST_KEYS = tuple(column.name for column in POST_COLUMNS)
+_FLAGS = ("sensitive", "comments_enabled", "hide_like_count")
+_READER_FLAGS = (LIKED_BY_READER, SAVED_BY_READER)
+
+
 def post_rows(result: Result[Any]) -> list[PostRow]:
-    return [post_row(row) for row in result.mappings()]
+    """The PostRows of a result of POST_COLUMNS (and the reader's flags), built from the
+    row tuples with the column names read once: the feed's hottest loop. A result with
+    other columns goes through `post_row`."""
+    keys = tuple(result.keys())
+    extra = keys[len(_POST_KEYS) :]
+    if keys[: len(_POST_KEYS)] != _POST_KEYS or any(key not in _READER_FLAGS for key in extra):
+        return [post_row(row) for row in result.mappings()]
+    flags = _FLAGS + extra
+    rows = []
+    for values in result:
+        row = dict(zip(keys, values, strict=True))
+        for flag in flags:  # SQLite answers 0/1
+            row[flag] = bool(row[flag])
+        rows.append(cast(PostRow, row))
+    return rows
 
 
 async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
