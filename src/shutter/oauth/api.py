@@ -135,8 +135,8 @@ _CONSENT_PAGE = """<!doctype html>
 <link rel="stylesheet" href="/static/css/app.css">
 </head><body>
 <main id="consent" class="consent" data-client-name="{name}" data-scopes="{scopes}">
-<h1>Authorize <span id="consent-app"></span>?</h1>
-<p>This app asks to use your Shutter account with these permissions:</p>
+<h1 id="consent-title">Authorize <span id="consent-app"></span>?</h1>
+<p id="consent-intro">This app asks to use your Shutter account with these permissions:</p>
 <ul id="consent-scopes"></ul>
 <p id="consent-status" role="status"></p>
 <button id="consent-allow" type="button">Allow</button>
