@@ -12,15 +12,16 @@ const TABS = [
   ["appeals", "admin.tab.appeals"],
 ];
 
-/** A server code in words: the catalogue's `prefix.code`, or the code itself, spaced. */
-function named(prefix, code) {
+/** A server code in words: the catalogue's `prefix.code`, or the code itself, spaced
+ * (`fallback`) when the catalogue does not know it. */
+function named(prefix, code, params = {}, fallback = String(code).replace(/_/g, " ")) {
   const key = `${prefix}.${code}`;
-  const text = t(key);
-  return text === key ? String(code).replace(/_/g, " ") : text;
+  const text = t(key, params);
+  return text === key ? fallback : text;
 }
 
 /** "post 123", "comment 45": what an action or a report is about. */
-const targetName = (type, id) => t(`admin.target.${type}`, { id }).replace(/^admin\.target\..*/, `${type} ${id}`);
+const targetName = (type, id) => named("admin.target", type, { id }, `${type} ${id}`);
 
 export const isModerator = () => !!auth.me && ["moderator", "admin"].includes(auth.me.role);
 
