@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, Browsing
 from tests.e2e.test_serve import ServeProcess
-from tests.e2e.test_web import PASSWORD, _jpeg, _name
+from tests.e2e.test_web import PASSWORD, _api, _jpeg, _name
 from tests.e2e.test_web_a11y import _settled, _violations, axe_path  # noqa: F401 - a fixture
 from tests.e2e.test_web_apps import _authorize_path, _register_app
 from tests.e2e.test_web_moderation import _grant
@@ -64,7 +64,7 @@ def test_the_forms_and_tools_in_spanish(
     axe_path: Path,  # noqa: F811 - the fixture of test_web_a11y.py
 ) -> None:
     taken, newcomer = _name("marta"), _name("pablo")
-    register(taken)
+    taken_token = register(taken)
     page = browsing.page(viewport=PHONE, locale="es-ES", bypass_csp=True)
     problems: dict[str, list[str]] = {}
 
@@ -120,6 +120,7 @@ def test_the_forms_and_tools_in_spanish(
     page.get_by_role("button", name="Compartir").click()
     page.wait_for_url(re.compile(r"/p/\d+$"))
     expect(page.get_by_text("Se ha compartido tu publicación.")).to_be_visible()
+    post_id = page.url.rsplit("/", 1)[1]
 
     page.goto("/settings/data")
     expect(page.get_by_role("heading", name="Tus datos", exact=True)).to_be_visible()
@@ -147,17 +148,38 @@ def test_the_forms_and_tools_in_spanish(
     expect(visitor.get_by_text(wrong)).to_be_visible()
     assert _violations(visitor, axe_path) == []
 
-    # The Admin queue, for a moderator.
+    # The Admin queue, for a moderator: a reported post, its reasons and actions; dismissed,
+    # it leaves the queue and the audit log says so.
+    with _api(web, taken_token) as api:
+        body = {"target_type": "post", "target_id": post_id, "reason": "harassment"}
+        assert api.post("/reports", json=body).status_code == 201
     moderator = _name("modesta")
     moderator_token = register(moderator)
     _grant(web, moderator)
     admin = browsing.page(token=moderator_token, locale="es-ES", bypass_csp=True)
     admin.goto("/admin")
     expect(admin.get_by_role("heading", name="Administración")).to_be_visible()
-    expect(admin.get_by_role("link", name="Registro de acciones")).to_be_visible()
-    expect(admin.get_by_text("No hay nada que revisar.")).to_be_visible()
+    item = admin.locator("li.admin-item")
+    expect(item).to_contain_text(f"1 denuncia · publicación {post_id} de {newcomer}")
+    expect(item).to_contain_text("Motivos: acoso ×1")
+    expect(item.get_by_role("button", name=f"Suspender a {newcomer}")).to_be_visible()
+    expect(item.get_by_placeholder("Motivo (lo verá el autor)")).to_be_visible()
     assert _english_in(admin) == []
-    problems["admin"] = _violations(admin, axe_path)
+    problems["admin queue"] = _violations(admin, axe_path)
+    item.get_by_role("button", name="Descartar").click()
+    expect(admin.get_by_text("No hay nada que revisar.")).to_be_visible()
+    admin.get_by_role("link", name="Registro de acciones").click()
+    expect(admin.get_by_role("list", name="Registro de acciones")).to_contain_text(
+        f"descartar en publicación {post_id} ({newcomer}) por {moderator}"
+    )
+    problems["admin audit log"] = _violations(admin, axe_path)
+
+    # The suspended page says until when as a date (timeAgo() said "now" of the future).
+    visitor.goto("/suspended?until=2999-01-01T12:00:00.000Z")
+    expect(visitor.get_by_role("heading", name="Tu cuenta está suspendida")).to_be_visible()
+    expect(visitor.locator("time")).to_contain_text("2999")
+    expect(visitor.locator("#main")).to_contain_text("Podrás volver a usar Shutter a partir del")
+    problems["suspended"] = _violations(visitor, axe_path)
 
     # The consent page is the server's, in English: an English browser whose person chose
     # Spanish in Settings sees it in Spanish.

@@ -4,7 +4,7 @@
 
 import { auth, request } from "../api.js";
 import { dateEl, errorBox, h, timeEl, toast } from "../dom.js";
-import { t, tParts } from "../i18n.js";
+import { formatNumber, t, tParts } from "../i18n.js";
 
 const TABS = [
   ["queue", "admin.tab.queue"],
@@ -61,7 +61,7 @@ function queueItem(ctx, item) {
   const preview = item.preview || {};
   // The reasons as the author is told them (the server keeps them as sent), and as shown here.
   const reasons = Object.entries(item.reasons).map(([reason, n]) => `${reason.replace(/_/g, " ")} ×${n}`).join(", ");
-  const reasonsShown = Object.entries(item.reasons).map(([reason, n]) => `${named("admin.reason", reason)} ×${n}`).join(", ");
+  const reasonsShown = Object.entries(item.reasons).map(([reason, n]) => `${named("admin.reason", reason)} ×${formatNumber(n)}`).join(", ");
   const reportIds = item.reports.map((r) => r.id);
   const state = ["removed", "suspended", "sensitive", "deleted"].filter((s) => preview[s]).map((s) => t(`admin.state.${s}`));
   const reasonInput = h("input", { type: "text", "aria-label": t("admin.reasonLabel"), placeholder: t("admin.reasonPlaceholder"), maxlength: "1000" });
