@@ -1,5 +1,5 @@
-"""Typed rows out of SQLAlchemy results: the one place where a `RowMapping` (a row read by
-string key, typed `Any`) becomes a `TypedDict` or a `NamedTuple` that mypy checks.
+"""Typed rows out of SQLAlchemy results: where a `RowMapping` (a row read by string key,
+typed `Any`) becomes a `TypedDict` or a `NamedTuple` that mypy checks.
 
 A repository reads `typed_one(result, FooRow)` or `typed_all(result, FooRow)`; the type
 decides the columns taken (in its own field order), so a query that misses one fails at
@@ -10,7 +10,7 @@ its own (`posts.repository.post_row`, `media.repository.media_row`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Result, RowMapping
@@ -34,7 +34,6 @@ def typed_one(result: Result[Any], kind: type[Row]) -> Row | None:
     return typed(row, kind) if row is not None else None
 
 
-def typed_all(result: Result[Any] | Iterable[RowMapping], kind: type[Row]) -> list[Row]:
+def typed_all(result: Result[Any], kind: type[Row]) -> list[Row]:
     """Every row of `result` as `kind`."""
-    rows = result.mappings() if isinstance(result, Result) else result
-    return [typed(row, kind) for row in rows]
+    return [typed(row, kind) for row in result.mappings()]
