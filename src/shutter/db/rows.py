@@ -5,8 +5,9 @@ A repository reads `typed_one(result, FooRow)` or `typed_all(result, FooRow)`; t
 decides the columns taken (in its own field order), so a query that misses one fails at
 once with a KeyError, and a column the type does not name stays out. Every field is
 taken: on Python 3.11 a `NotRequired` field cannot be told apart at run time under
-`from __future__ import annotations`, so a row with optional fields keeps a converter of
-its own (`posts.repository.post_row`, `media.repository.media_row`)."""
+`from __future__ import annotations`, so a row with optional fields, or a value to
+coerce, keeps a converter of its own next to its type (`posts.repository.post_row`,
+`media.repository.media_row`)."""
 
 from __future__ import annotations
 
