@@ -4,7 +4,7 @@ Shutter's errors answer Mastodon-style (`{"error": message}`) on these routes.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from shutter.comments import service as comments_service
-from shutter.comments.presenters import present_comments
+from shutter.comments.presenters import CommentOutDict, present_comments
 from shutter.errors import InvalidInput, NotFound, ShutterError
 from shutter.feed import service as feed_service
 from shutter.follows import service as follows_service
@@ -342,7 +342,7 @@ async def _statuses(
 
 
 async def comment_statuses(
-    conn: AsyncConnection, comments: Sequence[Mapping[str, Any]], url_for: UrlForType, base_url: str
+    conn: AsyncConnection, comments: Sequence[CommentOutDict], url_for: UrlForType, base_url: str
 ) -> list[Entity]:
     """Comments as presented by `comments.service` to Statuses replying to their post (a
     top-level comment) or to their thread's comment (a reply)."""

@@ -8,7 +8,6 @@ too: they are on `shared`, whose routes answer only OAuth tokens (mastodon/dispa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from shutter.comments import service as comments_service
-from shutter.comments.presenters import present_comments
+from shutter.comments.presenters import CommentOutDict, present_comments
 from shutter.errors import InvalidInput, NotFound
 from shutter.http.deps import BaseUrl, Context, Read, UrlFor, Write
 from shutter.http.responses import json_response
@@ -129,7 +128,7 @@ async def status_context(
         await posts_service.readable_post(conn, viewer_id, post_id)
     except NotFound:
         return await _comment_context(conn, viewer_id, post_id, url_for, base_url)
-    thread: list[Mapping[str, Any]] = []
+    thread: list[CommentOutDict] = []
     after: int | None = None
     while len(thread) < MAX_DESCENDANTS:
         page = await comments_service.list_comments(
@@ -171,8 +170,8 @@ async def _comment_context(
 
 async def _replies(
     conn: AsyncConnection, viewer_id: int | None, comment_id: int, url_for: UrlForType
-) -> list[Mapping[str, Any]]:
-    replies: list[Mapping[str, Any]] = []
+) -> list[CommentOutDict]:
+    replies: list[CommentOutDict] = []
     after: int | None = None
     while len(replies) < MAX_DESCENDANTS:
         page = await comments_service.list_replies(

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
@@ -27,6 +26,7 @@ from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.events.types import MessageSent
 from shutter.media import repository as media_repo
 from shutter.media import service as media_service
+from shutter.media.repository import StoredMedia
 from shutter.messages import repository
 from shutter.messages.presenters import (
     ConversationOutDict,
@@ -42,7 +42,12 @@ from shutter.messages.presenters import (
     present_reactions,
     present_sent,
 )
-from shutter.messages.repository import Candidate, MemberRow, MessageRow, message_row
+from shutter.messages.repository import (
+    Candidate,
+    MemberRow,
+    MessageRow,
+    PreviousMessage,
+)
 from shutter.messages.schemas import GROUP_MAX_MEMBERS
 from shutter.pagination import page_tail
 from shutter.posts.service import readable_post
@@ -86,7 +91,7 @@ Events = dict[int, dict[str, Any]]  # reader -> the event their sockets get
 
 async def send_message(context: AppContext, command: SendMessage, url_for: UrlFor) -> Sent:
     """Store a message (once per client_message_id) and push it to every member."""
-    media: tuple[RowMapping, dict[str, object]] | None = None
+    media: tuple[StoredMedia, dict[str, object]] | None = None
     if command.media_id is not None:
         # A retry of a send that took this media finds its message before the media,
         # which is no longer free, is looked at.
@@ -126,14 +131,15 @@ async def send_message(context: AppContext, command: SendMessage, url_for: UrlFo
     raise RuntimeError("client_message_id race not resolved")  # pragma: no cover
 
 
-def _replay(previous: RowMapping, command: SendMessage) -> MessageSentDict:
+def _replay(found: PreviousMessage, command: SendMessage) -> MessageSentDict:
     """The first attempt's answer, if this is the same request again. An unsent message
     kept only its place: a retry of it is recognised by its conversation alone."""
+    previous = found.message
     if command.conversation_id is not None:
         same_place = previous["conversation_id"] == command.conversation_id
     elif command.recipient_id is not None:
-        pair = {previous["user_low"], previous["user_high"]}
-        same_place = previous["kind"] == "direct" and command.recipient_id in pair
+        pair = {found.user_low, found.user_high}
+        same_place = found.kind == "direct" and command.recipient_id in pair
     else:  # a story reply: the story names the place
         same_place = previous["story_id"] == command.story_id or previous["unsent_at"] is not None
     same = same_place and (
@@ -150,14 +156,14 @@ def _replay(previous: RowMapping, command: SendMessage) -> MessageSentDict:
             "client_message_id was already used for another message; use a new one.",
             code="client_message_id_reused",
         )
-    return present_sent(message_row(previous))
+    return present_sent(previous)
 
 
 async def _store(
     context: AppContext,
     conn: AsyncConnection,
     command: SendMessage,
-    media: tuple[RowMapping, dict[str, object]] | None,
+    media: tuple[StoredMedia, dict[str, object]] | None,
 ) -> tuple[MessageRow, list[int]]:
     """Check the request, then store the message with the next seq; returns the stored
     row and who reads it (every member)."""
@@ -396,9 +402,9 @@ async def accept(
 async def unread_count(conn: AsyncConnection, user_id: int) -> UnreadCountDict:
     totals = await repository.unread_totals(conn, user_id)
     return {
-        "unread_count": int(totals["unread_count"]),
-        "unread_messages": int(totals["unread_messages"]),
-        "request_count": int(totals["request_count"]),
+        "unread_count": totals.unread_count,
+        "unread_messages": totals.unread_messages,
+        "request_count": totals.request_count,
     }
 
 
