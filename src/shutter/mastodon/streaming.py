@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 import structlog
@@ -49,12 +49,13 @@ from shutter.oauth.deps import ApiError
 from shutter.oauth.service import Grant, authenticate
 from shutter.posts import service as posts_service
 from shutter.privacy.visibility import mute_state
-from shutter.realtime.bus import (
-    CLOSE_UNAUTHENTICATED,
+from shutter.realtime.bus import CLOSE_UNAUTHENTICATED, Socket
+from shutter.realtime.events import (
     HOME_POST,
     OAUTH_REVOKED,
-    POSTS_REMOVED,
-    Socket,
+    HomePostEvent,
+    OAuthRevokedEvent,
+    decode,
 )
 from shutter.stores.objects import ObjectUrls
 
@@ -84,7 +85,7 @@ class StreamSocket(Socket):
 
     def offer(self, data: bytes) -> None:
         if data.startswith(_REVOKED_PREFIX):
-            revoked = orjson.loads(data)
+            revoked = cast("OAuthRevokedEvent", orjson.loads(data))
             if str(self.grant.token_id) in revoked["token_ids"] or (
                 str(self.grant.app_id) in revoked["app_ids"]
             ):
@@ -106,10 +107,10 @@ class PulledAuthorWatch(Socket):
         self._author = str(author_id)
 
     def offer(self, data: bytes) -> None:
-        if data.startswith(_HOME_POST_PREFIX) and orjson.loads(data).get("author_id") == (
-            self._author
-        ):
-            self.into.offer(data)
+        if data.startswith(_HOME_POST_PREFIX):
+            event = cast("HomePostEvent", orjson.loads(data))
+            if event["author_id"] == self._author:
+                self.into.offer(data)
 
 
 class Stream:
@@ -159,9 +160,8 @@ class Stream:
 
     async def messages(self, data: bytes) -> list[Message]:
         """The messages one bus event makes for this client's subscriptions."""
-        event = orjson.loads(data)
-        kind = event.get("type")
-        if kind == HOME_POST and "user" in self.subscribed:
+        event = decode(data)
+        if event["type"] == "home_post" and "user" in self.subscribed:
             post_id = int(event["post_id"])
             if post_id in self._updated:
                 return []  # pushed and pulled at once while its author changed mode
@@ -172,9 +172,9 @@ class Stream:
             if len(self._updated) > RECENT_UPDATES:
                 del self._updated[next(iter(self._updated))]
             return [(["user"], "update", _json(status))]
-        if kind == POSTS_REMOVED and "user" in self.subscribed:
+        if event["type"] == "posts_removed" and "user" in self.subscribed:
             return [(["user"], "delete", mid(post_id)) for post_id in event["post_ids"]]
-        if kind == "notification":
+        if event["type"] == "notification":
             streams = sorted(self.subscribed & set(STREAM_SCOPES))
             if "user" in streams and not self.grant.allows("read:notifications"):
                 streams.remove("user")

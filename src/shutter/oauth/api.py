@@ -19,7 +19,7 @@ from shutter.http.responses import json_response
 from shutter.oauth import repository, scopes, service
 from shutter.oauth.deps import ApiError, AppGrant
 from shutter.oauth.service import OOB, OAuthError
-from shutter.realtime.bus import oauth_revoked
+from shutter.realtime.events import oauth_revoked
 from shutter.textfields import Line, clean_text
 from shutter.timeutil import isoformat, utcnow
 

@@ -31,12 +31,20 @@ import abc
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 import orjson
 import structlog
 
+from shutter.realtime.events import (
+    HOME_POST,
+    OAUTH_REVOKED,
+    POSTS_REMOVED,
+    SESSIONS_REVOKED,
+    RealtimeEvent,
+    SessionsRevokedEvent,
+)
 from shutter.stores.breaker import CircuitBreaker, StoreUnavailable
 
 log = structlog.get_logger("shutter.realtime")
@@ -47,49 +55,14 @@ CLOSE_HEARTBEAT_TIMEOUT = 4009
 CLOSE_UNAUTHENTICATED = 4401
 
 
-# Published to a user when their password changes: sockets opened with an older token
-# close (4401) instead of receiving it.
-SESSIONS_REVOKED = "sessions_revoked"
+# Sockets opened with an older token close (4401) instead of receiving this event.
 _REVOKED_PREFIX = b'{"type":"' + SESSIONS_REVOKED.encode() + b'"'
-
 
 # Events only the Mastodon streaming API reads (a post reaching the user's home timeline,
 # posts leaving it, OAuth tokens revoked): Shutter's own sockets are not sent them.
-HOME_POST = "home_post"
-POSTS_REMOVED = "posts_removed"
-OAUTH_REVOKED = "oauth_revoked"
 _STREAM_ONLY_PREFIXES = tuple(
     b'{"type":"' + kind.encode() + b'"' for kind in (HOME_POST, POSTS_REMOVED, OAUTH_REVOKED)
 )
-
-
-def home_post(post_id: int, author_id: int) -> dict[str, Any]:
-    """A post the fan-out put into the user's home timeline (or the author's own; a
-    pulled author's followers' streams hear it there, see mastodon/streaming.py)."""
-    return {"type": HOME_POST, "post_id": str(post_id), "author_id": str(author_id)}
-
-
-def posts_removed(post_ids: Sequence[int]) -> dict[str, Any]:
-    """Posts deleted: gone from the home timelines of their author's followers."""
-    return {"type": POSTS_REMOVED, "post_ids": [str(post_id) for post_id in post_ids]}
-
-
-def oauth_revoked(*, token_ids: Sequence[int] = (), app_ids: Sequence[int] = ()) -> dict[str, Any]:
-    """OAuth tokens of the user revoked, one by one or every token of an app."""
-    return {
-        "type": OAUTH_REVOKED,
-        "token_ids": [str(token_id) for token_id in token_ids],
-        "app_ids": [str(app_id) for app_id in app_ids],
-    }
-
-
-def sessions_revoked(token_version: int, session_ids: list[int] | None = None) -> dict[str, Any]:
-    """The event that closes the user's sockets opened with tokens older than this
-    version, or (`session_ids`; version -1) opened by these signed-out sessions."""
-    event: dict[str, Any] = {"type": SESSIONS_REVOKED, "token_version": token_version}
-    if session_ids:
-        event["session_ids"] = [str(session_id) for session_id in session_ids]
-    return event
 
 
 class Socket:
@@ -177,16 +150,18 @@ class RealtimeBus(abc.ABC):
         self.sockets = SocketRegistry()
         self._on_revoked: OnRevoked | None = None
 
-    async def publish(self, user_ids: Iterable[int], event: dict[str, Any]) -> None:
+    async def publish(self, user_ids: Iterable[int], event: RealtimeEvent) -> None:
         """Send one event to each user's sockets, everywhere, and a revocation to every
         process. Never raises."""
         data = orjson.dumps(event)
-        revocation = event.get("type") == SESSIONS_REVOKED
+        revoked = None  # `get`: an event without a `type` is delivered all the same
+        if event.get("type") == SESSIONS_REVOKED:
+            revoked = cast("SessionsRevokedEvent", event).get("session_ids", [])
         for user_id in set(user_ids):
             try:
                 await self._send(user_id, data)
-                if revocation:
-                    sessions = [int(session_id) for session_id in event.get("session_ids", ())]
+                if revoked is not None:
+                    sessions = [int(session_id) for session_id in revoked]
                     await self._announce(orjson.dumps({"user_id": user_id, "sessions": sessions}))
             except StoreUnavailable:
                 pass  # an outage, logged once by the breaker; clients catch up over HTTP
