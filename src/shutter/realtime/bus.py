@@ -31,11 +31,12 @@ import abc
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, cast
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 import orjson
 import structlog
+from redis.asyncio import Redis
 
 from shutter.realtime.events import (
     HOME_POST,
@@ -46,6 +47,11 @@ from shutter.realtime.events import (
     SessionsRevokedEvent,
 )
 from shutter.stores.breaker import CircuitBreaker, StoreUnavailable
+
+if TYPE_CHECKING:  # nats-py is imported when the distributed profile runs, not before
+    from nats.aio.client import Client as NatsClient
+    from nats.aio.msg import Msg
+    from nats.aio.subscription import Subscription
 
 log = structlog.get_logger("shutter.realtime")
 
@@ -290,12 +296,12 @@ class NatsBus(_RoutedBus):
     """NATS core subjects `<namespace>.rt.user.<id>` (nothing is kept: a socket missing an
     event catches up by seq)."""
 
-    def __init__(self, client: Any, namespace: str) -> None:
+    def __init__(self, client: NatsClient, namespace: str) -> None:
         super().__init__()
         self._client = client
         self._prefix = f"{namespace}.rt.user."
         self._revocations = f"{namespace}.rt.revoked"
-        self._subscriptions: dict[int, Any] = {}
+        self._subscriptions: dict[int, Subscription] = {}
         self._since: float | None = None
         self._reconnects = 0
 
@@ -303,7 +309,7 @@ class NatsBus(_RoutedBus):
         await self._client.publish(f"{self._prefix}{user_id}", data)
 
     async def _watch(self) -> None:
-        async def on_revoked(message: Any) -> None:
+        async def on_revoked(message: Msg) -> None:
             self._heard(message.data)
 
         await self._client.subscribe(self._revocations, cb=on_revoked)
@@ -326,7 +332,7 @@ class NatsBus(_RoutedBus):
         await self._client.publish(self._revocations, data)
 
     async def _subscribe(self, user_id: int) -> None:
-        async def on_event(message: Any) -> None:
+        async def on_event(message: Msg) -> None:
             self.sockets.deliver(user_id, message.data)
 
         self._subscriptions[user_id] = await self._client.subscribe(
@@ -341,13 +347,33 @@ class NatsBus(_RoutedBus):
             await subscription.unsubscribe()
 
 
+class _PubSubMessage(TypedDict):
+    type: str  # "subscribe", "message", ...
+    channel: bytes | str
+    data: bytes  # (the channel count in a "subscribe" confirmation, never read)
+
+
+class _PubSub(Protocol):
+    """What RedisBus uses of redis-py's `PubSub` (whose `aclose` is untyped)."""
+
+    def subscribe(self, *channels: str) -> Awaitable[object]: ...
+
+    def unsubscribe(self, *channels: str) -> Awaitable[object]: ...
+
+    def get_message(
+        self, ignore_subscribe_messages: bool = ..., timeout: float | None = ...
+    ) -> Awaitable[_PubSubMessage | None]: ...
+
+    async def aclose(self) -> None: ...
+
+
 class RedisBus(_RoutedBus):
     """Redis pub/sub channels `<namespace>:rt:user:<id>`, for a deployment with Redis and
     no NATS (single-node Redis). One pub/sub connection per process, read by one task."""
 
     CONFIRM_S = 5.0
 
-    def __init__(self, redis: Any, namespace: str, breaker: CircuitBreaker | None = None) -> None:
+    def __init__(self, redis: Redis, namespace: str, breaker: CircuitBreaker | None = None) -> None:
         super().__init__()
         self._redis = redis
         # Shared with the timeline store: a Redis outage costs one timeout, not one per event.
@@ -355,7 +381,7 @@ class RedisBus(_RoutedBus):
         self._prefix = f"{namespace}:rt:user:"
         self._revocations = f"{namespace}:rt:revoked"
         self._since: float | None = None  # set when the revocation channel is confirmed
-        self._pubsub = redis.pubsub()
+        self._pubsub: _PubSub = redis.pubsub()
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
 
