@@ -39,8 +39,9 @@ from shutter.context import AppContext
 from shutter.errors import ShutterError, Unauthenticated
 from shutter.feed import repository as feed_repo
 from shutter.http.websocket import run_until_closed
+from shutter.mastodon import entities
 from shutter.mastodon.api import MastodonRoute, _accounts, _statuses
-from shutter.mastodon.entities import mid
+from shutter.mastodon.entities import Account, Notification, Status, mid
 from shutter.mastodon.repository import NOTIFICATION_TYPES
 from shutter.notifications import repository as notifications_repo
 from shutter.notifications import service as notifications_service
@@ -182,7 +183,7 @@ class Stream:
                 return [(streams, "notification", _json(n)) for n in await self._notifications()]
         return []
 
-    async def _status(self, post_id: int) -> dict[str, Any] | None:
+    async def _status(self, post_id: int) -> Status | None:
         async with self.context.db.read() as conn:
             try:  # the visibility rule: gone, hidden or blocked since means no update
                 post = await posts_service.get_post(conn, self.user_id, post_id, self.url_for)
@@ -194,7 +195,7 @@ class Stream:
             found = await _statuses(conn, [post], self.url_for, self.base_url)
         return found[0] if found else None
 
-    async def _notifications(self) -> list[dict[str, Any]]:
+    async def _notifications(self) -> list[Notification]:
         async with self.context.db.read() as conn:
             fresh, self._notified = await notifications_service.newer_than(
                 conn, self.user_id, self._notified, NOTIFICATIONS_READ, self.url_for
@@ -211,8 +212,8 @@ class Stream:
         return out
 
     async def _notification(
-        self, conn: AsyncConnection, notification: NotificationOutDict, account: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, conn: AsyncConnection, notification: NotificationOutDict, account: Account
+    ) -> Notification:
         status = None
         if notification["post"] is not None:
             with contextlib.suppress(ShutterError):
@@ -221,16 +222,16 @@ class Stream:
                 )
                 found = await _statuses(conn, [post], self.url_for, self.base_url)
                 status = found[0] if found else None
-        return {
-            "id": mid(notification["id"]),
-            "type": NOTIFICATION_TYPES[notification["type"]],
-            "created_at": notification["created_at"],
-            "account": account,
-            "status": status,
-        }
+        return entities.notification(
+            int(notification["id"]),
+            NOTIFICATION_TYPES[notification["type"]],
+            notification["created_at"],
+            account,
+            status,
+        )
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
