@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 import orjson
 import structlog
-from redis.asyncio import Redis
 
 from shutter.realtime.events import (
     HOME_POST,
@@ -52,6 +51,7 @@ if TYPE_CHECKING:  # nats-py is imported when the distributed profile runs, not 
     from nats.aio.client import Client as NatsClient
     from nats.aio.msg import Msg
     from nats.aio.subscription import Subscription
+    from redis.asyncio import Redis
 
 log = structlog.get_logger("shutter.realtime")
 
