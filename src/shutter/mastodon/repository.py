@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict, TypeVar
+from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,27 +25,22 @@ from shutter.privacy.visibility import (
     post_is_live,
     posts_readable_by,
 )
-
-_ACCOUNT_COLUMNS = (
-    users.c.id,
-    users.c.username,
-    users.c.display_name,
-    users.c.bio,
-    users.c.avatar_key,
-    users.c.is_private,
-    users.c.follower_count,
-    users.c.following_count,
-    users.c.post_count,
-    users.c.created_at,
-)
+from shutter.users.repository import PROFILE_COLUMNS, ProfileColumnsRow
 
 
-async def account_rows(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+class AccountRow(ProfileColumnsRow):
+    """What an Account is made of: the profile's columns, and the avatar's URL once the
+    caller has resolved its key (mastodon/api.py)."""
+
+    avatar_url: NotRequired[str | None]
+
+
+async def account_rows(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, AccountRow]:
     wanted = set(user_ids)
     if not wanted:
         return {}
-    rows = (await conn.execute(select(*_ACCOUNT_COLUMNS).where(users.c.id.in_(wanted)))).mappings()
-    return {row["id"]: dict(row) for row in rows}
+    rows = (await conn.execute(select(*PROFILE_COLUMNS).where(users.c.id.in_(wanted)))).mappings()
+    return {row["id"]: cast("AccountRow", dict(row)) for row in rows}
 
 
 async def account_id_by_username(conn: AsyncConnection, username: str) -> int | None:

@@ -52,6 +52,13 @@ from shutter.messages.schemas import GROUP_MAX_MEMBERS
 from shutter.pagination import page_tail
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import block_directions, is_approved_follower
+from shutter.realtime.events import (
+    ConversationAddedEvent,
+    ConversationEvent,
+    MessageUnsentEvent,
+    ReactionEvent,
+    ReadEvent,
+)
 from shutter.stories.service import visible_story
 from shutter.timeutil import utcnow
 from shutter.users.service import UrlFor
@@ -86,7 +93,7 @@ class _LostRace(Exception):
     """A concurrent request with the same client_message_id stored it first."""
 
 
-Events = dict[int, dict[str, Any]]  # reader -> the event their sockets get
+Events = dict[int, ConversationEvent]  # reader -> the event their sockets get
 
 
 async def send_message(context: AppContext, command: SendMessage, url_for: UrlFor) -> Sent:
@@ -380,7 +387,7 @@ async def mark_read(
         readers = await repository.member_ids(uow.conn, conversation_id) if moved else []
     read_seq = max(member["read_seq"], target)
     if moved:
-        event = {
+        event: ReadEvent = {
             "type": "read",
             "conversation_id": str(conversation_id),
             "user_id": str(user_id),
@@ -499,7 +506,10 @@ async def create_group(
             for user_id in others
         ]
         await repository.add_members(conn, rows)
-        event = {"type": "conversation_added", "conversation_id": str(conversation_id)}
+        event: ConversationAddedEvent = {
+            "type": "conversation_added",
+            "conversation_id": str(conversation_id),
+        }
         uow.after_commit(lambda: context.realtime.publish([creator_id, *others], event))
         return await get_conversation(conn, creator_id, conversation_id, url_for)
 
@@ -658,7 +668,7 @@ async def unsend(context: AppContext, user_id: int, message_id: int) -> None:
         media_rows = await media_repo.detach_from_message(conn, message_id)
         await repository.unsend(conn, message_id, utcnow())
         readers = await repository.member_ids(conn, row["conversation_id"])
-        event = {
+        event: MessageUnsentEvent = {
             "type": "message_unsent",
             "conversation_id": str(row["conversation_id"]),
             "message_id": str(message_id),
@@ -689,7 +699,7 @@ async def react(
         reactions = (await repository.reactions_of(conn, [message_id])).get(message_id, [])
         if changed:
             readers = await repository.member_ids(conn, row["conversation_id"])
-            event = {
+            event: ReactionEvent = {
                 "type": "reaction",
                 "conversation_id": str(row["conversation_id"]),
                 "message_id": str(message_id),

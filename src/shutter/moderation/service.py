@@ -50,7 +50,7 @@ from shutter.notifications.moderation_notices import APPEALABLE, GROUP_PREFIX
 from shutter.pagination import page_tail
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import Access, account_access
-from shutter.realtime.bus import sessions_revoked
+from shutter.realtime.events import notification, sessions_revoked
 from shutter.stories.service import visible_story
 from shutter.timeutil import isoformat, utcnow
 from shutter.users.service import UrlFor
@@ -522,8 +522,7 @@ def _push_notification(
     async def push() -> None:
         async with context.db.read() as conn:
             unread = await notifications_repo.unread_count(conn, user_id)
-        event = {"type": "notification", "kind": kind, "unread_count": unread}
-        await context.realtime.publish([user_id], event)
+        await context.realtime.publish([user_id], notification(kind, unread))
 
     return push
 

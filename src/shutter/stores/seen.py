@@ -12,9 +12,10 @@ import abc
 import contextlib
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import cast
 
 from shutter.stores.breaker import CircuitBreaker, StoreUnavailable
+from shutter.stores.redis import RedisClient
 
 SEEN_MAX = 2000  # per reader: about a hundred pages of feed and Explore
 # In process: past this many readers, an add first forgets readers shown nothing lately.
@@ -71,7 +72,9 @@ class RedisSeenPosts(SeenPosts):
     """Behind the Redis circuit breaker: a call while Redis is down raises
     `StoreUnavailable` at once (callers carry on without the filter)."""
 
-    def __init__(self, redis: Any, prefix: str, ttl_s: int, breaker: CircuitBreaker) -> None:
+    def __init__(
+        self, redis: RedisClient, prefix: str, ttl_s: int, breaker: CircuitBreaker
+    ) -> None:
         super().__init__(ttl_s)
         self.redis = redis
         self.prefix = prefix
@@ -102,10 +105,8 @@ class RedisSeenPosts(SeenPosts):
 
     async def _recent(self, reader_id: int) -> list[bytes]:
         since_ms = int(time.time() * 1000) - self.ttl_s * 1000
-        members: list[bytes] = await self.redis.zrangebyscore(
-            self._key(reader_id), f"({since_ms}", "+inf"
-        )
-        return members
+        members = await self.redis.zrangebyscore(self._key(reader_id), f"({since_ms}", "+inf")
+        return cast("list[bytes]", members)  # without scores: the members alone
 
 
 async def record_shown(seen: SeenPosts, reader_id: int, post_ids: Sequence[int]) -> None:

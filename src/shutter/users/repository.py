@@ -28,8 +28,8 @@ PROFILE_COLUMNS = (
 AUTHOR_COLUMNS = (users.c.id, users.c.username, users.c.display_name, users.c.avatar_key)
 
 
-class ProfileRow(TypedDict):
-    """A user's public profile (PROFILE_COLUMNS)."""
+class ProfileColumnsRow(TypedDict):
+    """PROFILE_COLUMNS (the Mastodon API's Account is made of them too)."""
 
     id: int
     username: str
@@ -41,6 +41,11 @@ class ProfileRow(TypedDict):
     following_count: int
     post_count: int
     created_at: datetime
+
+
+class ProfileRow(ProfileColumnsRow):
+    """A user's public profile (PROFILE_COLUMNS)."""
+
     # The avatar media's variants (JSON), where the query joined them (a single profile).
     avatar_variants: str | None
 
