@@ -7,20 +7,23 @@ import logging
 import sys
 import time
 import uuid
-from typing import Any
+from collections.abc import Iterator
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import Processor
 
 from shutter.ids import id_timestamp_ms
 
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     """Route stdlib and structlog output through one renderer."""
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    renderer: Processor = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -166,7 +169,7 @@ class ScrapedFigures(Collector):
         family = self.families.setdefault(name, (kind, help_text, names, {}))
         family[3][tuple((labels or {}).values())] = value
 
-    def collect(self) -> Any:
+    def collect(self) -> Iterator[Metric]:
         for name, (kind, help_text, names, samples) in self.families.items():
             family: GaugeMetricFamily | CounterMetricFamily
             if kind == "counter":
@@ -191,7 +194,7 @@ class _GcWatch:
         cls.histogram = histogram
 
     @classmethod
-    def _callback(cls, phase: str, info: dict[str, Any]) -> None:
+    def _callback(cls, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             cls.started = time.perf_counter()
         elif cls.histogram is not None:

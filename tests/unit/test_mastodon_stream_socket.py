@@ -12,11 +12,8 @@ from shutter.realtime.bus import (
     CLOSE_UNAUTHENTICATED,
     InProcessBus,
     Socket,
-    home_post,
-    oauth_revoked,
-    posts_removed,
-    sessions_revoked,
 )
+from shutter.realtime.events import home_post, oauth_revoked, posts_removed, sessions_revoked
 from tests.unit.test_realtime_bus import drained
 
 GRANT = Grant(token_id=10, app_id=20, user_id=1, scopes=("read",), token_version=3)

@@ -15,8 +15,8 @@ from shutter.realtime.bus import (
     InProcessBus,
     NatsBus,
     Socket,
-    sessions_revoked,
 )
+from shutter.realtime.events import sessions_revoked
 
 
 def drained(socket: Socket) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from shutter.auth.sessions import TRUSTED_TTL_S, RevokedSessions, TokenVersions
-from shutter.realtime.bus import InProcessBus, NatsBus, sessions_revoked
+from shutter.realtime.bus import InProcessBus, NatsBus
+from shutter.realtime.events import sessions_revoked
 from shutter.stores import hydration
 from tests.unit.test_realtime_bus import FakeNats
 

@@ -11,11 +11,16 @@ from shutter.db.tables import (
     account_tokens,
     appeals,
     auth_sessions,
+    exports,
+    imports,
+    media,
     moderation_actions,
     refresh_tokens,
     reports,
 )
+from shutter.media.repository import StoredMedia
 from shutter.moderation.repository import ActionRow, AppealRow, ReportRow
+from shutter.portability.repository import ExportRow, ImportRow
 
 
 @pytest.mark.parametrize(
@@ -27,6 +32,9 @@ from shutter.moderation.repository import ActionRow, AppealRow, ReportRow
         (account_tokens, list(TokenRow._fields)),
         (auth_sessions, list(SessionRow._fields)),
         (refresh_tokens, list(RefreshTokenRow._fields)),
+        (media, list(StoredMedia.__annotations__)),
+        (imports, list(ImportRow._fields)),
+        (exports, list(ExportRow._fields)),
     ],
     ids=lambda value: value.name if isinstance(value, Table) else "",
 )

@@ -28,7 +28,7 @@ from shutter.events.types import (
 )
 from shutter.ids import IdGenerator
 from shutter.mail.message import Mail
-from shutter.realtime.bus import sessions_revoked
+from shutter.realtime.events import sessions_revoked
 from shutter.settings import Settings
 from shutter.timeutil import utcnow
 from shutter.users import service as users_service

@@ -18,7 +18,7 @@ from shutter.accounts import repository as repo
 from shutter.accounts.service import hash_token
 from shutter.context import AppContext
 from shutter.errors import NotFound, Unauthenticated
-from shutter.realtime.bus import sessions_revoked
+from shutter.realtime.events import sessions_revoked
 from shutter.timeutil import isoformat, utcnow
 
 log = structlog.get_logger("shutter.sessions")

@@ -23,7 +23,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 import orjson
 import structlog
@@ -32,6 +32,11 @@ from shutter.db.database import Database
 from shutter.events import outbox
 from shutter.events.types import DomainEvent, Event
 from shutter.timeutil import utcnow
+
+if TYPE_CHECKING:  # nats-py is imported when the distributed profile runs, not before
+    from nats.aio.msg import Msg
+    from nats.js import JetStreamContext
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 log = structlog.get_logger("shutter.events")
 
@@ -192,7 +197,7 @@ class OutboxDrain(_Loop, Generic[D]):
         self.max_attempts = max_attempts
         self.lane = lane
 
-    async def _claim(self, conn: Any, limit: int) -> list[Event]:
+    async def _claim(self, conn: AsyncConnection, limit: int) -> list[Event]:
         if self.lane == DEFAULT_LANE:
             return await outbox.claim_pending(
                 conn, limit, excluding=self.registry.outside(self.lane)
@@ -246,7 +251,7 @@ def dead_letter_subject(namespace: str, topic: str) -> str:
     return f"{namespace}.dlq.{topic}"
 
 
-async def ensure_stream(js: Any, namespace: str, replicas: int = 1) -> None:
+async def ensure_stream(js: JetStreamContext, namespace: str, replicas: int = 1) -> None:
     """Create (or keep) the durable, file-backed stream for events and dead letters, kept
     on `replicas` nodes of a NATS cluster (its consumers get as many)."""
     from nats.js.api import StorageType, StreamConfig
@@ -266,7 +271,7 @@ class OutboxRelay(_Loop):
     """Distributed profile: move outbox rows into JetStream. Several relays may run: on
     PostgreSQL each claims different rows (FOR UPDATE SKIP LOCKED)."""
 
-    def __init__(self, db: Database, js: Any, namespace: str) -> None:
+    def __init__(self, db: Database, js: JetStreamContext, namespace: str) -> None:
         super().__init__(db)
         self.js = js
         self.namespace = namespace
@@ -313,7 +318,7 @@ class JetStreamConsumer(Generic[D]):
         self,
         deps: D,
         registry: HandlerRegistry[D],
-        js: Any,
+        js: JetStreamContext,
         namespace: str,
         durable: str | None = None,
         ack_wait_s: float = 30.0,
@@ -333,7 +338,7 @@ class JetStreamConsumer(Generic[D]):
         self.max_attempts = max_attempts
         self.retry_base_s = retry_base_s
         self._task: asyncio.Task[None] | None = None
-        self._subscription: Any = None
+        self._subscription: JetStreamContext.PullSubscription | None = None
         self._stopping = False
 
     async def start(self) -> None:
@@ -381,7 +386,7 @@ class JetStreamConsumer(Generic[D]):
             for message in messages:
                 await self._handle(message)
 
-    async def _next_messages(self) -> list[Any]:
+    async def _next_messages(self) -> list[Msg]:
         """Wait for one event, then take at once whatever else is already waiting.
 
         A pull asking for a whole batch lingers on the server until it is full, holding
@@ -391,7 +396,8 @@ class JetStreamConsumer(Generic[D]):
         """
         import nats.errors
 
-        messages: list[Any] = await self._subscription.fetch(batch=1, timeout=FETCH_WAIT_S)
+        assert self._subscription is not None  # started
+        messages = await self._subscription.fetch(batch=1, timeout=FETCH_WAIT_S)
         pending = min(int(messages[-1].metadata.num_pending), FETCH_BATCH - 1)
         if pending > 0:
             # A timeout means another worker took them.
@@ -399,7 +405,7 @@ class JetStreamConsumer(Generic[D]):
                 messages += await self._subscription.fetch(batch=pending, timeout=0.05)
         return messages
 
-    async def _handle(self, message: Any) -> None:
+    async def _handle(self, message: Msg) -> None:
         event = _decode(message.data)
         keep_alive = asyncio.create_task(self._keep_alive(message))
         try:
@@ -425,7 +431,7 @@ class JetStreamConsumer(Generic[D]):
         if self.registry.lane_of(event.topic) == self.lane:  # not one passed on unhandled
             _observe(self.observe, self.lane, event, "ok")
 
-    async def _keep_alive(self, message: Any) -> None:
+    async def _keep_alive(self, message: Msg) -> None:
         """Tell JetStream a long handler (a huge fan-out) is still working on the event, so
         that it is not redelivered to another worker meanwhile."""
         while True:

@@ -24,7 +24,8 @@ from shutter.events.types import (
 from shutter.follows import repository as follows_repo
 from shutter.ids import IdGenerator
 from shutter.posts import repository as posts_repo
-from shutter.realtime.bus import RealtimeBus, home_post, posts_removed
+from shutter.realtime.bus import RealtimeBus
+from shutter.realtime.events import home_post, posts_removed
 from shutter.settings import Settings
 from shutter.stores.timelines import AuthorLists, Timelines
 from shutter.users import repository as users_repo

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import errno
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
 
 import orjson
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -51,16 +52,29 @@ _PG_DISK_FULL = "53100"
 POOL_RETRY_AFTER_S = 2
 
 
+class FieldErrorDict(TypedDict):
+    """One invalid input of a 422 `validation_error` (DESIGN.md's envelope)."""
+
+    field: str
+    message: str
+
+
+class SuspensionDict(TypedDict):
+    """The detail of a 403 `account_suspended`: when it ends (null: not set)."""
+
+    suspended_until: str | None
+
+
 def error_response(
     status: int,
     code: str,
     message: str,
     *,
-    details: list[dict[str, Any]] | None = None,
+    details: Sequence[FieldErrorDict] | Sequence[SuspensionDict] | None = None,
     headers: Mapping[str, str] | None = None,
-    extra: Mapping[str, Any] | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"code": code, "message": message}
+    body: dict[str, object] = {"code": code, "message": message}
     if details:
         body["details"] = details
     if extra:
@@ -95,7 +109,7 @@ def is_disk_full(exc: BaseException) -> bool:
     return False
 
 
-def _describe(error: dict[str, Any]) -> dict[str, Any]:
+def _describe(error: ErrorDetails) -> FieldErrorDict:
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
     # pydantic prefixes the message of a validator's ValueError; the reader needs only ours.
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
@@ -107,7 +121,7 @@ async def _on_shutter_error(_request: Request, exc: Exception) -> Response:
     retry_after = exc.retry_after if isinstance(exc, RateLimited | Unavailable | Busy) else None
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     extra = {"challenge": exc.challenge} if isinstance(exc, MfaRequired) else None
-    details = None
+    details: list[SuspensionDict] | None = None
     if isinstance(exc, AccountSuspended):  # the client shows when it ends (null: not set)
         details = [{"suspended_until": isoformat(exc.until)}]
     return error_response(
@@ -149,7 +163,7 @@ async def _on_validation_error(_request: Request, exc: Exception) -> Response:
     if any(error.get("type") == "json_invalid" for error in errors):
         return error_response(400, "malformed_json", "The request body is not valid JSON.")
     details = [_describe(error) for error in errors]
-    first = details[0] if details else {"field": "", "message": "invalid request"}
+    first: FieldErrorDict = details[0] if details else {"field": "", "message": "invalid request"}
     where = f"{first['field']}: " if first["field"] else ""
     return error_response(422, "validation_error", f"{where}{first['message']}", details=details)
 

@@ -7,7 +7,7 @@ catch-all answers the Mastodon sections not built at all."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -26,7 +26,6 @@ from shutter.mastodon import markers
 from shutter.mastodon.api import (
     _BOOLEANS,
     MAX_LIMIT,
-    Entity,
     IdParam,
     LimitParam,
     MastodonRoute,
@@ -37,7 +36,7 @@ from shutter.mastodon.api import (
     _relationship,
     _statuses,
 )
-from shutter.mastodon.entities import mid, parse_id
+from shutter.mastodon.entities import Account, Marker, SearchResults, Status, Tag, mid, parse_id
 from shutter.media import service as media_service
 from shutter.media.images import MediaRejected
 from shutter.media.pool import JobTimedOut, WorkerCrashed
@@ -57,6 +56,7 @@ from shutter.textfields import Line
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
 from shutter.users import service as users_service
+from shutter.users.presenters import UserPageDict
 from shutter.users.schemas import ProfileUpdate
 
 router = APIRouter(tags=["mastodon"], route_class=MastodonRoute)
@@ -133,7 +133,7 @@ async def _avatar_media(context: Context, user_id: int, upload: Any) -> int:
 
 async def _credential_account(
     conn: AsyncConnection, user_id: int, url_for: UrlForType, base_url: str
-) -> Entity:
+) -> Account:
     """The signed-in user's Account with `source` (the plain bio, the default privacy,
     how many wait for approval)."""
     me = await _account(conn, user_id, url_for, base_url)
@@ -239,7 +239,7 @@ def _optional_id(value: str | None, what: str) -> int | None:
     return parse_id(value, what) if value else None
 
 
-def _mark_pins(statuses: list[Entity], pins: list[PostOutDict], mine: bool) -> list[Entity]:
+def _mark_pins(statuses: list[Status], pins: list[PostOutDict], mine: bool) -> list[Status]:
     """`pinned` tells the author whether they pinned the post (as on Mastodon)."""
     pinned_ids = {mid(post["id"]) for post in pins}
     for status in statuses:
@@ -334,7 +334,7 @@ async def account_statuses(
 async def _account_page(
     request: Request,
     conn: AsyncConnection,
-    page: Mapping[str, Any],
+    page: UserPageDict,
     url_for: UrlForType,
     base_url: str,
 ) -> Response:
@@ -490,7 +490,7 @@ async def _account_results(
     limit: int,
     url_for: UrlForType,
     base_url: str,
-) -> list[Entity]:
+) -> list[Account]:
     """Accounts matching `q` (username or display name, best match first) as Shutter's
     search finds them (never those hidden from the reader)."""
     found = await search_service.search(conn, viewer_id, q, "users", offset + limit, url_for)
@@ -527,7 +527,7 @@ async def _follows(conn: AsyncConnection, viewer_id: int, user_id: int) -> bool:
     return relation is not None and relation["following"]
 
 
-def _tag(name: str, following: bool, base_url: str) -> Entity:
+def _tag(name: str, following: bool, base_url: str) -> Tag:
     """A Mastodon Tag (no usage history is kept per day: `history` is empty)."""
     return {"name": name, "url": f"{base_url}/tags/{name}", "history": [], "following": following}
 
@@ -551,7 +551,7 @@ async def search_v2(
     """Accounts, hashtags and statuses (captions, by Shutter's full-text post search)
     the reader may see, each best match first; `type` narrows to one, `offset` pages."""
     viewer_id = user_id_of(grant)
-    results: dict[str, list[Entity]] = {"accounts": [], "statuses": [], "hashtags": []}
+    results: SearchResults = {"accounts": [], "statuses": [], "hashtags": []}
     if type in (None, "accounts"):
         results["accounts"] = await _account_results(
             conn, viewer_id, q, offset, limit, url_for, base_url
@@ -627,7 +627,7 @@ async def followed_tags(
 # -- markers ---------------------------------------------------------------------------------
 
 
-def _marker(row: dict[str, Any]) -> Entity:
+def _marker(row: markers.MarkerRow) -> Marker:
     return {
         "last_read_id": mid(row["last_read_id"]),
         "version": row["version"],

@@ -4,7 +4,7 @@ Shutter's errors answer Mastodon-style (`{"error": message}`) on these routes.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from shutter.comments import service as comments_service
-from shutter.comments.presenters import present_comments
+from shutter.comments.presenters import CommentOutDict, present_comments
 from shutter.errors import InvalidInput, NotFound, ShutterError
 from shutter.feed import service as feed_service
 from shutter.follows import service as follows_service
@@ -24,7 +24,7 @@ from shutter.http.deps import BaseUrl, Context, Read, UrlFor, Write
 from shutter.http.responses import json_response
 from shutter.likes import service as likes_service
 from shutter.mastodon import entities, repository
-from shutter.mastodon.entities import mid, parse_id
+from shutter.mastodon.entities import Account, Status, mid, parse_id
 from shutter.media import repository as media_repo
 from shutter.media import service as media_service
 from shutter.mutes import service as mutes_service
@@ -36,7 +36,6 @@ from shutter.posts.schemas import PostCreate
 from shutter.stores.objects import UrlFor as UrlForType
 from shutter.users import service as users_service
 
-Entity = dict[str, Any]
 MAX_LIMIT = 40
 
 
@@ -110,7 +109,8 @@ async def instance_v1(context: Context, base_url: BaseUrl) -> Response:
     )
 
 
-def _configuration(context: Context) -> Entity:
+def _configuration(context: Context) -> dict[str, object]:
+    """Instance `configuration` (the limits clients respect); only ever encoded."""
     settings = context.settings
     return {
         "accounts": {"max_featured_tags": 0},
@@ -179,7 +179,7 @@ async def custom_emojis() -> Response:
 
 async def _accounts(
     conn: AsyncConnection, user_ids: list[int], url_for: UrlForType, base_url: str
-) -> dict[int, Entity]:
+) -> dict[int, Account]:
     rows = await repository.account_rows(conn, user_ids)
     for row in rows.values():
         row["avatar_url"] = url_for(row["avatar_key"]) if row["avatar_key"] else None
@@ -188,7 +188,7 @@ async def _accounts(
 
 async def _account(
     conn: AsyncConnection, user_id: int, url_for: UrlForType, base_url: str
-) -> Entity:
+) -> Account:
     found = await _accounts(conn, [user_id], url_for, base_url)
     if user_id not in found:
         raise ApiError(404, "Record not found")
@@ -330,7 +330,7 @@ async def mutes(
 
 async def _statuses(
     conn: AsyncConnection, posts: list[PostOutDict], url_for: UrlForType, base_url: str
-) -> list[Entity]:
+) -> list[Status]:
     authors = await _accounts(
         conn, [int(post["author"]["id"]) for post in posts], url_for, base_url
     )
@@ -342,8 +342,8 @@ async def _statuses(
 
 
 async def comment_statuses(
-    conn: AsyncConnection, comments: Sequence[Mapping[str, Any]], url_for: UrlForType, base_url: str
-) -> list[Entity]:
+    conn: AsyncConnection, comments: Sequence[CommentOutDict], url_for: UrlForType, base_url: str
+) -> list[Status]:
     """Comments as presented by `comments.service` to Statuses replying to their post (a
     top-level comment) or to their thread's comment (a reply)."""
     post_ids = {int(comment["post_id"]) for comment in comments if not comment["parent_id"]}
@@ -370,7 +370,7 @@ async def comment_status_by_id(
     comment_id: int,
     url_for: UrlForType,
     base_url: str,
-) -> Entity:
+) -> Status:
     """The comment as a Status, if the reader may see it and its post (else 404)."""
     row, _ = await comments_service.shown_comment(conn, viewer_id, comment_id)
     presented = await present_comments(conn, [row], url_for, viewer_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Literal, TypedDict, cast, get_args
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,13 +17,18 @@ Timeline = Literal["home", "notifications"]
 TIMELINES: tuple[str, ...] = get_args(Timeline)
 
 
-async def read(
-    conn: AsyncConnection, user_id: int, timelines: Iterable[str]
-) -> list[dict[str, Any]]:
+class MarkerRow(TypedDict):
+    timeline: str
+    last_read_id: int
+    version: int
+    updated_at: datetime
+
+
+async def read(conn: AsyncConnection, user_id: int, timelines: Iterable[str]) -> list[MarkerRow]:
     query = select(
         markers.c.timeline, markers.c.last_read_id, markers.c.version, markers.c.updated_at
     ).where((markers.c.user_id == user_id) & markers.c.timeline.in_(list(timelines)))
-    return [dict(row) for row in (await conn.execute(query)).mappings()]
+    return [cast("MarkerRow", dict(row)) for row in (await conn.execute(query)).mappings()]
 
 
 async def save(

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
-from sqlalchemy import ColumnElement, RowMapping, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.comments.repository import COMMENT_COLUMNS, CommentRow, comment_row
+from shutter.db.rows import typed_all, typed_one
 from shutter.db.tables import comments, follows, notification_actors, notifications, posts, users
 from shutter.posts.repository import POST_COLUMNS, PostRow, post_rows
 from shutter.privacy.visibility import (
@@ -24,27 +25,22 @@ from shutter.privacy.visibility import (
     post_is_live,
     posts_readable_by,
 )
-
-_ACCOUNT_COLUMNS = (
-    users.c.id,
-    users.c.username,
-    users.c.display_name,
-    users.c.bio,
-    users.c.avatar_key,
-    users.c.is_private,
-    users.c.follower_count,
-    users.c.following_count,
-    users.c.post_count,
-    users.c.created_at,
-)
+from shutter.users.repository import PROFILE_COLUMNS, ProfileColumnsRow
 
 
-async def account_rows(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+class AccountRow(ProfileColumnsRow):
+    """What an Account is made of: the profile's columns, and the avatar's URL once the
+    caller has resolved its key (mastodon/api.py)."""
+
+    avatar_url: NotRequired[str | None]
+
+
+async def account_rows(conn: AsyncConnection, user_ids: Iterable[int]) -> dict[int, AccountRow]:
     wanted = set(user_ids)
     if not wanted:
         return {}
-    rows = (await conn.execute(select(*_ACCOUNT_COLUMNS).where(users.c.id.in_(wanted)))).mappings()
-    return {row["id"]: dict(row) for row in rows}
+    rows = (await conn.execute(select(*PROFILE_COLUMNS).where(users.c.id.in_(wanted)))).mappings()
+    return {row["id"]: cast("AccountRow", dict(row)) for row in rows}
 
 
 async def account_id_by_username(conn: AsyncConnection, username: str) -> int | None:
@@ -69,6 +65,9 @@ async def authors_of(
     return found
 
 
+Listed = TypeVar("Listed")
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
     """Mastodon's pagination: below `max_id`, above `since_id` (the newest of those) or
@@ -87,7 +86,7 @@ class Window:
         order = column.asc() if self.min_id is not None else column.desc()
         return statement.order_by(order).limit(limit)
 
-    def newest_first(self, rows: Sequence[Any]) -> list[Any]:
+    def newest_first(self, rows: Sequence[Listed]) -> list[Listed]:
         return list(reversed(rows)) if self.min_id is not None else list(rows)
 
 
@@ -152,6 +151,17 @@ NOTIFICATION_TYPES = {
 }
 
 
+class NotificationActorRow(TypedDict):
+    """One actor of one of the user's notifications: a Mastodon Notification."""
+
+    id: int
+    actor_id: int
+    group_id: int
+    kind: str
+    post_id: int | None
+    comment_id: int | None
+
+
 def _notifications_of(user_id: int) -> Select[Any]:
     """Every actor of the user's notifications one may show: kinds this API maps, actors
     in no block with the user and not suspended, about no post or one the user may read,
@@ -199,13 +209,13 @@ async def notification_page(
     account_id: int | None,
     window: Window,
     limit: int,
-) -> list[RowMapping]:
+) -> list[NotificationActorRow]:
     """One row per actor of the user's notifications of these kinds, newest first."""
     statement = _notifications_of(user_id).where(notifications.c.kind.in_(sorted(kinds)))
     if account_id is not None:
         statement = statement.where(notification_actors.c.actor_id == account_id)
     statement = window.apply(statement, notification_actors.c.id, limit)
-    return window.newest_first((await conn.execute(statement)).mappings().all())
+    return window.newest_first(typed_all(await conn.execute(statement), NotificationActorRow))
 
 
 async def unread_notification_count(
@@ -223,7 +233,8 @@ async def unread_notification_count(
     return int(counted or 0)
 
 
-async def notification_item(conn: AsyncConnection, user_id: int, item_id: int) -> RowMapping | None:
+async def notification_item(
+    conn: AsyncConnection, user_id: int, item_id: int
+) -> NotificationActorRow | None:
     statement = _notifications_of(user_id).where(notification_actors.c.id == item_id)
-    found: RowMapping | None = (await conn.execute(statement)).mappings().first()
-    return found
+    return typed_one(await conn.execute(statement), NotificationActorRow)

@@ -8,7 +8,7 @@ too: they are on `shared`, whose routes answer only OAuth tokens (mastodon/dispa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from shutter.comments import service as comments_service
-from shutter.comments.presenters import present_comments
+from shutter.comments.presenters import CommentOutDict, present_comments
 from shutter.errors import InvalidInput, NotFound
 from shutter.http.deps import BaseUrl, Context, Read, UrlFor, Write
 from shutter.http.responses import json_response
@@ -28,7 +28,6 @@ from shutter.likes import service as likes_service
 from shutter.mastodon import entities, markers, repository
 from shutter.mastodon.api import (
     MAX_LIMIT,
-    Entity,
     IdParam,
     LimitParam,
     MastodonRoute,
@@ -40,8 +39,8 @@ from shutter.mastodon.api import (
     next_link,
 )
 from shutter.mastodon.dispatch import shared_path_router
-from shutter.mastodon.entities import parse_id
-from shutter.mastodon.repository import NOTIFICATION_TYPES, Window
+from shutter.mastodon.entities import Notification, Status, parse_id
+from shutter.mastodon.repository import NOTIFICATION_TYPES, NotificationActorRow, Window
 from shutter.media import repository as media_repo
 from shutter.media import service as media_service
 from shutter.media.images import MediaRejected
@@ -103,7 +102,7 @@ def _window(max_id: str | None, since_id: str | None, min_id: str | None) -> Win
     )
 
 
-def _paged(request: Request, base_url: str, items: list[Entity]) -> Response:
+def _paged(request: Request, base_url: str, items: list[Status] | list[Notification]) -> Response:
     """A page newest first, with the `next` (older) and `prev` (newer) links."""
     headers = None
     if items:
@@ -129,7 +128,7 @@ async def status_context(
         await posts_service.readable_post(conn, viewer_id, post_id)
     except NotFound:
         return await _comment_context(conn, viewer_id, post_id, url_for, base_url)
-    thread: list[Mapping[str, Any]] = []
+    thread: list[CommentOutDict] = []
     after: int | None = None
     while len(thread) < MAX_DESCENDANTS:
         page = await comments_service.list_comments(
@@ -143,7 +142,8 @@ async def status_context(
             break
         after = int(page["next_cursor"])
     descendants = await comment_statuses(conn, thread[:MAX_DESCENDANTS], url_for, base_url)
-    return json_response({"ancestors": [], "descendants": descendants})
+    thread_context: entities.Context = {"ancestors": [], "descendants": descendants}
+    return json_response(thread_context)
 
 
 async def _comment_context(
@@ -157,7 +157,7 @@ async def _comment_context(
     row, _ = await comments_service.shown_comment(conn, viewer_id, comment_id)
     post = await posts_service.get_post(conn, viewer_id, row["post_id"], url_for)
     ancestors = await _statuses(conn, [post], url_for, base_url)
-    descendants: list[Entity] = []
+    descendants: list[Status] = []
     if row["parent_id"] is not None:
         with suppress(NotFound, ApiError):  # one the reader may not see is left out
             ancestors.append(
@@ -166,13 +166,14 @@ async def _comment_context(
     else:
         replies = await _replies(conn, viewer_id, comment_id, url_for)
         descendants = await comment_statuses(conn, replies, url_for, base_url)
-    return json_response({"ancestors": ancestors, "descendants": descendants})
+    thread_context: entities.Context = {"ancestors": ancestors, "descendants": descendants}
+    return json_response(thread_context)
 
 
 async def _replies(
     conn: AsyncConnection, viewer_id: int | None, comment_id: int, url_for: UrlForType
-) -> list[Mapping[str, Any]]:
-    replies: list[Mapping[str, Any]] = []
+) -> list[CommentOutDict]:
+    replies: list[CommentOutDict] = []
     after: int | None = None
     while len(replies) < MAX_DESCENDANTS:
         page = await comments_service.list_replies(
@@ -305,8 +306,12 @@ def _kinds(types: list[str], exclude_types: list[str]) -> set[str]:
 
 
 async def _notifications(
-    conn: AsyncConnection, viewer_id: int, rows: list[Any], url_for: UrlForType, base_url: str
-) -> list[Entity]:
+    conn: AsyncConnection,
+    viewer_id: int,
+    rows: Sequence[NotificationActorRow],
+    url_for: UrlForType,
+    base_url: str,
+) -> list[Notification]:
     """One Mastodon Notification per row (an actor of a Shutter notification): its actor,
     and its status: the post liked or announced, or the comment (a comment, reply or
     mention in one) or the comment liked."""
@@ -317,7 +322,7 @@ async def _notifications(
     }
     post_rows = await repository.readable_posts(conn, viewer_id, post_ids)
     posts = await hydrate(conn, post_rows, viewer_id, url_for)
-    about: dict[int, Entity] = {
+    about: dict[int, Status] = {
         int(status["id"]): status for status in await _statuses(conn, posts, url_for, base_url)
     }
     comment_rows = await repository.shown_comments(conn, viewer_id, comment_ids)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 import structlog
@@ -39,8 +39,9 @@ from shutter.context import AppContext
 from shutter.errors import ShutterError, Unauthenticated
 from shutter.feed import repository as feed_repo
 from shutter.http.websocket import run_until_closed
+from shutter.mastodon import entities
 from shutter.mastodon.api import MastodonRoute, _accounts, _statuses
-from shutter.mastodon.entities import mid
+from shutter.mastodon.entities import Account, Notification, Status, mid
 from shutter.mastodon.repository import NOTIFICATION_TYPES
 from shutter.notifications import repository as notifications_repo
 from shutter.notifications import service as notifications_service
@@ -49,12 +50,13 @@ from shutter.oauth.deps import ApiError
 from shutter.oauth.service import Grant, authenticate
 from shutter.posts import service as posts_service
 from shutter.privacy.visibility import mute_state
-from shutter.realtime.bus import (
-    CLOSE_UNAUTHENTICATED,
+from shutter.realtime.bus import CLOSE_UNAUTHENTICATED, Socket
+from shutter.realtime.events import (
     HOME_POST,
     OAUTH_REVOKED,
-    POSTS_REMOVED,
-    Socket,
+    HomePostEvent,
+    OAuthRevokedEvent,
+    decode,
 )
 from shutter.stores.objects import ObjectUrls
 
@@ -84,7 +86,7 @@ class StreamSocket(Socket):
 
     def offer(self, data: bytes) -> None:
         if data.startswith(_REVOKED_PREFIX):
-            revoked = orjson.loads(data)
+            revoked = cast("OAuthRevokedEvent", orjson.loads(data))
             if str(self.grant.token_id) in revoked["token_ids"] or (
                 str(self.grant.app_id) in revoked["app_ids"]
             ):
@@ -106,10 +108,10 @@ class PulledAuthorWatch(Socket):
         self._author = str(author_id)
 
     def offer(self, data: bytes) -> None:
-        if data.startswith(_HOME_POST_PREFIX) and orjson.loads(data).get("author_id") == (
-            self._author
-        ):
-            self.into.offer(data)
+        if data.startswith(_HOME_POST_PREFIX):
+            event = cast("HomePostEvent", orjson.loads(data))
+            if event["author_id"] == self._author:
+                self.into.offer(data)
 
 
 class Stream:
@@ -159,9 +161,8 @@ class Stream:
 
     async def messages(self, data: bytes) -> list[Message]:
         """The messages one bus event makes for this client's subscriptions."""
-        event = orjson.loads(data)
-        kind = event.get("type")
-        if kind == HOME_POST and "user" in self.subscribed:
+        event = decode(data)
+        if event["type"] == "home_post" and "user" in self.subscribed:
             post_id = int(event["post_id"])
             if post_id in self._updated:
                 return []  # pushed and pulled at once while its author changed mode
@@ -172,9 +173,9 @@ class Stream:
             if len(self._updated) > RECENT_UPDATES:
                 del self._updated[next(iter(self._updated))]
             return [(["user"], "update", _json(status))]
-        if kind == POSTS_REMOVED and "user" in self.subscribed:
+        if event["type"] == "posts_removed" and "user" in self.subscribed:
             return [(["user"], "delete", mid(post_id)) for post_id in event["post_ids"]]
-        if kind == "notification":
+        if event["type"] == "notification":
             streams = sorted(self.subscribed & set(STREAM_SCOPES))
             if "user" in streams and not self.grant.allows("read:notifications"):
                 streams.remove("user")
@@ -182,7 +183,7 @@ class Stream:
                 return [(streams, "notification", _json(n)) for n in await self._notifications()]
         return []
 
-    async def _status(self, post_id: int) -> dict[str, Any] | None:
+    async def _status(self, post_id: int) -> Status | None:
         async with self.context.db.read() as conn:
             try:  # the visibility rule: gone, hidden or blocked since means no update
                 post = await posts_service.get_post(conn, self.user_id, post_id, self.url_for)
@@ -194,7 +195,7 @@ class Stream:
             found = await _statuses(conn, [post], self.url_for, self.base_url)
         return found[0] if found else None
 
-    async def _notifications(self) -> list[dict[str, Any]]:
+    async def _notifications(self) -> list[Notification]:
         async with self.context.db.read() as conn:
             fresh, self._notified = await notifications_service.newer_than(
                 conn, self.user_id, self._notified, NOTIFICATIONS_READ, self.url_for
@@ -211,8 +212,8 @@ class Stream:
         return out
 
     async def _notification(
-        self, conn: AsyncConnection, notification: NotificationOutDict, account: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, conn: AsyncConnection, notification: NotificationOutDict, account: Account
+    ) -> Notification:
         status = None
         if notification["post"] is not None:
             with contextlib.suppress(ShutterError):
@@ -221,16 +222,16 @@ class Stream:
                 )
                 found = await _statuses(conn, [post], self.url_for, self.base_url)
                 status = found[0] if found else None
-        return {
-            "id": mid(notification["id"]),
-            "type": NOTIFICATION_TYPES[notification["type"]],
-            "created_at": notification["created_at"],
-            "account": account,
-            "status": status,
-        }
+        return entities.notification(
+            int(notification["id"]),
+            NOTIFICATION_TYPES[notification["type"]],
+            notification["created_at"],
+            account,
+            status,
+        )
 
 
-def _json(value: Any) -> str:
+def _json(value: object) -> str:
     return orjson.dumps(value).decode()
 
 

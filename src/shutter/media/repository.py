@@ -9,6 +9,7 @@ from typing import Any, NotRequired, TypedDict
 from sqlalchemy import ColumnElement, RowMapping, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.rows import typed_all, typed_one
 from shutter.db.sql import id_in
 from shutter.db.tables import media, posts, users, withheld_media_keys
 from shutter.timeutil import utcnow
@@ -55,7 +56,38 @@ class MediaRow(TypedDict):
     error_message: NotRequired[str | None]
 
 
-def media_row(row: RowMapping, *, with_status: bool = False) -> MediaRow:
+class StoredMedia(TypedDict):
+    """A whole row of `media`: what the upload, processing, sending and collection of a
+    media object read."""
+
+    id: int
+    owner_id: int
+    kind: str
+    content_type: str
+    size_bytes: int
+    status: str
+    upload_key: str
+    original_key: str | None
+    variants: str | None
+    poster_key: str | None
+    width: int | None
+    height: int | None
+    blurhash: str | None
+    duration_s: float | None
+    alt: str | None
+    error_code: str | None
+    error_message: str | None
+    post_id: int | None
+    position: int | None
+    story_id: int | None
+    message_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    screening: str | None
+    screening_score: float | None
+
+
+def media_row(row: RowMapping | StoredMedia, *, with_status: bool = False) -> MediaRow:
     """A MediaRow from any row that has the media columns (with its processing state if
     `with_status`)."""
     result: MediaRow = {
@@ -82,8 +114,8 @@ async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(media.insert().values(**values))
 
 
-async def get(conn: AsyncConnection, media_id: int) -> RowMapping | None:
-    return (await conn.execute(select(media).where(media.c.id == media_id))).mappings().first()
+async def get(conn: AsyncConnection, media_id: int) -> StoredMedia | None:
+    return typed_one(await conn.execute(select(media).where(media.c.id == media_id)), StoredMedia)
 
 
 async def status_of(conn: AsyncConnection, media_id: int) -> str | None:
@@ -116,7 +148,7 @@ async def fail_stuck(conn: AsyncConnection, before: datetime, code: str, message
 
 async def delete_collectable(
     conn: AsyncConnection, before: datetime, limit: int, removed_before: datetime
-) -> list[RowMapping]:
+) -> list[StoredMedia]:
     """Delete up to `limit` media rows created before `before` that nothing needs: attached
     to no post, story or avatar (uploads never completed or never posted), attached to a
     post deleted before `before`, or to a post a moderator removed before `removed_before`
@@ -140,9 +172,9 @@ async def delete_collectable(
     chosen = [row[0] for row in await conn.execute(ids)]
     if not chosen:
         return []
-    rows = (await conn.execute(select(media).where(media.c.id.in_(chosen)))).mappings().all()
+    rows = typed_all(await conn.execute(select(media).where(media.c.id.in_(chosen))), StoredMedia)
     await conn.execute(delete(media).where(media.c.id.in_(chosen)))
-    return list(rows)
+    return rows
 
 
 async def originals_in_use(conn: AsyncConnection, keys: Sequence[str]) -> set[str]:
@@ -203,10 +235,10 @@ async def for_messages(conn: AsyncConnection, media_ids: Sequence[int]) -> dict[
     return {row["id"]: media_row(row) for row in (await conn.execute(query)).mappings()}
 
 
-async def detach_from_message(conn: AsyncConnection, message_id: int) -> list[RowMapping]:
+async def detach_from_message(conn: AsyncConnection, message_id: int) -> list[StoredMedia]:
     """Delete the media rows of an unsent message; returns them (their files go next)."""
     query = select(media).where(media.c.message_id == message_id)
-    rows = list((await conn.execute(query)).mappings())
+    rows = typed_all(await conn.execute(query), StoredMedia)
     if rows:
         await conn.execute(delete(media).where(media.c.message_id == message_id))
     return rows

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import orjson
 import structlog
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
@@ -27,6 +26,7 @@ from shutter.media.presenters import (
     present_media,
     private_url_deadline,
 )
+from shutter.media.repository import StoredMedia
 from shutter.media.sniff import IMAGE_TYPES, STORED_TYPES, VIDEO_TYPES, normalise
 from shutter.stores.objects import UrlFor
 from shutter.timeutil import isoformat, utcnow
@@ -315,7 +315,7 @@ async def get_own_media(
 # -- media sent in messages ------------------------------------------------------------------
 
 
-async def sendable_media(conn: AsyncConnection, owner_id: int, media_id: int) -> RowMapping:
+async def sendable_media(conn: AsyncConnection, owner_id: int, media_id: int) -> StoredMedia:
     """The owner's ready photo or video that nothing uses yet, to send in a message:
     `404 media_not_found` for someone else's or an unknown id (revealing nothing),
     `422 media_in_use` / `media_not_ready` / `media_rejected` otherwise."""
@@ -340,7 +340,7 @@ async def sendable_media(conn: AsyncConnection, owner_id: int, media_id: int) ->
     return row
 
 
-def private_keys(row: RowMapping) -> dict[str, str]:
+def private_keys(row: StoredMedia) -> dict[str, str]:
     """{public key: private key} for the files of a media object about to be sent in a
     message: `private/<media id>/<name>`, named after the media (never shared, unlike
     the content-addressed `media/` keys, so that deleting them touches nothing else)."""
@@ -356,7 +356,7 @@ def private_keys(row: RowMapping) -> dict[str, str]:
     }
 
 
-async def copy_to_private(context: AppContext, row: RowMapping) -> dict[str, object]:
+async def copy_to_private(context: AppContext, row: StoredMedia) -> dict[str, object]:
     """Copy a media object's files to its private keys (before the message that takes it
     is stored; copying again is harmless) and return the columns that point to them."""
     mapping = private_keys(row)
@@ -368,14 +368,16 @@ async def copy_to_private(context: AppContext, row: RowMapping) -> dict[str, obj
             await context.objects.download_to(public, path)
             await context.objects.upload_from(private, path, _content_type_of(private))
     variants = orjson.loads(row["variants"]) if row["variants"] else {}
+    original = row["original_key"]
+    assert original is not None  # a ready photo or video (sendable_media) has its files
     return {
-        "original_key": mapping[row["original_key"]],
+        "original_key": mapping[original],
         "variants": orjson.dumps({name: mapping[key] for name, key in variants.items()}).decode(),
         "poster_key": mapping[row["poster_key"]] if row["poster_key"] else None,
     }
 
 
-async def drop_public_copies(context: AppContext, row: RowMapping) -> None:
+async def drop_public_copies(context: AppContext, row: StoredMedia) -> None:
     """After a message took a media object: delete its former public files unless
     another media row shares them (the same bytes uploaded twice). A failure leaves
     unreferenced files behind, never a broken message."""
@@ -383,8 +385,9 @@ async def drop_public_copies(context: AppContext, row: RowMapping) -> None:
     if not public:
         return
     async with context.db.read() as conn:
-        shared = await repository.originals_in_use(conn, [row["original_key"]])
-    if row["original_key"] in shared:
+        original = row["original_key"]
+        shared = await repository.originals_in_use(conn, [original] if original else [])
+    if original in shared:
         return
     try:
         for key in sorted(public):
@@ -393,7 +396,7 @@ async def drop_public_copies(context: AppContext, row: RowMapping) -> None:
         log.warning("media_public_copies_kept", media_id=row["id"], exc_info=True)
 
 
-async def delete_private_files(context: AppContext, rows: Sequence[RowMapping]) -> None:
+async def delete_private_files(context: AppContext, rows: Sequence[StoredMedia]) -> None:
     """Delete the (private, unshared) files of media rows already deleted: an unsent
     message's photo or video. A failure leaves the files unreferenced; their expiring
     links end within the hour anyway."""
@@ -464,7 +467,7 @@ async def collect_garbage(context: AppContext, now: datetime | None = None) -> C
 
 
 async def _delete_objects(
-    context: AppContext, rows: Sequence[RowMapping], still_used: set[str]
+    context: AppContext, rows: Sequence[StoredMedia], still_used: set[str]
 ) -> int:
     """Remove the files of deleted media rows, except those another media row shares (the
     same bytes uploaded twice share one content-addressed set of files)."""

@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import Exists, RowMapping, case, delete, exists, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.rows import typed
 from shutter.db.sql import dialect_insert, id_in, insert_or_ignore
 from shutter.db.tables import (
     blocks,
@@ -108,20 +109,26 @@ class MessageRow(TypedDict):
 
 
 def message_row(row: RowMapping) -> MessageRow:
-    return {
-        "id": row["id"],
-        "conversation_id": row["conversation_id"],
-        "seq": row["seq"],
-        "sender_id": row["sender_id"],
-        "client_message_id": row["client_message_id"],
-        "content": row["content"],
-        "post_id": row["post_id"],
-        "story_id": row["story_id"],
-        "media_id": row["media_id"],
-        "system": row["system"],
-        "unsent_at": row["unsent_at"],
-        "created_at": row["created_at"],
-    }
+    return typed(row, MessageRow)
+
+
+class PreviousMessage(NamedTuple):
+    """A message found by its client id, with its conversation's kind and pair (None in
+    a group)."""
+
+    message: MessageRow
+    kind: str
+    user_low: int | None
+    user_high: int | None
+
+
+class UnreadTotals(NamedTuple):
+    """Inbox conversations with unread messages, unread messages in the inbox, requests
+    with unread messages."""
+
+    unread_count: int
+    unread_messages: int
+    request_count: int
 
 
 class MemberState(NamedTuple):
@@ -282,7 +289,7 @@ async def candidates(
 
 async def by_client_id(
     conn: AsyncConnection, sender_id: int, client_message_id: str
-) -> RowMapping | None:
+) -> PreviousMessage | None:
     """The sender's message with this client id, with its conversation's kind and pair."""
     query = (
         select(
@@ -297,7 +304,10 @@ async def by_client_id(
             & (messages.c.client_message_id == client_message_id)
         )
     )
-    return (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(query)).mappings().first()
+    if row is None:
+        return None
+    return PreviousMessage(message_row(row), row["kind"], row["user_low"], row["user_high"])
 
 
 async def member(conn: AsyncConnection, user_id: int, conversation_id: int) -> MemberRow | None:
@@ -491,7 +501,7 @@ async def accept(conn: AsyncConnection, user_id: int, conversation_id: int) -> N
     )
 
 
-async def unread_totals(conn: AsyncConnection, user_id: int) -> RowMapping:
+async def unread_totals(conn: AsyncConnection, user_id: int) -> UnreadTotals:
     """(inbox conversations with unread messages, unread messages in the inbox,
     requests with unread messages), blocked conversations left out, in one query."""
     unread = conversations.c.last_seq - mine.c.read_seq
@@ -507,7 +517,8 @@ async def unread_totals(conn: AsyncConnection, user_id: int) -> RowMapping:
         .select_from(mine.join(conversations, conversations.c.id == mine.c.conversation_id))
         .where((mine.c.user_id == user_id) & ~blocked_either_way(user_id, mine.c.other_id))
     )
-    return (await conn.execute(query)).mappings().one()
+    row = (await conn.execute(query)).one()
+    return UnreadTotals(int(row[0]), int(row[1]), int(row[2]))
 
 
 # -- reactions ---------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
@@ -27,6 +26,7 @@ from shutter.errors import Forbidden, InvalidInput, NotFound
 from shutter.events.types import MessageSent
 from shutter.media import repository as media_repo
 from shutter.media import service as media_service
+from shutter.media.repository import StoredMedia
 from shutter.messages import repository
 from shutter.messages.presenters import (
     ConversationOutDict,
@@ -42,11 +42,23 @@ from shutter.messages.presenters import (
     present_reactions,
     present_sent,
 )
-from shutter.messages.repository import Candidate, MemberRow, MessageRow, message_row
+from shutter.messages.repository import (
+    Candidate,
+    MemberRow,
+    MessageRow,
+    PreviousMessage,
+)
 from shutter.messages.schemas import GROUP_MAX_MEMBERS
 from shutter.pagination import page_tail
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import block_directions, is_approved_follower
+from shutter.realtime.events import (
+    ConversationAddedEvent,
+    ConversationEvent,
+    MessageUnsentEvent,
+    ReactionEvent,
+    ReadEvent,
+)
 from shutter.stories.service import visible_story
 from shutter.timeutil import utcnow
 from shutter.users.service import UrlFor
@@ -81,12 +93,12 @@ class _LostRace(Exception):
     """A concurrent request with the same client_message_id stored it first."""
 
 
-Events = dict[int, dict[str, Any]]  # reader -> the event their sockets get
+Events = dict[int, ConversationEvent]  # reader -> the event their sockets get
 
 
 async def send_message(context: AppContext, command: SendMessage, url_for: UrlFor) -> Sent:
     """Store a message (once per client_message_id) and push it to every member."""
-    media: tuple[RowMapping, dict[str, object]] | None = None
+    media: tuple[StoredMedia, dict[str, object]] | None = None
     if command.media_id is not None:
         # A retry of a send that took this media finds its message before the media,
         # which is no longer free, is looked at.
@@ -126,14 +138,15 @@ async def send_message(context: AppContext, command: SendMessage, url_for: UrlFo
     raise RuntimeError("client_message_id race not resolved")  # pragma: no cover
 
 
-def _replay(previous: RowMapping, command: SendMessage) -> MessageSentDict:
+def _replay(found: PreviousMessage, command: SendMessage) -> MessageSentDict:
     """The first attempt's answer, if this is the same request again. An unsent message
     kept only its place: a retry of it is recognised by its conversation alone."""
+    previous = found.message
     if command.conversation_id is not None:
         same_place = previous["conversation_id"] == command.conversation_id
     elif command.recipient_id is not None:
-        pair = {previous["user_low"], previous["user_high"]}
-        same_place = previous["kind"] == "direct" and command.recipient_id in pair
+        pair = {found.user_low, found.user_high}
+        same_place = found.kind == "direct" and command.recipient_id in pair
     else:  # a story reply: the story names the place
         same_place = previous["story_id"] == command.story_id or previous["unsent_at"] is not None
     same = same_place and (
@@ -150,14 +163,14 @@ def _replay(previous: RowMapping, command: SendMessage) -> MessageSentDict:
             "client_message_id was already used for another message; use a new one.",
             code="client_message_id_reused",
         )
-    return present_sent(message_row(previous))
+    return present_sent(previous)
 
 
 async def _store(
     context: AppContext,
     conn: AsyncConnection,
     command: SendMessage,
-    media: tuple[RowMapping, dict[str, object]] | None,
+    media: tuple[StoredMedia, dict[str, object]] | None,
 ) -> tuple[MessageRow, list[int]]:
     """Check the request, then store the message with the next seq; returns the stored
     row and who reads it (every member)."""
@@ -374,7 +387,7 @@ async def mark_read(
         readers = await repository.member_ids(uow.conn, conversation_id) if moved else []
     read_seq = max(member["read_seq"], target)
     if moved:
-        event = {
+        event: ReadEvent = {
             "type": "read",
             "conversation_id": str(conversation_id),
             "user_id": str(user_id),
@@ -396,9 +409,9 @@ async def accept(
 async def unread_count(conn: AsyncConnection, user_id: int) -> UnreadCountDict:
     totals = await repository.unread_totals(conn, user_id)
     return {
-        "unread_count": int(totals["unread_count"]),
-        "unread_messages": int(totals["unread_messages"]),
-        "request_count": int(totals["request_count"]),
+        "unread_count": totals.unread_count,
+        "unread_messages": totals.unread_messages,
+        "request_count": totals.request_count,
     }
 
 
@@ -493,7 +506,10 @@ async def create_group(
             for user_id in others
         ]
         await repository.add_members(conn, rows)
-        event = {"type": "conversation_added", "conversation_id": str(conversation_id)}
+        event: ConversationAddedEvent = {
+            "type": "conversation_added",
+            "conversation_id": str(conversation_id),
+        }
         uow.after_commit(lambda: context.realtime.publish([creator_id, *others], event))
         return await get_conversation(conn, creator_id, conversation_id, url_for)
 
@@ -652,7 +668,7 @@ async def unsend(context: AppContext, user_id: int, message_id: int) -> None:
         media_rows = await media_repo.detach_from_message(conn, message_id)
         await repository.unsend(conn, message_id, utcnow())
         readers = await repository.member_ids(conn, row["conversation_id"])
-        event = {
+        event: MessageUnsentEvent = {
             "type": "message_unsent",
             "conversation_id": str(row["conversation_id"]),
             "message_id": str(message_id),
@@ -683,7 +699,7 @@ async def react(
         reactions = (await repository.reactions_of(conn, [message_id])).get(message_id, [])
         if changed:
             readers = await repository.member_ids(conn, row["conversation_id"])
-            event = {
+            event: ReactionEvent = {
                 "type": "reaction",
                 "conversation_id": str(row["conversation_id"]),
                 "message_id": str(message_id),

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypedDict, TypeVar, cast
+from typing import Any, NamedTuple, TypedDict
 
 import orjson
-from sqlalchemy import RowMapping, Table, delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.rows import typed_all, typed_one
 from shutter.db.sql import dialect_insert, insert_or_ignore
 from shutter.db.tables import (
     appeals,
@@ -25,6 +26,7 @@ from shutter.db.tables import (
     users,
     withheld_media_keys,
 )
+from shutter.media.repository import MediaRow, media_row
 
 
 class ReportRow(TypedDict):
@@ -70,22 +72,61 @@ class AppealRow(TypedDict):
     resolved_at: datetime | None
 
 
-TypedRow = TypeVar("TypedRow", ReportRow, ActionRow, AppealRow)
+class RoleHolder(NamedTuple):
+    """An account and its role (`set_role`)."""
+
+    id: int
+    username: str
+    role: str
 
 
-def typed(row: RowMapping, kind: type[TypedRow]) -> TypedRow:
-    """The row as `kind`, with exactly its fields (a KeyError if the query missed one)."""
-    return cast(TypedRow, {name: row[name] for name in kind.__annotations__})
+class TargetRow(NamedTuple):
+    """A reported or acted-on target's owner and state, whatever its state; the fields its
+    type does not have are None: an account's `username` and `suspended_at`; a post's,
+    comment's or story's `removed_at` and `deleted_at`; a post's `caption` and `sensitive`;
+    a comment's `post_id` and `text`; a story's `media_id`; a message's `conversation_id`
+    and `content`."""
+
+    owner_id: int
+    username: str | None = None
+    suspended_at: datetime | None = None
+    removed_at: datetime | None = None
+    deleted_at: datetime | None = None
+    caption: str | None = None
+    sensitive: bool | None = None
+    post_id: int | None = None
+    text: str | None = None
+    media_id: int | None = None
+    conversation_id: int | None = None
+    content: str | None = None
+
+
+class TargetMediaRow(TypedDict):
+    """A media object of a target (`media_of`): its API fields and its screening."""
+
+    media: MediaRow
+    screening: str | None
+    screening_score: float | None
+
+
+class QueueGroup(NamedTuple):
+    """The reports on one target (`queue_page`): how many, the first and the last."""
+
+    target_type: str
+    target_id: int
+    target_owner_id: int
+    report_count: int
+    last_id: int
 
 
 # --- accounts: roles and suspensions -------------------------------------------------
 
 
-async def user_by_username(conn: AsyncConnection, username: str) -> RowMapping | None:
+async def user_by_username(conn: AsyncConnection, username: str) -> RoleHolder | None:
     query = select(users.c.id, users.c.username, users.c.role).where(
         users.c.username == username.lower()
     )
-    return (await conn.execute(query)).mappings().first()
+    return typed_one(await conn.execute(query), RoleHolder)
 
 
 async def role_of(conn: AsyncConnection, user_id: int) -> str | None:
@@ -141,7 +182,7 @@ async def ended_suspensions(conn: AsyncConnection, now: datetime, limit: int) ->
 _REMOVABLE: dict[str, Table] = {"post": posts, "comment": comments, "story": stories}
 
 
-async def target_row(conn: AsyncConnection, target_type: str, target_id: int) -> RowMapping | None:
+async def target_row(conn: AsyncConnection, target_type: str, target_id: int) -> TargetRow | None:
     """The target's owner and state, whatever its state (deleted, removed, suspended)."""
     if target_type == "user":
         query: Any = select(
@@ -178,7 +219,8 @@ async def target_row(conn: AsyncConnection, target_type: str, target_id: int) ->
             messages.c.conversation_id,
             messages.c.content,
         ).where(messages.c.id == target_id)
-    return (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(query)).mappings().first()
+    return TargetRow(**row) if row is not None else None
 
 
 async def is_conversation_member(conn: AsyncConnection, conversation_id: int, user_id: int) -> bool:
@@ -208,7 +250,7 @@ async def set_sensitive(conn: AsyncConnection, post_id: int, sensitive: bool) ->
     await conn.execute(update(posts).where(posts.c.id == post_id).values(sensitive=sensitive))
 
 
-async def media_of(conn: AsyncConnection, target_type: str, target_id: int) -> list[RowMapping]:
+async def media_of(conn: AsyncConnection, target_type: str, target_id: int) -> list[TargetMediaRow]:
     """Media of a post, story or message (its preview), whatever the state of the target."""
     column = {"post": media.c.post_id, "story": media.c.story_id, "message": media.c.message_id}[
         target_type
@@ -230,16 +272,24 @@ async def media_of(conn: AsyncConnection, target_type: str, target_id: int) -> l
         .where(column == target_id)
         .order_by(media.c.position, media.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return [
+        {
+            "media": media_row(row),
+            "screening": row["screening"],
+            "screening_score": row["screening_score"],
+        }
+        for row in (await conn.execute(query)).mappings()
+    ]
 
 
-def media_keys(rows: Sequence[RowMapping]) -> set[str]:
+def media_keys(rows: Sequence[TargetMediaRow]) -> set[str]:
     """Every object key of these media rows: original, variants, poster."""
     keys: set[str] = set()
     for row in rows:
-        keys.update(key for key in (row["original_key"], row["poster_key"]) if key)
-        if row["variants"]:
-            keys.update(orjson.loads(row["variants"]).values())
+        item = row["media"]
+        keys.update(key for key in (item["original_key"], item["poster_key"]) if key)
+        if item["variants"]:
+            keys.update(orjson.loads(item["variants"]).values())
     return keys
 
 
@@ -297,8 +347,7 @@ async def open_report_of(
         & (reports.c.target_id == target_id)
         & (reports.c.status == "open")
     )
-    row = (await conn.execute(query)).mappings().first()
-    return typed(row, ReportRow) if row is not None else None
+    return typed_one(await conn.execute(query), ReportRow)
 
 
 async def reports_by(
@@ -308,7 +357,7 @@ async def reports_by(
     if before_id is not None:
         query = query.where(reports.c.id < before_id)
     rows = await conn.execute(query.order_by(reports.c.id.desc()).limit(limit))
-    return [typed(row, ReportRow) for row in rows.mappings()]
+    return typed_all(rows, ReportRow)
 
 
 async def distinct_reporters_since(conn: AsyncConnection, owner_id: int, since: datetime) -> int:
@@ -334,7 +383,7 @@ async def has_open_flag(
 
 async def queue_page(
     conn: AsyncConnection, status: str, before_id: int | None, limit: int
-) -> Sequence[RowMapping]:
+) -> list[QueueGroup]:
     """Reports grouped by target, the most recently reported target first: one row per
     target with its count, the first and last report ids."""
     last = func.max(reports.c.id).label("last_id")
@@ -343,7 +392,7 @@ async def queue_page(
             reports.c.target_type,
             reports.c.target_id,
             func.min(reports.c.target_owner_id).label("target_owner_id"),
-            func.count().label("count"),
+            func.count().label("report_count"),
             last,
         )
         .where(reports.c.status == status)
@@ -351,7 +400,7 @@ async def queue_page(
     )
     if before_id is not None:
         query = query.having(func.max(reports.c.id) < before_id)
-    return (await conn.execute(query.order_by(last.desc()).limit(limit))).mappings().all()
+    return typed_all(await conn.execute(query.order_by(last.desc()).limit(limit)), QueueGroup)
 
 
 async def reports_on(
@@ -367,10 +416,8 @@ async def reports_on(
         .order_by(reports.c.id)
     )
     wanted = set(targets)
-    rows = (await conn.execute(query)).mappings()
-    return [
-        typed(row, ReportRow) for row in rows if (row["target_type"], row["target_id"]) in wanted
-    ]
+    rows = typed_all(await conn.execute(query), ReportRow)
+    return [row for row in rows if (row["target_type"], row["target_id"]) in wanted]
 
 
 async def resolve_reports(
@@ -401,8 +448,7 @@ async def insert_action(conn: AsyncConnection, values: Mapping[str, object]) -> 
 
 async def get_action(conn: AsyncConnection, action_id: int) -> ActionRow | None:
     query = select(moderation_actions).where(moderation_actions.c.id == action_id)
-    row = (await conn.execute(query)).mappings().first()
-    return typed(row, ActionRow) if row is not None else None
+    return typed_one(await conn.execute(query), ActionRow)
 
 
 async def audit_page(conn: AsyncConnection, before_id: int | None, limit: int) -> list[ActionRow]:
@@ -410,7 +456,7 @@ async def audit_page(conn: AsyncConnection, before_id: int | None, limit: int) -
     if before_id is not None:
         query = query.where(moderation_actions.c.id < before_id)
     ordered = query.order_by(moderation_actions.c.id.desc()).limit(limit)
-    return [typed(row, ActionRow) for row in (await conn.execute(ordered)).mappings()]
+    return typed_all(await conn.execute(ordered), ActionRow)
 
 
 async def insert_appeal(conn: AsyncConnection, values: Mapping[str, object]) -> bool:
@@ -422,8 +468,9 @@ async def insert_appeal(conn: AsyncConnection, values: Mapping[str, object]) -> 
 
 
 async def get_appeal(conn: AsyncConnection, appeal_id: int) -> AppealRow | None:
-    row = (await conn.execute(select(appeals).where(appeals.c.id == appeal_id))).mappings().first()
-    return typed(row, AppealRow) if row is not None else None
+    return typed_one(
+        await conn.execute(select(appeals).where(appeals.c.id == appeal_id)), AppealRow
+    )
 
 
 async def appeals_page(
@@ -433,7 +480,7 @@ async def appeals_page(
     if before_id is not None:
         query = query.where(appeals.c.id < before_id)
     rows = await conn.execute(query.order_by(appeals.c.id.desc()).limit(limit))
-    return [typed(row, AppealRow) for row in rows.mappings()]
+    return typed_all(rows, AppealRow)
 
 
 async def resolve_appeal(conn: AsyncConnection, appeal_id: int, status: str, now: datetime) -> bool:

@@ -27,7 +27,6 @@ from shutter.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shutter.events.types import ContentRemoved, ContentRestored
 from shutter.ids import IdGenerator
 from shutter.media.presenters import present_media
-from shutter.media.repository import media_row
 from shutter.moderation import repository
 from shutter.moderation.presenters import (
     ActionOutDict,
@@ -51,7 +50,7 @@ from shutter.notifications.moderation_notices import APPEALABLE, GROUP_PREFIX
 from shutter.pagination import page_tail
 from shutter.posts.service import readable_post
 from shutter.privacy.visibility import Access, account_access
-from shutter.realtime.bus import sessions_revoked
+from shutter.realtime.events import notification, sessions_revoked
 from shutter.stories.service import visible_story
 from shutter.timeutil import isoformat, utcnow
 from shutter.users.service import UrlFor
@@ -125,7 +124,7 @@ async def set_role(context: AppContext, conn: AsyncConnection, username: str, ro
     row = await repository.user_by_username(conn, username)
     if row is None:
         raise NotFound(f"No user named {username!r}.", code="user_not_found")
-    await repository.set_role(conn, row["id"], role)
+    await repository.set_role(conn, row.id, role)
     await repository.insert_action(
         conn,
         {
@@ -133,13 +132,13 @@ async def set_role(context: AppContext, conn: AsyncConnection, username: str, ro
             "actor_id": None,
             "action": "grant_role" if role != "user" else "revoke_role",
             "target_type": "user",
-            "target_id": row["id"],
-            "target_owner_id": row["id"],
-            "reason": f"role {row['role']} -> {role} (shutter admin)",
+            "target_id": row.id,
+            "target_owner_id": row.id,
+            "reason": f"role {row.role} -> {role} (shutter admin)",
             "created_at": utcnow(),
         },
     )
-    before: str = row["role"]
+    before: str = row.role
     return before
 
 
@@ -223,11 +222,13 @@ async def _reportable_owner(
         return target_id
     # A message: only a party of its conversation may report it.
     message = await repository.target_row(conn, "message", target_id)
-    if message is None or not await repository.is_conversation_member(
-        conn, message["conversation_id"], viewer_id
+    if (
+        message is None
+        or message.conversation_id is None
+        or not await repository.is_conversation_member(conn, message.conversation_id, viewer_id)
     ):
         raise NotFound("No such message.", code="message_not_found")
-    return int(message["owner_id"])
+    return message.owner_id
 
 
 async def _flag_if_reported_by_many(
@@ -320,32 +321,32 @@ async def queue(
     first, with the count, the reasons, the reports and a preview of the target (its media
     included even when the target is already hidden)."""
     groups = await repository.queue_page(conn, status, before_id, limit + 1)
-    tail = page_tail(groups, limit, lambda row: row["last_id"])
+    tail = page_tail(groups, limit, lambda row: row.last_id)
     page = tail.items
-    targets = [(row["target_type"], row["target_id"]) for row in page]
+    targets = [(row.target_type, row.target_id) for row in page]
     reports = await repository.reports_on(conn, status, targets)
     by_target: dict[tuple[str, int], list[ReportRow]] = {}
     for report in reports:
         by_target.setdefault((report["target_type"], report["target_id"]), []).append(report)
     names = await repository.usernames(
         conn,
-        {row["target_owner_id"] for row in page}
+        {row.target_owner_id for row in page}
         | {r["reporter_id"] for r in reports if r["reporter_id"] is not None},
     )
     items: list[QueueItemDict] = []
     for row in page:
-        target = (row["target_type"], row["target_id"])
+        target = (row.target_type, row.target_id)
         group = by_target.get(target, [])
         items.append(
             {
-                "target_type": row["target_type"],
-                "target_id": str(row["target_id"]),
-                "owner": person(row["target_owner_id"], names),
-                "report_count": row["count"],
+                "target_type": row.target_type,
+                "target_id": str(row.target_id),
+                "owner": person(row.target_owner_id, names),
+                "report_count": row.report_count,
                 "reasons": dict(Counter(r["reason"] for r in group)),
                 "sources": sorted({r["source"] for r in group}),
                 "reports": [present_queue_report(r, names) for r in group],
-                "preview": await preview(conn, row["target_type"], row["target_id"], url_for),
+                "preview": await preview(conn, row.target_type, row.target_id, url_for),
                 "last_reported_at": isoformat(group[-1]["created_at"]) if group else None,
             }
         )
@@ -363,19 +364,19 @@ async def preview(
         return None
     shown: PreviewDict = {"exists": True}
     if target_type == "user":
-        shown["username"] = row["username"]
-        shown["suspended"] = row["suspended_at"] is not None
+        shown["username"] = str(row.username)
+        shown["suspended"] = row.suspended_at is not None
     elif target_type == "message":
-        shown["text"] = row["content"]
+        shown["text"] = str(row.content)
     else:
-        shown["removed"] = row["removed_at"] is not None
-        shown["deleted"] = row["deleted_at"] is not None
+        shown["removed"] = row.removed_at is not None
+        shown["deleted"] = row.deleted_at is not None
         if target_type == "post":
-            shown["text"] = row["caption"]
-            shown["sensitive"] = bool(row["sensitive"])
+            shown["text"] = str(row.caption)
+            shown["sensitive"] = bool(row.sensitive)
         elif target_type == "comment":
-            shown["text"] = row["text"]
-            shown["post_id"] = str(row["post_id"])
+            shown["text"] = str(row.text)
+            shown["post_id"] = str(row.post_id)
     if target_type in ("post", "story", "message"):  # a message's photo or video too
         items = await repository.media_of(conn, target_type, target_id)
         withheld = await repository.withheld_among(conn, repository.media_keys(items))
@@ -384,7 +385,7 @@ async def preview(
             shown["media"] = [
                 {
                     # Expiring links: the files of removed content are served by them only.
-                    **present_media(media_row(item), url_for, until=until, withheld=withheld),
+                    **present_media(item["media"], url_for, until=until, withheld=withheld),
                     "screening": item["screening"],
                     "screening_score": item["screening_score"],
                 }
@@ -427,7 +428,7 @@ async def take_action(
     target = await repository.target_row(conn, command.target_type, command.target_id)
     if target is None:
         raise NotFound(f"No such {command.target_type}.", code="target_not_found")
-    owner_id = int(target["owner_id"])
+    owner_id = target.owner_id
     if command.action == "suspend" and owner_id == command.actor_id:
         raise InvalidInput("You cannot suspend yourself.", code="cannot_suspend_self")
     now = utcnow()
@@ -521,8 +522,7 @@ def _push_notification(
     async def push() -> None:
         async with context.db.read() as conn:
             unread = await notifications_repo.unread_count(conn, user_id)
-        event = {"type": "notification", "kind": kind, "unread_count": unread}
-        await context.realtime.publish([user_id], event)
+        await context.realtime.publish([user_id], notification(kind, unread))
 
     return push
 

@@ -41,6 +41,7 @@ from shutter.posts.repository import PostRow
 from shutter.privacy.visibility import can_view_account_content, is_blocked_either_way
 from shutter.push.sender import PushPayload, WebPushSender
 from shutter.realtime.bus import RealtimeBus
+from shutter.realtime.events import notification
 from shutter.stories import repository as stories_repo
 from shutter.tags.entities import mentions
 from shutter.timeutil import utcnow
@@ -385,8 +386,7 @@ async def _push(context: NotifyDeps, recipients: dict[int, str]) -> None:
     async with context.db.read() as conn:
         counts = {user_id: await repository.unread_count(conn, user_id) for user_id in recipients}
     for user_id, kind in recipients.items():
-        event = {"type": "notification", "kind": kind, "unread_count": counts[user_id]}
-        await context.realtime.publish([user_id], event)
+        await context.realtime.publish([user_id], notification(kind, counts[user_id]))
     if context.web_push is not None:
         sender = context.web_push
         async with context.db.read() as conn:

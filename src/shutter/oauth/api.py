@@ -5,7 +5,7 @@ decision (`/oauth/authorize`), `/oauth/token`, `/oauth/revoke`, the server metad
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any
+from typing import Annotated, NotRequired, TypedDict
 from urllib.parse import urlencode
 
 import orjson
@@ -19,18 +19,20 @@ from shutter.http.responses import json_response
 from shutter.oauth import repository, scopes, service
 from shutter.oauth.deps import ApiError, AppGrant
 from shutter.oauth.service import OOB, OAuthError
-from shutter.realtime.bus import oauth_revoked
+from shutter.realtime.events import oauth_revoked
 from shutter.textfields import Line, clean_text
 from shutter.timeutil import isoformat, utcnow
 
 router = APIRouter(tags=["oauth"])
 
 _MAX_PARAM = 4000
+# A request's parameters: query, form (a list where a key repeats) or JSON body values.
+Params = dict[str, object]
 
 
-async def _params(request: Request) -> dict[str, Any]:
+async def _params(request: Request) -> Params:
     """Parameters of a form or JSON body (clients send either), merged over the query."""
-    values: dict[str, Any] = dict(request.query_params)
+    values: Params = dict(request.query_params)
     kind = request.headers.get("content-type", "")
     if kind.startswith("application/json"):
         try:
@@ -48,7 +50,7 @@ async def _params(request: Request) -> dict[str, Any]:
     return values
 
 
-def _text(values: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+def _text(values: Params, key: str, *, required: bool = False) -> str | None:
     value = values.get(key)
     if isinstance(value, list):
         value = " ".join(str(item) for item in value)
@@ -103,9 +105,23 @@ async def create_app(request: Request, context: Context, uow: Write) -> Response
     return json_response(_app_out(registered.row, registered.client_secret))
 
 
-def _app_out(row: repository.AppRow, secret: str | None) -> dict[str, Any]:
+class AppOutDict(TypedDict):
+    """The wire shape of AppOut (the credentials only when the app is registered)."""
+
+    id: str
+    name: str
+    website: str | None
+    scopes: list[str]
+    redirect_uri: str
+    redirect_uris: list[str]
+    vapid_key: str
+    client_id: NotRequired[str]
+    client_secret: NotRequired[str]
+
+
+def _app_out(row: repository.AppRow, secret: str | None) -> AppOutDict:
     uris = row["redirect_uris"].split("\n")
-    out: dict[str, Any] = {
+    out: AppOutDict = {
         "id": str(row["id"]),
         "name": row["name"],
         "website": row["website"],
@@ -135,8 +151,8 @@ _CONSENT_PAGE = """<!doctype html>
 <link rel="stylesheet" href="/static/css/app.css">
 </head><body>
 <main id="consent" class="consent" data-client-name="{name}" data-scopes="{scopes}">
-<h1>Authorize <span id="consent-app"></span>?</h1>
-<p>This app asks to use your Shutter account with these permissions:</p>
+<h1 id="consent-title">Authorize <span id="consent-app"></span>?</h1>
+<p id="consent-intro">This app asks to use your Shutter account with these permissions:</p>
 <ul id="consent-scopes"></ul>
 <p id="consent-status" role="status"></p>
 <button id="consent-allow" type="button">Allow</button>
@@ -254,7 +270,17 @@ class TokenOut(BaseModel):
     refresh_token: str | None = None
 
 
-def _client_credentials(request: Request, values: dict[str, Any]) -> tuple[str | None, str | None]:
+class TokenOutDict(TypedDict):
+    """The wire shape of TokenOut (`refresh_token` only when one was issued)."""
+
+    access_token: str
+    token_type: str
+    scope: str
+    created_at: int
+    refresh_token: NotRequired[str]
+
+
+def _client_credentials(request: Request, values: Params) -> tuple[str | None, str | None]:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("basic "):
         try:
@@ -292,7 +318,7 @@ async def token(request: Request, context: Context, uow: Write) -> Response:
         issued = await service.refresh(
             uow, context.ids, app, _text(values, "refresh_token"), _text(values, "scope")
         )
-    out: dict[str, Any] = {
+    out: TokenOutDict = {
         "access_token": issued.access_token,
         "token_type": "Bearer",
         "scope": issued.scopes,

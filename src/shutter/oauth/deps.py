@@ -3,9 +3,9 @@ with a required scope, and the Mastodon-style error (`{"error": "..."}`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shutter.errors import RateLimited, Unauthenticated
@@ -48,7 +48,7 @@ async def get_grant(grant: OptionalGrant) -> Grant:
 AppGrant = Annotated[Grant, Depends(get_grant)]
 
 
-def scoped(scope: str, *, user: bool = True) -> Any:
+def scoped(scope: str, *, user: bool = True) -> params.Depends:
     """A dependency giving the grant, which must cover `scope` (else 403) and, with
     `user`, stand for a user (a client_credentials token answers 422 as Mastodon does)."""
 
@@ -60,7 +60,7 @@ def scoped(scope: str, *, user: bool = True) -> Any:
         request.state.oauth_grant = grant
         return grant
 
-    return Depends(check)
+    return params.Depends(check)
 
 
 def user_id_of(grant: Grant) -> int:
@@ -68,7 +68,7 @@ def user_id_of(grant: Grant) -> int:
     return grant.user_id
 
 
-def rate_limited(action: str) -> Any:
+def rate_limited(action: str) -> params.Depends:
     """As http.deps.rate_limited, counted against the OAuth token's user (or app)."""
 
     async def hit(grant: AppGrant, context: Context) -> None:
@@ -79,10 +79,10 @@ def rate_limited(action: str) -> Any:
                 await count_refusal(context, grant.user_id, action)
             raise
 
-    return Depends(hit)
+    return params.Depends(hit)
 
 
-def optionally_scoped(scope: str) -> Any:
+def optionally_scoped(scope: str) -> params.Depends:
     """A dependency for routes anyone may call (public timelines): None without a token;
     with one, the grant, which must cover `scope` (else 403). An app's own token
     (client_credentials) reads as anonymous."""
@@ -95,4 +95,4 @@ def optionally_scoped(scope: str) -> Any:
         request.state.oauth_grant = grant
         return grant
 
-    return Depends(check)
+    return params.Depends(check)

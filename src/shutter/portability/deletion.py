@@ -70,6 +70,7 @@ from shutter.db.tables import (
 )
 from shutter.errors import Forbidden, NotFound, Unauthenticated
 from shutter.messages import service as messages_service
+from shutter.portability.presenters import DeletionOutDict
 from shutter.posts import counters
 from shutter.timeutil import isoformat, utcnow
 from shutter.users import repository as users_repo
@@ -84,7 +85,7 @@ BATCH = 500
 # -- deactivate and restore -------------------------------------------------------------------
 
 
-async def request_deletion(context: AppContext, user_id: int, password: str) -> dict[str, Any]:
+async def request_deletion(context: AppContext, user_id: int, password: str) -> DeletionOutDict:
     """Deactivate the account now and schedule its purge; returns `{status, purge_after}`.
     Raises Forbidden (`wrong_password`) unless `password` is the account's."""
     stored = await users_service.verify_current_password(

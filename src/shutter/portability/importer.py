@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import RowMapping, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.context import AppContext
@@ -30,15 +30,16 @@ from shutter.media import service as media_service
 from shutter.media.sniff import IMAGE_TYPES, VIDEO_TYPES, sniff
 from shutter.portability import repository
 from shutter.portability.archive import ArchiveLimits, ArchiveRefused, EntryRefused, SafeArchive
-from shutter.portability.instagram import ArchivedItem, Profile, read_contents
-from shutter.portability.jobs import JobStatus
+from shutter.portability.instagram import ArchivedItem, Profile, Unreadable, read_contents
+from shutter.portability.jobs import ItemErrorDict, JobStatus
+from shutter.portability.presenters import ImportOutDict, present_import
 from shutter.posts import repository as posts_repo
 from shutter.posts.schemas import CAPTION_MAX
 from shutter.stories import repository as stories_repo
 from shutter.tags import repository as tags_repo
 from shutter.tags.entities import hashtags
 from shutter.textfields import clean_text
-from shutter.timeutil import isoformat, utcnow
+from shutter.timeutil import utcnow
 from shutter.users import repository as users_repo
 from shutter.users import service as users_service
 from shutter.users.schemas import BIO_MAX, DISPLAY_NAME_MAX, ProfileUpdate
@@ -58,14 +59,14 @@ class ItemSkipped(Exception):
 # -- the API's half --------------------------------------------------------------------------
 
 
-async def request_import(context: AppContext, user_id: int, media_id: int) -> dict[str, Any]:
+async def request_import(context: AppContext, user_id: int, media_id: int) -> ImportOutDict:
     """Queue the import of an uploaded archive; returns the import. The same archive twice
     returns the import it started the first time."""
     async with context.db.read() as conn:
         row = await media_repo.get(conn, media_id)
         earlier = await repository.import_of_media(conn, user_id, media_id)
     if earlier is not None:
-        return present(earlier)
+        return present_import(earlier)
     if row is None or row["owner_id"] != user_id:
         raise NotFound("No such upload.", code="media_not_found")
     if row["kind"] != "archive":
@@ -104,40 +105,21 @@ async def request_import(context: AppContext, user_id: int, media_id: int) -> di
         await uow.record(ImportRequested(import_id=import_id))
         created = await repository.get_import(conn, import_id)
     assert created is not None
-    return present(created)
+    return present_import(created)
 
 
-async def get_import(context: AppContext, user_id: int, import_id: int) -> dict[str, Any]:
+async def get_import(context: AppContext, user_id: int, import_id: int) -> ImportOutDict:
     async with context.db.read() as conn:
         row = await repository.get_import(conn, import_id)
-    if row is None or row["user_id"] != user_id:
+    if row is None or row.user_id != user_id:
         raise NotFound("No such import.", code="import_not_found")
-    return present(row)
+    return present_import(row)
 
 
-async def list_imports(context: AppContext, user_id: int) -> list[dict[str, Any]]:
+async def list_imports(context: AppContext, user_id: int) -> list[ImportOutDict]:
     async with context.db.read() as conn:
         rows = await repository.latest_imports(conn, user_id, 20)
-    return [present(row) for row in rows]
-
-
-def present(row: RowMapping) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "status": row["status"],
-        "total": row["total"],
-        "done": row["done"],
-        "skipped": row["skipped"],
-        "duplicates": row["duplicates"],
-        "errors": orjson.loads(row["errors"]),
-        "error": (
-            {"code": row["error_code"], "message": row["error_message"]}
-            if row["status"] == JobStatus.FAILED
-            else None
-        ),
-        "created_at": isoformat(row["created_at"]),
-        "updated_at": isoformat(row["updated_at"]),
-    }
+    return [present_import(row) for row in rows]
 
 
 # -- the worker's half -----------------------------------------------------------------------
@@ -163,11 +145,11 @@ async def run_import(context: AppContext, import_id: int) -> None:
         row = await repository.get_import(conn, import_id)
     if not started or row is None:
         return
-    user_id = int(row["user_id"])
+    user_id = row.user_id
     with tempfile.TemporaryDirectory(prefix="shutter-import-") as scratch:
         path = Path(scratch) / "archive.zip"
         try:
-            await context.objects.download_to(row["archive_key"], path)
+            await context.objects.download_to(row.archive_key, path)
         except NotFound:
             await _fail(context, import_id, "upload_missing", "The uploaded archive is gone.")
             return
@@ -176,14 +158,14 @@ async def run_import(context: AppContext, import_id: int) -> None:
                 await _import_archive(context, import_id, user_id, archive)
         except ArchiveRefused as exc:
             await _fail(context, import_id, exc.code, exc.message)
-            await context.objects.delete(row["archive_key"])
+            await context.objects.delete(row.archive_key)
             log.info("import_refused", import_id=import_id, code=exc.code)
             return
     async with context.db.write() as uow:
         conn = uow.conn
         await repository.set_import(conn, import_id, status=JobStatus.DONE, updated_at=utcnow())
-    await context.objects.delete(row["archive_key"])  # the archive has served its purpose
-    await context.objects.abort_parts(row["archive_key"])  # parts sent twice, if any
+    await context.objects.delete(row.archive_key)  # the archive has served its purpose
+    await context.objects.abort_parts(row.archive_key)  # parts sent twice, if any
     log.info("import_done", import_id=import_id, user_id=user_id)
 
 
@@ -231,14 +213,14 @@ def _profile_key(profile: Profile) -> str:
 
 
 async def _report_unreadable(
-    context: AppContext, import_id: int, user_id: int, unreadable: list[tuple[str, str, str]]
+    context: AppContext, import_id: int, user_id: int, unreadable: list[Unreadable]
 ) -> None:
     for label, code, message in unreadable:
         key = hashlib.sha256(f"unreadable\n{label}\n{code}\n{message}".encode()).hexdigest()
         async with context.db.write() as uow:
             conn = uow.conn
             outcome = await repository.item_outcome(conn, user_id, key)
-            if outcome is not None and outcome["import_id"] == import_id:
+            if outcome is not None and outcome.import_id == import_id:
                 continue  # counted before a crash
             await repository.record_item(
                 conn,
@@ -249,7 +231,7 @@ async def _report_unreadable(
                 target_id=None,
                 now=utcnow(),
             )
-            error = {"item": label, "code": code, "message": message}
+            error: ItemErrorDict = {"item": label, "code": code, "message": message}
             await repository.count_item(conn, import_id, utcnow(), skipped=1, error=error)
 
 
@@ -267,9 +249,9 @@ async def _one(
     transaction that creates it."""
     async with context.db.read() as conn:
         outcome = await repository.item_outcome(conn, user_id, key)
-    if outcome is not None and outcome["import_id"] == import_id:
+    if outcome is not None and outcome.import_id == import_id:
         return  # this import did it before a crash (and counted it)
-    if outcome is not None and outcome["target_id"] is not None:
+    if outcome is not None and outcome.target_id is not None:
         async with context.db.write() as uow:
             conn = uow.conn
             await repository.count_item(conn, import_id, utcnow(), duplicates=1)
@@ -279,7 +261,7 @@ async def _one(
                 import_id=import_id,
                 item_key=key,
                 kind=kind,
-                target_id=outcome["target_id"],
+                target_id=outcome.target_id,
                 now=utcnow(),
             )
         return
@@ -322,7 +304,7 @@ async def _one(
                 target_id=None,
                 now=utcnow(),
             )
-            error = {"item": label, "code": exc.code, "message": exc.message}
+            error: ItemErrorDict = {"item": label, "code": exc.code, "message": exc.message}
             await repository.count_item(conn, import_id, utcnow(), skipped=1, error=error)
         log.info("import_item_skipped", import_id=import_id, code=exc.code)
 

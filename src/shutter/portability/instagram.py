@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NamedTuple, TypedDict
 
 from shutter.portability.archive import ArchiveRefused, EntryRefused, SafeArchive
+from shutter.portability.export_format import FORMAT
 
 _POSTS = re.compile(
     r"^(?P<root>(?:[^/]+/)?)(?:your_instagram_activity/)?content/posts_(?P<n>\d+)\.json$"
@@ -20,6 +21,30 @@ _PROFILE = re.compile(
     r"^(?P<root>(?:[^/]+/)?)personal_information/(?:personal_information/)?"
     r"personal_information\.json$"
 )
+
+
+class InstagramMedia(TypedDict, total=False):
+    """A medium as Instagram's JSON describes it (an entry of a post's `media`, or a story
+    record, which is itself one medium): the keys read, their values still unchecked."""
+
+    uri: object
+    creation_timestamp: object  # unix seconds
+    title: object
+
+
+class InstagramPost(InstagramMedia, total=False):
+    """A post record of `posts_N.json`: a medium's keys (its own time and title) and its
+    `media`."""
+
+    media: object
+
+
+class Unreadable(NamedTuple):
+    """An item the archive describes but that cannot be understood."""
+
+    label: str  # how the report names it
+    code: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +77,10 @@ class Profile:
 class ArchiveContents:
     items: list[ArchivedItem] = field(default_factory=list)
     profile: Profile | None = None
-    # Items the archive describes but that cannot be understood: (label, code, message).
-    unreadable: list[tuple[str, str, str]] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
 
 
-def _int(value: Any) -> int | None:
+def _int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int) and 0 <= value < 2**40:
@@ -64,7 +88,7 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def _text(value: Any, limit: int) -> str:
+def _text(value: object, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
@@ -79,7 +103,7 @@ def _resolve(archive: SafeArchive, root: str, uri: str) -> str:
     return uri
 
 
-def _records(data: Any, *keys: str) -> list[Any]:
+def _records(data: object, *keys: str) -> list[object]:
     """The list of records of a JSON file: the file itself, or its list under a known key."""
     if isinstance(data, list):
         return data
@@ -91,25 +115,25 @@ def _records(data: Any, *keys: str) -> list[Any]:
 
 
 def _item(
-    archive: SafeArchive, root: str, kind: str, record: Any, caption_limit: int
-) -> ArchivedItem | tuple[str, str, str]:
-    """One post (a record with `media`) or story (a record that is itself one medium)."""
+    archive: SafeArchive, root: str, kind: str, record: object, caption_limit: int
+) -> ArchivedItem | Unreadable:
+    """One post (an `InstagramPost`) or story (an `InstagramMedia`)."""
     if not isinstance(record, dict):
-        return ("?", "invalid_item", f"A {kind} is not described in a known way.")
+        return Unreadable("?", "invalid_item", f"A {kind} is not described in a known way.")
     raw_media = record.get("media") if kind == "post" else [record]
     if not isinstance(raw_media, list) or not raw_media:
-        return ("?", "invalid_item", f"A {kind} lists no media.")
+        return Unreadable("?", "invalid_item", f"A {kind} lists no media.")
     refs: list[MediaRef] = []
     for medium in raw_media[:20]:  # Instagram allows 10 (20 in newer apps) per carousel
         uri = medium.get("uri") if isinstance(medium, dict) else None
         if not isinstance(uri, str) or not uri:
-            return ("?", "invalid_item", f"A {kind}'s media has no file name.")
+            return Unreadable("?", "invalid_item", f"A {kind}'s media has no file name.")
         refs.append(MediaRef(_resolve(archive, root, uri), _int(medium.get("creation_timestamp"))))
     first = raw_media[0]
     label = refs[0].uri
     taken_at = _int(record.get("creation_timestamp")) or refs[0].taken_at
     if taken_at is None:
-        return (label, "invalid_item", f"The {kind} has no creation time.")
+        return Unreadable(label, "invalid_item", f"The {kind} has no creation time.")
     caption = _text(record.get("title"), caption_limit) or _text(first.get("title"), caption_limit)
     uris = [ref.uri for ref in refs]
     return ArchivedItem(
@@ -146,7 +170,7 @@ def read_contents(archive: SafeArchive, caption_limit: int = 2200) -> ArchiveCon
         try:
             data = archive.read_json(name)
         except EntryRefused as exc:
-            contents.unreadable.append((name, exc.code, exc.message))
+            contents.unreadable.append(Unreadable(name, exc.code, exc.message))
             continue
         for record in _records(data, "ig_stories" if kind == "story" else "ig_posts"):
             made = _item(archive, root, kind, record, caption_limit)
@@ -159,13 +183,13 @@ def read_contents(archive: SafeArchive, caption_limit: int = 2200) -> ArchiveCon
         try:
             contents.profile = _profile(archive.read_json(name), archive, root)
         except EntryRefused as exc:
-            contents.unreadable.append((name, exc.code, exc.message))
+            contents.unreadable.append(Unreadable(name, exc.code, exc.message))
     # Oldest first: the grid then fills in the order the account posted.
     contents.items.sort(key=lambda item: (item.taken_at, item.kind, item.key))
     return contents
 
 
-def _profile(data: Any, archive: SafeArchive, root: str) -> Profile | None:
+def _profile(data: object, archive: SafeArchive, root: str) -> Profile | None:
     users = _records(data, "profile_user")
     if not users or not isinstance(users[0], dict):
         return None
@@ -193,7 +217,7 @@ def _shutter_export(archive: SafeArchive, caption_limit: int) -> ArchiveContents
     """Shutter's own export (exporter.py): the same items, so that an account moves
     between two Shutter servers the way it came from Instagram."""
     account = archive.read_json("account.json", repair=False)
-    if not isinstance(account, dict) or account.get("format") != "shutter-export-1":
+    if not isinstance(account, dict) or account.get("format") != FORMAT:
         raise ArchiveRefused("not_instagram_archive", "This ZIP is not an Instagram export.")
     contents = ArchiveContents()
     profile = account.get("profile")
@@ -207,7 +231,7 @@ def _shutter_export(archive: SafeArchive, caption_limit: int) -> ArchiveContents
         try:
             records = _records(archive.read_json(name, repair=False))
         except EntryRefused as exc:
-            contents.unreadable.append((name, exc.code, exc.message))
+            contents.unreadable.append(Unreadable(name, exc.code, exc.message))
             continue
         for record in records:
             if not isinstance(record, dict):
@@ -216,15 +240,19 @@ def _shutter_export(archive: SafeArchive, caption_limit: int) -> ArchiveContents
             files = [files] if isinstance(files, dict) else files
             if not isinstance(files, list):
                 continue
-            converted = {
+            # An entry of posts.json or stories.json (export_format) as Instagram has it.
+            media: list[InstagramMedia] = [
+                {"uri": item.get("file")} for item in files if isinstance(item, dict)
+            ]
+            converted: InstagramPost = {
                 "title": record.get("caption"),
                 "creation_timestamp": record.get("creation_timestamp"),
-                "media": [{"uri": item.get("file")} for item in files if isinstance(item, dict)],
+                "media": media,
             }
             if kind == "story":
-                if not converted["media"]:
+                if not media:
                     continue
-                converted.update(converted["media"][0])
+                converted["uri"] = media[0].get("uri")  # a story is its one medium
             made = _item(archive, "", kind, converted, caption_limit)
             if isinstance(made, ArchivedItem):
                 contents.items.append(made)

@@ -11,6 +11,7 @@ redelivers it) and resumes: an import skips the items it recorded, an export is 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypedDict
 
 
 class JobStatus(StrEnum):
@@ -25,3 +26,11 @@ FINAL = frozenset({JobStatus.DONE, JobStatus.FAILED})
 STARTABLE = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
 # At most this many per-item errors are kept in an import's report (the count is exact).
 MAX_REPORTED_ERRORS = 200
+
+
+class ItemErrorDict(TypedDict):
+    """One skipped item of an import's report (`ItemError`), as `imports.errors` keeps it."""
+
+    item: str
+    code: str
+    message: str

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
-from sqlalchemy import RowMapping, delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.rows import typed_all, typed_one
 from shutter.db.tables import (
     close_friends,
     collection_posts,
@@ -34,31 +35,220 @@ from shutter.db.tables import (
     stories,
     users,
 )
-from shutter.portability.jobs import MAX_REPORTED_ERRORS, JobStatus
+from shutter.portability.jobs import MAX_REPORTED_ERRORS, ItemErrorDict, JobStatus
+
+
+class ImportRow(NamedTuple):
+    """An import (`imports`)."""
+
+    id: int
+    user_id: int
+    media_id: int
+    archive_key: str
+    status: str
+    total: int
+    done: int
+    skipped: int
+    duplicates: int
+    errors: str  # JSON [{item, code, message}]
+    error_code: str | None
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ItemOutcome(NamedTuple):
+    """What an archive item became: the import that took it, the post, story or account it
+    made (None: skipped)."""
+
+    import_id: int
+    target_id: int | None
+
+
+class ExportRow(NamedTuple):
+    """An export (`exports`)."""
+
+    id: int
+    user_id: int
+    status: str
+    total: int
+    done: int
+    object_key: str | None
+    size_bytes: int | None
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None
+
+
+class ExpiredExport(NamedTuple):
+    id: int
+    object_key: str
+
+
+# What an export reads of the account's own rows: one type per query below.
+
+
+class AccountRecord(NamedTuple):
+    id: int
+    username: str
+    email: str
+    display_name: str
+    bio: str
+    avatar_media_id: int | None
+    is_private: bool
+    follower_count: int
+    following_count: int
+    post_count: int
+    created_at: datetime
+
+
+class PostRecord(NamedTuple):
+    id: int
+    caption: str
+    location_name: str | None
+    location_lat: float | None
+    location_lng: float | None
+    like_count: int
+    comment_count: int
+    created_at: datetime
+
+
+class PostVersionRecord(NamedTuple):
+    post_id: int
+    caption: str
+    location_name: str | None
+    valid_from: datetime
+    replaced_at: datetime
+
+
+class MediaRecord(NamedTuple):
+    id: int
+    kind: str
+    content_type: str
+    original_key: str
+    width: int | None
+    height: int | None
+    duration_s: float | None
+    post_id: int | None
+    position: int | None
+    story_id: int | None
+
+
+class CommentRecord(NamedTuple):
+    id: int
+    post_id: int
+    parent_id: int | None
+    text: str
+    created_at: datetime
+
+
+class PostAt(NamedTuple):
+    """A post the user liked or saved, and when."""
+
+    post_id: int
+    created_at: datetime
+
+
+class CommentLikeRecord(NamedTuple):
+    comment_id: int
+    post_id: int
+    created_at: datetime
+
+
+class MuteRecord(NamedTuple):
+    id: int
+    username: str
+    posts: bool
+    stories: bool
+    created_at: datetime
+
+
+class PersonAt(NamedTuple):
+    """Someone on one of the user's lists (close friends), since when."""
+
+    id: int
+    username: str
+    created_at: datetime
+
+
+class HighlightRecord(NamedTuple):
+    id: int
+    title: str
+    created_at: datetime
+    story_ids: list[int]
+
+
+class HashtagFollowRecord(NamedTuple):
+    tag: str
+    created_at: datetime
+
+
+class CollectionRecord(NamedTuple):
+    id: int
+    name: str
+    created_at: datetime
+    post_ids: list[int]
+
+
+class FollowRecord(NamedTuple):
+    id: int
+    username: str
+    status: str
+    created_at: datetime
+
+
+class ConversationRecord(NamedTuple):
+    conversation_id: int
+    other_id: int | None
+    accepted: bool
+    joined_seq: int
+    kind: str
+    name: str | None
+    username: str | None  # the other member's, in a direct conversation (None: deleted)
+
+
+class MessageRecord(NamedTuple):
+    seq: int
+    sender_id: int
+    content: str
+    post_id: int | None
+    media_id: int | None
+    system: str | None
+    unsent_at: datetime | None
+    created_at: datetime
+
+
+class StoryRecord(NamedTuple):
+    id: int
+    media_id: int
+    created_at: datetime
+    expires_at: datetime
+    archived: bool
 
 
 async def insert_import(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(imports.insert().values(**values))
 
 
-async def get_import(conn: AsyncConnection, import_id: int) -> RowMapping | None:
+async def get_import(conn: AsyncConnection, import_id: int) -> ImportRow | None:
     query = select(imports).where(imports.c.id == import_id)
-    return (await conn.execute(query)).mappings().first()
+    return typed_one(await conn.execute(query), ImportRow)
 
 
-async def import_of_media(conn: AsyncConnection, user_id: int, media_id: int) -> RowMapping | None:
+async def import_of_media(conn: AsyncConnection, user_id: int, media_id: int) -> ImportRow | None:
     query = select(imports).where((imports.c.user_id == user_id) & (imports.c.media_id == media_id))
-    return (await conn.execute(query)).mappings().first()
+    return typed_one(await conn.execute(query), ImportRow)
 
 
-async def latest_imports(conn: AsyncConnection, user_id: int, limit: int) -> list[RowMapping]:
+async def latest_imports(conn: AsyncConnection, user_id: int, limit: int) -> list[ImportRow]:
     query = (
         select(imports)
         .where(imports.c.user_id == user_id)
         .order_by(imports.c.id.desc())
         .limit(limit)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), ImportRow)
 
 
 async def set_import(conn: AsyncConnection, import_id: int, **values: Any) -> None:
@@ -78,11 +268,11 @@ async def start_import(conn: AsyncConnection, import_id: int, now: datetime) -> 
     return (await conn.execute(statement)).rowcount == 1
 
 
-async def item_outcome(conn: AsyncConnection, user_id: int, item_key: str) -> RowMapping | None:
+async def item_outcome(conn: AsyncConnection, user_id: int, item_key: str) -> ItemOutcome | None:
     query = select(import_items.c.import_id, import_items.c.target_id).where(
         (import_items.c.user_id == user_id) & (import_items.c.item_key == item_key)
     )
-    return (await conn.execute(query)).mappings().first()
+    return typed_one(await conn.execute(query), ItemOutcome)
 
 
 async def record_item(
@@ -121,7 +311,7 @@ async def count_item(
     done: int = 0,
     skipped: int = 0,
     duplicates: int = 0,
-    error: dict[str, str] | None = None,
+    error: ItemErrorDict | None = None,
 ) -> None:
     """Advance an import's progress (in the transaction that records the item)."""
     values: dict[str, Any] = {
@@ -147,16 +337,16 @@ async def insert_export(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(exports.insert().values(**values))
 
 
-async def get_export(conn: AsyncConnection, export_id: int) -> RowMapping | None:
+async def get_export(conn: AsyncConnection, export_id: int) -> ExportRow | None:
     query = select(exports).where(exports.c.id == export_id)
-    return (await conn.execute(query)).mappings().first()
+    return typed_one(await conn.execute(query), ExportRow)
 
 
-async def latest_export(conn: AsyncConnection, user_id: int) -> RowMapping | None:
+async def latest_export(conn: AsyncConnection, user_id: int) -> ExportRow | None:
     query = (
         select(exports).where(exports.c.user_id == user_id).order_by(exports.c.id.desc()).limit(1)
     )
-    return (await conn.execute(query)).mappings().first()
+    return typed_one(await conn.execute(query), ExportRow)
 
 
 async def start_export(conn: AsyncConnection, export_id: int, now: datetime) -> bool:
@@ -171,13 +361,13 @@ async def start_export(conn: AsyncConnection, export_id: int, now: datetime) -> 
     return (await conn.execute(statement)).rowcount == 1
 
 
-async def expired_exports(conn: AsyncConnection, now: datetime, limit: int) -> list[RowMapping]:
+async def expired_exports(conn: AsyncConnection, now: datetime, limit: int) -> list[ExpiredExport]:
     query = (
         select(exports.c.id, exports.c.object_key)
         .where(exports.c.object_key.is_not(None) & (exports.c.expires_at <= now))
         .limit(limit)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), ExpiredExport)
 
 
 async def set_export(conn: AsyncConnection, export_id: int, **values: Any) -> None:
@@ -189,7 +379,7 @@ async def set_export(conn: AsyncConnection, export_id: int, **values: Any) -> No
 BATCH = 1000
 
 
-async def export_account(conn: AsyncConnection, user_id: int) -> RowMapping | None:
+async def export_account(conn: AsyncConnection, user_id: int) -> AccountRecord | None:
     query = select(
         users.c.id,
         users.c.username,
@@ -203,10 +393,10 @@ async def export_account(conn: AsyncConnection, user_id: int) -> RowMapping | No
         users.c.post_count,
         users.c.created_at,
     ).where(users.c.id == user_id)
-    return (await conn.execute(query)).mappings().first()
+    return typed_one(await conn.execute(query), AccountRecord)
 
 
-async def export_posts(conn: AsyncConnection, user_id: int, after_id: int) -> list[RowMapping]:
+async def export_posts(conn: AsyncConnection, user_id: int, after_id: int) -> list[PostRecord]:
     query = (
         select(
             posts.c.id,
@@ -224,10 +414,10 @@ async def export_posts(conn: AsyncConnection, user_id: int, after_id: int) -> li
         .order_by(posts.c.id)
         .limit(BATCH)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), PostRecord)
 
 
-async def export_post_versions(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def export_post_versions(conn: AsyncConnection, user_id: int) -> list[PostVersionRecord]:
     """The earlier versions of the user's live posts (edited captions), oldest first."""
     query = (
         select(
@@ -241,10 +431,10 @@ async def export_post_versions(conn: AsyncConnection, user_id: int) -> list[RowM
         .where((posts.c.author_id == user_id) & posts.c.deleted_at.is_(None))
         .order_by(post_versions.c.post_id, post_versions.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), PostVersionRecord)
 
 
-async def export_media_of(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def export_media_of(conn: AsyncConnection, user_id: int) -> list[MediaRecord]:
     """The user's ready media with a post, a kept story or as the avatar (what the export
     ships as files), in id order."""
     query = (
@@ -268,10 +458,10 @@ async def export_media_of(conn: AsyncConnection, user_id: int) -> list[RowMappin
         )
         .order_by(media.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), MediaRecord)
 
 
-async def export_comments(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def export_comments(conn: AsyncConnection, user_id: int) -> list[CommentRecord]:
     query = (
         select(
             comments.c.id,
@@ -283,19 +473,19 @@ async def export_comments(conn: AsyncConnection, user_id: int) -> list[RowMappin
         .where((comments.c.author_id == user_id) & comments.c.deleted_at.is_(None))
         .order_by(comments.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), CommentRecord)
 
 
-async def export_likes(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def export_likes(conn: AsyncConnection, user_id: int) -> list[PostAt]:
     query = (
         select(likes.c.post_id, likes.c.created_at)
         .where(likes.c.user_id == user_id)
         .order_by(likes.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), PostAt)
 
 
-async def export_comment_likes(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def export_comment_likes(conn: AsyncConnection, user_id: int) -> list[CommentLikeRecord]:
     """The comments the user liked (and their posts), oldest like first."""
     query = (
         select(comment_likes.c.comment_id, comments.c.post_id, comment_likes.c.created_at)
@@ -303,10 +493,10 @@ async def export_comment_likes(conn: AsyncConnection, user_id: int) -> list[RowM
         .where((comment_likes.c.user_id == user_id) & comments.c.deleted_at.is_(None))
         .order_by(comment_likes.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), CommentLikeRecord)
 
 
-async def export_mutes(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def export_mutes(conn: AsyncConnection, user_id: int) -> list[MuteRecord]:
     """The accounts the user muted, with usernames and what is muted, oldest first."""
     query = (
         select(users.c.id, users.c.username, mutes.c.posts, mutes.c.stories, mutes.c.created_at)
@@ -314,10 +504,10 @@ async def export_mutes(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
         .where(mutes.c.muter_id == user_id)
         .order_by(mutes.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), MuteRecord)
 
 
-async def export_close_friends(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def export_close_friends(conn: AsyncConnection, user_id: int) -> list[PersonAt]:
     """The user's close-friends list, with usernames, in the order they were added."""
     query = (
         select(users.c.id, users.c.username, close_friends.c.created_at)
@@ -325,76 +515,76 @@ async def export_close_friends(conn: AsyncConnection, user_id: int) -> list[RowM
         .where(close_friends.c.owner_id == user_id)
         .order_by(close_friends.c.created_at, users.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), PersonAt)
 
 
-async def export_highlights(conn: AsyncConnection, user_id: int) -> list[dict[str, Any]]:
+async def export_highlights(conn: AsyncConnection, user_id: int) -> list[HighlightRecord]:
     """The user's highlights, oldest first, each with its story ids in playing order."""
-    named = (
-        await conn.execute(
-            select(highlights.c.id, highlights.c.title, highlights.c.created_at)
-            .where(highlights.c.owner_id == user_id)
-            .order_by(highlights.c.id)
-        )
-    ).mappings()
-    result = [{**row, "story_ids": []} for row in named]
-    by_id = {row["id"]: row for row in result}
-    entries = await conn.execute(
+    return await _with_members(
+        conn,
+        select(highlights.c.id, highlights.c.title, highlights.c.created_at)
+        .where(highlights.c.owner_id == user_id)
+        .order_by(highlights.c.id),
         select(highlight_items.c.highlight_id, highlight_items.c.story_id)
         .where(highlight_items.c.owner_id == user_id)
-        .order_by(highlight_items.c.highlight_id, highlight_items.c.position)
+        .order_by(highlight_items.c.highlight_id, highlight_items.c.position),
+        HighlightRecord,
     )
-    for entry in entries:
-        if entry.highlight_id in by_id:
-            by_id[entry.highlight_id]["story_ids"].append(entry.story_id)
-    return result
 
 
-async def export_saves(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+Grouped = TypeVar("Grouped", HighlightRecord, "CollectionRecord")
+
+
+async def _with_members(
+    conn: AsyncConnection, named: Select[Any], pairs: Select[Any], kind: type[Grouped]
+) -> list[Grouped]:
+    """The rows of `named` (id, name, time) as `kind`, each with the list of its members: the
+    (group id, member id) rows of `pairs`, in their order."""
+    members: dict[int, list[int]] = {}
+    for pair in await conn.execute(pairs):
+        members.setdefault(pair[0], []).append(pair[1])
+    return [
+        kind(row[0], row[1], row[2], members.get(row[0], [])) for row in await conn.execute(named)
+    ]
+
+
+async def export_saves(conn: AsyncConnection, user_id: int) -> list[PostAt]:
     """The posts the user saved, oldest save first."""
     query = (
         select(saves.c.post_id, saves.c.created_at)
         .where(saves.c.user_id == user_id)
         .order_by(saves.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), PostAt)
 
 
-async def export_hashtag_follows(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def export_hashtag_follows(conn: AsyncConnection, user_id: int) -> list[HashtagFollowRecord]:
     """The hashtags the user follows, oldest follow first."""
     query = (
         select(hashtag_follows.c.tag, hashtag_follows.c.created_at)
         .where(hashtag_follows.c.user_id == user_id)
         .order_by(hashtag_follows.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), HashtagFollowRecord)
 
 
-async def export_collections(conn: AsyncConnection, user_id: int) -> list[dict[str, Any]]:
+async def export_collections(conn: AsyncConnection, user_id: int) -> list[CollectionRecord]:
     """The user's collections, oldest first, each with its post ids in its order."""
-    named = (
-        await conn.execute(
-            select(collections.c.id, collections.c.name, collections.c.created_at)
-            .where(collections.c.user_id == user_id)
-            .order_by(collections.c.id)
-        )
-    ).mappings()
-    result = [{**row, "post_ids": []} for row in named]
-    by_id = {row["id"]: row for row in result}
-    entries = await conn.execute(
+    return await _with_members(
+        conn,
+        select(collections.c.id, collections.c.name, collections.c.created_at)
+        .where(collections.c.user_id == user_id)
+        .order_by(collections.c.id),
         select(collection_posts.c.collection_id, collection_posts.c.post_id)
         .where(collection_posts.c.user_id == user_id)
-        .order_by(collection_posts.c.collection_id, collection_posts.c.position.desc())
+        .order_by(collection_posts.c.collection_id, collection_posts.c.position.desc()),
+        CollectionRecord,
     )
-    for entry in entries:
-        if entry.collection_id in by_id:
-            by_id[entry.collection_id]["post_ids"].append(entry.post_id)
-    return result
 
 
 async def export_follows(
     conn: AsyncConnection, user_id: int, *, followers: bool
-) -> list[RowMapping]:
+) -> list[FollowRecord]:
     """Who follows the user (followers=True) or whom the user follows, with usernames."""
     mine, other = (
         (follows.c.followee_id, follows.c.follower_id)
@@ -407,10 +597,10 @@ async def export_follows(
         .where(mine == user_id)
         .order_by(follows.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), FollowRecord)
 
 
-async def export_conversations(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def export_conversations(conn: AsyncConnection, user_id: int) -> list[ConversationRecord]:
     query = (
         select(
             conversation_members.c.conversation_id,
@@ -429,12 +619,12 @@ async def export_conversations(conn: AsyncConnection, user_id: int) -> list[RowM
         .where(conversation_members.c.user_id == user_id)
         .order_by(conversation_members.c.conversation_id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), ConversationRecord)
 
 
 async def export_messages(
     conn: AsyncConnection, conversation_id: int, after_seq: int
-) -> list[RowMapping]:
+) -> list[MessageRecord]:
     query = (
         select(
             messages.c.seq,
@@ -450,10 +640,10 @@ async def export_messages(
         .order_by(messages.c.seq)
         .limit(BATCH)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), MessageRecord)
 
 
-async def export_stories(conn: AsyncConnection, user_id: int) -> list[RowMapping]:
+async def export_stories(conn: AsyncConnection, user_id: int) -> list[StoryRecord]:
     """The user's stories whose media is still kept: live, recently over, archived."""
     query = (
         select(
@@ -466,4 +656,4 @@ async def export_stories(conn: AsyncConnection, user_id: int) -> list[RowMapping
         .where((stories.c.author_id == user_id) & stories.c.media_deleted_at.is_(None))
         .order_by(stories.c.id)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), StoryRecord)

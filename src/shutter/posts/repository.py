@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, NamedTuple, NotRequired, TypedDict, cast
 
 from sqlalchemy import Result, RowMapping, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.rows import typed_one
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import idempotency_keys, post_versions, posts
 from shutter.privacy.visibility import post_is_live, posts_readable_by
@@ -177,11 +178,20 @@ async def claim_idempotency_key(
     return (await conn.execute(statement)).first() is not None
 
 
-async def get_idempotency_key(conn: AsyncConnection, user_id: int, key: str) -> RowMapping | None:
+class IdempotencyRecord(NamedTuple):
+    """What an Idempotency-Key was first used for: the request's digest, the post made."""
+
+    request_digest: str
+    resource_id: int
+
+
+async def get_idempotency_key(
+    conn: AsyncConnection, user_id: int, key: str
+) -> IdempotencyRecord | None:
     query = select(idempotency_keys.c.request_digest, idempotency_keys.c.resource_id).where(
         (idempotency_keys.c.user_id == user_id) & (idempotency_keys.c.key == key)
     )
-    return (await conn.execute(query)).mappings().first()
+    return typed_one(await conn.execute(query), IdempotencyRecord)
 
 
 async def live_ids_by_author(

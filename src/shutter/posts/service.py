@@ -77,12 +77,12 @@ async def create_post(
         )
         if not claimed:
             earlier = await repository.get_idempotency_key(conn, author_id, idempotency_key)
-            if earlier is None or earlier["request_digest"] != digest:
+            if earlier is None or earlier.request_digest != digest:
                 raise InvalidInput(
                     "This Idempotency-Key was used for a different request.",
                     code="idempotency_key_reused",
                 )
-            replayed_id: int = earlier["resource_id"]
+            replayed_id = earlier.resource_id
             uow.after_commit(lambda: show_to_author(context, author_id, replayed_id))
             return replayed_id, True
     location = data.location

@@ -31,13 +31,27 @@ import abc
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Protocol, TypedDict, cast
 
 import orjson
 import structlog
 
+from shutter.realtime.events import (
+    HOME_POST,
+    OAUTH_REVOKED,
+    POSTS_REMOVED,
+    SESSIONS_REVOKED,
+    RealtimeEvent,
+    SessionsRevokedEvent,
+)
 from shutter.stores.breaker import CircuitBreaker, StoreUnavailable
+
+if TYPE_CHECKING:  # nats-py is imported when the distributed profile runs, not before
+    from nats.aio.client import Client as NatsClient
+    from nats.aio.msg import Msg
+    from nats.aio.subscription import Subscription
+    from redis.asyncio import Redis
 
 log = structlog.get_logger("shutter.realtime")
 
@@ -47,49 +61,14 @@ CLOSE_HEARTBEAT_TIMEOUT = 4009
 CLOSE_UNAUTHENTICATED = 4401
 
 
-# Published to a user when their password changes: sockets opened with an older token
-# close (4401) instead of receiving it.
-SESSIONS_REVOKED = "sessions_revoked"
+# Sockets opened with an older token close (4401) instead of receiving this event.
 _REVOKED_PREFIX = b'{"type":"' + SESSIONS_REVOKED.encode() + b'"'
-
 
 # Events only the Mastodon streaming API reads (a post reaching the user's home timeline,
 # posts leaving it, OAuth tokens revoked): Shutter's own sockets are not sent them.
-HOME_POST = "home_post"
-POSTS_REMOVED = "posts_removed"
-OAUTH_REVOKED = "oauth_revoked"
 _STREAM_ONLY_PREFIXES = tuple(
     b'{"type":"' + kind.encode() + b'"' for kind in (HOME_POST, POSTS_REMOVED, OAUTH_REVOKED)
 )
-
-
-def home_post(post_id: int, author_id: int) -> dict[str, Any]:
-    """A post the fan-out put into the user's home timeline (or the author's own; a
-    pulled author's followers' streams hear it there, see mastodon/streaming.py)."""
-    return {"type": HOME_POST, "post_id": str(post_id), "author_id": str(author_id)}
-
-
-def posts_removed(post_ids: Sequence[int]) -> dict[str, Any]:
-    """Posts deleted: gone from the home timelines of their author's followers."""
-    return {"type": POSTS_REMOVED, "post_ids": [str(post_id) for post_id in post_ids]}
-
-
-def oauth_revoked(*, token_ids: Sequence[int] = (), app_ids: Sequence[int] = ()) -> dict[str, Any]:
-    """OAuth tokens of the user revoked, one by one or every token of an app."""
-    return {
-        "type": OAUTH_REVOKED,
-        "token_ids": [str(token_id) for token_id in token_ids],
-        "app_ids": [str(app_id) for app_id in app_ids],
-    }
-
-
-def sessions_revoked(token_version: int, session_ids: list[int] | None = None) -> dict[str, Any]:
-    """The event that closes the user's sockets opened with tokens older than this
-    version, or (`session_ids`; version -1) opened by these signed-out sessions."""
-    event: dict[str, Any] = {"type": SESSIONS_REVOKED, "token_version": token_version}
-    if session_ids:
-        event["session_ids"] = [str(session_id) for session_id in session_ids]
-    return event
 
 
 class Socket:
@@ -177,16 +156,18 @@ class RealtimeBus(abc.ABC):
         self.sockets = SocketRegistry()
         self._on_revoked: OnRevoked | None = None
 
-    async def publish(self, user_ids: Iterable[int], event: dict[str, Any]) -> None:
+    async def publish(self, user_ids: Iterable[int], event: RealtimeEvent) -> None:
         """Send one event to each user's sockets, everywhere, and a revocation to every
         process. Never raises."""
         data = orjson.dumps(event)
-        revocation = event.get("type") == SESSIONS_REVOKED
+        revoked = None  # `get`: an event without a `type` is delivered all the same
+        if event.get("type") == SESSIONS_REVOKED:
+            revoked = cast("SessionsRevokedEvent", event).get("session_ids", [])
         for user_id in set(user_ids):
             try:
                 await self._send(user_id, data)
-                if revocation:
-                    sessions = [int(session_id) for session_id in event.get("session_ids", ())]
+                if revoked is not None:
+                    sessions = [int(session_id) for session_id in revoked]
                     await self._announce(orjson.dumps({"user_id": user_id, "sessions": sessions}))
             except StoreUnavailable:
                 pass  # an outage, logged once by the breaker; clients catch up over HTTP
@@ -315,12 +296,12 @@ class NatsBus(_RoutedBus):
     """NATS core subjects `<namespace>.rt.user.<id>` (nothing is kept: a socket missing an
     event catches up by seq)."""
 
-    def __init__(self, client: Any, namespace: str) -> None:
+    def __init__(self, client: NatsClient, namespace: str) -> None:
         super().__init__()
         self._client = client
         self._prefix = f"{namespace}.rt.user."
         self._revocations = f"{namespace}.rt.revoked"
-        self._subscriptions: dict[int, Any] = {}
+        self._subscriptions: dict[int, Subscription] = {}
         self._since: float | None = None
         self._reconnects = 0
 
@@ -328,7 +309,7 @@ class NatsBus(_RoutedBus):
         await self._client.publish(f"{self._prefix}{user_id}", data)
 
     async def _watch(self) -> None:
-        async def on_revoked(message: Any) -> None:
+        async def on_revoked(message: Msg) -> None:
             self._heard(message.data)
 
         await self._client.subscribe(self._revocations, cb=on_revoked)
@@ -351,7 +332,7 @@ class NatsBus(_RoutedBus):
         await self._client.publish(self._revocations, data)
 
     async def _subscribe(self, user_id: int) -> None:
-        async def on_event(message: Any) -> None:
+        async def on_event(message: Msg) -> None:
             self.sockets.deliver(user_id, message.data)
 
         self._subscriptions[user_id] = await self._client.subscribe(
@@ -366,13 +347,33 @@ class NatsBus(_RoutedBus):
             await subscription.unsubscribe()
 
 
+class _PubSubMessage(TypedDict):
+    type: str  # "subscribe", "message", ...
+    channel: bytes | str
+    data: bytes  # (the channel count in a "subscribe" confirmation, never read)
+
+
+class _PubSub(Protocol):
+    """What RedisBus uses of redis-py's `PubSub` (whose `aclose` is untyped)."""
+
+    def subscribe(self, *channels: str) -> Awaitable[object]: ...
+
+    def unsubscribe(self, *channels: str) -> Awaitable[object]: ...
+
+    def get_message(
+        self, ignore_subscribe_messages: bool = ..., timeout: float | None = ...
+    ) -> Awaitable[_PubSubMessage | None]: ...
+
+    async def aclose(self) -> None: ...
+
+
 class RedisBus(_RoutedBus):
     """Redis pub/sub channels `<namespace>:rt:user:<id>`, for a deployment with Redis and
     no NATS (single-node Redis). One pub/sub connection per process, read by one task."""
 
     CONFIRM_S = 5.0
 
-    def __init__(self, redis: Any, namespace: str, breaker: CircuitBreaker | None = None) -> None:
+    def __init__(self, redis: Redis, namespace: str, breaker: CircuitBreaker | None = None) -> None:
         super().__init__()
         self._redis = redis
         # Shared with the timeline store: a Redis outage costs one timeout, not one per event.
@@ -380,7 +381,7 @@ class RedisBus(_RoutedBus):
         self._prefix = f"{namespace}:rt:user:"
         self._revocations = f"{namespace}:rt:revoked"
         self._since: float | None = None  # set when the revocation channel is confirmed
-        self._pubsub = redis.pubsub()
+        self._pubsub: _PubSub = redis.pubsub()
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._reader: asyncio.Task[None] | None = None
 

@@ -18,13 +18,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
 from urllib.parse import quote, urlencode
 
 import anyio
 import anyio.to_thread
 
 from shutter.errors import NotFound
+from shutter.stores.s3client import S3Client, S3Presigner
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # An expiring URL is handed out unchanged for this long (so that browsers can cache what it
@@ -351,10 +352,10 @@ class S3ObjectStore(ObjectStore):
 
     def __init__(
         self,
-        client: Any,
+        client: S3Client,
         bucket: str,
         media_base_url: str | None,
-        presigner: Any,
+        presigner: S3Presigner,
     ) -> None:
         self._client = client
         self.bucket = bucket
@@ -463,8 +464,7 @@ class S3ObjectStore(ObjectStore):
         except self._client.exceptions.NoSuchKey as exc:
             raise NotFound("No such object.") from exc
         async with response["Body"] as body:
-            data: bytes = await body.read()
-        return data
+            return await body.read()
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         await self._client.put_object(
@@ -529,7 +529,7 @@ class S3ObjectStore(ObjectStore):
         cached = self._signed.get(key)
         if cached is not None and now - cached[0] < SIGNED_URL_REUSE_S:
             return cached[1]
-        url: str = self._presigner.generate_presigned_url(
+        url = self._presigner.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=DOWNLOAD_URL_TTL_S
         )
         if len(self._signed) >= SIGNED_URL_CACHE_MAX:
@@ -547,7 +547,7 @@ class S3ObjectStore(ObjectStore):
             return cached[1]
         lifetime = max(1, expires_at - int(now))
         max_age = max(0, lifetime - EXPIRING_URL_REUSE_S)
-        url: str = self._presigner.generate_presigned_url(
+        url = self._presigner.generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self.bucket,

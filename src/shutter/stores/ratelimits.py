@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Protocol, cast
 
 import structlog
 from limits import RateLimitItem, parse_many
@@ -69,6 +69,18 @@ FAIL_CLOSED = frozenset({"login", "register"})
 UNAVAILABLE_RETRY_AFTER_S = 5
 # Redis answers in a millisecond; a limiter that cannot reach it must not hold requests.
 REDIS_TIMEOUT_S = 2.0
+
+
+class _ListPop(Protocol):
+    def lpop(self, name: str) -> Awaitable[object]: ...
+
+
+class _RedisBridge(Protocol):
+    """What the refund uses of the `limits` Redis storage's bridge to redis-py."""
+
+    def get_connection(self) -> _ListPop: ...
+
+    def prefixed_key(self, key: str) -> str: ...
 
 
 class RateLimiter:
@@ -176,7 +188,7 @@ class RateLimiter:
                     if events:
                         events.pop(0)
             elif isinstance(self.storage, RedisStorage):
-                bridge: Any = self.storage.bridge  # redis-py's; typed loosely by `limits`
+                bridge = cast("_RedisBridge", self.storage.bridge)  # typed loosely by `limits`
                 await bridge.get_connection().lpop(bridge.prefixed_key(storage_key))
             else:  # pragma: no cover - only the two storages above are opened
                 raise TypeError(f"cannot refund on {type(self.storage).__name__}")

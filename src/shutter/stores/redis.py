@@ -3,7 +3,7 @@ store, the real-time bus, the rate limiter's tickets and the id generator's node
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
@@ -35,6 +35,6 @@ def open_redis(
     return Redis.from_url(url, **timeouts)
 
 
-def is_single_node(redis: RedisClient) -> bool:
+def is_single_node(redis: RedisClient) -> TypeGuard[Redis]:
     """Real-time events go over Redis pub/sub only on a single node (not Redis Cluster)."""
     return isinstance(redis, Redis)

@@ -17,12 +17,12 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import cast
 
 import structlog
-from redis.asyncio.cluster import RedisCluster
 
 from shutter.stores.breaker import CircuitBreaker, StoreUnavailable
+from shutter.stores.redis import RedisClient, is_single_node
 
 log = structlog.get_logger("shutter.stores")
 
@@ -115,13 +115,14 @@ class RedisSeenPosts(SeenPosts):
     """Behind the Redis circuit breaker: a call while Redis is down raises
     `StoreUnavailable` at once (callers carry on without the filter)."""
 
-    def __init__(self, redis: Any, prefix: str, ttl_s: int, breaker: CircuitBreaker) -> None:
+    def __init__(
+        self, redis: RedisClient, prefix: str, ttl_s: int, breaker: CircuitBreaker
+    ) -> None:
         super().__init__(ttl_s)
         self.redis = redis
         self.prefix = prefix
         self.breaker = breaker
         self._add_script = redis.register_script(_ADD)
-        self._cluster = isinstance(redis, RedisCluster)
         self._pending: dict[int, list[int]] = {}
         self._flush_task: asyncio.Task[None] | None = None
 
@@ -159,18 +160,19 @@ class RedisSeenPosts(SeenPosts):
 
     async def _add_all(self, pending: dict[int, list[int]]) -> None:
         now_ms = int(time.time() * 1000)
-        head = [now_ms, now_ms - self.ttl_s * 1000, SEEN_MAX, self.ttl_s]
+        head: list[int | str] = [now_ms, now_ms - self.ttl_s * 1000, SEEN_MAX, self.ttl_s]
         # The ids travel as one argument: a page of 20 would otherwise be 40 arguments for
         # redis-py to encode.
-        calls = [
+        calls: list[tuple[list[str], list[int | str]]] = [
             ([self._key(reader_id)], [*head, ",".join(map(str, post_ids))])
             for reader_id, post_ids in pending.items()
         ]
-        if self._cluster:  # the readers' keys live in different slots
+        redis = self.redis
+        if not is_single_node(redis):  # Redis Cluster: the keys live in different slots
             for keys, args in calls:
                 await self._add_script(keys=keys, args=args)
             return
-        async with self.redis.pipeline(transaction=False) as pipe:
+        async with redis.pipeline(transaction=False) as pipe:
             for keys, args in calls:
                 await self._add_script(keys=keys, args=args, client=pipe)
             await pipe.execute()
@@ -195,10 +197,8 @@ class RedisSeenPosts(SeenPosts):
 
     async def _recent(self, reader_id: int) -> list[bytes]:
         since_ms = int(time.time() * 1000) - self.ttl_s * 1000
-        members: list[bytes] = await self.redis.zrangebyscore(
-            self._key(reader_id), f"({since_ms}", "+inf"
-        )
-        return members
+        members = await self.redis.zrangebyscore(self._key(reader_id), f"({since_ms}", "+inf")
+        return cast("list[bytes]", members)  # without scores: the members alone
 
 
 async def record_shown(seen: SeenPosts, reader_id: int, post_ids: Sequence[int]) -> None:

@@ -27,6 +27,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from shutter.stores.breaker import CircuitBreaker
+from shutter.stores.redis import RedisClient
 
 ID_WIDTH = 20
 SENTINEL = "0"
@@ -408,7 +409,7 @@ class RedisTimelineStore(TimelineStore):
 
     def __init__(
         self,
-        redis: Any,
+        redis: RedisClient,
         prefix: str,
         timeline_max: int,
         inactive_days: int,
@@ -443,14 +444,17 @@ class RedisTimelineStore(TimelineStore):
         7) among the nodes, or None when the server does not let us read it (managed Redis
         often disables CONFIG)."""
         values: list[int] = []
-        clients: list[tuple[Any, dict[str, Any]]] = [(self.redis, {})]
-        if self.cluster:
-            clients = [(self.redis, {"target_nodes": node}) for node in self.redis.get_primaries()]
-        for client, options in clients:
+        redis = self.redis
+        nodes = redis.get_primaries() if isinstance(redis, RedisCluster) else [None]
+        for node in nodes:
             for name in ("zset-max-listpack-entries", "zset-max-ziplist-entries"):
-                reply = await client.config_get(name, **options)
-                if name in reply:
-                    values.append(int(reply[name]))
+                if node is None:
+                    reply = await redis.config_get(name)
+                else:
+                    reply = await redis.config_get(name, target_nodes=node)
+                value = reply.get(name)
+                if value is not None:
+                    values.append(int(value))
                     break
         return min(values) if values else None
 
@@ -478,7 +482,7 @@ class RedisTimelineStore(TimelineStore):
             # One script call: the page, whether it is readable, the keep-alive, and the
             # pulled authors, in a single reply.
             keys = [key, self._marker(user_id), self._pulled_key]
-            args = [upper, limit, self.ttl_s, self.ttl_s - TOUCH_EVERY_S]
+            args: list[str | int] = [upper, limit, self.ttl_s, self.ttl_s - TOUCH_EVERY_S]
             try:
                 reply = await self._page(keys=keys, args=args)
             except NoScriptError:
@@ -558,10 +562,12 @@ class RedisTimelineStore(TimelineStore):
         """Redis Cluster: a script may only touch keys of one slot, and every timeline has
         a slot of its own; so one script call per key, pipelined per primary node, all
         nodes at once."""
+        assert isinstance(self.redis, RedisCluster)
         by_node: dict[tuple[str, int], list[str]] = {}
         for key in keys:
             node = self.redis.get_node_from_key(key)
-            by_node.setdefault((node.host, node.port), []).append(key)
+            assert node is not None  # every slot has a primary while the cluster is up
+            by_node.setdefault((node.host, int(node.port)), []).append(key)
         counts = await asyncio.gather(
             *(
                 self._fan_out_on_node(address, node_keys, member)
@@ -611,7 +617,11 @@ class RedisTimelineStore(TimelineStore):
 
     async def add(self, user_id: int, post_ids: Sequence[int]) -> None:
         if post_ids:
-            args = [self.timeline_max, "0", *(encode(post_id) for post_id in post_ids)]
+            args: list[str | int] = [
+                self.timeline_max,
+                "0",
+                *(encode(post_id) for post_id in post_ids),
+            ]
             await self._add_many(keys=[self._timeline(user_id)], args=args)
 
     async def remove(self, user_ids: Sequence[int], post_ids: Sequence[int]) -> None:
@@ -649,7 +659,12 @@ class RedisTimelineStore(TimelineStore):
 
     async def finish_rebuild(self, user_id: int, post_ids: Sequence[int]) -> None:
         key = self._timeline(user_id)
-        args = [self.timeline_max, "1", SENTINEL, *(encode(post_id) for post_id in post_ids)]
+        args: list[str | int] = [
+            self.timeline_max,
+            "1",
+            SENTINEL,
+            *(encode(post_id) for post_id in post_ids),
+        ]
         await self._add_many(keys=[key], args=args)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.expire(key, self.ttl_s)
@@ -698,13 +713,14 @@ class RedisTimelineStore(TimelineStore):
         value = await self.redis.get(self._snapshot_key(user_id, snapshot_id))
         if value is None:
             return None
-        tail, _, ids = value.decode().partition("|")
+        text = value.decode() if isinstance(value, bytes) else value
+        tail, _, ids = text.partition("|")
         return Snapshot(
             [int(post_id) for post_id in ids.split(",") if post_id], int(tail) if tail else None
         )
 
     async def is_pulled(self, author_id: int) -> bool:
-        return bool(await self.redis.sismember(self._pulled_key, author_id))
+        return bool(await self.redis.sismember(self._pulled_key, str(author_id)))
 
     async def ping(self) -> None:
         await self.redis.ping()

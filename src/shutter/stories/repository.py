@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from sqlalchemy import RowMapping, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.rows import typed_all
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import (
     close_friends,
@@ -78,6 +79,33 @@ def story_row(row: RowMapping) -> StoryRow:
     }
 
 
+class NewStory(NamedTuple):
+    """A story just created, as its author reads it back: whether screening removed it."""
+
+    story: StoryRow
+    removed: bool
+
+
+class ExpiredStory(NamedTuple):
+    """A story `expire_due` just expired."""
+
+    id: int
+    author_id: int
+    media_id: int
+
+
+class RetainedMedia(NamedTuple):
+    """A deleted story whose media's retention is over (`media_past_retention`), with its
+    media's object keys (None when the media row is gone)."""
+
+    id: int
+    author_id: int
+    media_id: int
+    original_key: str | None
+    variants: str | None
+    poster_key: str | None
+
+
 class StoryViewerRow(TypedDict):
     """One view of a story (page_viewers): the view's id and time, the viewer's author
     fields."""
@@ -127,14 +155,15 @@ async def get_live(
     return story_row(row) if row is not None else None
 
 
-async def get_own_new(conn: AsyncConnection, story_id: int, author_id: int) -> RowMapping | None:
+async def get_own_new(conn: AsyncConnection, story_id: int, author_id: int) -> NewStory | None:
     """A story just created, for its author, whatever screening did to it (`removed_at`)."""
     query = (
         _with_media()
         .add_columns(stories.c.removed_at)
         .where((stories.c.id == story_id) & (stories.c.author_id == author_id))
     )
-    return (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(query)).mappings().first()
+    return NewStory(story_row(row), row["removed_at"] is not None) if row is not None else None
 
 
 async def live_by_author(
@@ -238,7 +267,7 @@ async def mark_deleted(conn: AsyncConnection, story_id: int, now: datetime) -> b
     return deleted
 
 
-async def expire_due(conn: AsyncConnection, now: datetime, limit: int) -> list[RowMapping]:
+async def expire_due(conn: AsyncConnection, now: datetime, limit: int) -> list[ExpiredStory]:
     """Soft-delete up to `limit` stories whose deadline has passed; returns the rows this
     call changed (id, author_id, media_id). Two processes running it at once never both
     change a row: the condition is re-checked by the UPDATE itself."""
@@ -255,12 +284,12 @@ async def expire_due(conn: AsyncConnection, now: datetime, limit: int) -> list[R
         .values(deleted_at=now)
         .returning(stories.c.id, stories.c.author_id, stories.c.media_id)
     )
-    return list((await conn.execute(statement)).mappings())
+    return typed_all(await conn.execute(statement), ExpiredStory)
 
 
 async def media_past_retention(
     conn: AsyncConnection, deleted_before: datetime, limit: int
-) -> list[RowMapping]:
+) -> list[RetainedMedia]:
     """Deleted stories whose media objects are still kept and whose retention is over:
     story id, author id, media id and the media's object keys (original, variants,
     poster)."""
@@ -284,7 +313,7 @@ async def media_past_retention(
         .order_by(stories.c.deleted_at)
         .limit(limit)
     )
-    return list((await conn.execute(query)).mappings())
+    return typed_all(await conn.execute(query), RetainedMedia)
 
 
 def held_by_highlight() -> Any:

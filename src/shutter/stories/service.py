@@ -84,12 +84,12 @@ async def created_story(
 ) -> StoryCreatedDict:
     """The story just created, as its author gets it back: shown even when screening
     removed it at once, then with `removed: true` (nobody else sees it)."""
-    row = await repository.get_own_new(conn, story_id, author_id)
-    if row is None:
+    new = await repository.get_own_new(conn, story_id, author_id)
+    if new is None:
         raise NotFound("No such story, or it has expired.", code="story_not_found")
-    (story,) = await present_stories(conn, [repository.story_row(row)], author_id, url_for)
+    (story,) = await present_stories(conn, [new.story], author_id, url_for)
     created: StoryCreatedDict = {"story": story, "expires_at": story["expires_at"]}
-    if row["removed_at"] is not None:
+    if new.removed:
         created["removed"] = True
     return created
 

@@ -19,7 +19,6 @@ from typing import Protocol, TypeVar
 
 import orjson
 import structlog
-from sqlalchemy import RowMapping
 
 from shutter.db.database import Database
 from shutter.events.periodic import Scheduler
@@ -28,6 +27,7 @@ from shutter.ids import IdGenerator
 from shutter.settings import Settings
 from shutter.stores.objects import ObjectStore
 from shutter.stories import repository
+from shutter.stories.repository import RetainedMedia
 from shutter.timeutil import utcnow
 
 log = structlog.get_logger("shutter.stories")
@@ -59,9 +59,7 @@ async def expire_stories(context: ExpiryDeps) -> int:
             rows = await repository.expire_due(uow.conn, utcnow(), BATCH)
             for row in rows:
                 await uow.record(
-                    StoryExpired(
-                        story_id=row["id"], author_id=row["author_id"], media_id=row["media_id"]
-                    )
+                    StoryExpired(story_id=row.id, author_id=row.author_id, media_id=row.media_id)
                 )
         total += len(rows)
         if len(rows) < BATCH:
@@ -89,25 +87,25 @@ async def remove_retained_media(context: ExpiryDeps) -> int:
             # One transaction per story, holding its row: a highlight that takes the story
             # meanwhile waits for it, or wins and keeps the media (nothing is deleted).
             async with context.db.write() as uow:
-                if not await repository.claim_for_media_removal(uow.conn, row["id"]):
+                if not await repository.claim_for_media_removal(uow.conn, row.id):
                     continue
-                if row["original_key"]:
+                if row.original_key:
                     shared = await repository.object_used_elsewhere(
-                        uow.conn, row["original_key"], row["media_id"]
+                        uow.conn, row.original_key, row.media_id
                     )
-                    keys = _object_keys(row)
+                    keys = _object_keys(row, row.original_key)
                     if shared:
                         kept += keys
                     else:
                         for key in keys:
                             await context.objects.delete(key)
                         removed += keys
-                await repository.mark_media_deleted(uow.conn, row["id"], utcnow())
+                await repository.mark_media_deleted(uow.conn, row.id, utcnow())
             log.info(
                 "story_media_removed",
-                story_id=row["id"],
-                author_id=row["author_id"],
-                media_id=row["media_id"],
+                story_id=row.id,
+                author_id=row.author_id,
+                media_id=row.media_id,
                 removed=removed,
                 kept_shared=kept,
             )
@@ -116,14 +114,14 @@ async def remove_retained_media(context: ExpiryDeps) -> int:
             return total
 
 
-def _object_keys(row: RowMapping) -> list[str]:
+def _object_keys(row: RetainedMedia, original_key: str) -> list[str]:
     """Every stored object of a story's media: original, variants, poster (one file may
     serve several sizes of a small picture: each is named once)."""
-    keys = [row["original_key"]]
-    if row["variants"]:
-        keys += orjson.loads(row["variants"]).values()
-    if row["poster_key"]:
-        keys.append(row["poster_key"])
+    keys = [original_key]
+    if row.variants:
+        keys += orjson.loads(row.variants).values()
+    if row.poster_key:
+        keys.append(row.poster_key)
     return list(dict.fromkeys(keys))
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import RowMapping, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.rows import typed_all
 from shutter.db.sql import id_in, insert_or_ignore
 from shutter.db.tables import (
     comment_hashtags,
@@ -151,9 +152,17 @@ async def follows_hashtag(conn: AsyncConnection, user_id: int, tag: str) -> bool
     return (await conn.execute(query)).first() is not None
 
 
+class FollowedHashtag(NamedTuple):
+    """A hashtag the user follows (`page_hashtag_follows`)."""
+
+    id: int
+    tag: str
+    created_at: datetime
+
+
 async def page_hashtag_follows(
     conn: AsyncConnection, user_id: int, before_id: int | None, limit: int
-) -> Sequence[RowMapping]:
+) -> list[FollowedHashtag]:
     """The hashtags the user follows (id, tag, created_at), most recently followed first."""
     query = select(hashtag_follows.c.id, hashtag_follows.c.tag, hashtag_follows.c.created_at).where(
         hashtag_follows.c.user_id == user_id
@@ -161,4 +170,4 @@ async def page_hashtag_follows(
     if before_id is not None:
         query = query.where(hashtag_follows.c.id < before_id)
     query = query.order_by(hashtag_follows.c.id.desc()).limit(limit)
-    return (await conn.execute(query)).mappings().all()
+    return typed_all(await conn.execute(query), FollowedHashtag)

@@ -65,10 +65,10 @@ async def list_followed_hashtags(
 ) -> FollowedHashtagPageDict:
     """The hashtags the user follows, most recently followed first."""
     rows = await repository.page_hashtag_follows(conn, user_id, before_id, limit + 1)
-    page = page_tail(rows, limit, lambda row: int(row["id"]))
+    page = page_tail(rows, limit, lambda row: row.id)
     return {
         "hashtags": [
-            {"name": row["tag"], "followed_at": isoformat(row["created_at"])} for row in page.items
+            {"name": row.tag, "followed_at": isoformat(row.created_at)} for row in page.items
         ],
         "next_cursor": page.next_cursor,
     }

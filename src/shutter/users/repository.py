@@ -9,6 +9,7 @@ from typing import Any, TypedDict
 from sqlalchemy import RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shutter.db.rows import typed_one
 from shutter.db.sql import dialect_insert, id_in
 from shutter.db.tables import follows, media, profile_visits, users
 
@@ -27,8 +28,8 @@ PROFILE_COLUMNS = (
 AUTHOR_COLUMNS = (users.c.id, users.c.username, users.c.display_name, users.c.avatar_key)
 
 
-class ProfileRow(TypedDict):
-    """A user's public profile (PROFILE_COLUMNS)."""
+class ProfileColumnsRow(TypedDict):
+    """PROFILE_COLUMNS (the Mastodon API's Account is made of them too)."""
 
     id: int
     username: str
@@ -40,6 +41,11 @@ class ProfileRow(TypedDict):
     following_count: int
     post_count: int
     created_at: datetime
+
+
+class ProfileRow(ProfileColumnsRow):
+    """A user's public profile (PROFILE_COLUMNS)."""
+
     # The avatar media's variants (JSON), where the query joined them (a single profile).
     avatar_variants: str | None
 
@@ -159,7 +165,18 @@ async def ids_by_usernames(conn: AsyncConnection, usernames: Sequence[str]) -> s
     return set(result.scalars())
 
 
-async def get_credentials(conn: AsyncConnection, login: str) -> RowMapping | None:
+class CredentialsRow(TypedDict):
+    """What logging in (and restoring an account) checks (`get_credentials`)."""
+
+    id: int
+    password_hash: str
+    token_version: int
+    suspended_at: datetime | None
+    suspended_until: datetime | None
+    purge_after: datetime | None
+
+
+async def get_credentials(conn: AsyncConnection, login: str) -> CredentialsRow | None:
     """id, password hash and token version of the account named by username or email."""
     column = users.c.email if "@" in login else users.c.username
     query = select(
@@ -170,7 +187,7 @@ async def get_credentials(conn: AsyncConnection, login: str) -> RowMapping | Non
         users.c.suspended_until,
         users.c.purge_after,
     )
-    return (await conn.execute(query.where(column == login))).mappings().first()
+    return typed_one(await conn.execute(query.where(column == login)), CredentialsRow)
 
 
 async def get_password_hash(conn: AsyncConnection, user_id: int) -> str | None:

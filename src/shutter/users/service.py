@@ -24,7 +24,7 @@ from shutter.errors import (
 )
 from shutter.media import repository as media_repo
 from shutter.privacy.visibility import Access, account_access, block_directions, mute_state
-from shutter.realtime.bus import sessions_revoked
+from shutter.realtime.events import sessions_revoked
 from shutter.stores.objects import UrlFor as ObjectUrlFor
 from shutter.timeutil import utcnow
 from shutter.users import repository

@@ -2,6 +2,8 @@
 // shapes. Views get normalised objects from here, so a field that differs on the server
 // is fixed in one place (the norm* functions at the bottom).
 
+import { t } from "./i18n.js";
+
 const BASE = "/api/v1";
 const TOKEN_KEY = "shutter.token";
 const REFRESH_KEY = "shutter.refresh";
@@ -55,14 +57,14 @@ export async function errorFrom(status, text) {
     return error;
   }
   const generic = {
-    401: "Please log in again.",
-    403: "You are not allowed to do that.",
-    404: "Not found.",
-    413: "That file is too large.",
-    415: "That type of file is not accepted.",
-    429: "Too many requests: wait a moment and try again.",
+    401: () => t("api.http401"),
+    403: () => t("api.http403"),
+    404: () => t("api.http404"),
+    413: () => t("api.http413"),
+    415: () => t("api.http415"),
+    429: () => t("api.http429"),
   };
-  return new ApiError(status, "http_" + status, generic[status] || `The server answered ${status}.`);
+  return new ApiError(status, "http_" + status, generic[status] ? generic[status]() : t("api.httpOther", { status }));
 }
 
 let refreshing = null; // one refresh at a time, shared by the requests that hit a 401
@@ -104,7 +106,7 @@ export async function request(method, path, options = {}, retried = false) {
   try {
     response = await fetch(url, init);
   } catch {
-    throw new ApiError(0, "network_error", "Cannot reach the server. Check your connection.");
+    throw new ApiError(0, "network_error", t("api.offline"));
   }
   const text = await response.text();
   if (!response.ok) {
@@ -576,8 +578,8 @@ export function normConversation(c) {
     isGroup,
     name: c.name || null,
     // What the inbox and the header call it: a group's name, else its other members.
-    title: isGroup ? c.name || others.map((m) => m.user.username).join(", ") || "Just you" : other.username || "",
-    other: isGroup ? { id: "", username: c.name || "Group", displayName: c.name || "Group", avatarUrl: null } : normAuthor(other),
+    title: isGroup ? c.name || others.map((m) => m.user.username).join(", ") || t("api.justYou") : other.username || "",
+    other: isGroup ? { id: "", username: c.name || t("dm.group"), displayName: c.name || t("dm.group"), avatarUrl: null } : normAuthor(other),
     members,
     last,
     unread: c.unread_count ?? 0,

@@ -151,6 +151,12 @@ export function timeEl(iso) {
   return h("time", { datetime: iso, title: full }, timeAgo(iso));
 }
 
+/** A <time> showing the date itself ("December 1, 2026 at 2:00 PM"): for a moment in the
+ * future (a link's expiry, the end of a suspension), which timeAgo() cannot say. */
+export function dateEl(iso, options = { dateStyle: "long", timeStyle: "short" }) {
+  return h("time", { datetime: iso }, formatDate(iso, options));
+}
+
 /** "12 posts", "1.2K followers": a plural message of the catalogue, large counts compact. */
 export function count(n, key) {
   if (n === null || n === undefined) return "";

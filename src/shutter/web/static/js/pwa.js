@@ -3,8 +3,9 @@
 // never in the middle of something).
 
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
-const banner = h("div", { class: "offline-banner", role: "status", hidden: true }, "You're offline. Showing what was loaded last.");
+const banner = h("div", { class: "offline-banner", role: "status", hidden: true }, t("pwa.offline"));
 
 function paintOnline() {
   banner.hidden = navigator.onLine;
@@ -12,9 +13,9 @@ function paintOnline() {
 
 function offerUpdate(worker) {
   if (document.querySelector(".update-banner")) return;
-  const reload = h("button", { type: "button", class: "button small primary" }, "Reload");
+  const reload = h("button", { type: "button", class: "button small primary" }, t("pwa.reload"));
   reload.addEventListener("click", () => worker.postMessage("skip-waiting"));
-  document.body.append(h("div", { class: "update-banner", role: "status" }, h("span", {}, "A new version of Shutter is ready."), reload));
+  document.body.append(h("div", { class: "update-banner", role: "status" }, h("span", {}, t("pwa.newVersion")), reload));
 }
 
 /** Logging out drops the offline copy of the feed (it is yours, not the next person's). */

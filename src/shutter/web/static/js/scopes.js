@@ -1,11 +1,8 @@
 // What an OAuth scope lets an app do, in words (the consent page and Settings → Apps).
-const SCOPE_TEXT = {
-  read: "Read your account, posts, followers and notifications",
-  write: "Post, like, comment and change your profile",
-  follow: "Follow, unfollow and block accounts",
-  push: "Receive push notifications",
-};
+import { t } from "./i18n.js";
+
+const KNOWN = new Set(["read", "write", "follow", "push"]);
 
 export function describeScope(scope) {
-  return SCOPE_TEXT[scope] || scope;
+  return KNOWN.has(scope) ? t(`scope.${scope}`) : scope;
 }

@@ -3,6 +3,7 @@
 // media is ready or failed. Every failure is an ApiError whose message says why.
 
 import { ApiError, completeMedia, createMedia, errorFrom, getMedia } from "./api.js";
+import { t } from "./i18n.js";
 
 const POLL_INTERVAL_MS = 700;
 const POLL_TIMEOUT_MS = 5 * 60 * 1000;
@@ -49,7 +50,7 @@ function sendOne(ticket, file, contentType, onProgress) {
       if (xhr.status >= 200 && xhr.status < 300) resolve();
       else reject(await errorFrom(xhr.status, xhr.responseText));
     };
-    xhr.onerror = () => reject(new ApiError(0, "network_error", "The upload was interrupted. Check your connection and try again."));
+    xhr.onerror = () => reject(new ApiError(0, "network_error", t("upload.interrupted")));
     xhr.send(body);
   });
 }
@@ -69,12 +70,12 @@ export async function uploadFile(file, onProgress = () => {}) {
   let media = await completeMedia(ticket.media_id);
   const deadline = Date.now() + POLL_TIMEOUT_MS;
   while (media.status === "pending" || media.status === "processing") {
-    if (Date.now() > deadline) throw new ApiError(0, "processing_timeout", "Processing is taking too long. Try again later.");
+    if (Date.now() > deadline) throw new ApiError(0, "processing_timeout", t("upload.tooLong"));
     await sleep(POLL_INTERVAL_MS);
     media = await getMedia(ticket.media_id);
   }
   if (media.status === "failed") {
-    const why = media.error ? media.error.message : "The file could not be processed.";
+    const why = media.error ? media.error.message : t("upload.notProcessed");
     throw new ApiError(422, (media.error && media.error.code) || "media_failed", why);
   }
   return media;

@@ -4,6 +4,7 @@
 import * as api from "../api.js";
 import { errorBox, h, timeAgo, toast } from "../dom.js";
 import { describeScope } from "../scopes.js";
+import { t } from "../i18n.js";
 import { settingsCard } from "./quiet.js";
 
 /** The host of an app's website, or null when it is not an http(s) URL (never a link then). */
@@ -18,7 +19,7 @@ function websiteHost(website) {
 
 function appRow(app, list, empty) {
   const host = app.website ? websiteHost(app.website) : null;
-  const revoke = h("button", { type: "button", class: "button small", "aria-label": `Revoke ${app.name}` }, "Revoke");
+  const revoke = h("button", { type: "button", class: "button small", "aria-label": t("apps.revokeName", { name: app.name }) }, t("apps.revoke"));
   const row = h(
     "li",
     { class: "session", "data-app": app.app_id },
@@ -27,7 +28,7 @@ function appRow(app, list, empty) {
       {},
       h("span", { class: "strong" }, app.name),
       host ? h("span", { class: "muted small" }, " · ", h("a", { href: app.website, rel: "noopener noreferrer", target: "_blank" }, host)) : null,
-      h("span", { class: "muted small" }, ` · allowed ${timeAgo(app.granted_at)}`),
+      h("span", { class: "muted small" }, t("apps.allowed", { time: timeAgo(app.granted_at) })),
       h("ul", { class: "muted small app-scopes" }, ...app.scopes.map((scope) => h("li", {}, describeScope(scope)))),
     ),
     revoke,
@@ -37,7 +38,7 @@ function appRow(app, list, empty) {
     try {
       await api.revokeApp(app.app_id);
       row.remove();
-      toast(`${app.name} no longer has access to your account.`);
+      toast(t("apps.revoked", { name: app.name }));
       if (!list.children.length) list.replaceWith(empty);
     } catch (err) {
       revoke.disabled = false;
@@ -49,16 +50,16 @@ function appRow(app, list, empty) {
 
 /** /settings/apps */
 export async function appsView() {
-  const intro = h("p", { class: "muted small" }, "Apps you allowed to use your account, such as Mastodon apps on your phone. Revoking signs the app out everywhere.");
-  const empty = h("p", { class: "muted center", "data-no-apps": "" }, "No apps have access to your account.");
+  const intro = h("p", { class: "muted small" }, t("apps.intro"));
+  const empty = h("p", { class: "muted center", "data-no-apps": "" }, t("apps.none"));
   let apps;
   try {
     apps = await api.grantedApps();
   } catch (err) {
-    return settingsCard("Apps", intro, errorBox(err));
+    return settingsCard(t("apps.title"), intro, errorBox(err));
   }
-  if (!apps.length) return settingsCard("Apps", intro, empty);
-  const list = h("ul", { class: "session-list", "aria-label": "Apps with access" });
+  if (!apps.length) return settingsCard(t("apps.title"), intro, empty);
+  const list = h("ul", { class: "session-list", "aria-label": t("apps.list") });
   list.append(...apps.map((app) => appRow(app, list, empty)));
-  return settingsCard("Apps", intro, list);
+  return settingsCard(t("apps.title"), intro, list);
 }

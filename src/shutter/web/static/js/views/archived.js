@@ -3,16 +3,17 @@
 
 import * as api from "../api.js";
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 import { postGrid } from "./saved.js";
 
 export function archivedPostsView(ctx) {
-  const archived = postGrid("Archived posts", (cursor) => api.archivedPosts(cursor), "No archived posts");
+  const archived = postGrid(t("profile.archivedPosts"), (cursor) => api.archivedPosts(cursor), t("archived.none"));
   ctx.onLeave(() => archived.observer.disconnect());
   return h(
     "section",
     { class: "saved" },
-    h("header", { class: "saved-head" }, h("h1", {}, "Archived posts")),
-    h("p", { class: "muted small" }, "Only you can see these. Open one and choose Restore to put it back on your profile."),
+    h("header", { class: "saved-head" }, h("h1", {}, t("profile.archivedPosts"))),
+    h("p", { class: "muted small" }, t("archived.hint")),
     archived.grid,
     archived.sentinel,
   );

@@ -2,6 +2,7 @@
 
 import * as api from "../api.js";
 import { h } from "../dom.js";
+import { t, tParts } from "../i18n.js";
 import { codeStep } from "./mfa.js";
 
 function field(label, attrs, hint) {
@@ -18,15 +19,22 @@ function field(label, attrs, hint) {
 
 // The server's codes and fields, in words a person reads next to the field concerned.
 const CODE_MESSAGES = {
-  username_taken: ["username", "That username is taken. Try another one."],
-  email_taken: ["email", "An account already uses this email. Log in instead?"],
-  invalid_credentials: ["password", "The username or password is incorrect. Check them and try again."],
+  username_taken: ["username", "auth.usernameTaken"],
+  email_taken: ["email", "auth.emailTaken"],
+  invalid_credentials: ["password", "auth.wrongCredentials"],
 };
+// What a field must hold, and what to say when it is empty.
 const FIELD_MESSAGES = {
-  username: "Usernames are up to 30 letters, numbers, periods and underscores.",
-  email: "Enter a valid email address, like name@example.com.",
-  password: "Use at least 8 characters for your password.",
-  login: "Enter your username or email.",
+  username: "auth.usernameRule",
+  email: "auth.emailRule",
+  password: "auth.passwordRule",
+  login: "auth.enterLogin",
+};
+const EMPTY_MESSAGES = {
+  login: "auth.enterLogin",
+  email: "auth.enterEmail",
+  username: "auth.enterUsername",
+  password: "auth.enterPassword",
 };
 
 /** Checks what can be checked here; returns {field: message} for what is wrong. */
@@ -34,10 +42,10 @@ function checkLocally(form) {
   const problems = {};
   for (const input of form.querySelectorAll("input")) {
     const value = input.value.trim();
-    if (!value) problems[input.name] = input.name === "login" ? FIELD_MESSAGES.login : `Enter your ${input.name}.`;
-    else if (input.name === "email" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) problems.email = FIELD_MESSAGES.email;
-    else if (input.name === "username" && form.dataset.kind === "signup" && !/^[A-Za-z0-9._]{1,30}$/.test(value)) problems.username = FIELD_MESSAGES.username;
-    else if (input.name === "password" && form.dataset.kind === "signup" && input.value.length < 8) problems.password = FIELD_MESSAGES.password;
+    if (!value) problems[input.name] = t(EMPTY_MESSAGES[input.name] || "auth.invalid");
+    else if (input.name === "email" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) problems.email = t(FIELD_MESSAGES.email);
+    else if (input.name === "username" && form.dataset.kind === "signup" && !/^[A-Za-z0-9._]{1,30}$/.test(value)) problems.username = t(FIELD_MESSAGES.username);
+    else if (input.name === "password" && form.dataset.kind === "signup" && input.value.length < 8) problems.password = t(FIELD_MESSAGES.password);
   }
   return problems;
 }
@@ -45,20 +53,20 @@ function checkLocally(form) {
 /** An API error as {field: message}, or {"": message} for the form as a whole. */
 function problemsFrom(err, form) {
   if (CODE_MESSAGES[err.code]) {
-    const [name, message] = CODE_MESSAGES[err.code];
-    return { [form.elements[name] ? name : ""]: message };
+    const [name, key] = CODE_MESSAGES[err.code];
+    return { [form.elements[name] ? name : ""]: t(key) };
   }
   if (err.code === "validation_error") {
     const out = {};
     for (const d of err.details || []) {
       const name = String(d.field || "").split(".").pop();
-      if (form.elements[name] && FIELD_MESSAGES[name]) out[name] = FIELD_MESSAGES[name];
+      if (form.elements[name] && FIELD_MESSAGES[name]) out[name] = t(FIELD_MESSAGES[name]);
     }
     if (Object.keys(out).length) return out;
-    return { "": "Some of these details are not valid. Check them and try again." };
+    return { "": t("auth.invalid") };
   }
-  if (err.status === 429) return { "": "Too many attempts. Wait a minute and try again." };
-  return { "": err.message || "Something went wrong. Try again." };
+  if (err.status === 429) return { "": t("auth.tooMany") };
+  return { "": err.message || t("auth.failed") };
 }
 
 function clearProblems(form) {
@@ -125,9 +133,9 @@ export function loginView(ctx) {
   const form = h(
     "form",
     { class: "form", novalidate: true, dataset: { kind: "login" } },
-    field("Username or email", { name: "login", autocomplete: "username", required: true, autocapitalize: "none" }),
-    field("Password", { name: "password", type: "password", autocomplete: "current-password", required: true }),
-    h("button", { type: "submit", class: "button primary wide" }, "Log in"),
+    field(t("auth.loginField"), { name: "login", autocomplete: "username", required: true, autocapitalize: "none" }),
+    field(t("auth.password"), { name: "password", type: "password", autocomplete: "current-password", required: true }),
+    h("button", { type: "submit", class: "button primary wide" }, t("nav.login")),
   );
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -144,19 +152,19 @@ export function loginView(ctx) {
       await afterSignIn(ctx);
     });
   });
-  form.append(h("p", { class: "center small" }, h("a", { href: "/forgot-password" }, "Forgot password?")));
-  return authCard("Log in", form, ["Don't have an account? ", h("a", { href: "/signup" }, "Sign up")]);
+  form.append(h("p", { class: "center small" }, h("a", { href: "/forgot-password" }, t("auth.forgot"))));
+  return authCard(t("nav.login"), form, tParts("auth.noAccount", { link: h("a", { href: "/signup" }, t("auth.signupLink")) }));
 }
 
 export function signupView(ctx) {
   const form = h(
     "form",
     { class: "form", novalidate: true, dataset: { kind: "signup" } },
-    h("p", { class: "muted center" }, "Sign up to see photos and videos from your friends."),
-    field("Email", { name: "email", type: "email", autocomplete: "email", required: true }),
-    field("Username", { name: "username", autocomplete: "username", required: true, autocapitalize: "none", maxlength: 30 }),
-    field("Password", { name: "password", type: "password", autocomplete: "new-password", required: true, minlength: 8 }, "At least 8 characters."),
-    h("button", { type: "submit", class: "button primary wide" }, "Sign up"),
+    h("p", { class: "muted center" }, t("auth.signupIntro")),
+    field(t("auth.email"), { name: "email", type: "email", autocomplete: "email", required: true }),
+    field(t("auth.username"), { name: "username", autocomplete: "username", required: true, autocapitalize: "none", maxlength: 30 }),
+    field(t("auth.password"), { name: "password", type: "password", autocomplete: "new-password", required: true, minlength: 8 }, t("auth.passwordHint")),
+    h("button", { type: "submit", class: "button primary wide" }, t("nav.signup")),
   );
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -166,5 +174,5 @@ export function signupView(ctx) {
       await afterSignIn(ctx);
     });
   });
-  return authCard("Create your account", form, ["Have an account? ", h("a", { href: "/login" }, "Log in")]);
+  return authCard(t("auth.createAccount"), form, tParts("auth.haveAccount", { link: h("a", { href: "/login" }, t("auth.loginLink")) }));
 }

@@ -5,6 +5,7 @@
 
 import * as api from "../api.js";
 import { errorBox, h, toast, uuid } from "../dom.js";
+import { formatNumber, t } from "../i18n.js";
 import { uploadFile } from "../upload.js";
 import { SCREENED_OUT } from "./stories.js";
 
@@ -21,16 +22,17 @@ export function composerView(ctx) {
   const picker = h(
     "label",
     { for: "composer-files", class: "dropzone" },
-    h("span", { class: "dropzone-title" }, "Select photos or a video"),
-    h("span", { class: "muted" }, "Up to 10 photos, or one video"),
+    h("span", { class: "dropzone-title" }, t("composer.select")),
+    h("span", { class: "muted" }, t("composer.upTo", { n: MAX_FILES })),
   );
-  const previews = h("ol", { class: "previews", "aria-label": "Selected files" });
-  const caption = h("textarea", { id: "composer-caption", name: "caption", rows: 4, maxlength: CAPTION_MAX, placeholder: "Write a caption… #hashtags and @mentions work" });
-  const counter = h("span", { class: "muted counter", "aria-live": "polite" }, `0/${CAPTION_MAX}`);
-  caption.addEventListener("input", () => (counter.textContent = `${caption.value.length}/${CAPTION_MAX}`));
+  const previews = h("ol", { class: "previews", "aria-label": t("composer.selected") });
+  const caption = h("textarea", { id: "composer-caption", name: "caption", rows: 4, maxlength: CAPTION_MAX, placeholder: t("composer.captionPlaceholder") });
+  const counted = () => t("composer.captionCount", { length: formatNumber(caption.value.length), max: formatNumber(CAPTION_MAX) });
+  const counter = h("span", { class: "muted counter", "aria-live": "polite" }, counted());
+  caption.addEventListener("input", () => (counter.textContent = counted()));
   const errors = h("div", { class: "composer-errors" });
-  const share = h("button", { type: "submit", class: "button primary", disabled: true }, "Share");
-  const asStory = h("button", { type: "button", class: "button", disabled: true }, "Add to story");
+  const share = h("button", { type: "submit", class: "button primary", disabled: true }, t("composer.share"));
+  const asStory = h("button", { type: "button", class: "button", disabled: true }, t("composer.addToStory"));
 
   function setFiles(files) {
     errors.replaceChildren();
@@ -38,27 +40,27 @@ export function composerView(ctx) {
     const list = [...files];
     const videos = list.filter((f) => f.type.startsWith("video/"));
     if (videos.length && list.length > 1) {
-      errors.append(errorBox({ message: "A post is either photos or one video: pick one video alone." }));
+      errors.append(errorBox({ message: t("composer.oneVideo") }));
       list.splice(0, list.length, videos[0]);
     }
     if (list.length > MAX_FILES) {
-      errors.append(errorBox({ message: `At most ${MAX_FILES} photos per post; the first ${MAX_FILES} were kept.` }));
+      errors.append(errorBox({ message: t("composer.tooMany", { n: MAX_FILES }) }));
       list.length = MAX_FILES;
     }
     items = list.map((file) => {
       const url = URL.createObjectURL(file);
-      const bar = h("progress", { max: 1, value: 0, "aria-label": `Upload progress of ${file.name}` });
-      const status = h("span", { class: "preview-status muted" }, "Ready to upload");
-      const thumb = file.type.startsWith("video/") ? h("video", { src: url, muted: true, playsinline: true, preload: "metadata", "aria-label": file.name }) : h("img", { src: url, alt: `Preview of ${file.name}` });
+      const bar = h("progress", { max: 1, value: 0, "aria-label": t("composer.progressOf", { name: file.name }) });
+      const status = h("span", { class: "preview-status muted" }, t("composer.readyToUpload"));
+      const thumb = file.type.startsWith("video/") ? h("video", { src: url, muted: true, playsinline: true, preload: "metadata", "aria-label": file.name }) : h("img", { src: url, alt: t("composer.previewOf", { name: file.name }) });
       const altId = `composer-alt-${++fieldCount}`;
-      const alt = h("textarea", { id: altId, rows: 2, maxlength: ALT_MAX, class: "alt-input", placeholder: "Describe this for people who can't see it" });
-      const reminder = h("p", { class: "muted small alt-reminder" }, "No alt text yet: a short description helps people who use screen readers.");
+      const alt = h("textarea", { id: altId, rows: 2, maxlength: ALT_MAX, class: "alt-input", placeholder: t("composer.altPlaceholder") });
+      const reminder = h("p", { class: "muted small alt-reminder" }, t("composer.altReminder"));
       alt.addEventListener("input", () => (reminder.hidden = !!alt.value.trim()));
       const li = h(
         "li",
         { class: "preview" },
         thumb,
-        h("div", { class: "preview-info" }, h("span", { class: "preview-name" }, file.name), bar, status, h("label", { for: altId, class: "small" }, `Alt text for ${file.name}`), alt, reminder),
+        h("div", { class: "preview-info" }, h("span", { class: "preview-name" }, file.name), bar, status, h("label", { for: altId, class: "small" }, t("composer.altFor", { name: file.name })), alt, reminder),
       );
       return { file, url, bar, status, li, alt, media: null };
     });
@@ -79,15 +81,15 @@ export function composerView(ctx) {
       try {
         it.media = await uploadFile(it.file, (fraction, phase) => {
           it.bar.value = fraction;
-          it.status.textContent = phase === "processing" ? "Processing…" : `Uploading ${Math.round(fraction * 100)}%`;
+          it.status.textContent = phase === "processing" ? t("upload.processing") : t("upload.progress", { percent: formatNumber(Math.round(fraction * 100)) });
         });
         it.bar.value = 1;
-        it.status.textContent = "Uploaded";
+        it.status.textContent = t("composer.uploaded");
       } catch (err) {
         failed = true;
         it.li.classList.add("failed");
-        it.status.textContent = "Failed";
-        errors.append(errorBox({ message: `${it.file.name}: ${err.message}` }));
+        it.status.textContent = t("composer.failed");
+        errors.append(errorBox({ message: t("composer.fileError", { name: it.file.name, error: err.message }) }));
       }
     }
     return !failed;
@@ -108,27 +110,27 @@ export function composerView(ctx) {
   }
 
   // A story for everyone who may see your stories, or for your close friends only.
-  const warning = h("input", { type: "text", id: "composer-warning", maxlength: WARNING_MAX, placeholder: "e.g. spiders, flashing lights" });
+  const warning = h("input", { type: "text", id: "composer-warning", maxlength: WARNING_MAX, placeholder: t("composer.warningPlaceholder") });
   const commentsOff = h("input", { type: "checkbox", id: "composer-comments-off" });
   const hideLikes = h("input", { type: "checkbox", id: "composer-hide-likes" });
   const closeFriendsOnly = h("input", { type: "checkbox", id: "story-close-friends" });
-  const storyAudience = h("label", { for: "story-close-friends", class: "small story-audience" }, closeFriendsOnly, h("span", { class: "cf-dot", "aria-hidden": "true" }, " ★"), " Close friends only");
+  const storyAudience = h("label", { for: "story-close-friends", class: "small story-audience" }, closeFriendsOnly, h("span", { class: "cf-dot", "aria-hidden": "true" }, " ★"), " ", t("composer.closeFriendsOnly"));
   const form = h(
     "form",
     { class: "card composer", "aria-labelledby": "composer-title" },
-    h("h1", { id: "composer-title" }, "Create new post"),
+    h("h1", { id: "composer-title" }, t("composer.title")),
     input,
     picker,
     previews,
-    h("label", { for: "composer-caption", class: "field-label" }, "Caption"),
+    h("label", { for: "composer-caption", class: "field-label" }, t("composer.caption")),
     caption,
-    h("label", { for: "composer-warning", class: "field-label" }, "Content warning (optional)"),
+    h("label", { for: "composer-warning", class: "field-label" }, t("composer.warning")),
     warning,
     h(
       "div",
       { class: "composer-options" },
-      h("label", { for: "composer-comments-off", class: "small" }, commentsOff, " Turn off commenting"),
-      h("label", { for: "composer-hide-likes", class: "small" }, hideLikes, " Hide like count"),
+      h("label", { for: "composer-comments-off", class: "small" }, commentsOff, " ", t("composer.commentsOff")),
+      h("label", { for: "composer-hide-likes", class: "small" }, hideLikes, " ", t("composer.hideLikes")),
     ),
     h("div", { class: "composer-foot" }, counter, h("div", { class: "composer-buttons" }, storyAudience, asStory, share)),
     errors,
@@ -144,7 +146,7 @@ export function composerView(ctx) {
         comments_enabled: !commentsOff.checked,
         hide_like_count: hideLikes.checked,
       });
-      toast("Your post has been shared.");
+      toast(t("composer.shared"));
       ctx.navigate(`/p/${post.id}`);
     });
   });
@@ -153,9 +155,9 @@ export function composerView(ctx) {
       if (!(await uploadAll())) return;
       try {
         const created = await api.createStory(items[0].media.id, closeFriendsOnly.checked ? "close_friends" : "everyone");
-        toast(created.removed ? SCREENED_OUT : "Added to your story.");
+        toast(created.removed ? SCREENED_OUT : t("stories.added"));
       } catch (err) {
-        if (err.unavailable) throw new Error("Stories are not available yet on this server.");
+        if (err.unavailable) throw new Error(t("composer.storiesUnavailable"));
         throw err;
       }
       ctx.navigate("/");

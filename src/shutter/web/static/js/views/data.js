@@ -3,7 +3,8 @@
 // download). The calls are here rather than in api.js: no other screen uses them.
 
 import { ApiError, auth, loadMe, logout, request } from "../api.js";
-import { confirmDialog, errorBox, h, timeEl } from "../dom.js";
+import { confirmDialog, dateEl, errorBox, h } from "../dom.js";
+import { formatDate, formatNumber, language, t, tParts } from "../i18n.js";
 import { sendBytes } from "../upload.js";
 
 const POLL_MS = 700;
@@ -19,19 +20,13 @@ function progressBar(label) {
 function importReport(job) {
   const lines = [];
   if (job.status === "failed") {
-    lines.push(h("p", { class: "form-error", role: "alert", "data-import-error": job.error?.code || "" }, job.error ? job.error.message : "The import failed."));
+    lines.push(h("p", { class: "form-error", role: "alert", "data-import-error": job.error?.code || "" }, job.error ? job.error.message : t("data.importFailed")));
     return h("div", { class: "data-report" }, ...lines);
   }
-  lines.push(
-    h(
-      "p",
-      { "data-import-summary": "" },
-      `${job.done} imported`,
-      job.duplicates ? ` · ${job.duplicates} already here` : "",
-      job.skipped ? ` · ${job.skipped} skipped` : "",
-      ` of ${job.total}`,
-    ),
-  );
+  const parts = [t("data.imported", { n: job.done })];
+  if (job.duplicates) parts.push(t("data.duplicates", { n: job.duplicates }));
+  if (job.skipped) parts.push(t("data.skipped", { n: job.skipped }));
+  lines.push(h("p", { "data-import-summary": "" }, t("data.summary", { parts: parts.join(" · "), total: formatNumber(job.total) })));
   if (job.errors.length) {
     lines.push(
       h(
@@ -46,10 +41,10 @@ function importReport(job) {
 
 function importSection() {
   const input = h("input", { type: "file", id: "import-file", accept: ".zip,application/zip", class: "visually-hidden" });
-  const progress = progressBar("Import progress");
+  const progress = progressBar(t("data.importProgress"));
   progress.node.hidden = true;
   const report = h("div", { "aria-live": "polite" });
-  const label = h("label", { for: "import-file", class: "button primary" }, "Choose the Instagram ZIP");
+  const label = h("label", { for: "import-file", class: "button primary" }, t("data.chooseZip"));
   input.addEventListener("change", async () => {
     const file = input.files[0];
     input.value = "";
@@ -61,17 +56,17 @@ function importSection() {
       const ticket = await request("POST", "/media", { body: { content_type: "application/zip", size_bytes: file.size } });
       await sendBytes(ticket, file, "application/zip", (f) => {
         progress.bar.value = f;
-        progress.text.textContent = `Uploading ${Math.round(f * 100)}%`;
+        progress.text.textContent = t("upload.progress", { percent: formatNumber(Math.round(f * 100)) });
       });
       let job = (await request("POST", "/imports", { body: { media_id: ticket.media_id } })).import;
       while (!FINAL.has(job.status)) {
         progress.bar.value = job.total ? (job.done + job.skipped + job.duplicates) / job.total : 0;
-        progress.text.textContent = job.total ? `Importing: ${job.done + job.skipped + job.duplicates} of ${job.total}` : "Reading the archive…";
+        progress.text.textContent = job.total ? t("data.importing", { done: formatNumber(job.done + job.skipped + job.duplicates), total: formatNumber(job.total) }) : t("data.reading");
         await sleep(POLL_MS);
         job = (await request("GET", `/imports/${job.id}`)).import;
       }
       progress.bar.value = 1;
-      progress.text.textContent = job.status === "done" ? "Import finished." : "Import failed.";
+      progress.text.textContent = job.status === "done" ? t("data.importFinished") : t("data.importFailedShort");
       report.replaceChildren(importReport(job));
     } catch (err) {
       progress.node.hidden = true;
@@ -83,11 +78,11 @@ function importSection() {
   return h(
     "section",
     { class: "card settings", "aria-labelledby": "import-title" },
-    h("h2", { id: "import-title" }, "Import from Instagram"),
+    h("h2", { id: "import-title" }, t("data.importTitle")),
     h(
       "p",
       { class: "muted" },
-      "In Instagram, open Settings → Your activity → Download your information, choose the JSON format, and upload the ZIP here. Your posts keep their dates; your followers are not notified.",
+      t("data.importHelp"),
     ),
     label,
     input,
@@ -99,9 +94,9 @@ function importSection() {
 function exportSection() {
   const status = h("div", { "aria-live": "polite", class: "data-export-status" });
   const notice = h("div", { "aria-live": "polite" }); // a refusal keeps the last link shown
-  const progress = progressBar("Export progress");
+  const progress = progressBar(t("data.exportProgress"));
   progress.node.hidden = true;
-  const button = h("button", { type: "button", class: "button primary", id: "request-export" }, "Request a download");
+  const button = h("button", { type: "button", class: "button primary", id: "request-export" }, t("data.requestExport"));
 
   function show(exp) {
     if (!exp) {
@@ -111,15 +106,15 @@ function exportSection() {
     if (exp.status === "done" && exp.download_url) {
       progress.node.hidden = true;
       status.replaceChildren(
-        h("p", {}, h("a", { href: exp.download_url, class: "button", download: "", "data-export-download": "" }, "Download your data"), " ", h("span", { class: "muted small" }, `(${Math.max(1, Math.round((exp.size_bytes || 0) / 1024))} KB, link valid until `, timeEl(exp.expires_at), ")")),
+        h("p", {}, h("a", { href: exp.download_url, class: "button", download: "", "data-export-download": "" }, t("data.download")), " ", h("span", { class: "muted small" }, ...tParts("data.linkValid", { size: kilobytes(exp.size_bytes), date: dateEl(exp.expires_at) }))),
       );
     } else if (exp.status === "failed") {
       progress.node.hidden = true;
-      status.replaceChildren(h("p", { class: "form-error", role: "alert" }, exp.error ? exp.error.message : "The export failed."));
+      status.replaceChildren(h("p", { class: "form-error", role: "alert" }, exp.error ? exp.error.message : t("data.exportFailed")));
     } else if (!FINAL.has(exp.status)) {
       progress.node.hidden = false;
       progress.bar.value = exp.total ? exp.done / exp.total : 0;
-      progress.text.textContent = exp.total ? `Preparing: ${exp.done} of ${exp.total} files` : "Preparing…";
+      progress.text.textContent = exp.total ? t("data.preparingFiles", { done: formatNumber(exp.done), n: exp.total }) : t("data.preparing");
     }
   }
 
@@ -151,8 +146,8 @@ function exportSection() {
   return h(
     "section",
     { class: "card settings", "aria-labelledby": "export-title" },
-    h("h2", { id: "export-title" }, "Download your data"),
-    h("p", { class: "muted" }, "A ZIP with your profile, posts and their original photos and videos, comments, likes, followers, messages and stories. Once a day; the link works for 7 days."),
+    h("h2", { id: "export-title" }, t("data.download")),
+    h("p", { class: "muted" }, t("data.exportHelp")),
     button,
     notice,
     progress.node,
@@ -160,8 +155,10 @@ function exportSection() {
   );
 }
 
-function formatDate(iso) {
-  return new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" });
+/** An export's size: "12 kB" (at least 1), in the language's way of writing numbers. */
+function kilobytes(bytes) {
+  const kb = Math.max(1, Math.round((bytes || 0) / 1024));
+  return new Intl.NumberFormat(language, { style: "unit", unit: "kilobyte" }).format(kb);
 }
 
 function deleteSection(ctx) {
@@ -170,17 +167,13 @@ function deleteSection(ctx) {
   const form = h(
     "form",
     { class: "form" },
-    h("div", { class: "field" }, h("label", { for: "delete-password" }, "Your password"), password),
-    h("button", { type: "submit", class: "button danger" }, "Delete my account"),
+    h("div", { class: "field" }, h("label", { for: "delete-password" }, t("data.yourPassword")), password),
+    h("button", { type: "submit", class: "button danger" }, t("data.deleteMine")),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     result.replaceChildren();
-    const sure = await confirmDialog(
-      "Delete your account?",
-      "Your profile, posts, comments, likes, followers, stories and messages will be hidden at once and deleted for good after the grace period.",
-      "Delete",
-    );
+    const sure = await confirmDialog(t("data.deleteAsk"), t("data.deleteAskText"), t("common.delete"));
     if (!sure) return;
     try {
       const { deletion } = await request("DELETE", "/users/me", { body: { password: password.value } });
@@ -190,8 +183,8 @@ function deleteSection(ctx) {
         h(
           "div",
           { role: "status", "data-deletion-scheduled": deletion.purge_after },
-          h("p", { class: "strong" }, `Your account will be deleted for good on ${formatDate(deletion.purge_after)}.`),
-          h("p", {}, "You have been logged out everywhere. Changed your mind? ", h("a", { href: "/settings/restore" }, "Restore your account"), " with your username and password before that date."),
+          h("p", { class: "strong" }, t("data.deletedOn", { date: formatDate(deletion.purge_after, { dateStyle: "long" }) })),
+          h("p", {}, ...tParts("data.loggedOut", { link: h("a", { href: "/settings/restore" }, t("data.restoreLink")) })),
         ),
       );
     } catch (err) {
@@ -201,15 +194,15 @@ function deleteSection(ctx) {
   return h(
     "section",
     { class: "card settings", "aria-labelledby": "delete-title" },
-    h("h2", { id: "delete-title" }, "Delete your account"),
-    h("p", { class: "muted" }, "Download your data first if you want to keep it. Your account is hidden at once and deleted after 30 days; until then you can restore it."),
+    h("h2", { id: "delete-title" }, t("data.deleteTitle")),
+    h("p", { class: "muted" }, t("data.deleteHelp")),
     form,
     result,
   );
 }
 
 export async function dataView(ctx) {
-  return h("section", { class: "narrow" }, h("h1", {}, "Your data"), importSection(), exportSection(), deleteSection(ctx));
+  return h("section", { class: "narrow" }, h("h1", {}, t("data.title")), importSection(), exportSection(), deleteSection(ctx));
 }
 
 /** /settings/restore: cancel a scheduled deletion with the account's credentials. */
@@ -217,9 +210,9 @@ export async function restoreView(ctx) {
   const form = h(
     "form",
     { class: "form" },
-    h("div", { class: "field" }, h("label", { for: "restore-login" }, "Username or email"), h("input", { id: "restore-login", name: "login", autocomplete: "username", required: true })),
-    h("div", { class: "field" }, h("label", { for: "restore-password" }, "Password"), h("input", { id: "restore-password", name: "password", type: "password", autocomplete: "current-password", required: true })),
-    h("button", { type: "submit", class: "button primary" }, "Restore my account"),
+    h("div", { class: "field" }, h("label", { for: "restore-login" }, t("auth.loginField")), h("input", { id: "restore-login", name: "login", autocomplete: "username", required: true })),
+    h("div", { class: "field" }, h("label", { for: "restore-password" }, t("auth.password")), h("input", { id: "restore-password", name: "password", type: "password", autocomplete: "current-password", required: true })),
+    h("button", { type: "submit", class: "button primary" }, t("data.restoreMine")),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -234,5 +227,5 @@ export async function restoreView(ctx) {
       form.append(errorBox(err));
     }
   });
-  return h("section", { class: "narrow" }, h("div", { class: "card settings" }, h("h1", {}, "Restore your account"), h("p", { class: "muted" }, "Cancel the deletion of your account: it comes back as it was."), form));
+  return h("section", { class: "narrow" }, h("div", { class: "card settings" }, h("h1", {}, t("data.restoreTitle")), h("p", { class: "muted" }, t("data.restoreText")), form));
 }

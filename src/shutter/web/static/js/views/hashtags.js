@@ -3,13 +3,14 @@
 
 import * as api from "../api.js";
 import { errorBox, h, infiniteScroll, spinner, toast, unavailable } from "../dom.js";
+import { t } from "../i18n.js";
 import { settingsCard } from "./quiet.js";
 
 /** A Follow / Following toggle for a hashtag (aria-pressed says which). */
 export function hashtagFollowButton(tag, following) {
   const button = h("button", { type: "button", class: "button follow" });
   const paint = () => {
-    button.textContent = following ? "Following" : "Follow";
+    button.textContent = following ? t("follow.following") : t("follow.follow");
     button.classList.toggle("primary", !following);
     button.setAttribute("aria-pressed", String(following));
   };
@@ -20,10 +21,9 @@ export function hashtagFollowButton(tag, following) {
       const state = following ? await api.unfollowHashtag(tag) : await api.followHashtag(tag);
       following = state.following;
       paint();
-      toast(following ? `New posts with #${tag} will show in your feed.` : `You unfollowed #${tag}.`);
+      toast(following ? t("hashtags.followed", { tag }) : t("hashtags.unfollowed", { tag }));
     } catch (err) {
-      const messages = { too_many_hashtags: "You follow as many hashtags as you can. Unfollow one first." };
-      toast(messages[err.code] || err.message, "error");
+      toast(err.code === "too_many_hashtags" ? t("hashtags.tooMany") : err.message, "error");
     } finally {
       button.disabled = false;
     }
@@ -33,7 +33,7 @@ export function hashtagFollowButton(tag, following) {
 
 /** /settings/hashtags: the hashtags you follow, most recent first, each with Unfollow. */
 export function followedHashtagsView(ctx) {
-  const list = h("ul", { class: "user-list", "aria-label": "Followed hashtags" });
+  const list = h("ul", { class: "user-list", "aria-label": t("settings.hashtags") });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   let cursor = null;
   const observer = infiniteScroll(sentinel, async () => {
@@ -44,25 +44,25 @@ export function followedHashtagsView(ctx) {
           "li",
           { class: "user-row" },
           h("a", { href: `/tags/${encodeURIComponent(name)}`, class: "user-row-link" }, h("span", { class: "tag-icon", "aria-hidden": "true" }, "#"), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, `#${name}`))),
-          h("span", { class: "row-actions" }, h("button", { type: "button", class: "button small", "aria-label": `Unfollow #${name}`, onClick: async () => {
+          h("span", { class: "row-actions" }, h("button", { type: "button", class: "button small", "aria-label": t("hashtags.unfollowName", { tag: name }), onClick: async () => {
             try {
               await api.unfollowHashtag(name);
-              row.replaceChildren(h("span", { class: "muted" }, `You unfollowed #${name}.`));
+              row.replaceChildren(h("span", { class: "muted" }, t("hashtags.unfollowed", { tag: name })));
             } catch (err) {
               toast(err.message, "error");
             }
-          } }, "Unfollow")),
+          } }, t("hashtags.unfollow"))),
         );
         list.append(row);
       }
       cursor = page.next;
-      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, "You don't follow any hashtags."));
+      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, t("hashtags.none")));
       return !!cursor;
     } catch (err) {
-      sentinel.replaceChildren(err.unavailable ? unavailable("Followed hashtags") : errorBox(err));
+      sentinel.replaceChildren(err.unavailable ? unavailable(t("settings.hashtags")) : errorBox(err));
       return false;
     }
   });
   ctx.onLeave(() => observer.disconnect());
-  return settingsCard("Followed hashtags", h("p", { class: "muted small" }, "New public posts with these hashtags show in your home feed."), list, sentinel);
+  return settingsCard(t("settings.hashtags"), h("p", { class: "muted small" }, t("hashtags.hint")), list, sentinel);
 }
