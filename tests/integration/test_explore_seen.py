@@ -135,6 +135,13 @@ async def test_redis_records_are_written_together_soon_after_and_at_close(
     await wait_until(lambda: stored(31), {1, 2, 4})
     assert await stored(32) == {3}
 
+    # A read while the write is on its way waits for it, so Explore never misses it.
+    await seen.add(35, [7])
+    writing = asyncio.create_task(seen.flush())
+    await asyncio.sleep(0)  # the write takes the pending records and goes out
+    assert await seen.recent(35) == {7}
+    await writing
+
     await seen.add(33, [5])
     await seen.add(34, [6])
     seen.forget(34)

@@ -125,6 +125,7 @@ class RedisSeenPosts(SeenPosts):
         self._add_script = redis.register_script(_ADD)
         self._pending: dict[int, list[int]] = {}
         self._flush_task: asyncio.Task[None] | None = None
+        self._writing = asyncio.Lock()  # held while records are on their way to Redis
 
     def _key(self, reader_id: int) -> str:
         return f"{self.prefix}seen:{{{reader_id}}}"
@@ -148,15 +149,16 @@ class RedisSeenPosts(SeenPosts):
     async def flush(self) -> None:
         """Write every pending record now; skipped while Redis is down (as a record made
         during the outage would have been)."""
-        pending, self._pending = self._pending, {}
-        if not pending:
-            return
-        try:
-            await self.breaker.call(self._add_all, pending)
-        except StoreUnavailable:
-            return
-        except Exception:  # a background write: logged, never raised into a request
-            log.exception("seen_posts_flush_failed", readers=len(pending))
+        async with self._writing:  # after any write already under way
+            pending, self._pending = self._pending, {}
+            if not pending:
+                return
+            try:
+                await self.breaker.call(self._add_all, pending)
+            except StoreUnavailable:
+                return
+            except Exception:  # a background write: logged, never raised into a request
+                log.exception("seen_posts_flush_failed", readers=len(pending))
 
     async def _add_all(self, pending: dict[int, list[int]]) -> None:
         now_ms = int(time.time() * 1000)
@@ -190,8 +192,8 @@ class RedisSeenPosts(SeenPosts):
     async def recent(self, reader_id: int) -> set[int]:
         if self.ttl_s <= 0:
             return set()
-        if reader_id in self._pending:  # this process's own records, written first
-            await self.flush()
+        if reader_id in self._pending or self._writing.locked():
+            await self.flush()  # this process's own records, written first
         members = await self.breaker.call(self._recent, reader_id)
         return {int(member) for member in members}
 
