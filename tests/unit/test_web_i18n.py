@@ -52,18 +52,6 @@ NOT_YET = {
     "views/composer.js",
     "views/data.js",
     "views/hashtags.js",
-    "views/highlights.js",
-    "views/mfa.js",
-    "views/places.js",
-    "views/postoptions.js",
-    "views/quiet.js",
-    "views/recover.js",
-    "views/reels.js",
-    "views/report.js",
-    "views/saved.js",
-    "views/search.js",
-    "views/sensitive.js",
-    "views/settings.js",
 }
 
 
