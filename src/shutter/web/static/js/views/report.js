@@ -5,17 +5,8 @@ import { request } from "../api.js";
 import { h, modal, toast } from "../dom.js";
 import { t } from "../i18n.js";
 
-export const REASONS = [
-  "spam",
-  "nudity",
-  "violence",
-  "harassment",
-  "hate",
-  "self_harm",
-  "scam",
-  "intellectual_property",
-  "other",
-];
+// The reasons the server accepts (moderation/service.py); their words are report.reason.*.
+export const REASONS = ["spam", "nudity", "violence", "harassment", "hate", "self_harm", "scam", "intellectual_property", "other"];
 // What is reported, in the sentences of the dialog ("post", "comment", "user"...).
 const WHATS = ["post", "comment", "user", "account", "story", "message"];
 
