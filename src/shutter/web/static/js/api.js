@@ -2,9 +2,32 @@
 // shapes. Views get normalised objects from here, so a field that differs on the server
 // is fixed in one place (the norm* functions at the bottom).
 
+import { t } from "./i18n.js";
+
 const BASE = "/api/v1";
 const TOKEN_KEY = "shutter.token";
 const REFRESH_KEY = "shutter.refresh";
+
+// What a person reads for an error is chosen by the envelope's code from the catalogue
+// (`error.<code>` in i18n.js; a validation error by its first field and that field's
+// code); the server's English (`serverMessage`) only for a code the catalogue lacks.
+const known = (key, params) => {
+  const text = t(key, params);
+  return text === key ? null : text;
+};
+
+/** One entry of a validation error's `details` ({field, code, message}) in words. */
+export function fieldMessage(detail) {
+  const field = String(detail.field || "").split(".").filter((part) => !/^\d+$/.test(part)).pop() || "";
+  const code = detail.code || "";
+  const name = field && known(`error.fieldName.${field}`);
+  return known(`error.field.${field}.${code}`) || known(`error.field.${field}`) || (name && known(`error.detail.${code}`, { field: name })) || null;
+}
+
+export function errorMessage(code, serverMessage, details = []) {
+  const first = code === "validation_error" && details.length && "field" in details[0] ? fieldMessage(details[0]) : null;
+  return first || known(`error.${code}`) || serverMessage;
+}
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -50,7 +73,8 @@ export async function errorFrom(status, text) {
   }
   const err = body && body.error;
   if (err && err.message) {
-    const error = new ApiError(status, err.code || "error", err.message, err.details);
+    const error = new ApiError(status, err.code || "error", errorMessage(err.code, err.message, err.details || []), err.details);
+    error.serverMessage = err.message;
     if (err.challenge) error.challenge = err.challenge; // 401 mfa_required
     return error;
   }
@@ -441,7 +465,8 @@ export function normMedia(m) {
     posterUrl: m.poster_url || null,
     duration: m.duration_s ?? null,
     alt: m.alt || null, // the author's description (alt text)
-    error: m.error || null,
+    // A failed processing's reason, in the reader's words by its code.
+    error: m.error ? { ...m.error, message: errorMessage(m.error.code, m.error.message) } : null,
   };
 }
 
