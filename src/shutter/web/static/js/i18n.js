@@ -1584,3 +1584,7 @@ export function tParts(key, params = {}) {
 export const formatNumber = (n) => new Intl.NumberFormat(language).format(n);
 export const formatCompact = (n) => new Intl.NumberFormat(language, { notation: "compact", maximumFractionDigits: 1 }).format(n);
 export const formatDate = (date, options = { dateStyle: "medium" }) => new Intl.DateTimeFormat(language, options).format(new Date(date));
+
+/** The raw entry of `key` in the current language (a plural's forms as they are), for
+ * the service worker, which words push notifications itself (pushtext.js). */
+export const entryOf = (key) => CATALOGUES[language][key] ?? CATALOGUES.en[key];
