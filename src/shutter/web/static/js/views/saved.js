@@ -45,7 +45,7 @@ function emptyState(text) {
 }
 
 export function postGrid(label, load, emptyText, decorate = (tile) => tile) {
-  const grid = h("div", { class: "grid", "aria-label": label });
+  const grid = h("div", { class: "grid", role: "group", "aria-label": label });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   let cursor = null;
   const observer = infiniteScroll(sentinel, async () => {
