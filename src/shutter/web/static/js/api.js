@@ -24,6 +24,9 @@ export function fieldMessage(detail) {
   return known(`error.field.${field}.${code}`) || known(`error.field.${field}`) || (name && known(`error.detail.${code}`, { field: name })) || null;
 }
 
+// A code that says more on one call than in general: its words on that call.
+const CALL_ERRORS = { "POST /exports rate_limited": "error.exportOnceADay" };
+
 export function errorMessage(code, serverMessage, details = []) {
   const first = code === "validation_error" && details.length && "field" in details[0] ? fieldMessage(details[0]) : null;
   return first || known(`error.${code}`) || serverMessage;
@@ -133,6 +136,8 @@ export async function request(method, path, options = {}, retried = false) {
   const text = await response.text();
   if (!response.ok) {
     const error = await errorFrom(response.status, text);
+    const special = CALL_ERRORS[`${method} ${path} ${error.code}`];
+    if (special) error.message = t(special);
     if (response.status === 401 && auth.token && error.code !== "invalid_credentials" && !retried && (await refreshSession())) {
       return request(method, path, options, true);
     }

@@ -762,6 +762,7 @@ const CATALOGUES = {
     "error.too_many_pixels": "The image or video is too large in pixels.",
     "error.invalid_endpoint": "This browser's push service is not one this server sends to.",
     "error.invalid_keys": "This browser's push subscription is not valid. Turn push off and on again.",
+    "error.exportOnceADay": "You can ask for a download once a day; the last one is still available.",
     // ---- en: end of part B ----
   },
   es: {
@@ -1259,7 +1260,7 @@ const CATALOGUES = {
     "recover.confirmTitle": "Confirma tu correo",
     "recover.confirmed": "¡Gracias! {email} está confirmado.",
     "recover.continue": "Continuar",
-    "recover.resend": "Enviar el enlace otra vez",
+    "recover.resend": "Mandar el enlace de nuevo",
     "recover.banner": "Confirma tu correo: abre el enlace que enviamos a {email}.",
     "recover.resent": "Un enlace nuevo va de camino.",
     "recover.alreadyConfirmed": "Tu correo está confirmado.",
@@ -1522,6 +1523,7 @@ const CATALOGUES = {
     "error.too_many_pixels": "La imagen o el vídeo tiene demasiados píxeles.",
     "error.invalid_endpoint": "Este servidor no envía al servicio push de este navegador.",
     "error.invalid_keys": "La suscripción push de este navegador no es válida. Desactiva y vuelve a activar las notificaciones push.",
+    "error.exportOnceADay": "Puedes pedir una descarga una vez al día; la última sigue disponible.",
     // ---- es: end of part B ----
   },
 };
