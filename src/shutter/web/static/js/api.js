@@ -15,21 +15,22 @@ const known = (key, params) => {
   const text = t(key, params);
   return text === key ? null : text;
 };
+const keyOf = (...parts) => parts.join(".");
 
 /** One entry of a validation error's `details` ({field, code, message}) in words. */
 export function fieldMessage(detail) {
   const field = String(detail.field || "").split(".").filter((part) => !/^\d+$/.test(part)).pop() || "";
   const code = detail.code || "";
-  const name = field && known(`error.fieldName.${field}`);
-  return known(`error.field.${field}.${code}`) || known(`error.field.${field}`) || (name && known(`error.detail.${code}`, { field: name })) || null;
+  const name = field && known(keyOf("error.fieldName", field));
+  return known(keyOf("error.field", field, code)) || known(keyOf("error.field", field)) || (name && known(keyOf("error.detail", code), { field: name })) || null;
 }
 
 // A code that says more on one call than in general: its words on that call.
-const CALL_ERRORS = { "POST /exports rate_limited": "error.exportOnceADay" };
+const CALL_ERRORS = { "/exports": { POST: { rate_limited: "error.exportOnceADay" } } };
 
 export function errorMessage(code, serverMessage, details = []) {
   const first = code === "validation_error" && details.length && "field" in details[0] ? fieldMessage(details[0]) : null;
-  return first || known(`error.${code}`) || serverMessage;
+  return first || known(keyOf("error", code)) || serverMessage;
 }
 
 export class ApiError extends Error {
@@ -136,7 +137,7 @@ export async function request(method, path, options = {}, retried = false) {
   const text = await response.text();
   if (!response.ok) {
     const error = await errorFrom(response.status, text);
-    const special = CALL_ERRORS[`${method} ${path} ${error.code}`];
+    const special = CALL_ERRORS[path]?.[method]?.[error.code];
     if (special) error.message = t(special);
     if (response.status === 401 && auth.token && error.code !== "invalid_credentials" && !retried && (await refreshSession())) {
       return request(method, path, options, true);
