@@ -1,10 +1,10 @@
 """A Spanish browser reads the server's errors, the screens of part B of the catalogue and
 its push notifications in Spanish (issue 20, item 6), in a real headless Chromium against
 a real `shutter serve`: an error is worded by its envelope code (not the server's
-English), a validation error by its field; Security, comment filters, Saved and Search
-are in Spanish and axe-clean; and a push delivered to the service worker (Chromium's
-DevTools protocol delivers it as a push service would) is worded in Spanish from the
-payload's facts."""
+English), a validation error by its field; Security, comment filters, Saved, Search,
+muted accounts, close friends, the story archive and Reels are in Spanish and
+axe-clean; and a push delivered to the service worker (Chromium's DevTools protocol
+delivers it as a push service would) is worded in Spanish from the payload's facts."""
 
 from __future__ import annotations
 
@@ -77,6 +77,30 @@ def test_a_spanish_browser_reads_server_errors_and_screens_in_spanish(
     shown = page.locator("#main").inner_text()
     for english in ("No results", "Search for", "People", "Places"):
         assert english not in shown, (english, shown)
+
+    page.goto("/settings/muted")
+    expect(page.get_by_role("heading", name="Cuentas silenciadas")).to_be_visible()
+    expect(page.get_by_text("No has silenciado a nadie.")).to_be_visible()
+    _settled(page)
+    problems["muted"] = _violations(page, axe_path)
+
+    page.goto("/settings/close-friends")
+    expect(page.get_by_role("heading", name="Mejores amigos")).to_be_visible()
+    expect(page.get_by_text("Tu lista de mejores amigos está vacía.")).to_be_visible()
+    _settled(page)
+    problems["close friends"] = _violations(page, axe_path)
+
+    page.goto("/stories/archive")
+    expect(page.get_by_role("heading", name="Archivo de historias")).to_be_visible()
+    expect(page.get_by_role("button", name="Crear destacada")).to_be_disabled()
+    expect(page.get_by_text("Las historias que compartes se guardan aquí")).to_be_visible()
+    _settled(page)
+    problems["story archive"] = _violations(page, axe_path)
+
+    page.goto("/reels")
+    expect(page.get_by_text("Aún no hay reels.")).to_be_visible()
+    _settled(page)
+    problems["reels"] = _violations(page, axe_path)
     assert page.console_errors == []
     failing = {screen: found for screen, found in problems.items() if found}
     assert failing == {}, failing
