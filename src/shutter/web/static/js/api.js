@@ -8,6 +8,31 @@ const BASE = "/api/v1";
 const TOKEN_KEY = "shutter.token";
 const REFRESH_KEY = "shutter.refresh";
 
+// What a person reads for an error is chosen by the envelope's code from the catalogue
+// (`error.<code>` in i18n.js; a validation error by its first field and that field's
+// code); the server's English (`serverMessage`) only for a code the catalogue lacks.
+const known = (key, params) => {
+  const text = t(key, params);
+  return text === key ? null : text;
+};
+const keyOf = (...parts) => parts.join(".");
+
+/** One entry of a validation error's `details` ({field, code, message}) in words. */
+export function fieldMessage(detail) {
+  const field = String(detail.field || "").split(".").filter((part) => !/^\d+$/.test(part)).pop() || "";
+  const code = detail.code || "";
+  const name = field && known(keyOf("error.fieldName", field));
+  return known(keyOf("error.field", field, code)) || known(keyOf("error.field", field)) || (name && known(keyOf("error.detail", code), { field: name })) || null;
+}
+
+// A code that says more on one call than in general: its words on that call.
+const CALL_ERRORS = { "/exports": { POST: { rate_limited: "error.exportOnceADay" } } };
+
+export function errorMessage(code, serverMessage, details = []) {
+  const first = code === "validation_error" && details.length && "field" in details[0] ? fieldMessage(details[0]) : null;
+  return first || known(keyOf("error", code)) || serverMessage;
+}
+
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);
@@ -52,7 +77,8 @@ export async function errorFrom(status, text) {
   }
   const err = body && body.error;
   if (err && err.message) {
-    const error = new ApiError(status, err.code || "error", err.message, err.details);
+    const error = new ApiError(status, err.code || "error", errorMessage(err.code, err.message, err.details || []), err.details);
+    error.serverMessage = err.message;
     if (err.challenge) error.challenge = err.challenge; // 401 mfa_required
     return error;
   }
@@ -111,6 +137,8 @@ export async function request(method, path, options = {}, retried = false) {
   const text = await response.text();
   if (!response.ok) {
     const error = await errorFrom(response.status, text);
+    const special = CALL_ERRORS[path]?.[method]?.[error.code];
+    if (special) error.message = t(special);
     if (response.status === 401 && auth.token && error.code !== "invalid_credentials" && !retried && (await refreshSession())) {
       return request(method, path, options, true);
     }
@@ -443,7 +471,8 @@ export function normMedia(m) {
     posterUrl: m.poster_url || null,
     duration: m.duration_s ?? null,
     alt: m.alt || null, // the author's description (alt text)
-    error: m.error || null,
+    // A failed processing's reason, in the reader's words by its code.
+    error: m.error ? { ...m.error, message: errorMessage(m.error.code, m.error.message) } : null,
   };
 }
 

@@ -6,6 +6,7 @@ import { auth } from "./api.js";
 import { avatar, clear, errorBox, h, icon, spinner } from "./dom.js";
 import { t } from "./i18n.js";
 import { forgetOfflineData, startPwa } from "./pwa.js";
+import { sendPushTexts } from "./pushtext.js";
 import * as realtime from "./realtime.js";
 
 // Each screen's module is loaded when its route first opens (a first visit downloads the
@@ -279,3 +280,4 @@ if (auth.token && location.pathname === "/") {
 }
 startSession().finally(render);
 startPwa();
+sendPushTexts();
