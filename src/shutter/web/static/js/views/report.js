@@ -52,8 +52,3 @@ export function openReport(targetType, targetId, what = targetType, { onClose } 
     }
   });
 }
-
-/** The "Report" entry for a menuButton's items. */
-export function reportItem(targetType, targetId, what) {
-  return { label: "Report", danger: true, onSelect: () => openReport(targetType, targetId, what) };
-}
