@@ -1,5 +1,6 @@
 """The web client on Chromium's "Slow 3G" preset (issue 20, item 3): first contentful
-paint and the first post of the home feed, on a first visit and on a return visit.
+paint, the first post of the home feed (its caption shown) and that post's photo (loaded),
+on a first visit and on a return visit.
 
     .venv/bin/python bench/web_slow3g.py [--runs 3] [--python .venv/bin/python] [--waterfall]
 
@@ -83,19 +84,30 @@ def _account_with_a_post(base: str) -> str:
     return token
 
 
-def _visit(page: Any, reload: bool) -> tuple[float, float]:
-    """(first contentful paint, first post shown), ms from the start of navigation."""
+FIRST_PHOTO = "document.querySelector('.post img.media')"
+
+
+def _visit(page: Any, reload: bool) -> tuple[float, float, float]:
+    """(first contentful paint, first post shown, its photo loaded), ms from the start
+    of navigation."""
     if reload:
         page.reload(wait_until="commit")
     else:
         page.goto("/", wait_until="commit")
     page.get_by_text(CAPTION).wait_for(timeout=120_000)
     post_ms: float = page.evaluate("performance.now()")
-    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
+    page.wait_for_function(
+        "() => performance.getEntriesByName('first-contentful-paint').length > 0"
+    )
     fcp: float = page.evaluate(
         "performance.getEntriesByName('first-contentful-paint')[0].startTime"
     )
-    return fcp, post_ms
+    page.wait_for_function(f"() => {FIRST_PHOTO} && {FIRST_PHOTO}.complete", timeout=120_000)
+    photo_ms: float = page.evaluate(
+        f"(e => e ? e.responseEnd : performance.now())"
+        f"(performance.getEntriesByName({FIRST_PHOTO}.currentSrc)[0])"
+    )
+    return fcp, post_ms, photo_ms
 
 
 def _waterfall(page: Any) -> list[str]:
@@ -113,8 +125,8 @@ def _waterfall(page: Any) -> list[str]:
 
 def measure(base: str, token: str, runs: int, waterfall: bool = False) -> list[str]:
     lines: list[str] = []
-    first: list[tuple[float, float]] = []
-    again: list[tuple[float, float]] = []
+    first: list[tuple[float, float, float]] = []
+    again: list[tuple[float, float, float]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for _ in range(runs):
@@ -132,16 +144,17 @@ def measure(base: str, token: str, runs: int, waterfall: bool = False) -> list[s
             # A client with a service worker: let it register (after the first screen and
             # `load`), install and take control. An older one has none: 30 s, then go on.
             with contextlib.suppress(PlaywrightTimeout):
-                page.wait_for_function("!!navigator.serviceWorker.controller", timeout=30_000)
+                page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=30_000)
             again.append(_visit(page, reload=True))
             context.close()
         browser.close()
     for name, results in (("first visit", first), ("return visit", again)):
         fcp = statistics.median(r[0] for r in results)
         post = statistics.median(r[1] for r in results)
+        photo = statistics.median(r[2] for r in results)
         lines.append(
             f"Slow 3G, {name}: first contentful paint {fcp:.0f} ms, "
-            f"first post {post:.0f} ms (median of {runs})"
+            f"first post {post:.0f} ms, its photo {photo:.0f} ms (median of {runs})"
         )
     return lines
 

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import Headers
@@ -71,6 +72,7 @@ _PAGE_HEADERS = {
 }
 # The page inlines the top of the stylesheet, down to this line (the shell's rules).
 _CRITICAL_END = "/* critical:"
+_CSS_URL = re.compile(r'url\("\.\./([^"]+)"\)')
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 _INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
@@ -167,9 +169,7 @@ def release() -> _Release:
         prefix = f"{STATIC_PREFIX}/{version}/"
         html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
         css = (STATIC_DIR / "css" / "app.css").read_text(encoding="utf-8")
-        # (its URLs are relative to css/, the page's to the root)
-        critical = css.split(_CRITICAL_END, 1)[0].strip().replace('url("../', 'url("/static/')
-        html = html.replace("<!-- critical-css -->", critical)
+        html = html.replace("<!-- critical-css -->", _critical_css(css))
         html = html.replace('"/static/', f'"{prefix}')
         csp = _CSP.format(
             inline_scripts=_hashes(_INLINE_SCRIPT.findall(html)),
@@ -199,6 +199,21 @@ def release() -> _Release:
         gzipped = {k: gzip.compress(v, compresslevel=9, mtime=0) for k, v in pages.items()}
         _release = _Release(stamp, version, pages, gzipped, csp, worker.encode())
     return _release
+
+
+def _critical_css(css: str) -> str:
+    """The stylesheet's top, for the page. Its URLs are relative to css/: a small SVG
+    (the brand mark) becomes a data: URL, so that painting the shell asks for nothing
+    more (on a slow network that request would hold one of the six connections the
+    first screen's files share); any other file gets the page's absolute path."""
+
+    def inline(found: re.Match[str]) -> str:
+        path = STATIC_DIR / found[1]
+        if path.suffix == ".svg" and path.is_file() and path.stat().st_size <= 2048:
+            return f'url("data:image/svg+xml,{quote(path.read_text(encoding="utf-8"))}")'
+        return f'url("/static/{found[1]}")'
+
+    return _CSS_URL.sub(inline, css.split(_CRITICAL_END, 1)[0].strip())
 
 
 def _hashes(sources: list[str]) -> str:

@@ -5,7 +5,6 @@ import { auth } from "../api.js";
 import { placeholderCanvas } from "../blurhash.js";
 import { avatar, confirmDialog, count, errorBox, h, icon, menuButton, modal, richText, timeEl, toast, userLink } from "../dom.js";
 import { editedMark, ownerMenuItems } from "./postoptions.js";
-import { coverSensitive } from "./sensitive.js";
 import { t } from "../i18n.js";
 
 /** srcset from the variants; identical URLs (no variants yet) collapse to one. */
@@ -415,7 +414,7 @@ export function postCard(post, { onDeleted, onChanged, full = false, eager = fal
     });
   }
   // report.js loads when it is chosen: it is not needed to draw a feed.
-  if (!isMine && auth.me) menuItems.push({ label: "Report", danger: true, onSelect: () => import("./report.js").then((m) => m.openReport("post", post.id, "post")) });
+  if (!isMine && auth.me) menuItems.push({ label: t("common.report"), danger: true, onSelect: () => import("./report.js").then((m) => m.openReport("post", post.id, "post")) });
   const header = h(
     "header",
     { class: "post-head" },
@@ -432,7 +431,15 @@ export function postCard(post, { onDeleted, onChanged, full = false, eager = fal
       : clampedCaption(post);
   const comments = !full && post.commentCount ? h("a", { href: `/p/${post.id}`, class: "muted comments-link" }, t("post.viewAll", { comments: count(post.commentCount, "count.comments") })) : null;
   const media = h("div", { class: "post-media" }, carousel(post, eager));
-  if (post.sensitive || post.contentWarning) coverSensitive(media, post.contentWarning);
+  if (post.sensitive || post.contentWarning) {
+    // Blurred at once; the cover and its buttons come with sensitive.js, which a page
+    // load does not wait for (one request fewer before the first post and its photo).
+    media.classList.add("sensitive");
+    import("./sensitive.js").then((m) => {
+      media.classList.remove("sensitive");
+      m.coverSensitive(media, post.contentWarning);
+    });
+  }
   doubleTapToLike(media, post, paint);
   card.append(
     header,
