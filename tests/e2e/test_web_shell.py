@@ -4,6 +4,7 @@ module has run (issue 20, item 3; the figures are bench/web_slow3g.py's)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -50,9 +51,18 @@ def test_the_app_takes_the_boot_requests_instead_of_asking_again(
     page = browsing.page(token=token, viewport=PHONE)
     asked: list[str] = []
     page.on("request", lambda request: asked.append(urlsplit(request.url).path))
+    held: list[Any] = []  # the stories tray's module, held back until the post is shown
+    page.route("**/js/views/stories.js", lambda route: held.append(route))
     page.goto("/")
     page.get_by_text("Asked for once").wait_for()
     expect(page.locator(".post img.media").first).to_have_attribute("fetchpriority", "high")
+    # The tray comes after the posts, in a place kept for it: the post does not move.
+    card = page.locator(".post").first
+    top = card.evaluate("c => c.getBoundingClientRect().top")
+    assert held, "the tray's module was not asked for"
+    held[0].continue_()
+    page.locator(".story-tray").wait_for()
+    assert card.evaluate("c => c.getBoundingClientRect().top") == pytest.approx(top, abs=1)
     assert asked.count("/api/v1/feed") == 1, asked
     assert asked.count("/api/v1/users/me") == 1, asked
     # A signed-out visitor's page asks for neither.

@@ -68,7 +68,7 @@ export function feedView(ctx) {
   ctx.onLeave(() => observer && observer.disconnect());
   // The stories tray (stories.js, with the viewer and the upload) loads after the feed's
   // own modules: a first visit on a slow network shows the posts without waiting for it.
-  const tray = h("div", { class: "story-tray-slot" });
+  const tray = h("div", { class: "story-tray-slot", "aria-hidden": "true" });
   import("./stories.js").then((m) => ctx.current && tray.replaceWith(m.storyTray(ctx)), () => tray.remove());
   const view = h("section", { class: "feed" }, h("h1", { class: "visually-hidden" }, t("nav.home")), tray, tabs, list, sentinel);
   start(mode);
