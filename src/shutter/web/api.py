@@ -56,8 +56,9 @@ CLIENT_SECTIONS = frozenset(
 )
 
 # The page loads only its own scripts and styles, and runs only its own inline boot
-# script and critical styles (allowed by their hashes, `{inline}`); media and uploads may
-# live on a CDN or an S3 endpoint, so images, video and XHR may go elsewhere.
+# script and critical styles (allowed by their SHA-256 hashes, filled in per release);
+# media and uploads may live on a CDN or an S3 endpoint, so images, video and XHR may go
+# elsewhere.
 _CSP = (
     "default-src 'self'; script-src 'self'{inline_scripts}; style-src 'self'{inline_styles}; "
     "img-src 'self' data: blob: http: https:; media-src 'self' blob: http: https:; "
