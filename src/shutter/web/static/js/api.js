@@ -116,8 +116,17 @@ function refreshSession() {
   return refreshing;
 }
 
+// What the page's boot script (index.html) asked for while the modules loaded: the
+// responses are taken once, by the same account, instead of asking again.
+const boot = window.shutterBoot || {};
+function takeBoot(name) {
+  const early = boot[name];
+  boot[name] = null;
+  return early && boot.token === auth.token ? early : null;
+}
+
 export async function request(method, path, options = {}, retried = false) {
-  const { body, query, headers } = options;
+  const { body, query, headers, early } = options;
   const url = new URL(BASE + path, location.origin);
   for (const [k, v] of Object.entries(query || {})) {
     if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
@@ -130,7 +139,7 @@ export async function request(method, path, options = {}, retried = false) {
   }
   let response;
   try {
-    response = await fetch(url, init);
+    response = await (early && !retried ? early : fetch(url, init));
   } catch {
     throw new ApiError(0, "network_error", t("api.offline"));
   }
@@ -178,7 +187,7 @@ export async function login(loginName, password) {
   return loadMe();
 }
 export async function loadMe() {
-  auth.me = normUser(await get("/users/me"));
+  auth.me = normUser(await request("GET", "/users/me", { early: takeBoot("me") }));
   return auth.me;
 }
 export function logout() {
@@ -251,12 +260,14 @@ export const archivedPosts = (cursor) =>
   get("/users/me/archive", { cursor, limit: 18 }).then(page("posts", normPost));
 export const getPost = (id) => get(`/posts/${id}`).then((d) => normPost(d.post || d));
 export const deletePost = (id) => del(`/posts/${id}`);
-export const feed = (mode, cursor) =>
-  get("/feed", { mode, cursor, limit: 10 }).then(page("posts", normPost));
-// The home feed's first page is asked for at start-up, alongside /users/me, not after it.
+export const feed = (mode, cursor, early) =>
+  request("GET", "/feed", { query: { mode, cursor, limit: 10 }, early }).then(page("posts", normPost));
+// The home feed's first page is asked for at start-up, alongside /users/me, not after it
+// (by the page's boot script when it could: the same request, already on its way).
 let earlyFeed = null;
 export function prefetchFeed(mode) {
-  earlyFeed = { mode, promise: feed(mode) };
+  const booted = takeBoot("feed");
+  earlyFeed = { mode, promise: feed(mode, null, booted && booted.mode === mode ? booted.response : null) };
   earlyFeed.promise.catch(() => {}); // the feed view reports errors when it takes it
 }
 export function firstFeedPage(mode) {

@@ -47,8 +47,3 @@ export function openReport(targetType, targetId, what = targetType, { onClose } 
     }
   });
 }
-
-/** The "Report" entry for a menuButton's items. */
-export function reportItem(targetType, targetId, what) {
-  return { label: t("common.report"), danger: true, onSelect: () => openReport(targetType, targetId, what) };
-}
