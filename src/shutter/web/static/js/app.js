@@ -132,13 +132,10 @@ async function render() {
     const node = await view(ctx);
     if (token !== renderToken) return;
     clear(target).append(node);
-    // The "verify your email" banner's module is not waited for: the screen shows first.
+    // The "verify your email" banner goes in with the screen (added later, it would push
+    // the screen down under the reader's eyes); its module loads only for "resend".
     const unverified = path !== "/verify-email" && auth.me && auth.me.emailVerified === false;
-    if (unverified) {
-      load("recover")
-        .then((m) => token === renderToken && target.prepend(m.verifyBanner(auth.me)))
-        .catch(() => {});
-    }
+    if (unverified) target.prepend(verifyBanner(auth.me));
   } catch (err) {
     if (token !== renderToken) return;
     console.error(err);
@@ -148,6 +145,19 @@ async function render() {
   window.scrollTo(0, 0);
   if (document.readyState === "complete") prefetchLikelyScreens();
   else window.addEventListener("load", prefetchLikelyScreens, { once: true });
+}
+
+function verifyBanner(me) {
+  const resend = h("button", { type: "button", class: "button link small" }, t("recover.resend"));
+  resend.addEventListener("click", () => {
+    resend.disabled = true;
+    load("recover")
+      .then((m) => m.resendVerification(resend))
+      .catch(() => {
+        resend.disabled = false;
+      });
+  });
+  return h("div", { class: "verify-banner notice", role: "status" }, t("recover.banner", { email: me.email }), " ", resend);
 }
 
 // ---- navigation bar ----

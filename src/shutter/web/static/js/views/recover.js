@@ -120,18 +120,12 @@ export function verifyEmailView() {
 }
 
 /** A banner above the page while the signed-in account's email is unconfirmed. */
-export function verifyBanner(me) {
-  if (!me || me.emailVerified !== false) return null;
-  const resend = h("button", { type: "button", class: "button link small" }, t("recover.resend"));
-  const banner = h("div", { class: "verify-banner notice", role: "status" }, t("recover.banner", { email: me.email }), " ", resend);
-  resend.addEventListener("click", async () => {
-    resend.disabled = true;
-    try {
-      await accounts.resendVerification();
-      resend.replaceWith(h("span", {}, t("recover.resent")));
-    } catch (err) {
-      resend.replaceWith(h("span", {}, err.code === "already_verified" ? t("recover.alreadyConfirmed") : err.message));
-    }
-  });
-  return banner;
+/** The banner's "resend" (the banner itself is drawn by app.js with the screen). */
+export async function resendVerification(resend) {
+  try {
+    await accounts.resendVerification();
+    resend.replaceWith(h("span", {}, t("recover.resent")));
+  } catch (err) {
+    resend.replaceWith(h("span", {}, err.code === "already_verified" ? t("recover.alreadyConfirmed") : err.message));
+  }
 }
