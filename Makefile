@@ -63,8 +63,9 @@ lint: install  ## ruff (lint + format check) and mypy (strict on src/)
 test: lint browser promtool  ## everything: lint, types, unit, integration (both profiles), e2e
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=20 \
 		--ignore-glob='tests/e2e/test_web*.py'
-	@# Playwright's sync API owns the event loop of its process: the browser tests get their own.
-	$(BIN)/python -m pytest -n 0 --durations=5 tests/e2e/test_web*.py
+	@# Playwright's sync API owns the event loop of its process: the browser tests get their
+	@# own processes, two of them, each a whole module at a time (its server, its chromium).
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=5 tests/e2e/test_web*.py
 
 format: install  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format src tests

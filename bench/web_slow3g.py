@@ -1,7 +1,8 @@
 """The web client on Chromium's "Slow 3G" preset (issue 20, item 3): first contentful
-paint and the first post of the home feed, on a first visit and on a return visit.
+paint, the first post of the home feed (its caption shown) and that post's photo (loaded),
+on a first visit and on a return visit.
 
-    .venv/bin/python bench/web_slow3g.py [--runs 3] [--python .venv/bin/python]
+    .venv/bin/python bench/web_slow3g.py [--runs 3] [--python .venv/bin/python] [--waterfall]
 
 Starts `shutter serve` (embedded profile, a fresh data dir) as a separate process,
 registers one account that has posted one photo, then opens `/` in headless chromium
@@ -14,6 +15,7 @@ service worker warm). Prints one line per visit kind with the median of `--runs`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -26,6 +28,7 @@ from typing import Any
 
 import httpx
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -81,24 +84,49 @@ def _account_with_a_post(base: str) -> str:
     return token
 
 
-def _visit(page: Any, reload: bool) -> tuple[float, float]:
-    """(first contentful paint, first post shown), ms from the start of navigation."""
+FIRST_PHOTO = "document.querySelector('.post img.media')"
+
+
+def _visit(page: Any, reload: bool) -> tuple[float, float, float]:
+    """(first contentful paint, first post shown, its photo loaded), ms from the start
+    of navigation."""
     if reload:
         page.reload(wait_until="commit")
     else:
         page.goto("/", wait_until="commit")
     page.get_by_text(CAPTION).wait_for(timeout=120_000)
     post_ms: float = page.evaluate("performance.now()")
-    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
+    page.wait_for_function(
+        "() => performance.getEntriesByName('first-contentful-paint').length > 0"
+    )
     fcp: float = page.evaluate(
         "performance.getEntriesByName('first-contentful-paint')[0].startTime"
     )
-    return fcp, post_ms
+    page.wait_for_function(f"() => {FIRST_PHOTO} && {FIRST_PHOTO}.complete", timeout=120_000)
+    photo_ms: float = page.evaluate(
+        f"(e => e ? e.responseEnd : performance.now())"
+        f"(performance.getEntriesByName({FIRST_PHOTO}.currentSrc)[0])"
+    )
+    return fcp, post_ms, photo_ms
 
 
-def measure(base: str, token: str, runs: int) -> list[str]:
-    first: list[tuple[float, float]] = []
-    again: list[tuple[float, float]] = []
+def _waterfall(page: Any) -> list[str]:
+    """The first visit's requests: when each started and ended (ms from navigation)."""
+    entries: list[dict[str, Any]] = page.evaluate(
+        "[performance.getEntriesByType('navigation')[0], "
+        "...performance.getEntriesByType('resource')]"
+        ".map(e => ({name: e.name, start: e.startTime, end: e.responseEnd}))"
+    )
+    return [
+        f"  {e['start']:7.0f} → {e['end']:7.0f} ms  {e['name'].split('/', 3)[-1][:70]}"
+        for e in sorted(entries, key=lambda e: float(e["start"]))
+    ]
+
+
+def measure(base: str, token: str, runs: int, waterfall: bool = False) -> list[str]:
+    lines: list[str] = []
+    first: list[tuple[float, float, float]] = []
+    again: list[tuple[float, float, float]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for _ in range(runs):
@@ -109,22 +137,24 @@ def measure(base: str, token: str, runs: int) -> list[str]:
             cdp.send("Network.enable")
             cdp.send("Network.emulateNetworkConditions", SLOW_3G)
             first.append(_visit(page, reload=False))
+            if waterfall and len(first) == 1:
+                lines.append("first visit's requests (start → end):")
+                lines.extend(_waterfall(page))
             page.wait_for_load_state("load", timeout=120_000)
-            # A client with a service worker: let it finish installing (an older one has none).
-            page.evaluate(
-                "navigator.serviceWorker.getRegistration()"
-                ".then(r => r && navigator.serviceWorker.ready.then(() => true))"
-            )
+            # A client with a service worker: let it register (after the first screen and
+            # `load`), install and take control. An older one has none: 30 s, then go on.
+            with contextlib.suppress(PlaywrightTimeout):
+                page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=30_000)
             again.append(_visit(page, reload=True))
             context.close()
         browser.close()
-    lines = []
     for name, results in (("first visit", first), ("return visit", again)):
         fcp = statistics.median(r[0] for r in results)
         post = statistics.median(r[1] for r in results)
+        photo = statistics.median(r[2] for r in results)
         lines.append(
             f"Slow 3G, {name}: first contentful paint {fcp:.0f} ms, "
-            f"first post {post:.0f} ms (median of {runs})"
+            f"first post {post:.0f} ms, its photo {photo:.0f} ms (median of {runs})"
         )
     return lines
 
@@ -133,6 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--waterfall", action="store_true", help="print the first visit's requests")
     args = parser.parse_args()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -152,7 +183,7 @@ def main() -> None:
         try:
             _wait_until_up(base)
             token = _account_with_a_post(base)
-            for line in measure(base, token, args.runs):
+            for line in measure(base, token, args.runs, args.waterfall):
                 print(line)
         finally:
             server.terminate()

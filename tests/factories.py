@@ -315,6 +315,30 @@ async def many_accounts(server: Any, count: int, prefix: str | None = None) -> l
     ]
 
 
+async def many_likes(server: Any, post_id: str, accounts: list[Account]) -> None:
+    """Likes of `post_id` by every one of `accounts`, written straight to the database in
+    one transaction, with the post's like_count moved as the use case moves it (liking
+    over HTTP, a request each, would spend most of a test on requests it is not about)."""
+    from shutter.db.tables import likes
+    from shutter.posts.counters import add_to_post_counter
+    from shutter.timeutil import utcnow
+
+    context = server.context
+    now = utcnow()
+    rows = [
+        {
+            "id": context.ids.next_id(),
+            "post_id": int(post_id),
+            "user_id": int(account.id),
+            "created_at": now,
+        }
+        for account in accounts
+    ]
+    async with context.db.write() as uow:
+        await uow.conn.execute(likes.insert(), rows)
+        await add_to_post_counter(uow.conn, int(post_id), "like_count", len(rows))
+
+
 async def comment(
     client: httpx.AsyncClient,
     account: Account,

@@ -72,16 +72,19 @@ class Browsing:
         device_scale_factor: float = 1,
         locale: str | None = None,
         geolocation: dict[str, float] | None = None,
+        has_touch: bool = False,
     ) -> Any:
         """A page in a new context; `bypass_csp` lets a test inject a script (axe-core);
         `geolocation` ({"latitude", "longitude"}) is where the browser says it is, with
-        the permission granted (without it, the page is refused the position)."""
+        the permission granted (without it, the page is refused the position); `has_touch`
+        gives the page a touch screen (a phone)."""
         context = self.browser.new_context(
             base_url=self.base_url,
             viewport=viewport,
             color_scheme=color_scheme,
             bypass_csp=bypass_csp,
             device_scale_factor=device_scale_factor,
+            has_touch=has_touch,
             **({"locale": locale} if locale else {}),
             **({"geolocation": geolocation, "permissions": ["geolocation"]} if geolocation else {}),
         )

@@ -54,8 +54,9 @@ class ServeProcess:
         self.log_path = workdir / "serve.log"
         self.starts = 0
 
-    def start(self) -> None:
-        port = _free_port()
+    def start(self, port: int | None = None) -> None:
+        """Starts the server, on `port` when given (a restart at the same address)."""
+        port = port or _free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         self.starts += 1
         with self.log_path.open("ab") as log:

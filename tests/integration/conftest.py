@@ -14,12 +14,17 @@ from shutter.settings import Settings
 from tests import contract
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters, for tests that register dozens of accounts.
+    """Cheap argon2 parameters for every integration test: most register a few accounts,
+    and the production parameters cost about 0.15 s of CPU a hash (some 450 call sites
+    of `register` here, run twice, once per profile).
 
     The server runs in the test's process, so this reaches it. Hashes stay real argon2id
     (verification reads the parameters from the hash), they are only cheaper to make.
+    Tests of the hashing's own costs put their own stand-in in (test_password_checks.py,
+    test_sessions.py); the `shutter serve` processes of tests/e2e and tests/interop keep
+    the production parameters.
     """
     monkeypatch.setattr(
         passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

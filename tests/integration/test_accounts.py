@@ -118,6 +118,9 @@ async def test_registration_validates_email_password_and_fields(
         assert "email" in error["message"], (email, error)
     short = await client.post("/auth/register", json=registration("alice", password="1234567"))
     assert "password" in assert_error(short, 422, "validation_error")["message"]
+    # Each detail names its field and its own code: the web client words it by those.
+    details = short.json()["error"]["details"]
+    assert (details[0]["field"], details[0]["code"]) == ("password", "string_too_short"), details
     for missing in ("username", "email", "password"):
         body = registration("alice")
         del body[missing]

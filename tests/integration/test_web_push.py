@@ -136,6 +136,12 @@ async def test_a_like_reaches_the_subscribed_browser_encrypted_and_signed(
     assert path == "/author-phone"
     message = opened(browser, headers, body)
     assert message["body"] == f"{fan.username} liked your post."
+    # What the service worker words in the reader's language: the kind and who.
+    assert (message["kind"], message["actors"], message["actor_count"]) == (
+        "like",
+        [fan.username],
+        1,
+    )
     assert message["url"] == f"/p/{post_id}"
     assert message["unread_count"] == 1
     assert b"liked" not in body  # encrypted on the wire
@@ -289,6 +295,8 @@ async def test_a_direct_message_is_pushed_with_its_words_only_when_opted_in(
     ((_path, headers, body),) = push_service.received
     message = opened(browser, headers, body)
     assert message["body"] == f"New message from {friend.username}"
+    assert message["sender"] == friend.username
+    assert "text" not in message
     assert message["url"] == f"/direct/{first['conversation_id']}"
     assert b"dinner" not in body
     assert "dinner" not in orjson.dumps(message).decode()
@@ -299,9 +307,9 @@ async def test_a_direct_message_is_pushed_with_its_words_only_when_opted_in(
     assert opt_in.status_code == 200, opt_in.text
     await send(client, friend, reader, "bring the photos")
     await server.settle()
-    assert opened(browser, *push_service.received[-1][1:])["body"] == (
-        f"{friend.username}: bring the photos"
-    )
+    with_words = opened(browser, *push_service.received[-1][1:])
+    assert with_words["body"] == f"{friend.username}: bring the photos"
+    assert (with_words["sender"], with_words["text"]) == (friend.username, "bring the photos")
 
     # A message request (someone the reader does not follow) buzzes nothing.
     await send(client, stranger, reader, "hi there")

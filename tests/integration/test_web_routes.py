@@ -3,6 +3,8 @@ object store's URLs, the probes and the docs keep answering as before."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import AsyncIterator
 
@@ -53,6 +55,24 @@ async def test_the_page_on_client_routes_and_nothing_shadowed(root: httpx.AsyncC
     assert f'<link rel="modulepreload" href="{prefix[1]}js/views/post.js">' in post_page
     assert "views/feed.js" not in post_page
     assert "views/feed.js" not in (await root.get("/direct")).text
+    # What the first screen does not need waits: it is not among what a page load asks for.
+    for later in ("js/pwa.js", "js/realtime.js", "views/stories.js", "views/report.js"):
+        assert later not in page, later
+
+    # The page paints its shell by itself (the stylesheet's top inline, the full one added
+    # by the boot script) and comes compressed; the CSP allows exactly its inline parts.
+    home = await root.get("/", headers={"Accept-Encoding": "gzip"})
+    assert home.headers["content-encoding"] == "gzip"
+    assert '<link rel="stylesheet"' not in home.text.split("<noscript>")[0]
+    assert 'url("data:image/svg+xml,' in home.text  # the brand mark: nothing more to ask
+    assert "Loading Shutter" in home.text
+    policy = home.headers["content-security-policy"]
+    assert "unsafe-inline" not in policy
+    for tag, directive in (("script", "script-src"), ("style", "style-src")):
+        inline = re.findall(rf"<{tag}>(.*?)</{tag}>", home.text, re.DOTALL)
+        assert len(inline) == 1, tag
+        digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy.split(directive, 1)[1].split(";")[0], tag
     versioned = await root.get(f"{prefix[1]}js/app.js", headers={"Accept-Encoding": "gzip"})
     assert versioned.status_code == 200
     assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"

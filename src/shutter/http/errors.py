@@ -113,7 +113,9 @@ def _describe(error: ErrorDetails) -> FieldErrorDict:
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
     # pydantic prefixes the message of a validator's ValueError; the reader needs only ours.
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-    return {"field": location, "message": message}
+    # The error's own code (pydantic's type: "missing", "string_too_long"...): the web
+    # client words a field's error in the reader's language by field and code.
+    return {"field": location, "code": str(error.get("type", "invalid")), "message": message}
 
 
 async def _on_shutter_error(_request: Request, exc: Exception) -> Response:

@@ -35,7 +35,7 @@ from shutter.follows import repository as follows_repo
 from shutter.ids import IdGenerator
 from shutter.likes import repository as likes_repo
 from shutter.notifications import repository
-from shutter.notifications.service import SHOWN_ACTORS, describe
+from shutter.notifications.service import EXCERPT, SHOWN_ACTORS, describe
 from shutter.posts import repository as posts_repo
 from shutter.posts.repository import PostRow
 from shutter.privacy.visibility import can_view_account_content, is_blocked_either_way
@@ -430,7 +430,7 @@ async def _push_payload(
         url = f"/stories/{actor_ids[0]}"
     else:
         url = f"/u/{names[0]}"
-    return {
+    payload: PushPayload = {
         "type": "notification",
         "id": str(row["id"]),
         "kind": row["kind"],
@@ -438,7 +438,12 @@ async def _push_payload(
         "body": describe(row["kind"], names, actor_count, comment),
         "url": url,
         "unread_count": unread_count,
+        "actors": names,
+        "actor_count": max(actor_count, len(names)),
     }
+    if comment:
+        payload["comment"] = comment[:EXCERPT]
+    return payload
 
 
 def register(registry: HandlerRegistry[AnyNotifyDeps]) -> None:

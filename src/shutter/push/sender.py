@@ -30,7 +30,12 @@ TTL_SECONDS = 86_400  # how long the push service keeps a message for an offline
 class PushPayload(TypedDict):
     """What the service worker (web/static/sw.js) receives: a notification's sentence, the
     page a click opens and the unread count for the badge (a direct message: its
-    conversation instead, whose newer message replaces the older one)."""
+    conversation instead, whose newer message replaces the older one).
+
+    `body` is the sentence in English; the worker writes it in the reader's language
+    from the structured fields: the kind, the `actors` shown and how many there are in
+    all (`actor_count`), the comment's words (`comment`); a message's `sender` and, only
+    for a reader who opted in to message text, its `text`."""
 
     type: str
     id: str
@@ -40,6 +45,11 @@ class PushPayload(TypedDict):
     url: str
     unread_count: NotRequired[int]
     conversation_id: NotRequired[str]
+    actors: NotRequired[list[str]]
+    actor_count: NotRequired[int]
+    comment: NotRequired[str]
+    sender: NotRequired[str]
+    text: NotRequired[str]
 
 
 class WebPushSender:

@@ -34,8 +34,9 @@ AnyPushDeps = TypeVar("AnyPushDeps", bound=PushDeps)
 def message_payload(sender_name: str, conversation_id: int, text: str | None) -> PushPayload:
     """What the service worker shows: one notification per conversation (its tag), which
     opens the conversation."""
-    body = f"{sender_name}: {text[:PREVIEW_CHARS]}" if text else f"New message from {sender_name}"
-    return {
+    preview = text[:PREVIEW_CHARS] if text else None
+    body = f"{sender_name}: {preview}" if preview else f"New message from {sender_name}"
+    payload: PushPayload = {
         "type": "message",
         "id": f"conversation-{conversation_id}",
         "kind": "message",
@@ -43,7 +44,11 @@ def message_payload(sender_name: str, conversation_id: int, text: str | None) ->
         "body": body,
         "url": f"/direct/{conversation_id}",
         "conversation_id": str(conversation_id),
+        "sender": sender_name,
     }
+    if preview:  # the words travel only to someone who opted in
+        payload["text"] = preview
+    return payload
 
 
 async def on_message_sent(context: PushDeps, event: MessageSent) -> None:

@@ -8,6 +8,7 @@ path still answers the JSON 404 envelope.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -16,6 +17,7 @@ import re
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import Headers
@@ -53,19 +55,27 @@ CLIENT_SECTIONS = frozenset(
     }
 )
 
-# The page loads only its own scripts and styles; media and uploads may live on a CDN or
-# an S3 endpoint, so images, video and XHR may go elsewhere.
+# The page loads only its own scripts and styles, and runs only its own inline boot
+# script and critical styles (allowed by their SHA-256 hashes, filled in per release);
+# media and uploads may live on a CDN or an S3 endpoint, so images, video and XHR may go
+# elsewhere.
+_CSP = (
+    "default-src 'self'; script-src 'self'{inline_scripts}; style-src 'self'{inline_styles}; "
+    "img-src 'self' data: blob: http: https:; media-src 'self' blob: http: https:; "
+    "connect-src 'self' http: https: ws: wss:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 _PAGE_HEADERS = {
     "Cache-Control": "no-cache",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; "
-        "img-src 'self' data: blob: http: https:; media-src 'self' blob: http: https:; "
-        "connect-src 'self' http: https: ws: wss:; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    "Vary": "Accept-Encoding",
 }
+# The page inlines the top of the stylesheet, down to this line (the shell's rules).
+_CRITICAL_END = "/* critical:"
+_CSS_URL = re.compile(r'url\("\.\./([^"]+)"\)')
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+_INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 router = APIRouter(include_in_schema=False)
 
@@ -112,6 +122,8 @@ class _Release:
     stamp: tuple[tuple[str, int, int], ...]  # (path, size, mtime) of every file
     version: str
     pages: dict[str, bytes]  # by first path segment ("" for the shell alone)
+    gzipped_pages: dict[str, bytes]
+    csp: str  # the page's Content-Security-Policy (it names the inline parts' hashes)
     service_worker: bytes
 
 
@@ -157,7 +169,13 @@ def release() -> _Release:
         version = f"v-{digest.hexdigest()[:12]}"
         prefix = f"{STATIC_PREFIX}/{version}/"
         html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+        css = (STATIC_DIR / "css" / "app.css").read_text(encoding="utf-8")
+        html = html.replace("<!-- critical-css -->", _critical_css(css))
         html = html.replace('"/static/', f'"{prefix}')
+        csp = _CSP.format(
+            inline_scripts=_hashes(_INLINE_SCRIPT.findall(html)),
+            inline_styles=_hashes(_INLINE_STYLE.findall(html)),
+        )
         pages = {}
         for section in {"", *CLIENT_SECTIONS}:
             # The shell's modules and the landing screen's are asked for at once, not
@@ -179,8 +197,32 @@ def release() -> _Release:
         ]
         worker = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
         worker = worker.replace("__VERSION__", version).replace("__SHELL__", json.dumps(shell))
-        _release = _Release(stamp, version, pages, worker.encode())
+        gzipped = {k: gzip.compress(v, compresslevel=9, mtime=0) for k, v in pages.items()}
+        _release = _Release(stamp, version, pages, gzipped, csp, worker.encode())
     return _release
+
+
+def _critical_css(css: str) -> str:
+    """The stylesheet's top, for the page. Its URLs are relative to css/: a small SVG
+    (the brand mark) becomes a data: URL, so that painting the shell asks for nothing
+    more (on a slow network that request would hold one of the six connections the
+    first screen's files share); any other file gets the page's absolute path."""
+
+    def inline(found: re.Match[str]) -> str:
+        path = STATIC_DIR / found[1]
+        if path.suffix == ".svg" and path.is_file() and path.stat().st_size <= 2048:
+            return f'url("data:image/svg+xml,{quote(path.read_text(encoding="utf-8"))}")'
+        return f'url("/static/{found[1]}")'
+
+    return _CSS_URL.sub(inline, css.split(_CRITICAL_END, 1)[0].strip())
+
+
+def _hashes(sources: list[str]) -> str:
+    """CSP source expressions allowing exactly these inline scripts or styles."""
+    return "".join(
+        f" 'sha256-{base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()}'"
+        for source in sources
+    )
 
 
 def _gzip(full_path: str, size: int, mtime: int) -> bytes:
@@ -237,9 +279,14 @@ def static_files() -> ClientFiles:
 async def page(request: Request) -> Response:
     """The client's page; its script renders the route from the URL."""
     section = request.url.path.strip("/").split("/", 1)[0]
-    pages = release().pages
+    current = release()
+    headers = {**_PAGE_HEADERS, "Content-Security-Policy": current.csp}
+    pages = current.pages
+    if _accepts_gzip(request.scope):
+        pages = current.gzipped_pages
+        headers["Content-Encoding"] = "gzip"
     body = pages.get(section, pages[""])
-    return Response(body, media_type="text/html", headers=_PAGE_HEADERS)
+    return Response(body, media_type="text/html", headers=headers)
 
 
 async def service_worker() -> Response:

@@ -24,8 +24,16 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+const TEXTS_CACHE = "shutter-texts";
+const TEXTS_KEY = "/__push-texts";
+
 self.addEventListener("message", (event) => {
   if (event.data === "skip-waiting") self.skipWaiting();
+  else if (event.data && event.data.type === "push-texts") {
+    // The page's catalogue entries for push notifications, in the reader's language.
+    const stored = new Response(JSON.stringify({ language: event.data.language, texts: event.data.texts }), { headers: { "Content-Type": "application/json" } });
+    event.waitUntil(caches.open(TEXTS_CACHE).then((cache) => cache.put(TEXTS_KEY, stored)));
+  }
 });
 
 async function feedKey(request) {
@@ -69,6 +77,48 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+/** A message of the stored entries (js/pushtext.js), with `{name}` filled and a plural's
+ * form chosen by `params.n`; null when the page has not handed any over yet. */
+function sayer(stored) {
+  if (!stored || !stored.texts) return () => null;
+  const { language, texts } = stored;
+  const fill = (text, params) => text.replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+  return (key, params = {}) => {
+    const entry = texts[key];
+    if (entry == null) return null;
+    if (typeof entry !== "object") return fill(entry, params);
+    const n = params.n ?? 0;
+    const form = new Intl.PluralRules(language).select(n);
+    return fill(entry[form] ?? entry.other, { ...params, n: new Intl.NumberFormat(language).format(n) });
+  };
+}
+
+/** A push's sentence in the reader's language, from its facts (the server's PushPayload);
+ * the server's English sentence when the words or the facts are missing. */
+function pushBody(data, say) {
+  if (data.kind === "message" && data.sender) {
+    return data.text ? say("pushtext.messageWithText", { name: data.sender, text: data.text }) : say("pushtext.newMessage", { name: data.sender });
+  }
+  const actors = Array.isArray(data.actors) ? data.actors : [];
+  if (!actors.length) return null;
+  const [a, b] = actors;
+  const total = Math.max(data.actor_count || 0, b ? 2 : 1);
+  const rest = total - (b ? 2 : 1);
+  const others = rest > 0 ? say("count.others", { n: rest }) : null;
+  const who = b ? (others ? say("notif.whoTwoAndOthers", { a, b, others }) : say("notif.whoTwo", { a, b })) : others ? say("notif.whoOneAndOthers", { a, others }) : a;
+  const sentence = say(data.kind === "mention" && !data.comment ? "pushtext.mentionInPost" : `notif.${data.kind}`, { who, n: total });
+  return sentence && data.comment ? `${sentence} ${data.comment}` : sentence;
+}
+
+async function storedTexts() {
+  try {
+    const hit = await caches.match(TEXTS_KEY, { cacheName: TEXTS_CACHE });
+    return hit ? await hit.json() : null;
+  } catch {
+    return null;
+  }
+}
+
 // Web Push (js/views/push.js subscribes): show what arrives, open its page on a click.
 self.addEventListener("push", (event) => {
   let data = {};
@@ -78,11 +128,15 @@ self.addEventListener("push", (event) => {
     data = {};
   }
   event.waitUntil(
-    self.registration.showNotification(data.title || "Shutter", {
-      body: data.body || "You have a new notification.",
-      tag: data.id ? `notification-${data.id}` : undefined,
-      icon: "/static/icons/icon-192.png",
-      data: { url: data.url || "/notifications" },
+    storedTexts().then((stored) => {
+      const say = sayer(stored);
+      return self.registration.showNotification(data.title || "Shutter", {
+        body: pushBody(data, say) || data.body || say("pushtext.fallback") || "You have a new notification.",
+        tag: data.id ? `notification-${data.id}` : undefined,
+        icon: "/static/icons/icon-192.png",
+        lang: stored && stored.language ? stored.language : undefined,
+        data: { url: data.url || "/notifications" },
+      });
     }),
   );
 });

@@ -8,6 +8,31 @@ const BASE = "/api/v1";
 const TOKEN_KEY = "shutter.token";
 const REFRESH_KEY = "shutter.refresh";
 
+// What a person reads for an error is chosen by the envelope's code from the catalogue
+// (`error.<code>` in i18n.js; a validation error by its first field and that field's
+// code); the server's English (`serverMessage`) only for a code the catalogue lacks.
+const known = (key, params) => {
+  const text = t(key, params);
+  return text === key ? null : text;
+};
+const keyOf = (...parts) => parts.join(".");
+
+/** One entry of a validation error's `details` ({field, code, message}) in words. */
+export function fieldMessage(detail) {
+  const field = String(detail.field || "").split(".").filter((part) => !/^\d+$/.test(part)).pop() || "";
+  const code = detail.code || "";
+  const name = field && known(keyOf("error.fieldName", field));
+  return known(keyOf("error.field", field, code)) || known(keyOf("error.field", field)) || (name && known(keyOf("error.detail", code), { field: name })) || null;
+}
+
+// A code that says more on one call than in general: its words on that call.
+const CALL_ERRORS = { "/exports": { POST: { rate_limited: "error.exportOnceADay" } } };
+
+export function errorMessage(code, serverMessage, details = []) {
+  const first = code === "validation_error" && details.length && "field" in details[0] ? fieldMessage(details[0]) : null;
+  return first || known(keyOf("error", code)) || serverMessage;
+}
+
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);
@@ -52,7 +77,8 @@ export async function errorFrom(status, text) {
   }
   const err = body && body.error;
   if (err && err.message) {
-    const error = new ApiError(status, err.code || "error", err.message, err.details);
+    const error = new ApiError(status, err.code || "error", errorMessage(err.code, err.message, err.details || []), err.details);
+    error.serverMessage = err.message;
     if (err.challenge) error.challenge = err.challenge; // 401 mfa_required
     return error;
   }
@@ -90,8 +116,17 @@ function refreshSession() {
   return refreshing;
 }
 
+// What the page's boot script (index.html) asked for while the modules loaded: the
+// responses are taken once, by the same account, instead of asking again.
+const boot = window.shutterBoot || {};
+function takeBoot(name) {
+  const early = boot[name];
+  boot[name] = null;
+  return early && boot.token === auth.token ? early : null;
+}
+
 export async function request(method, path, options = {}, retried = false) {
-  const { body, query, headers } = options;
+  const { body, query, headers, early } = options;
   const url = new URL(BASE + path, location.origin);
   for (const [k, v] of Object.entries(query || {})) {
     if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
@@ -104,13 +139,15 @@ export async function request(method, path, options = {}, retried = false) {
   }
   let response;
   try {
-    response = await fetch(url, init);
+    response = await (early && !retried ? early : fetch(url, init));
   } catch {
     throw new ApiError(0, "network_error", t("api.offline"));
   }
   const text = await response.text();
   if (!response.ok) {
     const error = await errorFrom(response.status, text);
+    const special = CALL_ERRORS[path]?.[method]?.[error.code];
+    if (special) error.message = t(special);
     if (response.status === 401 && auth.token && error.code !== "invalid_credentials" && !retried && (await refreshSession())) {
       return request(method, path, options, true);
     }
@@ -150,7 +187,7 @@ export async function login(loginName, password) {
   return loadMe();
 }
 export async function loadMe() {
-  auth.me = normUser(await get("/users/me"));
+  auth.me = normUser(await request("GET", "/users/me", { early: takeBoot("me") }));
   return auth.me;
 }
 export function logout() {
@@ -223,12 +260,14 @@ export const archivedPosts = (cursor) =>
   get("/users/me/archive", { cursor, limit: 18 }).then(page("posts", normPost));
 export const getPost = (id) => get(`/posts/${id}`).then((d) => normPost(d.post || d));
 export const deletePost = (id) => del(`/posts/${id}`);
-export const feed = (mode, cursor) =>
-  get("/feed", { mode, cursor, limit: 10 }).then(page("posts", normPost));
-// The home feed's first page is asked for at start-up, alongside /users/me, not after it.
+export const feed = (mode, cursor, early) =>
+  request("GET", "/feed", { query: { mode, cursor, limit: 10 }, early }).then(page("posts", normPost));
+// The home feed's first page is asked for at start-up, alongside /users/me, not after it
+// (by the page's boot script when it could: the same request, already on its way).
 let earlyFeed = null;
 export function prefetchFeed(mode) {
-  earlyFeed = { mode, promise: feed(mode) };
+  const booted = takeBoot("feed");
+  earlyFeed = { mode, promise: feed(mode, null, booted && booted.mode === mode ? booted.response : null) };
   earlyFeed.promise.catch(() => {}); // the feed view reports errors when it takes it
 }
 export function firstFeedPage(mode) {
@@ -443,7 +482,8 @@ export function normMedia(m) {
     posterUrl: m.poster_url || null,
     duration: m.duration_s ?? null,
     alt: m.alt || null, // the author's description (alt text)
-    error: m.error || null,
+    // A failed processing's reason, in the reader's words by its code.
+    error: m.error ? { ...m.error, message: errorMessage(m.error.code, m.error.message) } : null,
   };
 }
 

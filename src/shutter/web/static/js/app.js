@@ -5,8 +5,14 @@ import * as api from "./api.js";
 import { auth } from "./api.js";
 import { avatar, clear, errorBox, h, icon, spinner } from "./dom.js";
 import { t } from "./i18n.js";
-import { forgetOfflineData, startPwa } from "./pwa.js";
-import * as realtime from "./realtime.js";
+import { sendPushTexts } from "./pushtext.js";
+
+// Not needed to draw the first screen, so not among the modules a page load waits for
+// (each is one more request on a slow network): loaded once the first screen is up.
+const pwa = () => import("./pwa.js");
+const realtime = () => import("./realtime.js");
+const forgetOfflineData = () => pwa().then((m) => m.forgetOfflineData()).catch(() => {});
+const stopRealtime = () => realtime().then((m) => m.stop()).catch(() => {});
 
 // Each screen's module is loaded when its route first opens (a first visit downloads the
 // shell and the screen it lands on, not every screen); the server preloads the one a page
@@ -124,10 +130,12 @@ async function render() {
   clear(target).append(spinner());
   try {
     const node = await view(ctx);
-    const unverified = path !== "/verify-email" && auth.me && auth.me.emailVerified === false;
-    const banner = unverified ? (await load("recover")).verifyBanner(auth.me) : null;
     if (token !== renderToken) return;
-    clear(target).append(...[banner, node].filter(Boolean));
+    clear(target).append(node);
+    // The "verify your email" banner goes in with the screen (added later, it would push
+    // the screen down under the reader's eyes); its module loads only for "resend".
+    const unverified = path !== "/verify-email" && auth.me && auth.me.emailVerified === false;
+    if (unverified) target.prepend(verifyBanner(auth.me));
   } catch (err) {
     if (token !== renderToken) return;
     console.error(err);
@@ -137,6 +145,19 @@ async function render() {
   window.scrollTo(0, 0);
   if (document.readyState === "complete") prefetchLikelyScreens();
   else window.addEventListener("load", prefetchLikelyScreens, { once: true });
+}
+
+function verifyBanner(me) {
+  const resend = h("button", { type: "button", class: "button link small" }, t("recover.resend"));
+  resend.addEventListener("click", () => {
+    resend.disabled = true;
+    load("recover")
+      .then((m) => m.resendVerification(resend))
+      .catch(() => {
+        resend.disabled = false;
+      });
+  });
+  return h("div", { class: "verify-banner notice", role: "status" }, t("recover.banner", { email: me.email }), " ", resend);
 }
 
 // ---- navigation bar ----
@@ -190,7 +211,7 @@ function renderNav() {
 function logout() {
   api.logout();
   forgetOfflineData();
-  realtime.stop();
+  stopRealtime();
   badges.notifications = 0;
   badges.direct = 0;
   navigate("/login");
@@ -213,18 +234,29 @@ async function refreshBadges() {
   renderNav();
 }
 
-export async function startSession() {
+async function loadSession() {
   if (!auth.token) return;
   try {
     await api.loadMe();
   } catch (err) {
     if (err.status !== 401) console.error(err);
   }
+}
+
+/** The live parts of a session: the socket and the unread badges. */
+function goLive() {
   if (!auth.token) return;
-  realtime.start();
+  realtime()
+    .then((m) => m.start())
+    .catch(() => {});
   refreshBadges();
   clearInterval(badgeTimer);
   badgeTimer = setInterval(refreshBadges, 30000);
+}
+
+export async function startSession() {
+  await loadSession();
+  goLive();
 }
 
 // Same-origin links route in the page, without a reload.
@@ -260,22 +292,33 @@ window.addEventListener("shutter:event", (e) => {
 // A suspended account (login answered 403 account_suspended): a clear page, not a broken app.
 window.addEventListener("shutter:suspended", (e) => {
   const until = (e.detail || []).map((d) => d.suspended_until).find(Boolean);
-  realtime.stop();
+  stopRealtime();
   navigate(`/suspended${until ? `?until=${encodeURIComponent(until)}` : ""}`, { replace: true });
 });
 auth.onLoggedOut = () => {
   forgetOfflineData();
-  realtime.stop();
+  stopRealtime();
   navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
 };
 
 // Exposed for the views that sign in (they start the session then navigate).
 window.shutter = { navigate, startSession, logout };
 
-// On the home page the feed is asked for at once, in parallel with the session.
+// On the home page the feed is asked for at once, in parallel with the session (the
+// page's boot script has usually asked already: api.js takes that request).
 if (auth.token && location.pathname === "/") {
-  const mode = new URLSearchParams(location.search).get("mode") || localStorage.getItem("shutter.feedMode") || "chronological";
-  api.prefetchFeed(mode);
+  const mode = new URLSearchParams(location.search).get("mode") || localStorage.getItem("shutter.feedMode");
+  api.prefetchFeed(mode === "ranked" ? "ranked" : "chronological");
 }
-startSession().finally(render);
-startPwa();
+// The first screen waits for the whole stylesheet (the boot script asked for it; the
+// page's inline rules only cover the shell), then the socket, the badges and the
+// service worker start.
+Promise.all([loadSession(), (window.shutterBoot || {}).css])
+  .then(render)
+  .finally(() => {
+    goLive();
+    pwa()
+      .then((m) => m.startPwa())
+      .catch(() => {});
+    sendPushTexts();
+  });

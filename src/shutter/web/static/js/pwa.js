@@ -30,11 +30,16 @@ export function startPwa() {
   window.addEventListener("offline", paintOnline);
   if (!("serviceWorker" in navigator)) return;
   let reloading = false;
-  const hadController = !!navigator.serviceWorker.controller;
+  let controlled = !!navigator.serviceWorker.controller;
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    // A new version took over (after "Reload"): load it. The very first worker taking
-    // control of a fresh page is not an update.
-    if (!hadController || reloading) return;
+    // A new version took over (after "Reload" here or in another tab): load it. The very
+    // first worker taking control of a fresh page (a first visit) is not an update, but
+    // the next one is.
+    if (!controlled) {
+      controlled = true;
+      return;
+    }
+    if (reloading) return;
     reloading = true;
     location.reload();
   });
@@ -43,6 +48,11 @@ export function startPwa() {
     navigator.serviceWorker
     .register("/sw.js", { scope: "/" })
     .then((registration) => {
+      // A tab left open learns of a release when it comes back to the front (browsers
+      // check by themselves only when a page is loaded).
+      document.addEventListener("visibilitychange", () => {
+        if (document.visibilityState === "visible") registration.update().catch(() => {});
+      });
       if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration.waiting);
       registration.addEventListener("updatefound", () => {
         const worker = registration.installing;

@@ -3,8 +3,6 @@
 import * as api from "../api.js";
 import { errorBox, h, infiniteScroll, spinner } from "../dom.js";
 import { postCard } from "./postcard.js";
-import { storyTray } from "./stories.js";
-import { suggestedAccounts } from "./suggested.js";
 import { t } from "../i18n.js";
 
 const MODE_KEY = "shutter.feedMode";
@@ -45,14 +43,16 @@ export function feedView(ctx) {
       for (const post of page.items) {
         if (seen.has(post.id)) continue;
         seen.add(post.id);
-        list.append(postCard(post));
+        list.append(postCard(post, { eager: first && !list.childElementCount }));
       }
       cursor = page.next;
       if (first && !page.items.length) {
+        const suggestions = h("div");
         sentinel.replaceChildren(
           h("div", { class: "empty" }, h("p", { class: "empty-title" }, t("feed.welcome")), h("p", {}, t("feed.welcomeText")), h("p", {}, h("a", { class: "button primary", href: "/explore" }, t("feed.findPeople")), " ", h("a", { class: "button", href: "/new" }, t("feed.createPost")))),
-          suggestedAccounts(),
+          suggestions,
         );
+        import("./suggested.js").then((m) => suggestions.replaceWith(m.suggestedAccounts()), () => suggestions.remove());
         return false;
       }
       first = false;
@@ -66,7 +66,11 @@ export function feedView(ctx) {
   }
 
   ctx.onLeave(() => observer && observer.disconnect());
-  const view = h("section", { class: "feed" }, h("h1", { class: "visually-hidden" }, t("nav.home")), storyTray(ctx), tabs, list, sentinel);
+  // The stories tray (stories.js, with the viewer and the upload) loads after the feed's
+  // own modules: a first visit on a slow network shows the posts without waiting for it.
+  const tray = h("div", { class: "story-tray-slot", "aria-hidden": "true" });
+  import("./stories.js").then((m) => ctx.current && tray.replaceWith(m.storyTray(ctx)), () => tray.remove());
+  const view = h("section", { class: "feed" }, h("h1", { class: "visually-hidden" }, t("nav.home")), tray, tabs, list, sentinel);
   start(mode);
   return view;
 }

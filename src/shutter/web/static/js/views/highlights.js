@@ -4,20 +4,21 @@
 
 import * as api from "../api.js";
 import { errorBox, h, infiniteScroll, spinner, toast, unavailable } from "../dom.js";
+import { formatDate, t } from "../i18n.js";
 import { mediaView } from "./postcard.js";
 
 /** /stories/archive: pick stories, name the highlight, create it. */
 export async function archiveView(ctx) {
-  const grid = h("div", { class: "grid archive-grid", role: "group", "aria-label": "Your story archive" });
+  const grid = h("div", { class: "grid archive-grid", role: "group", "aria-label": t("highlights.archiveLabel") });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   const chosen = [];
-  const title = h("input", { id: "highlight-title", name: "title", maxlength: 50, required: true, placeholder: "Highlight name", autocomplete: "off" });
-  const create = h("button", { type: "submit", class: "button primary", disabled: true }, "Create highlight");
-  const picked = h("p", { class: "muted small", "aria-live": "polite" }, "Choose stories for a highlight.");
-  const form = h("form", { class: "form highlight-form" }, h("div", { class: "field" }, h("label", { for: "highlight-title" }, "New highlight"), title), picked, create);
+  const title = h("input", { id: "highlight-title", name: "title", maxlength: 50, required: true, placeholder: t("highlights.namePlaceholder"), autocomplete: "off" });
+  const create = h("button", { type: "submit", class: "button primary", disabled: true }, t("highlights.create"));
+  const picked = h("p", { class: "muted small", "aria-live": "polite" }, t("highlights.choose"));
+  const form = h("form", { class: "form highlight-form" }, h("div", { class: "field" }, h("label", { for: "highlight-title" }, t("highlights.new")), title), picked, create);
   const paint = () => {
     create.disabled = !chosen.length || !title.value.trim();
-    picked.textContent = chosen.length ? `${chosen.length} selected` : "Choose stories for a highlight.";
+    picked.textContent = chosen.length ? t("highlights.selected", { n: chosen.length }) : t("highlights.choose");
   };
   title.addEventListener("input", paint);
   form.addEventListener("submit", async (e) => {
@@ -26,7 +27,7 @@ export async function archiveView(ctx) {
     create.disabled = true;
     try {
       const made = await api.createHighlight(title.value.trim(), chosen);
-      toast(`Highlight "${made.title}" created.`);
+      toast(t("highlights.created", { title: made.title }));
       ctx.navigate(`/u/${api.auth.me.username}`);
     } catch (err) {
       form.append(errorBox(err));
@@ -34,11 +35,12 @@ export async function archiveView(ctx) {
     }
   });
   function tile(story) {
-    const label = `Story of ${new Date(story.createdAt).toLocaleDateString()}${story.closeFriends ? ", close friends" : ""}${story.media ? "" : ", media removed"}`;
+    const date = formatDate(story.createdAt);
+    const label = t(story.media ? (story.closeFriends ? "highlights.storyOfCf" : "highlights.storyOf") : story.closeFriends ? "highlights.storyOfCfGone" : "highlights.storyOfGone", { date });
     const button = h(
       "button",
       { type: "button", class: `tile archive-tile${story.closeFriends ? " close-friends" : ""}`, "aria-pressed": "false", "aria-label": label, disabled: !story.media, "data-story-id": story.id },
-      story.media ? mediaView(story.media, { alt: "", tile: true }) : h("div", { class: "tile-frame no-hash" }, h("span", { class: "muted small" }, "Expired")),
+      story.media ? mediaView(story.media, { alt: "", tile: true }) : h("div", { class: "tile-frame no-hash" }, h("span", { class: "muted small" }, t("highlights.expired"))),
       story.closeFriends ? h("span", { class: "tile-badge cf-badge", "aria-hidden": "true" }, "★") : null,
     );
     button.addEventListener("click", () => {
@@ -56,20 +58,20 @@ export async function archiveView(ctx) {
       const page = await api.storyArchive(cursor);
       page.items.forEach((s) => grid.append(tile(s)));
       cursor = page.next;
-      if (!cursor) sentinel.replaceChildren(grid.children.length ? "" : h("p", { class: "muted center" }, "Stories you share are kept here, just for you."));
+      if (!cursor) sentinel.replaceChildren(grid.children.length ? "" : h("p", { class: "muted center" }, t("highlights.empty")));
       return !!cursor;
     } catch (err) {
-      sentinel.replaceChildren(err.unavailable ? unavailable("The story archive") : errorBox(err));
+      sentinel.replaceChildren(err.unavailable ? unavailable(t("highlights.archiveWhat")) : errorBox(err));
       return false;
     }
   });
   ctx.onLeave(() => observer.disconnect());
-  return h("section", { class: "archive" }, h("h1", {}, "Story archive"), h("p", { class: "muted small" }, "Only you can see your archive."), form, grid, sentinel);
+  return h("section", { class: "archive" }, h("h1", {}, t("highlights.archiveTitle")), h("p", { class: "muted small" }, t("highlights.onlyYou")), form, grid, sentinel);
 }
 
 /** The highlights row of a profile (empty and hidden when there are none to show). */
 export function highlightsRow(user, isMe) {
-  const row = h("ul", { class: "highlights", "aria-label": "Highlights" });
+  const row = h("ul", { class: "highlights", "aria-label": t("highlights.row") });
   (async () => {
     let found;
     try {
@@ -85,7 +87,7 @@ export function highlightsRow(user, isMe) {
           { class: "highlight" },
           h(
             "a",
-            { href: `/stories/highlights/${item.id}`, class: "highlight-link", "aria-label": `Highlight: ${item.title}` },
+            { href: `/stories/highlights/${item.id}`, class: "highlight-link", "aria-label": t("highlights.item", { title: item.title }) },
             h("span", { class: "highlight-cover" }, item.cover ? mediaView(item.cover, { alt: "", tile: true }) : null),
             h("span", { class: "highlight-title" }, item.title),
           ),
@@ -93,7 +95,7 @@ export function highlightsRow(user, isMe) {
       );
     }
     if (isMe) {
-      row.append(h("li", { class: "highlight" }, h("a", { href: "/stories/archive", class: "highlight-link", "aria-label": "New highlight from your archive" }, h("span", { class: "highlight-cover new" }, "+"), h("span", { class: "highlight-title" }, "New"))));
+      row.append(h("li", { class: "highlight" }, h("a", { href: "/stories/archive", class: "highlight-link", "aria-label": t("highlights.newFromArchive") }, h("span", { class: "highlight-cover new" }, "+"), h("span", { class: "highlight-title" }, t("highlights.newShort")))));
     }
     row.hidden = !row.children.length;
   })();

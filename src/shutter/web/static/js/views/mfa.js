@@ -3,6 +3,7 @@
 import * as accounts from "../accounts.js";
 import { auth, loadMe } from "../api.js";
 import { errorBox, h, toast } from "../dom.js";
+import { t } from "../i18n.js";
 
 function codeField(id, label) {
   return h(
@@ -18,9 +19,9 @@ export function codeStep(challenge, done) {
   const form = h(
     "form",
     { class: "form", novalidate: true },
-    h("p", { class: "muted center" }, "Enter the 6-digit code from your authenticator app, or one of your recovery codes."),
-    codeField("f-code", "Security code"),
-    h("button", { type: "submit", class: "button primary wide" }, "Confirm"),
+    h("p", { class: "muted center" }, t("mfa.enterCode")),
+    codeField("f-code", t("mfa.securityCode")),
+    h("button", { type: "submit", class: "button primary wide" }, t("mfa.confirm")),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -32,7 +33,7 @@ export function codeStep(challenge, done) {
       await loadMe();
       await done();
     } catch (err) {
-      const message = err.code === "invalid_code" ? "That code is not right, or was used already." : err.status === 429 ? "Too many codes tried. Wait a minute and try again." : err.message;
+      const message = err.code === "invalid_code" ? t("mfa.wrongCode") : err.status === 429 ? t("mfa.tooMany") : err.message;
       form.append(h("p", { class: "form-error", role: "alert" }, message));
       if (err.status === 401) auth.token = null;
     } finally {
@@ -45,21 +46,21 @@ export function codeStep(challenge, done) {
 /** Settings → Security: turn two-factor sign-in on (QR code, first code, recovery codes) or off. */
 export function totpSection() {
   const box = h("div", { class: "totp" });
-  const start = h("button", { type: "button", class: "button" }, "Set up an authenticator app");
+  const start = h("button", { type: "button", class: "button" }, t("mfa.setUp"));
   start.addEventListener("click", async () => {
     try {
       const setup = await accounts.beginTotp();
       // segno's SVG, made by the server from the secret: no script in it.
-      const qr = h("div", { class: "totp-qr", role: "img", "aria-label": "QR code for your authenticator app" });
+      const qr = h("div", { class: "totp-qr", role: "img", "aria-label": t("mfa.qr") });
       qr.innerHTML = setup.qr_svg;
       const form = h(
         "form",
         { class: "form", novalidate: true },
-        h("p", {}, "Scan this code with your authenticator app, or type the key:"),
+        h("p", {}, t("mfa.scan")),
         qr,
         h("p", {}, h("code", { class: "totp-secret" }, setup.secret)),
-        codeField("s-totp-code", "Code from the app"),
-        h("button", { type: "submit", class: "button primary" }, "Turn on"),
+        codeField("s-totp-code", t("mfa.codeFromApp")),
+        h("button", { type: "submit", class: "button primary" }, t("mfa.turnOn")),
       );
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
@@ -67,13 +68,13 @@ export function totpSection() {
         try {
           const { recovery_codes: codes } = await accounts.confirmTotp(String(new FormData(form).get("code")).trim());
           box.replaceChildren(
-            h("p", { class: "strong" }, "Two-factor sign-in is on."),
-            h("p", {}, "Keep these recovery codes somewhere safe. Each works once if you lose your phone; they are shown only now."),
+            h("p", { class: "strong" }, t("mfa.isOn")),
+            h("p", {}, t("mfa.keepCodes")),
             h("ul", { class: "recovery-codes" }, ...codes.map((c) => h("li", {}, h("code", {}, c)))),
           );
-          toast("Two-factor sign-in is on.");
+          toast(t("mfa.isOn"));
         } catch (err) {
-          form.append(err.code === "invalid_code" ? h("p", { class: "form-error", role: "alert" }, "That code is not right. Check your phone's clock.") : errorBox(err));
+          form.append(err.code === "invalid_code" ? h("p", { class: "form-error", role: "alert" }, t("mfa.wrongCodeClock")) : errorBox(err));
         }
       });
       box.replaceChildren(form);
@@ -90,10 +91,10 @@ function offForm() {
   const form = h(
     "form",
     { class: "form", novalidate: true },
-    h("p", {}, "Two-factor sign-in is on. To turn it off, confirm with your password and a code."),
-    h("div", { class: "field" }, h("label", { for: "s-totp-password" }, "Password"), h("input", { id: "s-totp-password", name: "password", type: "password", autocomplete: "current-password" })),
-    codeField("s-totp-off-code", "Code from the app"),
-    h("button", { type: "submit", class: "button" }, "Turn off"),
+    h("p", {}, t("mfa.offIntro")),
+    h("div", { class: "field" }, h("label", { for: "s-totp-password" }, t("mfa.password")), h("input", { id: "s-totp-password", name: "password", type: "password", autocomplete: "current-password" })),
+    codeField("s-totp-off-code", t("mfa.codeFromApp")),
+    h("button", { type: "submit", class: "button" }, t("mfa.turnOff")),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -101,7 +102,7 @@ function offForm() {
     const data = new FormData(form);
     try {
       await accounts.disableTotp(String(data.get("password")), String(data.get("code")).trim());
-      form.replaceWith(h("p", {}, "Two-factor sign-in is off."));
+      form.replaceWith(h("p", {}, t("mfa.isOff")));
     } catch (err) {
       form.append(errorBox(err));
     }

@@ -5,8 +5,6 @@ import { auth } from "../api.js";
 import { placeholderCanvas } from "../blurhash.js";
 import { avatar, confirmDialog, count, errorBox, h, icon, menuButton, modal, richText, timeEl, toast, userLink } from "../dom.js";
 import { editedMark, ownerMenuItems } from "./postoptions.js";
-import { reportItem } from "./report.js";
-import { coverSensitive } from "./sensitive.js";
 import { t } from "../i18n.js";
 
 /** srcset from the variants; identical URLs (no variants yet) collapse to one. */
@@ -59,7 +57,9 @@ export function frameRatio(media) {
   return Math.max(0.8, Math.min(1.91, ratio));
 }
 
-export function mediaView(media, { alt, sizes = "(max-width: 640px) 100vw, 600px", tile = false, ratio = frameRatio(media) } = {}) {
+// `eager`: the first post of a screen; its photo is wanted at once, before any other
+// (the page's boot script may have preloaded it with this srcset and sizes already).
+export function mediaView(media, { alt, sizes = "(max-width: 640px) 100vw, 600px", tile = false, ratio = frameRatio(media), eager = false } = {}) {
   const frame = h("div", {
     class: `media-frame${tile ? " tile-frame" : ""}`,
     style: tile ? {} : { aspectRatio: String(ratio) },
@@ -89,7 +89,8 @@ export function mediaView(media, { alt, sizes = "(max-width: 640px) 100vw, 600px
     srcset: tile ? tileSrcset(media) : srcset(media.urls),
     sizes: tile ? TILE_SIZES : sizes,
     alt,
-    loading: "lazy",
+    loading: eager ? "eager" : "lazy",
+    fetchpriority: eager ? "high" : undefined,
     decoding: "async",
     width: media.width || undefined,
     height: media.height || undefined,
@@ -117,12 +118,12 @@ function altFor(post, i) {
  * mixed shapes leave no gap. Arrows (buttons), the arrow keys and swipes move it; the dots
  * under it show where you are.
  */
-function carousel(post) {
-  if (post.media.length === 1) return mediaView(post.media[0], { alt: altFor(post, 0) });
+function carousel(post, eager) {
+  if (post.media.length === 1) return mediaView(post.media[0], { alt: altFor(post, 0), eager });
   const ratio = frameRatio(post.media[0]);
   const n = post.media.length;
   const slides = post.media.map((m, i) =>
-    h("div", { class: "carousel-slide", role: "group", "aria-roledescription": "slide", "aria-label": `${i + 1} of ${n}` }, mediaView(m, { alt: altFor(post, i), ratio })),
+    h("div", { class: "carousel-slide", role: "group", "aria-roledescription": "slide", "aria-label": `${i + 1} of ${n}` }, mediaView(m, { alt: altFor(post, i), ratio, eager: eager && i === 0 })),
   );
   // The track scrolls (swipes), so it takes the keyboard focus itself (arrow keys).
   const track = h("div", { class: "carousel-track", tabindex: "0" }, slides);
@@ -350,7 +351,7 @@ function clampedCaption(post) {
   return caption;
 }
 
-export function postCard(post, { onDeleted, onChanged, full = false } = {}) {
+export function postCard(post, { onDeleted, onChanged, full = false, eager = false } = {}) {
   const card = h("article", { class: "card post", dataset: { postId: post.id }, "aria-label": t("shared.postBy", { name: post.author.username }) });
   const isMine = auth.me && auth.me.id === post.author.id;
   const likes = h("p", { class: "likes", "aria-live": "polite" });
@@ -412,7 +413,8 @@ export function postCard(post, { onDeleted, onChanged, full = false } = {}) {
       },
     });
   }
-  if (!isMine && auth.me) menuItems.push(reportItem("post", post.id, "post"));
+  // report.js loads when it is chosen: it is not needed to draw a feed.
+  if (!isMine && auth.me) menuItems.push({ label: t("common.report"), danger: true, onSelect: () => import("./report.js").then((m) => m.openReport("post", post.id, "post")) });
   const header = h(
     "header",
     { class: "post-head" },
@@ -428,8 +430,16 @@ export function postCard(post, { onDeleted, onChanged, full = false } = {}) {
       ? h("p", { class: "caption" }, userLink(post.author, { class: "user-link strong" }), " ", richText(post.caption))
       : clampedCaption(post);
   const comments = !full && post.commentCount ? h("a", { href: `/p/${post.id}`, class: "muted comments-link" }, t("post.viewAll", { comments: count(post.commentCount, "count.comments") })) : null;
-  const media = h("div", { class: "post-media" }, carousel(post));
-  if (post.sensitive || post.contentWarning) coverSensitive(media, post.contentWarning);
+  const media = h("div", { class: "post-media" }, carousel(post, eager));
+  if (post.sensitive || post.contentWarning) {
+    // Blurred at once; the cover and its buttons come with sensitive.js, which a page
+    // load does not wait for (one request fewer before the first post and its photo).
+    media.classList.add("sensitive");
+    import("./sensitive.js").then((m) => {
+      media.classList.remove("sensitive");
+      m.coverSensitive(media, post.contentWarning);
+    });
+  }
   doubleTapToLike(media, post, paint);
   card.append(
     header,

@@ -4,32 +4,33 @@
 
 import * as api from "../api.js";
 import { errorBox, h, modal, timeEl, toast } from "../dom.js";
+import { t, tParts } from "../i18n.js";
 
 const ALT_MAX = 1500;
 const WARNING_MAX = 500;
 
 /** "Edited": opens the post's earlier versions, newest first. */
 export function editedMark(post) {
-  return h("button", { type: "button", class: "button link small edited-mark", onClick: () => openHistory(post) }, "Edited");
+  return h("button", { type: "button", class: "button link small edited-mark", onClick: () => openHistory(post) }, t("postopt.edited"));
 }
 
 async function openHistory(post) {
-  const list = h("ol", { class: "history", "aria-label": "Earlier versions" });
-  modal("Edit history", list);
+  const list = h("ol", { class: "history", "aria-label": t("postopt.earlier") });
+  modal(t("postopt.history"), list);
   try {
     const versions = await api.postHistory(post.id);
-    if (!versions.length) list.append(h("li", { class: "muted" }, "No earlier versions."));
+    if (!versions.length) list.append(h("li", { class: "muted" }, t("postopt.noEarlier")));
     for (const v of versions) {
       const alts = Object.values(v.alt_texts || {}).filter(Boolean);
       list.append(
         h(
           "li",
           { class: "history-version" },
-          h("p", { class: "muted small" }, "Until ", timeEl(v.replaced_at)),
-          h("p", {}, v.caption || h("span", { class: "muted" }, "No caption")),
-          v.location_name ? h("p", { class: "small" }, `Location: ${v.location_name}`) : null,
-          v.content_warning ? h("p", { class: "small" }, `Content warning: ${v.content_warning}`) : null,
-          alts.length ? h("p", { class: "small" }, `Alt text: ${alts.join(" · ")}`) : null,
+          h("p", { class: "muted small" }, ...tParts("postopt.until", { time: timeEl(v.replaced_at) })),
+          h("p", {}, v.caption || h("span", { class: "muted" }, t("postopt.noCaption"))),
+          v.location_name ? h("p", { class: "small" }, t("postopt.location", { name: v.location_name })) : null,
+          v.content_warning ? h("p", { class: "small" }, t("postopt.warning", { text: v.content_warning })) : null,
+          alts.length ? h("p", { class: "small" }, t("postopt.alt", { text: alts.join(" · ") })) : null,
         ),
       );
     }
@@ -45,20 +46,20 @@ export function openEditor(post, onSaved) {
   const alts = post.media.map((m, i) =>
     h("textarea", { id: `edit-alt-${i}`, rows: 2, maxlength: ALT_MAX, dataset: { mediaId: m.id } }, m.alt || ""),
   );
-  const save = h("button", { type: "submit", class: "button primary" }, "Save");
+  const save = h("button", { type: "submit", class: "button primary" }, t("common.save"));
   const errors = h("div", {});
   const form = h(
     "form",
     { class: "stack post-editor" },
-    h("label", { for: "edit-caption" }, "Caption"),
+    h("label", { for: "edit-caption" }, t("postopt.caption")),
     caption,
-    h("label", { for: "edit-warning" }, "Content warning (optional)"),
+    h("label", { for: "edit-warning" }, t("postopt.warningLabel")),
     warning,
-    alts.map((field, i) => [h("label", { for: field.id }, `Alt text for photo ${i + 1}`), field]),
+    alts.map((field, i) => [h("label", { for: field.id }, t("postopt.altFor", { i: i + 1 })), field]),
     errors,
     save,
   );
-  const ref = modal("Edit post", form);
+  const ref = modal(t("postopt.editTitle"), form);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     save.disabled = true;
@@ -71,7 +72,7 @@ export function openEditor(post, onSaved) {
         alt_texts: altTexts,
       });
       ref.close();
-      toast("Post updated.");
+      toast(t("postopt.updated"));
       onSaved(updated);
     } catch (err) {
       errors.append(errorBox(err));
@@ -96,20 +97,20 @@ async function act(call, done, message) {
 export function ownerMenuItems(post, onChange, onArchived) {
   const reread = () => api.getPost(post.id);
   return [
-    { label: "Edit", onSelect: () => openEditor(post, onChange) },
+    { label: t("postopt.edit"), onSelect: () => openEditor(post, onChange) },
     post.pinned
-      ? { label: "Unpin from profile", onSelect: () => act(() => api.unpinPost(post.id).then(reread), onChange, "Unpinned.") }
-      : { label: "Pin to profile", onSelect: () => act(() => api.pinPost(post.id).then(reread), onChange, "Pinned to your profile.") },
+      ? { label: t("postopt.unpin"), onSelect: () => act(() => api.unpinPost(post.id).then(reread), onChange, t("postopt.unpinned")) }
+      : { label: t("postopt.pin"), onSelect: () => act(() => api.pinPost(post.id).then(reread), onChange, t("postopt.pinned")) },
     post.archived
-      ? { label: "Restore", onSelect: () => act(() => api.restorePost(post.id).then(reread), onChange, "Restored to your profile.") }
-      : { label: "Archive", onSelect: () => act(() => api.archivePost(post.id).then(reread), onArchived || onChange, "Archived: only you can see it.") },
+      ? { label: t("postopt.restore"), onSelect: () => act(() => api.restorePost(post.id).then(reread), onChange, t("postopt.restored")) }
+      : { label: t("postopt.archive"), onSelect: () => act(() => api.archivePost(post.id).then(reread), onArchived || onChange, t("postopt.archived")) },
     {
-      label: post.commentsEnabled ? "Turn off commenting" : "Turn on commenting",
-      onSelect: () => act(() => api.editPost(post.id, { comments_enabled: !post.commentsEnabled }), onChange, post.commentsEnabled ? "Comments turned off." : "Comments turned on."),
+      label: post.commentsEnabled ? t("postopt.commentsOff") : t("postopt.commentsOn"),
+      onSelect: () => act(() => api.editPost(post.id, { comments_enabled: !post.commentsEnabled }), onChange, post.commentsEnabled ? t("postopt.commentsTurnedOff") : t("postopt.commentsTurnedOn")),
     },
     {
-      label: post.hideLikeCount ? "Show like count" : "Hide like count",
-      onSelect: () => act(() => api.editPost(post.id, { hide_like_count: !post.hideLikeCount }), onChange, post.hideLikeCount ? "Like count shown." : "Like count hidden."),
+      label: post.hideLikeCount ? t("postopt.showLikes") : t("postopt.hideLikes"),
+      onSelect: () => act(() => api.editPost(post.id, { hide_like_count: !post.hideLikeCount }), onChange, post.hideLikeCount ? t("postopt.likesShown") : t("postopt.likesHidden")),
     },
   ];
 }

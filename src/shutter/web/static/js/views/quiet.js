@@ -10,23 +10,23 @@ export function openMuteDialog(user, onChange = () => {}) {
   const muting = user.rel.muting || { posts: false, stories: false };
   const posts = h("input", { type: "checkbox", id: "mute-posts", role: "switch", checked: muting.posts });
   const stories = h("input", { type: "checkbox", id: "mute-stories", role: "switch", checked: muting.stories });
-  const save = h("button", { type: "submit", class: "button primary wide" }, "Save");
+  const save = h("button", { type: "submit", class: "button primary wide" }, t("common.save"));
   const form = h(
     "form",
     { class: "form", "data-mute-form": "" },
-    h("p", { class: "muted small" }, `${user.username} won't know you muted them. You can still see their profile and open their posts and stories.`),
-    h("label", { class: "switch", for: "mute-posts" }, posts, h("span", {}, "Mute posts"), h("span", { class: "muted small" }, "Their posts leave your feed.")),
-    h("label", { class: "switch", for: "mute-stories" }, stories, h("span", {}, "Mute stories"), h("span", { class: "muted small" }, "Their stories leave your tray.")),
+    h("p", { class: "muted small" }, t("quiet.muteIntro", { name: user.username })),
+    h("label", { class: "switch", for: "mute-posts" }, posts, h("span", {}, t("quiet.mutePosts")), h("span", { class: "muted small" }, t("quiet.mutePostsHint"))),
+    h("label", { class: "switch", for: "mute-stories" }, stories, h("span", {}, t("quiet.muteStories")), h("span", { class: "muted small" }, t("quiet.muteStoriesHint"))),
     save,
   );
-  const ref = modal(`Mute ${user.username}`, form);
+  const ref = modal(t("quiet.muteTitle", { name: user.username }), form);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     save.disabled = true;
     try {
       const result = posts.checked || stories.checked ? await api.mute(user.id, posts.checked, stories.checked) : await api.unmute(user.id);
       user.rel.muting = { posts: !!result.posts, stories: !!result.stories };
-      toast(result.posts || result.stories ? `Muted ${user.username}.` : `Unmuted ${user.username}.`);
+      toast(t(result.posts || result.stories ? "quiet.muted" : "quiet.unmuted", { name: user.username }));
       ref.close();
       onChange();
     } catch (err) {
@@ -42,7 +42,7 @@ export function muteLabel(user) {
 }
 
 export function settingsCard(title, ...children) {
-  return h("section", { class: "narrow" }, h("div", { class: "card settings" }, h("p", { class: "small" }, h("a", { href: "/settings" }, "‹ Settings")), h("h1", {}, title), ...children));
+  return h("section", { class: "narrow" }, h("div", { class: "card settings" }, h("p", { class: "small" }, h("a", { href: "/settings" }, t("quiet.backToSettings"))), h("h1", {}, title), ...children));
 }
 
 function personRow(u, ...actions) {
@@ -56,38 +56,38 @@ function personRow(u, ...actions) {
 
 /** /settings/muted: the accounts you muted, with what is muted and an Unmute button. */
 export async function mutedView(ctx) {
-  const list = h("ul", { class: "user-list", "aria-label": "Muted accounts" });
+  const list = h("ul", { class: "user-list", "aria-label": t("settings.muted") });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   let cursor = null;
   const observer = infiniteScroll(sentinel, async () => {
     try {
       const page = await api.mutedAccounts(cursor);
       for (const { user, muting } of page.items) {
-        const what = [muting.posts ? "posts" : null, muting.stories ? "stories" : null].filter(Boolean).join(" and ");
+        const what = muting.posts && muting.stories ? "quiet.mutedBoth" : muting.posts ? "quiet.mutedPosts" : "quiet.mutedStories";
         const row = personRow(
           user,
-          h("span", { class: "muted small" }, `Muted ${what}`),
+          h("span", { class: "muted small" }, t(what)),
           h("button", { type: "button", class: "button small", onClick: async () => {
             try {
               await api.unmute(user.id);
-              row.replaceChildren(h("span", { class: "muted" }, `${user.username} is unmuted.`));
+              row.replaceChildren(h("span", { class: "muted" }, t("quiet.isUnmuted", { name: user.username })));
             } catch (err) {
               toast(err.message, "error");
             }
-          } }, "Unmute"),
+          } }, t("quiet.unmute")),
         );
         list.append(row);
       }
       cursor = page.next;
-      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, "You haven't muted anyone."));
+      if (!cursor) sentinel.replaceChildren(list.children.length ? "" : h("p", { class: "muted center" }, t("quiet.noneMuted")));
       return !!cursor;
     } catch (err) {
-      sentinel.replaceChildren(err.unavailable ? unavailable("Muting") : errorBox(err));
+      sentinel.replaceChildren(err.unavailable ? unavailable(t("quiet.mutingWhat")) : errorBox(err));
       return false;
     }
   });
   ctx.onLeave(() => observer.disconnect());
-  return settingsCard("Muted accounts", h("p", { class: "muted small" }, "Muted accounts don't know you muted them."), list, sentinel);
+  return settingsCard(t("settings.muted"), h("p", { class: "muted small" }, t("quiet.mutedHint")), list, sentinel);
 }
 
 /** /settings/comments: hidden words and "followers only". */
@@ -96,7 +96,7 @@ export async function commentFiltersView() {
   try {
     current = await api.commentFilters();
   } catch (err) {
-    if (err.unavailable) return unavailable("Comment filters");
+    if (err.unavailable) return unavailable(t("quiet.filtersWhat"));
     throw err;
   }
   const words = h("textarea", { id: "filter-words", name: "words", rows: 5, "aria-describedby": "filter-words-help" }, current.words.join("\n"));
@@ -105,9 +105,9 @@ export async function commentFiltersView() {
   const form = h(
     "form",
     { class: "form" },
-    h("div", { class: "field" }, h("label", { for: "filter-words" }, "Hidden words"), words, h("p", { id: "filter-words-help", class: "muted small" }, "One word or phrase per line (up to 100, 50 characters each). New comments on your posts that contain one are hidden from everyone but you and the person who wrote them.")),
-    h("label", { class: "switch", for: "followers-only" }, followersOnly, h("span", {}, "Only followers can comment"), h("span", { class: "muted small" }, "People who don't follow you can't comment on your posts.")),
-    h("button", { type: "submit", class: "button primary" }, "Save"),
+    h("div", { class: "field" }, h("label", { for: "filter-words" }, t("quiet.hiddenWords")), words, h("p", { id: "filter-words-help", class: "muted small" }, t("quiet.hiddenWordsHelp"))),
+    h("label", { class: "switch", for: "followers-only" }, followersOnly, h("span", {}, t("quiet.followersOnly")), h("span", { class: "muted small" }, t("quiet.followersOnlyHint"))),
+    h("button", { type: "submit", class: "button primary" }, t("common.save")),
     status,
   );
   form.addEventListener("submit", async (e) => {
@@ -117,13 +117,13 @@ export async function commentFiltersView() {
     try {
       const saved = await api.saveCommentFilters(list, followersOnly.checked);
       words.value = saved.words.join("\n");
-      status.textContent = "Comment filters saved.";
+      status.textContent = t("quiet.filtersSaved");
     } catch (err) {
       status.textContent = "";
       form.append(errorBox(err));
     }
   });
-  return settingsCard("Comments", form);
+  return settingsCard(t("comments.title"), form);
 }
 
 /** /settings/close-friends: who sees your close-friends stories. */
@@ -132,10 +132,10 @@ export async function closeFriendsView() {
   try {
     friends = await api.closeFriends();
   } catch (err) {
-    if (err.unavailable) return unavailable("Close friends");
+    if (err.unavailable) return unavailable(t("quiet.closeFriendsWhat"));
     throw err;
   }
-  const list = h("ul", { class: "user-list", "aria-label": "Close friends" });
+  const list = h("ul", { class: "user-list", "aria-label": t("settings.closeFriends") });
   const status = h("p", { class: "muted", "aria-live": "polite" });
   async function save(next, message) {
     try {
@@ -149,14 +149,14 @@ export async function closeFriendsView() {
   function paint() {
     list.replaceChildren(
       ...friends.map((u) =>
-        personRow(u, h("button", { type: "button", class: "button small", "aria-label": `Remove ${u.username} from close friends`, onClick: () => save(friends.filter((f) => f.id !== u.id), `${u.username} removed.`) }, "Remove")),
+        personRow(u, h("button", { type: "button", class: "button small", "aria-label": t("quiet.removeFriend", { name: u.username }), onClick: () => save(friends.filter((f) => f.id !== u.id), t("quiet.friendRemoved", { name: u.username })) }, t("common.remove"))),
       ),
     );
-    if (!friends.length) list.append(h("li", { class: "muted center" }, "Your close friends list is empty."));
+    if (!friends.length) list.append(h("li", { class: "muted center" }, t("quiet.friendsEmpty")));
   }
   paint();
-  const query = h("input", { type: "search", id: "close-friends-search", placeholder: "Search people", autocomplete: "off", "aria-label": "Search people to add" });
-  const results = h("ul", { class: "user-list", "aria-label": "People to add" });
+  const query = h("input", { type: "search", id: "close-friends-search", placeholder: t("quiet.searchPeople"), autocomplete: "off", "aria-label": t("quiet.searchToAdd") });
+  const results = h("ul", { class: "user-list", "aria-label": t("quiet.peopleToAdd") });
   let timer = null;
   query.addEventListener("input", () => {
     clearTimeout(timer);
@@ -167,11 +167,11 @@ export async function closeFriendsView() {
         const found = await api.search(q, "users");
         const users = found.filter((u) => !friends.some((f) => f.id === u.id));
         results.replaceChildren(
-          ...users.map((u) => personRow(u, h("button", { type: "button", class: "button primary small", "aria-label": `Add ${u.username} to close friends`, onClick: () => {
+          ...users.map((u) => personRow(u, h("button", { type: "button", class: "button primary small", "aria-label": t("quiet.addFriend", { name: u.username }), onClick: () => {
             results.replaceChildren();
             query.value = "";
-            save([...friends, u], `${u.username} added.`);
-          } }, "Add"))),
+            save([...friends, u], t("quiet.friendAdded", { name: u.username }));
+          } }, t("save.add")))),
         );
       } catch (err) {
         results.replaceChildren(h("li", {}, errorBox(err)));
@@ -179,11 +179,11 @@ export async function closeFriendsView() {
     }, 250);
   });
   return settingsCard(
-    "Close friends",
-    h("p", { class: "muted small" }, "Only the people on this list see the stories you share with close friends (a green ring). They aren't told when you add or remove them."),
+    t("settings.closeFriends"),
+    h("p", { class: "muted small" }, t("quiet.friendsHint")),
     query,
     results,
-    h("h2", { class: "small strong" }, "Your list"),
+    h("h2", { class: "small strong" }, t("quiet.yourList")),
     list,
     status,
   );

@@ -7,6 +7,7 @@
 
 import * as api from "../api.js";
 import { count, errorBox, h, icon, richText, spinner, userLink } from "../dom.js";
+import { t } from "../i18n.js";
 import { likeButton } from "./postcard.js";
 import { coverSensitive } from "./sensitive.js";
 
@@ -16,7 +17,7 @@ const LOAD_AHEAD = 2; // reels left below the one in view when the next page is 
 
 export function reelsView(ctx) {
   const reduced = matchMedia("(prefers-reduced-motion: reduce)").matches;
-  const list = h("ol", { class: "reels-list", "aria-label": "Reels", tabindex: "0" });
+  const list = h("ol", { class: "reels-list", "aria-label": t("nav.reels"), tabindex: "0" });
   const end = h("li", { class: "reels-end" });
   const shown = new Set();
   const reels = [];
@@ -70,7 +71,7 @@ export function reelsView(ctx) {
         end.replaceChildren();
         if (!more) {
           end.classList.add("done");
-          end.replaceChildren(h("p", { class: "muted center" }, reels.length ? "You're all caught up." : "No reels yet. Follow people who post videos, or come back later."));
+          end.replaceChildren(h("p", { class: "muted center" }, reels.length ? t("reels.caughtUp") : t("reels.none")));
         }
       } catch (err) {
         end.replaceChildren(errorBox(err));
@@ -89,13 +90,13 @@ export function reelsView(ctx) {
   });
   list.append(end);
   loadMore();
-  return h("section", { class: "reels" }, h("h1", { class: "visually-hidden" }, "Reels"), list);
+  return h("section", { class: "reels" }, h("h1", { class: "visually-hidden" }, t("nav.reels")), list);
 }
 
 /** One reel: the video, and over it the author, caption, like and sound buttons. */
 function reelItem(post, { reduced, isMuted, setMuted }) {
   const media = post.media[0];
-  const video = h("video", { class: "reel-video", poster: media.posterUrl || undefined, preload: "metadata", "aria-label": `Video by ${post.author.username}` });
+  const video = h("video", { class: "reel-video", poster: media.posterUrl || undefined, preload: "metadata", "aria-label": t("post.videoBy", { name: post.author.username }) });
   video.muted = true;
   video.defaultMuted = true;
   video.loop = true;
@@ -107,7 +108,7 @@ function reelItem(post, { reduced, isMuted, setMuted }) {
   const sound = h("button", { type: "button", class: "icon-button reel-sound" });
   const paintSound = () => {
     video.muted = isMuted();
-    sound.setAttribute("aria-label", isMuted() ? "Unmute" : "Mute");
+    sound.setAttribute("aria-label", isMuted() ? t("reels.unmute") : t("reels.mute"));
     sound.setAttribute("aria-pressed", String(!isMuted()));
     sound.replaceChildren(icon(isMuted() ? "volumeOff" : "volumeOn"));
   };
@@ -117,7 +118,7 @@ function reelItem(post, { reduced, isMuted, setMuted }) {
   const playButton = reduced ? h("button", { type: "button", class: "icon-button reel-play" }) : null;
   const paintPlay = () => {
     if (!playButton) return;
-    playButton.setAttribute("aria-label", video.paused ? "Play" : "Pause");
+    playButton.setAttribute("aria-label", video.paused ? t("reels.play") : t("reels.pause"));
     playButton.setAttribute("aria-pressed", String(!video.paused));
     playButton.replaceChildren(icon(video.paused ? "play" : "pause"));
   };
@@ -149,7 +150,7 @@ function reelItem(post, { reduced, isMuted, setMuted }) {
       { class: "reel-info" },
       h("p", { class: "reel-author strong" }, userLink(post.author)),
       post.caption ? h("p", { class: "reel-caption" }, richText(post.caption)) : null,
-      h("a", { href: `/p/${post.id}`, class: "reel-link" }, "Open post"),
+      h("a", { href: `/p/${post.id}`, class: "reel-link" }, t("reels.openPost")),
     ),
     h("div", { class: "reel-actions" }, like, likes, playButton, sound),
   );

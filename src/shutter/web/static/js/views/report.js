@@ -3,38 +3,33 @@
 
 import { request } from "../api.js";
 import { h, modal, toast } from "../dom.js";
+import { t } from "../i18n.js";
 
-export const REASONS = [
-  ["spam", "Spam"],
-  ["nudity", "Nudity or sexual content"],
-  ["violence", "Violence"],
-  ["harassment", "Bullying or harassment"],
-  ["hate", "Hate speech"],
-  ["self_harm", "Suicide or self-harm"],
-  ["scam", "Scam or fraud"],
-  ["intellectual_property", "Intellectual property"],
-  ["other", "Something else"],
-];
+// The reasons the server accepts (moderation/service.py); their words are report.reason.*.
+export const REASONS = ["spam", "nudity", "violence", "harassment", "hate", "self_harm", "scam", "intellectual_property", "other"];
+// What is reported, in the sentences of the dialog ("post", "comment", "user"...).
+const WHATS = ["post", "comment", "user", "account", "story", "message"];
 
 let formCount = 0;
 
 /** Opens the report dialog for one target (post, comment, user, story, message). */
 export function openReport(targetType, targetId, what = targetType, { onClose } = {}) {
   const id = `report-${++formCount}`;
-  const choices = REASONS.map(([value, label], i) =>
-    h("label", { class: "report-reason" }, h("input", { type: "radio", name: `${id}-reason`, value, required: i === 0 }), " ", label),
+  const subject = WHATS.includes(what) ? what : "other";
+  const choices = REASONS.map((value, i) =>
+    h("label", { class: "report-reason" }, h("input", { type: "radio", name: `${id}-reason`, value, required: i === 0 }), " ", t(`report.reason.${value}`)),
   );
   const note = h("textarea", { id: `${id}-note`, maxlength: "1000", rows: "2" });
-  const submit = h("button", { type: "submit", class: "button primary" }, "Submit report");
+  const submit = h("button", { type: "submit", class: "button primary" }, t("report.submit"));
   const form = h(
     "form",
     { class: "report-form" },
-    h("fieldset", {}, h("legend", {}, `Why are you reporting this ${what}?`), choices),
-    h("label", { for: `${id}-note` }, "Anything else? (optional)"),
+    h("fieldset", {}, h("legend", {}, t(`report.why.${subject}`)), choices),
+    h("label", { for: `${id}-note` }, t("report.note")),
     note,
     submit,
   );
-  const ref = modal(`Report ${what}`, form, { onClose });
+  const ref = modal(t(`report.title.${subject}`), form, { onClose });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const picked = form.querySelector("input[type=radio]:checked");
@@ -43,7 +38,7 @@ export function openReport(targetType, targetId, what = targetType, { onClose } 
     try {
       await request("POST", "/reports", { body: { target_type: targetType, target_id: String(targetId), reason: picked.value, comment: note.value } });
       form.replaceWith(
-        h("div", { class: "report-done", role: "status" }, h("p", {}, "Thanks for letting us know."), h("p", { class: "muted" }, "Moderators will review it. The account will not know who reported it.")),
+        h("div", { class: "report-done", role: "status" }, h("p", {}, t("report.thanks")), h("p", { class: "muted" }, t("report.review"))),
       );
       ref.dialog.querySelector(".modal-head button").focus();
     } catch (err) {
@@ -51,9 +46,4 @@ export function openReport(targetType, targetId, what = targetType, { onClose } 
       toast(err.message, "error");
     }
   });
-}
-
-/** The "Report" entry for a menuButton's items. */
-export function reportItem(targetType, targetId, what) {
-  return { label: "Report", danger: true, onSelect: () => openReport(targetType, targetId, what) };
 }

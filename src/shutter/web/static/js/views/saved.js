@@ -3,6 +3,7 @@
 
 import * as api from "../api.js";
 import { confirmDialog, count, errorBox, h, icon, infiniteScroll, modal, spinner, toast } from "../dom.js";
+import { t } from "../i18n.js";
 import { postTile } from "./postcard.js";
 
 function collectionCard(c) {
@@ -25,7 +26,7 @@ function nameDialog(title, initial, action) {
     let answer = null;
     const input = h("input", { type: "text", maxlength: "100", value: initial, id: "collection-name", required: true });
     const ok = h("button", { type: "submit", class: "button primary" }, action);
-    const form = h("form", { class: "stack" }, h("label", { for: "collection-name" }, "Name"), input, ok);
+    const form = h("form", { class: "stack" }, h("label", { for: "collection-name" }, t("saved.name")), input, ok);
     const ref = modal(title, form, { onClose: () => resolve(answer) });
     form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -44,7 +45,7 @@ function emptyState(text) {
 }
 
 export function postGrid(label, load, emptyText, decorate = (tile) => tile) {
-  const grid = h("div", { class: "grid", "aria-label": label });
+  const grid = h("div", { class: "grid", role: "group", "aria-label": label });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   let cursor = null;
   const observer = infiniteScroll(sentinel, async () => {
@@ -63,15 +64,15 @@ export function postGrid(label, load, emptyText, decorate = (tile) => tile) {
 }
 
 export async function savedView(ctx) {
-  const list = h("ul", { class: "collections", "aria-label": "Collections" });
-  const newButton = h("button", { type: "button", class: "button" }, "New collection");
+  const list = h("ul", { class: "collections", "aria-label": t("saved.collections") });
+  const newButton = h("button", { type: "button", class: "button" }, t("save.newCollection"));
   newButton.addEventListener("click", async () => {
-    const name = await nameDialog("New collection", "", "Create");
+    const name = await nameDialog(t("save.newCollection"), "", t("save.create"));
     if (!name) return;
     try {
       const c = await api.createCollection(name);
       list.prepend(collectionCard(c));
-      toast(`Collection ${c.name} created.`);
+      toast(t("saved.created", { name: c.name }));
     } catch (err) {
       toast(err.message, "error");
     }
@@ -82,15 +83,15 @@ export async function savedView(ctx) {
     page.items.forEach((c) => list.append(collectionCard(c)));
     cursor = page.next;
   } while (cursor);
-  const all = postGrid("All saved", (c) => api.savedPosts(c), "Nothing saved yet");
+  const all = postGrid(t("saved.all"), (c) => api.savedPosts(c), t("saved.nothing"));
   ctx.onLeave(() => all.observer.disconnect());
   return h(
     "section",
     { class: "saved" },
-    h("header", { class: "saved-head" }, h("h1", {}, "Saved"), newButton),
-    h("p", { class: "muted small" }, "Only you can see what you save."),
+    h("header", { class: "saved-head" }, h("h1", {}, t("profile.saved")), newButton),
+    h("p", { class: "muted small" }, t("saved.onlyYou")),
     list,
-    h("h2", { class: "saved-all" }, "All saved"),
+    h("h2", { class: "saved-all" }, t("saved.all")),
     all.grid,
     all.sentinel,
   );
@@ -100,26 +101,26 @@ export async function collectionView(ctx) {
   const first = await api.collection(ctx.params.collectionId);
   const c = first.collection;
   const title = h("h1", {}, c.name);
-  const rename = h("button", { type: "button", class: "button" }, "Rename");
+  const rename = h("button", { type: "button", class: "button" }, t("saved.rename"));
   rename.addEventListener("click", async () => {
-    const name = await nameDialog("Rename collection", c.name, "Save");
+    const name = await nameDialog(t("saved.renameTitle"), c.name, t("common.save"));
     if (!name || name === c.name) return;
     try {
       const updated = await api.updateCollection(c.id, { name });
       c.name = updated.name;
       title.textContent = c.name;
-      for (const button of document.querySelectorAll(".tile-remove")) button.setAttribute("aria-label", `Remove from ${c.name}`);
-      toast("Collection renamed.");
+      for (const button of document.querySelectorAll(".tile-remove")) button.setAttribute("aria-label", t("save.removeFrom", { name: c.name }));
+      toast(t("saved.renamed"));
     } catch (err) {
       toast(err.message, "error");
     }
   });
-  const remove = h("button", { type: "button", class: "button danger" }, "Delete collection");
+  const remove = h("button", { type: "button", class: "button danger" }, t("saved.delete"));
   remove.addEventListener("click", async () => {
-    if (!(await confirmDialog(`Delete ${c.name}?`, "Its posts stay in All saved.", "Delete"))) return;
+    if (!(await confirmDialog(t("saved.deleteTitle", { name: c.name }), t("saved.deleteText"), t("common.delete")))) return;
     try {
       await api.deleteCollection(c.id);
-      toast("Collection deleted.");
+      toast(t("saved.deleted"));
       ctx.navigate("/saved", { replace: true });
     } catch (err) {
       toast(err.message, "error");
@@ -134,15 +135,15 @@ export async function collectionView(ctx) {
     return api.collection(c.id, cursor);
   };
   const decorate = (tile, post) => {
-    const out = h("button", { type: "button", class: "tile-remove", "aria-label": `Remove from ${c.name}` }, icon("close"));
+    const out = h("button", { type: "button", class: "tile-remove", "aria-label": t("save.removeFrom", { name: c.name }) }, icon("close"));
     const wrap = h("div", { class: "tile-wrap", dataset: { postId: post.id } }, tile, out);
     out.addEventListener("click", async () => {
       out.disabled = true;
       try {
         await api.removeFromCollection(c.id, post.id);
         wrap.remove();
-        if (!posts.grid.children.length) posts.sentinel.replaceChildren(emptyState("No posts in this collection yet"));
-        toast(`Removed from ${c.name}. It stays in All saved.`);
+        if (!posts.grid.children.length) posts.sentinel.replaceChildren(emptyState(t("saved.emptyCollection")));
+        toast(t("saved.removedFrom", { name: c.name }));
       } catch (err) {
         out.disabled = false;
         toast(err.message, "error");
@@ -150,12 +151,12 @@ export async function collectionView(ctx) {
     });
     return wrap;
   };
-  const posts = postGrid(c.name, load, "No posts in this collection yet", decorate);
+  const posts = postGrid(c.name, load, t("saved.emptyCollection"), decorate);
   ctx.onLeave(() => posts.observer.disconnect());
   return h(
     "section",
     { class: "saved" },
-    h("p", {}, h("a", { href: "/saved" }, "‹ Saved")),
+    h("p", {}, h("a", { href: "/saved" }, t("saved.back"))),
     h("header", { class: "saved-head" }, title, h("div", { class: "profile-actions" }, rename, remove)),
     posts.grid,
     posts.sentinel,

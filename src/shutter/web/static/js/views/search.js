@@ -2,22 +2,23 @@
 
 import * as api from "../api.js";
 import { avatar, count, errorBox, h, infiniteScroll, spinner, unavailable } from "../dom.js";
+import { t } from "../i18n.js";
 import { hashtagFollowButton } from "./hashtags.js";
 import { placeRow } from "./places.js";
 import { postTile } from "./postcard.js";
 
 export function searchView(ctx) {
   let type = ["hashtags", "locations", "posts"].includes(ctx.query.get("type")) ? ctx.query.get("type") : "users";
-  const input = h("input", { type: "search", id: "search-q", name: "q", placeholder: "Search", autocomplete: "off", value: ctx.query.get("q") || "", "aria-label": "Search people, tags, places and posts" });
+  const input = h("input", { type: "search", id: "search-q", name: "q", placeholder: t("nav.search"), autocomplete: "off", value: ctx.query.get("q") || "", "aria-label": t("search.label") });
   const results = h("ul", { class: "user-list search-results", "aria-live": "polite" });
   // Posts: a grid of tiles linking to the posts, scrolled page by page.
-  const postResults = h("section", { class: "search-posts", "aria-label": "Posts found" });
+  const postResults = h("section", { class: "search-posts", "aria-label": t("search.postsFound") });
   let postObserver = null;
-  const nearby = h("p", { class: "center", hidden: type !== "locations" }, h("a", { href: "/explore/locations/nearby", class: "button" }, "Nearby"));
+  const nearby = h("p", { class: "center", hidden: type !== "locations" }, h("a", { href: "/explore/locations/nearby", class: "button" }, t("places.nearbyShort")));
   const tab = (value, label) => h("button", { type: "button", role: "tab", class: "tab", "aria-selected": String(type === value), dataset: { type: value }, onClick: () => { type = value; paintTabs(); run(); } }, label);
-  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Search for" }, tab("users", "People"), tab("hashtags", "Tags"), tab("locations", "Places"), tab("posts", "Posts"));
+  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": t("search.for") }, tab("users", t("search.people")), tab("hashtags", t("search.tags")), tab("locations", t("search.places")), tab("posts", t("search.posts")));
   const paintTabs = () => {
-    tabs.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.type === type)));
+    tabs.querySelectorAll(".tab").forEach((el) => el.setAttribute("aria-selected", String(el.dataset.type === type)));
     nearby.hidden = type !== "locations";
   };
 
@@ -29,7 +30,7 @@ export function searchView(ctx) {
       postResults.replaceChildren();
       return;
     }
-    const { grid, sentinel, observer } = postGrid((c) => api.searchPosts(q, c), "No posts found.", "Post search");
+    const { grid, sentinel, observer } = postGrid((c) => api.searchPosts(q, c), t("search.noPosts"), t("search.postSearchWhat"));
     postObserver = observer;
     postResults.replaceChildren(grid, sentinel);
   }
@@ -62,7 +63,7 @@ export function searchView(ctx) {
             : h("li", { class: "user-row" }, h("a", { href: `/tags/${encodeURIComponent(it.name)}`, class: "user-row-link" }, h("span", { class: "tag-icon", "aria-hidden": "true" }, "#"), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, `#${it.name}`), it.posts !== null ? h("span", { class: "muted" }, count(it.posts, "count.posts")) : null))),
         ),
       );
-      if (!items.length) results.append(h("li", { class: "muted center" }, "No results."));
+      if (!items.length) results.append(h("li", { class: "muted center" }, t("search.noResults")));
     } catch (err) {
       if (mine !== seq) return;
       if (err.unavailable && type === "users") {
@@ -71,11 +72,11 @@ export function searchView(ctx) {
           const u = await api.userByName(q.replace(/^@/, ""));
           results.replaceChildren(h("li", { class: "user-row" }, h("a", { href: `/u/${u.username}`, class: "user-row-link" }, avatar(u, 44), h("span", { class: "user-row-names" }, h("span", { class: "strong" }, u.username), h("span", { class: "muted" }, u.displayName)))));
         } catch {
-          results.replaceChildren(h("li", { class: "muted center" }, "No exact match. Full search is not available yet."));
+          results.replaceChildren(h("li", { class: "muted center" }, t("search.noExact")));
         }
         return;
       }
-      results.replaceChildren(err.unavailable ? unavailable("Tag search results") : errorBox(err));
+      results.replaceChildren(err.unavailable ? unavailable(t("search.tagWhat")) : errorBox(err));
     }
   }
   input.addEventListener("input", () => {
@@ -88,7 +89,7 @@ export function searchView(ctx) {
   });
   if (input.value) run();
   setTimeout(() => input.focus(), 0);
-  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, "Search"), input, tabs, nearby, results), postResults);
+  return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, t("nav.search")), input, tabs, nearby, results), postResults);
 }
 
 export function postGrid(loader, emptyText, what) {
@@ -128,16 +129,16 @@ export function hashtagView(ctx) {
     if (!c && page.hashtag && api.auth.token && !head.querySelector(".follow")) head.append(hashtagFollowButton(page.hashtag.name, page.hashtag.following));
     return page;
   };
-  const { grid, sentinel, observer } = postGrid(loader, "No posts with this tag yet.", "Hashtag pages");
+  const { grid, sentinel, observer } = postGrid(loader, t("search.noTagPosts"), t("search.hashtagWhat"));
   ctx.onLeave(() => observer.disconnect());
   return h("section", { class: "profile" }, head, grid, sentinel);
 }
 
 export function exploreView(ctx) {
-  const { grid, sentinel, observer } = postGrid((c) => api.explore(c), "Nothing to explore yet.", "Explore posts");
+  const { grid, sentinel, observer } = postGrid((c) => api.explore(c), t("search.noExplore"), t("search.exploreWhat"));
   ctx.onLeave(() => observer.disconnect());
   const hint = api.auth.token
-    ? "Popular posts from people you don't follow yet, and what people with your taste liked."
-    : "Popular posts right now. Log in to see picks for you.";
-  return h("section", { class: "profile explore" }, h("h1", { class: "page-title" }, "Explore"), h("p", { class: "muted explore-hint" }, hint), grid, sentinel);
+    ? t("search.exploreHint")
+    : t("search.exploreHintVisitor");
+  return h("section", { class: "profile explore" }, h("h1", { class: "page-title" }, t("nav.explore")), h("p", { class: "muted explore-hint" }, hint), grid, sentinel);
 }

@@ -3,6 +3,7 @@
 // a content warning are covered by the warning's text until tapped, always.
 
 import { h } from "../dom.js";
+import { t } from "../i18n.js";
 
 const ALWAYS = "shutter.showSensitive";
 
@@ -10,13 +11,13 @@ const ALWAYS = "shutter.showSensitive";
 export function coverSensitive(media, warning = null) {
   if (!warning && localStorage.getItem(ALWAYS) === "1") return;
   media.classList.add("sensitive");
-  const show = h("button", { type: "button", class: "button" }, "Show");
-  const always = warning ? null : h("button", { type: "button", class: "button small" }, "Always show sensitive content");
+  const show = h("button", { type: "button", class: "button" }, t("sensitive.show"));
+  const always = warning ? null : h("button", { type: "button", class: "button small" }, t("sensitive.always"));
   const cover = h(
     "div",
     { class: "sensitive-cover" },
-    h("p", { class: "strong" }, warning ? "Content warning" : "Sensitive content"),
-    h("p", { class: warning ? "content-warning" : null }, warning || "This photo or video may show content some people find upsetting."),
+    h("p", { class: "strong" }, warning ? t("sensitive.warning") : t("sensitive.title")),
+    h("p", { class: warning ? "content-warning" : null }, warning || t("sensitive.text")),
     show,
     always,
   );

@@ -4,6 +4,7 @@
 import * as accounts from "../accounts.js";
 import * as api from "../api.js";
 import { errorBox, h, timeAgo, toast } from "../dom.js";
+import { t } from "../i18n.js";
 import { totpSection } from "./mfa.js";
 
 function field(label, attrs) {
@@ -22,11 +23,11 @@ function onSubmit(form, action) {
       form.reset();
     } catch (err) {
       const messages = {
-        wrong_password: "That password is not right.",
-        email_taken: "Another account already uses this email.",
-        validation_error: "Check these details: a valid email, and at least 8 characters for a password.",
+        wrong_password: "security.wrongPassword",
+        email_taken: "security.emailTaken",
+        validation_error: "security.checkDetails",
       };
-      form.append(messages[err.code] ? h("p", { class: "form-error", role: "alert" }, messages[err.code]) : errorBox(err));
+      form.append(messages[err.code] ? h("p", { class: "form-error", role: "alert" }, t(messages[err.code])) : errorBox(err));
     } finally {
       button.disabled = false;
     }
@@ -36,32 +37,32 @@ function onSubmit(form, action) {
 
 export async function securityView(ctx) {
   const me = await api.loadMe();
-  const emailState = h("p", { class: "muted small" }, me.emailVerified ? `${me.email} · confirmed` : `${me.email} · not confirmed yet`);
+  const emailState = h("p", { class: "muted small" }, t(me.emailVerified ? "security.confirmed" : "security.notConfirmed", { email: me.email }));
   const emailForm = onSubmit(
     h(
       "form",
       { class: "form", novalidate: true, "aria-labelledby": "security-email" },
-      field("New email", { name: "new_email", type: "email", autocomplete: "email", required: true }),
-      field("Password", { name: "password", type: "password", autocomplete: "current-password", required: true }),
-      h("button", { type: "submit", class: "button primary" }, "Change email"),
+      field(t("security.newEmail"), { name: "new_email", type: "email", autocomplete: "email", required: true }),
+      field(t("mfa.password"), { name: "password", type: "password", autocomplete: "current-password", required: true }),
+      h("button", { type: "submit", class: "button primary" }, t("security.changeEmail")),
     ),
     async (data) => {
       const result = await accounts.changeEmail(String(data.get("password")), String(data.get("new_email")).trim());
-      emailState.textContent = `${result.email} · not confirmed yet`;
-      toast(`We sent a confirmation link to ${result.email}.`);
+      emailState.textContent = t("security.notConfirmed", { email: result.email });
+      toast(t("security.linkSent", { email: result.email }));
     },
   );
   const passwordForm = onSubmit(
     h(
       "form",
       { class: "form", novalidate: true, "aria-labelledby": "security-password" },
-      field("Current password", { name: "current_password", type: "password", autocomplete: "current-password", required: true }),
-      field("New password", { name: "new_password", type: "password", autocomplete: "new-password", required: true, minlength: 8 }),
-      h("button", { type: "submit", class: "button primary" }, "Change password"),
+      field(t("security.currentPassword"), { name: "current_password", type: "password", autocomplete: "current-password", required: true }),
+      field(t("recover.newPassword"), { name: "new_password", type: "password", autocomplete: "new-password", required: true, minlength: 8 }),
+      h("button", { type: "submit", class: "button primary" }, t("security.changePassword")),
     ),
     async (data) => {
       await accounts.changePassword(String(data.get("current_password")), String(data.get("new_password")));
-      toast("Password changed. Your other devices were signed out.");
+      toast(t("security.passwordChanged"));
     },
   );
   const sessionList = h("ul", { class: "session-list", "aria-labelledby": "security-sessions" });
@@ -70,32 +71,32 @@ export async function securityView(ctx) {
       const found = await accounts.sessions();
       sessionList.replaceChildren(
         ...found.map((s) => {
-          const end = s.current ? h("span", { class: "muted small" }, "This device") : h("button", { type: "button", class: "button small", "data-session": s.id }, "Sign out");
+          const end = s.current ? h("span", { class: "muted small" }, t("security.thisDevice")) : h("button", { type: "button", class: "button small", "data-session": s.id }, t("security.signOut"));
           if (!s.current) {
             end.addEventListener("click", async () => {
               await accounts.endSession(s.id).catch((err) => toast(err.message, "error"));
               showSessions();
             });
           }
-          return h("li", { class: "session" }, h("span", {}, h("span", { class: "strong" }, s.device), h("span", { class: "muted small" }, ` · ${s.ip} · active ${timeAgo(s.last_used_at)}`)), end);
+          return h("li", { class: "session" }, h("span", {}, h("span", { class: "strong" }, s.device), h("span", { class: "muted small" }, t("security.sessionMeta", { ip: s.ip, when: timeAgo(s.last_used_at) }))), end);
         }),
       );
     } catch (err) {
       sessionList.replaceChildren(errorBox(err));
     }
   }
-  const everywhere = h("button", { type: "button", class: "button" }, "Sign out everywhere else");
+  const everywhere = h("button", { type: "button", class: "button" }, t("security.signOutOthers"));
   everywhere.addEventListener("click", async () => {
     try {
       const { revoked } = await accounts.endOtherSessions();
-      toast(revoked === 1 ? "Signed out of 1 other device." : `Signed out of ${revoked} other devices.`);
+      toast(t("security.signedOutOthers", { n: revoked }));
     } catch (err) {
       toast(err.message, "error");
     }
     showSessions();
   });
   showSessions();
-  const logout = h("button", { type: "button", class: "button wide", "data-action": "logout" }, "Log out");
+  const logout = h("button", { type: "button", class: "button wide", "data-action": "logout" }, t("nav.logout"));
   logout.addEventListener("click", () => window.shutter.logout());
   return h(
     "section",
@@ -103,20 +104,20 @@ export async function securityView(ctx) {
     h(
       "div",
       { class: "card settings" },
-      h("h1", {}, "Security"),
-      h("h2", { id: "security-email" }, "Email"),
+      h("h1", {}, t("security.title")),
+      h("h2", { id: "security-email" }, t("recover.email")),
       emailState,
       emailForm,
-      h("h2", { id: "security-password" }, "Password"),
+      h("h2", { id: "security-password" }, t("mfa.password")),
       passwordForm,
-      h("h2", {}, "Two-factor sign-in"),
+      h("h2", {}, t("security.twoFactor")),
       totpSection(),
-      h("h2", { id: "security-sessions" }, "Where you're signed in"),
+      h("h2", { id: "security-sessions" }, t("security.sessions")),
       sessionList,
       everywhere,
-      h("h2", {}, "This device"),
+      h("h2", {}, t("security.thisDevice")),
       logout,
-      h("p", { class: "small" }, h("a", { href: "/settings" }, "Edit profile")),
+      h("p", { class: "small" }, h("a", { href: "/settings" }, t("profile.edit"))),
     ),
   );
   void ctx;
