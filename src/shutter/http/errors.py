@@ -56,6 +56,7 @@ class FieldErrorDict(TypedDict):
     """One invalid input of a 422 `validation_error` (DESIGN.md's envelope)."""
 
     field: str
+    code: str  # pydantic's error type ("missing", "string_too_long"...)
     message: str
 
 
@@ -165,7 +166,8 @@ async def _on_validation_error(_request: Request, exc: Exception) -> Response:
     if any(error.get("type") == "json_invalid" for error in errors):
         return error_response(400, "malformed_json", "The request body is not valid JSON.")
     details = [_describe(error) for error in errors]
-    first: FieldErrorDict = details[0] if details else {"field": "", "message": "invalid request"}
+    nothing: FieldErrorDict = {"field": "", "code": "invalid", "message": "invalid request"}
+    first = details[0] if details else nothing
     where = f"{first['field']}: " if first["field"] else ""
     return error_response(422, "validation_error", f"{where}{first['message']}", details=details)
 
