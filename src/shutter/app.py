@@ -36,7 +36,7 @@ from shutter.feed import api as feed_api
 from shutter.feed import tasks as feed_tasks
 from shutter.follows import api as follows_api
 from shutter.follows import profile_api, requests_api
-from shutter.http import ops
+from shutter.http import API_PREFIX, ops
 from shutter.http import websocket as realtime_api
 from shutter.http.errors import install_error_handlers
 from shutter.http.headers import SecurityHeadersMiddleware
@@ -106,8 +106,6 @@ if TYPE_CHECKING:
     from nats.aio.client import Client as NatsClient
 
 log = structlog.get_logger("shutter.app")
-
-API_PREFIX = "/api/v1"
 
 
 def _lifespan(
@@ -204,12 +202,6 @@ def _routes() -> tuple[BaseRoute, ...]:
     ):
         api.include_router(module.router)
     root = APIRouter()
-    # FastAPI matches included routers in order, level by level, twice per level
-    # (`matches`, then `handle`), over every route before the one that matches: the
-    # health checks (polled by every load balancer) and the home feed (the hottest read by
-    # far) come first, one level up. Their paths overlap no other route's.
-    root.include_router(ops.router)
-    root.include_router(feed_api.router, prefix=API_PREFIX)
     # Paths both APIs serve, before Shutter's own: they take only OAuth tokens.
     root.include_router(mastodon_statuses_api.shared)
     root.include_router(api)
@@ -221,7 +213,12 @@ def _routes() -> tuple[BaseRoute, ...]:
     root.include_router(mastodon_streaming.router)
     root.include_router(mastodon_api.router)
     root.include_router(media_api.store_router)
-    return tuple(root.routes)
+    # FastAPI matches included routers in order, level by level, twice per level
+    # (`matches`, then `handle`), over every route before the one that matches: the
+    # health checks (polled by every load balancer) and the home feed (the hottest read by
+    # far) come first, as routes of the application itself, not of an included router.
+    # Their paths overlap no other route's.
+    return (*ops.router.routes, *feed_api.router.routes, *root.routes)
 
 
 def create_worker_app(settings: Settings | None = None) -> FastAPI:

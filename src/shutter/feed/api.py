@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from shutter.feed import ranking, service
+from shutter.http import API_PREFIX
 from shutter.http.deps import BEARER_SECURITY, SignedIn
 from shutter.http.responses import json_response
 from shutter.pagination import CursorParam, Limit, parse_cursor
 from shutter.posts.schemas import PostPage
 from shutter.stores.seen import record_shown
 
-router = APIRouter(tags=["feed"])
+router = APIRouter(prefix=API_PREFIX, tags=["feed"])  # served first (app.py)
 
 DEGRADED_HEADER = "X-Shutter-Degraded"
 
