@@ -1,5 +1,7 @@
 """The synthetic network: a Zipf follower graph with a few celebrities and a post history,
-written in bulk with SQLAlchemy Core (not through the API: seeding must take seconds).
+written in bulk with SQLAlchemy Core (not through the API: seeding must take seconds),
+and around it the rest of the network: many more accounts, followed by nobody in the
+graph, posting over the same week (`seed_network`, COPY on PostgreSQL).
 
 What the app would have done on the way (the celebrities' switch to pull) happens through
 its own event handlers: the seed writes one `user.followed` outbox event per celebrity,
@@ -20,11 +22,12 @@ from typing import Any
 
 from rich.progress import Progress
 from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shutter.db.database import Database
 from shutter.db.tables import follows, media, posts, users
 from shutter.events.types import UserFollowed
-from shutter.ids import SEQUENCE_BITS, IdGenerator, smallest_id_at
+from shutter.ids import SEQUENCE_BITS, IdGenerator, id_timestamp_ms, smallest_id_at
 
 CHUNK = 5000
 HISTORY_DAYS = 7
@@ -51,26 +54,32 @@ class Scale:
     refine_steps: int
     start_rps: float
     steady_s: float
+    # Heavy readers' pages, hybrid then pull: a rate at which a pull page (tens of ms of
+    # CPU in a large network) keeps well under a core, so neither side is in overload.
     compare_rps: float
     compare_s: float
     visibility_sample: int
     fanout_timelines: int
     memory_timelines: int
     zadd_requests: int
+    # The rest of the network: accounts nobody in the graph follows, and their posts over
+    # the same week. A heavy reader's 1,000 followees are a small slice of who posts.
+    network_users: int
+    network_posts: int
 
 
 SCALES = {
     "smoke": Scale(
         "smoke", 300, 15, 900, 120, 150, 2, 60, 2, 80, 0.6, 2, 0, 20, 0.6, 10, 0.6, 8, 300, 10,
-        5_000,
+        5_000, 2_000, 10_000,
     ),
     "quick": Scale(
         "quick", 12_000, 30, 36_000, 10_000, 10_500, 3, 600, 20, 1_000, 2.5, 7, 1, 50,
-        4.0, 20, 3.0, 40, 10_000, 200, 100_000,
+        4.0, 5, 12.0, 40, 10_000, 200, 100_000, 200_000, 1_000_000,
     ),
     "full": Scale(
         "full", 30_000, 200, 300_000, 10_000, 20_000, 5, 10_000, 50, 1_000, 8.0, 8, 3, 100,
-        20.0, 40, 10.0, 300, 100_000, 1_000, 1_000_000,
+        20.0, 10, 40.0, 300, 100_000, 1_000, 1_000_000, 600_000, 3_000_000,
     ),
 }  # fmt: skip
 
@@ -222,7 +231,7 @@ async def seed_graph(
             "id": post_id,
             "author_id": author,
             "caption": f"history post {n}",
-            "created_at": datetime.fromtimestamp(((post_id >> 22) + 1_704_067_200_000) / 1000, UTC),
+            "created_at": _created_at(post_id),
         }
         for n, (post_id, author) in enumerate(zip(post_ids, authors, strict=False))
     ]
@@ -259,3 +268,92 @@ async def seed_graph(
         for celebrity in graph.celebrities:
             follower = next(a for a, b in graph.edges if b == celebrity)
             await uow.record(UserFollowed(follower_id=follower, followee_id=celebrity))
+
+
+# Node bits of the network's ids (the graph's users and posts use 1 and 2, follows 3 and
+# media 4): no id can collide.
+NETWORK_USER_NODE = 5
+NETWORK_POST_NODE = 6
+
+
+async def seed_network(
+    db: Database, scale: Scale, password_hash: str, rng: random.Random
+) -> tuple[int, int]:
+    """The rest of the network: `network_users` accounts that nobody in the graph follows,
+    posting `network_posts` posts spread over the same week as the graph's history
+    (authors drawn uniformly). No stored timeline would hold these posts (fan-out reaches
+    followers only), so they can be written after the timelines are built. COPY on
+    PostgreSQL, one executemany transaction on SQLite. Returns (users, posts) written."""
+    user_ids = _network_ids(scale.network_users, NETWORK_USER_NODE, rng)
+    post_ids = _network_ids(scale.network_posts, NETWORK_POST_NODE, rng)
+    authors = rng.choices(user_ids, k=len(post_ids))
+    counts = Counter(authors)
+    # SQLite stores SQLAlchemy's DateTime as text, which a raw insert must write itself.
+    stamp: Any = _sqlite_stamp if db.is_sqlite else _created_at
+    now = stamp(user_ids[-1])
+    user_rows = [
+        (user, f"n{n}", f"n{n}@net.bench.invalid", password_hash, counts[user], now, now)
+        for n, user in enumerate(user_ids)
+    ]
+    post_rows = [
+        (post_id, author, "", stamp(post_id))
+        for post_id, author in zip(post_ids, authors, strict=True)
+    ]
+    user_columns = (
+        "id", "username", "email", "password_hash", "post_count", "created_at", "updated_at",
+    )  # fmt: skip
+    post_columns = ("id", "author_id", "caption", "created_at")
+    tables: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]] = [
+        ("users", user_columns, user_rows),
+        ("posts", post_columns, post_rows),
+    ]
+    with Progress() as progress:
+        async with db.write() as uow:
+            if db.is_sqlite:  # the indexes' random-order inserts need more than 2 MB of cache
+                await uow.conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_SEED_CACHE_KB}")
+            for table, columns, rows in tables:
+                task = progress.add_task(f"network {table}", total=len(rows))
+                for start in range(0, len(rows), BULK_CHUNK):
+                    chunk = rows[start : start + BULK_CHUNK]
+                    await _bulk(uow.conn, table, columns, chunk)
+                    progress.advance(task, len(chunk))
+    return len(user_rows), len(post_rows)
+
+
+def _network_ids(count: int, node: int, rng: random.Random) -> list[int]:
+    """Like `_ids_in_past`, for millions: ascending distinct ids over HISTORY_DAYS."""
+    high = int(time.time() * 1000) - 60_000
+    span = HISTORY_DAYS * 86_400_000
+    low = high - span
+    stamps = sorted(int(low + rng.random() * span) for _ in range(count))
+    tail = node << SEQUENCE_BITS
+    return sorted({smallest_id_at(stamp) | tail | (n & 0xFFF) for n, stamp in enumerate(stamps)})
+
+
+def _created_at(post_id: int) -> datetime:
+    return datetime.fromtimestamp(id_timestamp_ms(post_id) / 1000, UTC)
+
+
+def _sqlite_stamp(row_id: int) -> str:
+    """SQLAlchemy's SQLite text form of a DateTime (UTC, no offset)."""
+    naive = datetime.fromtimestamp(id_timestamp_ms(row_id) / 1000, UTC).replace(tzinfo=None)
+    return naive.isoformat(" ", "microseconds")
+
+
+BULK_CHUNK = 50_000
+SQLITE_SEED_CACHE_KB = 262_144
+
+
+async def _bulk(
+    conn: AsyncConnection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Rows as tuples in `columns` order: COPY on PostgreSQL, executemany on SQLite."""
+    if conn.dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in columns)
+        statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - our own names
+        await conn.exec_driver_sql(statement, list(rows))
+    else:
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table, records=rows, columns=list(columns)
+        )

@@ -17,8 +17,12 @@ REQUIRED_KEYS = (
     "feed_vs_bare_ratio",
     "feed_p50_ms",
     "feed_p99_ms",
+    "hybrid_heavy_p50_ms",
+    "hybrid_heavy_p99_ms",
     "pull_p50_ms",
+    "pull_p99_ms",
     "hybrid_vs_pull_p50_speedup",
+    "hybrid_vs_pull_p99_speedup",
     "fanout_inserts_per_s",
     "redis_zadd_ceiling_per_s",
     "fanout_10k_visible_p99_s",
@@ -41,6 +45,12 @@ ROWS = (
     ("hybrid p50, heavy readers (1,000 followees)", "hybrid_heavy_p50_ms", "ms", ""),
     ("pull p50, the same readers", "pull_p50_ms", "ms", ""),
     ("hybrid speed-up over pull (p50)", "hybrid_vs_pull_p50_speedup", "×", "≥ 10"),
+    ("hybrid p99, heavy readers", "hybrid_heavy_p99_ms", "ms", ""),
+    ("pull p99, the same readers", "pull_p99_ms", "ms", ""),
+    ("hybrid speed-up over pull (p99)", "hybrid_vs_pull_p99_speedup", "×", "≥ 10"),
+    ("server CPU per heavy reader's page, hybrid", "hybrid_heavy_cpu_ms_per_request", "ms", ""),
+    ("… pull (API process + PostgreSQL backends)", "pull_heavy_cpu_ms_per_request", "ms", ""),
+    ("pull / hybrid CPU per page", "hybrid_vs_pull_cpu_ratio", "×", ""),
     ("fan-out timeline inserts", "fanout_inserts_per_s", "/s", "≥ 150,000"),
     ("redis-benchmark -P 64 ZADD", "redis_zadd_ceiling_per_s", "/s", ""),
     ("post visible to active followers (p99)", "fanout_10k_visible_p99_s", "s", "≤ 1"),
@@ -131,11 +141,20 @@ def write_chart(results: dict[str, Any], path: Path) -> bool:
     latency.legend()
 
     compare = axes[1][0]
-    names = ["hybrid p50", "pull p50", "feed p99 @70%", "p99 + uploads"]
-    keys = ["hybrid_heavy_p50_ms", "pull_p50_ms", "feed_p99_ms", "feed_p99_ms_during_uploads"]
-    compare.bar(names, [results.get(key) or 0 for key in keys], color="tab:blue")
+    names = ["hybrid p50", "pull p50", "hybrid p99", "pull p99", "feed p99 @70%", "+ uploads"]
+    keys = [
+        "hybrid_heavy_p50_ms",
+        "pull_p50_ms",
+        "hybrid_heavy_p99_ms",
+        "pull_p99_ms",
+        "feed_p99_ms",
+        "feed_p99_ms_during_uploads",
+    ]
+    colors = ["tab:blue", "tab:red"] * 2 + ["tab:gray"] * 2
+    bars = compare.bar(names, [results.get(key) or 0 for key in keys], color=colors)
+    compare.bar_label(bars, fmt="%.1f")
     compare.set_ylabel("ms")
-    compare.set_title("feed latency")
+    compare.set_title("feed latency (heavy readers: hybrid vs pull)")
 
     visible = axes[1][1]
     names = ["10k followers p50", "10k followers p99", "celebrity"]

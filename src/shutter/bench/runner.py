@@ -26,13 +26,13 @@ from sqlalchemy import func, select, text
 from shutter.auth.passwords import hash_password
 from shutter.auth.tokens import TokenIssuer
 from shutter.bench import probes
-from shutter.bench.graph import SCALES, Graph, Scale, build_graph, seed_graph
+from shutter.bench.graph import SCALES, Graph, Scale, build_graph, seed_graph, seed_network
 from shutter.bench.http import HttpConnection
 from shutter.bench.load import LoadGenerators, LoadResult, Target, find_sustainable
 from shutter.bench.processes import Stack
 from shutter.db.database import Database
 from shutter.db.migrate import upgrade_to_head
-from shutter.db.tables import outbox
+from shutter.db.tables import follows, outbox, posts
 from shutter.stores.timelines import RedisTimelineStore
 
 SECRET = "bench-secret-key-not-for-production-0123456789"  # noqa: S105 - a scratch stack
@@ -68,6 +68,7 @@ class Bench:
         self.results: dict[str, Any] = {}
         self.database_name = f"shutter_bench_{self.tag}"
         self.tokens = TokenIssuer(SECRET, 86_400)
+        self.password_hash = ""  # the seeded accounts' (one hash for all), set by _seed
 
     # -- configuration --------------------------------------------------------------------
 
@@ -125,7 +126,9 @@ class Bench:
                 await hybrid.start()
                 await self._wait_for_events()
                 await self._warm(hybrid.port, graph)
+                await self._seed_network(graph)
                 await self._measure_cpu(hybrid, graph)
+                await self._measure_heavy_cpu(hybrid, graph, "hybrid")
                 self._measure_rates(generators, hybrid.port, graph)
                 await self._measure_visibility(hybrid.port, graph)
                 self._measure_uploads(generators, hybrid.port, graph)
@@ -135,6 +138,7 @@ class Bench:
                 stack.callback(pull.stop)
                 self.console.print("[bold]starting[/bold] shutter serve (pull baseline)")
                 await pull.start()
+                await self._measure_heavy_cpu(pull, graph, "pull")
                 self._measure_pull(generators, pull.port, graph)
                 pull.stop()
         finally:
@@ -188,7 +192,8 @@ class Bench:
         )
         started = time.perf_counter()
         graph = build_graph(scale, self.rng)
-        await seed_graph(db, graph, scale, await hash_password("bench-password"), self.rng)
+        self.password_hash = await hash_password("bench-password")
+        await seed_graph(db, graph, scale, self.password_hash, self.rng)
         async with db.write() as uow:
             await uow.conn.execute(text("ANALYZE"))
         self.results["seed_s"] = round(time.perf_counter() - started, 1)
@@ -209,6 +214,59 @@ class Bench:
             "heavy_reader_followees": scale.heavy_followees,
         }
         return graph
+
+    async def _seed_network(self, graph: Graph) -> None:
+        """The rest of the network, written once the graph's timelines are built: its
+        accounts are followed by nobody in the graph, so no stored timeline holds their
+        posts either way, while the pull query must read past them (docs/bench.md)."""
+        scale = self.scale
+        self.console.print(
+            f"[bold]seeding[/bold] the rest of the network: {scale.network_users:,} accounts "
+            f"nobody in the graph follows, {scale.network_posts:,} posts over the same week"
+        )
+        started = time.perf_counter()
+        db = Database(self.database_url)
+        try:
+            # Its own random stream: the probes' later draws (who watches, who posts) stay
+            # those of a run without the network.
+            network_rng = random.Random(self.options.seed + 1)
+            users_written, posts_written = await seed_network(
+                db, scale, self.password_hash, network_rng
+            )
+            if db.is_sqlite:
+                async with db.write() as uow:  # sampled: a full ANALYZE reads every index
+                    await uow.conn.execute(text("PRAGMA analysis_limit=1000"))
+                    for table in ("users", "posts"):
+                        await uow.conn.execute(text(f"ANALYZE {table}"))
+                async with db.read() as conn:
+                    # The write-ahead log holds the whole network: folded into the database
+                    # now, or the server's next write pays for it.
+                    await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            else:
+                # VACUUM too: otherwise autovacuum takes it up (a million fresh rows) in
+                # the middle of the measurements that follow.
+                async with db.engine.connect() as conn:
+                    autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    await autocommit.execute(text("VACUUM (ANALYZE) users, posts"))
+            reader = graph.heavy_readers[0]
+            followees = select(follows.c.followee_id).where(follows.c.follower_id == reader)
+            async with db.read() as conn:
+                total = await conn.scalar(select(func.count()).select_from(posts))
+                followed = await conn.scalar(
+                    select(func.count()).where(posts.c.author_id.in_(followees))
+                )
+        finally:
+            await db.dispose()
+        self.results["network_seed_s"] = round(time.perf_counter() - started, 1)
+        self.results["graph"].update(
+            network_users=users_written,
+            network_posts=posts_written,
+            total_users=len(graph.user_ids) + users_written,
+            total_posts=total,
+            # The share of all posts that a heavy reader's followees wrote: what the pull
+            # query's newest-first scan must read past (about 1 / share rows per match).
+            heavy_reader_followee_post_share=round((followed or 0) / total, 5) if total else None,
+        )
 
     async def _wait_for_events(self) -> None:
         """Until the seed's events are handled: every celebrity pulled."""
@@ -282,6 +340,58 @@ class Bench:
                 self.results[f"{label}_cpu_ms_per_request"] = round(spent / count * 1000, 3)
         finally:
             await connection.close()
+
+    async def _measure_heavy_cpu(self, stack: Stack, graph: Graph, read_path: str) -> None:
+        """Server CPU per heavy reader's page, requests one at a time: the API process and,
+        distributed, the PostgreSQL backends connected to the bench database (the worker's
+        too, idle meanwhile). Unlike latency, it hardly moves with the machine's other load,
+        so hybrid and pull compare fairly even when measured minutes apart."""
+        process = stack.api.process
+        several = read_path == "hybrid" and self.distributed and self.options.api_processes > 1
+        if process is None or several or not sys.platform.startswith("linux"):
+            self.results[f"{read_path}_heavy_cpu_ms_per_request"] = None
+            return
+        count = HEAVY_CPU_REQUESTS[self.scale.name]
+        readers = graph.heavy_readers
+        tokens = [self.token(readers[n % len(readers)]) for n in range(count + HEAVY_CPU_WARM)]
+        connection = HttpConnection("127.0.0.1", stack.port)
+        try:
+            for token in tokens[:HEAVY_CPU_WARM]:  # connections and prepared statements
+                await connection.request("GET", "/api/v1/feed?limit=20", token=token)
+            before = await self._server_cpu_s(process.pid)
+            for token in tokens[HEAVY_CPU_WARM:]:
+                await connection.request("GET", "/api/v1/feed?limit=20", token=token)
+            after = await self._server_cpu_s(process.pid)
+        finally:
+            await connection.close()
+        spent = sum(after.values()) - sum(before.get(pid, 0.0) for pid in after)
+        self.results[f"{read_path}_heavy_cpu_ms_per_request"] = round(spent / count * 1000, 3)
+        hybrid = self.results.get("hybrid_heavy_cpu_ms_per_request")
+        pull = self.results.get("pull_heavy_cpu_ms_per_request")
+        self.results["hybrid_vs_pull_cpu_ratio"] = _ratio(pull, hybrid)
+
+    async def _server_cpu_s(self, api_pid: int) -> dict[int, float]:
+        """CPU seconds so far of the API process and (distributed) of every PostgreSQL
+        backend connected to the bench database, by process id."""
+        pids = [api_pid]
+        if self.distributed:
+            import asyncpg
+
+            admin = await asyncpg.connect(self.options.postgres_admin_url)
+            try:
+                rows = await admin.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = $1", self.database_name
+                )
+            finally:
+                await admin.close()
+            pids += [row["pid"] for row in rows]
+        spent = {}
+        for pid in pids:
+            try:
+                spent[pid] = _process_cpu_s(pid)
+            except (FileNotFoundError, ProcessLookupError):  # a backend that just ended
+                continue
+        return spent
 
     def _search(
         self, generators: LoadGenerators, port: int, targets: list[Target], label: str
@@ -476,20 +586,22 @@ class Bench:
             self._feed_targets(graph.heavy_readers),
         )
         self.console.print(f"  pull, readers of {scale.heavy_followees}: {pull.summary()}")
-        pull_p50 = pull.percentile(0.5)
-        hybrid_p50 = self.results.get("hybrid_heavy_p50_ms")
+        pull_p50_ms = _ms(pull.percentile(0.5))
+        pull_p99_ms = _ms(pull.percentile(0.99))
         self.results.update(
-            pull_p50_ms=_ms(pull_p50),
-            pull_p99_ms=_ms(pull.percentile(0.99)),
+            pull_p50_ms=pull_p50_ms,
+            pull_p99_ms=pull_p99_ms,
             pull_errors=pull.errors,
-            hybrid_vs_pull_p50_speedup=(
-                round(pull_p50 / hybrid_p50, 2) if hybrid_p50 and pull.completed else None
-            ),
+            hybrid_vs_pull_p50_speedup=_ratio(pull_p50_ms, self.results.get("hybrid_heavy_p50_ms")),
+            hybrid_vs_pull_p99_speedup=_ratio(pull_p99_ms, self.results.get("hybrid_heavy_p99_ms")),
         )
 
 
 # Requests per CPU measurement: enough that the clock tick (10 ms) is under 1 % of it.
 CPU_SAMPLE_REQUESTS = {"smoke": 300, "quick": 1500, "full": 3000}
+# Heavy readers' pages (a hybrid one costs a few ms, a pull one tens), after a few unmeasured.
+HEAVY_CPU_REQUESTS = {"smoke": 60, "quick": 300, "full": 600}
+HEAVY_CPU_WARM = 10
 
 
 def _process_cpu_s(pid: int) -> float:
@@ -501,6 +613,11 @@ def _process_cpu_s(pid: int) -> float:
 
 def _ms(value: float) -> float | None:
     return None if value != value else round(value, 2)  # NaN: nothing completed
+
+
+def _ratio(pull_ms: float | None, hybrid_ms: float | None) -> float | None:
+    """How many times faster the hybrid read is (None when either side has no figure)."""
+    return round(pull_ms / hybrid_ms, 2) if pull_ms and hybrid_ms else None
 
 
 def _s(value: float) -> float | None:
