@@ -70,6 +70,21 @@ users = Table(
         postgresql_where=text("purge_after IS NOT NULL"),
         sqlite_where=text("purge_after IS NOT NULL"),
     ),
+    # The few suspended and deactivated accounts: every read of posts leaves theirs out
+    # (`privacy.visibility`), and where PostgreSQL plans that as an anti-join it reads
+    # these instead of the whole table (the pull feed scanned `users` twice per page).
+    Index(
+        "ix_users_suspended",
+        "id",
+        postgresql_where=text("suspended_at IS NOT NULL"),
+        sqlite_where=text("suspended_at IS NOT NULL"),
+    ),
+    Index(
+        "ix_users_deactivated",
+        "id",
+        postgresql_where=text("deactivated_at IS NOT NULL"),
+        sqlite_where=text("deactivated_at IS NOT NULL"),
+    ),
 )
 
 follows = Table(
