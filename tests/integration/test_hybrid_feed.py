@@ -102,6 +102,38 @@ async def test_celebrities_are_pulled_and_crossing_back_loses_nothing(
     assert await whole_feed(client, fans[2]) == []
 
 
+@pytest.mark.parametrize("settings_overrides", [{"celebrity_threshold": 3, "timeline_max": 30}])
+async def test_a_celebrity_post_is_in_every_fans_feed_on_the_next_read(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    """Even before any event handler has run: the author's recent list, which the fans'
+    feeds merge, is written before POST /posts answers. (The fans' stored timelines are
+    longer than a page's window, so the database is not asked for older posts.)"""
+    star, friend = await register(client), await register(client)
+    fans = [await register(client) for _ in range(3)]
+    for fan in fans:
+        await whole_feed(client, fan)
+        await follow(client, fan, star)
+    for fan in fans[:2]:  # two followers: the friend stays pushed
+        await follow(client, fan, friend)
+    for n in range(16):
+        await quick_post(client, friend, f"friend {n}")
+    await server.settle()
+    assert await server.context.timelines.is_pulled(int(star.id))
+    media_id = await upload_image(client, star, image_bytes((8, 8)))  # processed by events
+    await server.context.events.stop()  # no fan-out handler runs from here on
+
+    response = await client.post(
+        "/posts", json={"media_ids": [media_id], "caption": "hot"}, headers=star.headers
+    )
+    assert response.status_code == 201, response.text
+    post_id = response.json()["post"]["id"]
+    for fan in fans[:2]:
+        assert len(await stored_timeline(server, fan) or []) == 16
+        page = await client.get("/feed", params={"limit": 5}, headers=fan.headers)
+        assert page.json()["posts"][0]["id"] == post_id
+
+
 async def test_scrolling_past_the_stored_timeline_continues_from_the_database(
     server: RunningServer, client: httpx.AsyncClient
 ) -> None:

@@ -31,7 +31,7 @@ from shutter.posts.schemas import Location, PostCreate, PostPatch
 from shutter.privacy.visibility import can_view_account_content, require_account_content
 from shutter.stores.breaker import StoreUnavailable
 from shutter.stores.hydration import HydrationCache
-from shutter.stores.timelines import Timelines
+from shutter.stores.timelines import AuthorLists, Timelines
 from shutter.tags import repository as tags_repo
 from shutter.tags.entities import hashtags
 from shutter.timeutil import isoformat, utcnow
@@ -45,12 +45,16 @@ MAX_PINS = 3
 
 async def show_to_author(context: AppContext, author_id: int, post_id: int) -> None:
     """Read-your-writes, after the commit: the author sees the new post in their own feed
-    at once. With the timeline store down the post is committed all the same: the feed
-    is then served from the database (which has it), and the fan-out event puts it in the
-    author's timeline too once the store is back."""
+    at once, and so does every follower of a pulled (celebrity) author on their next read
+    (their feeds merge the author's recent list, written here before the answer, not
+    only by the fan-out handler). With the timeline store down the post is committed all
+    the same: the feed is then served from the database (which has it), and the fan-out
+    event puts it in both lists too once the store is back."""
     try:
         timelines: Timelines = context.timelines
+        authors: AuthorLists = context.timelines
         await timelines.add(author_id, [post_id])
+        await authors.add_recent(author_id, post_id)
     except StoreUnavailable:
         log.info("own_timeline_insert_skipped", post_id=post_id, author_id=author_id)
 
