@@ -60,7 +60,10 @@ async def test_a_job_past_its_wall_clock_limit_is_killed_and_the_media_fails(
     alice = await register(client)
     before = await pool.call(1, pool.os.getpid, timeout_s=60)
 
-    media = await failed_media(client, alice, image_bytes((64, 48)), "image/jpeg")
+    # Big enough that no machine decodes and re-encodes it within the 1 ms limit (a 64×48
+    # photo sometimes finished in time on a quiet machine: the test then saw it ready).
+    photo = image_bytes((1600, 1200))
+    media = await failed_media(client, alice, photo, "image/jpeg")
 
     assert media["error"]["code"] == "processing_timeout"
     assert "0.001 s" in media["error"]["message"]
