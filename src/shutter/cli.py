@@ -62,7 +62,7 @@ def serve(
         typer.Option(min=1, help="connections and requests at once, past which 503 [2048]"),
     ] = None,
     keep_alive_timeout: Annotated[
-        int | None, typer.Option(min=1, help="seconds an idle keep-alive connection stays [5]")
+        int | None, typer.Option(min=1, help="seconds an idle keep-alive connection stays [15]")
     ] = None,
     header_timeout: Annotated[
         float | None, typer.Option(min=0.01, help="seconds to send a request's head [10]")

@@ -234,8 +234,10 @@ class Settings(BaseSettings):
     body_read_timeout_seconds: float = Field(30.0, gt=0, le=3600)
     # A connection that has not sent a complete request head within this is closed.
     header_read_timeout_seconds: float = Field(10.0, gt=0, le=3600)
-    # An idle keep-alive connection is closed after this.
-    keep_alive_timeout_seconds: int = Field(5, ge=1, le=3600)
+    # An idle keep-alive connection is closed after this. Longer than the 5 s a client
+    # polling every 5 s leaves it idle (Mastodon.py waiting for a video): at exactly 5 s
+    # its next request raced the close and met a reset connection.
+    keep_alive_timeout_seconds: int = Field(15, ge=1, le=3600)
     # Connections and requests served at once by one `shutter serve` process; past it new
     # requests get 503 at once (uvicorn's limit_concurrency).
     concurrency_limit: int = Field(2048, ge=1, le=1_000_000)
