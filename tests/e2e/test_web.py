@@ -515,7 +515,11 @@ def test_a_shared_post_arrives_as_a_card(
     bob_page.goto(f"/direct/with/{alice}?share={post_id}")
     preview = bob_page.locator(".share-preview")
     expect(preview.get_by_role("link", name=f"Post by {alice}")).to_be_visible()
-    bob_page.get_by_role("button", name="Send", exact=True).click()
+    # The message is shown at once; wait for the server to have stored it before Alice looks.
+    with bob_page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/messages") and r.ok
+    ):
+        bob_page.get_by_role("button", name="Send", exact=True).click()
     expect(preview).to_have_count(0)
     sent = bob_page.locator(".msg.mine").get_by_role("link", name=f"Post by {alice}")
     expect(sent).to_have_attribute("href", f"/p/{post_id}")
