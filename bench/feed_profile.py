@@ -1,6 +1,7 @@
 """Where a home-feed request spends its CPU: cProfile over feed requests served in-process.
 
     .venv/bin/python bench/feed_profile.py [--requests 2000] [--top 40] [--out feed.prof]
+    .venv/bin/python bench/feed_profile.py --statements [--requests 1000]  # round trips
     .venv/bin/python bench/feed_profile.py --measure [--requests 3000] [--rounds 3]
     .venv/bin/python bench/feed_profile.py --distributed [...]   # PostgreSQL, Redis, NATS
 
@@ -15,6 +16,7 @@ other, and take the server-only figure from `shutter bench`'s
 `feed_cpu_ms_per_request`). `--measure` serves the pages without the profiler, in
 `--rounds` rounds, and prints the least and the median CPU per request: the quick before/after check
 of a change to the feed path (CPU time barely moves with the machine's other load).
+`--statements` counts the SQL statements and Redis round trips per page, by statement.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import secrets
 import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import nats
+import sqlalchemy
 
 from shutter.app import create_app
 from shutter.auth.passwords import hash_password
@@ -90,14 +94,21 @@ async def distributed_stores() -> AsyncIterator[dict[str, Any]]:
         await connection.close()
 
 
-async def main(requests: int, top: int, out: Path | None, rounds: int, distributed: bool) -> None:
+async def main(
+    requests: int, top: int, out: Path | None, rounds: int, distributed: bool, statements: bool
+) -> None:
     async with contextlib.AsyncExitStack() as stack:
         stores = await stack.enter_async_context(distributed_stores()) if distributed else {}
-        await _profile(requests, top, out, rounds, stores)
+        await _profile(requests, top, out, rounds, stores, statements)
 
 
 async def _profile(
-    requests: int, top: int, out: Path | None, rounds: int, stores: dict[str, Any]
+    requests: int,
+    top: int,
+    out: Path | None,
+    rounds: int,
+    stores: dict[str, Any],
+    statements: bool = False,
 ) -> None:
     scale = SCALES["smoke"]
     rng = random.Random(7)
@@ -130,6 +141,9 @@ async def _profile(
                 await asyncio.sleep(1.0)  # background rebuilds
                 for header in headers:  # warm caches as a steady state would
                     await client.get("/api/v1/feed?limit=20", headers=header)
+                if statements:
+                    await _count_round_trips(app, client, headers, requests)
+                    return
                 if rounds:
                     spent_ms = []
                     for _ in range(rounds):
@@ -161,6 +175,52 @@ async def _profile(
         profiler.dump_stats(str(out))
 
 
+async def _count_round_trips(
+    app: Any, client: httpx.AsyncClient, headers: list[dict[str, str]], requests: int
+) -> None:
+    """SQL statements and Redis commands (a pipeline counts once) per feed page, by kind."""
+    statements: Counter[str] = Counter()
+    context = app.state.context
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements[" ".join(statement.split())[:110]] += 1
+
+    engine = context.db.engine.sync_engine
+    sqlalchemy.event.listen(engine, "before_cursor_execute", on_execute)
+    driver_fetch = asyncpg.Connection.fetch  # the statements db.sql.fetch_rows sends
+
+    async def counted_fetch(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        on_execute(None, None, query)
+        return await driver_fetch(self, query, *args, **kwargs)
+
+    asyncpg.Connection.fetch = counted_fetch
+    commands: Counter[str] = Counter()
+    pool = getattr(context.redis, "connection_pool", None)
+    if pool is not None:
+        connection_class = pool.connection_class
+        original = connection_class.send_packed_command
+
+        async def counted(self: Any, command: Any, *args: Any, **kwargs: Any) -> None:
+            first = command if isinstance(command, bytes) else b"".join(command)
+            commands[first.split(b"\r\n")[2].decode(errors="replace")] += 1
+            await original(self, command, *args, **kwargs)
+
+        connection_class.send_packed_command = counted
+    try:
+        await _serve(client, headers, requests)
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", on_execute)
+        asyncpg.Connection.fetch = driver_fetch
+        if pool is not None:
+            connection_class.send_packed_command = original
+    print(f"per page, over {requests} pages: {sum(statements.values()) / requests:.2f} SQL")
+    for text, count in statements.most_common():
+        print(f"  {count / requests:5.2f}  {text}")
+    print(f"per page: {sum(commands.values()) / requests:.2f} Redis round trips (first command)")
+    for name, count in commands.most_common():
+        print(f"  {count / requests:5.2f}  {name}")
+
+
 async def _serve(client: httpx.AsyncClient, headers: list[dict[str, str]], requests: int) -> None:
     for n in range(requests):
         response = await client.get(PATH, headers=headers[n % len(headers)])
@@ -177,6 +237,18 @@ if __name__ == "__main__":
     parser.add_argument(
         "--distributed", action="store_true", help="PostgreSQL, Redis and NATS (local)"
     )
+    parser.add_argument(
+        "--statements", action="store_true", help="SQL statements and Redis calls per page"
+    )
     options = parser.parse_args()
     rounds = options.rounds if options.measure else 0
-    asyncio.run(main(options.requests, options.top, options.out, rounds, options.distributed))
+    asyncio.run(
+        main(
+            options.requests,
+            options.top,
+            options.out,
+            rounds,
+            options.distributed,
+            options.statements,
+        )
+    )

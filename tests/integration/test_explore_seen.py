@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio.cluster import RedisCluster
 
 from shutter.stores.seen import SEEN_MAX, MemorySeenPosts, RedisSeenPosts
 from tests.conftest import CLUSTER_PROFILE, PROFILES, RunningServer
@@ -141,6 +142,13 @@ async def test_redis_records_are_written_together_soon_after_and_at_close(
     await asyncio.sleep(0)  # the write takes the pending records and goes out
     assert await seen.recent(35) == {7}
     await writing
+
+    # Redis restarted and forgot the script: the next write loads it again.
+    if not isinstance(redis, RedisCluster):
+        await redis.script_flush()
+        await seen.add(36, [8])
+        await seen.flush()
+        assert await stored(36) == {8}
 
     await seen.add(33, [5])
     await seen.add(34, [6])

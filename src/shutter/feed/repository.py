@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shutter.db.sql import ids_param
+from shutter.db.sql import fetch_rows, ids_param
 from shutter.db.tables import (
     comments,
     conversation_members,
@@ -43,6 +43,7 @@ from shutter.posts.repository import (
     SAVED_BY_READER,
     PostRow,
     post_rows,
+    post_rows_of,
 )
 from shutter.privacy.visibility import (
     blocked_either_way,
@@ -179,8 +180,8 @@ async def visible_rows(
     if not post_ids:
         return {}
     statement = _visible_statement(conn.dialect.name)
-    result = await conn.execute(statement, {"reader": reader_id, "ids": list(post_ids)})
-    return {row["id"]: row for row in post_rows(result)}
+    keys, tuples = await fetch_rows(conn, statement, {"reader": reader_id, "ids": list(post_ids)})
+    return {row["id"]: row for row in post_rows_of(keys, tuples)}
 
 
 @functools.cache
@@ -262,7 +263,8 @@ async def followed_and_tagged(
     }
     followed: set[int] = set()
     tagged: list[int] = []
-    for kind, row_id in (await conn.execute(_sources_statement(conn.dialect.name), params)).all():
+    _, found = await fetch_rows(conn, _sources_statement(conn.dialect.name), params)
+    for kind, row_id in found:
         (tagged.append if kind else followed.add)(row_id)
     tagged.sort(reverse=True)  # a union keeps no order
     return followed, tagged

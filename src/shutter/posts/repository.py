@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, NotRequired, TypedDict, cast
 
@@ -99,21 +99,32 @@ _READER_FLAGS = (LIKED_BY_READER, SAVED_BY_READER)
 
 
 def post_rows(result: Result[Any]) -> list[PostRow]:
-    """The PostRows of a result of POST_COLUMNS (and the reader's flags), built from the
-    row tuples with the column names read once: the feed's hottest loop. A result with
+    """The PostRows of a result of POST_COLUMNS (and the reader's flags). A result with
     other columns goes through `post_row`."""
     keys = tuple(result.keys())
-    extra = keys[len(_POST_KEYS) :]
-    if keys[: len(_POST_KEYS)] != _POST_KEYS or any(key not in _READER_FLAGS for key in extra):
+    if not _is_post_result(keys):
         return [post_row(row) for row in result.mappings()]
-    flags = _FLAGS + extra
+    return post_rows_of(keys, result)
+
+
+def post_rows_of(keys: tuple[str, ...], tuples: Iterable[Sequence[Any]]) -> list[PostRow]:
+    """PostRows from row tuples of POST_COLUMNS (and the reader's flags) with the column
+    names read once: the feed's hottest loop (`db.sql.fetch_rows` gives these)."""
+    if not _is_post_result(keys):
+        raise ValueError(f"not the columns of a post: {keys}")
+    flags = _FLAGS + keys[len(_POST_KEYS) :]
     rows = []
-    for values in result:
+    for values in tuples:
         row = dict(zip(keys, values, strict=True))
         for flag in flags:  # SQLite answers 0/1
             row[flag] = bool(row[flag])
         rows.append(cast(PostRow, row))
     return rows
+
+
+def _is_post_result(keys: tuple[str, ...]) -> bool:
+    extra = keys[len(_POST_KEYS) :]
+    return keys[: len(_POST_KEYS)] == _POST_KEYS and all(key in _READER_FLAGS for key in extra)
 
 
 async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:

@@ -3,10 +3,13 @@ store, the real-time bus, the rate limiter's tickets and the id generator's node
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeGuard
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 RedisClient = Redis | RedisCluster
 
@@ -38,3 +41,28 @@ def open_redis(
 def is_single_node(redis: RedisClient) -> TypeGuard[Redis]:
     """Real-time events go over Redis pub/sub only on a single node (not Redis Cluster)."""
     return isinstance(redis, Redis)
+
+
+async def run_script_pipelined(
+    client: Redis, script: AsyncScript, calls: Sequence[tuple[Sequence[Any], Sequence[Any]]]
+) -> list[Any]:
+    """`script` once per (keys, args) in `calls`, in one pipeline, by its SHA: one round
+    trip. (redis-py's own pipelined script call first asks `SCRIPT EXISTS`, a round trip
+    more on every pipeline.) Loaded and run again if the server has forgotten it (a
+    restart); any other error reply is raised."""
+
+    async def run() -> list[Any]:
+        async with client.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            replies: list[Any] = await pipe.execute(raise_on_error=False)
+        return replies
+
+    replies = await run()
+    if any(isinstance(reply, NoScriptError) for reply in replies):
+        await client.script_load(script.script)
+        replies = await run()
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies

@@ -22,7 +22,7 @@ from typing import cast
 import structlog
 
 from shutter.stores.breaker import CircuitBreaker, StoreUnavailable
-from shutter.stores.redis import RedisClient, is_single_node
+from shutter.stores.redis import RedisClient, is_single_node, run_script_pipelined
 
 log = structlog.get_logger("shutter.stores")
 
@@ -174,10 +174,7 @@ class RedisSeenPosts(SeenPosts):
             for keys, args in calls:
                 await self._add_script(keys=keys, args=args)
             return
-        async with redis.pipeline(transaction=False) as pipe:
-            for keys, args in calls:
-                await self._add_script(keys=keys, args=args, client=pipe)
-            await pipe.execute()
+        await run_script_pipelined(redis, self._add_script, calls)
 
     def forget(self, reader_id: int) -> None:
         self._pending.pop(reader_id, None)

@@ -19,7 +19,7 @@ import bisect
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 import structlog
 from redis.asyncio import Redis
@@ -27,7 +27,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from shutter.stores.breaker import CircuitBreaker
-from shutter.stores.redis import RedisClient
+from shutter.stores.redis import RedisClient, run_script_pipelined
 
 ID_WIDTH = 20
 SENTINEL = "0"
@@ -587,20 +587,10 @@ class RedisTimelineStore(TimelineStore):
             )
             self._node_clients[address] = client
 
-        async def run() -> list[Any]:
-            async with client.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.evalsha(self._fan_out.sha, 1, key, member, self.timeline_max)
-                replies: list[Any] = await pipe.execute(raise_on_error=False)
-            return replies
-
-        replies = await run()
-        if any(isinstance(reply, NoScriptError) for reply in replies):
-            await client.script_load(_FAN_OUT)  # this node restarted and forgot the script
-            replies = await run()
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply  # MOVED during resharding and the like: the event is retried
+        # An error reply (MOVED during resharding and the like) is raised: the event is
+        # retried.
+        calls = [([key], [member, self.timeline_max]) for key in keys]
+        replies = await run_script_pipelined(client, self._fan_out, calls)
         return sum(int(reply) for reply in replies)
 
     async def close(self) -> None:
