@@ -20,6 +20,8 @@ from tests.e2e.test_web import _api, _box, _couple, _photo_post, _story, _user_i
 pytestmark = pytest.mark.xdist_group("browser")
 
 PHONE_390 = {"width": 390, "height": 844}
+TOUCH_LAPTOP = {"width": 1440, "height": 900}
+SIZES = pytest.mark.parametrize("viewport", [PHONE_390, TOUCH_LAPTOP], ids=["390", "1440"])
 
 
 def _finger(cdp: Any, kind: str, x: float = 0, y: float = 0, at: float | None = None) -> None:
@@ -106,12 +108,13 @@ def _photo_in_view(track: Any) -> str:
     return alt
 
 
+@SIZES
 def test_a_carousel_is_swiped_with_a_finger(
-    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess, viewport: dict[str, int]
 ) -> None:
     alice, alice_token, _, bob_token = _couple(web, register)
     album = _photo_post(web, alice_token, "Three at the lake", ((640, 480), (480, 640), (500, 500)))
-    page = browsing.page(token=bob_token, viewport=PHONE_390, has_touch=True)
+    page = browsing.page(token=bob_token, viewport=viewport, has_touch=True)
     page.goto("/")
     card = page.locator(f'article[data-post-id="{album}"]')
     track = card.locator(".carousel-track")
@@ -146,13 +149,14 @@ def test_a_carousel_is_swiped_with_a_finger(
     assert page.console_errors == []
 
 
+@SIZES
 def test_a_photo_is_double_tapped_to_like_it(
-    browsing: Browsing, register: Callable[[str], str], web: ServeProcess
+    browsing: Browsing, register: Callable[[str], str], web: ServeProcess, viewport: dict[str, int]
 ) -> None:
     _, alice_token, bob, bob_token = _couple(web, register)
     tapped = _photo_post(web, alice_token, "Tapped once, twice slowly")
     liked = _photo_post(web, alice_token, "Tapped twice quickly")
-    page = browsing.page(token=bob_token, viewport=PHONE_390, has_touch=True)
+    page = browsing.page(token=bob_token, viewport=viewport, has_touch=True)
     likes: list[str] = []
     page.on(
         "request", lambda r: r.method == "POST" and r.url.endswith("/like") and likes.append(r.url)
