@@ -6,6 +6,7 @@ may be taken over by the browser's gestures: a swipe scrolls, two taps may zoom)
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,14 +37,18 @@ def _finger(cdp: Any, kind: str, x: float = 0, y: float = 0, at: float | None = 
 
 
 def _swipe(cdp: Any, box: dict[str, float], leftwards: bool) -> None:
-    """A finger drawn across the middle of `box` (two thirds of its width), in steps."""
+    """A finger drawn across the middle of `box` (two thirds of its width) in 200 ms, then
+    rested 100 ms before it lifts: no fling, so the track snaps to the nearest photo. The
+    events carry their own times: sent late by a loaded machine, their wall-clock times
+    would make a fling (back or on) of a steady swipe."""
     y = box["y"] + box["height"] / 2
     left, right = box["x"] + box["width"] / 6, box["x"] + box["width"] * 5 / 6
     start, end = (right, left) if leftwards else (left, right)
-    _finger(cdp, "touchStart", start, y)
+    at = time.time()
+    _finger(cdp, "touchStart", start, y, at)
     for step in range(1, 11):
-        _finger(cdp, "touchMove", start + (end - start) * step / 10, y)
-    _finger(cdp, "touchEnd")
+        _finger(cdp, "touchMove", start + (end - start) * step / 10, y, at + step * 0.02)
+    _finger(cdp, "touchEnd", at=at + 0.3)
 
 
 def _tap(cdp: Any, x: float, y: float, at: float) -> None:
@@ -127,19 +132,19 @@ def test_a_carousel_is_swiped_with_a_finger(
 
     # A finger drawn leftwards over the photo brings photo 2, and no further.
     _swipe(cdp, _box(track), leftwards=True)
-    expect(said).to_have_text("Photo 2 of 3")
-    expect(dots.nth(1)).to_have_class(re.compile(r"\bon\b"))
     page.wait_for_function(
         "t => Math.abs(t.scrollLeft - t.clientWidth) < 2", arg=track.element_handle()
     )  # settled on the slide, not between two
+    expect(said).to_have_text("Photo 2 of 3")
+    expect(dots.nth(1)).to_have_class(re.compile(r"\bon\b"))
     assert _photo_in_view(track) == f"Photo by {alice}, 2 of 3"
     expect(card.get_by_role("button", name="Previous photo")).to_be_visible()
 
     # Drawn back rightwards: photo 1 again.
     _swipe(cdp, _box(track), leftwards=False)
+    page.wait_for_function("t => t.scrollLeft < 2", arg=track.element_handle())
     expect(said).to_have_text("Photo 1 of 3")
     expect(dots.nth(0)).to_have_class(re.compile(r"\bon\b"))
-    page.wait_for_function("t => t.scrollLeft < 2", arg=track.element_handle())
     assert _photo_in_view(track) == f"Photo by {alice}, 1 of 3"
     expect(card.get_by_role("button", name="Previous photo")).to_be_hidden()
     # A swipe is not a tap: nothing was liked.
