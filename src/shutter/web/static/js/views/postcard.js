@@ -311,6 +311,7 @@ export function likeButton(post, onChange) {
 /** Double-tap (or double-click) on the photo likes it, with a heart over the photo. */
 function doubleTapToLike(media, post, onChange) {
   let lastTap = 0;
+  let pointer = "mouse";
   const burst = () => {
     const heart = h("span", { class: "heart-burst", "aria-hidden": "true" }, icon("heart"));
     heart.addEventListener("animationend", () => heart.remove());
@@ -319,10 +320,13 @@ function doubleTapToLike(media, post, onChange) {
     else toast(t("post.logInToLike"));
   };
   media.addEventListener("dblclick", (e) => {
-    if (e.target.closest("button, video")) return;
+    // A double tap is the taps' own (below): Chromium fires dblclick for it too, Safari
+    // does not, so it would show two hearts in one browser and none in the other.
+    if (pointer === "touch" || e.target.closest("button, video")) return;
     e.preventDefault();
     burst();
   });
+  media.addEventListener("pointerdown", (e) => (pointer = e.pointerType), { passive: true });
   // Touch screens: two taps within 300 ms (a phone's dblclick is not reliable).
   media.addEventListener("pointerup", (e) => {
     if (e.pointerType !== "touch" || e.target.closest("button, video")) return;
