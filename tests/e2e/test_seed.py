@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -13,7 +15,7 @@ from shutter.settings import Settings
 from tests.conftest import SECRET, RunningServer
 
 
-async def test_seeded_demo_accounts_have_a_feed_with_photos(tmp_path: Path) -> None:
+def test_seeded_demo_accounts_have_a_feed_with_photos(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     env = {key: value for key, value in os.environ.items() if not key.startswith("SHUTTER_")}
     env.update(SHUTTER_DATA_DIR=str(data_dir), SHUTTER_SECRET_KEY=SECRET)
@@ -30,6 +32,13 @@ async def test_seeded_demo_accounts_have_a_feed_with_photos(tmp_path: Path) -> N
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, data_dir=data_dir, secret_key=SECRET, log_level="WARNING"
     )
+    # On a loop of its own, in a thread: a browser test run before this one in the same
+    # process leaves Playwright's (sync API) loop running on the main thread.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, _demo1_logs_in_and_reads_the_feed(settings)).result()
+
+
+async def _demo1_logs_in_and_reads_the_feed(settings: Settings) -> None:
     server = RunningServer(settings)
     await server.start()
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import Browsing
 from tests.e2e.test_serve import ServeProcess
@@ -79,8 +80,9 @@ def test_a_report_from_the_menu_a_removal_from_the_queue_and_its_effects(
     follower_page = browsing.page(token=follower_token)
     for page in (reporter_page, follower_page):
         page.goto("/")
-        page.locator(".spinner").first.wait_for(state="detached")
-        assert page.locator(f'article[data-post-id="{post_id}"]').count() == 0
+        # Their only followee's only post was removed: the feed has loaded, empty.
+        page.get_by_text("Welcome to Shutter").wait_for()
+        expect(page.locator(f'article[data-post-id="{post_id}"]')).to_have_count(0)
         page.goto(f"/p/{post_id}")
         page.get_by_role("alert").wait_for()
 

@@ -223,7 +223,25 @@ const ask = (name, call) => (missing.has(name) ? Promise.reject(new Error("unava
   if (err.unavailable) missing.add(name);
   throw err;
 }));
-async function refreshBadges() {
+// One asking at a time, and one more after it when asked again meanwhile: an answer the
+// server gave before a "mark read" never paints over the one it gave after.
+let badgesAsking = null;
+let badgesAgain = false;
+function refreshBadges() {
+  if (badgesAsking) {
+    badgesAgain = true;
+    return badgesAsking;
+  }
+  badgesAsking = askBadges().finally(() => {
+    badgesAsking = null;
+    if (badgesAgain) {
+      badgesAgain = false;
+      refreshBadges();
+    }
+  });
+  return badgesAsking;
+}
+async function askBadges() {
   if (!auth.token) return;
   const [notes, convs] = await Promise.allSettled([ask("notifications", api.notifications), ask("conversations", api.unreadConversations)]);
   if (notes.status === "fulfilled") {
@@ -289,6 +307,9 @@ window.addEventListener("shutter:event", (e) => {
     refreshBadges();
   }
 });
+// Each hello of the socket: what came while it was not listening (between the badges'
+// first answer and the socket's start, or while it was down) is counted now.
+window.addEventListener("shutter:socket", (e) => e.detail.connected && refreshBadges());
 // A suspended account (login answered 403 account_suspended): a clear page, not a broken app.
 window.addEventListener("shutter:suspended", (e) => {
   const until = (e.detail || []).map((d) => d.suspended_until).find(Boolean);

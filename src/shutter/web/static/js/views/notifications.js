@@ -42,14 +42,21 @@ function describe(n) {
   return [...sentence, n.text ? [" ", h("span", { class: "quote" }, n.text)] : null];
 }
 
+// What a page of notifications shows (not whether it is read): a new one, or a new actor
+// on an aggregated one, changes it.
+const fingerprint = (items) => JSON.stringify(items.map((n) => [n.id, n.createdAt, n.actors.length, n.others]));
+
 export function notificationsView(ctx) {
   const list = h("ul", { class: "notifications" });
   const sentinel = h("div", { class: "sentinel" }, spinner());
   let cursor = null;
   let first = true;
+  let drawn; // resolves to the first page as drawn (its fingerprint)
+  const firstDrawn = new Promise((resolve) => (drawn = resolve));
   const observer = infiniteScroll(sentinel, async () => {
     try {
       const page = await api.notifications(cursor);
+      if (first) drawn(fingerprint(page.items));
       for (const n of page.items) {
         const target = n.postId
           ? `/p/${n.postId}`
@@ -87,9 +94,21 @@ export function notificationsView(ctx) {
     if (e.detail && e.detail.type === "notification") window.shutter.navigate("/notifications", { replace: true });
   };
   window.addEventListener("shutter:event", onEvent);
+  // Each hello of the socket: one made while it was not listening (after the first page's
+  // answer, before the socket started or while it was down) is shown now.
+  let left = false;
+  const onSocket = async (e) => {
+    if (!e.detail.connected) return;
+    const shown = await firstDrawn;
+    const now = await api.notifications(null).catch(() => null);
+    if (now && !left && fingerprint(now.items) !== shown) window.shutter.navigate("/notifications", { replace: true });
+  };
+  window.addEventListener("shutter:socket", onSocket);
   ctx.onLeave(() => {
+    left = true;
     observer.disconnect();
     window.removeEventListener("shutter:event", onEvent);
+    window.removeEventListener("shutter:socket", onSocket);
   });
   return h("section", { class: "narrow" }, h("div", { class: "card" }, h("h1", {}, t("nav.notifications")), list, sentinel));
 }
