@@ -89,14 +89,8 @@ _PERSONAL_HEADERS = {**_PAGE_HEADERS, "Cache-Control": "private, no-store"}
 FEED_MODE_COOKIE = "shutter_feed_mode"
 FEED_PAGE_LIMIT = 10  # as api.js asks
 # Inside a <script>, "</script>" or "<!--" in a caption would end or bend it: JSON may say
-# these characters as escapes, and does here (U+2028/9 too, for older parsers).
-_SCRIPT_SAFE = {
-    b"<": b"\\u003c",
-    b">": b"\\u003e",
-    b"&": b"\\u0026",
-    "\u2028".encode(): b"\\u2028",
-    "\u2029".encode(): b"\\u2029",
-}
+# these characters as escapes, and does here (the boot script reads it with JSON.parse).
+_SCRIPT_SAFE = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026"}
 # The page inlines the top of the stylesheet, down to this line (the shell's rules).
 _CRITICAL_END = "/* critical:"
 _CSS_URL = re.compile(r'url\("\.\./([^"]+)"\)')
