@@ -94,6 +94,7 @@ _SCRIPT_SAFE = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026"}
 # The page inlines the top of the stylesheet, down to this line (the shell's rules).
 _CRITICAL_END = "/* critical:"
 _CSS_URL = re.compile(r'url\("\.\./([^"]+)"\)')
+_CSS_COMMENT = re.compile(r"/\*.*?\*/\n?", re.DOTALL)
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 _INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
@@ -192,6 +193,7 @@ def release() -> _Release:
         html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
         css = (STATIC_DIR / "css" / "app.css").read_text(encoding="utf-8")
         html = html.replace("<!-- critical-css -->", _critical_css(css))
+        html = _INLINE_SCRIPT.sub(lambda found: f"<script>{_compact(found[1])}</script>", html)
         html = html.replace('"/static/', f'"{prefix}')
         csp = _CSP.format(
             inline_scripts=_hashes(_INLINE_SCRIPT.findall(html)),
@@ -240,7 +242,15 @@ def _critical_css(css: str) -> str:
             return f'url("data:image/svg+xml,{quote(path.read_text(encoding="utf-8"))}")'
         return f'url("/static/{found[1]}")'
 
-    return _CSS_URL.sub(inline, css.split(_CRITICAL_END, 1)[0].strip())
+    critical = _CSS_COMMENT.sub("", css.split(_CRITICAL_END, 1)[0]).strip()
+    return _CSS_URL.sub(inline, critical)
+
+
+def _compact(script: str) -> str:
+    """The inline script without its comment lines and indentation: bytes every first
+    visit downloads before it paints (a line's own end stays: no statement joins another)."""
+    lines = (line.strip() for line in script.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
 
 
 def _hashes(sources: list[str]) -> str:
