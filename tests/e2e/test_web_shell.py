@@ -195,6 +195,11 @@ def test_the_page_cookie_ends_with_sign_out_and_with_its_session(
     assert "Loading Shutter" in cached
     assert 'id="boot-data"' not in cached
     assert "Low tide" not in cached
+    # A reload goes through the worker, which passes the navigation on: that page carries
+    # the feed all the same (the worker keeps no copy of it).
+    page.reload()
+    expect(page.locator("#main .post").get_by_role("button", name="Like")).to_be_visible()
+    assert page.evaluate("!!document.getElementById('boot-data')")
 
     # Signing out clears the cookie: the next page carries nothing.
     with answered(page, "POST", "/auth/logout"):

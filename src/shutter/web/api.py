@@ -338,15 +338,18 @@ async def _boot_data(request: Request) -> bytes | None:
     """The signed-in user's profile and first feed page as a JSON script for the boot
     script (index.html), when the request is the browser's own load of the page with a
     live page cookie; None otherwise (the page is then the same for everyone)."""
-    dest = request.headers.get("sec-fetch-dest")
-    if dest is not None and dest != "document":  # a fetch(): a service worker's, say
+    # A browser's load of the page, or the service worker passing one on (Chromium then
+    # says `Sec-Fetch-Dest: empty`, but still `navigate`); not a fetch(), such as the
+    # worker's install, which caches the page.
+    mode = request.headers.get("sec-fetch-mode")
+    if mode is not None and mode != "navigate":
         return None
     context: AppContext = request.app.state.context
     viewer = await pagecookie.viewer(request, context)
     if viewer is None:
         return None
-    mode = request.query_params.get("mode") or request.cookies.get(FEED_MODE_COOKIE)
-    mode = "ranked" if mode == "ranked" else "chronological"
+    chosen = request.query_params.get("mode") or request.cookies.get(FEED_MODE_COOKIE)
+    mode = "ranked" if chosen == "ranked" else "chronological"
     url_for = url_for_of(request, context)
     try:
         async with context.db.read() as conn:
