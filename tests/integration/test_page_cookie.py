@@ -4,6 +4,7 @@ with its session, and it authenticates nothing else (docs/web.md, "Speed on Slow
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -77,6 +78,11 @@ async def test_the_home_page_carries_the_first_feed_page_for_the_cookie_alone(
     assert [p["id"] for p in data["feed"]["page"]["posts"]] == [p["id"] for p in feed["posts"]]
     assert data["feed"]["page"]["posts"][0]["caption"] == caption
     assert data["feed"]["page"]["posts"][0]["id"] == post["id"]
+    # Its photo is asked for ahead of the modules, as the post card will ask for it.
+    preload = re.search(r'<link rel="preload" as="image" href="([^"]+)"', page.text)
+    assert preload is not None
+    assert page.text.index(preload[0]) < page.text.index('rel="modulepreload"')
+    assert html.unescape(preload[1]) == post["media"][0]["urls"]["medium"]
     # The caption cannot end the script or open a comment: the page has its usual scripts.
     plain = await home(server, None)
     assert page.text.count("</script>") == plain.text.count("</script>") + 1
