@@ -4,6 +4,7 @@ on a first visit and on a return visit; and the preset's own floor, a tiny stati
 first contentful paint.
 
     .venv/bin/python bench/web_slow3g.py [--runs 3] [--python .venv/bin/python] [--waterfall]
+        [--without-page-cookie]
 
 Starts `shutter serve` (embedded profile, a fresh data dir) as a separate process,
 registers one account that has posted one photo, then opens `/` in headless chromium
@@ -223,6 +224,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--waterfall", action="store_true", help="print the first visit's requests")
+    parser.add_argument(
+        "--without-page-cookie",
+        action="store_true",
+        help="the token alone, as a browser signed in before the page cookie existed",
+    )
     args = parser.parse_args()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -242,6 +248,8 @@ def main() -> None:
         try:
             _wait_until_up(base)
             token, cookies = _account_with_a_post(base)
+            if args.without_page_cookie:
+                cookies = []
             for line in measure(base, token, cookies, args.runs, args.waterfall):
                 print(line)
         finally:
