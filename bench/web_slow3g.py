@@ -1,15 +1,20 @@
 """The web client on Chromium's "Slow 3G" preset (issue 20, item 3): first contentful
 paint, the first post of the home feed (its caption shown) and that post's photo (loaded),
-on a first visit and on a return visit.
+on a first visit and on a return visit; and the preset's own floor, a tiny static page's
+first contentful paint.
 
     .venv/bin/python bench/web_slow3g.py [--runs 3] [--python .venv/bin/python] [--waterfall]
+        [--without-page-cookie]
 
 Starts `shutter serve` (embedded profile, a fresh data dir) as a separate process,
 registers one account that has posted one photo, then opens `/` in headless chromium
 (/usr/bin/chromium) at 390x844 with the network throttled over the DevTools protocol to
 the Slow 3G preset (2 s round trip, 50 kB/s each way). "First visit" is a new browser
-context (nothing cached); "return visit" reloads in that context (HTTP cache and the
-service worker warm). Prints one line per visit kind with the median of `--runs`.
+context (nothing cached but the web client's sign-in: the access token in localStorage
+and, where the server sets one, its page cookie); "return visit" reloads in that context
+(HTTP cache and the service worker warm). "Floor" is a page of a few bytes from a plain
+HTTP server under the same emulation: no page can paint sooner. Prints one line per
+visit kind with the median of `--runs`.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -56,14 +63,17 @@ def _wait_until_up(base: str) -> None:
     raise SystemExit("shutter serve did not start within 60 s")
 
 
-def _account_with_a_post(base: str) -> str:
-    """Registers an account, posts one photo over the pre-signed flow; returns its token."""
+def _account_with_a_post(base: str) -> tuple[str, list[dict[str, str]]]:
+    """Registers an account, posts one photo over the pre-signed flow; returns its token
+    and the cookies the sign-in set (the page cookie; none from a server without it)."""
     api = httpx.Client(base_url=f"{base}/api/v1", timeout=60)
     password = "correct horse 1"  # noqa: S105 - a throwaway account of the bench
-    token: str = api.post(
+    registered = api.post(
         "/auth/register",
         json={"username": "walker", "email": "w@example.com", "password": password},
-    ).json()["access_token"]
+    )
+    token: str = registered.json()["access_token"]
+    cookies = [{"name": k, "value": v, "url": base} for k, v in registered.cookies.items()]
     api.headers["Authorization"] = f"Bearer {token}"
     data = BytesIO()
     Image.new("RGB", (1080, 1080), (40, 110, 170)).save(data, format="JPEG", quality=85)
@@ -81,7 +91,57 @@ def _account_with_a_post(base: str) -> str:
     while api.get(f"/media/{ticket['media_id']}").json()["status"] != "ready":
         time.sleep(0.2)
     api.post("/posts", json={"media_ids": [ticket["media_id"]], "caption": CAPTION})
-    return token
+    return token, cookies
+
+
+class _TinyPage(BaseHTTPRequestHandler):
+    """A page of a few bytes, nothing else to load: the floor of first contentful paint."""
+
+    def do_GET(self) -> None:
+        body = b"<!doctype html><title>floor</title><p>Hello</p>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _fcp(page: Any) -> float:
+    page.wait_for_function(
+        "() => performance.getEntriesByName('first-contentful-paint').length > 0"
+    )
+    fcp: float = page.evaluate(
+        "performance.getEntriesByName('first-contentful-paint')[0].startTime"
+    )
+    return fcp
+
+
+def _throttled(context: Any) -> Any:
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    return page
+
+
+def floor(browser: Any, runs: int) -> float:
+    """The median first contentful paint of a tiny static page on Slow 3G."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TinyPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    results = []
+    try:
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 390, "height": 844})
+            page = _throttled(context)
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/", wait_until="commit")
+            results.append(_fcp(page))
+            context.close()
+    finally:
+        server.shutdown()
+    return statistics.median(results)
 
 
 FIRST_PHOTO = "document.querySelector('.post img.media')"
@@ -96,12 +156,7 @@ def _visit(page: Any, reload: bool) -> tuple[float, float, float]:
         page.goto("/", wait_until="commit")
     page.get_by_text(CAPTION).wait_for(timeout=120_000)
     post_ms: float = page.evaluate("performance.now()")
-    page.wait_for_function(
-        "() => performance.getEntriesByName('first-contentful-paint').length > 0"
-    )
-    fcp: float = page.evaluate(
-        "performance.getEntriesByName('first-contentful-paint')[0].startTime"
-    )
+    fcp = _fcp(page)
     page.wait_for_function(f"() => {FIRST_PHOTO} && {FIRST_PHOTO}.complete", timeout=120_000)
     photo_ms: float = page.evaluate(
         f"(e => e ? e.responseEnd : performance.now())"
@@ -123,7 +178,9 @@ def _waterfall(page: Any) -> list[str]:
     ]
 
 
-def measure(base: str, token: str, runs: int, waterfall: bool = False) -> list[str]:
+def measure(
+    base: str, token: str, cookies: list[dict[str, str]], runs: int, waterfall: bool = False
+) -> list[str]:
     lines: list[str] = []
     first: list[tuple[float, float, float]] = []
     again: list[tuple[float, float, float]] = []
@@ -132,10 +189,9 @@ def measure(base: str, token: str, runs: int, waterfall: bool = False) -> list[s
         for _ in range(runs):
             context = browser.new_context(base_url=base, viewport={"width": 390, "height": 844})
             context.add_init_script(f"localStorage.setItem('shutter.token', {token!r})")
-            page = context.new_page()
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+            if cookies:
+                context.add_cookies(cookies)
+            page = _throttled(context)
             first.append(_visit(page, reload=False))
             if waterfall and len(first) == 1:
                 lines.append("first visit's requests (start → end):")
@@ -147,6 +203,10 @@ def measure(base: str, token: str, runs: int, waterfall: bool = False) -> list[s
                 page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=30_000)
             again.append(_visit(page, reload=True))
             context.close()
+        lines.append(
+            f"Slow 3G, floor (a tiny static page): first contentful paint "
+            f"{floor(browser, runs):.0f} ms (median of {runs})"
+        )
         browser.close()
     for name, results in (("first visit", first), ("return visit", again)):
         fcp = statistics.median(r[0] for r in results)
@@ -164,6 +224,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--waterfall", action="store_true", help="print the first visit's requests")
+    parser.add_argument(
+        "--without-page-cookie",
+        action="store_true",
+        help="the token alone, as a browser signed in before the page cookie existed",
+    )
     args = parser.parse_args()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -182,8 +247,10 @@ def main() -> None:
         )
         try:
             _wait_until_up(base)
-            token = _account_with_a_post(base)
-            for line in measure(base, token, args.runs, args.waterfall):
+            token, cookies = _account_with_a_post(base)
+            if args.without_page_cookie:
+                cookies = []
+            for line in measure(base, token, cookies, args.runs, args.waterfall):
                 print(line)
         finally:
             server.terminate()

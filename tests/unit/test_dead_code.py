@@ -5,7 +5,8 @@ every function, method and property whose name nothing refers to. What the frame
 calls by itself is not dead: routes and WebSocket endpoints (`@router.get`, …), CLI
 commands, pydantic validators, SQLAlchemy event listeners, pytest fixtures and hooks,
 `atexit` functions, Alembic's `upgrade`/`downgrade`, and the handler methods a library
-calls by name (`handle_DATA` of aiosmtpd, `on_update` of Mastodon.py's stream listener).
+calls by name (`handle_DATA` of aiosmtpd, `on_update` of Mastodon.py's stream listener,
+`do_GET` and `log_message` of http.server's handlers).
 
 A function only the tests call is not dead by this check; keep those out of production
 interfaces by hand (docs/architecture.md, "Test-only operations live in tests/").
@@ -41,6 +42,8 @@ CALLED_BY_NAME = [
     "pytest_*",
     "handle_*",
     "on_*",
+    "do_*",  # http.server's request handlers (bench/web_slow3g.py's floor page)
+    "log_message",
     "__call__",
     "create_worker_app",  # `shutter worker` hands "shutter.app:create_worker_app" to uvicorn
 ]

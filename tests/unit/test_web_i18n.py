@@ -32,6 +32,8 @@ _PROSE = re.compile(r"[A-Za-z]{2,}[^\n]*\s[A-Za-z]|^[A-Z][a-z]+[.!?…]?$|[A-Za-
 # Literals that are fine as they are (the brand, symbols, ARIA role descriptions).
 ALLOWED = {
     ("api.js", "Bearer ${auth.token}"),  # an HTTP header
+    ("api.js", "Bearer ${access}"),  # an HTTP header
+    ("feed.js", "${MODE_COOKIE}=${mode}; path=/; max-age=31536000; samesite=lax"),  # a cookie
     ("oauth-consent.js", "Bearer ${token}"),  # an HTTP header
     ("app.js", " · Shutter"),
     ("app.js", "Shutter"),
@@ -118,3 +120,20 @@ def test_every_key_used_has_an_english_and_a_spanish_message() -> None:
         source = (JS / module).read_text(encoding="utf-8")
         used |= set(re.findall(r'\bt(?:Parts)?\("([\w.]+)"', source))
     assert used <= defined_en, sorted(used - defined_en)
+
+
+def test_the_boot_script_says_the_catalogue_s_words() -> None:
+    """index.html's boot script draws the first posts before any module (so without
+    i18n.js): the few messages it says are the catalogue's, in each language."""
+    catalogue = (JS / "i18n.js").read_text(encoding="utf-8")
+    english, spanish = catalogue.split("\n  es: {", 1)
+    page = (JS.parent / "index.html").read_text(encoding="utf-8")
+    words = re.search(r"var WORDS = \{\n(.*?)\n\s*\};", page, re.DOTALL)
+    assert words is not None
+    said = dict(re.findall(r"^\s*(\w+): \{(.*)\},?$", words[1], re.MULTILINE))
+    assert set(said) == {"en", "es"}
+    for language, messages in (("en", english), ("es", spanish)):
+        entries = re.findall(r'"([\w.]+)": "([^"]*)"', said[language])
+        assert entries, language
+        for key, text in entries:
+            assert f'    "{key}": "{text}",' in messages, (language, key)

@@ -25,6 +25,7 @@ from shutter.accounts.schemas import (
     VerifyEmailIn,
 )
 from shutter.errors import Forbidden, InvalidInput
+from shutter.http import pagecookie
 from shutter.http.deps import BaseUrl, Context, CurrentUser, client_address, rate_limited
 from shutter.http.responses import json_response
 from shutter.users import service as users_service
@@ -124,16 +125,21 @@ async def refresh(body: RefreshIn, request: Request, context: Context) -> Respon
     tokens = await sessions.refresh(
         context, body.refresh_token, user_agent, client_address(request)
     )
-    return json_response(tokens)
+    response = json_response(tokens)
+    pagecookie.attach(response, request, context, tokens["access_token"])
+    return response
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(viewer: CurrentUser, context: Context) -> Response:
+async def logout(request: Request, viewer: CurrentUser, context: Context) -> Response:
     """Sign this session out: its access and refresh tokens stop working, its WebSockets
-    close. (A token from before sessions existed has none: 204, nothing to end.)"""
+    close, the web client's page cookie is cleared. (A token from before sessions existed
+    has none: 204, nothing to end.)"""
     if viewer.session_id is not None:
         await sessions.revoke(context, viewer.id, only=viewer.session_id)
-    return Response(status_code=204)
+    response = Response(status_code=204)
+    pagecookie.clear(response, request)
+    return response
 
 
 @router.get("/sessions", response_model=SessionList, tags=["sessions"])
@@ -169,7 +175,9 @@ async def login_mfa(body: MfaLoginIn, request: Request, context: Context) -> Res
     tokens = await sessions.start_session(
         context, user_id, version, user_agent, client_address(request)
     )
-    return json_response(tokens)
+    response = json_response(tokens)
+    pagecookie.attach(response, request, context, tokens["access_token"])
+    return response
 
 
 @router.post("/auth/mfa/totp", response_model=TotpSetupOut)

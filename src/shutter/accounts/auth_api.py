@@ -14,6 +14,7 @@ from shutter.accounts import mfa, sessions
 from shutter.accounts import service as accounts
 from shutter.context import AppContext
 from shutter.errors import Forbidden, MfaRequired, Unauthenticated
+from shutter.http import pagecookie
 from shutter.http.deps import (
     BaseUrl,
     Context,
@@ -50,7 +51,9 @@ async def register(
     async with context.db.read() as conn:
         user = await service.get_own_profile(conn, user_id, url_for)
     tokens = sessions.token_body(context, user_id, 0, session_id, refresh_token)
-    return json_response({"user": user, **tokens}, 201)
+    response = json_response({"user": user, **tokens}, 201)
+    pagecookie.attach(response, request, context, tokens["access_token"])
+    return response
 
 
 @router.post("/login", response_model=TokenOut)
@@ -71,16 +74,17 @@ async def login(body: LoginIn, request: Request, context: Context) -> Response:
         # The password was right (its attempt was given back): a second factor is due.
         challenge = mfa.issue_challenge(context, user_id, version)
         raise MfaRequired("Enter the code from your authenticator app.", challenge=challenge)
-    return json_response(
-        await sessions.start_session(
-            context, user_id, version, _user_agent(request), client_address(request)
-        )
+    tokens = await sessions.start_session(
+        context, user_id, version, _user_agent(request), client_address(request)
     )
+    response = json_response(tokens)
+    pagecookie.attach(response, request, context, tokens["access_token"])
+    return response
 
 
 @router.post("/password", response_model=TokenOut)
 async def change_password(
-    body: PasswordChangeIn, viewer: CurrentUser, context: Context
+    body: PasswordChangeIn, request: Request, viewer: CurrentUser, context: Context
 ) -> Response:
     """Change your password. Every access token issued before stops working (all your
     devices are logged out); the answer carries a new token for this one.
@@ -99,7 +103,7 @@ async def change_password(
         # Refresh tokens of the other devices stop working too; this one stays signed in.
         ended = await sessions.revoke_in(uow.conn, viewer.id, keep=viewer.session_id)
         uow.after_commit(lambda: sessions.revoked(context, viewer.id, ended))
-    return _token_response(context, viewer.id, version, viewer.session_id)
+    return _token_response(request, context, viewer.id, version, viewer.session_id)
 
 
 @asynccontextmanager
@@ -123,12 +127,16 @@ def _user_agent(request: Request) -> str:
 
 
 def _token_response(
-    context: AppContext, user_id: int, version: int, session_id: int | None
+    request: Request, context: AppContext, user_id: int, version: int, session_id: int | None
 ) -> Response:
-    return json_response(
+    access_token = context.tokens.issue(user_id, version, session_id)
+    response = json_response(
         {
-            "access_token": context.tokens.issue(user_id, version, session_id),
+            "access_token": access_token,
             "token_type": "bearer",
             "expires_in": context.tokens.ttl_seconds,
         }
     )
+    # The page cookie names the token version too: the old one ended with the old tokens.
+    pagecookie.attach(response, request, context, access_token)
+    return response

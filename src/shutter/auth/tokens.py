@@ -1,6 +1,7 @@
 """Signed, expiring access tokens (JWT, HS256), and WebSocket tickets: short-lived tokens
 of their own kind (`typ: ws`) that stand in for the access token in the socket's URL,
-where proxies log it. Neither kind is accepted as the other."""
+where proxies log it, and page tokens (`typ: page`): the web client's cookie that lets the
+page itself carry the first feed page (web/api.py). No kind is accepted as another."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from shutter.errors import Unauthenticated
 
 ALGORITHM = "HS256"
 WS_TICKET = "ws"
+PAGE_TOKEN = "page"  # noqa: S105 - a kind of token, not a secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,42 @@ class TokenIssuer:
         if session_id is not None:
             claims["sid"] = str(session_id)
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def issue_page_token(
+        self, user_id: int, token_version: int, session_id: int, ttl_seconds: int
+    ) -> str:
+        """The page cookie's value: the session's user, version and id, for `ttl_seconds`
+        (the refresh token's lifetime: it is issued again with every refresh)."""
+        now = int(time.time())
+        claims: dict[str, object] = {
+            "sub": str(user_id),
+            "ver": token_version,
+            "sid": str(session_id),
+            "typ": PAGE_TOKEN,
+            "iat": now,
+            "exp": now + ttl_seconds,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def verify_page_token(self, token: str) -> TokenClaims:
+        """Decode a page token; raises Unauthenticated when it is forged, expired, malformed
+        or another kind of token."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                options={"require": ["exp", "sub", "sid", "typ"]},
+            )
+            if claims["typ"] != PAGE_TOKEN:
+                raise jwt.InvalidTokenError("not a page token")
+            return TokenClaims(
+                user_id=int(claims["sub"]),
+                token_version=int(claims.get("ver", 0)),
+                session_id=int(claims["sid"]),
+            )
+        except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+            raise Unauthenticated("The page token is not valid.") from exc
 
     def verify_ws_ticket(self, ticket: str) -> TicketClaims:
         """Decode a WebSocket ticket; raises Unauthenticated when it is forged, expired,

@@ -14,16 +14,27 @@ import hashlib
 import json
 import posixpath
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from html import escape as html_escape
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+import orjson
 from fastapi import APIRouter, Request
 from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from shutter.context import AppContext
+from shutter.errors import ShutterError
+from shutter.feed.api import read_page
+from shutter.http import pagecookie
+from shutter.http.deps import url_for_of
+from shutter.users.service import get_own_profile
 
 STATIC_DIR = Path(str(files("shutter.web") / "static"))
 STATIC_PREFIX = "/static"
@@ -69,11 +80,25 @@ _PAGE_HEADERS = {
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
-    "Vary": "Accept-Encoding",
+    "Vary": "Accept-Encoding, Cookie",
 }
+# The home page of a signed-in web client (its page cookie, http/pagecookie.py) carries the
+# user's profile and first feed page where index.html has this line, for the boot script;
+# it is never stored by any cache, the browser's and the service worker's included.
+_BOOT_DATA = re.compile(r"^[ \t]*<!-- boot-data -->\n", re.MULTILINE)
+_PERSONAL_HEADERS = {**_PAGE_HEADERS, "Cache-Control": "private, no-store"}
+# The feed mode the client last chose (views/feed.js keeps it in this cookie too), so the
+# page's first feed page is the one the client would ask for.
+FEED_MODE_COOKIE = "shutter_feed_mode"
+FEED_PAGE_LIMIT = 10  # as api.js asks
+_CARD_SIZES = "(max-width: 640px) 100vw, 600px"  # a post card's photo (views/postcard.js)
+# Inside a <script>, "</script>" or "<!--" in a caption would end or bend it: JSON may say
+# these characters as escapes, and does here (the boot script reads it with JSON.parse).
+_SCRIPT_SAFE = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026"}
 # The page inlines the top of the stylesheet, down to this line (the shell's rules).
 _CRITICAL_END = "/* critical:"
 _CSS_URL = re.compile(r'url\("\.\./([^"]+)"\)')
+_CSS_COMMENT = re.compile(r"/\*.*?\*/\n?", re.DOTALL)
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 _INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
@@ -122,6 +147,7 @@ class _Release:
     stamp: tuple[tuple[str, int, int], ...]  # (path, size, mtime) of every file
     version: str
     pages: dict[str, bytes]  # by first path segment ("" for the shell alone)
+    home: tuple[bytes, bytes]  # the home page, before and after where boot data goes
     gzipped_pages: dict[str, bytes]
     csp: str  # the page's Content-Security-Policy (it names the inline parts' hashes)
     service_worker: bytes
@@ -171,12 +197,14 @@ def release() -> _Release:
         html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
         css = (STATIC_DIR / "css" / "app.css").read_text(encoding="utf-8")
         html = html.replace("<!-- critical-css -->", _critical_css(css))
+        html = _INLINE_SCRIPT.sub(lambda found: f"<script>{_compact(found[1])}</script>", html)
         html = html.replace('"/static/', f'"{prefix}')
         csp = _CSP.format(
             inline_scripts=_hashes(_INLINE_SCRIPT.findall(html)),
             inline_styles=_hashes(_INLINE_STYLE.findall(html)),
         )
         pages = {}
+        home = (b"", b"")
         for section in {"", *CLIENT_SECTIONS}:
             # The shell's modules and the landing screen's are asked for at once, not
             # import by import (a round trip each); other screens load when opened.
@@ -187,7 +215,11 @@ def release() -> _Release:
                 f'<link rel="modulepreload" href="{prefix}{module}">'
                 for module in _module_closure(entries)
             )
-            pages[section] = html.replace("<!-- modulepreload -->", preloads).encode()
+            page = html.replace("<!-- modulepreload -->", preloads)
+            if section == "":
+                before, after = _BOOT_DATA.split(page, maxsplit=1)
+                home = (before.encode(), after.encode())
+            pages[section] = _BOOT_DATA.sub("", page).encode()
         # The worker caches this release's files; its bytes change with the version, which
         # is how a browser learns that there is a new one.
         shell = [
@@ -198,7 +230,7 @@ def release() -> _Release:
         worker = (STATIC_DIR / "sw.js").read_text(encoding="utf-8")
         worker = worker.replace("__VERSION__", version).replace("__SHELL__", json.dumps(shell))
         gzipped = {k: gzip.compress(v, compresslevel=9, mtime=0) for k, v in pages.items()}
-        _release = _Release(stamp, version, pages, gzipped, csp, worker.encode())
+        _release = _Release(stamp, version, pages, home, gzipped, csp, worker.encode())
     return _release
 
 
@@ -214,7 +246,15 @@ def _critical_css(css: str) -> str:
             return f'url("data:image/svg+xml,{quote(path.read_text(encoding="utf-8"))}")'
         return f'url("/static/{found[1]}")'
 
-    return _CSS_URL.sub(inline, css.split(_CRITICAL_END, 1)[0].strip())
+    critical = _CSS_COMMENT.sub("", css.split(_CRITICAL_END, 1)[0]).strip()
+    return _CSS_URL.sub(inline, critical)
+
+
+def _compact(script: str) -> str:
+    """The inline script without its comment lines and indentation: bytes every first
+    visit downloads before it paints (a line's own end stays: no statement joins another)."""
+    lines = (line.strip() for line in script.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
 
 
 def _hashes(sources: list[str]) -> str:
@@ -277,16 +317,79 @@ def static_files() -> ClientFiles:
 
 
 async def page(request: Request) -> Response:
-    """The client's page; its script renders the route from the URL."""
+    """The client's page; its script renders the route from the URL. The home page of a
+    signed-in web client also carries its profile and first feed page."""
     section = request.url.path.strip("/").split("/", 1)[0]
     current = release()
     headers = {**_PAGE_HEADERS, "Content-Security-Policy": current.csp}
+    boot = await _boot_data(request) if request.url.path == "/" else None
+    if boot is not None:
+        headers.update(_PERSONAL_HEADERS)
+        body = current.home[0] + boot + current.home[1]
+        if _accepts_gzip(request.scope):
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+        return Response(body, media_type="text/html", headers=headers)
     pages = current.pages
     if _accepts_gzip(request.scope):
         pages = current.gzipped_pages
         headers["Content-Encoding"] = "gzip"
     body = pages.get(section, pages[""])
     return Response(body, media_type="text/html", headers=headers)
+
+
+async def _boot_data(request: Request) -> bytes | None:
+    """The signed-in user's profile and first feed page as a JSON script for the boot
+    script (index.html), when the request is the browser's own load of the page with a
+    live page cookie; None otherwise (the page is then the same for everyone)."""
+    # A browser's load of the page, or the service worker passing one on (Chromium then
+    # says `Sec-Fetch-Dest: empty`, but still `navigate`); not a fetch(), such as the
+    # worker's install, which caches the page.
+    mode = request.headers.get("sec-fetch-mode")
+    if mode is not None and mode != "navigate":
+        return None
+    context: AppContext = request.app.state.context
+    viewer = await pagecookie.viewer(request, context)
+    if viewer is None:
+        return None
+    chosen = request.query_params.get("mode") or request.cookies.get(FEED_MODE_COOKIE)
+    mode = "ranked" if chosen == "ranked" else "chronological"
+    url_for = url_for_of(request, context)
+    try:
+        async with context.db.read() as conn:
+            me = await get_own_profile(conn, viewer.id, url_for)
+        feed = await read_page(context, viewer.id, None, FEED_PAGE_LIMIT, mode, url_for)
+    except ShutterError:
+        return None  # the boot script asks the API, which says what went wrong
+    context.metrics.activity.seen(viewer.id)
+    boot = {"user_id": str(viewer.id), "me": me, "feed": {"mode": mode, "page": feed.body}}
+    data = orjson.dumps(boot)
+    for char, escape in _SCRIPT_SAFE.items():
+        data = data.replace(char, escape)
+    script = b'  <script type="application/json" id="boot-data">' + data + b"</script>\n"
+    return _first_photo_preload(feed.body["posts"]) + script
+
+
+def _first_photo_preload(posts: Sequence[Mapping[str, Any]]) -> bytes:
+    """A preload of the first post's photo, as the post card will ask for it (its srcset
+    and sizes, views/postcard.js), ahead of the modules in the page: on HTTP/1.1's six
+    connections it would otherwise wait for a round of them (the boot script's own
+    preload comes after the page's modulepreload links)."""
+    media = (posts[0].get("media") or [None])[0] if posts else None
+    if not media or "video" in str(media.get("type") or media.get("content_type") or ""):
+        return b""
+    urls = media.get("urls") or {}
+    href = urls.get("medium") or urls.get("original")
+    if not href:
+        return b""
+    srcset: dict[str, int] = {}
+    for name, width in (("small", 320), ("medium", 640), ("large", 1080)):
+        srcset.setdefault(urls.get(name) or urls.get("original") or "", width)
+    attributes = f'href="{html_escape(href)}"'
+    if len(srcset) > 1:
+        described = ", ".join(f"{url} {width}w" for url, width in srcset.items())
+        attributes += f' imagesrcset="{html_escape(described)}" imagesizes="{_CARD_SIZES}"'
+    return f'  <link rel="preload" as="image" {attributes} fetchpriority="high">\n'.encode()
 
 
 async def service_worker() -> Response:

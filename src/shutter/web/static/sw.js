@@ -1,7 +1,8 @@
 // Shutter's service worker (served at /sw.js so that it controls every page).
 // - The app shell (the page and this release's files) is cached when the worker installs,
 //   so the app opens offline. Files under /static/v-<hash>/ never change: cache first.
-// - Pages: the network first, the cached shell when offline.
+// - Pages: the network first, the cached shell when offline (fetched without cookies:
+//   never a signed-in home page, which carries its reader's feed).
 // - The first page of the home feed: the network first, the last copy when offline (kept
 //   per account: the cache key carries a hash of the access token).
 // - A new release is a new worker (this file names the version); it waits until the page
@@ -12,7 +13,10 @@ const SHELL_CACHE = `shutter-shell-${VERSION}`;
 const DATA_CACHE = "shutter-data";
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(["/", ...SHELL])));
+  // The page without cookies: the signed-in home page carries its reader's feed (the
+  // page cookie, web/api.py), which no cache may keep.
+  const page = new Request("/", { credentials: "omit" });
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll([page, ...SHELL])));
 });
 
 self.addEventListener("activate", (event) => {

@@ -191,11 +191,24 @@ export async function loadMe() {
   return auth.me;
 }
 export function logout() {
-  // Ends this session on the server too (best effort: signed out here either way).
-  if (auth.token) fetch(BASE + "/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${auth.token}` } }).catch(() => {});
+  // Ends this session on the server too, which clears the page cookie (best effort:
+  // signed out here either way).
+  if (auth.token) endSession(auth.token, auth.refreshToken).catch(() => {});
   auth.token = null;
   auth.refreshToken = null;
   auth.me = null;
+}
+async function endSession(token, refreshToken) {
+  const out = (access) => fetch(BASE + "/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${access}` } });
+  // An access token that has expired says nothing: the session (and its page cookie)
+  // would live on, so it is refreshed once and signed out with the new one.
+  if ((await out(token)).status !== 401 || !refreshToken) return;
+  const renewed = await fetch(BASE + "/auth/refresh", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ refresh_token: refreshToken }),
+  });
+  if (renewed.ok) await out((await renewed.json()).access_token);
 }
 export async function updateMe(fields) {
   auth.me = normUser(await request("PATCH", "/users/me", { body: fields }));

@@ -127,7 +127,8 @@ async function render() {
     },
     refreshBadges,
   };
-  clear(target).append(spinner());
+  // (The boot script's first posts stay up meanwhile: the feed view takes them over.)
+  if (!target.querySelector(".boot-feed")) clear(target).append(spinner());
   try {
     const node = await view(ctx);
     if (token !== renderToken) return;

@@ -6,6 +6,7 @@ import { postCard } from "./postcard.js";
 import { t } from "../i18n.js";
 
 const MODE_KEY = "shutter.feedMode";
+const MODE_COOKIE = "shutter_feed_mode"; // web/api.py's FEED_MODE_COOKIE
 
 export function feedView(ctx) {
   let mode = ctx.query.get("mode") || localStorage.getItem(MODE_KEY) || "chronological";
@@ -21,6 +22,8 @@ export function feedView(ctx) {
   function start(newMode) {
     mode = newMode;
     localStorage.setItem(MODE_KEY, mode);
+    // The server reads it from here to put the right first page in the home page.
+    document.cookie = `${MODE_COOKIE}=${mode}; path=/; max-age=31536000; samesite=lax`;
     tabs.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.mode === mode)));
     list.replaceChildren();
     if (observer) observer.disconnect();
@@ -37,9 +40,11 @@ export function feedView(ctx) {
           start(mode); // the ranked snapshot is gone: start again from the top
           return false;
         }
+        if (first) list.replaceChildren(); // the boot script's cards
         sentinel.replaceChildren(errorBox(err), h("button", { type: "button", class: "button", onClick: () => start(mode) }, t("common.tryAgain")));
         return false;
       }
+      if (first) list.replaceChildren(); // the boot script's cards, replaced at once
       for (const post of page.items) {
         if (seen.has(post.id)) continue;
         seen.add(post.id);
@@ -72,5 +77,8 @@ export function feedView(ctx) {
   import("./stories.js").then((m) => ctx.current && tray.replaceWith(m.storyTray(ctx)), () => tray.remove());
   const view = h("section", { class: "feed" }, h("h1", { class: "visually-hidden" }, t("nav.home")), tray, tabs, list, sentinel);
   start(mode);
+  // The first posts the page's boot script drew (index.html) stay in their place until
+  // the first page's own cards replace them: nothing blinks or moves.
+  list.append(...document.querySelectorAll("#main .boot-feed .post"));
   return view;
 }
