@@ -137,22 +137,26 @@ def _push_service(page: Any, base_url: str) -> Callable[[dict[str, Any]], None]:
 # Page functions that wait, in the page, for what the service worker does (it has no
 # DOM to wait on): the words it keeps, and the notifications it shows under a tag.
 STORED = """async () => {
-    const deadline = Date.now() + 10000;
+    const deadline = Date.now() + 30000;
     while (Date.now() < deadline) {
         if (await (await caches.open("shutter-texts")).match("/__push-texts")) return true;
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return false;
 }"""
+# 30 s: on a loaded machine (three browsers, CI) a worker stopped between two pushes takes
+# a while to start again for the next. On a timeout, the tags that are shown, to tell a
+# push never handled from one handled under another tag.
 SHOWN = """async (tag) => {
     const registration = await navigator.serviceWorker.ready;
-    const deadline = Date.now() + 10000;
+    const deadline = Date.now() + 30000;
     while (Date.now() < deadline) {
         const found = await registration.getNotifications({ tag });
         if (found.length) return found.map((n) => n.body);
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return [];
+    const shown = await registration.getNotifications();
+    return [`nothing under ${tag} in 30 s; shown: ${shown.map((n) => n.tag).join(", ")}`];
 }"""
 
 
