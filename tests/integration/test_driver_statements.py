@@ -4,11 +4,13 @@ profiles, in autocommit reads and inside a unit of work."""
 
 from __future__ import annotations
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
+import pytest
 
 from shutter.db.sql import fetch_rows
 from shutter.feed.repository import _sources_statement, _visible_statement
-from tests.conftest import RunningServer
+from tests.conftest import PROFILES, RunningServer
 from tests.factories import create_post, follow, like, register
 
 
@@ -53,3 +55,35 @@ async def test_the_feed_statements_answer_as_sqlalchemy_does(
         _, first = await fetch_rows(uow.conn, visible, {"reader": int(reader.id), "ids": ids})
         _, again = await fetch_rows(uow.conn, visible, {"reader": int(reader.id), "ids": ids})
     assert len(first) == len(again) == 2
+
+
+@pytest.mark.parametrize("profile", [PROFILES[1]])
+async def test_the_feed_recovers_when_the_database_drops_its_connections(
+    server: RunningServer, client: httpx.AsyncClient
+) -> None:
+    """PostgreSQL restarted (every connection of the pool dropped): a feed read may fail
+    once per dropped connection, then the pool has replaced them and the feed answers."""
+    reader, author = [await register(client) for _ in range(2)]
+    await follow(client, reader, author)
+    post = await create_post(client, author, "still here")
+    first = await client.get("/feed", headers=reader.headers)
+    assert first.status_code == 200
+    # From outside the pool, so that every pooled connection is dropped.
+    url = server.context.db.engine.url.set(drivername="postgresql")
+    admin = await asyncpg.connect(url.render_as_string(hide_password=False))
+    try:
+        dropped = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+    assert dropped >= 1
+    answers = []
+    for _ in range(25):  # more than the pool's connections (pool_size 10, overflow 10)
+        response = await client.get("/feed", headers=reader.headers)
+        answers.append(response.status_code)
+        if response.status_code == 200:
+            assert [p["id"] for p in response.json()["posts"]] == [post["id"]]
+            break
+    assert answers[-1] == 200, answers

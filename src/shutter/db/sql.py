@@ -106,9 +106,12 @@ async def fetch_rows(
         # Autocommit (a read), or inside a transaction already begun: the driver's
         # connection is where SQLAlchemy's would run the statement. (A transaction not
         # yet begun is SQLAlchemy's to begin.)
-        if adapter.autocommit or adapter._transaction is not None:
+        driver: Any = raw.driver_connection
+        # A connection the server closed goes through SQLAlchemy, which sees the
+        # disconnect and invalidates it, so the pool replaces it.
+        alive = not driver.is_closed()
+        if alive and (adapter.autocommit or adapter._transaction is not None):
             prepared = _driver_statement(statement, conn.dialect)
-            driver: Any = raw.driver_connection
             async with adapter._execute_mutex:  # one statement at a time
                 return prepared.keys, await driver.fetch(prepared.sql, *prepared.values(params))
     result = await conn.execute(statement, params)
