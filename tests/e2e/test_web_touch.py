@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.e2e.browser import answered
@@ -103,6 +104,20 @@ def test_a_story_is_held_with_a_finger_and_tapped_on(
     assert page.console_errors == []
 
 
+def _settles_on(page: Any, track: Any, slide: int) -> None:
+    """Waits until the track has come to rest on `slide` (0-based), not between two. Polls
+    on a timer, not on animation frames; a timeout says where the track stopped."""
+    try:
+        page.wait_for_function(
+            "([t, i]) => Math.abs(t.scrollLeft - i * t.clientWidth) < 2",
+            arg=[track.element_handle(), slide],
+            polling=50,
+        )
+    except PlaywrightTimeoutError:
+        where = track.evaluate("t => `scrollLeft ${t.scrollLeft} of width ${t.clientWidth}`")
+        raise AssertionError(f"the carousel did not settle on slide {slide}: {where}") from None
+
+
 def _photo_in_view(track: Any) -> str:
     """The alt text of the photo a person sees in the middle of the carousel."""
     alt: str = track.evaluate(
@@ -132,9 +147,7 @@ def test_a_carousel_is_swiped_with_a_finger(
 
     # A finger drawn leftwards over the photo brings photo 2, and no further.
     _swipe(cdp, _box(track), leftwards=True)
-    page.wait_for_function(
-        "t => Math.abs(t.scrollLeft - t.clientWidth) < 2", arg=track.element_handle()
-    )  # settled on the slide, not between two
+    _settles_on(page, track, 1)
     expect(said).to_have_text("Photo 2 of 3")
     expect(dots.nth(1)).to_have_class(re.compile(r"\bon\b"))
     assert _photo_in_view(track) == f"Photo by {alice}, 2 of 3"
@@ -142,7 +155,7 @@ def test_a_carousel_is_swiped_with_a_finger(
 
     # Drawn back rightwards: photo 1 again.
     _swipe(cdp, _box(track), leftwards=False)
-    page.wait_for_function("t => t.scrollLeft < 2", arg=track.element_handle())
+    _settles_on(page, track, 0)
     expect(said).to_have_text("Photo 1 of 3")
     expect(dots.nth(0)).to_have_class(re.compile(r"\bon\b"))
     assert _photo_in_view(track) == f"Photo by {alice}, 1 of 3"
