@@ -61,6 +61,9 @@ async def test_a_socket_receives_messages_reads_and_notifications(
     server: RunningServer, client: httpx.AsyncClient
 ) -> None:
     alice, bob = await friends(client)
+    # Alice's follow notifies Bob through an event handler: handled before the sockets
+    # open, so that the one notification they carry below is the like's.
+    await server.settle()
     async with live(server.base_url, bob) as bob_ws, live(server.base_url, alice) as alice_ws:
         sent = await send(client, alice, bob, "are you online?")
         event = await next_event(bob_ws, "message")
