@@ -111,9 +111,9 @@ def _push_service(page: Any, base_url: str) -> Callable[[dict[str, Any]], list[s
     answers the bodies of the notifications it shows under the payload's tag.
 
     A push service delivers a message again until the browser takes it. DevTools' delivery
-    drops the outcome (a worker that failed to start on a loaded machine loses the push), so
-    this delivers again, up to four times, while nothing is shown. Each wait is shorter than
-    the 25 s after which headless Chromium closes a notification by itself.
+    drops the outcome (a delivery that fails, on a loaded machine, loses the push without a
+    word), so this delivers again, up to four times, while nothing is shown. Each wait is
+    shorter than the 25 s after which headless Chromium closes a notification by itself.
     """
     assert page.evaluate("navigator.serviceWorker.ready.then(() => true)") is True
     session = page.context.new_cdp_session(page)
